@@ -1,0 +1,1 @@
+"""`make bench`: direct-to-upstream vs through-callgate, measured in one run."""

@@ -1,0 +1,151 @@
+"""HTTP adapter: ``{METHOD} /tools/{tool}/{path...}`` to the tool's upstream.
+
+``load`` reads the body within the tool's limit (413) and parses JSON arguments
+(400); ``emit`` writes the upstream's answer back, streaming when it was not
+buffered. ``render_error`` is the one place a ``GatewayError`` becomes an RFC 9457
+``application/problem+json`` response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from aiohttp import web
+
+from gateway.errors import BadRequest, GatewayError, PayloadTooLarge
+from gateway.model import CallContext, ToolCall, new_call_id
+from gateway.pipeline import Pipeline
+
+MAX_JSON_DEPTH = 64
+PROBLEM_TYPE = "https://callgate.dev/problems/"
+
+
+def render_error(err: GatewayError, call_id: str) -> web.Response:
+    body = {
+        "type": PROBLEM_TYPE + err.code,
+        "title": err.title,
+        "status": err.status,
+        "detail": err.message,
+        "code": err.code,
+        "reasons": err.reasons,
+        "call_id": call_id,
+        **err.extra,
+    }
+    headers = {"X-Callgate-Call-Id": call_id, **err.headers}
+    return web.Response(
+        status=err.status,
+        body=json.dumps(body).encode(),
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def json_depth(value: Any) -> int:
+    """Nesting depth of a parsed JSON value, iteratively (no recursion limit)."""
+    depth = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            depth = max(depth, d)
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, list):
+            depth = max(depth, d)
+            stack.extend((x, d + 1) for x in v)
+    return depth
+
+
+def parse_arguments(body: bytes, content_type: str) -> Any:
+    """The call's arguments: JSON when the body is JSON, form fields, or the text itself.
+
+    A body that claims or looks like JSON must parse (400 otherwise) so that inspection
+    and policy never see a half-understood payload.
+    """
+    if not body:
+        return None
+    ct = content_type.lower()
+    stripped = body.lstrip()
+    looks_json = stripped[:1] in (b"{", b"[")
+    if ct == "application/json" or ct.endswith("+json") or looks_json:
+        try:
+            value = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise BadRequest(f"the request body is not valid JSON: {e}", code="request.invalid_json") from e
+        if json_depth(value) > MAX_JSON_DEPTH:
+            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep")
+        return value
+    text = body.decode("utf-8", errors="replace")
+    if ct == "application/x-www-form-urlencoded":
+        return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text, keep_blank_values=True).items()}
+    return text
+
+
+class HttpAdapter:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        headers = request.headers
+        tail = request.match_info.get("tail", "")
+        call = ToolCall(
+            call_id=new_call_id(),
+            protocol="http",
+            tool_name=request.match_info["tool"],
+            method=request.method,
+            path="/" + tail,
+            query=request.query_string,
+            content_type=request.content_type,
+            intent=headers.get("X-Agent-Intent"),
+            run_id=headers.get("X-Agent-Run"),
+            idempotency_key=headers.get("Idempotency-Key"),
+        )
+        ctx = CallContext(call=call, request=request)
+        await self.pipeline.run(ctx, self)
+        if ctx.response is not None:
+            return ctx.response  # type: ignore[no-any-return]
+        err = ctx.error or GatewayError("the call produced no response")
+        return render_error(err, call.call_id)
+
+    async def load(self, ctx: CallContext) -> None:
+        request: web.Request = ctx.request
+        tool = ctx.need_tool()
+        limit = tool.body_limit
+        length = request.content_length
+        if length is not None and length > limit:
+            raise PayloadTooLarge(f"the body is {length} bytes; tool {tool.name!r} takes at most {limit}")
+        if length is not None:
+            try:
+                body = await request.content.readexactly(length) if length else b""
+            except asyncio.IncompleteReadError as e:
+                raise BadRequest("the body is shorter than its Content-Length", code="request.truncated") from e
+        else:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in request.content.iter_any():
+                size += len(chunk)
+                if size > limit:
+                    raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of tool {tool.name!r}")
+                chunks.append(chunk)
+            body = b"".join(chunks)
+        ctx.call.body = body
+        ctx.call.arguments = parse_arguments(body, ctx.call.content_type)
+
+    async def emit(self, ctx: CallContext) -> None:
+        up = ctx.need_upstream()
+        headers = [*up.headers, ("X-Callgate-Call-Id", ctx.call.call_id)]
+        if up.body is not None:
+            resp = web.Response(status=up.status, body=up.body, headers=headers)
+            ctx.response = resp
+            return
+        stream = web.StreamResponse(status=up.status, headers=headers)
+        ctx.response = stream
+        await stream.prepare(ctx.request)
+        sent = 0
+        async for chunk in up.stream.iter_any():
+            await stream.write(chunk)
+            sent += len(chunk)
+        up.bytes_sent = sent
+        await stream.write_eof()

@@ -1,0 +1,160 @@
+"""Admin listener: health, readiness, metrics, and the authenticated ``/admin`` API.
+
+``/healthz``, ``/readyz`` and ``/metrics`` are open (bind the admin listener to a
+private address). ``/admin/*`` takes either the admin token (compared in constant
+time) or an agent-style JWT carrying the configured admin scope. The operator's
+identity — the JWT's agent claim, or ``X-Operator`` alongside the shared token — goes
+into the decision log with every admin action.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway.audit.log import AuditUnavailable
+from gateway.errors import BadRequest, Forbidden, GatewayError, Unauthenticated, Unavailable
+from gateway.identity import extract_bearer
+from gateway.stages.record import iso
+from gateway.store.base import validate_scope
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
+
+OPERATOR = web.RequestKey("operator", str)
+
+
+def _problem(err: GatewayError) -> web.Response:
+    from gateway.adapters.http import render_error
+
+    return render_error(err, "")
+
+
+class AdminAuth:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        src = rt.settings.admin.token
+        self.token = src.resolve().get_secret_value().encode() if src is not None else None
+        self.scope = rt.settings.admin.jwt_scope
+
+    async def operator(self, request: web.Request) -> str:
+        token = extract_bearer(request.headers.get("Authorization"))
+        if self.token is not None and hmac.compare_digest(token.encode(), self.token):
+            claimed = request.headers.get("X-Operator", "").strip()[:128]
+            return f"admin-token:{claimed}" if claimed else "admin-token"
+        if self.scope is None or token.count(".") != 2:
+            raise Unauthenticated("invalid admin credentials", code="auth.invalid")
+        agent = await self.rt.verifier.verify(token)
+        if self.scope not in agent.scopes:
+            raise Forbidden(f"the admin API needs scope {self.scope!r}", code="scope.missing")
+        return f"jwt:{agent.id}"
+
+
+def add_admin_routes(app: web.Application, rt: Runtime) -> None:
+    auth = AdminAuth(rt)
+
+    @web.middleware
+    async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            if request.path.startswith("/admin/"):
+                request[OPERATOR] = await auth.operator(request)
+            return await handler(request)  # type: ignore[no-any-return]
+        except GatewayError as e:
+            return _problem(e)
+
+    app.middlewares.append(errors_and_auth)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(request: web.Request) -> web.Response:
+        checks = {"started": rt.started, "decision_log": rt.log.writable, "policy": rt.policy.engine is not None}
+        ok = all(checks.values())
+        rt.metrics.ready.set(1 if ok else 0)
+        return web.json_response(
+            {"status": "ready" if ok else "not ready", "checks": checks, "policy_revision": rt.policy.revision},
+            status=200 if ok else 503,
+        )
+
+    async def metrics(request: web.Request) -> web.Response:
+        rt.metrics.log_queue_depth.set(rt.log.queue_depth)
+        return web.Response(body=generate_latest(rt.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def record_admin(request: web.Request, action: str, **fields: Any) -> None:
+        rec = {
+            "kind": "admin",
+            "id": uuid.uuid4().hex,
+            "time": iso(time.time()),
+            "action": action,
+            "operator": request[OPERATOR],
+            **fields,
+        }
+        await rt.log.append(rec)
+
+    async def scope_arg(request: web.Request) -> tuple[str, dict[str, Any]]:
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            try:
+                parsed = json.loads(await request.read() or b"{}")
+            except ValueError as e:
+                raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
+            if not isinstance(parsed, dict):
+                raise BadRequest("the body must be a JSON object", code="request.invalid_json")
+            body = parsed
+        scope = body.get("scope", request.query.get("scope"))
+        if not isinstance(scope, str):
+            raise BadRequest(
+                "'scope' is required: global, tenant:<id>, agent:<id> or tool:<name>", code="request.invalid"
+            )
+        try:
+            validate_scope(scope)
+        except ValueError as e:
+            raise BadRequest(str(e), code="request.invalid") from e
+        return scope, body
+
+    async def ks_list(request: web.Request) -> web.Response:
+        entries = await rt.killswitch.entries()
+        return web.json_response({"engaged": [e.as_dict() for e in entries]})
+
+    async def ks_engage(request: web.Request) -> web.Response:
+        scope, body = await scope_arg(request)
+        reason = body.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise BadRequest("'reason' is required when engaging a kill switch", code="request.invalid")
+        # Engage first: stopping traffic must not wait on the log. The record follows.
+        entry = await rt.killswitch.engage(scope, reason.strip()[:500], request[OPERATOR])
+        rt.metrics.killswitch_engaged.labels(scope).set(1)
+        recorded = True
+        try:
+            await record_admin(request, "killswitch.engage", scope=scope, reason=entry.reason)
+        except AuditUnavailable:
+            recorded = False
+        return web.json_response({"engaged": entry.as_dict(), "recorded": recorded})
+
+    async def ks_release(request: web.Request) -> web.Response:
+        scope, _ = await scope_arg(request)
+        # Release only once it is on record: reopening traffic must be audited.
+        try:
+            await record_admin(request, "killswitch.release", scope=scope)
+        except AuditUnavailable as e:
+            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+        entry = await rt.killswitch.release(scope)
+        rt.metrics.killswitch_engaged.labels(scope).set(0)
+        return web.json_response({"released": entry.as_dict() if entry else None})
+
+    async def audit_head(request: web.Request) -> web.Response:
+        return web.json_response({"head": rt.log.head, "path": str(rt.settings.decision_log.path)})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/admin/killswitch", ks_list)
+    app.router.add_put("/admin/killswitch", ks_engage)
+    app.router.add_delete("/admin/killswitch", ks_release)
+    app.router.add_get("/admin/audit/head", audit_head)

@@ -1,0 +1,38 @@
+"""The two aiohttp applications: agents (``/tools/...``) and admin (``/admin/...``, metrics, health)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.adapters.http import render_error
+from gateway.admin import add_admin_routes
+from gateway.errors import NotFound
+from gateway.runtime import Runtime
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_agent_app(rt: Runtime) -> web.Application:
+    """The agents' listener. Its ``cleanup_ctx`` opens and closes the shared runtime."""
+    app = web.Application(handler_args={"max_field_size": 16384})
+    app[RUNTIME] = rt
+    app.cleanup_ctx.append(rt.cleanup_ctx)
+
+    async def tool_call(request: web.Request) -> web.StreamResponse:
+        return await rt.http_adapter.handle(request)
+
+    async def no_route(request: web.Request) -> web.StreamResponse:
+        return render_error(NotFound("no such endpoint; tool calls go to /tools/{tool}/...", code="route.unknown"), "")
+
+    app.router.add_route("*", "/tools/{tool}", tool_call)
+    app.router.add_route("*", "/tools/{tool}/{tail:.*}", tool_call)
+    app.router.add_route("*", "/{tail:.*}", no_route)
+    return app
+
+
+def create_admin_app(rt: Runtime) -> web.Application:
+    """The operators' listener: /healthz, /readyz, /metrics open; /admin/* authenticated."""
+    app = web.Application()
+    app[RUNTIME] = rt
+    add_admin_routes(app, rt)
+    return app

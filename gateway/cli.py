@@ -1,0 +1,308 @@
+"""The ``callgate`` command: serve, check-config, token, policy test, audit verify, killswitch."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from gateway.config import Settings, check_secrets, load_settings
+from gateway.errors import ConfigError
+
+DEFAULT_CONFIG = os.environ.get("CALLGATE_CONFIG", "callgate.yaml")
+
+
+def _die(msg: str, code: int = 2) -> int:
+    print(msg, file=sys.stderr)
+    return code
+
+
+def _load(path: str) -> Settings | None:
+    try:
+        settings = load_settings(path)
+    except ConfigError as e:
+        print(f"{path}: invalid configuration", file=sys.stderr)
+        for loc, msg in e.errors:
+            print(f"  {loc}: {msg}", file=sys.stderr)
+        return None
+    return settings
+
+
+# ------------------------------------------------------------------ serve
+
+
+async def _serve(settings: Settings, host: str, port: int) -> None:
+    from aiohttp import web
+
+    from gateway.app import create_admin_app, create_agent_app
+    from gateway.runtime import Runtime
+
+    rt = Runtime(settings)
+    agent_runner = web.AppRunner(create_agent_app(rt), access_log=None)
+    await agent_runner.setup()
+    admin_runner = web.AppRunner(create_admin_app(rt), access_log=None)
+    await admin_runner.setup()
+    try:
+        await web.TCPSite(agent_runner, host, port, backlog=1024).start()
+        await web.TCPSite(admin_runner, settings.admin.host, settings.admin.port).start()
+        logging.getLogger("callgate").info(
+            "callgate serving agents on http://%s:%d, admin on http://%s:%d, policy %s",
+            host,
+            port,
+            settings.admin.host,
+            settings.admin.port,
+            rt.policy.revision,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await admin_runner.cleanup()
+        await agent_runner.cleanup()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from gateway.policy.engine import PolicyLoadError
+
+    settings = _load(args.config)
+    if settings is None:
+        return 2
+    errors = check_secrets(settings)
+    if errors:
+        return _die("\n".join([f"{args.config}: secrets missing"] + [f"  {loc}: {m}" for loc, m in errors]))
+    host = args.host or settings.server.host
+    port = args.port if args.port is not None else settings.server.port
+    try:
+        asyncio.run(_serve(settings, host, port))
+    except PolicyLoadError as e:
+        return _die(f"policy failed to load: {e}")
+    except ConfigError as e:
+        return _die("\n".join(f"{loc}: {m}" for loc, m in e.errors))
+    except OSError as e:
+        return _die(f"cannot listen: {e}")
+    return 0
+
+
+# ------------------------------------------------------------------ check-config / token
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _load(args.path)
+    if settings is None:
+        return 2
+    errors = check_secrets(settings)
+    if errors:
+        print(f"{args.path}: invalid configuration", file=sys.stderr)
+        for loc, msg in errors:
+            print(f"  {loc}: {msg}", file=sys.stderr)
+        return 2
+    print(f"{args.path}: OK ({len(settings.tools)} tools, policy engine {settings.policy.engine})")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from gateway.identity import mint_dev_token
+
+    settings = _load(args.config)
+    if settings is None:
+        return 2
+    try:
+        token = mint_dev_token(
+            settings,
+            agent=args.agent,
+            tenant=args.tenant,
+            scopes=list(args.scope or []),
+            ttl_s=args.ttl,
+            on_behalf_of=args.on_behalf_of,
+        )
+    except ValueError as e:
+        return _die(f"cannot mint a token: {e}")
+    print(token)
+    return 0
+
+
+# ------------------------------------------------------------------ policy
+
+
+def cmd_policy_test(args: argparse.Namespace) -> int:
+    from gateway.policy.engine import PolicyLoadError
+    from gateway.policy.testing import format_results, run_policy_tests
+
+    paths = [Path(p) for p in (args.paths or ["policies"])]
+    try:
+        results = run_policy_tests(paths, run=args.run)
+    except PolicyLoadError as e:
+        return _die(f"policy failed to load: {e}")
+    print(format_results(results, verbose=args.verbose))
+    if not results:
+        return _die("no tests found", 1)
+    return 0 if all(r.outcome in ("pass", "skip") for r in results) else 1
+
+
+# ------------------------------------------------------------------ audit
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from gateway.audit.verify import format_report, verify_log
+
+    report = verify_log(args.path, expect_head=args.head)
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+# ------------------------------------------------------------------ killswitch
+
+
+def _admin_target(args: argparse.Namespace) -> tuple[str, str | None]:
+    url = args.admin_url
+    token = args.token or os.environ.get("CALLGATE_ADMIN_TOKEN")
+    if args.config:
+        settings = _load(args.config)
+        if settings is None:
+            raise SystemExit(2)
+        if url is None:
+            host = settings.admin.host if settings.admin.host not in ("0.0.0.0", "::") else "127.0.0.1"
+            url = f"http://{host}:{settings.admin.port}"
+        if token is None and settings.admin.token is not None:
+            try:
+                token = settings.admin.token.resolve().get_secret_value()
+            except ValueError:
+                token = None
+    return (url or "http://127.0.0.1:8081"), token
+
+
+async def _admin_call(method: str, url: str, token: str | None, operator: str | None, body: Any) -> tuple[int, Any]:
+    headers = {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if operator:
+        headers["X-Operator"] = operator
+    async with (
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s,
+        s.request(method, url, json=body, headers=headers) as r,
+    ):
+        text = await r.text()
+        try:
+            return r.status, json.loads(text)
+        except ValueError:
+            return r.status, text
+
+
+def cmd_killswitch(args: argparse.Namespace) -> int:
+    base, token = _admin_target(args)
+    url = base.rstrip("/") + "/admin/killswitch"
+    operator = args.operator or os.environ.get("USER")
+    if args.action == "status":
+        method, body = "GET", None
+    elif args.action == "engage":
+        if not args.scope or not args.reason:
+            return _die("engage needs SCOPE and --reason")
+        method, body = "PUT", {"scope": args.scope, "reason": args.reason}
+    else:
+        if not args.scope:
+            return _die("release needs SCOPE")
+        method, body = "DELETE", {"scope": args.scope}
+    try:
+        status, data = asyncio.run(_admin_call(method, url, token, operator, body))
+    except (aiohttp.ClientError, TimeoutError) as e:
+        return _die(f"cannot reach the admin API at {base}: {e}")
+    print(json.dumps(data, indent=2) if not isinstance(data, str) else data)
+    return 0 if 200 <= status < 300 else 1
+
+
+# ------------------------------------------------------------------ parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="callgate", description="callgate: a security gateway for LLM agents' tool calls")
+    p.add_argument("--log-level", default=os.environ.get("CALLGATE_LOG_LEVEL", "INFO"))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("serve", help="run the gateway", description="Run the gateway (agents and admin listeners).")
+    s.add_argument("--config", default=DEFAULT_CONFIG, help="YAML configuration (default: $CALLGATE_CONFIG)")
+    s.add_argument("--host", help="agents' listener host (overrides server.host)")
+    s.add_argument("--port", type=int, help="agents' listener port (overrides server.port)")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser(
+        "check-config",
+        help="validate a configuration file",
+        description="Validate a configuration "
+        "file and its secrets; print every error with its YAML location; exit 2 when invalid.",
+    )
+    s.add_argument("path")
+    s.set_defaults(func=cmd_check_config)
+
+    s = sub.add_parser(
+        "token",
+        help="mint a dev agent JWT",
+        description="Mint an agent JWT with the configuration's "
+        "dev signing key (an identity key with dev: true). Refuses when there is none.",
+    )
+    s.add_argument("--config", default=DEFAULT_CONFIG)
+    s.add_argument("--agent", required=True)
+    s.add_argument("--tenant")
+    s.add_argument("--scope", action="append", help="repeatable, e.g. --scope tool:echo")
+    s.add_argument("--on-behalf-of")
+    s.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    s.set_defaults(func=cmd_token)
+
+    pol = sub.add_parser("policy", help="policy tools", description="Policy authoring tools.")
+    psub = pol.add_subparsers(dest="policy_command", required=True, metavar="SUBCOMMAND")
+    s = psub.add_parser(
+        "test",
+        help="run Rego tests",
+        description="Run the test_* rules of *_test.rego files, like `opa test`, and report pass/fail per test.",
+    )
+    s.add_argument("paths", nargs="*", help="directories or files (default: policies)")
+    s.add_argument("--run", help="only tests whose name matches this regex")
+    s.add_argument("-v", "--verbose", action="store_true")
+    s.set_defaults(func=cmd_policy_test)
+
+    aud = sub.add_parser("audit", help="decision log tools", description="Decision log tools.")
+    asub = aud.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    s = asub.add_parser(
+        "verify",
+        help="verify the hash chain",
+        description="Verify a decision log's hash chain; exit 1 on any changed, removed, inserted or reordered record.",
+    )
+    s.add_argument("path")
+    s.add_argument("--head", help="the hash the last record must have (GET /admin/audit/head)")
+    s.set_defaults(func=cmd_audit_verify)
+
+    s = sub.add_parser(
+        "killswitch",
+        help="engage, release or list kill switches",
+        description="Engage, release or list kill switches through the admin API.",
+    )
+    s.add_argument("action", choices=["engage", "release", "status"])
+    s.add_argument("scope", nargs="?", help="global, tenant:<id>, agent:<id> or tool:<name>")
+    s.add_argument("--reason")
+    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
+    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
+    s.add_argument("--config", help="read the admin URL and token from this configuration")
+    s.add_argument("--operator", help="who you are, for the record (default: $USER)")
+    s.set_defaults(func=cmd_killswitch)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

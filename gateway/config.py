@@ -1,0 +1,365 @@
+"""Configuration: one YAML file, validated by pydantic, compiled once at start-up.
+
+``load_settings(path)`` reads the YAML, applies ``CALLGATE_<SECTION>__<FIELD>``
+environment overrides (a double underscore separates levels, values are parsed as
+YAML scalars), validates with ``extra="forbid"`` everywhere and raises
+``ConfigError`` listing every problem as ``(location, message)`` where location is
+the dotted YAML path plus its line, e.g. ``tools.echo.upstream (line 12)``.
+
+Secrets are never inline: a ``SecretSource`` names an environment variable and/or a
+file; it is read once at start-up into a ``SecretStr``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ByteSize,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from gateway.errors import ConfigError
+
+ENV_PREFIX = "CALLGATE_"
+TOOL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+Effect = Literal["read", "write", "delete", "payment", "admin"]
+Risk = Literal["low", "medium", "high", "critical"]
+HmacAlg = Literal["HS256", "HS384", "HS512"]
+AsymAlg = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretSource(Model):
+    """Where a secret comes from: ``env`` is tried first, then ``file``."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretSource:
+        if self.env is None and self.file is None:
+            raise ValueError("a secret needs 'env' or 'file' (secrets are never inline)")
+        return self
+
+    def resolve(self) -> SecretStr:
+        """Read the secret; raises ``ValueError`` naming the source when absent."""
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value:
+                return SecretStr(value)
+        if self.file is not None:
+            try:
+                text = self.file.read_text(encoding="utf-8").strip()
+            except OSError as e:
+                raise ValueError(f"cannot read secret file {self.file}: {e.strerror}") from e
+            if text:
+                return SecretStr(text)
+            raise ValueError(f"secret file {self.file} is empty")
+        raise ValueError(f"environment variable {self.env} is not set")
+
+
+class ServerConfig(Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    upstream_pool_size: int = Field(256, ge=1, description="connections kept to upstreams")
+    public_host: str | None = Field(None, description="host named in Forwarded headers")
+
+
+class AdminConfig(Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8081, ge=0, le=65535)
+    token: SecretSource | None = None
+    jwt_scope: str | None = Field(
+        "callgate:admin",
+        description="an agent JWT carrying this scope is accepted as admin; null disables",
+    )
+
+
+class HmacKey(Model):
+    kind: Literal["hmac"]
+    id: str | None = None
+    secret: SecretSource
+    algorithms: list[HmacAlg] = Field(default_factory=lambda: list[HmacAlg](["HS256"]), min_length=1)
+    dev: bool = Field(False, description="`callgate token` may sign with this key")
+
+
+class PemKey(Model):
+    kind: Literal["pem"]
+    id: str | None = None
+    path: Path
+    algorithms: list[AsymAlg] = Field(min_length=1)
+
+
+class JwksKey(Model):
+    kind: Literal["jwks"]
+    url: AnyHttpUrl
+    algorithms: list[AsymAlg] = Field(default_factory=lambda: list[AsymAlg](["RS256", "ES256", "EdDSA"]), min_length=1)
+    cache_ttl_s: float = Field(300.0, gt=0)
+    min_refresh_interval_s: float = Field(30.0, ge=0)
+    timeout_s: float = Field(2.0, gt=0)
+
+
+KeyConfig = Annotated[HmacKey | PemKey | JwksKey, Field(discriminator="kind")]
+
+
+class ClaimNames(Model):
+    """Claim names; a dotted name reaches into nested claims (``act.sub``)."""
+
+    agent: str = "sub"
+    tenant: str = "tenant"
+    scopes: str = "scope"
+    on_behalf_of: str = "act.sub"
+
+
+class IdentityConfig(Model):
+    issuers: list[str] = Field(min_length=1)
+    audience: str
+    leeway_s: float = Field(30.0, ge=0, le=300)
+    max_token_lifetime_s: float | None = Field(86400.0, gt=0)
+    claims: ClaimNames = ClaimNames()
+    keys: list[KeyConfig] = Field(min_length=1)
+    token_cache_size: int = Field(4096, ge=0, description="verified tokens remembered until expiry")
+
+
+class PolicyConfig(Model):
+    engine: Literal["embedded"] = "embedded"
+    paths: list[Path] = Field(default_factory=lambda: [Path("policies")], min_length=1)
+    decision: str = "data.callgate.decision"
+    output_decision: str = "data.callgate.output_decision"
+    data: dict[str, Any] = Field(default_factory=dict, description="extra data at data.config.extra")
+
+
+class DecisionLogConfig(Model):
+    path: Path = Path("var/decisions.jsonl")
+    fsync: Literal["always", "interval", "never"] = Field(
+        "interval",
+        description="always: fsync each batch before calls proceed; interval: every fsync_interval_ms",
+    )
+    fsync_interval_ms: int = Field(1000, ge=1)
+    max_batch: int = Field(1024, ge=1)
+
+
+class Credential(Model):
+    header: str = "Authorization"
+    scheme: str | None = Field("Bearer", description="prefix before the value; null sends the value alone")
+    value: SecretSource
+
+
+class Timeouts(Model):
+    connect_s: float = Field(2.0, gt=0)
+    read_s: float = Field(30.0, gt=0)
+    total_s: float = Field(60.0, gt=0)
+
+
+class ToolConfig(Model):
+    upstream: AnyHttpUrl
+    effect: Effect = "read"
+    risk: Risk = "low"
+    tags: list[str] = Field(default_factory=list)
+    description: str = ""
+    credentials: dict[str, Credential] = Field(default_factory=dict)
+    default_credential: str | None = None
+    timeouts: Timeouts = Timeouts()
+    body_limit: ByteSize = Field(ByteSize(1 << 20), ge=0)
+    record_fields: list[str] = Field(
+        default_factory=list, description="top-level argument fields safe to copy into the decision log"
+    )
+
+    @field_validator("upstream")
+    @classmethod
+    def _no_query(cls, v: AnyHttpUrl) -> AnyHttpUrl:
+        if v.query or v.fragment:
+            raise ValueError("an upstream base URL takes no query or fragment")
+        return v
+
+    @model_validator(mode="after")
+    def _default_credential(self) -> ToolConfig:
+        if self.default_credential is not None and self.default_credential not in self.credentials:
+            raise ValueError(f"default_credential {self.default_credential!r} is not in credentials")
+        return self
+
+    @property
+    def default_credential_name(self) -> str | None:
+        if self.default_credential is not None:
+            return self.default_credential
+        if len(self.credentials) == 1:
+            return next(iter(self.credentials))
+        return None
+
+
+class AgentConfig(Model):
+    tenants: list[str] = Field(default_factory=list, description="tenants this agent may act for; empty: any")
+    description: str = ""
+
+
+class MetricsConfig(Model):
+    namespace: str = "callgate"
+
+
+class Settings(Model):
+    version: Literal[1] = 1
+    server: ServerConfig = ServerConfig()
+    admin: AdminConfig = AdminConfig()
+    identity: IdentityConfig
+    policy: PolicyConfig = PolicyConfig()
+    decision_log: DecisionLogConfig = DecisionLogConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    agents: dict[str, AgentConfig] | None = Field(
+        None, description="known agents; when set, the default pack denies any other agent"
+    )
+    tools: dict[str, ToolConfig] = Field(default_factory=dict)
+
+    @field_validator("tools")
+    @classmethod
+    def _tool_names(cls, v: dict[str, ToolConfig]) -> dict[str, ToolConfig]:
+        for name in v:
+            if not TOOL_NAME.match(name):
+                raise ValueError(f"tool name {name!r} must match {TOOL_NAME.pattern}")
+        return v
+
+
+# --------------------------------------------------------------------------- loading
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping key and sequence item."""
+
+
+def _compose_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
+            out[(*path, key)] = k.start_mark.line + 1
+            _compose_lines(v, (*path, key), out)
+            out[(*path, key)] = k.start_mark.line + 1  # the key's line, not its value's
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _compose_lines(item, (*path, i), out)
+
+
+def _env_overrides(
+    data: dict[str, Any], environ: dict[str, str], applied: dict[tuple[Any, ...], str]
+) -> list[tuple[str, str]]:
+    """Apply ``CALLGATE_A__B__C=value`` to ``data['a']['b']['c']``; record it in ``applied``; return errors."""
+    errors: list[tuple[str, str]] = []
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        if any(not p for p in parts):
+            errors.append((f"${name}", "empty path segment in override"))
+            continue
+        try:
+            value = yaml.safe_load(raw) if raw else raw
+        except yaml.YAMLError:
+            value = raw
+        node: Any = data
+        for p in parts[:-1]:
+            child = node.get(p) if isinstance(node, dict) else None
+            if child is None:
+                child = {}
+                node[p] = child
+            if not isinstance(child, dict):
+                errors.append((f"${name}", f"{p} is not a mapping"))
+                break
+            node = child
+        else:
+            node[parts[-1]] = value
+            applied[tuple(parts)] = name
+    return errors
+
+
+_UNION_TAGS = frozenset({"hmac", "pem", "jwks"})
+
+
+def _loc(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int], applied: dict[tuple[Any, ...], str]) -> str:
+    """Dotted YAML path plus line (or the overriding variable); union tags (``keys.0.hmac``) are dropped."""
+    path: list[Any] = []
+    for part in loc:
+        if part in _UNION_TAGS and (*path, part) not in lines:
+            continue
+        path.append(part)
+    dotted = ".".join(str(p) for p in path) or "(top level)"
+    probe = tuple(path)
+    while probe:
+        if probe in applied:
+            return f"{dotted} (from ${applied[probe]})"
+        if probe in lines:
+            return f"{dotted} (line {lines[probe]})"
+        probe = probe[:-1]
+    return dotted
+
+
+def parse_settings(text: str, *, source: str = "<config>", environ: dict[str, str] | None = None) -> Settings:
+    try:
+        node = yaml.compose(text, Loader=_LineLoader)
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{source} (line {mark.line + 1})" if mark else source
+        raise ConfigError([(where, f"invalid YAML: {getattr(e, 'problem', e)}")]) from e
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([("(top level)", "the configuration must be a mapping")])
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        _compose_lines(node, (), lines)
+    applied: dict[tuple[Any, ...], str] = {}
+    errors = _env_overrides(data, dict(os.environ if environ is None else environ), applied)
+    if errors:
+        raise ConfigError(errors)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError([(_loc(err["loc"], lines, applied), err["msg"]) for err in e.errors()]) from e
+
+
+def load_settings(path: str | Path, *, environ: dict[str, str] | None = None) -> Settings:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError([(str(p), f"cannot read: {e.strerror}")]) from e
+    return parse_settings(text, source=str(p), environ=environ)
+
+
+def check_secrets(settings: Settings) -> list[tuple[str, str]]:
+    """Resolve every secret once; return ``(location, message)`` for each that fails."""
+    errors: list[tuple[str, str]] = []
+
+    def probe(loc: str, src: SecretSource | None) -> None:
+        if src is None:
+            return
+        try:
+            src.resolve()
+        except ValueError as e:
+            errors.append((loc, str(e)))
+
+    probe("admin.token", settings.admin.token)
+    for i, key in enumerate(settings.identity.keys):
+        if isinstance(key, HmacKey):
+            probe(f"identity.keys.{i}.secret", key.secret)
+        elif isinstance(key, PemKey) and not key.path.is_file():
+            errors.append((f"identity.keys.{i}.path", f"no such file: {key.path}"))
+    for name, tool in settings.tools.items():
+        for cname, cred in tool.credentials.items():
+            probe(f"tools.{name}.credentials.{cname}.value", cred.value)
+    return errors

@@ -1,0 +1,83 @@
+"""Prometheus metrics, one registry per gateway instance.
+
+Every metric the alerts and dashboards in ``deploy/`` use is defined here, so the
+names are in one place. Label sets are kept small (tool, decision, code, stage,
+scope) to bound cardinality.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+
+
+class Metrics:
+    def __init__(self, namespace: str = "callgate", registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        ns, r = namespace, self.registry
+        self.calls = Counter(
+            "calls", "Tool calls by tool, decision and code", ["tool", "decision", "code"], namespace=ns, registry=r
+        )
+        self.stage_latency = Histogram(
+            "stage_latency_seconds",
+            "Latency per pipeline stage",
+            ["stage"],
+            namespace=ns,
+            registry=r,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.policy_errors = Counter("policy_errors", "Policy evaluations that failed", namespace=ns, registry=r)
+        self.policy_revision = Gauge(
+            "policy_revision_info", "Loaded policy revision (value is always 1)", ["revision"], namespace=ns, registry=r
+        )
+        self.killswitch_engaged = Gauge(
+            "killswitch_engaged", "1 while a kill switch is engaged, per scope", ["scope"], namespace=ns, registry=r
+        )
+        self.log_write_errors = Counter(
+            "decision_log_write_errors", "Decision log writes that failed", namespace=ns, registry=r
+        )
+        self.log_queue_depth = Gauge(
+            "decision_log_queue_depth", "Records waiting to be written", namespace=ns, registry=r
+        )
+        self.log_records = Counter(
+            "decision_log_records", "Records written, by kind", ["kind"], namespace=ns, registry=r
+        )
+        self.log_batch_size = Histogram(
+            "decision_log_batch_size",
+            "Records per group commit",
+            namespace=ns,
+            registry=r,
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+        )
+        self.fail_open = Gauge(
+            "fail_open", "1 where a check is configured to fail open", ["check"], namespace=ns, registry=r
+        )
+        self.fail_open_calls = Counter(
+            "fail_open_calls",
+            "Calls let through because a fail-open check could not run",
+            ["check"],
+            namespace=ns,
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "upstream_errors", "Upstream failures by tool and code", ["tool", "code"], namespace=ns, registry=r
+        )
+        self.ready = Gauge("ready", "1 when the gateway is ready to serve", namespace=ns, registry=r)

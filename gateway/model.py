@@ -1,0 +1,182 @@
+"""What flows through the pipeline: one ``ToolCall`` inside one ``CallContext``.
+
+Adapters (HTTP, MCP) build the ``ToolCall``; stages fill in ``agent``, ``findings``,
+``decision``, ``upstream`` and timings; the record stage turns the whole context into
+one decision record.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from gateway.errors import GatewayError
+    from gateway.tools import Tool
+
+Protocol = Literal["http", "mcp"]
+INPUT_VERSION = 1
+
+
+def new_call_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class Agent:
+    id: str
+    tenant: str | None
+    scopes: tuple[str, ...]
+    on_behalf_of: str | None
+    claims: dict[str, Any]
+
+    def as_input(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "tenant": self.tenant,
+            "scopes": list(self.scopes),
+            "on_behalf_of": self.on_behalf_of,
+            "claims": self.claims,
+        }
+
+
+@dataclass(slots=True)
+class Finding:
+    detector: str
+    surface: Literal["request_arg", "tool_output", "tool_definition"]
+    severity: Literal["info", "low", "medium", "high", "critical"]
+    owasp: tuple[str, ...]
+    path: str
+    evidence: str
+    confidence: float = 1.0
+    kind: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "kind": self.kind,
+            "surface": self.surface,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "owasp": list(self.owasp),
+            "path": self.path,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(slots=True)
+class Decision:
+    allow: bool
+    reasons: list[dict[str, Any]]
+    require_approval: bool = False
+    credential: str | None = None
+    redact: list[Any] = field(default_factory=list)
+    cost: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "allow": self.allow,
+            "reasons": self.reasons,
+            "require_approval": self.require_approval,
+            "credential": self.credential,
+        }
+        if self.redact:
+            d["redact"] = self.redact
+        if self.cost is not None:
+            d["cost"] = self.cost
+        return d
+
+
+@dataclass(slots=True)
+class ToolCall:
+    call_id: str
+    protocol: Protocol
+    tool_name: str
+    method: str
+    path: str
+    query: str = ""
+    mcp_method: str | None = None
+    arguments: Any = None
+    body: bytes = b""
+    content_type: str = ""
+    intent: str | None = None
+    run_id: str | None = None
+    idempotency_key: str | None = None
+
+    def as_input(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "mcp_method": self.mcp_method,
+            "arguments": self.arguments,
+            "intent": self.intent,
+            "idempotency_key": self.idempotency_key,
+            "run_id": self.run_id,
+        }
+
+
+@dataclass(slots=True)
+class UpstreamResult:
+    """What the tool answered. ``body`` is set when buffered; otherwise ``stream`` is."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes | None = None
+    stream: Any = None  # aiohttp.StreamReader while the upstream response is open
+    bytes_sent: int = 0
+
+
+@dataclass(slots=True)
+class CallContext:
+    call: ToolCall
+    request: Any = None  # the adapter's request object (aiohttp.web.Request for HTTP)
+    agent: Agent | None = None
+    tool: Tool | None = None
+    findings: list[Finding] = field(default_factory=list)
+    output_findings: list[Finding] = field(default_factory=list)
+    decision: Decision | None = None
+    output_decision: Decision | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    credential: str | None = None
+    upstream: UpstreamResult | None = None
+    response: Any = None  # what the adapter returns to the agent
+    error: GatewayError | None = None
+    replay: bool = False
+    forwarded: bool = False
+    fail_open: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    wall_time: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def tool_name(self) -> str:
+        return self.call.tool_name
+
+    # Stages after identity/request rely on these; a missing one is a wiring bug and
+    # ends the call as an internal error (fail closed), never as an AttributeError.
+    def need_agent(self) -> Agent:
+        if self.agent is None:
+            raise _internal("no agent at this stage")
+        return self.agent
+
+    def need_tool(self) -> Tool:
+        if self.tool is None:
+            raise _internal("no tool at this stage")
+        return self.tool
+
+    def need_upstream(self) -> UpstreamResult:
+        if self.upstream is None:
+            raise _internal("no upstream result at this stage")
+        return self.upstream
+
+
+def _internal(msg: str) -> GatewayError:
+    from gateway.errors import GatewayError
+
+    return GatewayError(msg, code="internal.error")

@@ -1,0 +1,93 @@
+"""The pipeline: stages in one declared order, composed once at start-up.
+
+Each stage is an async callable ``stage(ctx, next)``; it may act before calling
+``next`` (admission checks), after it (settlement, output inspection) or around it
+(recording, timing). Composition happens once in ``Pipeline.__init__`` so the hot
+path is a chain of plain awaits.
+
+``default_stages`` is the one place the order is written down, like mitmproxy's
+``default_addons()``. The record stage is outermost: whatever ends a call, it writes
+exactly one decision record. Adapters (HTTP, MCP) supply how a request becomes a
+``ToolCall`` (``load``) and how the tool's answer goes back to the agent (``emit``);
+the terminal handler calls ``emit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from gateway.model import CallContext
+
+if TYPE_CHECKING:
+    from gateway.runtime import Runtime
+
+Next = Callable[[CallContext], Awaitable[None]]
+
+
+class Stage(Protocol):
+    name: str
+
+    async def __call__(self, ctx: CallContext, nxt: Next) -> None: ...
+
+
+class Adapter(Protocol):
+    """Protocol-specific edges of the pipeline."""
+
+    async def load(self, ctx: CallContext) -> None:
+        """Fill ``ctx.call`` (arguments, body) for ``ctx.tool``; raise BadRequest / PayloadTooLarge."""
+
+    async def emit(self, ctx: CallContext) -> None:
+        """Send ``ctx.upstream`` back to the agent, setting ``ctx.response``."""
+
+
+async def _emit(ctx: CallContext) -> None:
+    adapter: Adapter = ctx.extra["adapter"]
+    await adapter.emit(ctx)
+
+
+def _link(stage: Stage, nxt: Next) -> Next:
+    async def run(ctx: CallContext) -> None:
+        await stage(ctx, nxt)
+
+    return run
+
+
+class Pipeline:
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self.stages = tuple(stages)
+        handler: Next = _emit
+        for stage in reversed(self.stages):
+            handler = _link(stage, handler)
+        self._entry = handler
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.stages]
+
+    async def run(self, ctx: CallContext, adapter: Adapter) -> None:
+        """Run one call. Never raises a ``GatewayError``: it lands in ``ctx.error``."""
+        ctx.extra["adapter"] = adapter
+        await self._entry(ctx)
+
+
+def default_stages(rt: Runtime) -> list[Stage]:
+    """The pipeline order — the only place it is written."""
+    from gateway.stages.credentials import CredentialsStage
+    from gateway.stages.forward import ForwardStage
+    from gateway.stages.identity import IdentityStage
+    from gateway.stages.killswitch import KillSwitchStage
+    from gateway.stages.policy import PolicyStage
+    from gateway.stages.record import IntentStage, RecordStage
+    from gateway.stages.request import RequestStage
+
+    return [
+        RecordStage(rt.log, rt.metrics, rt.policy),  # outermost: one record for every call
+        IdentityStage(rt.verifier, rt.metrics),  # 401 before we read a body or reveal tools
+        RequestStage(rt.tools),  # tool lookup (404), body (413), JSON (400)
+        KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
+        PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
+        CredentialsStage(),  # strip agent credentials, inject the tool's
+        IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
+        ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
+    ]

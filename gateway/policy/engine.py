@@ -1,0 +1,54 @@
+"""The interface every policy backend implements.
+
+A backend loads Rego (and data) once and evaluates one rule per call::
+
+    engine.revision                                   # identifies what is loaded
+    await engine.evaluate("data.callgate.decision", input_doc)   # JSON value, or None
+    await engine.close()
+
+Backends: ``gateway.policy.embedded.EmbeddedEngine`` (regorus, in process). An
+OPA-server backend speaks the same protocol with the same ``.rego`` files.
+
+Errors::
+
+    PolicyLoadError   loading failed; the message starts with ``file:line``
+    PolicyError       one evaluation failed (engine error or panic, unusable input,
+                      wrong thread, closed engine); the pipeline answers 503
+                      ``policy.unavailable``
+
+An *undefined* result (the rule exists but has no value for this input, or no such
+rule is loaded) is not an error: ``evaluate`` returns ``None``, as OPA's REST API
+returns no ``result``. The pipeline denies on ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+
+class PolicyError(Exception):
+    """An evaluation failed; the call cannot be decided."""
+
+
+class PolicyLoadError(Exception):
+    """Policies or data could not be loaded; ``file`` and ``line`` locate the problem when known."""
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        super().__init__(message)
+
+
+@runtime_checkable
+class PolicyEngine(Protocol):
+    @property
+    def revision(self) -> str:
+        """Identifies the loaded policies and data, e.g. ``sha256:0123456789abcdef``."""
+        ...
+
+    async def evaluate(self, rule: str, input_doc: Mapping[str, Any]) -> Any:
+        """The JSON value of ``rule`` (e.g. ``data.callgate.decision``); ``None`` when undefined."""
+        ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,98 @@
+"""Forward: send the call to the tool's upstream and hand the answer to ``emit``.
+
+The upstream response stays open while the inner stages and the adapter's ``emit``
+run, so large or unbounded bodies stream back to the agent chunk by chunk. Bodies
+with a known length up to ``BUFFER_LIMIT`` are read whole first: one write instead of
+many, and later stages (output inspection) can look at them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+import aiohttp
+
+from gateway.config import ServerConfig
+from gateway.errors import UpstreamError, UpstreamTimeout
+from gateway.metrics import Metrics
+from gateway.model import CallContext, UpstreamResult
+from gateway.stages.credentials import HOP_BY_HOP
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Next
+
+BUFFER_LIMIT = 1 << 20
+# Response headers the agent never sees from the upstream.
+RESPONSE_DROP = HOP_BY_HOP | {"content-length", "set-cookie", "server", "date"}
+
+
+def forwarded_headers(ctx: CallContext, public_host: str | None) -> list[tuple[str, str]]:
+    req = ctx.request
+    peer = req.remote or "unknown"
+    host = public_host or req.host
+    proto = req.scheme
+    for_token = f'"[{peer}]"' if ":" in peer else peer
+    return [
+        ("Forwarded", f'for={for_token};proto={proto};host="{host}"'),
+        ("X-Forwarded-For", peer),
+        ("X-Forwarded-Proto", proto),
+        ("X-Forwarded-Host", host),
+        ("X-Callgate-Call-Id", ctx.call.call_id),
+    ]
+
+
+class ForwardStage:
+    name = "forward"
+
+    def __init__(self, session: aiohttp.ClientSession, metrics: Metrics, server: ServerConfig) -> None:
+        self.session = session
+        self.metrics = metrics
+        self.public_host = server.public_host
+        self.latency = metrics.stage_latency.labels("upstream")
+
+    async def __call__(self, ctx: CallContext, nxt: Next) -> None:
+        tool = ctx.need_tool()
+        call = ctx.call
+        headers: list[tuple[str, str]] = ctx.extra["forward_headers"] + forwarded_headers(ctx, self.public_host)
+        url = tool.upstream_url(call.path, call.query)
+        t0 = time.perf_counter()
+        ctx.forwarded = True
+        try:
+            async with self.session.request(
+                call.method,
+                url,
+                data=call.body or None,
+                headers=headers,
+                timeout=tool.timeout,
+                allow_redirects=False,
+            ) as resp:
+                out_headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in RESPONSE_DROP]
+                length = resp.content_length
+                if length is not None and length <= BUFFER_LIMIT:
+                    body = await resp.read()
+                    ctx.upstream = UpstreamResult(resp.status, out_headers, body=body, bytes_sent=len(body))
+                else:
+                    ctx.upstream = UpstreamResult(resp.status, out_headers, stream=resp.content)
+                self._observe(ctx, t0)
+                await nxt(ctx)
+        except TimeoutError as e:
+            self._fail(ctx, t0, "upstream.timeout")
+            raise UpstreamTimeout(f"tool {tool.name!r} did not answer in time", code="upstream.timeout") from e
+        except aiohttp.ClientConnectorError as e:
+            self._fail(ctx, t0, "upstream.unreachable")
+            raise UpstreamError(f"tool {tool.name!r} is unreachable", code="upstream.unreachable") from e
+        except (aiohttp.ClientError, asyncio.IncompleteReadError) as e:
+            self._fail(ctx, t0, "upstream.failed")
+            raise UpstreamError(f"tool {tool.name!r} failed: {type(e).__name__}", code="upstream.failed") from e
+
+    def _observe(self, ctx: CallContext, t0: float) -> None:
+        dt = time.perf_counter() - t0
+        ctx.timings["upstream"] = dt
+        self.latency.observe(dt)
+
+    def _fail(self, ctx: CallContext, t0: float, code: str) -> None:
+        if "upstream" not in ctx.timings:
+            self._observe(ctx, t0)
+        self.metrics.upstream_errors.labels(ctx.need_tool().name, code).inc()

@@ -1,0 +1,314 @@
+# Tests for the default pack: `callgate policy test policies` (or `opa test policies`).
+package callgate_test
+
+import rego.v1
+
+import data.callgate
+
+# --------------------------------------------------------------------------- fixtures
+
+tool_doc(name, effect) := {
+	"name": name,
+	"effect": effect,
+	"risk": "low",
+	"tags": [],
+	"upstream": "http://127.0.0.1:9000/",
+	"credentials": ["default"],
+	"default_credential": "default",
+}
+
+gateway := {
+	"agents": {
+		"agent-1": {"tenants": ["acme"]},
+		"agent-any": {"tenants": []},
+	},
+	"tools": {
+		"echo": tool_doc("echo", "read"),
+		"notes": tool_doc("notes", "write"),
+		"files": tool_doc("files", "delete"),
+		"pay": tool_doc("pay", "payment"),
+		"demo.search": tool_doc("demo.search", "read"),
+		"demo.write": tool_doc("demo.write", "write"),
+		"bare": object.union(tool_doc("bare", "read"), {"credentials": [], "default_credential": null}),
+	},
+	"extra": {},
+}
+
+gateway_open := object.union(gateway, {"agents": null})
+
+call(agent, tenant, scopes, tool) := {
+	"version": 1,
+	"agent": {"id": agent, "tenant": tenant, "scopes": scopes, "on_behalf_of": null, "claims": {}},
+	"tool": object.get(gateway.tools, tool, tool_doc(tool, "read")),
+	"call": {
+		"protocol": "http",
+		"method": "POST",
+		"path": "/",
+		"query": "",
+		"mcp_method": null,
+		"arguments": {"q": "hello"},
+		"intent": null,
+		"idempotency_key": null,
+		"run_id": null,
+	},
+	"findings": [],
+	"usage": {},
+	"approval": null,
+	"now": "2026-11-23T20:00:00Z",
+}
+
+# A call by agent-1 for tenant acme with the given scopes.
+acme(scopes, tool) := call("agent-1", "acme", scopes, tool)
+
+codes(d) := [r.code | some r in d.reasons]
+
+# --------------------------------------------------------------------------- decision shape
+
+test_decision_has_every_field if {
+	d := callgate.decision with input as acme(["tool:echo"], "echo") with data.gateway as gateway
+	object.keys(d) == {"allow", "reasons", "require_approval", "credential", "redact", "cost"}
+	d.allow == true
+	d.reasons == []
+	d.require_approval == false
+	d.credential == "default"
+	d.redact == []
+	d.cost == null
+}
+
+test_denied_decision_is_complete if {
+	d := callgate.decision with input as acme([], "pay") with data.gateway as gateway
+	d.allow == false
+	is_array(d.reasons)
+	d.require_approval == true
+	d.credential == "default"
+	d.cost == null
+}
+
+test_reasons_are_sorted_by_code if {
+	d := callgate.decision with input as call("stranger", null, [], "nope") with data.gateway as gateway
+	codes(d) == ["agent.unknown", "scope.missing", "tool.unknown"]
+}
+
+test_reasons_carry_owasp_lists if {
+	d := callgate.decision with input as call("stranger", null, [], "nope") with data.gateway as gateway
+	every r in d.reasons {
+		is_array(r.owasp)
+		is_string(r.message)
+	}
+}
+
+test_malformed_input_is_denied if {
+	d := callgate.decision with input as {} with data.gateway as gateway
+	d.allow == false
+	"input.version_unsupported" in codes(d)
+}
+
+test_other_input_version_is_denied if {
+	inp := object.union(acme(["tool:echo"], "echo"), {"version": 2})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	codes(d) == ["input.version_unsupported"]
+}
+
+test_credential_is_the_tools_default if {
+	d := callgate.decision with input as acme(["tool:echo"], "echo") with data.gateway as gateway
+	d.credential == "default"
+}
+
+test_credential_null_without_default if {
+	d := callgate.decision with input as acme(["tool:bare"], "bare") with data.gateway as gateway
+	d.allow == true
+	d.credential == null
+}
+
+# --------------------------------------------------------------------------- agents
+
+test_unknown_agent_denied if {
+	d := callgate.decision with input as call("stranger", "acme", ["tool:echo"], "echo") with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["agent.unknown"]
+	d.reasons[0].owasp == ["ASI03"]
+}
+
+test_known_agent_allowed if {
+	callgate.allow with input as acme(["tool:echo"], "echo") with data.gateway as gateway
+}
+
+test_any_agent_when_agents_null if {
+	callgate.allow with input as call("stranger", null, ["tool:echo"], "echo") with data.gateway as gateway_open
+}
+
+test_any_agent_when_agents_absent if {
+	gw := object.remove(gateway, ["agents"])
+	callgate.allow with input as call("stranger", null, ["tool:echo"], "echo") with data.gateway as gw
+}
+
+# --------------------------------------------------------------------------- tenants
+
+test_tenant_not_allowed if {
+	d := callgate.decision with input as call("agent-1", "globex", ["tool:echo"], "echo") with data.gateway as gateway
+	codes(d) == ["agent.tenant_not_allowed"]
+}
+
+test_missing_tenant_not_allowed_when_listed if {
+	d := callgate.decision with input as call("agent-1", null, ["tool:echo"], "echo") with data.gateway as gateway
+	codes(d) == ["agent.tenant_not_allowed"]
+}
+
+test_listed_tenant_allowed if {
+	callgate.allow with input as call("agent-1", "acme", ["tool:echo"], "echo") with data.gateway as gateway
+}
+
+test_empty_tenant_list_allows_any_tenant if {
+	callgate.allow with input as call("agent-any", "globex", ["tool:echo"], "echo") with data.gateway as gateway
+}
+
+test_no_tenant_check_when_agents_null if {
+	callgate.allow with input as call("agent-1", "globex", ["tool:echo"], "echo") with data.gateway as gateway_open
+}
+
+# --------------------------------------------------------------------------- tools
+
+test_unknown_tool_denied if {
+	d := callgate.decision with input as acme(["tool:*"], "nope") with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["tool.unknown"]
+}
+
+test_known_tool_is_not_unknown if {
+	d := callgate.decision with input as acme([], "echo") with data.gateway as gateway
+	not "tool.unknown" in codes(d)
+}
+
+# --------------------------------------------------------------------------- scopes
+
+test_scope_grants_read if {
+	callgate.allow with input as acme(["tool:echo"], "echo") with data.gateway as gateway
+}
+
+test_no_scope_denied if {
+	d := callgate.decision with input as acme([], "echo") with data.gateway as gateway
+	d.allow == false
+	d.reasons == [{
+		"code": "scope.missing",
+		"message": "no scope grants tool 'echo' (needs scope tool:echo)",
+		"owasp": ["LLM06", "ASI03"],
+	}]
+}
+
+test_other_tools_scope_does_not_grant if {
+	d := callgate.decision with input as acme(["tool:notes:write", "tool:echoes"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_scope_names_effect if {
+	callgate.allow with input as acme(["tool:notes:write"], "notes") with data.gateway as gateway
+}
+
+test_read_scope_on_write_tool_is_effect_missing if {
+	d := callgate.decision with input as acme(["tool:notes"], "notes") with data.gateway as gateway
+	d.reasons == [{
+		"code": "scope.effect_missing",
+		"message": "tool 'notes' has effect write; the agent's scopes grant it only for read (needs scope tool:notes:write)",
+		"owasp": ["LLM06", "ASI02"],
+	}]
+}
+
+test_explicit_read_scope_grants_read if {
+	callgate.allow with input as acme(["tool:echo:read"], "echo") with data.gateway as gateway
+}
+
+test_write_scope_does_not_grant_read if {
+	d := callgate.decision with input as acme(["tool:echo:write"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_other_effect_scope_does_not_grant if {
+	d := callgate.decision with input as acme(["tool:files:write"], "files") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_glob_scope_grants_server_tools if {
+	callgate.allow with input as acme(["tool:demo.*"], "demo.search") with data.gateway as gateway
+}
+
+test_glob_scope_stays_on_its_server if {
+	d := callgate.decision with input as acme(["tool:demo.*"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_glob_scope_grants_read_only if {
+	d := callgate.decision with input as acme(["tool:demo.*"], "demo.write") with data.gateway as gateway
+	codes(d) == ["scope.effect_missing"]
+}
+
+test_star_grants_every_read if {
+	callgate.allow with input as acme(["tool:*"], "echo") with data.gateway as gateway
+	callgate.allow with input as acme(["tool:*"], "demo.search") with data.gateway as gateway
+}
+
+# `*` never crosses a ":" (regorus' glob.match would let it; the pack matches per segment).
+test_star_does_not_grant_other_effects if {
+	d := callgate.decision with input as acme(["tool:*"], "notes") with data.gateway as gateway
+	codes(d) == ["scope.effect_missing"]
+}
+
+test_effect_star_grants_every_effect if {
+	callgate.allow with input as acme(["tool:notes:*"], "notes") with data.gateway as gateway
+	callgate.allow with input as acme(["tool:files:*"], "files") with data.gateway as gateway
+	callgate.allow with input as acme(["tool:echo:*"], "echo") with data.gateway as gateway
+}
+
+test_effect_star_stays_on_its_tool if {
+	d := callgate.decision with input as acme(["tool:notes:*"], "files") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_extra_segment_does_not_grant if {
+	d := callgate.decision with input as acme(["tool:echo:read:x"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_wildcard_extra_segment_does_not_grant if {
+	d := callgate.decision with input as acme(["tool:*:read:x", "tool:echo:*:*"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_wildcard_effect_scope_does_not_grant_read if {
+	d := callgate.decision with input as acme(["tool:*:write", "tool:demo.*:write"], "demo.search") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+test_odd_scopes_are_ignored if {
+	d := callgate.decision with input as acme(["openid", "tool:[echo", "tool:{echo}", "tool:ech?", "", "TOOL:echo"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+# Only `*` is a wildcard: other glob syntax grants nothing and never makes evaluation fail.
+test_other_glob_syntax_is_not_a_grant if {
+	d := callgate.decision with input as acme(["tool:e?*", "tool:[e]*", "tool:{echo,x}*", "tool:\\*", "tool:[*", "*"], "echo") with data.gateway as gateway
+	codes(d) == ["scope.missing"]
+}
+
+# --------------------------------------------------------------------------- approvals
+
+test_payment_requires_approval if {
+	d := callgate.decision with input as acme(["tool:pay:payment"], "pay") with data.gateway as gateway
+	d.allow == false
+	d.require_approval == true
+	codes(d) == ["approval.required"]
+	d.reasons[0].owasp == ["LLM06", "ASI02"]
+}
+
+test_other_effects_need_no_approval if {
+	d := callgate.decision with input as acme(["tool:files:delete"], "files") with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
+}
+
+# --------------------------------------------------------------------------- output
+
+test_output_decision_allows_for_now if {
+	inp := object.union(acme(["tool:echo"], "echo"), {"output": {"status": 200, "findings": []}})
+	d := callgate.output_decision with input as inp with data.gateway as gateway
+	d == {"allow": true, "reasons": [], "redact": []}
+}

@@ -1,0 +1,218 @@
+"""Shared fixtures: settings and token factories, a recording upstream, a running gateway.
+
+Everything here is real: the upstream is an aiohttp server on a loopback port, the
+gateway runs both its listeners through aiohttp's test server, and policies are the
+repository's own ``policies/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from gateway.app import create_admin_app, create_agent_app
+from gateway.config import Settings
+from gateway.identity import mint_dev_token
+from gateway.runtime import Runtime
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICIES = ROOT / "policies"
+SIGNING_KEY = "test-signing-key-0123456789abcdef0123456789"
+ADMIN_TOKEN = "test-admin-token-abcdef"
+ECHO_KEY = "echo-upstream-secret"
+BANK_KEY = "bank-upstream-secret"
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def settings_dict(tmp_path: Path, upstream: str, **over: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "admin": {"token": {"env": "CG_TEST_ADMIN_TOKEN"}},
+        "identity": {
+            "issuers": ["callgate-test"],
+            "audience": "callgate",
+            "keys": [{"kind": "hmac", "id": "dev", "secret": {"env": "CG_TEST_SIGNING_KEY"}, "dev": True}],
+        },
+        "policy": {"paths": [str(POLICIES)]},
+        "decision_log": {"path": str(tmp_path / "decisions.jsonl"), "fsync": "never"},
+        "agents": {"demo": {"tenants": ["acme"]}, "other": {"tenants": []}},
+        "tools": {
+            "echo": {
+                "upstream": f"{upstream}/echo",
+                "effect": "read",
+                "credentials": {"echo-key": {"header": "Authorization", "value": {"env": "CG_TEST_ECHO_KEY"}}},
+                "record_fields": ["q"],
+            },
+            "writer": {
+                "upstream": f"{upstream}/writer",
+                "effect": "write",
+                "credentials": {
+                    "primary": {"header": "X-Api-Key", "scheme": None, "value": {"env": "CG_TEST_ECHO_KEY"}},
+                    "backup": {"header": "X-Backup-Key", "scheme": None, "value": {"env": "CG_TEST_BANK_KEY"}},
+                },
+                "default_credential": "primary",
+            },
+            "transfer": {
+                "upstream": f"{upstream}/transfer",
+                "effect": "payment",
+                "risk": "high",
+                "credentials": {"bank": {"header": "X-Api-Key", "scheme": None, "value": {"env": "CG_TEST_BANK_KEY"}}},
+            },
+        },
+    }
+    return deep_merge(base, over)
+
+
+@pytest.fixture(autouse=True)
+def _secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CG_TEST_SIGNING_KEY", SIGNING_KEY)
+    monkeypatch.setenv("CG_TEST_ADMIN_TOKEN", ADMIN_TOKEN)
+    monkeypatch.setenv("CG_TEST_ECHO_KEY", ECHO_KEY)
+    monkeypatch.setenv("CG_TEST_BANK_KEY", BANK_KEY)
+
+
+# ------------------------------------------------------------------ upstream
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Upstream:
+    url: str
+    seen: list[Seen] = field(default_factory=list)
+
+    @property
+    def last(self) -> Seen:
+        return self.seen[-1]
+
+
+def upstream_app(seen: list[Seen]) -> web.Application:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        seen.append(Seen(request.method, request.path, request.query_string, dict(request.headers), body))
+        tail = request.match_info["tail"]
+        if tail.startswith("slow"):
+            await asyncio.sleep(float(request.query.get("delay", "5")))
+        if tail.startswith("status/"):
+            return web.json_response({"status": int(tail.split("/")[1])}, status=int(tail.split("/")[1]))
+        if tail.startswith("stream"):
+            resp = web.StreamResponse(headers={"Content-Type": "text/plain"})
+            await resp.prepare(request)
+            for i in range(int(request.query.get("chunks", "5"))):
+                await resp.write(f"chunk-{i}\n".encode())
+                await asyncio.sleep(float(request.query.get("gap", "0")))
+            await resp.write_eof()
+            return resp
+        return web.json_response(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string,
+                "headers": dict(request.headers),
+                "body": body.decode("utf-8", errors="replace"),
+                "seq": len(seen),
+            },
+            headers={"Set-Cookie": "upstream=1", "X-Upstream": "yes"},
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    return app
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[Upstream]:
+    seen: list[Seen] = []
+    server = TestServer(upstream_app(seen))
+    await server.start_server()
+    try:
+        yield Upstream(str(server.make_url("")).rstrip("/"), seen)
+    finally:
+        await server.close()
+
+
+# ------------------------------------------------------------------ gateway
+
+
+@dataclass
+class Gateway:
+    rt: Runtime
+    agent: TestClient[web.Request, web.Application]
+    admin: TestClient[web.Request, web.Application]
+    settings: Settings
+
+    def token(
+        self, agent: str = "demo", tenant: str | None = "acme", scopes: list[str] | None = None, **kw: Any
+    ) -> str:
+        return mint_dev_token(
+            self.settings, agent=agent, tenant=tenant, scopes=["tool:echo"] if scopes is None else scopes, **kw
+        )
+
+    def auth(self, **kw: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**kw)}"}
+
+    @property
+    def admin_auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Operator": "alice"}
+
+    def records(self, kind: str | None = "call") -> list[dict[str, Any]]:
+        path = self.settings.decision_log.path
+        if not path.exists():
+            return []
+        recs = [json.loads(line) for line in path.read_text().splitlines()]
+        return [r for r in recs if kind is None or r.get("kind") == kind]
+
+    def metric(self, name: str, labels: dict[str, str] | None = None) -> float | None:
+        return self.rt.metrics.registry.get_sample_value(name, labels or {})
+
+
+GatewayFactory = Callable[..., Awaitable[Gateway]]
+
+
+@pytest.fixture
+async def make_gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[GatewayFactory]:
+    clients: list[TestClient[web.Request, web.Application]] = []
+
+    async def make(**over: Any) -> Gateway:
+        settings = Settings.model_validate(settings_dict(tmp_path, upstream.url, **over))
+        rt = Runtime(settings)
+        agent = TestClient(TestServer(create_agent_app(rt)))
+        await agent.start_server()
+        clients.append(agent)
+        admin = TestClient(TestServer(create_admin_app(rt)))
+        await admin.start_server()
+        clients.append(admin)
+        return Gateway(rt, agent, admin, settings)
+
+    yield make
+    for c in reversed(clients):
+        await c.close()
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayFactory) -> Gateway:
+    return await make_gateway()

@@ -1,0 +1,116 @@
+"""Configuration: validation with YAML locations, env overrides, secrets, check-config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import main
+from gateway.config import Settings, check_secrets, parse_settings
+from gateway.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+identity:
+  issuers: [me]
+  audience: callgate
+  keys:
+    - kind: hmac
+      secret: {env: CG_TEST_SIGNING_KEY}
+tools:
+  echo:
+    upstream: http://127.0.0.1:9/echo
+"""
+
+
+def errors_of(text: str, **env: str) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as e:
+        parse_settings(text, environ=env)
+    return e.value.errors
+
+
+def test_good_config_parses() -> None:
+    s = parse_settings(GOOD, environ={})
+    assert isinstance(s, Settings)
+    assert s.tools["echo"].effect == "read"
+    assert s.server.port == 8080
+
+
+def test_errors_name_yaml_path_and_line() -> None:
+    text = GOOD.replace("http://127.0.0.1:9/echo", "not a url") + "    effect: launch\n    bogus: 1\n"
+    errs = dict(errors_of(text))
+    assert any(k.startswith("tools.echo.upstream (line 9)") for k in errs)
+    assert any(k.startswith("tools.echo.effect (line 10)") for k in errs)
+    assert any(k.startswith("tools.echo.bogus (line 11)") for k in errs)
+    assert len(errs) == 3
+
+
+def test_inline_secret_rejected() -> None:
+    text = GOOD.replace("secret: {env: CG_TEST_SIGNING_KEY}", "secret: hunter2")
+    errs = errors_of(text)
+    assert errs[0][0].startswith("identity.keys.0.secret (line 6)")
+
+
+def test_secret_needs_a_source() -> None:
+    errs = errors_of(GOOD.replace("{env: CG_TEST_SIGNING_KEY}", "{}"))
+    assert "never inline" in errs[0][1]
+
+
+def test_bad_tool_name() -> None:
+    errs = errors_of(GOOD.replace("  echo:", "  Echo Tool:"))
+    assert errs[0][0].startswith("tools")
+    assert "must match" in errs[0][1]
+
+
+def test_env_overrides() -> None:
+    s = parse_settings(GOOD, environ={"CALLGATE_SERVER__PORT": "9999", "CALLGATE_TOOLS__ECHO__EFFECT": "write"})
+    assert s.server.port == 9999
+    assert s.tools["echo"].effect == "write"
+    # a plain CALLGATE_ variable (a secret's env source) is not an override
+    parse_settings(GOOD, environ={"CALLGATE_ADMIN_TOKEN": "x"})
+    errs = errors_of(GOOD, CALLGATE_SERVER__PORT="high")
+    assert errs[0][0] == "server.port (from $CALLGATE_SERVER__PORT)"
+
+
+def test_missing_secret_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CG_TEST_SIGNING_KEY")
+    s = parse_settings(GOOD, environ={})
+    assert check_secrets(s) == [("identity.keys.0.secret", "environment variable CG_TEST_SIGNING_KEY is not set")]
+
+
+def test_secret_from_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CG_TEST_SIGNING_KEY")
+    f = tmp_path / "k"
+    f.write_text("from-file\n")
+    s = parse_settings(
+        GOOD.replace("{env: CG_TEST_SIGNING_KEY}", f"{{env: CG_TEST_SIGNING_KEY, file: {f}}}"), environ={}
+    )
+    assert check_secrets(s) == []
+
+
+def test_check_config_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("http://127.0.0.1:9/echo", "ftp//x") + "    risk: extreme\n")
+    assert main(["check-config", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "tools.echo.upstream (line 9):" in err
+    assert "tools.echo.risk (line 10):" in err
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    assert main(["check-config", str(good)]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_check_config_invalid_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tools: [\n")
+    assert main(["check-config", str(bad)]) == 2
+    assert "invalid YAML" in capsys.readouterr().err
+
+
+def test_quickstart_config_is_valid() -> None:
+    s = parse_settings((ROOT / "deploy/quickstart.yaml").read_text(), environ={})
+    assert set(s.tools) >= {"echo", "transfer"}
+    assert s.tools["transfer"].effect == "payment"

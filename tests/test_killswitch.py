@@ -1,0 +1,110 @@
+"""Kill switch per scope through the admin API, recorded in the decision log."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Gateway, Upstream
+
+
+async def engage(gw: Gateway, scope: str, reason: str = "incident 7") -> dict[str, object]:
+    r = await gw.admin.put("/admin/killswitch", json={"scope": scope, "reason": reason}, headers=gw.admin_auth)
+    assert r.status == 200, await r.text()
+    body: dict[str, object] = await r.json()
+    return body
+
+
+@pytest.mark.parametrize(
+    ("scope", "hit", "miss"),
+    [
+        ("global", {}, None),
+        ("tenant:acme", {}, {"agent": "other", "tenant": "initech"}),
+        ("agent:demo", {}, {"agent": "other", "tenant": "initech"}),
+        ("tool:echo", {}, None),
+        ("tool:ec*", {}, None),
+    ],
+)
+async def test_scope_blocks_matching_calls(
+    gateway: Gateway, upstream: Upstream, scope: str, hit: dict[str, str], miss: dict[str, str] | None
+) -> None:
+    body = await engage(gateway, scope)
+    assert body["recorded"] is True
+    r = await gateway.agent.get("/tools/echo/x", headers=gateway.auth(**hit))
+    assert r.status == 503
+    problem = await r.json()
+    assert problem["code"] == "killswitch.engaged"
+    assert problem["reasons"][0]["scope"] == scope
+    assert "incident 7" in problem["detail"]
+    assert upstream.seen == []
+    if miss is not None:
+        r = await gateway.agent.get("/tools/echo/x", headers=gateway.auth(**miss))
+        assert r.status == 200
+    assert gateway.metric("callgate_killswitch_engaged", {"scope": scope}) == 1
+
+    r = await gateway.admin.delete("/admin/killswitch", json={"scope": scope}, headers=gateway.admin_auth)
+    assert r.status == 200
+    assert (await r.json())["released"]["scope"] == scope
+    assert gateway.metric("callgate_killswitch_engaged", {"scope": scope}) == 0
+    r = await gateway.agent.get("/tools/echo/x", headers=gateway.auth(**hit))
+    assert r.status == 200
+
+    admin = gateway.records("admin")
+    assert [(a["action"], a["scope"], a["operator"]) for a in admin] == [
+        ("killswitch.engage", scope, "admin-token:alice"),
+        ("killswitch.release", scope, "admin-token:alice"),
+    ]
+    assert admin[0]["reason"] == "incident 7"
+
+
+async def test_tool_switch_leaves_other_tools(gateway: Gateway) -> None:
+    await engage(gateway, "tool:writer")
+    r = await gateway.agent.get("/tools/echo/x", headers=gateway.auth())
+    assert r.status == 200
+
+
+async def test_list(gateway: Gateway) -> None:
+    await engage(gateway, "tenant:acme", "noisy")
+    await engage(gateway, "global", "all stop")
+    r = await gateway.admin.get("/admin/killswitch", headers=gateway.admin_auth)
+    engaged = (await r.json())["engaged"]
+    assert [(e["scope"], e["reason"], e["operator"]) for e in engaged] == [
+        ("global", "all stop", "admin-token:alice"),
+        ("tenant:acme", "noisy", "admin-token:alice"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "Basic YTpi"}],
+)
+async def test_admin_needs_auth(gateway: Gateway, headers: dict[str, str]) -> None:
+    r = await gateway.admin.put("/admin/killswitch", json={"scope": "global", "reason": "x"}, headers=headers)
+    assert r.status == 401
+    assert r.content_type == "application/problem+json"
+    assert gateway.rt.killswitch.match("acme", "demo", "echo") is None
+
+
+async def test_admin_jwt(gateway: Gateway) -> None:
+    ok = {"Authorization": f"Bearer {gateway.token(agent='ops-bob', scopes=['callgate:admin'])}"}
+    r = await gateway.admin.put("/admin/killswitch", json={"scope": "global", "reason": "jwt"}, headers=ok)
+    assert r.status == 200
+    assert gateway.records("admin")[-1]["operator"] == "jwt:ops-bob"
+    no_scope = {"Authorization": f"Bearer {gateway.token(agent='ops-bob', scopes=['tool:echo'])}"}
+    r = await gateway.admin.delete("/admin/killswitch", json={"scope": "global"}, headers=no_scope)
+    assert r.status == 403
+    assert gateway.rt.killswitch.match(None, None, "echo") is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"scope": "everything", "reason": "x"}, {"scope": "global"}, {"scope": "global", "reason": " "}, {"reason": "x"}],
+)
+async def test_bad_requests(gateway: Gateway, body: dict[str, str]) -> None:
+    r = await gateway.admin.put("/admin/killswitch", json=body, headers=gateway.admin_auth)
+    assert r.status == 400
+    assert (await r.json())["code"] == "request.invalid"
+
+
+async def test_open_endpoints_need_no_auth(gateway: Gateway) -> None:
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert (await gateway.admin.get(path)).status == 200
