@@ -26,13 +26,22 @@ def _die(msg: str, code: int = 2) -> int:
     return code
 
 
-def _load(path: str) -> Settings | None:
+def _report(path: str, errors: Sequence[tuple[str, str]]) -> None:
+    print(f"{path}: invalid configuration", file=sys.stderr)
+    for loc, msg in errors:
+        print(f"  {loc}: {msg}", file=sys.stderr)
+
+
+def _load(path: str, *, secrets: bool = False) -> Settings | None:
+    """Load and validate a configuration (and, with ``secrets``, resolve every secret); print errors."""
     try:
         settings = load_settings(path)
     except ConfigError as e:
-        print(f"{path}: invalid configuration", file=sys.stderr)
-        for loc, msg in e.errors:
-            print(f"  {loc}: {msg}", file=sys.stderr)
+        _report(path, e.errors)
+        return None
+    errors = check_secrets(settings) if secrets else []
+    if errors:
+        _report(path, errors)
         return None
     return settings
 
@@ -85,12 +94,9 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from gateway.policy.engine import PolicyLoadError
 
-    settings = _load(args.config)
+    settings = _load(args.config, secrets=True)
     if settings is None:
         return 2
-    errors = check_secrets(settings)
-    if errors:
-        return _die("\n".join([f"{args.config}: secrets missing"] + [f"  {loc}: {m}" for loc, m in errors]))
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
     try:
@@ -98,7 +104,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except PolicyLoadError as e:
         return _die(f"policy failed to load: {e}")
     except ConfigError as e:
-        return _die("\n".join(f"{loc}: {m}" for loc, m in e.errors))
+        _report(args.config, e.errors)
+        return 2
     except OSError as e:
         return _die(f"cannot listen: {e}")
     return 0
@@ -108,14 +115,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    settings = _load(args.path)
+    settings = _load(args.path, secrets=True)
     if settings is None:
-        return 2
-    errors = check_secrets(settings)
-    if errors:
-        print(f"{args.path}: invalid configuration", file=sys.stderr)
-        for loc, msg in errors:
-            print(f"  {loc}: {msg}", file=sys.stderr)
         return 2
     print(f"{args.path}: OK ({len(settings.tools)} tools, policy engine {settings.policy.engine})")
     return 0
