@@ -125,6 +125,9 @@ def upstream_app(seen: list[Seen]) -> web.Application:
             for i in range(int(request.query.get("chunks", "5"))):
                 await resp.write(f"chunk-{i}\n".encode())
                 await asyncio.sleep(float(request.query.get("gap", "0")))
+                if request.query.get("die") == str(i) and request.transport is not None:
+                    request.transport.close()  # the upstream dies mid-body
+                    return resp
             await resp.write_eof()
             return resp
         return web.json_response(

@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from gateway.audit.verify import verify_log
@@ -223,6 +224,20 @@ async def test_streaming_response_is_not_buffered(make_gateway: GatewayFactory, 
     assert first_at < 0.25 < total  # the first chunk came before the upstream finished
     await asyncio.sleep(0.05)
     assert gw.records()[-1]["upstream"]["bytes"] == 32
+
+
+async def test_upstream_dying_mid_stream_is_not_passed_off_as_complete(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/"}})
+    r = await gw.agent.get("/tools/echo/stream?chunks=5&gap=0.05&die=1", headers=gw.auth())
+    assert r.status == 200
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await r.read()
+    await asyncio.sleep(0.05)
+    rec = gw.records()[-1]
+    assert rec["outcome"] == "failed"
+    assert rec["code"] == "upstream.failed"
 
 
 async def test_writer_needs_effect_scope_and_gets_default_credential(gateway: Gateway, upstream: Upstream) -> None:

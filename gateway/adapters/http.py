@@ -104,8 +104,15 @@ class HttpAdapter:
         )
         ctx = CallContext(call=call, request=request)
         await self.pipeline.run(ctx, self)
-        if ctx.response is not None:
-            return ctx.response  # type: ignore[no-any-return]
+        resp: web.StreamResponse | None = ctx.response
+        if resp is not None:
+            if ctx.error is not None and resp.prepared:
+                # The body was cut short after we started answering: drop the connection so the
+                # agent sees an incomplete response instead of a cleanly terminated, truncated one.
+                if request.transport is not None:
+                    request.transport.abort()
+                raise ConnectionResetError(f"call {call.call_id}: upstream body cut short ({ctx.error.code})")
+            return resp
         err = ctx.error or GatewayError("the call produced no response")
         return render_error(err, call.call_id)
 
