@@ -238,6 +238,7 @@ async def test_upstream_dying_mid_stream_is_not_passed_off_as_complete(
     rec = gw.records()[-1]
     assert rec["outcome"] == "failed"
     assert rec["code"] == "upstream.failed"
+    assert rec["upstream"]["bytes"] == len(b"chunk-0\nchunk-1\n")
 
 
 async def test_writer_needs_effect_scope_and_gets_default_credential(gateway: Gateway, upstream: Upstream) -> None:

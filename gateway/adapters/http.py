@@ -150,9 +150,7 @@ class HttpAdapter:
         stream = web.StreamResponse(status=up.status, headers=headers)
         ctx.response = stream
         await stream.prepare(ctx.request)
-        sent = 0
         async for chunk in up.stream.iter_any():
             await stream.write(chunk)
-            sent += len(chunk)
-        up.bytes_sent = sent
+            up.bytes_sent += len(chunk)  # counted as we go: a cut-short body records what got through
         await stream.write_eof()
