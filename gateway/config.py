@@ -137,12 +137,29 @@ class IdentityConfig(Model):
     token_cache_size: int = Field(4096, ge=0, description="verified tokens remembered until expiry")
 
 
+class OpaConfig(Model):
+    """An OPA server asked over its Data API (``policy.engine: opa``)."""
+
+    url: AnyHttpUrl = Field(description="OPA's base URL, e.g. http://opa:8181")
+    timeout_s: float = Field(0.5, gt=0, description="per decision; past it the call is denied 503")
+    push_data: bool = Field(True, description="PUT data.gateway to OPA at start (else OPA must hold it)")
+
+
 class PolicyConfig(Model):
-    engine: Literal["embedded"] = "embedded"
+    engine: Literal["embedded", "opa"] = "embedded"
+    opa: OpaConfig | None = None
     paths: list[Path] = Field(default_factory=lambda: [Path("policies")], min_length=1)
     decision: str = "data.callgate.decision"
     output_decision: str = "data.callgate.output_decision"
     data: dict[str, Any] = Field(default_factory=dict, description="extra data at data.config.extra")
+
+    @model_validator(mode="after")
+    def _opa_section(self) -> PolicyConfig:
+        if self.engine == "opa" and self.opa is None:
+            raise ValueError("engine 'opa' needs an 'opa' section with at least 'url'")
+        if self.engine != "opa" and self.opa is not None:
+            raise ValueError("the 'opa' section is only used with engine 'opa'")
+        return self
 
 
 class DecisionLogConfig(Model):

@@ -20,7 +20,7 @@ from gateway.config import Settings
 from gateway.identity import Verifier
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
-from gateway.policy.embedded import EmbeddedEngine
+from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.store.memory import MemoryKillSwitch
 from gateway.tools import compile_tools
@@ -38,7 +38,7 @@ class Runtime:
         self.killswitch = MemoryKillSwitch()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
-            EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools)),
+            build_engine(settings.policy, gateway_data(settings, self.tools)),
             settings.policy.decision,
             settings.policy.output_decision,
         )
@@ -80,6 +80,7 @@ class Runtime:
             skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
         )
         await self.verifier.start(self._http)
+        await start_engine(self.policy.engine)
         try:
             await self.log.open()
         except AuditUnavailable as e:
