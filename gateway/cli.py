@@ -1,4 +1,4 @@
-"""The ``callgate`` command: serve, check-config, token, policy test, audit verify, killswitch."""
+"""The ``callgate`` command: serve, check-config, token, policy test/eval/replay, audit verify, killswitch."""
 
 from __future__ import annotations
 
@@ -161,6 +161,73 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome in ("pass", "skip") for r in results) else 1
 
 
+def _policy_setup(args: argparse.Namespace, input_doc: dict[str, Any] | None) -> tuple[Any, dict[str, Any]] | int:
+    """The candidate engine and the tools' documents, from ``--policies`` and ``--config``."""
+    from gateway.policy.embedded import EmbeddedEngine
+    from gateway.policy.engine import PolicyLoadError
+    from gateway.policy.replay import standalone_data
+    from gateway.stages.policy import gateway_data
+    from gateway.tools import compile_tools
+
+    tools: dict[str, Any] = {}
+    if args.config:
+        settings = _load(args.config)
+        if settings is None:
+            return 2
+        try:
+            compiled = compile_tools(settings)
+        except ConfigError as e:
+            _report(args.config, e.errors)
+            return 2
+        data = gateway_data(settings, compiled)
+        tools = {name: t.policy_doc for name, t in compiled.items()}
+        paths = [Path(p) for p in args.policies] if args.policies else list(settings.policy.paths)
+    else:
+        data = standalone_data(input_doc or {})
+        paths = [Path(p) for p in (args.policies or ["policies"])]
+    try:
+        return EmbeddedEngine.load(paths, data), tools
+    except PolicyLoadError as e:
+        return _die(f"policy failed to load: {e}")
+
+
+def cmd_policy_eval(args: argparse.Namespace) -> int:
+    from gateway.policy.engine import PolicyError
+    from gateway.policy.replay import allowed, decide, format_decision
+
+    try:
+        input_doc = json.loads(Path(args.input).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return _die(f"{args.input}: cannot read a JSON input document: {e}")
+    if not isinstance(input_doc, dict):
+        return _die(f"{args.input}: the input document must be a JSON object")
+    setup = _policy_setup(args, input_doc)
+    if isinstance(setup, int):
+        return setup
+    engine, _ = setup
+    try:
+        decision = decide(engine, args.rule, input_doc)
+    except PolicyError as e:
+        return _die(f"policy error: {e}")
+    print(json.dumps(decision, indent=2) if args.json else format_decision(decision, engine.revision))
+    return 0 if allowed(decision) else 1
+
+
+def cmd_policy_replay(args: argparse.Namespace) -> int:
+    from gateway.policy.replay import format_report, read_call_records, replay
+
+    setup = _policy_setup(args, None)
+    if isinstance(setup, int):
+        return setup
+    engine, tools = setup
+    try:
+        report = replay(read_call_records(Path(args.log)), engine, args.rule, tools)
+    except (OSError, ValueError) as e:
+        return _die(f"cannot read {args.log}: {e}")
+    print(json.dumps(report.as_dict(args.examples), indent=2) if args.json else format_report(report, args.examples))
+    return 0
+
+
 # ------------------------------------------------------------------ audit
 
 
@@ -280,6 +347,32 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--run", help="only tests whose name matches this regex")
     s.add_argument("-v", "--verbose", action="store_true")
     s.set_defaults(func=cmd_policy_test)
+    s = psub.add_parser(
+        "eval",
+        help="decide one policy input document",
+        description="Evaluate the decision rule on one policy input document (the `input` contract) "
+        "and print the decision with its reasons; exit 0 when allowed, 1 when not.",
+    )
+    s.add_argument("--input", required=True, help="a JSON policy input document")
+    s.add_argument("--policies", action="append", help="repeatable (default: the config's, else policies)")
+    s.add_argument("--config", help="take data.gateway (agents, tools) from this configuration")
+    s.add_argument("--rule", default="data.callgate.decision")
+    s.add_argument("--json", action="store_true", help="print the decision document as JSON")
+    s.set_defaults(func=cmd_policy_eval)
+    s = psub.add_parser(
+        "replay",
+        help="re-decide a decision log under candidate policies",
+        description="Re-decide the `kind: call` records of a decision log under a candidate policy set and "
+        "report which decisions change (allow->deny, deny->allow, by reason code, with examples). "
+        "Inputs are reconstructed from the records: see gateway/policy/replay.py for what and its limits.",
+    )
+    s.add_argument("--log", required=True, help="decision log (JSON lines)")
+    s.add_argument("--policies", action="append", required=True, help="candidate policies (repeatable)")
+    s.add_argument("--config", default=DEFAULT_CONFIG, help="tools and data.gateway (default: $CALLGATE_CONFIG)")
+    s.add_argument("--rule", default="data.callgate.decision")
+    s.add_argument("--examples", type=int, default=5, help="examples per direction (default 5)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_policy_replay)
 
     aud = sub.add_parser("audit", help="decision log tools", description="Decision log tools.")
     asub = aud.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
