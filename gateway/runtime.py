@@ -38,7 +38,7 @@ class Runtime:
         self.killswitch = MemoryKillSwitch()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
-            build_engine(settings.policy, gateway_data(settings, self.tools)),
+            build_engine(settings.policy, gateway_data(settings, self.tools), self.metrics),
             settings.policy.decision,
             settings.policy.output_decision,
         )

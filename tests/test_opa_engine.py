@@ -77,6 +77,17 @@ async def test_bundle_revision_is_recorded(make_gateway: GatewayFactory, opa: tu
     assert r.status == 200
     assert gw.records()[-1]["policy_revision"] == "opa:callgate@git-4f2a9c1"
     assert gw.rt.policy.revision == "opa:callgate@git-4f2a9c1"
+    rev = "callgate_policy_revision_info"
+    assert gw.metric(rev, {"revision": "opa:callgate@git-4f2a9c1"}) == 1
+    assert gw.metric(rev, {"revision": "opa:unknown"}) is None
+
+    # OPA activates a new bundle: the next record and the gauge follow.
+    standin.bundle_revision = "git-77aa001"
+    r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth())
+    assert r.status == 200
+    assert gw.records()[-1]["policy_revision"] == "opa:callgate@git-77aa001"
+    assert gw.metric(rev, {"revision": "opa:callgate@git-77aa001"}) == 1
+    assert gw.metric(rev, {"revision": "opa:callgate@git-4f2a9c1"}) is None
 
 
 async def test_opa_down_denies_503_fast(make_gateway: GatewayFactory, upstream: Upstream) -> None:

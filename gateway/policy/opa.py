@@ -36,7 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -70,7 +70,16 @@ def revision_of(provenance: Any) -> str | None:
 class OpaEngine:
     """A ``PolicyEngine`` backed by an OPA server; one ``ClientSession`` from ``start`` to ``close``."""
 
-    def __init__(self, url: str, data: Mapping[str, Any], *, timeout_s: float = 0.5, push_data: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        data: Mapping[str, Any],
+        *,
+        timeout_s: float = 0.5,
+        push_data: bool = True,
+        on_revision: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``on_revision(old, new)`` is called when OPA reports a different revision."""
         self.url = url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._data = dict(data)
@@ -79,6 +88,7 @@ class OpaEngine:
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self._revision = "opa:unknown"
+        self._on_revision = on_revision
 
     @property
     def revision(self) -> str:
@@ -141,8 +151,10 @@ class OpaEngine:
         if not isinstance(doc, dict):
             raise PolicyError(f"OPA's answer for {rule} is not a JSON object")
         rev = revision_of(doc.get("provenance"))
-        if rev is not None:
-            self._revision = rev
+        if rev is not None and rev != self._revision:
+            old, self._revision = self._revision, rev
+            if self._on_revision is not None:
+                self._on_revision(old, rev)
         return doc.get("result")
 
     async def close(self) -> None:
