@@ -18,6 +18,7 @@ from prometheus_client import generate_latest
 
 from gateway.cli import main
 from gateway.metrics import Metrics
+from gateway.policy.embedded import EmbeddedEngine
 from tests.conftest import ROOT, Gateway
 
 DEPLOY = ROOT / "deploy"
@@ -172,3 +173,13 @@ def test_dockerfile_runs_non_root_with_a_healthcheck() -> None:
     assert text.count("FROM python:3.11-slim") == 2
     assert re.search(r"^USER 10001", text, re.M)
     assert re.search(r"^HEALTHCHECK .*\n.*127\.0\.0\.1:8081/healthz", text, re.M)
+
+
+def test_k8s_placeholder_policy_fails_closed(tmp_path: Path) -> None:
+    docs = list(yaml.safe_load_all((DEPLOY / "k8s/configmap.yaml").read_text()))
+    rego = next(d for d in docs if d["metadata"]["name"] == "callgate-policies")["data"]["callgate.rego"]
+    (tmp_path / "callgate.rego").write_text(rego)
+    engine = EmbeddedEngine.load([tmp_path], {})
+    decision = engine.evaluate_sync("data.callgate.decision", {"version": 1})
+    assert decision["allow"] is False
+    assert [r["code"] for r in decision["reasons"]] == ["policy.not_deployed"]
