@@ -9,6 +9,7 @@ into the decision log with every admin action.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import time
@@ -19,7 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.audit.log import AuditUnavailable
-from gateway.errors import BadRequest, Forbidden, GatewayError, Unauthenticated, Unavailable
+from gateway.errors import BadRequest, Forbidden, GatewayError, Unauthenticated, Unavailable, Unprocessable
 from gateway.identity import extract_bearer
 from gateway.stages.record import iso
 from gateway.store.base import validate_scope
@@ -148,6 +149,21 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         rt.metrics.killswitch_engaged.labels(scope).set(0)
         return web.json_response({"released": entry.as_dict() if entry else None})
 
+    async def policies_reload(request: web.Request) -> web.Response:
+        from gateway.policy.engine import PolicyLoadError
+
+        try:
+            previous, revision = await rt.reload_policies()
+        except PolicyLoadError as e:
+            with contextlib.suppress(AuditUnavailable):
+                await record_admin(request, "policy.reload", result="failure", error=str(e)[:2000])
+            raise Unprocessable(
+                f"the new policy set was not loaded; {rt.policy.revision} stays: {e}", code="policy.reload_failed"
+            ) from e
+        with contextlib.suppress(AuditUnavailable):
+            await record_admin(request, "policy.reload", result="success", previous=previous, revision=revision)
+        return web.json_response({"previous": previous, "revision": revision})
+
     async def audit_head(request: web.Request) -> web.Response:
         return web.json_response({"head": rt.log.head, "path": str(rt.settings.decision_log.path)})
 
@@ -158,3 +174,4 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_put("/admin/killswitch", ks_engage)
     app.router.add_delete("/admin/killswitch", ks_release)
     app.router.add_get("/admin/audit/head", audit_head)
+    app.router.add_post("/admin/policies/reload", policies_reload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -53,6 +54,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     from aiohttp import web
 
     from gateway.app import create_admin_app, create_agent_app
+    from gateway.policy.engine import PolicyLoadError
     from gateway.runtime import Runtime
 
     rt = Runtime(settings)
@@ -75,6 +77,19 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        reloads: set[asyncio.Task[None]] = set()
+
+        async def reload() -> None:
+            with contextlib.suppress(PolicyLoadError):  # logged and counted by reload_policies
+                await rt.reload_policies()
+
+        def on_hup() -> None:
+            task = loop.create_task(reload())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        if settings.policy.engine == "embedded":
+            loop.add_signal_handler(signal.SIGHUP, on_hup)
         await stop.wait()
     finally:
         await admin_runner.cleanup()

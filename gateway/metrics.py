@@ -48,6 +48,9 @@ class Metrics:
         self.policy_revision = Gauge(
             "policy_revision_info", "Loaded policy revision (value is always 1)", ["revision"], namespace=ns, registry=r
         )
+        self.policy_reloads = Counter(
+            "policy_reloads", "Policy hot reloads by result (success, failure)", ["result"], namespace=ns, registry=r
+        )
         self.killswitch_engaged = Gauge(
             "killswitch_engaged", "1 while a kill switch is engaged, per scope", ["scope"], namespace=ns, registry=r
         )

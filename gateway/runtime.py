@@ -90,6 +90,41 @@ class Runtime:
         self._adapter = HttpAdapter(self._pipeline)
         self.metrics.ready.set(1 if self.ready else 0)
 
+    async def reload_policies(self) -> tuple[str, str]:
+        """Compile the policy set on disk, run its Rego tests, swap it in atomically.
+
+        Embedded engine only (an OPA server reloads its own bundles). On any failure the
+        running set stays, the failure is counted and ``PolicyLoadError`` is raised.
+        Returns ``(previous revision, new revision)``.
+        """
+        from gateway.policy.embedded import EmbeddedEngine
+        from gateway.policy.engine import PolicyLoadError
+        from gateway.policy.testing import run_policy_tests
+
+        cfg = self.settings.policy
+        try:
+            if cfg.engine != "embedded":
+                raise PolicyLoadError(f"policy.engine is {cfg.engine!r}: reload the bundle in the policy server")
+            data = gateway_data(self.settings, self.tools)
+            failed = [r for r in run_policy_tests(cfg.paths, data) if r.outcome in ("fail", "error")]
+            if failed:
+                names = ", ".join(f"{r.name} ({r.outcome})" for r in failed[:5])
+                raise PolicyLoadError(f"{len(failed)} Rego test(s) failed: {names}")
+            engine = EmbeddedEngine.load(cfg.paths, data)
+        except PolicyLoadError as e:
+            self.metrics.policy_reloads.labels("failure").inc()
+            log.error("policy reload failed, keeping revision %s: %s", self.policy.revision, e)
+            raise
+        old = self.policy.engine
+        previous = old.revision
+        self.policy.engine = engine  # one assignment: a call sees the old set or the new, never a mix
+        await old.close()
+        self.metrics.policy_revision.clear()
+        self.metrics.policy_revision.labels(engine.revision).set(1)
+        self.metrics.policy_reloads.labels("success").inc()
+        log.info("policies reloaded: %s -> %s", previous, engine.revision)
+        return previous, engine.revision
+
     async def close(self) -> None:
         self.metrics.ready.set(0)
         await self.log.close()
