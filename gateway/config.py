@@ -151,7 +151,11 @@ class PolicyConfig(Model):
     paths: list[Path] = Field(default_factory=lambda: [Path("policies")], min_length=1)
     decision: str = "data.callgate.decision"
     output_decision: str = "data.callgate.output_decision"
-    data: dict[str, Any] = Field(default_factory=dict, description="extra data at data.config.extra")
+    data: dict[str, Any] = Field(default_factory=dict, description="extra data at data.gateway.extra")
+    enforce: bool = Field(
+        True,
+        description="false: shadow mode — denials (and policy errors) are recorded and counted, calls proceed",
+    )
 
     @model_validator(mode="after")
     def _opa_section(self) -> PolicyConfig:

@@ -80,6 +80,16 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        self.shadow_mode = Gauge(
+            "shadow_mode", "1 where a check records denials without enforcing them", ["check"], namespace=ns, registry=r
+        )
+        self.shadow_denials = Counter(
+            "shadow_denials",
+            "Calls a check in shadow mode would have denied",
+            ["check", "code"],
+            namespace=ns,
+            registry=r,
+        )
         self.upstream_errors = Counter(
             "upstream_errors", "Upstream failures by tool and code", ["tool", "code"], namespace=ns, registry=r
         )

@@ -149,6 +149,7 @@ class CallContext:
     replay: bool = False
     forwarded: bool = False
     fail_open: list[str] = field(default_factory=list)
+    shadow: list[dict[str, Any]] = field(default_factory=list)  # would-be denials of checks in shadow mode
     timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     wall_time: float = field(default_factory=time.time)

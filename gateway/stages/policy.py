@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gateway.config import Settings
-from gateway.errors import Forbidden, Reason, Unavailable
+from gateway.errors import Forbidden, GatewayError, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
@@ -108,6 +108,10 @@ class PolicyStage:
         self.policy = policy
         self.metrics = metrics
         self.latency = metrics.stage_latency.labels("policy")
+        self.enforce = settings.policy.enforce
+        metrics.shadow_mode.labels("policy").set(0 if self.enforce else 1)
+        if not self.enforce:
+            metrics.fail_open.labels("policy").set(1)
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         t0 = time.perf_counter()
@@ -116,22 +120,27 @@ class PolicyStage:
             decision = parse_decision(raw)
         except PolicyError as e:
             self.metrics.policy_errors.inc()
-            raise Unavailable(f"policy could not be evaluated: {e}", code="policy.unavailable") from e
+            err = Unavailable(f"policy could not be evaluated: {e}", code="policy.unavailable")
+            if self.enforce:
+                raise err from e
+            # Shadow mode: the check could not run and is not enforced — let it through, visibly.
+            self._shadow(ctx, err)
+            ctx.fail_open.append("policy")
+            self.metrics.fail_open_calls.labels("policy").inc()
+            decision = None
         finally:
             dt = time.perf_counter() - t0
             ctx.timings["policy"] = dt
             self.latency.observe(dt)
-        ctx.decision = decision
-        # A hard denial outranks a request for approval: approving cannot fix a missing scope.
-        hard = [r for r in decision.reasons if r.get("code") != "approval.required"]
-        if not decision.allow and (hard or not decision.require_approval):
-            reasons = decision.reasons or [Reason.of("policy.denied", "denied by policy")]
-            raise Forbidden("denied by policy", code="policy.denied", reasons=reasons)
-        if decision.require_approval:
-            reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
-            raise Forbidden("this call needs approval", code="approval.required", reasons=reasons)
+        if decision is not None:
+            ctx.decision = decision
+            denial = self._denial(decision)
+            if denial is not None:
+                if self.enforce:
+                    raise denial
+                self._shadow(ctx, denial)
         tool = ctx.need_tool()
-        name = decision.credential or tool.default_credential
+        name = (decision.credential if decision is not None else None) or tool.default_credential
         if name is not None and name not in tool.credentials:
             raise Forbidden(
                 f"the decision chose credential {name!r}, which tool {tool.name!r} does not list",
@@ -139,3 +148,19 @@ class PolicyStage:
             )
         ctx.credential = name
         await nxt(ctx)
+
+    @staticmethod
+    def _denial(decision: Decision) -> Forbidden | None:
+        # A hard denial outranks a request for approval: approving cannot fix a missing scope.
+        hard = [r for r in decision.reasons if r.get("code") != "approval.required"]
+        if not decision.allow and (hard or not decision.require_approval):
+            reasons = decision.reasons or [Reason.of("policy.denied", "denied by policy")]
+            return Forbidden("denied by policy", code="policy.denied", reasons=reasons)
+        if decision.require_approval:
+            reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
+            return Forbidden("this call needs approval", code="approval.required", reasons=reasons)
+        return None
+
+    def _shadow(self, ctx: CallContext, err: GatewayError) -> None:
+        ctx.shadow.append({"check": "policy", "status": err.status, "code": err.code, "reasons": err.reasons})
+        self.metrics.shadow_denials.labels("policy", err.code).inc()

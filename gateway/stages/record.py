@@ -140,6 +140,7 @@ class RecordStage:
                 "upstream": {"status": up.status, "bytes": up.bytes_sent} if up else None,
                 "cost": ctx.decision.cost if ctx.decision else None,
                 "fail_open": ctx.fail_open,
+                "shadow": ctx.shadow,
                 "timings_ms": {k: round(v * 1000, 3) for k, v in ctx.timings.items()},
             }
         )
