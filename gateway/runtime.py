@@ -22,7 +22,9 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.stages.policy import PolicyRef, gateway_data
-from gateway.store.memory import MemoryKillSwitch
+from gateway.store.base import AdmissionStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
+from gateway.store.redis import RedisAdmission
 from gateway.tools import compile_tools
 
 log = logging.getLogger("callgate")
@@ -36,6 +38,15 @@ class Runtime:
         self.tools = compile_tools(settings)
         self.verifier = Verifier(settings.identity)
         self.killswitch = MemoryKillSwitch()
+        self._redis: RedisAdmission | None = None
+        self.admission: AdmissionStore
+        if settings.store == "memory":
+            self.admission = MemoryAdmission()
+            self.key_prefix = ""
+        else:
+            self.key_prefix = settings.store.key_prefix
+            self._redis = RedisAdmission(settings.store)  # connects lazily, on the first call
+            self.admission = self._redis
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools)),
@@ -94,6 +105,8 @@ class Runtime:
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()
+        if self._redis is not None:
+            await self._redis.close()
         if self._http is not None:
             await self._http.close()
 
