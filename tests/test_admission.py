@@ -29,7 +29,7 @@ async def statuses(
         await r.read()
         return r.status
 
-    return list(await asyncio.gather(*(one() for _ in range(n))))
+    return sorted(await asyncio.gather(*(one() for _ in range(n))))
 
 
 # ------------------------------------------------------------------ rate limits
@@ -52,8 +52,7 @@ async def test_rate_limit_refuses_with_headers(make_gateway: GatewayFactory, ups
     assert r.status == 200
     assert gw.metric("callgate_rate_limited_total", {"rule": "r"}) == 1
     recs = gw.records()
-    assert recs[0]["usage"]["rate"]["r"]["remaining"] == 2
-    assert recs[2]["usage"]["rate"]["r"]["remaining"] == 0
+    assert sorted(x["usage"]["rate"]["r"]["remaining"] for x in recs[:3]) == [0, 1, 2]
     assert recs[3]["code"] == "rate.limited"
 
 
