@@ -222,6 +222,7 @@ Dimension = Literal["tenant", "agent", "tool"]
 class RedisStoreConfig(Model):
     url: str = Field(pattern=r"^rediss?://")
     timeout_ms: int = Field(100, ge=1, le=10_000, description="per operation; a slower Redis answers 503")
+    max_connections: int = Field(256, ge=2, description="connections per replica; a burst beyond waits")
     key_prefix: str = Field(
         "callgate:{cg}:", description="every key starts with it; the hash tag keeps a call's keys in one slot"
     )

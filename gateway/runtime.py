@@ -22,9 +22,9 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.stages.policy import PolicyRef, gateway_data
-from gateway.store.base import AdmissionStore
+from gateway.store.base import AdmissionStore, KillSwitchStore
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission
+from gateway.store.redis import RedisAdmission, RedisKillSwitch
 from gateway.tools import compile_tools
 
 log = logging.getLogger("callgate")
@@ -37,16 +37,20 @@ class Runtime:
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
         self.verifier = Verifier(settings.identity)
-        self.killswitch = MemoryKillSwitch()
         self._redis: RedisAdmission | None = None
+        self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
+        self.killswitch: KillSwitchStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
+            self.killswitch = MemoryKillSwitch()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
             self._redis = RedisAdmission(settings.store)  # connects lazily, on the first call
+            self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
+            self.killswitch = self._redis_ks
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools)),
@@ -91,6 +95,8 @@ class Runtime:
             skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
         )
         await self.verifier.start(self._http)
+        if self._redis_ks is not None:
+            await self._redis_ks.start()
         try:
             await self.log.open()
         except AuditUnavailable as e:
@@ -105,6 +111,8 @@ class Runtime:
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()
+        if self._redis_ks is not None:
+            await self._redis_ks.close()
         if self._redis is not None:
             await self._redis.close()
         if self._http is not None:

@@ -208,6 +208,7 @@ class AdmissionStage:
             res = await self.store.admit(Admission(rates, quotas, idem))
         except StoreUnavailable as e:
             self.metrics.store_errors.labels("admit").inc()
+            log.warning("admission of call %s: %s", ctx.call.call_id, e)
             if self.limits.fail_open and not quotas and idem is None:
                 ctx.fail_open.append("rate_limit")
                 self.metrics.fail_open_calls.labels("rate_limit").inc()

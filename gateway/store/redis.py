@@ -14,7 +14,10 @@ caller decides.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+import time
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -23,7 +26,20 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from gateway.config import RedisStoreConfig
-from gateway.store.base import Admission, AdmitResult, Settlement, StoredResponse, StoreUnavailable, Verdict
+from gateway.errors import Unavailable
+from gateway.store.base import (
+    Admission,
+    AdmitResult,
+    KillSwitchEntry,
+    Settlement,
+    StoredResponse,
+    StoreUnavailable,
+    Verdict,
+    match_entry,
+    validate_scope,
+)
+
+log = logging.getLogger("callgate.store")
 
 # KEYS: idem, rate..., quota...   ARGV: nrates, nquotas, fingerprint, call_id, lease_ms, ttl_ms,
 # then (interval, tau, tokens) per rate, then (limit, amount, ttl_s) per quota.
@@ -121,19 +137,26 @@ class RedisAdmission:
     def __init__(self, cfg: RedisStoreConfig) -> None:
         self.prefix = cfg.key_prefix
         self.timeout = cfg.timeout_ms / 1000
-        self.redis = aioredis.Redis.from_url(
+        # A blocking pool: a burst beyond max_connections waits for a connection (within
+        # the same timeout) instead of failing at once.
+        pool = aioredis.BlockingConnectionPool.from_url(
             cfg.url,
+            max_connections=cfg.max_connections,
+            timeout=self.timeout,
             socket_timeout=self.timeout,
             socket_connect_timeout=self.timeout,
             retry=Retry(NoBackoff(), 0),
             decode_responses=False,
         )
+        self.pool = pool
+        self.redis = aioredis.Redis(connection_pool=pool)
         self._admit = self.redis.register_script(ADMIT)
         self._settle = self.redis.register_script(SETTLE)
         self._noidem = self.prefix + "idem:-"
 
     async def close(self) -> None:
         await self.redis.aclose()
+        await self.pool.disconnect()
 
     async def _run(self, coro: Any) -> Any:
         try:
@@ -201,3 +224,113 @@ class RedisAdmission:
             return []
         out = await self._run(self.redis.mget(keys))
         return [float(v) if v is not None else 0.0 for v in out]
+
+
+class RedisKillSwitch:
+    """Kill switches in one Redis hash; ``match`` reads a local snapshot.
+
+    The snapshot is refreshed on every change message (pub/sub) and by a poll every
+    ``POLL_S`` in case a message was missed, so a change reaches every replica within
+    a second. While Redis is unreachable the last snapshot stays in force.
+    """
+
+    POLL_S = 0.5
+
+    def __init__(self, store: RedisAdmission) -> None:
+        self.store = store
+        self.key = store.prefix + "killswitch"
+        self.channel = store.prefix + "killswitch:changed"
+        self._entries: dict[str, KillSwitchEntry] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    async def start(self) -> None:
+        try:
+            await self.refresh()
+        except StoreUnavailable as e:
+            log.error("kill switches not loaded at start-up: %s", e)
+        self._task = asyncio.create_task(self._follow(), name="killswitch-follow")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def refresh(self) -> None:
+        raw = await self.store._run(self.store.redis.hgetall(self.key))
+        entries: dict[str, KillSwitchEntry] = {}
+        for scope, value in raw.items():
+            d = json.loads(value)
+            entries[_s(scope)] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+        self._entries = entries
+
+    async def _listen(self) -> None:
+        """Wake the follower on every change message; returns when the connection breaks."""
+        pubsub = self.store.redis.pubsub()
+        try:
+            await pubsub.subscribe(self.channel)
+            while True:
+                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.POLL_S)
+                if msg is not None:
+                    self._wake.set()
+        except (RedisError, OSError) as e:
+            log.warning("kill-switch subscription lost (%s); polling until it is back", e)
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _follow(self) -> None:
+        listener: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if listener is None or listener.done():
+                    listener = asyncio.create_task(self._listen(), name="killswitch-listen")
+                try:
+                    async with asyncio.timeout(self.POLL_S):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                with contextlib.suppress(StoreUnavailable):
+                    await self.refresh()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def engage(self, scope: str, reason: str, operator: str) -> KillSwitchEntry:
+        entry = KillSwitchEntry(validate_scope(scope), reason, operator, time.time())
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.hset(self.key, scope, json.dumps(entry.as_dict()))
+        pipe.publish(self.channel, scope)
+        await self._write(pipe)
+        self._entries = {**self._entries, scope: entry}
+        return entry
+
+    async def release(self, scope: str) -> KillSwitchEntry | None:
+        validate_scope(scope)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.hget(self.key, scope)
+        pipe.hdel(self.key, scope)
+        pipe.publish(self.channel, scope)
+        out = await self._write(pipe)
+        self._entries = {k: v for k, v in self._entries.items() if k != scope}
+        if not out[0]:
+            return None
+        d = json.loads(out[0])
+        return KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+
+    async def _write(self, pipe: Any) -> list[Any]:
+        try:
+            out: list[Any] = await self.store._run(pipe.execute())
+        except StoreUnavailable as e:
+            raise Unavailable("the state store did not answer", code="store.unavailable") from e
+        return out
+
+    async def entries(self) -> list[KillSwitchEntry]:
+        return sorted(self._entries.values(), key=lambda e: e.scope)
+
+    def match(self, tenant: str | None, agent: str | None, tool: str) -> KillSwitchEntry | None:
+        return match_entry(self._entries, tenant, agent, tool)
