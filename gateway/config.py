@@ -201,6 +201,10 @@ class ToolConfig(Model):
     record_fields: list[str] = Field(
         default_factory=list, description="top-level argument fields safe to copy into the decision log"
     )
+    cost: float = Field(1.0, ge=0, description="cost units charged per call unless policy or the upstream says")
+    max_cost: float | None = Field(None, ge=0, description="per-call cap; reserved before forwarding")
+    cost_header: str | None = Field(None, description="upstream response header carrying the actual cost")
+    cost_field: str | None = Field(None, description="top-level field of the upstream's JSON body with the cost")
 
     @field_validator("upstream")
     @classmethod
@@ -233,6 +237,61 @@ class MetricsConfig(Model):
     namespace: str = "callgate"
 
 
+Dimension = Literal["tenant", "agent", "tool"]
+
+
+class RedisStoreConfig(Model):
+    url: str = Field(pattern=r"^rediss?://")
+    timeout_ms: int = Field(100, ge=1, le=10_000, description="per operation; a slower Redis answers 503")
+    max_connections: int = Field(256, ge=2, description="connections per replica; a burst beyond waits")
+    key_prefix: str = Field(
+        "callgate:{cg}:", description="every key starts with it; the hash tag keeps a call's keys in one slot"
+    )
+
+
+class RateRule(Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    per: list[Dimension] = Field(default_factory=list, description="dimensions keying the bucket; empty: one")
+    tools: list[str] = Field(default_factory=lambda: ["*"], description="tool globs the rule applies to")
+    rate: float = Field(gt=0, description="calls (or cost units) per second, sustained")
+    burst: int = Field(1, ge=1, description="calls admitted at once from a full bucket")
+    cost_weighted: bool = Field(False, description="a call takes as many tokens as its cost")
+
+
+class QuotaRule(Model):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    per: Literal["tenant", "agent"]
+    window: Literal["hour", "day", "month"]
+    limit: float = Field(gt=0)
+
+
+class IdempotencyConfig(Model):
+    ttl_s: float = Field(86400.0, gt=0, description="how long a finished call's response is kept")
+    lease_s: float = Field(60.0, gt=0, description="an in-flight marker expires after this")
+    max_body: ByteSize = Field(ByteSize(1 << 16), ge=0, description="larger responses are not kept")
+    headers: list[str] = Field(default_factory=lambda: ["content-type"], description="response headers kept")
+    require_for: list[Effect] = Field(default_factory=list, description="tool effects that need a key (400)")
+
+
+class LimitsConfig(Model):
+    rate: list[RateRule] = Field(default_factory=list)
+    quotas: list[QuotaRule] = Field(default_factory=list)
+    timezone: str = Field("UTC", description="quota windows are calendar-aligned here")
+    fail_open: bool = Field(False, description="rate limits only: admit when the store is unavailable")
+    idempotency: IdempotencyConfig = IdempotencyConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r}") from e
+        return v
+
+
 class Settings(Model):
     version: Literal[1] = 1
     server: ServerConfig = ServerConfig()
@@ -241,6 +300,8 @@ class Settings(Model):
     policy: PolicyConfig = PolicyConfig()
     decision_log: DecisionLogConfig = DecisionLogConfig()
     metrics: MetricsConfig = MetricsConfig()
+    store: Literal["memory"] | RedisStoreConfig = "memory"
+    limits: LimitsConfig = LimitsConfig()
     agents: dict[str, AgentConfig] | None = Field(
         None, description="known agents; when set, the default pack denies any other agent"
     )

@@ -93,4 +93,22 @@ class Metrics:
         self.upstream_errors = Counter(
             "upstream_errors", "Upstream failures by tool and code", ["tool", "code"], namespace=ns, registry=r
         )
+        self.rate_limited = Counter(
+            "rate_limited", "Calls refused by a rate-limit rule", ["rule"], namespace=ns, registry=r
+        )
+        self.quota_exhausted = Counter(
+            "quota_exhausted", "Calls refused by an exhausted quota", ["quota"], namespace=ns, registry=r
+        )
+        self.quota_spent = Gauge(
+            "quota_spent", "Cost units spent in the current window", ["quota", "subject"], namespace=ns, registry=r
+        )
+        self.quota_limit = Gauge(
+            "quota_limit", "Cost units allowed per window", ["quota", "subject"], namespace=ns, registry=r
+        )
+        self.idempotent_replays = Counter(
+            "idempotent_replays", "Calls answered from a stored idempotent response", namespace=ns, registry=r
+        )
+        self.store_errors = Counter(
+            "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
+        )
         self.ready = Gauge("ready", "1 when the gateway is ready to serve", namespace=ns, registry=r)

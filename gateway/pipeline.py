@@ -41,7 +41,7 @@ class Adapter(Protocol):
         """Send ``ctx.upstream`` back to the agent, setting ``ctx.response``."""
 
 
-async def _emit(ctx: CallContext) -> None:
+async def emit(ctx: CallContext) -> None:
     adapter: Adapter = ctx.extra["adapter"]
     await adapter.emit(ctx)
 
@@ -56,7 +56,7 @@ def _link(stage: Stage, nxt: Next) -> Next:
 class Pipeline:
     def __init__(self, stages: Sequence[Stage]) -> None:
         self.stages = tuple(stages)
-        handler: Next = _emit
+        handler: Next = emit
         for stage in reversed(self.stages):
             handler = _link(stage, handler)
         self._entry = handler
@@ -73,6 +73,7 @@ class Pipeline:
 
 def default_stages(rt: Runtime) -> list[Stage]:
     """The pipeline order — the only place it is written."""
+    from gateway.stages.admission import AdmissionStage
     from gateway.stages.credentials import CredentialsStage
     from gateway.stages.forward import ForwardStage
     from gateway.stages.identity import IdentityStage
@@ -87,6 +88,9 @@ def default_stages(rt: Runtime) -> list[Stage]:
         RequestStage(rt.tools),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
+        # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;
+        # settles the actual cost (or refunds) and keeps the response after the call
+        AdmissionStage(rt.admission, rt.settings.limits, rt.metrics, rt.key_prefix),
         CredentialsStage(),  # strip agent credentials, inject the tool's
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit

@@ -22,7 +22,9 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
-from gateway.store.memory import MemoryKillSwitch
+from gateway.store.base import AdmissionStore, KillSwitchStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
+from gateway.store.redis import RedisAdmission, RedisKillSwitch
 from gateway.tools import compile_tools
 
 log = logging.getLogger("callgate")
@@ -35,7 +37,20 @@ class Runtime:
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
         self.verifier = Verifier(settings.identity)
-        self.killswitch = MemoryKillSwitch()
+        self._redis: RedisAdmission | None = None
+        self._redis_ks: RedisKillSwitch | None = None
+        self.admission: AdmissionStore
+        self.killswitch: KillSwitchStore
+        if settings.store == "memory":
+            self.admission = MemoryAdmission()
+            self.killswitch = MemoryKillSwitch()
+            self.key_prefix = ""
+        else:
+            self.key_prefix = settings.store.key_prefix
+            self._redis = RedisAdmission(settings.store)  # connects lazily, on the first call
+            self._redis_ks = RedisKillSwitch(self._redis)
+            self.admission = self._redis
+            self.killswitch = self._redis_ks
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools), self.metrics),
@@ -81,6 +96,8 @@ class Runtime:
         )
         await self.verifier.start(self._http)
         await start_engine(self.policy.engine)
+        if self._redis_ks is not None:
+            await self._redis_ks.start()
         try:
             await self.log.open()
         except AuditUnavailable as e:
@@ -130,6 +147,10 @@ class Runtime:
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()
+        if self._redis_ks is not None:
+            await self._redis_ks.close()
+        if self._redis is not None:
+            await self._redis.close()
         if self._http is not None:
             await self._http.close()
 

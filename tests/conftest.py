@@ -10,7 +10,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,8 +142,10 @@ def upstream_app(seen: list[Seen]) -> web.Application:
                 "headers": dict(request.headers),
                 "body": body.decode("utf-8", errors="replace"),
                 "seq": len(seen),
+                "cost": request.query.get("cost"),
             },
-            headers={"Set-Cookie": "upstream=1", "X-Upstream": "yes"},
+            headers={"Set-Cookie": "upstream=1", "X-Upstream": "yes"}
+            | ({"X-Cost": request.query["cost"]} if "cost" in request.query else {}),
         )
 
     app = web.Application()
@@ -219,3 +225,81 @@ async def make_gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[Gate
 @pytest.fixture
 async def gateway(make_gateway: GatewayFactory) -> Gateway:
     return await make_gateway()
+
+
+# ------------------------------------------------------------------ redis
+
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """A real ``redis-server`` on a free loopback port, no persistence; start/stop at will."""
+
+    def __init__(self) -> None:
+        if not Path(REDIS_SERVER).is_file():
+            raise RuntimeError(
+                "redis-server is not installed; the store tests need it. "
+                "Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) "
+                "or put it on PATH."
+            )
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def command(self, *args: str) -> bytes:
+        """One raw command over a fresh connection (RESP inline); returns the raw reply."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+            s.sendall((" ".join(args) + "\r\n").encode())
+            return s.recv(1 << 20)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store(request: pytest.FixtureRequest) -> Any:
+    """``store`` settings for the behaviour suite: each test runs on both stores, Redis flushed first."""
+    if request.param == "memory":
+        return "memory"
+    server: RedisServer = request.getfixturevalue("redis_server")
+    server.command("FLUSHALL")
+    # generous: the test loop also runs the upstream and every client; the timeout itself is tested apart
+    return {"url": server.url, "timeout_ms": 1000}

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
 import pytest
 
-from tests.conftest import Gateway, Upstream
+from tests.conftest import Gateway, GatewayFactory, RedisServer, Upstream
+
+
+@pytest.fixture
+async def gateway(make_gateway: GatewayFactory, store: Any) -> Gateway:
+    """The kill-switch suite runs on both stores."""
+    return await make_gateway(store=store)
 
 
 async def engage(gw: Gateway, scope: str, reason: str = "incident 7") -> dict[str, object]:
@@ -108,3 +119,32 @@ async def test_bad_requests(gateway: Gateway, body: dict[str, str]) -> None:
 async def test_open_endpoints_need_no_auth(gateway: Gateway) -> None:
     for path in ("/healthz", "/readyz", "/metrics"):
         assert (await gateway.admin.get(path)).status == 200
+
+
+async def test_change_reaches_other_replica_within_a_second(
+    make_gateway: GatewayFactory, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    store = {"url": redis_server.url}
+    a = await make_gateway(store=store)
+    b = await make_gateway(store=store, decision_log={"path": str(tmp_path / "b.jsonl")})
+
+    async def until(gw: Gateway, status: int) -> float:
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 3:
+            r = await gw.agent.get("/tools/echo/x", headers=gw.auth())
+            if r.status == status:
+                return time.monotonic() - t0
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"status {status} not seen in 3 s")
+
+    assert (await b.agent.get("/tools/echo/x", headers=b.auth())).status == 200
+    await engage(a, "tool:echo")
+    assert await until(b, 503) < 1.0
+    r = await b.admin.delete("/admin/killswitch", json={"scope": "tool:echo"}, headers=b.admin_auth)
+    assert (await r.json())["released"]["scope"] == "tool:echo"
+    assert await until(a, 200) < 1.0
+    # a replica started later loads the engaged switches at start-up
+    await engage(a, "global")
+    c = await make_gateway(store=store, decision_log={"path": str(tmp_path / "c.jsonl")})
+    assert (await c.agent.get("/tools/echo/x", headers=c.auth())).status == 503

@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 SCOPE = re.compile(r"^(global|(tenant|agent):[^\s*]+|tool:[^\s]+)$")
 
@@ -53,3 +53,89 @@ class KillSwitchStore(Protocol):
     async def release(self, scope: str) -> KillSwitchEntry | None: ...
     async def entries(self) -> list[KillSwitchEntry]: ...
     def match(self, tenant: str | None, agent: str | None, tool: str) -> KillSwitchEntry | None: ...
+
+
+# ---------------------------------------------------------------- admission
+
+
+class StoreUnavailable(Exception):
+    """The store did not answer in time or at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class RateCheck:
+    """One GCRA bucket: ``interval`` seconds per token, ``tau`` seconds of burst tolerance."""
+
+    name: str
+    key: str
+    interval: float
+    tau: float
+    tokens: float
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaCheck:
+    """Reserve ``amount`` against ``limit`` in a window counter that expires after ``ttl_s``."""
+
+    name: str
+    key: str
+    limit: float
+    amount: float
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class IdemCheck:
+    key: str
+    fingerprint: str
+    call_id: str
+    lease_s: float
+    ttl_s: float  # the in-flight marker outlives its lease, so a retry can tell it took over
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(slots=True)
+class Admission:
+    """What one call asks of the store, answered in one atomic step."""
+
+    rates: list[RateCheck]
+    quotas: list[QuotaCheck]
+    idem: IdemCheck | None = None
+
+
+Verdict = Literal["ok", "replay", "in_flight", "mismatch", "not_replayable", "rate_limited", "quota_exhausted"]
+
+
+@dataclass(slots=True)
+class AdmitResult:
+    verdict: Verdict
+    retry_after: float = 0.0  # seconds, for rate_limited
+    rule: str | None = None  # the rate or quota rule that refused
+    spent: list[float] | None = None  # per quota check, after the reservation (or as found on refusal)
+    remaining: list[int] | None = None  # per rate check, tokens left after this call
+    response: StoredResponse | None = None  # for replay
+    takeover: str | None = None  # call id of an expired in-flight call this one replaces
+
+
+@dataclass(slots=True)
+class Settlement:
+    """After the call: quota deltas (actual - reserved, or -reserved to refund) and the idempotency outcome."""
+
+    quotas: list[tuple[str, float]]
+    idem_key: str | None = None
+    call_id: str = ""  # only the call holding the in-flight marker may finish it
+    response: StoredResponse | None = None  # None with idem_key: release the key (nothing to replay)
+    replayable: bool = True  # False: keep the key finished but not replayable (e.g. streamed body)
+    ttl_s: float = 0.0
+
+
+class AdmissionStore(Protocol):
+    async def admit(self, req: Admission) -> AdmitResult: ...
+    async def settle(self, s: Settlement) -> None: ...
+    async def quota_spent(self, keys: list[str]) -> list[float]: ...

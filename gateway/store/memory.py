@@ -1,10 +1,24 @@
-"""In-memory state stores: embedded mode, one process."""
+"""In-memory state stores: embedded mode, one process.
+
+Every method runs without an ``await`` between its reads and writes, so on one
+event loop it is as atomic as the Redis store's Lua scripts, with the same rules.
+"""
 
 from __future__ import annotations
 
+import math
 import time
+from dataclasses import dataclass
 
-from gateway.store.base import KillSwitchEntry, match_entry, validate_scope
+from gateway.store.base import (
+    Admission,
+    AdmitResult,
+    KillSwitchEntry,
+    Settlement,
+    StoredResponse,
+    match_entry,
+    validate_scope,
+)
 
 
 class MemoryKillSwitch:
@@ -24,3 +38,96 @@ class MemoryKillSwitch:
 
     def match(self, tenant: str | None, agent: str | None, tool: str) -> KillSwitchEntry | None:
         return match_entry(self._entries, tenant, agent, tool)
+
+
+@dataclass(slots=True)
+class _Idem:
+    fingerprint: str
+    call_id: str
+    lease_until: float
+    expires: float
+    done: bool = False
+    response: StoredResponse | None = None
+
+
+class MemoryAdmission:
+    def __init__(self) -> None:
+        self._tat: dict[str, tuple[float, float]] = {}  # key -> (tat, expires)
+        self._quota: dict[str, tuple[float, float]] = {}  # key -> (spent, expires)
+        self._idem: dict[str, _Idem] = {}
+
+    def _get(self, d: dict[str, tuple[float, float]], key: str, now: float) -> float | None:
+        v = d.get(key)
+        if v is None:
+            return None
+        if v[1] <= now:
+            del d[key]
+            return None
+        return v[0]
+
+    async def admit(self, req: Admission) -> AdmitResult:
+        now = time.time()
+        takeover: str | None = None
+        idem = req.idem
+        if idem is not None:
+            entry = self._idem.get(idem.key)
+            if entry is not None and entry.expires <= now:
+                del self._idem[idem.key]
+                entry = None
+            if entry is not None:
+                if entry.fingerprint != idem.fingerprint:
+                    return AdmitResult("mismatch")
+                if entry.done:
+                    if entry.response is None:
+                        return AdmitResult("not_replayable")
+                    return AdmitResult("replay", response=entry.response)
+                if entry.lease_until > now:
+                    return AdmitResult("in_flight")
+                takeover = entry.call_id
+        tats: list[float] = []
+        remaining: list[int] = []
+        for r in req.rates:
+            tat = self._get(self._tat, r.key, now)
+            new_tat = max(tat if tat is not None else now, now) + r.tokens * r.interval
+            allow_at = new_tat - r.tau
+            if allow_at > now:
+                return AdmitResult("rate_limited", retry_after=allow_at - now, rule=r.name)
+            tats.append(new_tat)
+            remaining.append(max(0, math.floor((now + r.tau - new_tat) / r.interval + 1e-9)))
+        spent: list[float] = []
+        for q in req.quotas:
+            cur = self._get(self._quota, q.key, now) or 0.0
+            if cur + q.amount > q.limit + 1e-9:
+                found = [self._get(self._quota, x.key, now) or 0.0 for x in req.quotas]
+                return AdmitResult("quota_exhausted", rule=q.name, spent=found)
+            spent.append(cur + q.amount)
+        for r, new_tat in zip(req.rates, tats, strict=True):
+            self._tat[r.key] = (new_tat, new_tat)
+        for q, s in zip(req.quotas, spent, strict=True):
+            old = self._quota.get(q.key)
+            self._quota[q.key] = (s, old[1] if old else now + q.ttl_s)
+        if idem is not None:
+            self._idem[idem.key] = _Idem(idem.fingerprint, idem.call_id, now + idem.lease_s, now + idem.ttl_s)
+        return AdmitResult("ok", spent=spent, remaining=remaining, takeover=takeover)
+
+    async def settle(self, s: Settlement) -> None:
+        now = time.time()
+        for key, delta in s.quotas:
+            cur = self._quota.get(key)
+            if cur is not None and cur[1] > now and delta:
+                self._quota[key] = (cur[0] + delta, cur[1])
+        if s.idem_key is None:
+            return
+        entry = self._idem.get(s.idem_key)
+        if entry is None or entry.done or entry.call_id != s.call_id:
+            return
+        if s.response is None and s.replayable:
+            del self._idem[s.idem_key]
+            return
+        entry.done = True
+        entry.response = s.response
+        entry.expires = now + s.ttl_s
+
+    async def quota_spent(self, keys: list[str]) -> list[float]:
+        now = time.time()
+        return [self._get(self._quota, k, now) or 0.0 for k in keys]

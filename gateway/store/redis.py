@@ -1,0 +1,336 @@
+"""Redis state stores: replicas share one Redis.
+
+Admission (idempotency lookup + every rate bucket + every quota reservation) is one
+Lua script, so one round trip and atomic across replicas; settlement is another.
+Time comes from Redis (``TIME``), so replicas with skewed clocks agree. Every key
+starts with the configured prefix, whose ``{hash tag}`` puts all of them in one
+Redis Cluster slot — multi-key scripts need that.
+
+Every operation is bounded by ``timeout_ms``: a Redis that does not answer raises
+``StoreUnavailable`` (503 ``store.unavailable``), never a hang. No retries: the
+caller decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from gateway.config import RedisStoreConfig
+from gateway.errors import Unavailable
+from gateway.store.base import (
+    Admission,
+    AdmitResult,
+    KillSwitchEntry,
+    Settlement,
+    StoredResponse,
+    StoreUnavailable,
+    Verdict,
+    match_entry,
+    validate_scope,
+)
+
+log = logging.getLogger("callgate.store")
+
+# KEYS: idem, rate..., quota...   ARGV: nrates, nquotas, fingerprint, call_id, lease_ms, ttl_ms,
+# then (interval, tau, tokens) per rate, then (limit, amount, ttl_s) per quota.
+ADMIT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local nr, nq = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fp, call, lease_ms, ttl_ms = ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+local takeover = ''
+if fp ~= '' then
+  local e = redis.call('HMGET', KEYS[1], 'fp', 'state', 'call', 'lease', 'status', 'headers', 'body')
+  if e[1] then
+    if e[1] ~= fp then return {'mismatch'} end
+    if e[2] == 'done' then return {'replay', e[5], e[6], e[7]} end
+    if e[2] == 'unreplayable' then return {'not_replayable'} end
+    if tonumber(e[4]) > now * 1000 then return {'in_flight'} end
+    takeover = e[3]
+  end
+end
+local tats, remaining = {}, {}
+for i = 1, nr do
+  local a = 6 + (i - 1) * 3
+  local interval, tau, tokens = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local tat = tonumber(redis.call('GET', KEYS[1 + i]) or now)
+  if tat < now then tat = now end
+  local new_tat = tat + tokens * interval
+  local allow_at = new_tat - tau
+  if allow_at > now then return {'rate_limited', string.format('%.6f', allow_at - now), tostring(i)} end
+  tats[i] = new_tat
+  remaining[i] = tostring(math.max(0, math.floor((now + tau - new_tat) / interval + 1e-9)))
+end
+local spent = {}
+local qa = 6 + nr * 3
+for j = 1, nq do
+  local a = qa + (j - 1) * 3
+  local limit, amount = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local cur = tonumber(redis.call('GET', KEYS[1 + nr + j]) or '0')
+  if cur + amount > limit + 1e-9 then
+    local found = {'quota_exhausted', '0', tostring(j)}
+    for k = 1, nq do found[3 + k] = redis.call('GET', KEYS[1 + nr + k]) or '0' end
+    return found
+  end
+  spent[j] = cur + amount
+end
+for i = 1, nr do
+  local ms = math.ceil((tats[i] - now) * 1000) + 1
+  redis.call('SET', KEYS[1 + i], string.format('%.6f', tats[i]), 'PX', ms)
+end
+local out = {'ok', takeover, tostring(nr)}
+for i = 1, nr do out[#out + 1] = remaining[i] end
+for j = 1, nq do
+  local a = qa + (j - 1) * 3
+  local k = KEYS[1 + nr + j]
+  local v = redis.call('INCRBYFLOAT', k, ARGV[a + 2])
+  redis.call('EXPIRE', k, ARGV[a + 3], 'NX')
+  out[#out + 1] = v
+end
+if fp ~= '' then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'fp', fp, 'state', 'inflight', 'call', call,
+    'lease', string.format('%d', now * 1000 + lease_ms))
+  redis.call('PEXPIRE', KEYS[1], ttl_ms)
+end
+return out
+"""
+
+# KEYS: idem, quota...   ARGV: mode (none|store|release|unreplayable), call_id, ttl_ms, status, headers, body,
+# then one delta per quota key.
+SETTLE = """
+for j = 2, #KEYS do
+  local d = tonumber(ARGV[5 + j])
+  if d ~= 0 and redis.call('EXISTS', KEYS[j]) == 1 then redis.call('INCRBYFLOAT', KEYS[j], ARGV[5 + j]) end
+end
+local mode = ARGV[1]
+if mode == 'none' then return 0 end
+if redis.call('HGET', KEYS[1], 'call') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'state') ~= 'inflight' then
+  return 0
+end
+if mode == 'release' then redis.call('DEL', KEYS[1]) return 1 end
+if mode == 'store' then
+  redis.call('HSET', KEYS[1], 'state', 'done', 'status', ARGV[4], 'headers', ARGV[5], 'body', ARGV[6])
+else
+  redis.call('HSET', KEYS[1], 'state', 'unreplayable')
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
+def _s(v: Any) -> str:
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+class RedisAdmission:
+    def __init__(self, cfg: RedisStoreConfig) -> None:
+        self.prefix = cfg.key_prefix
+        self.timeout = cfg.timeout_ms / 1000
+        # A blocking pool: a burst beyond max_connections waits for a connection (within
+        # the same timeout) instead of failing at once.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            cfg.url,
+            max_connections=cfg.max_connections,
+            timeout=self.timeout,
+            socket_timeout=self.timeout,
+            socket_connect_timeout=self.timeout,
+            retry=Retry(NoBackoff(), 0),
+            decode_responses=False,
+        )
+        self.pool = pool
+        self.redis = aioredis.Redis(connection_pool=pool)
+        self._admit = self.redis.register_script(ADMIT)
+        self._settle = self.redis.register_script(SETTLE)
+        self._noidem = self.prefix + "idem:-"
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.pool.disconnect()
+
+    async def _run(self, coro: Any) -> Any:
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await coro
+        except (TimeoutError, RedisError, OSError) as e:
+            raise StoreUnavailable(f"redis: {type(e).__name__}: {e}") from e
+
+    async def admit(self, req: Admission) -> AdmitResult:
+        idem = req.idem
+        keys = [idem.key if idem else self._noidem, *(r.key for r in req.rates), *(q.key for q in req.quotas)]
+        args: list[str | float | int] = [
+            len(req.rates),
+            len(req.quotas),
+            idem.fingerprint if idem else "",
+            idem.call_id if idem else "",
+            int(idem.lease_s * 1000) if idem else 0,
+            int(idem.ttl_s * 1000) if idem else 0,
+        ]
+        for r in req.rates:
+            args += [repr(r.interval), repr(r.tau), repr(r.tokens)]
+        for q in req.quotas:
+            args += [repr(q.limit), repr(q.amount), q.ttl_s]
+        out = await self._run(self._admit(keys=keys, args=args))
+        verdict: Verdict = _s(out[0])  # type: ignore[assignment]
+        if verdict == "replay":
+            headers = [(str(k), str(v)) for k, v in json.loads(out[2])]
+            return AdmitResult("replay", response=StoredResponse(int(out[1]), headers, bytes(out[3])))
+        if verdict == "rate_limited":
+            return AdmitResult(verdict, retry_after=float(out[1]), rule=req.rates[int(out[2]) - 1].name)
+        if verdict == "quota_exhausted":
+            return AdmitResult(verdict, rule=req.quotas[int(out[2]) - 1].name, spent=[float(x) for x in out[3:]])
+        if verdict != "ok":
+            return AdmitResult(verdict)
+        nr = int(out[2])
+        return AdmitResult(
+            "ok",
+            takeover=_s(out[1]) or None,
+            remaining=[int(x) for x in out[3 : 3 + nr]],
+            spent=[float(x) for x in out[3 + nr :]],
+        )
+
+    async def settle(self, s: Settlement) -> None:
+        if s.idem_key is None:
+            mode = "none"
+        elif s.response is not None:
+            mode = "store"
+        else:
+            mode = "release" if s.replayable else "unreplayable"
+        resp = s.response
+        keys = [s.idem_key or self._noidem, *(k for k, _ in s.quotas)]
+        args: list[str | bytes | int] = [
+            mode,
+            s.call_id,
+            int(s.ttl_s * 1000),
+            resp.status if resp else 0,
+            json.dumps(resp.headers) if resp else "[]",
+            resp.body if resp else b"",
+            *(repr(d) for _, d in s.quotas),
+        ]
+        await self._run(self._settle(keys=keys, args=args))
+
+    async def quota_spent(self, keys: list[str]) -> list[float]:
+        if not keys:
+            return []
+        out = await self._run(self.redis.mget(keys))
+        return [float(v) if v is not None else 0.0 for v in out]
+
+
+class RedisKillSwitch:
+    """Kill switches in one Redis hash; ``match`` reads a local snapshot.
+
+    The snapshot is refreshed on every change message (pub/sub) and by a poll every
+    ``POLL_S`` in case a message was missed, so a change reaches every replica within
+    a second. While Redis is unreachable the last snapshot stays in force.
+    """
+
+    POLL_S = 0.5
+
+    def __init__(self, store: RedisAdmission) -> None:
+        self.store = store
+        self.key = store.prefix + "killswitch"
+        self.channel = store.prefix + "killswitch:changed"
+        self._entries: dict[str, KillSwitchEntry] = {}
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    async def start(self) -> None:
+        try:
+            await self.refresh()
+        except StoreUnavailable as e:
+            log.error("kill switches not loaded at start-up: %s", e)
+        self._task = asyncio.create_task(self._follow(), name="killswitch-follow")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def refresh(self) -> None:
+        raw = await self.store._run(self.store.redis.hgetall(self.key))
+        entries: dict[str, KillSwitchEntry] = {}
+        for scope, value in raw.items():
+            d = json.loads(value)
+            entries[_s(scope)] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+        self._entries = entries
+
+    async def _listen(self) -> None:
+        """Wake the follower on every change message; returns when the connection breaks."""
+        pubsub = self.store.redis.pubsub()
+        try:
+            await pubsub.subscribe(self.channel)
+            while True:
+                msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.POLL_S)
+                if msg is not None:
+                    self._wake.set()
+        except (RedisError, OSError) as e:
+            log.warning("kill-switch subscription lost (%s); polling until it is back", e)
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _follow(self) -> None:
+        listener: asyncio.Task[None] | None = None
+        try:
+            while True:
+                if listener is None or listener.done():
+                    listener = asyncio.create_task(self._listen(), name="killswitch-listen")
+                try:
+                    async with asyncio.timeout(self.POLL_S):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                with contextlib.suppress(StoreUnavailable):
+                    await self.refresh()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+
+    async def engage(self, scope: str, reason: str, operator: str) -> KillSwitchEntry:
+        entry = KillSwitchEntry(validate_scope(scope), reason, operator, time.time())
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.hset(self.key, scope, json.dumps(entry.as_dict()))
+        pipe.publish(self.channel, scope)
+        await self._write(pipe)
+        self._entries = {**self._entries, scope: entry}
+        return entry
+
+    async def release(self, scope: str) -> KillSwitchEntry | None:
+        validate_scope(scope)
+        pipe = self.store.redis.pipeline(transaction=True)
+        pipe.hget(self.key, scope)
+        pipe.hdel(self.key, scope)
+        pipe.publish(self.channel, scope)
+        out = await self._write(pipe)
+        self._entries = {k: v for k, v in self._entries.items() if k != scope}
+        if not out[0]:
+            return None
+        d = json.loads(out[0])
+        return KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+
+    async def _write(self, pipe: Any) -> list[Any]:
+        try:
+            out: list[Any] = await self.store._run(pipe.execute())
+        except StoreUnavailable as e:
+            raise Unavailable("the state store did not answer", code="store.unavailable") from e
+        return out
+
+    async def entries(self) -> list[KillSwitchEntry]:
+        return sorted(self._entries.values(), key=lambda e: e.scope)
+
+    def match(self, tenant: str | None, agent: str | None, tool: str) -> KillSwitchEntry | None:
+        return match_entry(self._entries, tenant, agent, tool)
