@@ -15,15 +15,17 @@ import aiohttp
 from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
+from gateway.adapters.mcp import McpAdapter, McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.mcp.pins import DefinitionPins
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.store.memory import MemoryKillSwitch
-from gateway.tools import compile_tools
+from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
 
@@ -34,11 +36,15 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
+        self.mcp_servers = compile_mcp_servers(settings)
+        self.mcp_pins = DefinitionPins(
+            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
+        )
         self.verifier = Verifier(settings.identity)
         self.killswitch = MemoryKillSwitch()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
-            EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools)),
+            EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools, self.mcp_servers)),
             settings.policy.decision,
             settings.policy.output_decision,
         )
@@ -46,6 +52,8 @@ class Runtime:
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
+        self._mcp: McpAdapter | None = None
+        self.mcp_tools = McpTools(self)
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -64,6 +72,12 @@ class Runtime:
         if self._adapter is None:
             raise RuntimeError("runtime not started")
         return self._adapter
+
+    @property
+    def mcp_adapter(self) -> McpAdapter:
+        if self._mcp is None:
+            raise RuntimeError("runtime not started")
+        return self._mcp
 
     @property
     def started(self) -> bool:
@@ -87,6 +101,7 @@ class Runtime:
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
         self._pipeline = Pipeline(default_stages(self))
         self._adapter = HttpAdapter(self._pipeline)
+        self._mcp = McpAdapter(self)
         self.metrics.ready.set(1 if self.ready else 0)
 
     async def close(self) -> None:

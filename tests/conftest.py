@@ -8,9 +8,13 @@ repository's own ``policies/``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -216,3 +220,47 @@ async def make_gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[Gate
 @pytest.fixture
 async def gateway(make_gateway: GatewayFactory) -> Gateway:
     return await make_gateway()
+
+
+# ------------------------------------------------------------------ MCP upstream
+
+
+@dataclass
+class McpUpstream:
+    url: str  # the MCP endpoint, .../mcp
+    server: Any
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_mcp(**kw: Any) -> Iterator[McpUpstream]:
+    """The example MCP server (``mcp`` SDK, streamable HTTP) under uvicorn in a background thread."""
+    import uvicorn
+
+    from gateway.examples.mcp_server import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(**kw), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the MCP server did not start")
+        time.sleep(0.02)
+    try:
+        yield McpUpstream(f"http://127.0.0.1:{port}/mcp", server)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def mcp_upstream() -> Iterator[McpUpstream]:
+    with serve_mcp() as up:
+        yield up
