@@ -20,6 +20,7 @@ are returned as one JSON array.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -145,6 +146,7 @@ class McpTools:
 class McpCall:
     msg_id: Any
     request: web.Request  # the agent's request, to answer on
+    buffered: bool = False  # part of a batch: read the whole answer, never stream it
 
 
 class McpAdapter:
@@ -258,6 +260,7 @@ class McpAdapter:
         *,
         stream_timeout: bool = False,
         bind: str | None = None,
+        buffered: bool = False,
     ) -> web.StreamResponse:
         """Forward as is; ``bind``: owner of the session this (initialize) answer opens."""
         try:
@@ -271,6 +274,10 @@ class McpAdapter:
                 # bound before the agent sees the id, so its next request finds it
                 self.sessions[(srv.name, new_sid)] = bind
             headers = [(k, v) for k, v in resp.headers.items() if k.lower() not in RESPONSE_DROP]
+            if buffered:
+                return web.Response(
+                    status=resp.status, body=await self.read_answer(resp.content, resp.content_type), headers=headers
+                )
             if resp.content_length is not None and resp.content_length <= LIST_LIMIT:
                 return web.Response(status=resp.status, body=await resp.read(), headers=headers)
             out = web.StreamResponse(status=resp.status, headers=headers)
@@ -285,9 +292,26 @@ class McpAdapter:
         finally:
             resp.release()
 
+    @staticmethod
+    async def read_answer(stream: aiohttp.StreamReader, content_type: str) -> bytes:
+        """Read a whole answer; an SSE stream up to the first answer event (it may stay open)."""
+        if not content_type.lower().startswith("text/event-stream"):
+            return await stream.read(LIST_LIMIT)
+        out: list[bytes] = []
+        async for event in iter_sse(stream):
+            out.append(event)
+            data = sse_data(event)
+            with contextlib.suppress(ValueError):
+                m = json.loads(data) if data is not None else None
+                if isinstance(m, dict) and "id" in m and ("result" in m or "error" in m):
+                    break
+        return b"".join(out)
+
     # -------------------------------------------------------------- tools/call
 
-    async def call_tool(self, request: web.Request, srv: Tool, msg: dict[str, Any], body: bytes) -> web.StreamResponse:
+    async def call_tool(
+        self, request: web.Request, srv: Tool, msg: dict[str, Any], body: bytes, *, buffered: bool = False
+    ) -> web.StreamResponse:
         msg_id = msg.get("id")
         params = msg.get("params")
         name = params.get("name") if isinstance(params, dict) else None
@@ -314,7 +338,7 @@ class McpAdapter:
         clean = CIMultiDict(headers)
         clean.popall("Accept-Encoding", None)
         ctx = CallContext(call=call, request=request.clone(headers=clean))
-        ctx.extra["mcp"] = McpCall(msg_id, request)
+        ctx.extra["mcp"] = McpCall(msg_id, request, buffered)
         await self.pipeline.run(ctx, self)
         if ctx.response is not None:
             return ctx.response  # type: ignore[no-any-return]
@@ -376,6 +400,8 @@ class McpAdapter:
         headers = [*up.headers, ("X-Callgate-Call-Id", ctx.call.call_id)]
         ctype = next((v for k, v in up.headers if k.lower() == "content-type"), "").lower()
         sse = ctype.startswith("text/event-stream")
+        if up.body is None and mc.buffered:
+            up.body = await self.read_answer(up.stream, ctype)
         if up.body is not None:
             body = up.body
             if up.status == 200 and sse:
@@ -526,4 +552,46 @@ class McpAdapter:
     # -------------------------------------------------------------- batch
 
     async def batch(self, request: web.Request, srv: Tool, agent: Agent, msgs: list[Any]) -> web.StreamResponse:
-        return json_response(rpc_error(None, INVALID_REQUEST, "JSON-RPC batches are not supported yet"), status=400)
+        """Each message on its own (so every tools/call gets the pipeline); answers as one JSON array."""
+        if not msgs:
+            return json_response(rpc_error(None, INVALID_REQUEST, "an empty batch"), status=400)
+        if any(isinstance(m, dict) and m.get("method") == "initialize" for m in msgs):
+            return json_response(rpc_error(None, INVALID_REQUEST, "initialize cannot be part of a batch"), status=400)
+        answers: list[Any] = []
+        for m in msgs:
+            if not isinstance(m, dict):
+                answers.append(rpc_error(None, INVALID_REQUEST, "a message must be a JSON object"))
+                continue
+            raw = json.dumps(m).encode()
+            method = m.get("method")
+            if method == "tools/call" and "id" in m:
+                resp = await self.call_tool(request, srv, m, raw, buffered=True)
+            elif method == "tools/list" and "id" in m:
+                resp = await self.list_tools(request, srv, agent, m, raw)
+            else:
+                resp = await self.passthrough(request, srv, raw, buffered=True)
+            if "id" in m and "method" in m:
+                answers.append(self.answer_in(resp, m["id"]))
+        if not answers:
+            return web.Response(status=202)
+        return json_response(answers)
+
+    @staticmethod
+    def answer_in(resp: web.StreamResponse, msg_id: Any) -> Any:
+        """The JSON-RPC answer to ``msg_id`` inside a buffered response (JSON or SSE)."""
+        body = resp.body if isinstance(resp, web.Response) and isinstance(resp.body, bytes) else b""
+        candidates: list[Any] = []
+        if (resp.content_type or "").startswith("text/event-stream"):
+            for event in split_sse(body):
+                data = sse_data(event)
+                with contextlib.suppress(ValueError):
+                    candidates.append(json.loads(data) if data is not None else None)
+        else:
+            with contextlib.suppress(ValueError):
+                candidates.append(json.loads(body) if body else None)
+        for c in candidates:
+            if isinstance(c, dict) and c.get("id") == msg_id and ("result" in c or "error" in c):
+                return c
+            if isinstance(c, dict) and c.get("id") is None and "error" in c:
+                return {**c, "id": msg_id}
+        return rpc_error(msg_id, -32603, f"no answer from the MCP server (HTTP {resp.status})")

@@ -39,7 +39,7 @@ class Held:
         return {
             "tool": self.tool,
             "reason": self.reason,
-            "hash": self.hash,
+            "definition_hash": self.hash,
             "pinned": pinned,
             "definition": self.definition,
             "findings": [f.as_dict() for f in self.findings],
