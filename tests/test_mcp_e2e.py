@@ -71,7 +71,7 @@ async def test_tools_list_is_filtered_by_policy(mcp_gateway: Gateway) -> None:
 async def test_call_allowed_goes_through_pipeline_with_tool_credential(mcp_gateway: Gateway) -> None:
     token = mcp_gateway.token(scopes=["tool:demo.*", "tool:demo.add:write"])
     async with mcp_client(mcp_gateway, token) as s:
-        r = await s.call_tool("add", {"a": 2, "b": 40})
+        r = await s.call_tool("add", {"a": 2, "b": 40}, meta={"idempotency_key": "op-1"})
         assert not r.is_error and text_of(r) == "42"
         who = await s.call_tool("whoami", {})
     assert text_of(who) == f"Bearer {ECHO_KEY}"  # the tool's credential, never the agent's token
@@ -81,6 +81,7 @@ async def test_call_allowed_goes_through_pipeline_with_tool_credential(mcp_gatew
     assert rec["protocol"] == "mcp" and rec["action"] == "tools/call"
     assert rec["outcome"] == "allowed" and rec["agent"] == "demo" and rec["forwarded"] is True
     assert rec["decision"]["credential"] == "key"
+    assert rec["idempotency_key"] == "op-1" and calls[1]["idempotency_key"] is None
     assert [i["id"] for i in mcp_gateway.records("intent")] == [c["id"] for c in calls]
     assert token not in mcp_gateway.settings.decision_log.path.read_text()
 

@@ -101,6 +101,17 @@ def split_sse(body: bytes) -> list[bytes]:
     return [e + b"\n\n" for e in events if e.strip()]
 
 
+def is_answer(data: str | None) -> bool:
+    """Whether an SSE event's data is a JSON-RPC response (has an id and a result or error)."""
+    if data is None:
+        return False
+    try:
+        m = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(m, dict) and "id" in m and ("result" in m or "error" in m)
+
+
 async def iter_sse(stream: aiohttp.StreamReader) -> AsyncIterator[bytes]:
     """Yield whole SSE events (terminated by a blank line) as they arrive."""
     buf: list[bytes] = []
@@ -282,13 +293,21 @@ class McpAdapter:
                 return web.Response(status=resp.status, body=await resp.read(), headers=headers)
             out = web.StreamResponse(status=resp.status, headers=headers)
             await out.prepare(request)
-            async for chunk in resp.content.iter_any():
-                await out.write(chunk)
-            await out.write_eof()
+            try:
+                if request.method == "POST" and (resp.content_type or "").startswith("text/event-stream"):
+                    # a POST's stream ends with its answer; stop there, as the client does
+                    async for event in iter_sse(resp.content):
+                        await out.write(event)
+                        if is_answer(sse_data(event)):
+                            break
+                else:
+                    async for chunk in resp.content.iter_any():
+                        await out.write(chunk)
+                await out.write_eof()
+            except (aiohttp.ClientError, ConnectionResetError) as e:
+                # the agent or the server went away mid-stream; nothing is left to answer
+                log.debug("MCP stream %s %s ended: %s", request.method, srv.name, type(e).__name__)
             return out
-        except (aiohttp.ClientError, ConnectionResetError) as e:
-            log.info("MCP stream from %s ended: %s", srv.name, type(e).__name__)
-            raise
         finally:
             resp.release()
 
@@ -300,11 +319,8 @@ class McpAdapter:
         out: list[bytes] = []
         async for event in iter_sse(stream):
             out.append(event)
-            data = sse_data(event)
-            with contextlib.suppress(ValueError):
-                m = json.loads(data) if data is not None else None
-                if isinstance(m, dict) and "id" in m and ("result" in m or "error" in m):
-                    break
+            if is_answer(sse_data(event)):
+                break
         return b"".join(out)
 
     # -------------------------------------------------------------- tools/call
