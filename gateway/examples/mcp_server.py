@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 
 from mcp.server.mcpserver import Context, MCPServer
 from starlette.applications import Starlette
@@ -79,6 +80,8 @@ def main() -> None:
     p.add_argument("--rug-pull", action="store_true", help="serve a changed definition of 'echo'")
     p.add_argument("--stateless", action="store_true", help="no sessions, JSON answers (the benchmark's mode)")
     a = p.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("mcp").setLevel(logging.WARNING)
     if a.stateless:
         app = build_server(rug_pull=a.rug_pull).streamable_http_app(stateless_http=True, json_response=True)
     else:
