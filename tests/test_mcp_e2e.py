@@ -321,3 +321,17 @@ async def test_changed_definition_is_held_until_approved(
         (adm,) = gw.records("admin")
         assert adm["action"] == "mcp.approve" and adm["operator"] == "admin-token:bob"
         assert adm["previous"] == pin and adm["definition_hash"] == held["definition_hash"]
+
+
+async def test_kill_switch_stops_mcp_tool_calls(mcp_gateway: Gateway) -> None:
+    r = await mcp_gateway.admin.put(
+        "/admin/killswitch", json={"scope": "tool:demo.*", "reason": "incident 9"}, headers=mcp_gateway.admin_auth
+    )
+    assert r.status == 200
+    async with mcp_client(mcp_gateway, mcp_gateway.token(scopes=["tool:demo.*"])) as s:
+        with pytest.raises(MCPError) as info:
+            await s.call_tool("echo", {"text": "x"})
+    assert info.value.error.data["code"] == "killswitch.engaged"  # type: ignore[index]
+    assert info.value.error.data["status"] == 503  # type: ignore[index]
+    (rec,) = mcp_gateway.records("call")
+    assert rec["tool"] == "demo.echo" and rec["code"] == "killswitch.engaged" and rec["forwarded"] is False
