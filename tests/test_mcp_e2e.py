@@ -335,3 +335,22 @@ async def test_kill_switch_stops_mcp_tool_calls(mcp_gateway: Gateway) -> None:
     assert info.value.error.data["status"] == 503  # type: ignore[index]
     (rec,) = mcp_gateway.records("call")
     assert rec["tool"] == "demo.echo" and rec["code"] == "killswitch.engaged" and rec["forwarded"] is False
+
+
+async def test_unreachable_mcp_server_is_a_jsonrpc_error(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway(mcp_servers=mcp_config("http://127.0.0.1:9/mcp"))
+    token = gw.token(scopes=["tool:demo.*"])
+    call = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "x"}}}
+    r = await gw.agent.post("/mcp/demo", json=call, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+    assert r.status == 200
+    answer = await r.json()
+    assert answer["id"] == 5 and answer["error"]["data"]["code"] == "upstream.unreachable"
+    assert answer["error"]["data"]["status"] == 502
+    (rec,) = gw.records("call")
+    assert rec["outcome"] == "failed" and rec["tool"] == "demo.echo"
+    r = await gw.agent.post("/mcp/demo", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+    assert r.status == 502 and (await r.json())["error"]["data"]["code"] == "upstream.unreachable"
+    r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+    assert r.status == 404 and (await r.json())["error"]["data"]["code"] == "mcp.server_unknown"
+    r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Accept": ACCEPT})
+    assert r.status == 401

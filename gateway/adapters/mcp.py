@@ -174,14 +174,15 @@ class McpAdapter:
     # -------------------------------------------------------------- entry
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        server = request.match_info["server"]
-        srv = self.servers.get(server)
-        if srv is None:
-            return http_error(NotFound(f"no MCP server named {server!r}", code="mcp.server_unknown"))
+        # identity first: an unauthenticated caller learns nothing, not even which servers exist
         try:
             agent = await self.verifier.verify(extract_bearer(request.headers.get("Authorization")))
         except GatewayError as e:
             return http_error(e)
+        server = request.match_info["server"]
+        srv = self.servers.get(server)
+        if srv is None:
+            return http_error(NotFound(f"no MCP server named {server!r}", code="mcp.server_unknown"))
         owner = f"{agent.tenant or ''}/{agent.id}"
         sid = request.headers.get(SESSION_HEADER)
         if sid is not None:
@@ -437,19 +438,23 @@ class McpAdapter:
         ctx.response = stream
         await stream.prepare(mc.request)
         sent = 0
-        if sse and up.status == 200:
-            async for event in iter_sse(up.stream):
-                chunk, final = self._screen_event(ctx, event)
-                await stream.write(chunk)
-                sent += len(chunk)
-                if final:  # the answer to our request: the stream has done its job
-                    break
-        else:
-            async for chunk in up.stream.iter_any():
-                await stream.write(chunk)
-                sent += len(chunk)
-        up.bytes_sent = sent
-        await stream.write_eof()
+        try:
+            if sse and up.status == 200:
+                async for event in iter_sse(up.stream):
+                    chunk, final = self._screen_event(ctx, event)
+                    await stream.write(chunk)
+                    sent += len(chunk)
+                    if final:  # the answer to our request: the stream has done its job
+                        break
+            else:
+                async for chunk in up.stream.iter_any():
+                    await stream.write(chunk)
+                    sent += len(chunk)
+            await stream.write_eof()
+        except ConnectionResetError as e:  # includes aiohttp's ClientConnectionResetError
+            raise GatewayError("the agent disconnected", code="client.disconnected") from e
+        finally:
+            up.bytes_sent = sent
 
     def _screen_event(self, ctx: CallContext, event: bytes) -> tuple[bytes, bool]:
         """The event to send, and whether it answers our request."""
