@@ -348,6 +348,9 @@ async def test_unreachable_mcp_server_is_a_jsonrpc_error(make_gateway: GatewayFa
     assert answer["error"]["data"]["status"] == 502
     (rec,) = gw.records("call")
     assert rec["outcome"] == "failed" and rec["tool"] == "demo.echo"
+    bad = {**call, "params": {"name": "echo:write", "arguments": {}}}
+    r = await gw.agent.post("/mcp/demo", json=bad, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+    assert (await r.json())["error"]["code"] == -32602
     r = await gw.agent.post("/mcp/demo", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
     assert r.status == 502 and (await r.json())["error"]["data"]["code"] == "upstream.unreachable"
     r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})

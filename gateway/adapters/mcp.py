@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,8 @@ LIST_LIMIT = 16 << 20
 BLOCKED_TEXT = "callgate blocked this tool result: it contains text flagged as prompt injection"
 # Also dropped towards an MCP server: we read (and may rewrite) its answers, so no compression.
 MCP_DROP = AGENT_ONLY | {"accept-encoding"}
+# The spec's tool-name alphabet; anything else (":" would confuse scope parsing) is refused.
+TOOL_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 def rpc_error(msg_id: Any, code: int, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -332,8 +335,10 @@ class McpAdapter:
         msg_id = msg.get("id")
         params = msg.get("params")
         name = params.get("name") if isinstance(params, dict) else None
-        if not isinstance(params, dict) or not isinstance(name, str) or not name:
-            return json_response(rpc_error(msg_id, INVALID_PARAMS, "tools/call needs params.name"))
+        if not isinstance(params, dict) or not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
+            return json_response(
+                rpc_error(msg_id, INVALID_PARAMS, "tools/call needs params.name (1-128 of A-Z a-z 0-9 _ . -)")
+            )
         meta = params.get("_meta")
         meta = meta if isinstance(meta, dict) else {}
         idem = request.headers.get("Idempotency-Key") or meta.get("idempotency_key") or meta.get("idempotencyKey")
@@ -504,7 +509,7 @@ class McpAdapter:
             return message
         kept: list[Any] = []
         for t in result["tools"]:
-            if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+            if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not TOOL_NAME.fullmatch(t["name"]):
                 continue
             full = f"{srv.name}.{t['name']}"
             tool = self.tools.resolve(full)
