@@ -1,4 +1,8 @@
-"""`make bench`: start an upstream and callgate, then measure direct vs through callgate.
+"""`make bench`: start upstreams and callgate, then measure direct vs through callgate.
+
+Three requests: an HTTP tool call, an MCP `tools/call` against a minimal JSON-RPC
+upstream (what callgate itself adds), and the same `tools/call` against the `mcp`
+SDK's own server (stateless, JSON answers).
 
 Throughput at saturation (wrk, one thread, 64 connections) and p50/p99 latency at a
 fixed rate (open-loop client) for the same request both ways, in one run; prints the
@@ -20,6 +24,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -55,7 +60,7 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
     asyncio.run(probe())
 
 
-def gateway_config(tmp: Path, upstream_port: int, port: int, admin_port: int) -> Path:
+def gateway_config(tmp: Path, upstream_port: int, port: int, admin_port: int, mcp_fast: int, mcp_sdk: int) -> Path:
     cfg = tmp / "bench.yaml"
     cfg.write_text(f"""\
 server: {{host: 127.0.0.1, port: {port}}}
@@ -82,8 +87,64 @@ tools:
     credentials:
       key: {{header: Authorization, value: {{env: BENCH_TOOL_KEY}}}}
     record_fields: [q]
+mcp_servers:
+  fast:
+    upstream: http://127.0.0.1:{mcp_fast}/mcp
+    credentials:
+      key: {{header: Authorization, value: {{env: BENCH_TOOL_KEY}}}}
+  sdk:
+    upstream: http://127.0.0.1:{mcp_sdk}/mcp
+    credentials:
+      key: {{header: Authorization, value: {{env: BENCH_TOOL_KEY}}}}
 """)
     return cfg
+
+
+MCP_CALL = json.dumps(
+    {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "hello"}}}
+).encode()
+MCP_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+}
+
+
+def compare(
+    name: str,
+    direct: tuple[str, dict[str, str]],
+    gw: tuple[str, dict[str, str]],
+    body: bytes,
+    a: argparse.Namespace,
+    fixed: bool = True,
+) -> dict[str, Any]:
+    """Saturation (and optionally fixed-rate latency) for one request, direct and through callgate."""
+    wrk(gw[0], headers=gw[1], body=body, seconds=2, connections=a.connections)
+    wrk(direct[0], headers=direct[1], body=body, seconds=2, connections=a.connections)
+    print(f"\n== {name}: wrk -t1 -c{a.connections} -d{a.seconds}s, POST {len(body)} B")
+    sat_d = wrk(direct[0], headers=direct[1], body=body, seconds=a.seconds, connections=a.connections)
+    sat_g = wrk(gw[0], headers=gw[1], body=body, seconds=a.seconds, connections=a.connections)
+    rows = [("throughput (calls/s)", sat_d.rps, sat_g.rps)]
+    out: dict[str, Any] = {"saturation": {"direct": asdict(sat_d), "callgate": asdict(sat_g)}}
+    ok = not sat_g.non_2xx and not sat_g.errors
+    if fixed:
+        lat_d = asyncio.run(fixed_rate(direct[0], headers=direct[1], body=body, rate=a.rate, seconds=a.seconds))
+        lat_g = asyncio.run(fixed_rate(gw[0], headers=gw[1], body=body, rate=a.rate, seconds=a.seconds))
+        rows += [
+            (f"p50 at {a.rate:.0f}/s (ms)", lat_d.p50_ms, lat_g.p50_ms),
+            (f"p99 at {a.rate:.0f}/s (ms)", lat_d.p99_ms, lat_g.p99_ms),
+        ]
+        out["fixed_rate"] = {"direct": asdict(lat_d), "callgate": asdict(lat_g)}
+        ok = ok and lat_g.ok == lat_g.sent
+    print(f"{'':28}{'direct':>12}{'callgate':>12}{'ratio':>10}")
+    for label, d, g in rows:
+        print(f"{label:28}{d:12.2f}{g:12.2f}{g / d:10.2f}")
+    if fixed:
+        print(f"{'added p50 latency (ms)':28}{'':12}{rows[1][2] - rows[1][1]:12.2f}")
+        print(f"{'added p99 latency (ms)':28}{'':12}{rows[2][2] - rows[2][1]:12.2f}")
+    print(f"errors: direct {sat_d.errors}+{sat_d.non_2xx} non-2xx, callgate {sat_g.errors}+{sat_g.non_2xx} non-2xx")
+    out["ok"] = ok
+    return out
 
 
 def main() -> int:
@@ -91,6 +152,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rate", type=float, default=500.0)
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--only", choices=["http", "mcp"], help="run one part only")
     a = ap.parse_args()
 
     env = {
@@ -101,11 +163,19 @@ def main() -> int:
     }
     os.environ.update(env)
     up_port, gw_port, admin_port = free_port(), free_port(), free_port()
+    mcp_fast, mcp_sdk = free_port(), free_port()
+    results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as td, ExitStack() as stack:
         tmp = Path(td)
-        cfg = gateway_config(tmp, up_port, gw_port, admin_port)
+        cfg = gateway_config(tmp, up_port, gw_port, admin_port, mcp_fast, mcp_sdk)
         up = subprocess.Popen([PY, "-m", "bench.upstream", "--port", str(up_port)], cwd=ROOT, env=env)
         stack.callback(up.terminate)
+        for cmd in (
+            [PY, "-m", "bench.mcp_upstream", "--port", str(mcp_fast)],
+            [PY, "-m", "gateway.examples.mcp_server", "--stateless", "--port", str(mcp_sdk)],
+        ):
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+            stack.callback(proc.terminate)
         gw = subprocess.Popen(
             [PY, "-m", "gateway", "--log-level", "WARNING", "serve", "--config", str(cfg)], cwd=ROOT, env=env
         )
@@ -113,57 +183,53 @@ def main() -> int:
         wait_http(f"http://127.0.0.1:{up_port}/")
         wait_http(f"http://127.0.0.1:{admin_port}/readyz")
 
-        token = mint_dev_token(load_settings(cfg), agent="bench", tenant="acme", scopes=["tool:echo"], ttl_s=3600)
-        body = json.dumps({"q": "what is the weather in Lisbon", "limit": 5}).encode()
-        direct_url = f"http://127.0.0.1:{up_port}/echo/search"
-        gw_url = f"http://127.0.0.1:{gw_port}/tools/echo/search"
-        hdr = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
-        hdr_direct = {"Content-Type": "application/json", "Authorization": "Bearer bench-tool-key"}
-
-        # warm-up both paths
-        wrk(gw_url, headers=hdr, body=body, seconds=2, connections=a.connections)
-        wrk(direct_url, headers=hdr_direct, body=body, seconds=2, connections=a.connections)
-
-        print(f"saturation: wrk -t1 -c{a.connections} -d{a.seconds}s, POST {len(body)} B JSON")
-        sat_direct = wrk(direct_url, headers=hdr_direct, body=body, seconds=a.seconds, connections=a.connections)
-        sat_gw = wrk(gw_url, headers=hdr, body=body, seconds=a.seconds, connections=a.connections)
-        print(f"fixed rate: {a.rate:.0f}/s open loop for {a.seconds}s")
-        lat_direct = asyncio.run(fixed_rate(direct_url, headers=hdr_direct, body=body, rate=a.rate, seconds=a.seconds))
-        lat_gw = asyncio.run(fixed_rate(gw_url, headers=hdr, body=body, rate=a.rate, seconds=a.seconds))
+        wait_http(f"http://127.0.0.1:{mcp_fast}/")
+        wait_http(f"http://127.0.0.1:{mcp_sdk}/")
+        token = mint_dev_token(
+            load_settings(cfg),
+            agent="bench",
+            tenant="acme",
+            scopes=["tool:echo", "tool:fast.*", "tool:sdk.*"],
+            ttl_s=3600,
+        )
+        auth = {"Authorization": f"Bearer {token}"}
+        direct_auth = {"Authorization": "Bearer bench-tool-key"}
+        if a.only in (None, "http"):
+            body = json.dumps({"q": "what is the weather in Lisbon", "limit": 5}).encode()
+            ct = {"Content-Type": "application/json"}
+            results["http"] = compare(
+                "HTTP tool call",
+                (f"http://127.0.0.1:{up_port}/echo/search", {**ct, **direct_auth}),
+                (f"http://127.0.0.1:{gw_port}/tools/echo/search", {**ct, **auth}),
+                body,
+                a,
+            )
+        if a.only in (None, "mcp"):
+            results["mcp"] = compare(
+                "MCP tools/call, minimal JSON-RPC upstream (what callgate adds)",
+                (f"http://127.0.0.1:{mcp_fast}/mcp", {**MCP_HEADERS, **direct_auth}),
+                (f"http://127.0.0.1:{gw_port}/mcp/fast", {**MCP_HEADERS, **auth}),
+                MCP_CALL,
+                a,
+            )
+            results["mcp_sdk"] = compare(
+                "MCP tools/call, the mcp SDK's server (stateless, JSON answers)",
+                (f"http://127.0.0.1:{mcp_sdk}/mcp", {**MCP_HEADERS, **direct_auth}),
+                (f"http://127.0.0.1:{gw_port}/mcp/sdk", {**MCP_HEADERS, **auth}),
+                MCP_CALL,
+                a,
+                fixed=False,
+            )
         if gw.poll() is not None:
             raise SystemExit("the gateway exited during the benchmark")
-
-    rows = [
-        ("throughput (calls/s)", sat_direct.rps, sat_gw.rps),
-        (f"p50 at {a.rate:.0f}/s (ms)", lat_direct.p50_ms, lat_gw.p50_ms),
-        (f"p99 at {a.rate:.0f}/s (ms)", lat_direct.p99_ms, lat_gw.p99_ms),
-    ]
-    print()
-    print(f"{'':28}{'direct':>12}{'callgate':>12}{'ratio':>10}")
-    for name, d, g in rows:
-        print(f"{name:28}{d:12.2f}{g:12.2f}{g / d:10.2f}")
-    print(f"{'added p99 latency (ms)':28}{'':12}{lat_gw.p99_ms - lat_direct.p99_ms:12.2f}")
     print(
-        f"errors: direct {sat_direct.errors}+{sat_direct.non_2xx} non-2xx, callgate {sat_gw.errors}+{sat_gw.non_2xx} "
-        f"non-2xx; fixed-rate ok {lat_direct.ok}/{lat_direct.sent} and {lat_gw.ok}/{lat_gw.sent}"
-    )
-    print(
-        "load generator ceiling against this upstream: the direct throughput above "
-        f"({sat_direct.rps:.0f}/s; wrk, upstream and callgate share {os.cpu_count()} cores)"
+        f"\nthe direct runs are also the load generator's ceiling; wrk, upstreams and callgate share "
+        f"{os.cpu_count()} cores"
     )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(
-        json.dumps(
-            {
-                "saturation": {"direct": asdict(sat_direct), "callgate": asdict(sat_gw)},
-                "fixed_rate": {"direct": asdict(lat_direct), "callgate": asdict(lat_gw)},
-            },
-            indent=2,
-        )
-    )
-    failed = sat_gw.non_2xx or lat_gw.ok != lat_gw.sent
-    return 1 if failed else 0
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    return 0 if all(r["ok"] for r in results.values()) else 1
 
 
 if __name__ == "__main__":

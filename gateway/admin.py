@@ -20,7 +20,16 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.audit.log import AuditUnavailable
-from gateway.errors import BadRequest, Forbidden, GatewayError, Unauthenticated, Unavailable, Unprocessable
+from gateway.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    GatewayError,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
+)
 from gateway.identity import extract_bearer
 from gateway.stages.record import iso
 from gateway.store.base import validate_scope
@@ -167,6 +176,43 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     async def audit_head(request: web.Request) -> web.Response:
         return web.json_response({"head": rt.log.head, "path": str(rt.settings.decision_log.path)})
 
+    async def mcp_tools(request: web.Request) -> web.Response:
+        return web.json_response(rt.mcp_pins.as_dict())
+
+    async def mcp_approve(request: web.Request) -> web.Response:
+        name = request.match_info["tool"]
+        body: dict[str, Any] = {}
+        if request.can_read_body:
+            try:
+                parsed = json.loads(await request.read() or b"{}")
+            except ValueError as e:
+                raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
+            body = parsed if isinstance(parsed, dict) else {}
+        digest = body.get("hash")
+        if digest is not None and not isinstance(digest, str):
+            raise BadRequest("'hash' must be a string", code="request.invalid")
+        held = rt.mcp_pins.status(name)
+        if held is None:
+            raise NotFound(f"no held definition for MCP tool {name!r}", code="mcp.not_held")
+        if digest is not None and digest != held.hash:
+            raise Conflict(
+                f"the held definition of {name} is {held.hash}, not {digest}; list again", code="mcp.hash_mismatch"
+            )
+        # Approve only once it is on record: an approval reopens a tool.
+        try:
+            await record_admin(
+                request,
+                "mcp.approve",
+                tool=name,
+                definition_hash=held.hash,
+                previous=rt.mcp_pins.pinned.get(name),
+                reason=held.reason,
+            )
+        except AuditUnavailable as e:
+            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+        pinned = rt.mcp_pins.approve(name, held.hash)
+        return web.json_response({"approved": name, "pinned": pinned})
+
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
@@ -175,3 +221,5 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_delete("/admin/killswitch", ks_release)
     app.router.add_get("/admin/audit/head", audit_head)
     app.router.add_post("/admin/policies/reload", policies_reload)
+    app.router.add_get("/admin/mcp/tools", mcp_tools)
+    app.router.add_post("/admin/mcp/tools/{tool}/approve", mcp_approve)

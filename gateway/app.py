@@ -1,4 +1,4 @@
-"""The two aiohttp applications: agents (``/tools/...``) and admin (``/admin/...``, metrics, health)."""
+"""The two aiohttp applications: agents (``/tools/...``, ``/mcp/{server}``) and admin (``/admin/...``, metrics)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ def create_agent_app(rt: Runtime) -> web.Application:
     async def no_route(request: web.Request) -> web.StreamResponse:
         return render_error(NotFound("no such endpoint; tool calls go to /tools/{tool}/...", code="route.unknown"), "")
 
+    async def mcp(request: web.Request) -> web.StreamResponse:
+        return await rt.mcp_adapter.handle(request)
+
+    app.router.add_route("*", "/mcp/{server}", mcp)
     app.router.add_route("*", "/tools/{tool}", tool_call)
     app.router.add_route("*", "/tools/{tool}/{tail:.*}", tool_call)
     app.router.add_route("*", "/{tail:.*}", no_route)

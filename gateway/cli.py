@@ -314,6 +314,24 @@ def cmd_killswitch(args: argparse.Namespace) -> int:
     return 0 if 200 <= status < 300 else 1
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    base, token = _admin_target(args)
+    operator = args.operator or os.environ.get("USER")
+    if args.action == "list":
+        method, url, body = "GET", base.rstrip("/") + "/admin/mcp/tools", None
+    else:
+        if not args.tool:
+            return _die("approve needs TOOL ({server}.{name})")
+        method, url = "POST", base.rstrip("/") + f"/admin/mcp/tools/{args.tool}/approve"
+        body = {"hash": args.hash} if args.hash else {}
+    try:
+        status, data = asyncio.run(_admin_call(method, url, token, operator, body))
+    except (aiohttp.ClientError, TimeoutError) as e:
+        return _die(f"cannot reach the admin API at {base}: {e}")
+    print(json.dumps(data, indent=2) if not isinstance(data, str) else data)
+    return 0 if 200 <= status < 300 else 1
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -413,6 +431,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", help="read the admin URL and token from this configuration")
     s.add_argument("--operator", help="who you are, for the record (default: $USER)")
     s.set_defaults(func=cmd_killswitch)
+
+    s = sub.add_parser(
+        "mcp",
+        help="list pinned and held MCP tool definitions, approve a held one",
+        description="MCP tool definitions: `list` shows pinned hashes and held (changed or flagged) "
+        "definitions; `approve TOOL` pins the held definition of {server}.{name} so it can be listed and called.",
+    )
+    s.add_argument("action", choices=["list", "approve"])
+    s.add_argument("tool", nargs="?", help="{server}.{name}")
+    s.add_argument("--hash", help="approve only if the held definition still has this hash")
+    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
+    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
+    s.add_argument("--config", help="read the admin URL and token from this configuration")
+    s.add_argument("--operator", help="who you are, for the record (default: $USER)")
+    s.set_defaults(func=cmd_mcp)
     return p
 
 

@@ -228,6 +228,49 @@ class ToolConfig(Model):
         return None
 
 
+class McpServerConfig(Model):
+    """An upstream MCP server (streamable HTTP) reached through ``/mcp/{name}``."""
+
+    upstream: AnyHttpUrl = Field(description="the server's MCP endpoint, e.g. http://127.0.0.1:9902/mcp")
+    effect: Effect = Field("read", description="effect of its tools for policy; per-tool effects in tool_effects")
+    tool_effects: dict[str, Effect] = Field(default_factory=dict)
+    risk: Risk = "low"
+    tags: list[str] = Field(default_factory=list)
+    credentials: dict[str, Credential] = Field(default_factory=dict)
+    default_credential: str | None = None
+    timeouts: Timeouts = Timeouts()
+    body_limit: ByteSize = Field(ByteSize(1 << 20), ge=0)
+    pinned: dict[str, str] = Field(
+        default_factory=dict, description="tool name -> sha256:<hex> of its approved definition"
+    )
+
+    @field_validator("pinned")
+    @classmethod
+    def _pins(cls, v: dict[str, str]) -> dict[str, str]:
+        for name, digest in v.items():
+            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+                raise ValueError(f"pin of {name!r} must be sha256:<64 hex digits>")
+        return v
+
+    @model_validator(mode="after")
+    def _default_credential(self) -> McpServerConfig:
+        if self.default_credential is not None and self.default_credential not in self.credentials:
+            raise ValueError(f"default_credential {self.default_credential!r} is not in credentials")
+        return self
+
+    def as_tool_config(self, effect: Effect | None = None) -> ToolConfig:
+        return ToolConfig(
+            upstream=self.upstream,
+            effect=effect or self.effect,
+            risk=self.risk,
+            tags=self.tags,
+            credentials=self.credentials,
+            default_credential=self.default_credential,
+            timeouts=self.timeouts,
+            body_limit=self.body_limit,
+        )
+
+
 class AgentConfig(Model):
     tenants: list[str] = Field(default_factory=list, description="tenants this agent may act for; empty: any")
     description: str = ""
@@ -306,13 +349,14 @@ class Settings(Model):
         None, description="known agents; when set, the default pack denies any other agent"
     )
     tools: dict[str, ToolConfig] = Field(default_factory=dict)
+    mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)
 
-    @field_validator("tools")
+    @field_validator("tools", "mcp_servers")
     @classmethod
-    def _tool_names(cls, v: dict[str, ToolConfig]) -> dict[str, ToolConfig]:
+    def _tool_names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
             if not TOOL_NAME.match(name):
-                raise ValueError(f"tool name {name!r} must match {TOOL_NAME.pattern}")
+                raise ValueError(f"name {name!r} must match {TOOL_NAME.pattern}")
         return v
 
 
@@ -444,4 +488,7 @@ def check_secrets(settings: Settings) -> list[tuple[str, str]]:
     for name, tool in settings.tools.items():
         for cname, cred in tool.credentials.items():
             probe(f"tools.{name}.credentials.{cname}.value", cred.value)
+    for name, srv in settings.mcp_servers.items():
+        for cname, cred in srv.credentials.items():
+            probe(f"mcp_servers.{name}.credentials.{cname}.value", cred.value)
     return errors

@@ -85,7 +85,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
     return [
         RecordStage(rt.log, rt.metrics, rt.policy),  # outermost: one record for every call
         IdentityStage(rt.verifier, rt.metrics),  # 401 before we read a body or reveal tools
-        RequestStage(rt.tools),  # tool lookup (404), body (413), JSON (400)
+        RequestStage(rt.tools, rt.mcp_tools.resolve),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
         # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;

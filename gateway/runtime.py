@@ -15,9 +15,11 @@ import aiohttp
 from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
+from gateway.adapters.mcp import McpAdapter, McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.mcp.pins import DefinitionPins
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
@@ -25,7 +27,7 @@ from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.store.base import AdmissionStore, KillSwitchStore
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
 from gateway.store.redis import RedisAdmission, RedisKillSwitch
-from gateway.tools import compile_tools
+from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
 
@@ -36,6 +38,10 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
+        self.mcp_servers = compile_mcp_servers(settings)
+        self.mcp_pins = DefinitionPins(
+            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
+        )
         self.verifier = Verifier(settings.identity)
         self._redis: RedisAdmission | None = None
         self._redis_ks: RedisKillSwitch | None = None
@@ -53,7 +59,7 @@ class Runtime:
             self.killswitch = self._redis_ks
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
-            build_engine(settings.policy, gateway_data(settings, self.tools), self.metrics),
+            build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
             settings.policy.decision,
             settings.policy.output_decision,
         )
@@ -61,6 +67,8 @@ class Runtime:
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
+        self._mcp: McpAdapter | None = None
+        self.mcp_tools = McpTools(self)
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -79,6 +87,12 @@ class Runtime:
         if self._adapter is None:
             raise RuntimeError("runtime not started")
         return self._adapter
+
+    @property
+    def mcp_adapter(self) -> McpAdapter:
+        if self._mcp is None:
+            raise RuntimeError("runtime not started")
+        return self._mcp
 
     @property
     def started(self) -> bool:
@@ -105,6 +119,7 @@ class Runtime:
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
         self._pipeline = Pipeline(default_stages(self))
         self._adapter = HttpAdapter(self._pipeline)
+        self._mcp = McpAdapter(self)
         self.metrics.ready.set(1 if self.ready else 0)
 
     async def reload_policies(self) -> tuple[str, str]:

@@ -7,13 +7,13 @@ timeout, and the ``input.tool`` document given to policy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from gateway.config import Settings, ToolConfig
+from gateway.config import Effect, Settings, ToolConfig
 from gateway.errors import ConfigError
 
 
@@ -82,6 +82,37 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             "upstream": str(base),
             "credentials": sorted(creds),
             "default_credential": cfg.default_credential_name,
+        },
+    )
+
+
+def compile_mcp_servers(settings: Settings) -> dict[str, Tool]:
+    """One ``Tool`` per MCP server: its endpoint, credentials and limits; tools derive from it."""
+    servers: dict[str, Tool] = {}
+    errors: list[tuple[str, str]] = []
+    for name, cfg in settings.mcp_servers.items():
+        try:
+            servers[name] = compile_tool(name, cfg.as_tool_config())
+        except ConfigError as e:
+            errors.extend((loc.replace("tools.", "mcp_servers.", 1), msg) for loc, msg in e.errors)
+    if errors:
+        raise ConfigError(errors)
+    return servers
+
+
+def mcp_tool(server: Tool, effect: Effect, tool_name: str) -> Tool:
+    """The ``Tool`` for MCP tool ``{server}.{tool_name}``: the server's endpoint under the tool's name."""
+    full = f"{server.name}.{tool_name}"
+    return replace(
+        server,
+        name=full,
+        config=server.config.model_copy(update={"effect": effect}),
+        policy_doc={
+            **server.policy_doc,
+            "name": full,
+            "effect": effect,
+            "mcp_server": server.name,
+            "mcp_tool": tool_name,
         },
     )
 

@@ -94,6 +94,13 @@ agent_tenant := object.get(input.agent, "tenant", null)
 
 tool_known if data.gateway.tools[input.tool.name]
 
+# An MCP tool `{server}.{name}` is known when its server is configured; its own
+# definition is checked by the gateway (pinned hash, held until approved).
+tool_known if {
+	input.call.protocol == "mcp"
+	data.gateway.mcp_servers[input.tool.mcp_server]
+}
+
 # For messages: always defined, even for a malformed input.
 tool_name := object.get(object.get(input, "tool", {}), "name", "")
 

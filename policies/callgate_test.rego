@@ -312,3 +312,36 @@ test_output_decision_allows_for_now if {
 	d := callgate.output_decision with input as inp with data.gateway as gateway
 	d == {"allow": true, "reasons": [], "redact": []}
 }
+
+# --------------------------------------------------------------------------- MCP tools
+
+gateway_mcp := object.union(gateway, {"mcp_servers": {"docs": tool_doc("docs", "read")}})
+
+mcp_call(scopes, server, name, effect) := object.union(acme(scopes, "x"), {
+	"tool": object.union(tool_doc(concat(".", [server, name]), effect), {"mcp_server": server, "mcp_tool": name}),
+	"call": object.union(acme(scopes, "x").call, {"protocol": "mcp", "mcp_method": "tools/call"}),
+})
+
+test_mcp_tool_of_a_configured_server_is_known_and_granted_by_wildcard if {
+	d := callgate.decision with input as mcp_call(["tool:docs.*"], "docs", "search", "read")
+		with data.gateway as gateway_mcp
+	d.allow
+}
+
+test_mcp_tool_of_an_unknown_server_is_unknown if {
+	d := callgate.decision with input as mcp_call(["tool:other.*"], "other", "search", "read")
+		with data.gateway as gateway_mcp
+	"tool.unknown" in codes(d)
+}
+
+test_mcp_server_does_not_make_http_tools_known if {
+	inp := object.union(mcp_call(["tool:docs.*"], "docs", "search", "read"), {"call": acme([], "x").call})
+	d := callgate.decision with input as inp with data.gateway as gateway_mcp
+	"tool.unknown" in codes(d)
+}
+
+test_mcp_write_tool_needs_the_write_scope if {
+	d := callgate.decision with input as mcp_call(["tool:docs.*"], "docs", "edit", "write")
+		with data.gateway as gateway_mcp
+	"scope.effect_missing" in codes(d)
+}

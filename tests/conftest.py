@@ -8,11 +8,13 @@ repository's own ``policies/``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -303,3 +305,41 @@ def store(request: pytest.FixtureRequest) -> Any:
     server.command("FLUSHALL")
     # generous: the test loop also runs the upstream and every client; the timeout itself is tested apart
     return {"url": server.url, "timeout_ms": 1000}
+
+
+# ------------------------------------------------------------------ MCP upstream
+
+
+@dataclass
+class McpUpstream:
+    url: str  # the MCP endpoint, .../mcp
+    server: Any
+
+
+@contextlib.contextmanager
+def serve_mcp(**kw: Any) -> Iterator[McpUpstream]:
+    """The example MCP server (``mcp`` SDK, streamable HTTP) under uvicorn in a background thread."""
+    import uvicorn
+
+    from gateway.examples.mcp_server import create_app
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(**kw), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the MCP server did not start")
+        time.sleep(0.02)
+    try:
+        yield McpUpstream(f"http://127.0.0.1:{port}/mcp", server)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def mcp_upstream() -> Iterator[McpUpstream]:
+    with serve_mcp() as up:
+        yield up

@@ -114,3 +114,29 @@ def test_quickstart_config_is_valid() -> None:
     s = parse_settings((ROOT / "deploy/quickstart.yaml").read_text(), environ={})
     assert set(s.tools) >= {"echo", "transfer"}
     assert s.tools["transfer"].effect == "payment"
+
+
+def test_mcp_servers_section_is_validated() -> None:
+    mcp = (
+        GOOD
+        + """\
+mcp_servers:
+  demo:
+    upstream: http://127.0.0.1:9/mcp
+    tool_effects: {add: write}
+    pinned: {echo: "sha256:%s"}
+"""
+        % ("a" * 64)
+    )
+    s = parse_settings(mcp, environ={})
+    assert s.mcp_servers["demo"].tool_effects == {"add": "write"}
+    assert s.mcp_servers["demo"].pinned["echo"] == "sha256:" + "a" * 64
+
+    errs = errors_of(GOOD + "mcp_servers:\n  demo:\n    upstream: http://127.0.0.1:9/mcp\n    bogus: 1\n")
+    assert errs[0][0] == "mcp_servers.demo.bogus (line 13)"
+    errs = errors_of(GOOD + "mcp_servers:\n  demo:\n    upstream: http://127.0.0.1:9/mcp\n    pinned: {echo: abc}\n")
+    assert errs[0][0].startswith("mcp_servers.demo.pinned") and "sha256" in errs[0][1]
+    errs = errors_of(GOOD + "mcp_servers:\n  Bad.Name:\n    upstream: http://127.0.0.1:9/mcp\n")
+    assert errs[0][0].startswith("mcp_servers")
+    errs = errors_of(GOOD + "mcp_servers:\n  demo:\n    upstream: http://127.0.0.1:9/mcp\n    default_credential: x\n")
+    assert "default_credential" in errs[0][1]

@@ -36,7 +36,9 @@ class PolicyRef:
         return self.engine.revision
 
 
-def gateway_data(settings: Settings, tools: Mapping[str, Tool]) -> dict[str, Any]:
+def gateway_data(
+    settings: Settings, tools: Mapping[str, Tool], mcp_servers: Mapping[str, Tool] | None = None
+) -> dict[str, Any]:
     """``data.gateway``: what policy knows of the configuration."""
     return {
         "gateway": {
@@ -46,6 +48,7 @@ def gateway_data(settings: Settings, tools: Mapping[str, Tool]) -> dict[str, Any
                 else None
             ),
             "tools": {name: t.policy_doc for name, t in tools.items()},
+            "mcp_servers": {name: t.policy_doc for name, t in (mcp_servers or {}).items()},
             "extra": settings.policy.data,
         }
     }

@@ -1,0 +1,51 @@
+"""A minimal MCP (streamable HTTP, JSON answers, stateless) upstream for the benchmark.
+
+It answers ``tools/call`` of ``echo`` with a fixed-size result, as fast as aiohttp
+can, so the benchmark measures what callgate adds rather than the SDK server's own
+cost (the SDK's server is measured separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from aiohttp import web
+
+TOOLS = [{"name": "echo", "description": "Echo the text back.", "inputSchema": {"type": "object"}}]
+
+
+async def handle(request: web.Request) -> web.Response:
+    msg: Any = json.loads(await request.read())
+    if not isinstance(msg, dict) or "id" not in msg:
+        return web.Response(status=202)
+    method = msg.get("method")
+    result: dict[str, Any]
+    if method == "tools/call":
+        text = str(((msg.get("params") or {}).get("arguments") or {}).get("text", ""))
+        result = {"content": [{"type": "text", "text": text}], "isError": False}
+    elif method == "tools/list":
+        result = {"tools": TOOLS}
+    elif method == "initialize":
+        result = {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "bench", "version": "1"},
+        }
+    else:
+        result = {}
+    return web.json_response({"jsonrpc": "2.0", "id": msg["id"], "result": result})
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    a = p.parse_args()
+    app = web.Application()
+    app.router.add_post("/mcp", handle)
+    web.run_app(app, host="127.0.0.1", port=a.port, access_log=None, print=None, backlog=1024)
+
+
+if __name__ == "__main__":
+    main()
