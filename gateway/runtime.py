@@ -18,6 +18,7 @@ from gateway.adapters.http import HttpAdapter
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.runner import Inspector
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.embedded import EmbeddedEngine
@@ -36,6 +37,7 @@ class Runtime:
         self.tools = compile_tools(settings)
         self.verifier = Verifier(settings.identity)
         self.killswitch = MemoryKillSwitch()
+        self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             EmbeddedEngine.load(settings.policy.paths, gateway_data(settings, self.tools)),

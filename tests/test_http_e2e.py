@@ -210,7 +210,8 @@ async def test_upstream_status_passes_through(make_gateway: GatewayFactory, upst
 
 
 async def test_streaming_response_is_not_buffered(make_gateway: GatewayFactory, upstream: Upstream) -> None:
-    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/"}})
+    # Streaming back chunk by chunk needs output inspection off for the tool (see stages/inspect_output.py).
+    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/", "inspect": {"output": False}}})
     r = await gw.agent.get("/tools/echo/stream?chunks=4&gap=0.3", headers=gw.auth())
     assert r.status == 200
     t0 = time.monotonic()

@@ -1,0 +1,93 @@
+"""SSRF: URL arguments that point at loopback, private, link-local or metadata
+addresses in any spelling (decimal, octal, hex, short forms, IPv6-mapped, ``0``),
+internal names, and non-HTTP schemes. OWASP LLM06 / ASI02 (tool misuse).
+
+Name resolution is not done here (it would put DNS on the hot path); names are
+judged by suffix (``localhost``, ``.internal``, metadata hosts).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from urllib.parse import unquote, urlsplit
+
+from gateway.inspect.base import Hit, Target, excerpt, finding
+
+NAME = "ssrf"
+OWASP = ("LLM06", "ASI02")
+
+_URL = re.compile(r"\b([a-zA-Z][a-zA-Z0-9+.-]{1,15})://([^\s\"'<>]{1,2048})")
+_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "ftp", "ldap", "tftp", "jar", "netdoc", "sftp", "smb", "php"})
+_OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
+_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc.cluster.local")
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+def parse_host_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address in any spelling the OS resolver accepts without DNS, or None."""
+    h = host.strip("[]").split("%")[0]
+    try:
+        return ipaddress.ip_address(h)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9a-fA-FxX.]{1,64}", h):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(h))  # 2130706433, 0177.1, 0x7f.1, 127.1
+        except OSError:
+            return None
+    return None
+
+
+def internal_reason(host: str) -> str | None:
+    host = unquote(host).lower().rstrip(".")
+    if not host:
+        return None
+    ip = parse_host_ip(host)
+    if ip is not None:
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip in _METADATA:
+            return "metadata_address"
+        if ip.is_loopback:
+            return "loopback_address"
+        if ip.is_link_local:
+            return "link_local_address"
+        if ip.is_unspecified:
+            return "unspecified_address"
+        if ip.is_private or ip.is_reserved or ip.is_multicast:
+            return "private_address"
+        return None
+    if host in _NAMES or host.endswith(_SUFFIXES):
+        return "internal_name"
+    return None
+
+
+class SsrfDetector:
+    name = NAME
+
+    def scan(self, t: Target) -> list[Hit]:
+        raw = t.raw
+        if "://" not in raw:
+            return []
+        hits: list[Hit] = []
+        for m in _URL.finditer(raw):
+            scheme = m.group(1).lower()
+            url = m.group(0)
+            ev = excerpt(raw, m.start(), m.end(), width=80)
+            if scheme in _BAD_SCHEMES:
+                hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9)))
+                continue
+            if scheme not in _OK_SCHEMES:
+                continue
+            try:
+                host = urlsplit(url).hostname or ""
+            except ValueError:
+                hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6)))
+                continue
+            why = internal_reason(host)
+            if why:
+                hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95)))
+        return hits
