@@ -128,13 +128,19 @@ def test_pii_checksums() -> None:
         "dict://internal:11211/stat",
         "ftp://files.example.com/x",
         "http://user@127.0.0.1/",
+        "http://169.254.169.254.nip.io/latest/",
+        "http://10-0-0-1.sslip.io/",
+        "http://app.localtest.me/",
     ],
 )
 def test_ssrf_flagged(url: str) -> None:
     assert "ssrf" in detectors({"url": url})
 
 
-@pytest.mark.parametrize("url", ["https://api.github.com/repos", "http://93.184.216.34/", "https://[2606:4700::1]/"])
+@pytest.mark.parametrize(
+    "url",
+    ["https://api.github.com/repos", "http://93.184.216.34/", "https://[2606:4700::1]/", "http://8.8.8.8.nip.io/"],
+)
 def test_ssrf_public_urls_pass(url: str) -> None:
     assert "ssrf" not in detectors({"url": url})
 
@@ -145,6 +151,11 @@ def test_ssrf_public_urls_pass(url: str) -> None:
 )
 def test_traversal_flagged(path: str) -> None:
     assert "path_traversal" in detectors({"path": path})
+
+
+def test_dotdot_in_prose_is_not_a_path() -> None:
+    assert detectors({"query": "what does ../ mean in file paths"}) == set()
+    assert "path_traversal" in detectors({"path": "see ../../etc/x for details"})
 
 
 def test_allowed_roots() -> None:

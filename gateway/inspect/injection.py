@@ -174,7 +174,7 @@ class InjectionDetector:
                 long_value = any(len(v) >= 40 for v in values)
                 wordy = _EXFIL_WORDS.search(query.lower()) is not None
                 if (kind == "markdown_image_exfil" and (long_value or wordy)) or (long_value and wordy):
-                    sev = "high" if kind == "markdown_image_exfil" else "medium"
+                    sev = "high" if kind == "markdown_image_exfil" or (long_value and wordy) else "medium"
                     ev = excerpt(m.group(1), 0, len(m.group(1)), width=60)
                     return [Hit(finding(NAME, t, kind, sev, (*OWASP, "LLM02"), ev, 0.85))]  # type: ignore[arg-type]
         return []

@@ -3,7 +3,8 @@ addresses in any spelling (decimal, octal, hex, short forms, IPv6-mapped, ``0``)
 internal names, and non-HTTP schemes. OWASP LLM06 / ASI02 (tool misuse).
 
 Name resolution is not done here (it would put DNS on the hot path); names are
-judged by suffix (``localhost``, ``.internal``, metadata hosts).
+judged by suffix (``localhost``, ``.internal``, metadata hosts, public names known to
+resolve to loopback) and wildcard-DNS services that embed an IP (``nip.io``, ``sslip.io``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ _BAD_SCHEMES = frozenset({"file", "gopher", "dict", "ftp", "ldap", "tftp", "jar"
 _OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
 _SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc.cluster.local")
+_LOOPBACK_DOMAINS = (".localtest.me", ".lvh.me", ".vcap.me")  # public names that resolve to 127.0.0.1
+_WILDCARD_DNS = (".nip.io", ".sslip.io", ".xip.io", ".traefik.me")
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 
 
@@ -62,6 +65,16 @@ def internal_reason(host: str) -> str | None:
         return None
     if host in _NAMES or host.endswith(_SUFFIXES):
         return "internal_name"
+    if host.endswith(_LOOPBACK_DOMAINS) or host in {d.lstrip(".") for d in _LOOPBACK_DOMAINS}:
+        return "loopback_name"
+    for suffix in _WILDCARD_DNS:  # 169.254.169.254.nip.io, 10-0-0-1.sslip.io resolve to the embedded IP
+        if host.endswith(suffix):
+            label = host[: -len(suffix)]
+            m = re.search(r"(\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3})$", label)
+            if m:
+                why = internal_reason(m.group(1).replace("-", "."))
+                if why:
+                    return why + "_via_wildcard_dns"
     return None
 
 

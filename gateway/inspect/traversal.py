@@ -43,7 +43,10 @@ class TraversalDetector:
             return []
         s = decode(raw)
         m = _DOTDOT.search(s)
-        if m and "://" not in s[: m.start()]:
+        # In prose ("what does ../ mean") a ".." is not a path; in a path-named field or a
+        # string without spaces, it is.
+        path_like = bool(_PATH_KEYS.search(t.key)) or " " not in s.strip()
+        if m and path_like and "://" not in s[: m.start()]:
             return [Hit(finding(NAME, t, "dotdot", "high", OWASP, excerpt(s, 0, len(s), width=60), 0.9))]
         m2 = _SENSITIVE.search(s.lower())
         if m2:
