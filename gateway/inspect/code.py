@@ -18,11 +18,13 @@ _SQL = re.compile(
     r"\bunion(?: all)? select\b|;\s?(?:drop|delete|update|insert|alter|create|truncate|exec)\b|"
     r"'\s?(?:--|#|/\*)|\b(?:sleep|pg_sleep|benchmark|waitfor delay)\s?\(|\bxp_cmdshell\b|\binformation_schema\b"
 )
-_TEMPLATE = re.compile(
-    r"\{\{[^}]{0,200}(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|config\b|self\._|lipsum|cycler|"
-    r"joiner|namespace|request\.application|import|popen|\bos\.)|"
-    r"\$\{jndi:|\$\{(?:env|sys|java|lower|upper):|<%=?[^%]{0,200}(?:runtime|exec|system|eval)|"
-    r"#\{[^}]{0,200}(?:runtime|exec|system)|\{\{ ?\d{1,4} ?\* ?\d{1,4} ?\}\}|\$\{ ?\d{1,4} ?\* ?\d{1,4} ?\}"
+# A template expression: {{ ... }}, ${ ... }, #{ ... }, <% ... %>. Bodies exclude the
+# opening characters, so a run of "{{{{" fails at once instead of rescanning.
+_TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0,300})\}|<%=?([^%]{0,300})%>")
+_TEMPLATE_DANGER = re.compile(
+    r"__(?:class|globals|builtins|subclasses|mro|init|import)__|\bconfig\b|\bself\b|lipsum|cycler|joiner|"
+    r"namespace|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\b|\beval\b|"
+    r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$"
 )
 
 
@@ -58,11 +60,12 @@ class TemplateDetector:
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or ("{" not in t.norm and "<%" not in t.norm):
             return []
-        m = _TEMPLATE.search(t.norm)
-        if not m:
-            return []
-        ev = excerpt(t.norm, m.start(), m.end())
-        return [Hit(finding(self.name, t, "template_injection", "high", OWASP, ev, 0.85))]
+        for m in _TEMPLATE.finditer(t.norm):
+            body = next(g for g in m.groups() if g is not None)
+            if _TEMPLATE_DANGER.search(body):
+                ev = excerpt(t.norm, m.start(), m.end())
+                return [Hit(finding(self.name, t, "template_injection", "high", OWASP, ev, 0.85))]
+        return []
 
 
-PATTERNS = {"shell": _SHELL, "sql": _SQL, "template": _TEMPLATE}
+PATTERNS = {"shell": _SHELL, "sql": _SQL, "template": _TEMPLATE, "template_danger": _TEMPLATE_DANGER}

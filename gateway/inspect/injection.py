@@ -108,13 +108,13 @@ _RULES: list[tuple[str, str, float, re.Pattern[str]]] = [
     ),
 ]
 
-_MD_IMAGE = re.compile(r"!\[[^\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
-_MD_LINK = re.compile(r"(?<!!)\[[^\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
+_MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
+_MD_LINK = re.compile(r"(?<!!)\[[^\[\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
 _EXFIL_WORDS = re.compile(r"conversation|history|chat|secret|password|token|api.?key|prompt|context|memory|\{|\$")
 _CSS_HIDDEN = re.compile(
-    r"<(\w{1,10})[^>]{0,300}style=[\"'][^\"']{0,300}"
+    r"<(\w{1,10})[^<>]{0,300}style=[\"'][^\"'<>]{0,300}"
     r"(?:display:\s?none|visibility:\s?hidden|font-size:\s?0(?:px)?\b|opacity:\s?0(?:\.0)?\b|color:\s?(?:#fff\b|#ffffff|white))"
-    r"[^>]{0,300}>([^<]{0,4000})"
+    r"[^<>]{0,300}>([^<]{0,4000})"
 )
 _B64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){16,}\b")
