@@ -21,7 +21,8 @@ from gateway.inspect.normalize import fold, tag_text
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
 
-# (kind, severity, confidence, pattern on folded text)
+# (kind, severity, confidence, pattern on folded text). _TOKENS below gives, per rule,
+# substrings one of which every match contains: a cheap ``in`` test skips the regex.
 _RULES: list[tuple[str, str, float, re.Pattern[str]]] = [
     (
         "instruction_override",
@@ -108,6 +109,20 @@ _RULES: list[tuple[str, str, float, re.Pattern[str]]] = [
     ),
 ]
 
+_TOKENS: list[tuple[str, ...]] = [
+    ("ignor", "disregard", "forget", "overrid", "bypass", "skip"),
+    ("instruction", "you are now", " mode", "system prompt", "hidden instructions", "initial instructions"),
+    ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant"),
+    (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
+     "gpt", "gemini", "this message", "this instruction"),
+    ("assistant", "ai ", "ai,", "agent", "model", "urgent", "immediately", "right now", "without"),
+    ("<tool_", "<function_call", "<invoke", "function_call\"", "tool_calls\"", "\"arguments\"", "\"parameters\"",
+     "\"input\""),
+    ("ignor", "игнор", "忽略", "無視", "무시"),
+]  # fmt: skip
+assert len(_TOKENS) == len(_RULES)
+_RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
+
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
 _MD_LINK = re.compile(r"(?<!!)\[[^\[\]\n]{0,200}\]\(\s?(https?://[^)\s]{1,2000})")
 _EXFIL_WORDS = re.compile(r"conversation|history|chat|secret|password|token|api.?key|prompt|context|memory|\{|\$")
@@ -116,9 +131,8 @@ _CSS_HIDDEN = re.compile(
     r"(?:display:\s?none|visibility:\s?hidden|font-size:\s?0(?:px)?\b|opacity:\s?0(?:\.0)?\b|color:\s?(?:#fff\b|#ffffff|white))"
     r"[^<>]{0,300}>([^<]{0,4000})"
 )
-_B64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
-_HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){16,}\b")
-_ROT13_HINT = re.compile(r"\brot-?13\b|vtaber|cerivbhf|vafgehpgvbaf")
+_ENCODED = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")  # base64 runs; hex runs are a subset
+_HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def html_comments(text: str) -> list[str]:
@@ -151,7 +165,9 @@ class InjectionDetector:
         return hits
 
     def _rules(self, t: Target, text: str, via: str) -> list[Hit]:
-        for kind, sev, conf, rx in _RULES:
+        for kind, sev, conf, rx, toks in _RULES_T:
+            if not any(tok in text for tok in toks):
+                continue
             m = rx.search(text)
             if m:
                 ev = excerpt(text, m.start(), m.end())
@@ -194,25 +210,25 @@ class InjectionDetector:
         return []
 
     def _encoded(self, t: Target) -> list[Hit]:
-        raw = t.raw
-        for m in _B64.finditer(raw):
+        for m in _ENCODED.finditer(t.raw):
             chunk = m.group(0)
-            try:
-                decoded = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=False).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                continue
-            if decoded.isprintable() or "\n" in decoded:
-                found = self._rules(t, fold(decoded), "_base64")
-                if found:
-                    return found
-        for m in _HEX.finditer(raw):
-            try:
-                decoded = bytes.fromhex(m.group(0)).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                continue
-            found = self._rules(t, fold(decoded), "_hex")
+            if len(chunk) % 2 == 0 and len(chunk) >= 32 and _HEXDIGITS.issuperset(chunk):
+                try:
+                    decoded = bytes.fromhex(chunk).decode("utf-8")
+                except (ValueError, UnicodeDecodeError):
+                    continue
+                via = "_hex"
+            else:
+                try:
+                    decoded = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=False).decode("utf-8")
+                except (binascii.Error, UnicodeDecodeError, ValueError):
+                    continue
+                if not (decoded.isprintable() or "\n" in decoded):
+                    continue
+                via = "_base64"
+            found = self._rules(t, fold(decoded), via)
             if found:
                 return found
-        if _ROT13_HINT.search(t.norm):
+        if "rot" in t.norm or "vafgehpgvba" in t.norm or "cerivbhf" in t.norm or "vtaber" in t.norm:
             return self._rules(t, codecs.decode(t.norm, "rot13"), "_rot13")
         return []

@@ -8,7 +8,6 @@ tag characters (U+E0020..U+E007E), which render invisibly.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 _INVISIBLE = dict.fromkeys(
@@ -34,14 +33,12 @@ _CONFUSABLE_FROM = (
 )
 _CONFUSABLES = str.maketrans(_CONFUSABLE_FROM, "aeopcyxijshdgnulqwabekmhopctxyisjaopeikvtuabezhikmnoptyx")
 
-_WS = re.compile(r"\s+")
-
 
 def fold(text: str) -> str:
     if text.isascii():
-        return _WS.sub(" ", text.lower())
+        return " ".join(text.lower().split())
     s = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_CONFUSABLES)
-    return _WS.sub(" ", s.casefold())
+    return " ".join(s.casefold().split())
 
 
 def tag_text(text: str) -> str:

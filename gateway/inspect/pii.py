@@ -16,7 +16,7 @@ OWASP = ("LLM02",)
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 _PHONE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b")
-_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_CARD = re.compile(r"[3-6](?:[ -]?\d){12,18}(?![\d-])")  # start checked by hand: not after a digit or "-"
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
 
@@ -42,6 +42,7 @@ def iban_ok(iban: str) -> bool:
 
 class PiiDetector:
     name = NAME
+    spans_raw = True  # every hit carries its span in the raw text
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
@@ -55,13 +56,15 @@ class PiiDetector:
             for m in _EMAIL.finditer(raw):
                 add("email", "low", m, 0.9)
         for m in _CARD.finditer(raw):
+            if m.start() and (raw[m.start() - 1].isdigit() or raw[m.start() - 1] == "-"):
+                continue
             digits = re.sub(r"\D", "", m.group(0))
             if 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn(digits):
                 add("payment_card", "medium", m, 0.9)
         for m in _IBAN.finditer(raw):
             if iban_ok(m.group(0)):
                 add("iban", "medium", m, 0.95)
-        for m in _SSN.finditer(raw):
+        for m in _SSN.finditer(raw) if "-" in raw else ():
             add("us_ssn", "medium", m, 0.7)
         if "+" in raw:
             for m in _PHONE.finditer(raw):

@@ -35,6 +35,19 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# Per rule: substrings one of which every match contains (None: test the lower-cased text).
+_TOKENS: dict[str, tuple[str, ...]] = {
+    "aws_access_key": ("AKIA", "ASIA", "ABIA", "ACCA"),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "slack_token": ("xox",),
+    "stripe_key": ("_live_", "_test_"),
+    "openai_key": ("sk-",),
+    "google_api_key": ("AIza",),
+    "jwt": ("eyJ",),
+    "private_key": ("PRIVATE KEY",),
+    "url_password": ("://",),
+}
+_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token")
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
 _PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
 
@@ -50,11 +63,25 @@ def _plausible(value: str) -> bool:
 
 class SecretsDetector:
     name = NAME
+    spans_raw = True  # every hit carries its span in the raw text
+
+    def keyed(self, key: str) -> bool:
+        """Strings in secret-named fields are judged on their own (entropy), not by pattern."""
+        return _SECRET_KEY.search(key) is not None
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
         hits: list[Hit] = []
+        lower: str | None = None
         for kind, rx in _RULES:
+            toks = _TOKENS.get(kind)
+            if toks is not None:
+                if not any(tok in raw for tok in toks):
+                    continue
+            else:
+                lower = raw.lower() if lower is None else lower
+                if not any(tok in lower for tok in _LOWER_TOKENS):
+                    continue
             for m in rx.finditer(raw):
                 start, end = m.span()
                 if kind == "private_key":

@@ -80,6 +80,7 @@ def internal_reason(host: str) -> str | None:
 
 class SsrfDetector:
     name = NAME
+    spans_raw = True  # every hit carries its span in the raw text
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
@@ -91,16 +92,16 @@ class SsrfDetector:
             url = m.group(0)
             ev = excerpt(raw, m.start(), m.end(), width=80)
             if scheme in _BAD_SCHEMES:
-                hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9)))
+                hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9), m.span()))
                 continue
             if scheme not in _OK_SCHEMES:
                 continue
             try:
                 host = urlsplit(url).hostname or ""
             except ValueError:
-                hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6)))
+                hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6), m.span()))
                 continue
             why = internal_reason(host)
             if why:
-                hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95)))
+                hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95), m.span()))
         return hits

@@ -34,6 +34,7 @@ def decode(s: str) -> str:
 
 class TraversalDetector:
     name = NAME
+    per_string = True  # judges whole strings ("path-like"), so a joined scan cannot prefilter it
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
