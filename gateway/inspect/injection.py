@@ -31,7 +31,9 @@ _RULES: list[tuple[str, str, float, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
             r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|system|original)\b[^.\n]{0,30}?"
-            r"\b(?:instructions?|prompts?|rules|directives|guidelines|guardrails|policies|constraints)\b"
+            r"\b(?:instructions?|prompts?|rules|directives|guidelines|guidance|guardrails|policies|constraints)\b|"
+            r"\b(?:forget|disregard|ignore) (?:everything|all of (?:that|this)|what (?:you were|i) told you)"
+            r"(?: (?:above|before|so far|earlier|previously))?\b"
         ),
     ),
     (

@@ -32,6 +32,16 @@ def decode(s: str) -> str:
     return out.replace("\\", "/")
 
 
+def escapes(path: str) -> bool:
+    """Whether a path with ``..`` can leave where it is resolved: a relative path whose
+    normal form starts with ``..``, or any absolute one (``/srv/../etc``)."""
+    p = path.strip()
+    if p.startswith("/") or p.startswith("~") or (len(p) > 1 and p[1] == ":"):
+        return True
+    norm = posixpath.normpath(p)
+    return norm == ".." or norm.startswith("../")
+
+
 class TraversalDetector:
     name = NAME
     per_string = True  # judges whole strings ("path-like"), so a joined scan cannot prefilter it
@@ -47,7 +57,7 @@ class TraversalDetector:
         # In prose ("what does ../ mean") a ".." is not a path; in a path-named field or a
         # string without spaces, it is.
         path_like = bool(_PATH_KEYS.search(t.key)) or " " not in s.strip()
-        if m and path_like and "://" not in s[: m.start()]:
+        if m and path_like and "://" not in s[: m.start()] and escapes(s):
             return [Hit(finding(NAME, t, "dotdot", "high", OWASP, excerpt(s, 0, len(s), width=60), 0.9))]
         m2 = _SENSITIVE.search(s.lower())
         if m2:
