@@ -30,6 +30,7 @@ _TEMPLATE_DANGER = re.compile(
 
 class ShellDetector:
     name = "shell_injection"
+    per_string = True  # a newline is a metacharacter, so a joined scan would always match
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or "shell" not in t.tags:
