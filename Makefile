@@ -25,7 +25,11 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python -m bench.inspect
 	$(BIN)/python -m bench
+
+eval: $(STAMP)
+	$(BIN)/python -m tests.eval.report
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

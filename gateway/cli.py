@@ -243,6 +243,48 @@ def cmd_policy_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ inspect
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from gateway.inspect.verdict import Judge, RecordError
+    from gateway.policy.engine import PolicyLoadError
+    from gateway.tools import compile_tools
+
+    tools = {}
+    paths = [Path(p) for p in (args.policy or ["policies"])]
+    if args.config:
+        settings = _load(args.config)
+        if settings is None:
+            return 2
+        tools = compile_tools(settings)
+        if not args.policy:
+            paths = list(settings.policy.paths)
+    try:
+        judge = Judge(paths, tools)
+    except PolicyLoadError as e:
+        return _die(f"policy failed to load: {e}")
+    src = sys.stdin if args.file in (None, "-") else open(args.file, encoding="utf-8")  # noqa: SIM115
+    status = 0
+    try:
+        for n, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            try:
+                out = judge.judge(json.loads(line))
+            except (ValueError, RecordError) as e:
+                out = {"verdict": "error", "error": f"line {n}: {e}", "findings": []}
+                status = 1
+            print(json.dumps(out, ensure_ascii=False), flush=False)
+    finally:
+        if src is not sys.stdin:
+            src.close()
+    sys.stdout.flush()
+    return status
+
+
 # ------------------------------------------------------------------ audit
 
 
@@ -406,6 +448,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--examples", type=int, default=5, help="examples per direction (default 5)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_policy_replay)
+
+    s = sub.add_parser(
+        "inspect",
+        help="run the detectors and the policy pack on JSONL records",
+        description=(
+            'Read JSONL records {"surface": "request_arg"|"tool_output", "tool": NAME, "text": STRING} '
+            "(for request_arg, text is the JSON of the arguments) and write one JSON line per record with "
+            "findings and verdict (allow, deny, require_approval, redact, block)."
+        ),
+    )
+    s.add_argument("file", nargs="?", help="JSONL file (default: stdin)")
+    s.add_argument("--config", help="take tools (tags, schema, effect) and policy paths from this configuration")
+    s.add_argument("--policy", action="append", help="policy directory (repeatable; default: policies)")
+    s.set_defaults(func=cmd_inspect)
 
     aud = sub.add_parser("audit", help="decision log tools", description="Decision log tools.")
     asub = aud.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")

@@ -188,6 +188,17 @@ class Timeouts(Model):
     total_s: float = Field(60.0, gt=0)
 
 
+class InspectConfig(Model):
+    arguments: bool = Field(True, description="run the detectors on the call's arguments")
+    output: bool = Field(True, description="run the detectors on the tool's output")
+    output_limit: ByteSize = Field(
+        ByteSize(1 << 20), ge=0, description="outputs larger (or of unknown length) are blocked when output is on"
+    )
+    injection_action: Literal["block", "strip"] = Field(
+        "block", description="high-confidence indirect injection in an output: block it (502) or strip the text"
+    )
+
+
 class ToolConfig(Model):
     upstream: AnyHttpUrl
     effect: Effect = "read"
@@ -205,6 +216,23 @@ class ToolConfig(Model):
     max_cost: float | None = Field(None, ge=0, description="per-call cap; reserved before forwarding")
     cost_header: str | None = Field(None, description="upstream response header carrying the actual cost")
     cost_field: str | None = Field(None, description="top-level field of the upstream's JSON body with the cost")
+    arguments_schema: dict[str, Any] | None = Field(
+        None, alias="schema", description="JSON Schema (2020-12) the arguments must satisfy"
+    )
+    inspect: InspectConfig = InspectConfig()
+    allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+
+    @field_validator("arguments_schema")
+    @classmethod
+    def _schema_valid(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        if v is not None:
+            import jsonschema
+
+            try:
+                jsonschema.Draft202012Validator.check_schema(v)
+            except jsonschema.SchemaError as e:
+                raise ValueError(f"not a valid JSON Schema: {e.message}") from e
+        return v
 
     @field_validator("upstream")
     @classmethod

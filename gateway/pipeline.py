@@ -77,6 +77,8 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.credentials import CredentialsStage
     from gateway.stages.forward import ForwardStage
     from gateway.stages.identity import IdentityStage
+    from gateway.stages.inspect_args import InspectArgsStage
+    from gateway.stages.inspect_output import InspectOutputStage
     from gateway.stages.killswitch import KillSwitchStage
     from gateway.stages.policy import PolicyStage
     from gateway.stages.record import IntentStage, RecordStage
@@ -87,6 +89,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
         IdentityStage(rt.verifier, rt.metrics),  # 401 before we read a body or reveal tools
         RequestStage(rt.tools, rt.mcp_tools.resolve),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
+        InspectArgsStage(rt.inspector, rt.metrics),  # findings on the arguments, for policy
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
         # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;
         # settles the actual cost (or refunds) and keeps the response after the call
@@ -94,4 +97,5 @@ def default_stages(rt: Runtime) -> list[Stage]:
         CredentialsStage(),  # strip agent credentials, inject the tool's
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
+        InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
     ]

@@ -19,6 +19,7 @@ from gateway.adapters.mcp import McpAdapter, McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
@@ -57,6 +58,7 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+        self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),

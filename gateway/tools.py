@@ -15,6 +15,7 @@ from yarl import URL
 
 from gateway.config import Effect, Settings, ToolConfig
 from gateway.errors import ConfigError
+from gateway.inspect.runner import InspectOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class Tool:
     body_limit: int
     policy_doc: dict[str, Any] = field(default_factory=dict)
     credential_headers: frozenset[str] = frozenset()  # lower-case names the tool's credentials use
+    inspect_options: InspectOptions = field(default_factory=InspectOptions)
 
     @property
     def effect(self) -> str:
@@ -74,6 +76,9 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
         ),
         body_limit=int(cfg.body_limit),
         credential_headers=frozenset(c.header.lower() for c in cfg.credentials.values()),
+        inspect_options=InspectOptions(
+            tags=frozenset(cfg.tags), allowed_roots=tuple(cfg.allowed_roots), schema=cfg.arguments_schema
+        ),
         policy_doc={
             "name": name,
             "effect": cfg.effect,
@@ -82,6 +87,11 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             "upstream": str(base),
             "credentials": sorted(creds),
             "default_credential": cfg.default_credential_name,
+            "inspect": {
+                "arguments": cfg.inspect.arguments,
+                "output": cfg.inspect.output,
+                "injection_action": cfg.inspect.injection_action,
+            },
         },
     )
 

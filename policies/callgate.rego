@@ -25,6 +25,8 @@ default require_approval := false
 
 require_approval if input.tool.effect == "payment"
 
+require_approval if count(approval_findings) > 0
+
 default credential := null
 
 credential := input.tool.default_credential if input.tool.default_credential != null
@@ -40,11 +42,10 @@ decision := {
 	"cost": null,
 }
 
-# Output inspection rules come later; for now every response passes unchanged.
 output_decision := {
-	"allow": true,
-	"reasons": [],
-	"redact": [],
+	"allow": count(output_deny) == 0,
+	"reasons": sort(output_reasons),
+	"redact": sort(output_redact),
 }
 
 reason(code, message, owasp) := {"code": code, "message": message, "owasp": owasp}
@@ -199,5 +200,84 @@ deny contains reason(
 	sprintf("tool '%s' has effect payment and needs a human approval", [tool_name]),
 	["LLM06", "ASI02"],
 ) if {
-	require_approval
+	tool_effect == "payment"
+}
+
+deny contains reason(
+	"approval.required",
+	sprintf("%s finding in the arguments (%s at %s) needs a human approval", [f.detector, f.kind, f.path]),
+	f.owasp,
+) if {
+	some f in approval_findings
+}
+
+# --------------------------------------------------------------------------- findings (arguments)
+#
+# Detectors in gateway/inspect/ add findings (input.findings) with their own OWASP ids:
+# injection LLM01/ASI01, secrets and pii LLM02, shell/sql/template LLM05/ASI05,
+# ssrf/path_traversal/schema LLM06/ASI02, limits LLM10. By severity:
+# high/critical deny, medium needs approval, low/info are only recorded.
+
+findings := object.get(input, "findings", [])
+
+blocking_severities := {"high", "critical"}
+
+deny contains reason(
+	concat(".", ["inspect", f.detector]),
+	sprintf("%s finding in the arguments: %s at '%s' (%s)", [f.detector, f.kind, f.path, f.evidence]),
+	f.owasp,
+) if {
+	some f in findings
+	f.severity in blocking_severities
+}
+
+approval_findings contains f if {
+	some f in findings
+	f.severity == "medium"
+}
+
+# --------------------------------------------------------------------------- output decision
+#
+# input.output = {status, findings}. Indirect prompt injection (LLM01, ASI01) of high
+# severity blocks the output, or is stripped when the tool says injection_action:
+# strip; secrets and PII (LLM02) are redacted with typed placeholders.
+
+output_findings := object.get(object.get(input, "output", {}), "findings", [])
+
+injection_action := object.get(object.get(object.get(input, "tool", {}), "inspect", {}), "injection_action", "block")
+
+output_injection contains f if {
+	some f in output_findings
+	f.detector == "injection"
+	f.severity in blocking_severities
+}
+
+output_deny contains reason(
+	"output.injection",
+	sprintf("the tool's output carries a prompt injection (%s): %s", [f.kind, f.evidence]),
+	f.owasp,
+) if {
+	injection_action == "block"
+	some f in output_injection
+}
+
+output_redact contains f.kind if {
+	some f in output_findings
+	f.detector in {"secrets", "pii"}
+}
+
+output_redact contains f.kind if {
+	injection_action == "strip"
+	some f in output_injection
+}
+
+output_reasons contains r if some r in output_deny
+
+output_reasons contains reason(
+	"output.redacted",
+	sprintf("%s (%s) in the tool's output was redacted", [f.kind, f.detector]),
+	f.owasp,
+) if {
+	some f in output_findings
+	f.kind in output_redact
 }

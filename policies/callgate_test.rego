@@ -345,3 +345,108 @@ test_mcp_write_tool_needs_the_write_scope if {
 		with data.gateway as gateway_mcp
 	"scope.effect_missing" in codes(d)
 }
+
+# --------------------------------------------------------------------------- findings (arguments)
+
+fnd(detector, kind, severity, owasp) := {
+	"detector": detector, "kind": kind, "surface": "request_arg", "severity": severity,
+	"confidence": 0.9, "owasp": owasp, "path": "/url", "evidence": "x",
+}
+
+with_findings(fs) := object.union(acme(["tool:echo"], "echo"), {"findings": fs})
+
+test_high_finding_denies_with_its_owasp_ids if {
+	d := callgate.decision with input as with_findings([fnd("ssrf", "loopback_address", "high", ["LLM06", "ASI02"])])
+		with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["inspect.ssrf"]
+	d.reasons[0].owasp == ["LLM06", "ASI02"]
+}
+
+test_critical_finding_denies if {
+	d := callgate.decision with input as with_findings([fnd("injection", "role_marker", "critical", ["LLM01", "ASI01"])])
+		with data.gateway as gateway
+	codes(d) == ["inspect.injection"]
+}
+
+test_every_detector_code_is_namespaced if {
+	fs := [
+		fnd("injection", "instruction_override", "high", ["LLM01", "ASI01"]),
+		fnd("secrets", "aws_access_key", "high", ["LLM02"]),
+		fnd("shell_injection", "metacharacter", "high", ["LLM05", "ASI05"]),
+		fnd("limits", "too_deep", "high", ["LLM10"]),
+	]
+	d := callgate.decision with input as with_findings(fs) with data.gateway as gateway
+	codes(d) == ["inspect.injection", "inspect.limits", "inspect.secrets", "inspect.shell_injection"]
+}
+
+test_medium_finding_requires_approval if {
+	d := callgate.decision with input as with_findings([fnd("pii", "iban", "medium", ["LLM02"])])
+		with data.gateway as gateway
+	d.allow == false
+	d.require_approval == true
+	codes(d) == ["approval.required"]
+	d.reasons[0].owasp == ["LLM02"]
+}
+
+test_low_finding_is_only_recorded if {
+	d := callgate.decision with input as with_findings([fnd("pii", "email", "low", ["LLM02"]), fnd("x", "y", "info", [])])
+		with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
+}
+
+# --------------------------------------------------------------------------- output decision
+
+out(fs, action) := object.union(
+	object.union(acme(["tool:echo"], "echo"), {"output": {"status": 200, "findings": fs}}),
+	{"tool": object.union(tool_doc("echo", "read"), {"inspect": {"injection_action": action}})},
+)
+
+ofnd(detector, kind, severity, owasp) := object.union(fnd(detector, kind, severity, owasp), {"surface": "tool_output"})
+
+test_output_without_findings_passes if {
+	d := callgate.output_decision with input as out([], "block") with data.gateway as gateway
+	d == {"allow": true, "reasons": [], "redact": []}
+}
+
+test_output_injection_blocks if {
+	fs := [ofnd("injection", "instruction_override", "high", ["LLM01", "ASI01"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["output.injection"]
+	d.reasons[0].owasp == ["LLM01", "ASI01"]
+}
+
+test_output_injection_blocks_without_tool_setting if {
+	fs := [ofnd("injection", "instruction_override", "high", ["LLM01", "ASI01"])]
+	inp := object.union(acme(["tool:echo"], "echo"), {"output": {"status": 200, "findings": fs}})
+	d := callgate.output_decision with input as inp with data.gateway as gateway
+	d.allow == false
+}
+
+test_output_injection_stripped_when_configured if {
+	fs := [ofnd("injection", "instruction_override", "high", ["LLM01", "ASI01"])]
+	d := callgate.output_decision with input as out(fs, "strip") with data.gateway as gateway
+	d.allow == true
+	d.redact == ["instruction_override"]
+	codes(d) == ["output.redacted"]
+}
+
+test_output_medium_injection_passes if {
+	fs := [ofnd("injection", "markdown_link_exfil", "medium", ["LLM01", "ASI01", "LLM02"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == true
+	d.redact == []
+}
+
+test_output_secrets_and_pii_redacted if {
+	fs := [ofnd("secrets", "aws_access_key", "high", ["LLM02"]), ofnd("pii", "email", "low", ["LLM02"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == true
+	d.redact == ["aws_access_key", "email"]
+	every r in d.reasons {
+		r.code == "output.redacted"
+		r.owasp == ["LLM02"]
+	}
+}

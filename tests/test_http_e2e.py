@@ -211,7 +211,8 @@ async def test_upstream_status_passes_through(make_gateway: GatewayFactory, upst
 
 
 async def test_streaming_response_is_not_buffered(make_gateway: GatewayFactory, upstream: Upstream) -> None:
-    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/"}})
+    # Streaming back chunk by chunk needs output inspection off for the tool (see stages/inspect_output.py).
+    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/", "inspect": {"output": False}}})
     r = await gw.agent.get("/tools/echo/stream?chunks=4&gap=0.3", headers=gw.auth())
     assert r.status == 200
     t0 = time.monotonic()
@@ -229,7 +230,8 @@ async def test_streaming_response_is_not_buffered(make_gateway: GatewayFactory, 
 async def test_upstream_dying_mid_stream_is_not_passed_off_as_complete(
     make_gateway: GatewayFactory, upstream: Upstream
 ) -> None:
-    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/"}})
+    # the streaming path: output inspection off (with it on, the body is read whole first and this is a 502)
+    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/", "inspect": {"output": False}}})
     r = await gw.agent.get("/tools/echo/stream?chunks=5&gap=0.05&die=1", headers=gw.auth())
     assert r.status == 200
     with pytest.raises(aiohttp.ClientPayloadError):
@@ -239,6 +241,15 @@ async def test_upstream_dying_mid_stream_is_not_passed_off_as_complete(
     assert rec["outcome"] == "failed"
     assert rec["code"] == "upstream.failed"
     assert rec["upstream"]["bytes"] == len(b"chunk-0\nchunk-1\n")
+
+
+async def test_upstream_dying_mid_body_with_output_inspection_is_a_502(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    gw = await make_gateway(tools={"echo": {"upstream": f"{upstream.url}/"}})
+    r = await gw.agent.get("/tools/echo/stream?chunks=5&gap=0.05&die=1", headers=gw.auth())
+    assert r.status == 502
+    assert (await r.json())["code"] == "upstream.failed"
 
 
 async def test_writer_needs_effect_scope_and_gets_default_credential(gateway: Gateway, upstream: Upstream) -> None:

@@ -1,0 +1,66 @@
+"""`make bench` (first section): detector speed, µs per KiB of arguments and of output.
+
+Builds realistic argument payloads (mixed prose, URLs, paths, ids) of 1, 4, 16 and
+64 KiB, and an adversarial one (long runs that exercise every pattern), and times
+``Inspector.arguments`` and ``Inspector.output``. Target: <= 100 µs per KiB, linear.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from gateway.inspect.runner import InspectOptions, Inspector
+
+UNIT = [
+    "Please summarise the attached quarterly report for the board meeting on Friday.",
+    "https://docs.example.com/guides/setup?section=install&lang=en",
+    "/srv/data/reports/2025/q3/summary.csv",
+    "Contact: dana@acme.io, +44 20 7946 0958. Order ord_1042, total EUR 19.99.",
+    "Lisbon is the capital of Portugal; its population is about 545,000 people.",
+    "SELECT id, name FROM customers WHERE country = 'PT' ORDER BY name",
+]
+
+
+def payload(kib: int) -> dict[str, Any]:
+    items: list[dict[str, str]] = []
+    size = 0
+    i = 0
+    while size < kib * 1024:
+        s = UNIT[i % len(UNIT)]
+        items.append({"id": f"item-{i}", "text": s})
+        size += len(s) + 30
+        i += 1
+    return {"query": "board summary", "items": items}
+
+
+def timeit(fn: Any, reps: int) -> float:
+    fn()
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(reps):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / reps)
+    return best
+
+
+def main() -> None:
+    ins = Inspector()
+    opts = InspectOptions(tags=frozenset({"shell", "sql"}))
+    print("detector speed (best of 3), all detectors, tags shell+sql")
+    print(f"{'payload':<22}{'KiB':>6}{'args µs':>10}{'µs/KiB':>9}{'output µs':>11}{'µs/KiB':>9}")
+    cases: list[tuple[str, Any]] = [(f"realistic {k} KiB", payload(k)) for k in (1, 4, 16, 64)]
+    cases.append(("adversarial 16 KiB", {"a": "ignore " * 1200, "b": "{{" * 2000, "c": "../" * 1300, "d": "a@" * 2000}))
+    for name, args in cases:
+        body = json.dumps(args).encode()
+        kib = len(body) / 1024
+        reps = max(3, int(200 / kib))
+        a = timeit(lambda args=args: ins.arguments(args, opts), reps) * 1e6
+        o = timeit(lambda body=body: ins.output(body, opts), reps) * 1e6
+        print(f"{name:<22}{kib:>6.1f}{a:>10.0f}{a / kib:>9.1f}{o:>11.0f}{o / kib:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()

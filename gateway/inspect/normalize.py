@@ -1,0 +1,48 @@
+"""Normalization before matching, so obfuscation does not bypass detectors.
+
+``fold``: Unicode NFKC, zero-width and bidi controls removed, Unicode tag characters
+removed, common Cyrillic/Greek confusables mapped to Latin, case folded, runs of
+whitespace collapsed to one space. ``tag_text`` recovers ASCII smuggled in Unicode
+tag characters (U+E0020..U+E007E), which render invisibly.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_INVISIBLE = dict.fromkeys(
+    [
+        *range(0x200B, 0x2010),  # zero-width space/joiners, LRM, RLM
+        *range(0x202A, 0x202F),  # bidi embeddings and overrides
+        *range(0x2060, 0x2065),  # word joiner, invisible operators
+        *range(0x2066, 0x206A),  # bidi isolates
+        0x00AD,  # soft hyphen
+        0x034F,
+        0x180E,
+        0xFEFF,
+        *range(0xE0000, 0xE0080),  # tag characters
+    ]
+)
+
+# Cyrillic, Armenian and Greek letters that look like Latin ones, and their Latin twins.
+_CONFUSABLE_FROM = (
+    "\u0430\u0435\u043e\u0440\u0441\u0443\u0445\u0456\u0458\u0455\u04bb\u0501\u0261\u0578\u057d\u04cf"
+    "\u051b\u051d\u0410\u0412\u0415\u041a\u041c\u041d\u041e\u0420\u0421\u0422\u0425\u0423\u0406\u0405"
+    "\u0408\u03b1\u03bf\u03c1\u03b5\u03b9\u03ba\u03bd\u03c4\u03c5\u0391\u0392\u0395\u0396\u0397\u0399"
+    "\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+)
+_CONFUSABLES = str.maketrans(_CONFUSABLE_FROM, "aeopcyxijshdgnulqwabekmhopctxyisjaopeikvtuabezhikmnoptyx")
+
+
+def fold(text: str) -> str:
+    if text.isascii():
+        return " ".join(text.lower().split())
+    s = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_CONFUSABLES)
+    return " ".join(s.casefold().split())
+
+
+def tag_text(text: str) -> str:
+    """ASCII hidden in Unicode tag characters, or "" when there is none."""
+    if text.isascii():
+        return ""
+    return "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)

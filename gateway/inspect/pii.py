@@ -1,0 +1,84 @@
+"""PII: email, phone, payment card (Luhn), IBAN (mod 97), US SSN. OWASP LLM02.
+
+PII is ordinary in tool traffic (an email tool takes addresses), so findings are
+low severity except checksummed financial identifiers (medium); the output policy
+redacts them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.inspect.base import Hit, Target, excerpt, finding
+
+NAME = "pii"
+OWASP = ("LLM02",)
+
+# Patterns start with a character class, not \b or a lookbehind, so the regex engine can
+# skip ahead quickly; the left boundary is checked by hand (``_left_ok``).
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
+_PHONE = re.compile(r"\+[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b")
+_CARD = re.compile(r"[3-6](?:[ -]?\d){12,18}(?![\d-])")  # start checked by hand: not after a digit or "-"
+_IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
+_SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
+
+
+def _left_ok(text: str, start: int, also: str = "") -> bool:
+    """No word character (or one of ``also``) right before ``start``."""
+    if start == 0:
+        return True
+    c = text[start - 1]
+    return not (c.isalnum() or c == "_" or c in also)
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_ok(iban: str) -> bool:
+    s = iban.replace(" ", "")
+    if not 15 <= len(s) <= 34:
+        return False
+    moved = s[4:] + s[:4]
+    num = "".join(str(int(c, 36)) for c in moved)
+    return int(num) % 97 == 1
+
+
+class PiiDetector:
+    name = NAME
+    spans_raw = True  # every hit carries its span in the raw text
+
+    def scan(self, t: Target) -> list[Hit]:
+        raw = t.raw
+        hits: list[Hit] = []
+
+        def add(kind: str, sev: str, m: re.Match[str], conf: float) -> None:
+            ev = excerpt(raw, m.start(), m.end(), redact=True)
+            hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))  # type: ignore[arg-type]
+
+        if "@" in raw:
+            for m in _EMAIL.finditer(raw):
+                if _left_ok(raw, m.start()):
+                    add("email", "low", m, 0.9)
+        for m in _CARD.finditer(raw):
+            if m.start() and (raw[m.start() - 1].isdigit() or raw[m.start() - 1] == "-"):
+                continue
+            digits = re.sub(r"\D", "", m.group(0))
+            if 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn(digits):
+                add("payment_card", "medium", m, 0.9)
+        for m in _IBAN.finditer(raw):
+            if _left_ok(raw, m.start()) and iban_ok(m.group(0)):
+                add("iban", "medium", m, 0.95)
+        for m in _SSN.finditer(raw) if "-" in raw else ():
+            add("us_ssn", "medium", m, 0.7)
+        if "+" in raw:
+            for m in _PHONE.finditer(raw):
+                if _left_ok(raw, m.start(), "+"):
+                    add("phone", "low", m, 0.6)
+        return hits

@@ -1,0 +1,111 @@
+"""Secrets: cloud keys, vendor tokens, JWTs, private keys, passwords in URLs, and
+high-entropy values in secret-named fields. OWASP LLM02 (sensitive information disclosure).
+
+Scans the raw text (secrets are ASCII) so spans can be redacted in place. Evidence
+keeps only the first four characters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from gateway.inspect.base import Hit, Target, excerpt, finding
+
+NAME = "secrets"
+OWASP = ("LLM02",)
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
+    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,250}")),
+    ("stripe_key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}\b")),
+    ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{20,200}")),
+    ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}")),
+    ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
+    ("url_password", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")),
+    (
+        "secret_assignment",
+        re.compile(
+            r"[\"']?\b(?:password|passwd|pwd|secret|api_?key|access_?key|secret_?key|auth_?token|access_?token|"
+            r"client_?secret|private_?key)[\"']?\s?[:=]\s?[\"']([^\"'\s]{8,200})[\"']",
+            re.I,
+        ),
+    ),
+]
+# Per rule: substrings one of which every match contains (None: test the lower-cased text).
+_TOKENS: dict[str, tuple[str, ...]] = {
+    "aws_access_key": ("AKIA", "ASIA", "ABIA", "ACCA"),
+    "github_token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "slack_token": ("xox",),
+    "stripe_key": ("_live_", "_test_"),
+    "openai_key": ("sk-",),
+    "google_api_key": ("AIza",),
+    "jwt": ("eyJ",),
+    "private_key": ("PRIVATE KEY",),
+    "url_password": ("://",),
+}
+_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token")
+_SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
+_PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
+
+
+def entropy(s: str) -> float:
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
+
+
+def _plausible(value: str) -> bool:
+    return len(value) >= 8 and entropy(value) >= 3.0 and not value.lower().startswith(("<", "${", "{{", "redacted"))
+
+
+class SecretsDetector:
+    name = NAME
+    spans_raw = True  # every hit carries its span in the raw text
+
+    def keyed(self, key: str) -> bool:
+        """Strings in secret-named fields are judged on their own (entropy), not by pattern."""
+        return _SECRET_KEY.search(key) is not None
+
+    def scan(self, t: Target) -> list[Hit]:
+        raw = t.raw
+        hits: list[Hit] = []
+        lower: str | None = None
+        for kind, rx in _RULES:
+            toks = _TOKENS.get(kind)
+            if toks is not None:
+                if not any(tok in raw for tok in toks):
+                    continue
+            else:
+                lower = raw.lower() if lower is None else lower
+                if not any(tok in lower for tok in _LOWER_TOKENS):
+                    continue
+            for m in rx.finditer(raw):
+                start, end = m.span()
+                if kind == "private_key":
+                    e = _PEM_END.search(raw, end)
+                    end = e.end() if e else len(raw)
+                elif kind == "url_password":
+                    start, end = m.span(1)
+                    if m.group(1).lower().startswith(("${", "{", "<", "$", "*", "%s", "password")):
+                        continue  # a placeholder, not a password
+                elif kind == "secret_assignment":
+                    start, end = m.span(1)
+                    if not _plausible(m.group(1)):
+                        continue
+                hits.append(
+                    Hit(
+                        finding(NAME, t, kind, "high", OWASP, excerpt(raw, start, end, redact=True), 0.9),
+                        (start, end),
+                    )
+                )
+        if not hits and t.key and _SECRET_KEY.search(t.key) and _plausible(raw) and len(raw) <= 512 and " " not in raw:
+            hits.append(
+                Hit(
+                    finding(NAME, t, "secret_field", "high", OWASP, excerpt(raw, 0, len(raw), redact=True), 0.7),
+                    (0, len(raw)),
+                )
+            )
+        return hits

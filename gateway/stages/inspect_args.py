@@ -1,0 +1,40 @@
+"""Inspect arguments: run the detectors over every string in the call's arguments.
+
+The query string's parameters are inspected too (paths ``?/<name>/<i>``). Never ends
+the call itself: findings go to ``ctx.findings`` and so to
+``input.findings``, and policy decides. Runs before the policy stage.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs
+
+from gateway.inspect.runner import Inspector
+from gateway.metrics import Metrics
+from gateway.model import CallContext
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Next
+
+
+class InspectArgsStage:
+    name = "inspect.args"
+
+    def __init__(self, inspector: Inspector, metrics: Metrics) -> None:
+        self.inspector = inspector
+        self.latency = metrics.stage_latency.labels("inspect_args")
+
+    async def __call__(self, ctx: CallContext, nxt: Next) -> None:
+        tool = ctx.need_tool()
+        if tool.config.inspect.arguments:
+            t0 = time.perf_counter()
+            ctx.findings.extend(self.inspector.arguments(ctx.call.arguments, tool.inspect_options))
+            if ctx.call.query:  # query parameters reach the tool too; paths start with "?"
+                params = parse_qs(ctx.call.query, keep_blank_values=True)
+                ctx.findings.extend(self.inspector.arguments(params, tool.inspect_options, root="?", schema=False))
+            dt = time.perf_counter() - t0
+            ctx.timings["inspect_args"] = dt
+            self.latency.observe(dt)
+        await nxt(ctx)

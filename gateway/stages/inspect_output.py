@@ -1,0 +1,118 @@
+"""Inspect output: detectors on the tool's answer, then ``data.callgate.output_decision``.
+
+Sits after ``forward`` and before the adapter's ``emit``. The output decision may block
+the answer (502 ``output.blocked``, with the policy's OWASP-coded reasons) or name
+finding kinds to redact: their spans are replaced with ``[REDACTED:<kind>]`` (the
+adapter recomputes Content-Length).
+
+Documented behaviour for bodies the gateway did not buffer (unknown length or larger
+than the forward buffer): with output inspection on, the stage reads the stream up to
+the tool's ``inspect.output_limit`` and inspects it; a longer output is blocked (502
+``output.too_large``, LLM10) — fail closed. Tools that must stream turn
+``inspect.output`` off. A compressed body (Content-Encoding other than identity)
+cannot be inspected and is blocked (``output.uninspectable``).
+
+An injection the policy asks to *strip* is removed by its span; when a span cannot be
+located (the match was in decoded or normalized text), the output is blocked instead.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from gateway.errors import Reason, Unavailable, UpstreamError
+from gateway.inspect.runner import Inspector, redact
+from gateway.metrics import Metrics
+from gateway.model import CallContext
+from gateway.policy.engine import PolicyError
+from gateway.stages.policy import PolicyRef, build_input, parse_decision
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Next
+
+
+async def read_capped(stream: Any, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in stream.iter_any():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class InspectOutputStage:
+    name = "inspect.output"
+
+    def __init__(self, inspector: Inspector, policy: PolicyRef, metrics: Metrics) -> None:
+        self.inspector = inspector
+        self.policy = policy
+        self.metrics = metrics
+        self.latency = metrics.stage_latency.labels("inspect_output")
+
+    async def __call__(self, ctx: CallContext, nxt: Next) -> None:
+        tool = ctx.need_tool()
+        cfg = tool.config.inspect
+        # MCP answers are JSON-RPC, often as an SSE stream: the MCP adapter screens each result
+        # event itself as it relays it (gateway/mcp/screen.py), so this stage does not buffer them.
+        if not cfg.output or ctx.call.protocol == "mcp":
+            await nxt(ctx)
+            return
+        up = ctx.need_upstream()
+        limit = int(cfg.output_limit)
+        for k, v in up.headers:
+            if k.lower() == "content-encoding" and v.strip().lower() not in ("", "identity"):
+                raise UpstreamError(
+                    f"tool {tool.name!r} answered with Content-Encoding {v}, which cannot be inspected",
+                    code="output.uninspectable",
+                    reasons=[Reason.of("output.uninspectable", "encoded output cannot be inspected", ["LLM05"])],
+                )
+        body = up.body
+        if body is None or len(body) > limit:
+            body = await read_capped(up.stream, limit) if body is None else None
+            if body is None:
+                raise UpstreamError(
+                    f"tool {tool.name!r} answered more than {limit} bytes, the output inspection limit",
+                    code="output.too_large",
+                    reasons=[Reason.of("output.too_large", f"output exceeds {limit} bytes", ["LLM10"])],
+                )
+            up.stream = None
+        t0 = time.perf_counter()
+        findings, hits = self.inspector.output(body, tool.inspect_options)
+        ctx.output_findings.extend(findings)
+        if findings:
+            doc = build_input(ctx)
+            doc["output"] = {"status": up.status, "findings": [f.as_dict() for f in findings]}
+            try:
+                decision = parse_decision(await self.policy.engine.evaluate(self.policy.output_rule, doc))
+            except PolicyError as e:
+                self.metrics.policy_errors.inc()
+                raise Unavailable(f"output policy could not be evaluated: {e}", code="policy.unavailable") from e
+            ctx.output_decision = decision
+            if not decision.allow:
+                raise UpstreamError(
+                    f"the output of tool {tool.name!r} was blocked by policy",
+                    code="output.blocked",
+                    reasons=decision.reasons or [Reason.of("output.blocked", "blocked by output policy")],
+                )
+            kinds = {k for k in decision.redact if isinstance(k, str)}
+            if kinds:
+                if any(h.span is None and h.finding.kind in kinds for h in hits) or any(
+                    f.kind in kinds and f not in [h.finding for h in hits] for f in findings
+                ):
+                    raise UpstreamError(
+                        f"the output of tool {tool.name!r} has content to strip that cannot be located",
+                        code="output.blocked",
+                        reasons=decision.reasons,
+                    )
+                body = redact(body.decode("utf-8", errors="replace"), hits, kinds).encode()
+                codes = sorted({f"{r['code']}({','.join(r.get('owasp', []))})" for r in decision.reasons})
+                up.headers = [*up.headers, ("X-Callgate-Output-Reasons", " ".join(codes))]
+        up.body = body
+        up.bytes_sent = len(body)
+        dt = time.perf_counter() - t0
+        ctx.timings["inspect_output"] = dt
+        self.latency.observe(dt)
+        await nxt(ctx)

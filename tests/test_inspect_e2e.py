@@ -1,0 +1,150 @@
+"""Inspection through the gateway: arguments denied by findings, outputs blocked, stripped or redacted."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import GatewayFactory, Upstream
+
+
+async def test_ssrf_url_argument_is_denied_with_owasp_reason(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.post(
+        "/tools/echo/fetch", json={"url": "http://0251.0376.0251.0376/latest/meta-data/"}, headers=gw.auth()
+    )
+    assert r.status == 403
+    body = await r.json()
+    assert body["code"] == "policy.denied"
+    reason = next(x for x in body["reasons"] if x["code"] == "inspect.ssrf")
+    assert reason["owasp"] == ["LLM06", "ASI02"]
+    assert upstream.seen == []
+    rec = gw.records()[-1]
+    assert rec["outcome"] == "denied"
+    assert rec["findings"][0]["detector"] == "ssrf" and rec["findings"][0]["path"] == "/url"
+    assert rec["findings"][0]["kind"] == "metadata_address"
+    assert "inspect.ssrf" in {x["code"] for x in rec["reasons"]}
+
+
+async def test_secret_in_arguments_is_denied_and_not_logged(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    secret = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    r = await gw.agent.post("/tools/echo/x", json={"note": f"use {secret}"}, headers=gw.auth())
+    assert r.status == 403
+    assert "inspect.secrets" in {x["code"] for x in (await r.json())["reasons"]}
+    assert secret not in gw.settings.decision_log.path.read_text()
+    assert upstream.seen == []
+
+
+async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.post(
+        "/tools/echo/search",
+        json={"q": "flights from Lisbon to Berlin next Tuesday", "url": "https://www.example.com/search?q=x"},
+        headers=gw.auth(),
+    )
+    assert r.status == 200
+    rec = gw.records()[-1]
+    assert rec["findings"] == [] and rec["output_findings"] == []
+
+
+async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.post("/tools/echo/x", json={"iban": "DE89 3704 0044 0532 0130 00"}, headers=gw.auth())
+    assert r.status == 403
+    body = await r.json()
+    assert body["code"] == "approval.required"
+    assert body["reasons"][0]["owasp"] == ["LLM02"]
+
+
+async def test_schema_violation_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"q": {"type": "string", "maxLength": 50}},
+        "required": ["q"],
+        "additionalProperties": False,
+    }
+    gw = await make_gateway(tools={"echo": {"schema": schema}})
+    r = await gw.agent.post("/tools/echo/x", json={"q": "ok"}, headers=gw.auth())
+    assert r.status == 200
+    r = await gw.agent.post("/tools/echo/x", json={"q": 3, "extra": "x"}, headers=gw.auth())
+    assert r.status == 403
+    kinds = {f["kind"] for f in gw.records()[-1]["findings"]}
+    assert kinds == {"unknown_argument", "schema_type"}
+
+
+async def test_injected_output_is_blocked(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/canned/injected", headers=gw.auth())
+    assert r.status == 502
+    body = await r.json()
+    assert body["code"] == "output.blocked"
+    assert body["reasons"][0]["code"] == "output.injection"
+    assert body["reasons"][0]["owasp"] == ["LLM01", "ASI01"]
+    assert "attacker@evil" not in json.dumps(body)
+    rec = gw.records()[-1]
+    assert rec["code"] == "output.blocked" and rec["forwarded"] is True
+    assert rec["output_decision"]["allow"] is False
+    assert rec["output_findings"][0]["detector"] == "injection"
+    assert rec["output_findings"][0]["surface"] == "tool_output"
+
+
+async def test_injected_output_is_stripped_when_configured(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools={"echo": {"inspect": {"injection_action": "strip"}}})
+    r = await gw.agent.get("/tools/echo/canned/injected_plain", headers=gw.auth())
+    assert r.status == 200
+    text = await r.text()
+    assert "ignore all previous instructions" not in text.lower()
+    assert text.startswith("Meeting notes. IMPORTANT: [REDACTED:instruction_override]")
+    assert int(r.headers["Content-Length"]) == len(text.encode())
+    assert "output.redacted(LLM01,ASI01)" in r.headers["X-Callgate-Output-Reasons"]
+
+
+async def test_secret_in_output_is_redacted(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
+    assert r.status == 200
+    body = await r.json()
+    assert body == {"user": "ci-bot", "aws_key": "[REDACTED:aws_access_key]", "note": "contact [REDACTED:email]"}
+    assert "output.redacted(LLM02)" in r.headers["X-Callgate-Output-Reasons"]
+    rec = gw.records()[-1]
+    assert rec["output_decision"]["redact"] == ["aws_access_key", "email"]
+    assert {x["code"] for x in rec["output_decision"]["reasons"]} == {"output.redacted"}
+    assert "AKIAIOSFODNN7EXAMPLE" not in gw.settings.decision_log.path.read_text()
+    assert rec["upstream"]["bytes"] == len(json.dumps(body, separators=(", ", ": ")).encode())
+
+
+async def test_plain_output_passes_unchanged(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/canned/plain", headers=gw.auth())
+    assert r.status == 200
+    assert (await r.json())["title"] == "Quarterly report"
+    assert gw.records()[-1]["output_decision"] is None
+
+
+async def test_streamed_output_is_inspected(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/canned/injected?chunked=1", headers=gw.auth())
+    assert r.status == 502 and (await r.json())["code"] == "output.blocked"
+
+
+async def test_streamed_output_over_the_limit_is_blocked(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools={"echo": {"inspect": {"output_limit": 64}}})
+    r = await gw.agent.get("/tools/echo/canned/plain?chunked=1", headers=gw.auth())
+    assert r.status == 502
+    body = await r.json()
+    assert body["code"] == "output.too_large" and body["reasons"][0]["owasp"] == ["LLM10"]
+
+
+async def test_output_inspection_off_passes_through(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools={"echo": {"inspect": {"output": False}}})
+    r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
+    assert r.status == 200
+    assert "AKIAIOSFODNN7EXAMPLE" in await r.text()
+
+
+async def test_query_parameters_are_inspected(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/fetch?url=http://localhost:8080/admin", headers=gw.auth())
+    assert r.status == 403
+    assert gw.records()[-1]["findings"][0]["path"] == "?/url/0"
+    assert upstream.seen == []
