@@ -17,7 +17,9 @@ from tests.test_admission import auth, key, quota, rate
 
 
 async def replicas(make_gateway: GatewayFactory, tmp_path: Path, url: str, **over: Any) -> tuple[Gateway, Gateway]:
-    store = {"url": url, "timeout_ms": 1000}
+    # generous: exactness is under test here, not latency (the store timeout has its own tests);
+    # 200 concurrent calls, both replicas, the upstream and the clients share one event loop
+    store = {"url": url, "timeout_ms": 5000}
     a = await make_gateway(store=store, **over)
     b = await make_gateway(store=store, decision_log={"path": str(tmp_path / "b.jsonl")}, **over)
     return a, b
