@@ -243,7 +243,7 @@ async def test_injected_tool_result_is_blocked(mcp_gateway: Gateway) -> None:
 
 
 async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFactory) -> None:
-    with serve_mcp(poisoned=True) as up:
+    with serve_mcp("--poisoned") as up:
         gw = await make_gateway(mcp_servers=mcp_config(up.url))
         async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
             names = {t.name for t in (await s.list_tools()).tools}
@@ -273,7 +273,7 @@ async def test_changed_definition_is_held_until_approved(
     pin = first.rt.mcp_pins.pinned["demo.echo"]
     assert pin == definition_hash(listed["echo"].model_dump(by_alias=True, exclude_none=True))
 
-    with serve_mcp(rug_pull=True) as up:
+    with serve_mcp("--rug-pull") as up:
         gw = await make_gateway(
             mcp_servers=mcp_config(up.url, pinned={"echo": pin}),
             decision_log={"path": str(tmp_path / "second.jsonl")},
