@@ -357,3 +357,13 @@ async def test_unreachable_mcp_server_is_a_jsonrpc_error(make_gateway: GatewayFa
     assert r.status == 404 and (await r.json())["error"]["data"]["code"] == "mcp.server_unknown"
     r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Accept": ACCEPT})
     assert r.status == 401
+
+
+async def test_readme_quick_start_client_works(mcp_gateway: Gateway, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.examples.mcp_client import run
+
+    await run(str(mcp_gateway.agent.make_url("/mcp/demo")), mcp_gateway.token(scopes=["tool:demo.*"]))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "tools this agent may call: ['count', 'echo', 'fetch_note', 'whoami']"
+    assert "text='hello through callgate'" in out[1]
+    assert out[2].startswith("add -> policy.denied: denied by policy") and "scope.effect_missing" in out[2]
