@@ -110,12 +110,19 @@ MCP_HEADERS = {
 }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def compare(
     name: str,
     direct: tuple[str, dict[str, str]],
     gw: tuple[str, dict[str, str]],
     body: bytes,
     a: argparse.Namespace,
+    gw_pid: int,
     fixed: bool = True,
 ) -> dict[str, Any]:
     """Saturation (and optionally fixed-rate latency) for one request, direct and through callgate."""
@@ -123,9 +130,18 @@ def compare(
     wrk(direct[0], headers=direct[1], body=body, seconds=2, connections=a.connections)
     print(f"\n== {name}: wrk -t1 -c{a.connections} -d{a.seconds}s, POST {len(body)} B")
     sat_d = wrk(direct[0], headers=direct[1], body=body, seconds=a.seconds, connections=a.connections)
+    cpu0 = cpu_seconds(gw_pid)
     sat_g = wrk(gw[0], headers=gw[1], body=body, seconds=a.seconds, connections=a.connections)
+    cpu = cpu_seconds(gw_pid) - cpu0
+    # Calls per second of callgate's own CPU: its one-worker capacity, whatever else the
+    # machine's cores are busy with (wrk and the upstream share them here).
+    per_cpu = sat_g.rps * a.seconds / cpu if cpu > 0 else float("nan")
     rows = [("throughput (calls/s)", sat_d.rps, sat_g.rps)]
-    out: dict[str, Any] = {"saturation": {"direct": asdict(sat_d), "callgate": asdict(sat_g)}}
+    out: dict[str, Any] = {
+        "saturation": {"direct": asdict(sat_d), "callgate": asdict(sat_g)},
+        "callgate_cpu_s": cpu,
+        "callgate_calls_per_cpu_s": per_cpu,
+    }
     ok = not sat_g.non_2xx and not sat_g.errors
     if fixed:
         lat_d = asyncio.run(fixed_rate(direct[0], headers=direct[1], body=body, rate=a.rate, seconds=a.seconds))
@@ -142,6 +158,7 @@ def compare(
     if fixed:
         print(f"{'added p50 latency (ms)':28}{'':12}{rows[1][2] - rows[1][1]:12.2f}")
         print(f"{'added p99 latency (ms)':28}{'':12}{rows[2][2] - rows[2][1]:12.2f}")
+    print(f"{'callgate calls per CPU-second':28}{'':12}{per_cpu:12.0f}   (one worker, {cpu:.1f} CPU-s used)")
     print(f"errors: direct {sat_d.errors}+{sat_d.non_2xx} non-2xx, callgate {sat_g.errors}+{sat_g.non_2xx} non-2xx")
     out["ok"] = ok
     return out
@@ -203,6 +220,7 @@ def main() -> int:
                 (f"http://127.0.0.1:{gw_port}/tools/echo/search", {**ct, **auth}),
                 body,
                 a,
+                gw.pid,
             )
         if a.only in (None, "mcp"):
             results["mcp"] = compare(
@@ -211,6 +229,7 @@ def main() -> int:
                 (f"http://127.0.0.1:{gw_port}/mcp/fast", {**MCP_HEADERS, **auth}),
                 MCP_CALL,
                 a,
+                gw.pid,
             )
             results["mcp_sdk"] = compare(
                 "MCP tools/call, the mcp SDK's server (stateless, JSON answers)",
@@ -218,6 +237,7 @@ def main() -> int:
                 (f"http://127.0.0.1:{gw_port}/mcp/sdk", {**MCP_HEADERS, **auth}),
                 MCP_CALL,
                 a,
+                gw.pid,
                 fixed=False,
             )
         if gw.poll() is not None:

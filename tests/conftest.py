@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import gc
 import json
 import shutil
 import socket
 import subprocess
-import threading
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -251,6 +252,10 @@ async def make_gateway(tmp_path: Path, upstream: Upstream) -> AsyncIterator[Gate
     yield make
     for c in reversed(clients):
         await c.close()
+    clients.clear()
+    # Collect the runtimes' reference cycles here, on the thread that made their regorus
+    # engines: left to a later collection, one may run on another thread, which regorus refuses.
+    gc.collect()
 
 
 @pytest.fixture
@@ -346,26 +351,32 @@ class McpUpstream:
 
 
 @contextlib.contextmanager
-def serve_mcp(**kw: Any) -> Iterator[McpUpstream]:
-    """The example MCP server (``mcp`` SDK, streamable HTTP) under uvicorn in a background thread."""
-    import uvicorn
+def serve_mcp(*flags: str) -> Iterator[McpUpstream]:
+    """The example MCP server (``mcp`` SDK, streamable HTTP, uvicorn) in a subprocess.
 
-    from gateway.examples.mcp_server import create_app
-
+    A subprocess, not a thread: a thread running Python could end up dropping another
+    thread's regorus engine during garbage collection, which regorus refuses.
+    """
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(**kw), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the MCP server did not start")
-        time.sleep(0.02)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway.examples.mcp_server", "--port", str(port), *flags],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
     try:
-        yield McpUpstream(f"http://127.0.0.1:{port}/mcp", server)
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the MCP server did not start") from None
+                time.sleep(0.05)
+        yield McpUpstream(f"http://127.0.0.1:{port}/mcp", proc)
     finally:
-        server.should_exit = True
-        thread.join(10)
+        proc.terminate()
+        proc.wait(10)
 
 
 @pytest.fixture(scope="session")

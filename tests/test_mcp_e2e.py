@@ -243,7 +243,7 @@ async def test_injected_tool_result_is_blocked(mcp_gateway: Gateway) -> None:
 
 
 async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFactory) -> None:
-    with serve_mcp(poisoned=True) as up:
+    with serve_mcp("--poisoned") as up:
         gw = await make_gateway(mcp_servers=mcp_config(up.url))
         async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
             names = {t.name for t in (await s.list_tools()).tools}
@@ -273,7 +273,7 @@ async def test_changed_definition_is_held_until_approved(
     pin = first.rt.mcp_pins.pinned["demo.echo"]
     assert pin == definition_hash(listed["echo"].model_dump(by_alias=True, exclude_none=True))
 
-    with serve_mcp(rug_pull=True) as up:
+    with serve_mcp("--rug-pull") as up:
         gw = await make_gateway(
             mcp_servers=mcp_config(up.url, pinned={"echo": pin}),
             decision_log={"path": str(tmp_path / "second.jsonl")},
@@ -357,3 +357,13 @@ async def test_unreachable_mcp_server_is_a_jsonrpc_error(make_gateway: GatewayFa
     assert r.status == 404 and (await r.json())["error"]["data"]["code"] == "mcp.server_unknown"
     r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Accept": ACCEPT})
     assert r.status == 401
+
+
+async def test_readme_quick_start_client_works(mcp_gateway: Gateway, capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.examples.mcp_client import run
+
+    await run(str(mcp_gateway.agent.make_url("/mcp/demo")), mcp_gateway.token(scopes=["tool:demo.*"]))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "tools this agent may call: ['count', 'echo', 'fetch_note', 'whoami']"
+    assert "text='hello through callgate'" in out[1]
+    assert out[2].startswith("add -> policy.denied: denied by policy") and "scope.effect_missing" in out[2]

@@ -78,14 +78,16 @@ def main() -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=9902)
     p.add_argument("--rug-pull", action="store_true", help="serve a changed definition of 'echo'")
+    p.add_argument("--poisoned", action="store_true", help="also serve a tool with a poisoned description")
     p.add_argument("--stateless", action="store_true", help="no sessions, JSON answers (the benchmark's mode)")
     a = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("mcp").setLevel(logging.WARNING)
     if a.stateless:
-        app = build_server(rug_pull=a.rug_pull).streamable_http_app(stateless_http=True, json_response=True)
+        server = build_server(rug_pull=a.rug_pull, poisoned=a.poisoned)
+        app = server.streamable_http_app(stateless_http=True, json_response=True)
     else:
-        app = create_app(rug_pull=a.rug_pull)
+        app = create_app(rug_pull=a.rug_pull, poisoned=a.poisoned)
     uvicorn.run(app, host=a.host, port=a.port, log_level="warning", access_log=False)
 
 
