@@ -62,7 +62,7 @@ class Inspector:
         self.detectors = list(detectors) if detectors is not None else all_detectors()
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
-        t = Target(raw, fold(raw), surface, path, key.lower(), opts.tags, opts.allowed_roots)
+        t = Target(raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots)
         hits: list[Hit] = []
         for d in self.detectors:
             hits.extend(d.scan(t))
@@ -84,13 +84,13 @@ class Inspector:
                 out.append(finding("limits", limit_t, "too_deep", "high", ("LLM10",), f"depth>{MAX_DEPTH}", 1.0))
                 continue
             if isinstance(v, dict):
-                for k, x in reversed(list(v.items())):
+                for k, x in v.items():  # (stack order: findings come deepest-last-first, deterministically)
                     stack.append((x, _pointer(path, k), str(k), depth + 1))
                     if isinstance(k, str) and len(k) > 16:  # a key can carry text too
                         stack.append((k, _pointer(path, k), "", depth + 1))
             elif isinstance(v, list):
-                for i in range(len(v) - 1, -1, -1):
-                    stack.append((v[i], _pointer(path, i), key, depth + 1))
+                for i, x in enumerate(v):
+                    stack.append((x, f"{path}/{i}", key, depth + 1))
             elif isinstance(v, str):
                 strings += 1
                 chars += len(v)
@@ -155,7 +155,7 @@ class Inspector:
                 v, path, key = found[si]
                 t = targets[si]
                 if t is None:
-                    t = targets[si] = Target(v, fold(v), "request_arg", path, key, opts.tags, opts.allowed_roots)
+                    t = targets[si] = Target(v, None, "request_arg", path, key, opts.tags, opts.allowed_roots)
                 h2 = d.scan(t)
                 if h2:
                     hits.append((si, di, h2))
