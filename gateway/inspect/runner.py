@@ -162,6 +162,22 @@ class Inspector:
         hits.sort(key=lambda x: (x[0], x[1]))
         return [h.finding for _, _, hs in hits for h in hs]
 
+    def strings(self, args: Any, root: str = "") -> list[tuple[str, str]]:
+        """Every string in ``args`` with its JSON pointer (within the walk limits)."""
+        out: list[tuple[str, str]] = []
+        stack: list[tuple[Any, str, int]] = [(args, root, 0)]
+        while stack and len(out) < MAX_STRINGS:
+            v, path, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                continue
+            if isinstance(v, dict):
+                stack.extend((x, _pointer(path, k), depth + 1) for k, x in v.items())
+            elif isinstance(v, list):
+                stack.extend((x, f"{path}/{i}", depth + 1) for i, x in enumerate(v))
+            elif isinstance(v, str):
+                out.append((v, path))
+        return out
+
     def output(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
         """Findings on a tool's output, and the hits with spans in the decoded text (for redaction)."""
         text = body.decode("utf-8", errors="replace")
