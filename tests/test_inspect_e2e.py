@@ -85,6 +85,7 @@ async def test_injected_output_is_blocked(make_gateway: GatewayFactory, upstream
     assert body["reasons"][0]["code"] == "output.injection"
     assert body["reasons"][0]["owasp"] == ["LLM01", "ASI01"]
     assert "attacker@evil" not in json.dumps(body)
+    assert "ignore" not in json.dumps(body).lower()  # the attacker's text never reaches the agent
     rec = gw.records()[-1]
     assert rec["code"] == "output.blocked" and rec["forwarded"] is True
     assert rec["output_decision"]["allow"] is False
