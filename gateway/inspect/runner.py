@@ -114,8 +114,9 @@ class Inspector:
         text (the separator keeps ``^``, ``\\b`` and ``\\n`` anchors true at the edges), so a
         detector that finds nothing there finds nothing in any string. Detectors whose hits
         all carry raw spans (``spans_raw``) have them attributed to strings by offset; the
-        others rescan each string once they found something. Detectors that judge by the
-        field name (``keyed``) or a whole string (``per_string``) also run per string.
+        others rescan each string once they found something. A detector may bring its own
+        prefilter (``maybe``) instead. Detectors that judge by the field name (``keyed``)
+        or a whole string (``per_string``) also run per string.
         """
         if not found:
             return []
@@ -134,7 +135,10 @@ class Inspector:
         for di, d in enumerate(self.detectors):
             keyed = getattr(d, "keyed", None)
             per_string = getattr(d, "per_string", False)
-            whole_hits = [] if per_string else d.scan(whole)
+            maybe = getattr(d, "maybe", None)
+            if maybe is not None:  # the detector's own prefilter, then string by string
+                per_string = maybe(whole)
+            whole_hits = [] if per_string or maybe is not None else d.scan(whole)
             mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
             if keyed is not None:
