@@ -281,3 +281,10 @@ def test_joined_scan_finds_what_string_by_string_finds() -> None:
             if f.path.startswith("/case")
         }
         assert got == alone, c["note"]
+
+
+def test_private_key_without_end_line_redacts_only_its_header() -> None:
+    text = '{"k": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow"}'
+    _, hits = INS.output(text.encode(), InspectOptions())
+    out = redact(text, hits, {"private_key"})
+    assert json.loads(out) == {"k": "[REDACTED:private_key]\nMIIEow"}

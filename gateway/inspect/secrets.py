@@ -85,7 +85,7 @@ class SecretsDetector:
                 start, end = m.span()
                 if kind == "private_key":
                     e = _PEM_END.search(raw, end)
-                    end = e.end() if e else len(raw)
+                    end = e.end() if e else end  # no END line: redact the header (keeps JSON valid)
                 elif kind == "secret_assignment":
                     start, end = m.span(1)
                     if not _plausible(m.group(1)):
