@@ -283,8 +283,8 @@ def test_joined_scan_finds_what_string_by_string_finds() -> None:
         assert got == alone, c["note"]
 
 
-def test_private_key_without_end_line_redacts_only_its_header() -> None:
+def test_private_key_without_end_line_is_redacted_to_the_end_of_its_string() -> None:
     text = '{"k": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow"}'
     _, hits = INS.output(text.encode(), InspectOptions())
     out = redact(text, hits, {"private_key"})
-    assert json.loads(out) == {"k": "[REDACTED:private_key]\nMIIEow"}
+    assert json.loads(out) == {"k": "[REDACTED:private_key]"}

@@ -85,7 +85,11 @@ class SecretsDetector:
                 start, end = m.span()
                 if kind == "private_key":
                     e = _PEM_END.search(raw, end)
-                    end = e.end() if e else end  # no END line: redact the header (keeps JSON valid)
+                    if e:
+                        end = e.end()
+                    else:  # no END line: up to the end of the JSON string or paragraph
+                        stops = [x for x in (raw.find('"', end), raw.find("\n\n", end)) if x != -1]
+                        end = min(stops) if stops else len(raw)
                 elif kind == "secret_assignment":
                     start, end = m.span(1)
                     if not _plausible(m.group(1)):
