@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
 
 NAME = "pii"
 OWASP = ("LLM02",)
@@ -58,9 +58,9 @@ class PiiDetector:
         raw = t.raw
         hits: list[Hit] = []
 
-        def add(kind: str, sev: str, m: re.Match[str], conf: float) -> None:
+        def add(kind: str, sev: Severity, m: re.Match[str], conf: float) -> None:
             ev = excerpt(raw, m.start(), m.end(), redact=True)
-            hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))  # type: ignore[arg-type]
+            hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))
 
         if "@" in raw:
             for m in _EMAIL.finditer(raw):

@@ -16,7 +16,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
 from gateway.model import Finding
 
 NAME = "ssrf"
@@ -166,7 +166,7 @@ async def resolved_findings(strings: Iterable[tuple[str, str]], per_name_s: floa
         if why is None:
             continue
         for path, url in todo[host]:
-            sev = "medium" if why == "unresolvable_name" else "high"
+            sev: Severity = "medium" if why == "unresolvable_name" else "high"
             t = Target(url, url, "request_arg", path)
-            out.append(finding(NAME, t, why, sev, OWASP, excerpt(url, 0, len(url), width=80), 0.8))  # type: ignore[arg-type]
+            out.append(finding(NAME, t, why, sev, OWASP, excerpt(url, 0, len(url), width=80), 0.8))
     return out
