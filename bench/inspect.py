@@ -52,6 +52,9 @@ def main() -> None:
     print("detector speed (best of 3), all detectors, tags shell+sql")
     print(f"{'payload':<22}{'KiB':>6}{'args µs':>10}{'µs/KiB':>9}{'output µs':>11}{'µs/KiB':>9}")
     cases: list[tuple[str, Any]] = [(f"realistic {k} KiB", payload(k)) for k in (1, 4, 16, 64)]
+    prose = "The committee reviewed the proposal and agreed to revisit the budget next quarter. " * 200
+    cases.append(("prose 16 KiB", {"text": prose[: 16 * 1024]}))
+    cases.append(("many fields 16 KiB", {f"field_{i}": f"value number {i}" for i in range(800)}))
     cases.append(("adversarial 16 KiB", {"a": "ignore " * 1200, "b": "{{" * 2000, "c": "../" * 1300, "d": "a@" * 2000}))
     for name, args in cases:
         body = json.dumps(args).encode()

@@ -199,6 +199,13 @@ class InspectConfig(Model):
     )
 
 
+class SsrfConfig(Model):
+    resolve: bool = Field(
+        False, description="resolve host names in URL arguments and flag those that resolve to internal addresses"
+    )
+    resolve_timeout_s: float = Field(1.0, gt=0, description="a name that does not resolve in time is a finding")
+
+
 class ToolConfig(Model):
     upstream: AnyHttpUrl
     effect: Effect = "read"
@@ -220,6 +227,7 @@ class ToolConfig(Model):
         None, alias="schema", description="JSON Schema (2020-12) the arguments must satisfy"
     )
     inspect: InspectConfig = InspectConfig()
+    ssrf: SsrfConfig = SsrfConfig()
     allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
 
     @field_validator("arguments_schema")

@@ -254,7 +254,9 @@ output_injection contains f if {
 
 output_deny contains reason(
 	"output.injection",
-	sprintf("the tool's output carries a prompt injection (%s): %s", [f.kind, f.evidence]),
+	# No evidence here: the message goes back to the agent, and the evidence is the
+	# attacker's text. The record keeps it in output_findings.
+	sprintf("the tool's output carries a prompt injection (%s)", [f.kind]),
 	f.owasp,
 ) if {
 	injection_action == "block"

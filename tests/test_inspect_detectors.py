@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -259,3 +260,31 @@ def test_whole_inspector_is_fast_on_adversarial_input() -> None:
         INS.arguments({"v": s}, InspectOptions(tags=frozenset({"shell", "sql"})))
         INS.output(s.encode(), InspectOptions())
         assert time.perf_counter() - t0 < 1.0, s[:20]
+
+
+def test_joined_scan_finds_what_string_by_string_finds() -> None:
+    """The joined-text prefilter and span attribution must not lose or misplace findings."""
+    from tests.eval.report import eval_tools, load_cases
+
+    tools = eval_tools()
+    benign = [json.loads(c["text"]) for c in load_cases() if c["surface"] == "request_arg" and c["label"] == "benign"]
+    for c in load_cases():
+        if c["surface"] != "request_arg":
+            continue
+        opts = tools[c["tool"]].inspect_options if c["tool"] in tools else InspectOptions()
+        args = json.loads(c["text"])
+        alone = {(f.detector, f.kind, f.path, f.evidence) for f in INS.arguments(args, opts)}
+        mixed = {"pre": benign[:5], "case": args, "post": benign[5:12]}
+        got = {
+            (f.detector, f.kind, f.path.removeprefix("/case"), f.evidence)
+            for f in INS.arguments(mixed, opts)
+            if f.path.startswith("/case")
+        }
+        assert got == alone, c["note"]
+
+
+def test_private_key_without_end_line_is_redacted_to_the_end_of_its_string() -> None:
+    text = '{"k": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow"}'
+    _, hits = INS.output(text.encode(), InspectOptions())
+    out = redact(text, hits, {"private_key"})
+    assert json.loads(out) == {"k": "[REDACTED:private_key]"}

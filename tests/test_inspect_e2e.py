@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
 
+import pytest
+
+from gateway.inspect.ssrf import internal_reason
 from tests.conftest import GatewayFactory, Upstream
 
 
@@ -81,6 +85,7 @@ async def test_injected_output_is_blocked(make_gateway: GatewayFactory, upstream
     assert body["reasons"][0]["code"] == "output.injection"
     assert body["reasons"][0]["owasp"] == ["LLM01", "ASI01"]
     assert "attacker@evil" not in json.dumps(body)
+    assert "ignore" not in json.dumps(body).lower()  # the attacker's text never reaches the agent
     rec = gw.records()[-1]
     assert rec["code"] == "output.blocked" and rec["forwarded"] is True
     assert rec["output_decision"]["allow"] is False
@@ -148,3 +153,41 @@ async def test_query_parameters_are_inspected(make_gateway: GatewayFactory, upst
     assert r.status == 403
     assert gw.records()[-1]["findings"][0]["path"] == "?/url/0"
     assert upstream.seen == []
+
+
+def _name_resolving_inside() -> str | None:
+    """A host name (not an IP, not caught by suffix) that resolves to a non-global address here."""
+    for name in (socket.gethostname(), "ip6-localhost", "ip6-loopback"):
+        try:
+            infos = socket.getaddrinfo(name, None)
+        except OSError:
+            continue
+        if internal_reason(name) is None and all(internal_reason(str(i[4][0])) for i in infos):
+            return name
+    return None
+
+
+async def test_ssrf_resolution_flags_names_resolving_inside(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    name = _name_resolving_inside()
+    if name is None:
+        pytest.skip("no host name here resolves to an internal address")
+    gw = await make_gateway(tools={"echo": {"ssrf": {"resolve": True}}})
+    r = await gw.agent.post("/tools/echo/fetch", json={"url": f"http://{name}:8080/"}, headers=gw.auth())
+    assert r.status == 403
+    assert gw.records()[-1]["findings"][0]["kind"].endswith("_via_dns")
+    assert gw.records()[-1]["findings"][0]["path"] == "/url"
+    assert upstream.seen == []
+
+
+async def test_ssrf_resolution_unresolvable_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools={"echo": {"ssrf": {"resolve": True}}})
+    r = await gw.agent.post("/tools/echo/fetch", json={"url": "http://no-such-host.invalid/"}, headers=gw.auth())
+    assert r.status == 403
+    assert (await r.json())["code"] == "approval.required"
+    assert gw.records()[-1]["findings"][0]["kind"] == "unresolvable_name"
+
+
+async def test_ssrf_resolution_is_off_by_default(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.post("/tools/echo/fetch", json={"url": "http://no-such-host.invalid/"}, headers=gw.auth())
+    assert r.status == 200

@@ -16,12 +16,20 @@ class Target:
     """One string to inspect, with where it came from."""
 
     raw: str
-    norm: str  # normalize.fold(raw)
+    norm_: str | None  # normalize.fold(raw), computed on first use when None
     surface: Surface
     path: str  # JSON pointer into the arguments ("" for a whole output)
     key: str = ""  # the field name holding the string, lower-case ("" when none)
     tags: frozenset[str] = frozenset()
     allowed_roots: tuple[str, ...] = ()
+
+    @property
+    def norm(self) -> str:
+        if self.norm_ is None:
+            from gateway.inspect.normalize import fold
+
+            self.norm_ = fold(self.raw)
+        return self.norm_
 
 
 @dataclass(slots=True)

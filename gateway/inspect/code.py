@@ -13,11 +13,14 @@ from gateway.inspect.base import Hit, Target, excerpt, finding
 OWASP = ("LLM05", "ASI05")
 
 _SHELL = re.compile(r"\$\(|`|;|&&|\|\||\|\s?\w|>\s?/|<\(|\$\{[^}]{0,100}\}|\n")
-_SQL = re.compile(
-    r"'\s?(?:or|and)\s?'?\w{0,20}'?\s?=\s?'?\w{0,20}|'\s?(?:or|and) \d{1,5}\s?=\s?\d|"
+# SQL: quote-led patterns (a literal first character keeps the scan fast) and keyword
+# patterns guarded by a cheap ``in`` test.
+_SQL_QUOTE = re.compile(r"'\s?(?:(?:or|and)\s?'?\w{0,20}'?\s?=\s?'?\w{0,20}|(?:or|and) \d{1,5}\s?=\s?\d|--|#|/\*)")
+_SQL_KW = re.compile(
     r"\bunion(?: all)? select\b|;\s?(?:drop|delete|update|insert|alter|create|truncate|exec)\b|"
-    r"'\s?(?:--|#|/\*)|\b(?:sleep|pg_sleep|benchmark|waitfor delay)\s?\(|\bxp_cmdshell\b|\binformation_schema\b"
+    r"\b(?:sleep|pg_sleep|benchmark|waitfor delay)\s?\(|\bxp_cmdshell\b|\binformation_schema\b"
 )
+_SQL_KW_TOKENS = ("union", ";", "sleep", "benchmark", "waitfor", "xp_cmdshell", "information_schema")
 # A template expression: {{ ... }}, ${ ... }, #{ ... }, <% ... %>. Bodies exclude the
 # opening characters, so a run of "{{{{" fails at once instead of rescanning.
 _TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0,300})\}|<%=?([^%]{0,300})%>")
@@ -48,7 +51,10 @@ class SqlDetector:
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or "sql" not in t.tags:
             return []
-        m = _SQL.search(t.norm)
+        norm = t.norm
+        m = _SQL_QUOTE.search(norm) if "'" in norm else None
+        if m is None and any(tok in norm for tok in _SQL_KW_TOKENS):
+            m = _SQL_KW.search(norm)
         if not m:
             return []
         ev = excerpt(t.norm, max(0, m.start() - 10), m.end() + 20)
@@ -69,4 +75,10 @@ class TemplateDetector:
         return []
 
 
-PATTERNS = {"shell": _SHELL, "sql": _SQL, "template": _TEMPLATE, "template_danger": _TEMPLATE_DANGER}
+PATTERNS = {
+    "shell": _SHELL,
+    "sql_quote": _SQL_QUOTE,
+    "sql_kw": _SQL_KW,
+    "template": _TEMPLATE,
+    "template_danger": _TEMPLATE_DANGER,
+}

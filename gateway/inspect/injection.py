@@ -15,7 +15,7 @@ import codecs
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import fold, tag_text
 
 NAME = "injection"
@@ -23,7 +23,7 @@ OWASP = ("LLM01", "ASI01")
 
 # (kind, severity, confidence, pattern on folded text). _TOKENS below gives, per rule,
 # substrings one of which every match contains: a cheap ``in`` test skips the regex.
-_RULES: list[tuple[str, str, float, re.Pattern[str]]] = [
+_RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
     (
         "instruction_override",
         "high",
@@ -177,7 +177,7 @@ class InjectionDetector:
                 if not via and t.raw.isascii():  # locate it in the raw text, so it can be stripped
                     r = rx.search(t.raw.lower())
                     span = r.span() if r else None
-                return [Hit(finding(NAME, t, kind + via, sev, OWASP, ev, conf), span)]  # type: ignore[arg-type]
+                return [Hit(finding(NAME, t, kind + via, sev, OWASP, ev, conf), span)]
         return []
 
     def _exfil(self, t: Target) -> list[Hit]:
@@ -192,9 +192,9 @@ class InjectionDetector:
                 long_value = any(len(v) >= 40 for v in values)
                 wordy = _EXFIL_WORDS.search(query.lower()) is not None
                 if (kind == "markdown_image_exfil" and (long_value or wordy)) or (long_value and wordy):
-                    sev = "high" if kind == "markdown_image_exfil" or (long_value and wordy) else "medium"
+                    sev: Severity = "high" if kind == "markdown_image_exfil" or (long_value and wordy) else "medium"
                     ev = excerpt(m.group(1), 0, len(m.group(1)), width=60)
-                    return [Hit(finding(NAME, t, kind, sev, (*OWASP, "LLM02"), ev, 0.85))]  # type: ignore[arg-type]
+                    return [Hit(finding(NAME, t, kind, sev, (*OWASP, "LLM02"), ev, 0.85))]
         return []
 
     def _hidden(self, t: Target) -> list[Hit]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
 
 NAME = "pii"
 OWASP = ("LLM02",)
@@ -20,7 +20,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]
 _PHONE = re.compile(r"\+[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b")
 _CARD = re.compile(r"[3-6](?:[ -]?\d){12,18}(?![\d-])")  # start checked by hand: not after a digit or "-"
 _IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
-_SSN = re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")
+_SSN = re.compile(r"\d{3}-\d{2}-\d{4}(?![\w-])")  # area/group/serial rules checked by hand
 
 
 def _left_ok(text: str, start: int, also: str = "") -> bool:
@@ -58,9 +58,9 @@ class PiiDetector:
         raw = t.raw
         hits: list[Hit] = []
 
-        def add(kind: str, sev: str, m: re.Match[str], conf: float) -> None:
+        def add(kind: str, sev: Severity, m: re.Match[str], conf: float) -> None:
             ev = excerpt(raw, m.start(), m.end(), redact=True)
-            hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))  # type: ignore[arg-type]
+            hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))
 
         if "@" in raw:
             for m in _EMAIL.finditer(raw):
@@ -76,7 +76,15 @@ class PiiDetector:
             if _left_ok(raw, m.start()) and iban_ok(m.group(0)):
                 add("iban", "medium", m, 0.95)
         for m in _SSN.finditer(raw) if "-" in raw else ():
-            add("us_ssn", "medium", m, 0.7)
+            area, group, serial = m.group(0).split("-")
+            if (
+                _left_ok(raw, m.start(), "-")
+                and area not in ("000", "666")
+                and area[0] != "9"
+                and group != "00"
+                and serial != "0000"
+            ):
+                add("us_ssn", "medium", m, 0.7)
         if "+" in raw:
             for m in _PHONE.finditer(raw):
                 if _left_ok(raw, m.start(), "+"):

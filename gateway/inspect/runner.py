@@ -62,7 +62,7 @@ class Inspector:
         self.detectors = list(detectors) if detectors is not None else all_detectors()
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
-        t = Target(raw, fold(raw), surface, path, key.lower(), opts.tags, opts.allowed_roots)
+        t = Target(raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots)
         hits: list[Hit] = []
         for d in self.detectors:
             hits.extend(d.scan(t))
@@ -84,13 +84,13 @@ class Inspector:
                 out.append(finding("limits", limit_t, "too_deep", "high", ("LLM10",), f"depth>{MAX_DEPTH}", 1.0))
                 continue
             if isinstance(v, dict):
-                for k, x in reversed(list(v.items())):
+                for k, x in v.items():  # (stack order: findings come deepest-last-first, deterministically)
                     stack.append((x, _pointer(path, k), str(k), depth + 1))
                     if isinstance(k, str) and len(k) > 16:  # a key can carry text too
                         stack.append((k, _pointer(path, k), "", depth + 1))
             elif isinstance(v, list):
-                for i in range(len(v) - 1, -1, -1):
-                    stack.append((v[i], _pointer(path, i), key, depth + 1))
+                for i, x in enumerate(v):
+                    stack.append((x, f"{path}/{i}", key, depth + 1))
             elif isinstance(v, str):
                 strings += 1
                 chars += len(v)
@@ -114,8 +114,9 @@ class Inspector:
         text (the separator keeps ``^``, ``\\b`` and ``\\n`` anchors true at the edges), so a
         detector that finds nothing there finds nothing in any string. Detectors whose hits
         all carry raw spans (``spans_raw``) have them attributed to strings by offset; the
-        others rescan each string once they found something. Detectors that judge by the
-        field name (``keyed``) or a whole string (``per_string``) also run per string.
+        others rescan each string once they found something. A detector may bring its own
+        prefilter (``maybe``) instead. Detectors that judge by the field name (``keyed``)
+        or a whole string (``per_string``) also run per string.
         """
         if not found:
             return []
@@ -134,7 +135,10 @@ class Inspector:
         for di, d in enumerate(self.detectors):
             keyed = getattr(d, "keyed", None)
             per_string = getattr(d, "per_string", False)
-            whole_hits = [] if per_string else d.scan(whole)
+            maybe = getattr(d, "maybe", None)
+            if maybe is not None:  # the detector's own prefilter, then string by string
+                per_string = maybe(whole)
+            whole_hits = [] if per_string or maybe is not None else d.scan(whole)
             mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
             if keyed is not None:
@@ -155,12 +159,28 @@ class Inspector:
                 v, path, key = found[si]
                 t = targets[si]
                 if t is None:
-                    t = targets[si] = Target(v, fold(v), "request_arg", path, key, opts.tags, opts.allowed_roots)
+                    t = targets[si] = Target(v, None, "request_arg", path, key, opts.tags, opts.allowed_roots)
                 h2 = d.scan(t)
                 if h2:
                     hits.append((si, di, h2))
         hits.sort(key=lambda x: (x[0], x[1]))
         return [h.finding for _, _, hs in hits for h in hs]
+
+    def strings(self, args: Any, root: str = "") -> list[tuple[str, str]]:
+        """Every string in ``args`` with its JSON pointer (within the walk limits)."""
+        out: list[tuple[str, str]] = []
+        stack: list[tuple[Any, str, int]] = [(args, root, 0)]
+        while stack and len(out) < MAX_STRINGS:
+            v, path, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                continue
+            if isinstance(v, dict):
+                stack.extend((x, _pointer(path, k), depth + 1) for k, x in v.items())
+            elif isinstance(v, list):
+                stack.extend((x, f"{path}/{i}", depth + 1) for i, x in enumerate(v))
+            elif isinstance(v, str):
+                out.append((v, path))
+        return out
 
     def output(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
         """Findings on a tool's output, and the hits with spans in the decoded text (for redaction)."""

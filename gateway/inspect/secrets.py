@@ -25,7 +25,6 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}")),
     ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
-    ("url_password", re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")),
     (
         "secret_assignment",
         re.compile(
@@ -45,8 +44,8 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "google_api_key": ("AIza",),
     "jwt": ("eyJ",),
     "private_key": ("PRIVATE KEY",),
-    "url_password": ("://",),
 }
+_USERINFO = re.compile(r"[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")  # matched right after "://"
 _LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token")
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
 _PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
@@ -86,11 +85,11 @@ class SecretsDetector:
                 start, end = m.span()
                 if kind == "private_key":
                     e = _PEM_END.search(raw, end)
-                    end = e.end() if e else len(raw)
-                elif kind == "url_password":
-                    start, end = m.span(1)
-                    if m.group(1).lower().startswith(("${", "{", "<", "$", "*", "%s", "password")):
-                        continue  # a placeholder, not a password
+                    if e:
+                        end = e.end()
+                    else:  # no END line: up to the end of the JSON string or paragraph
+                        stops = [x for x in (raw.find('"', end), raw.find("\n\n", end)) if x != -1]
+                        end = min(stops) if stops else len(raw)
                 elif kind == "secret_assignment":
                     start, end = m.span(1)
                     if not _plausible(m.group(1)):
@@ -101,6 +100,14 @@ class SecretsDetector:
                         (start, end),
                     )
                 )
+        i = raw.find("://")
+        while i != -1:  # passwords in URLs: user:password@ right after a scheme
+            u = _USERINFO.match(raw, i + 3)
+            if u and not u.group(1).lower().startswith(("${", "{", "<", "$", "*", "%s", "password")):
+                start, end = u.span(1)
+                ev = excerpt(raw, start, end, redact=True)
+                hits.append(Hit(finding(NAME, t, "url_password", "high", OWASP, ev, 0.9), (start, end)))
+            i = raw.find("://", i + 3)
         if not hits and t.key and _SECRET_KEY.search(t.key) and _plausible(raw) and len(raw) <= 512 and " " not in raw:
             hits.append(
                 Hit(

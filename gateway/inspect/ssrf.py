@@ -9,12 +9,15 @@ resolve to loopback) and wildcard-DNS services that embed an IP (``nip.io``, ``s
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 import socket
+from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
+from gateway.model import Finding
 
 NAME = "ssrf"
 OWASP = ("LLM06", "ASI02")
@@ -126,3 +129,44 @@ class SsrfDetector:
             if why:
                 hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95), (start, end)))
         return hits
+
+
+async def resolved_findings(strings: Iterable[tuple[str, str]], per_name_s: float) -> list[Finding]:
+    """Findings for http(s) URL host names (in ``(text, path)`` pairs) that resolve to an
+    internal address (DNS rebinding-style names, internal zones). Opt-in per tool
+    (``ssrf.resolve``): it puts DNS on the call's path. A name that does not resolve in
+    time is a medium finding (fail closed to an approval, not to an allow).
+    """
+    loop = asyncio.get_running_loop()
+    todo: dict[str, list[tuple[str, str]]] = {}
+    for text, path in strings:
+        for start, end, scheme in find_urls(text):
+            if scheme not in _OK_SCHEMES:
+                continue
+            try:
+                host = (urlsplit(text[start:end]).hostname or "").rstrip(".")
+            except ValueError:
+                continue
+            if host and parse_host_ip(host) is None and internal_reason(host) is None:
+                todo.setdefault(host, []).append((path, text[start:end]))
+
+    async def one(host: str) -> tuple[str, str | None]:
+        try:
+            infos = await asyncio.wait_for(loop.getaddrinfo(host, None, type=socket.SOCK_STREAM), per_name_s)
+        except (OSError, TimeoutError):
+            return host, "unresolvable_name"
+        for info in infos:
+            why = internal_reason(str(info[4][0]))
+            if why:
+                return host, why + "_via_dns"
+        return host, None
+
+    out: list[Finding] = []
+    for host, why in await asyncio.gather(*(one(h) for h in todo)):
+        if why is None:
+            continue
+        for path, url in todo[host]:
+            sev: Severity = "medium" if why == "unresolvable_name" else "high"
+            t = Target(url, url, "request_arg", path)
+            out.append(finding(NAME, t, why, sev, OWASP, excerpt(url, 0, len(url), width=80), 0.8))
+    return out

@@ -42,9 +42,23 @@ def escapes(path: str) -> bool:
     return norm == ".." or norm.startswith("../")
 
 
+_SENSITIVE_TOKENS = ("/etc/", "/proc/self/", "/root/", "/var/run/secrets/", "~/.", "/.env", ".git/config")
+
+
 class TraversalDetector:
     name = NAME
-    per_string = True  # judges whole strings ("path-like"), so a joined scan cannot prefilter it
+
+    def maybe(self, t: Target) -> bool:
+        """Prefilter for a joined scan (``scan`` judges whole strings, so it cannot be one):
+        every finding needs a "..", an escape, a backslash, a sensitive path, or a path-named
+        field (``keyed``)."""
+        if t.surface != "request_arg":
+            return False
+        low = t.raw.lower()
+        return ".." in low or "%" in low or "\\" in low or any(tok in low for tok in _SENSITIVE_TOKENS)
+
+    def keyed(self, key: str) -> bool:
+        return _PATH_KEYS.search(key) is not None
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":

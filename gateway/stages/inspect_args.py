@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from gateway.inspect.runner import Inspector
+from gateway.inspect.ssrf import resolved_findings
 from gateway.metrics import Metrics
 from gateway.model import CallContext
 
@@ -31,9 +32,12 @@ class InspectArgsStage:
         if tool.config.inspect.arguments:
             t0 = time.perf_counter()
             ctx.findings.extend(self.inspector.arguments(ctx.call.arguments, tool.inspect_options))
-            if ctx.call.query:  # query parameters reach the tool too; paths start with "?"
-                params = parse_qs(ctx.call.query, keep_blank_values=True)
+            params = parse_qs(ctx.call.query, keep_blank_values=True) if ctx.call.query else None
+            if params:  # query parameters reach the tool too; paths start with "?"
                 ctx.findings.extend(self.inspector.arguments(params, tool.inspect_options, root="?", schema=False))
+            if tool.config.ssrf.resolve:
+                strings = self.inspector.strings(ctx.call.arguments) + self.inspector.strings(params, "?")
+                ctx.findings.extend(await resolved_findings(strings, tool.config.ssrf.resolve_timeout_s))
             dt = time.perf_counter() - t0
             ctx.timings["inspect_args"] = dt
             self.latency.observe(dt)
