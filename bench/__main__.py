@@ -55,9 +55,20 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
     asyncio.run(probe())
 
 
-def gateway_config(tmp: Path, upstream_port: int, port: int, admin_port: int) -> Path:
-    cfg = tmp / "bench.yaml"
-    cfg.write_text(f"""\
+LIMITS = """\
+limits:
+  rate: [{name: bench, per: [agent, tool], rate: 1000000, burst: 1000000}]
+  quotas: [{name: bench, per: tenant, window: day, limit: 1000000000}]
+"""
+
+
+def gateway_config(
+    tmp: Path, upstream_port: int, port: int, admin_port: int, name: str = "bench", extra: str = ""
+) -> Path:
+    cfg = tmp / f"{name}.yaml"
+    cfg.write_text(
+        extra
+        + f"""\
 server: {{host: 127.0.0.1, port: {port}}}
 admin: {{host: 127.0.0.1, port: {admin_port}, token: {{env: BENCH_ADMIN_TOKEN}}}}
 identity:
@@ -71,7 +82,7 @@ identity:
 policy:
   paths: [{ROOT / "policies"}]
 decision_log:
-  path: {tmp / "decisions.jsonl"}
+  path: {tmp / f"{name}.jsonl"}
   fsync: interval
 agents:
   bench: {{tenants: [acme]}}
@@ -82,8 +93,57 @@ tools:
     credentials:
       key: {{header: Authorization, value: {{env: BENCH_TOOL_KEY}}}}
     record_fields: [q]
-""")
+"""
+    )
     return cfg
+
+
+def redis_commands(port: int) -> dict[str, int]:
+    """``INFO commandstats``: calls per command."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"INFO commandstats\r\n")
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(65536)
+        head, _, data = data.partition(b"\r\n")
+        size = int(head[1:])
+        while len(data) < size:
+            data += s.recv(65536)
+    out: dict[str, int] = {}
+    for line in data[:size].decode().splitlines():
+        if line.startswith("cmdstat_"):
+            name, rest = line[8:].split(":", 1)
+            out[name] = int(rest.split(",")[0].split("=")[1])
+    return out
+
+
+# issued by the kill-switch follower (a poll every 0.5 s, pub/sub) or by INFO itself, not per call
+BACKGROUND = frozenset({"info", "hgetall", "subscribe", "ping", "hello", "client|setinfo", "client|setname"})
+# commandstats also counts the commands a Lua script runs inside Redis; those are no round trips
+IN_SCRIPT = frozenset(
+    {"time", "get", "set", "incrbyfloat", "expire", "pexpire", "hmget", "hset", "hget", "del", "exists"}
+)
+
+
+def round_trips(
+    port: int, url: str, headers: dict[str, str], body: bytes, calls: int = 500, keyed: bool = False
+) -> tuple[float, dict[str, int]]:
+    async def run() -> None:
+        async with aiohttp.ClientSession() as s:
+            for i in range(calls):
+                h = headers | {"Idempotency-Key": f"bench-{time.time_ns()}-{i}"} if keyed else headers
+                async with s.post(url, data=body, headers=h) as r:
+                    await r.read()
+                    if r.status != 200:
+                        raise SystemExit(f"round-trip probe got {r.status}")
+
+    time.sleep(1.0)  # let calls cut off by the last wrk run finish
+    before = redis_commands(port)
+    asyncio.run(run())
+    after = redis_commands(port)
+    delta = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+    per_call = sum(v for k, v in delta.items() if k not in BACKGROUND and k not in IN_SCRIPT) / calls
+    return per_call, delta
 
 
 def main() -> int:
@@ -110,6 +170,27 @@ def main() -> int:
             [PY, "-m", "gateway", "--log-level", "WARNING", "serve", "--config", str(cfg)], cwd=ROOT, env=env
         )
         stack.callback(gw.terminate)
+        # the same gateway with rate limits and a quota, on the memory and on the Redis store
+        redis_port = free_port()
+        redis = subprocess.Popen(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        stack.callback(redis.terminate)
+        stores = {
+            "memory": "store: memory\n" + LIMITS,
+            "redis": f"store: {{url: 'redis://127.0.0.1:{redis_port}/0'}}\n" + LIMITS,
+        }
+        store_ports: dict[str, int] = {}
+        for name, extra in stores.items():
+            port, adm = free_port(), free_port()
+            scfg = gateway_config(tmp, up_port, port, adm, name=name, extra=extra)
+            proc = subprocess.Popen(
+                [PY, "-m", "gateway", "--log-level", "WARNING", "serve", "--config", str(scfg)], cwd=ROOT, env=env
+            )
+            stack.callback(proc.terminate)
+            store_ports[name] = port
+            wait_http(f"http://127.0.0.1:{adm}/readyz")
         wait_http(f"http://127.0.0.1:{up_port}/")
         wait_http(f"http://127.0.0.1:{admin_port}/readyz")
 
@@ -133,6 +214,16 @@ def main() -> int:
         if gw.poll() is not None:
             raise SystemExit("the gateway exited during the benchmark")
 
+        print(f"stores: one rate rule + one quota, wrk -t1 -c{a.connections} -d{a.seconds}s")
+        sat_store = {}
+        for name, port in store_ports.items():
+            url = f"http://127.0.0.1:{port}/tools/echo/search"
+            wrk(url, headers=hdr, body=body, seconds=2, connections=a.connections)
+            sat_store[name] = wrk(url, headers=hdr, body=body, seconds=a.seconds, connections=a.connections)
+        probe = f"http://127.0.0.1:{store_ports['redis']}/tools/echo/search"
+        rtt, delta = round_trips(redis_port, probe, hdr, body)
+        rtt_key, delta_key = round_trips(redis_port, probe, hdr, body, keyed=True)
+
     rows = [
         ("throughput (calls/s)", sat_direct.rps, sat_gw.rps),
         (f"p50 at {a.rate:.0f}/s (ms)", lat_direct.p50_ms, lat_gw.p50_ms),
@@ -151,6 +242,13 @@ def main() -> int:
         "load generator ceiling against this upstream: the direct throughput above "
         f"({sat_direct.rps:.0f}/s; wrk, upstream and callgate share {os.cpu_count()} cores)"
     )
+    mem, red = sat_store["memory"], sat_store["redis"]
+    print()
+    print(f"{'limits + quota':28}{'memory':>12}{'redis':>12}{'ratio':>10}")
+    print(f"{'throughput (calls/s)':28}{mem.rps:12.2f}{red.rps:12.2f}{red.rps / mem.rps:10.2f}   (target >= 0.70)")
+    print(f"{'errors + non-2xx':28}{mem.errors + mem.non_2xx:12d}{red.errors + red.non_2xx:12d}")
+    print(f"redis round trips per allowed call: {rtt:.2f} (target <= 2); INFO commandstats delta: {delta}")
+    print(f"  ... with an Idempotency-Key (settlement stores the response): {rtt_key:.2f}; delta: {delta_key}")
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(
@@ -158,11 +256,16 @@ def main() -> int:
             {
                 "saturation": {"direct": asdict(sat_direct), "callgate": asdict(sat_gw)},
                 "fixed_rate": {"direct": asdict(lat_direct), "callgate": asdict(lat_gw)},
+                "stores": {k: asdict(v) for k, v in sat_store.items()},
+                "redis_round_trips_per_call": rtt,
+                "redis_commandstats_delta": delta,
+                "redis_round_trips_per_keyed_call": rtt_key,
+                "redis_commandstats_delta_keyed": delta_key,
             },
             indent=2,
         )
     )
-    failed = sat_gw.non_2xx or lat_gw.ok != lat_gw.sent
+    failed = sat_gw.non_2xx or lat_gw.ok != lat_gw.sent or mem.non_2xx or red.non_2xx
     return 1 if failed else 0
 
 

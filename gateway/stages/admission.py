@@ -285,8 +285,8 @@ class AdmissionStage:
             self.metrics.quota_spent.labels(q.name, s["subject"]).set(s["spent"])
 
     async def _settle(self, ctx: CallContext, s: Settlement) -> None:
-        if not s.quotas and s.idem_key is None:
-            return
+        if s.idem_key is None and all(delta == 0 for _, delta in s.quotas):
+            return  # charged exactly what was reserved, no key: nothing to settle, no round trip
         t0 = time.perf_counter()
         try:
             await self.store.settle(s)
