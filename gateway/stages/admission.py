@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from gateway.config import LimitsConfig, QuotaRule, RateRule
 from gateway.errors import BadRequest, Conflict, GatewayError, Reason, TooManyRequests, Unavailable, Unprocessable
 from gateway.metrics import Metrics
@@ -77,6 +79,21 @@ def window_bounds(window: str, now: float, tz: ZoneInfo) -> tuple[datetime, date
     start = day.replace(day=1)
     end = (start + timedelta(days=32)).replace(day=1)
     return start, end
+
+
+def policy_rule(ctx: CallContext) -> RateRule | None:
+    """A tighter limit from the decision: ``rate_limit: {rate, burst, per?}`` (per agent and tool by default).
+
+    It is one more bucket named ``policy``, so it can only narrow what the configured
+    rules admit. A malformed one is a policy error (fail closed).
+    """
+    raw = ctx.decision.extra.get("rate_limit") if ctx.decision else None
+    if raw is None:
+        return None
+    try:
+        return RateRule.model_validate({"name": "policy", "per": ["agent", "tool"], **raw})
+    except (ValidationError, TypeError) as e:
+        raise Unavailable("the policy decision has a malformed rate_limit", code="policy.unavailable") from e
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +178,9 @@ class AdmissionStage:
         dims = _Dims(agent.tenant, agent.id, tool.name)
         known, reserve = self.call_cost(ctx, tool)
         rules = self.rules_for(tool.name)
+        tightened = policy_rule(ctx)
+        if tightened is not None:
+            rules = [*rules, tightened]
         rates = [
             RateCheck(
                 r.name,
