@@ -22,6 +22,7 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.stages.policy import PolicyRef, gateway_data
+from gateway.stages.usage import UsageCache
 from gateway.store.base import AdmissionStore, KillSwitchStore
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
 from gateway.store.redis import RedisAdmission, RedisKillSwitch
@@ -37,6 +38,7 @@ class Runtime:
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
         self.verifier = Verifier(settings.identity)
+        self.usage = UsageCache()
         self._redis: RedisAdmission | None = None
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore

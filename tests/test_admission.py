@@ -331,3 +331,33 @@ async def test_malformed_policy_limit_fails_closed(make_gateway: GatewayFactory,
     r = await gw.agent.get("/tools/echo/x", headers=auth(gw))
     assert r.status == 503
     assert (await r.json())["code"] == "policy.unavailable"
+
+
+USAGE_POLICY = """package callgate
+
+import rego.v1
+
+low if input.usage.rate.r.remaining < 2
+
+allow := false if low
+
+allow := true if not low
+
+reasons := [{"code": "usage.low", "message": "few tokens left"}] if low
+
+reasons := [] if not low
+
+decision := {"allow": allow, "reasons": reasons}
+
+output_decision := {"allow": true, "reasons": []}
+"""
+
+
+async def test_policy_sees_usage(make_gateway: GatewayFactory, tmp_path: Path, store: Any) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "usage.rego").write_text(USAGE_POLICY)
+    gw = await make_gateway(store=store, policy={"paths": [str(policies)]}, limits={"rate": [rate(burst=5)]})
+    got = [(await gw.agent.get("/tools/echo/x", headers=auth(gw))).status for _ in range(5)]
+    assert got == [200, 200, 200, 200, 403]
+    assert gw.records()[-1]["reasons"][0]["code"] == "usage.low"

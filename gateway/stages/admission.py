@@ -31,6 +31,7 @@ from gateway.config import LimitsConfig, QuotaRule, RateRule
 from gateway.errors import BadRequest, Conflict, GatewayError, Reason, TooManyRequests, Unavailable, Unprocessable
 from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
+from gateway.stages.usage import UsageCache
 from gateway.store.base import (
     Admission,
     AdmissionStore,
@@ -109,8 +110,11 @@ class _Dims:
 class AdmissionStage:
     name = "admission"
 
-    def __init__(self, store: AdmissionStore, limits: LimitsConfig, metrics: Metrics, prefix: str) -> None:
+    def __init__(
+        self, store: AdmissionStore, limits: LimitsConfig, metrics: Metrics, prefix: str, usage: UsageCache
+    ) -> None:
         self.store = store
+        self.usage = usage
         self.limits = limits
         self.metrics = metrics
         self.prefix = prefix
@@ -240,6 +244,8 @@ class AdmissionStage:
             ctx.timings["admission"] = dt
             self.latency.observe(dt)
         ctx.usage = self._usage(res.remaining, res.spent, rules, quota_rules, agent.tenant, agent.id)
+        if res.verdict == "ok":
+            self.usage.put(agent.id, tool.name, ctx.usage)
         if key is not None:
             ctx.extra["idempotency"] = {"key": key, "takeover_of": res.takeover}
         match res.verdict:
