@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.inspect
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.stores
 
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.report

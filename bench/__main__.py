@@ -60,9 +60,22 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
     asyncio.run(probe())
 
 
-def gateway_config(tmp: Path, upstream_port: int, port: int, admin_port: int, mcp_fast: int, mcp_sdk: int) -> Path:
-    cfg = tmp / "bench.yaml"
-    cfg.write_text(f"""\
+def gateway_config(
+    tmp: Path,
+    upstream_port: int,
+    port: int,
+    admin_port: int,
+    mcp_fast: int,
+    mcp_sdk: int,
+    *,
+    name: str = "bench",
+    extra: str = "",
+) -> Path:
+    """The benchmark gateway's config; ``extra`` is prepended (top-level sections such as store/limits)."""
+    cfg = tmp / f"{name}.yaml"
+    cfg.write_text(
+        extra
+        + f"""\
 server: {{host: 127.0.0.1, port: {port}}}
 admin: {{host: 127.0.0.1, port: {admin_port}, token: {{env: BENCH_ADMIN_TOKEN}}}}
 identity:
@@ -96,7 +109,8 @@ mcp_servers:
     upstream: http://127.0.0.1:{mcp_sdk}/mcp
     credentials:
       key: {{header: Authorization, value: {{env: BENCH_TOOL_KEY}}}}
-""")
+"""
+    )
     return cfg
 
 

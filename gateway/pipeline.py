@@ -83,6 +83,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.policy import PolicyStage
     from gateway.stages.record import IntentStage, RecordStage
     from gateway.stages.request import RequestStage
+    from gateway.stages.usage import UsageStage
 
     return [
         RecordStage(rt.log, rt.metrics, rt.policy),  # outermost: one record for every call
@@ -90,10 +91,11 @@ def default_stages(rt: Runtime) -> list[Stage]:
         RequestStage(rt.tools, rt.mcp_tools.resolve),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
         InspectArgsStage(rt.inspector, rt.metrics),  # findings on the arguments, for policy
+        UsageStage(rt.usage),  # input.usage: this replica's last admission for the agent and tool
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
         # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;
         # settles the actual cost (or refunds) and keeps the response after the call
-        AdmissionStage(rt.admission, rt.settings.limits, rt.metrics, rt.key_prefix),
+        AdmissionStage(rt.admission, rt.settings.limits, rt.metrics, rt.key_prefix, rt.usage),
         CredentialsStage(),  # strip agent credentials, inject the tool's
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit

@@ -25,6 +25,7 @@ from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
+from gateway.stages.usage import UsageCache
 from gateway.store.base import AdmissionStore, KillSwitchStore
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
 from gateway.store.redis import RedisAdmission, RedisKillSwitch
@@ -44,6 +45,7 @@ class Runtime:
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
         )
         self.verifier = Verifier(settings.identity)
+        self.usage = UsageCache()
         self._redis: RedisAdmission | None = None
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore

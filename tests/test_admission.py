@@ -291,3 +291,73 @@ async def test_no_rules_no_store_call(make_gateway: GatewayFactory, tmp_path: Pa
     r = await gw.agent.get("/tools/echo/x", headers=auth(gw))
     assert r.status == 200
     assert "admission" not in gw.records()[0]["timings_ms"]
+
+
+# ------------------------------------------------------------------ policy tightens a limit
+
+TIGHT_POLICY = """package callgate
+
+import rego.v1
+
+decision := {"allow": true, "reasons": [], "rate_limit": limit}
+
+limit := {"rate": 0.001, "burst": 2} if input.agent.id == "demo"
+
+limit := null if input.agent.id != "demo"
+
+output_decision := {"allow": true, "reasons": []}
+"""
+
+
+async def test_policy_tightens_a_limit(make_gateway: GatewayFactory, tmp_path: Path, store: Any) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "tight.rego").write_text(TIGHT_POLICY)
+    gw = await make_gateway(store=store, policy={"paths": [str(policies)]}, limits={"rate": [rate(burst=5)]})
+    assert await statuses(gw, 3) == [200, 200, 429]
+    r = await gw.agent.get("/tools/echo/x", headers=auth(gw))
+    assert r.headers["RateLimit-Policy"] == '"policy";q=2;w=2000'
+    # the configured rule still holds for an agent the policy does not tighten
+    other = auth(gw, agent="other", tenant="initech")
+    got = [(await gw.agent.get("/tools/echo/x", headers=other)).status for _ in range(6)]
+    assert got == [200] * 5 + [429]
+
+
+async def test_malformed_policy_limit_fails_closed(make_gateway: GatewayFactory, tmp_path: Path, store: Any) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "tight.rego").write_text(TIGHT_POLICY.replace('"burst": 2', '"burst": "lots"'))
+    gw = await make_gateway(store=store, policy={"paths": [str(policies)]})
+    r = await gw.agent.get("/tools/echo/x", headers=auth(gw))
+    assert r.status == 503
+    assert (await r.json())["code"] == "policy.unavailable"
+
+
+USAGE_POLICY = """package callgate
+
+import rego.v1
+
+low if input.usage.rate.r.remaining < 2
+
+allow := false if low
+
+allow := true if not low
+
+reasons := [{"code": "usage.low", "message": "few tokens left"}] if low
+
+reasons := [] if not low
+
+decision := {"allow": allow, "reasons": reasons}
+
+output_decision := {"allow": true, "reasons": []}
+"""
+
+
+async def test_policy_sees_usage(make_gateway: GatewayFactory, tmp_path: Path, store: Any) -> None:
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "usage.rego").write_text(USAGE_POLICY)
+    gw = await make_gateway(store=store, policy={"paths": [str(policies)]}, limits={"rate": [rate(burst=5)]})
+    got = [(await gw.agent.get("/tools/echo/x", headers=auth(gw))).status for _ in range(5)]
+    assert got == [200, 200, 200, 200, 403]
+    assert gw.records()[-1]["reasons"][0]["code"] == "usage.low"

@@ -25,10 +25,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
+
 from gateway.config import LimitsConfig, QuotaRule, RateRule
 from gateway.errors import BadRequest, Conflict, GatewayError, Reason, TooManyRequests, Unavailable, Unprocessable
 from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
+from gateway.stages.usage import UsageCache
 from gateway.store.base import (
     Admission,
     AdmissionStore,
@@ -79,6 +82,21 @@ def window_bounds(window: str, now: float, tz: ZoneInfo) -> tuple[datetime, date
     return start, end
 
 
+def policy_rule(ctx: CallContext) -> RateRule | None:
+    """A tighter limit from the decision: ``rate_limit: {rate, burst, per?}`` (per agent and tool by default).
+
+    It is one more bucket named ``policy``, so it can only narrow what the configured
+    rules admit. A malformed one is a policy error (fail closed).
+    """
+    raw = ctx.decision.extra.get("rate_limit") if ctx.decision else None
+    if raw is None:
+        return None
+    try:
+        return RateRule.model_validate({"name": "policy", "per": ["agent", "tool"], **raw})
+    except (ValidationError, TypeError) as e:
+        raise Unavailable("the policy decision has a malformed rate_limit", code="policy.unavailable") from e
+
+
 @dataclass(frozen=True, slots=True)
 class _Dims:
     tenant: str | None
@@ -92,8 +110,11 @@ class _Dims:
 class AdmissionStage:
     name = "admission"
 
-    def __init__(self, store: AdmissionStore, limits: LimitsConfig, metrics: Metrics, prefix: str) -> None:
+    def __init__(
+        self, store: AdmissionStore, limits: LimitsConfig, metrics: Metrics, prefix: str, usage: UsageCache
+    ) -> None:
         self.store = store
+        self.usage = usage
         self.limits = limits
         self.metrics = metrics
         self.prefix = prefix
@@ -161,6 +182,9 @@ class AdmissionStage:
         dims = _Dims(agent.tenant, agent.id, tool.name)
         known, reserve = self.call_cost(ctx, tool)
         rules = self.rules_for(tool.name)
+        tightened = policy_rule(ctx)
+        if tightened is not None:
+            rules = [*rules, tightened]
         rates = [
             RateCheck(
                 r.name,
@@ -220,6 +244,8 @@ class AdmissionStage:
             ctx.timings["admission"] = dt
             self.latency.observe(dt)
         ctx.usage = self._usage(res.remaining, res.spent, rules, quota_rules, agent.tenant, agent.id)
+        if res.verdict == "ok":
+            self.usage.put(agent.id, tool.name, ctx.usage)
         if key is not None:
             ctx.extra["idempotency"] = {"key": key, "takeover_of": res.takeover}
         match res.verdict:
@@ -285,8 +311,8 @@ class AdmissionStage:
             self.metrics.quota_spent.labels(q.name, s["subject"]).set(s["spent"])
 
     async def _settle(self, ctx: CallContext, s: Settlement) -> None:
-        if not s.quotas and s.idem_key is None:
-            return
+        if s.idem_key is None and all(delta == 0 for _, delta in s.quotas):
+            return  # charged exactly what was reserved, no key: nothing to settle, no round trip
         t0 = time.perf_counter()
         try:
             await self.store.settle(s)
