@@ -89,7 +89,7 @@ identity:
 policy:
   paths: [{ROOT / "policies"}]
 decision_log:
-  path: {tmp / "decisions.jsonl"}
+  path: {tmp / f"{name}-decisions.jsonl"}
   fsync: interval
 agents:
   bench: {{tenants: [acme]}}
