@@ -178,6 +178,18 @@ def compare(
     return out
 
 
+def bench_env() -> dict[str, str]:
+    """The benchmark's dev secrets, set in this process (to mint tokens) and for its children."""
+    env = {
+        **os.environ,
+        "BENCH_ADMIN_TOKEN": "bench-admin",
+        "BENCH_SIGNING_KEY": "bench-signing-key-" + "x" * 32,
+        "BENCH_TOOL_KEY": "bench-tool-key",
+    }
+    os.environ.update(env)
+    return env
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=int, default=10)
@@ -186,13 +198,7 @@ def main() -> int:
     ap.add_argument("--only", choices=["http", "mcp"], help="run one part only")
     a = ap.parse_args()
 
-    env = {
-        **os.environ,
-        "BENCH_ADMIN_TOKEN": "bench-admin",
-        "BENCH_SIGNING_KEY": "bench-signing-key-" + "x" * 32,
-        "BENCH_TOOL_KEY": "bench-tool-key",
-    }
-    os.environ.update(env)
+    env = bench_env()
     up_port, gw_port, admin_port = free_port(), free_port(), free_port()
     mcp_fast, mcp_sdk = free_port(), free_port()
     results: dict[str, Any] = {}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import tempfile
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.__main__ import PY, ROOT, free_port, gateway_config, wait_http
+from bench.__main__ import PY, ROOT, bench_env, free_port, gateway_config, wait_http
 from bench.loadgen import wrk
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
@@ -82,13 +81,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=64)
     a = ap.parse_args()
-    env = {
-        **os.environ,
-        "BENCH_ADMIN_TOKEN": "bench-admin",
-        "BENCH_SIGNING_KEY": "bench-signing-key-" + "x" * 32,
-        "BENCH_TOOL_KEY": "bench-tool-key",
-    }
-    os.environ.update(env)
+    env = bench_env()
     up_port, redis_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as td, ExitStack() as stack:
         tmp = Path(td)

@@ -46,6 +46,19 @@ def _problem(err: GatewayError) -> web.Response:
     return render_error(err, "")
 
 
+async def json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object body; ``{}`` when there is none; 400 when it is not an object."""
+    if not request.can_read_body:
+        return {}
+    try:
+        parsed = json.loads(await request.read() or b"{}")
+    except ValueError as e:
+        raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
+    if not isinstance(parsed, dict):
+        raise BadRequest("the body must be a JSON object", code="request.invalid_json")
+    return parsed
+
+
 class AdminAuth:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -108,15 +121,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         await rt.log.append(rec)
 
     async def scope_arg(request: web.Request) -> tuple[str, dict[str, Any]]:
-        body: dict[str, Any] = {}
-        if request.can_read_body:
-            try:
-                parsed = json.loads(await request.read() or b"{}")
-            except ValueError as e:
-                raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
-            if not isinstance(parsed, dict):
-                raise BadRequest("the body must be a JSON object", code="request.invalid_json")
-            body = parsed
+        body = await json_object(request)
         scope = body.get("scope", request.query.get("scope"))
         if not isinstance(scope, str):
             raise BadRequest(
@@ -181,13 +186,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
 
     async def mcp_approve(request: web.Request) -> web.Response:
         name = request.match_info["tool"]
-        body: dict[str, Any] = {}
-        if request.can_read_body:
-            try:
-                parsed = json.loads(await request.read() or b"{}")
-            except ValueError as e:
-                raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
-            body = parsed if isinstance(parsed, dict) else {}
+        body = await json_object(request)
         digest = body.get("hash")
         if digest is not None and not isinstance(digest, str):
             raise BadRequest("'hash' must be a string", code="request.invalid")

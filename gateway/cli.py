@@ -334,6 +334,16 @@ async def _admin_call(method: str, url: str, token: str | None, operator: str | 
             return r.status, text
 
 
+def _admin_print(method: str, url: str, token: str | None, operator: str | None, body: Any) -> int:
+    """Call the admin API, print its answer; 0 on 2xx."""
+    try:
+        status, data = asyncio.run(_admin_call(method, url, token, operator, body))
+    except (aiohttp.ClientError, TimeoutError) as e:
+        return _die(f"cannot reach the admin API at {url}: {e}")
+    print(json.dumps(data, indent=2) if not isinstance(data, str) else data)
+    return 0 if 200 <= status < 300 else 1
+
+
 def cmd_killswitch(args: argparse.Namespace) -> int:
     base, token = _admin_target(args)
     url = base.rstrip("/") + "/admin/killswitch"
@@ -348,12 +358,7 @@ def cmd_killswitch(args: argparse.Namespace) -> int:
         if not args.scope:
             return _die("release needs SCOPE")
         method, body = "DELETE", {"scope": args.scope}
-    try:
-        status, data = asyncio.run(_admin_call(method, url, token, operator, body))
-    except (aiohttp.ClientError, TimeoutError) as e:
-        return _die(f"cannot reach the admin API at {base}: {e}")
-    print(json.dumps(data, indent=2) if not isinstance(data, str) else data)
-    return 0 if 200 <= status < 300 else 1
+    return _admin_print(method, url, token, operator, body)
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:
@@ -366,12 +371,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
             return _die("approve needs TOOL ({server}.{name})")
         method, url = "POST", base.rstrip("/") + f"/admin/mcp/tools/{args.tool}/approve"
         body = {"hash": args.hash} if args.hash else {}
-    try:
-        status, data = asyncio.run(_admin_call(method, url, token, operator, body))
-    except (aiohttp.ClientError, TimeoutError) as e:
-        return _die(f"cannot reach the admin API at {base}: {e}")
-    print(json.dumps(data, indent=2) if not isinstance(data, str) else data)
-    return 0 if 200 <= status < 300 else 1
+    return _admin_print(method, url, token, operator, body)
 
 
 # ------------------------------------------------------------------ parser

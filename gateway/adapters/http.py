@@ -83,6 +83,26 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
     return text
 
 
+async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise PayloadTooLarge(f"the body is {length} bytes; {what} takes at most {limit}")
+    if length is not None:
+        try:
+            return await request.content.readexactly(length) if length else b""
+        except asyncio.IncompleteReadError as e:
+            raise BadRequest("the body is shorter than its Content-Length", code="request.truncated") from e
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of {what}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 class HttpAdapter:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
@@ -117,26 +137,8 @@ class HttpAdapter:
         return render_error(err, call.call_id)
 
     async def load(self, ctx: CallContext) -> None:
-        request: web.Request = ctx.request
         tool = ctx.need_tool()
-        limit = tool.body_limit
-        length = request.content_length
-        if length is not None and length > limit:
-            raise PayloadTooLarge(f"the body is {length} bytes; tool {tool.name!r} takes at most {limit}")
-        if length is not None:
-            try:
-                body = await request.content.readexactly(length) if length else b""
-            except asyncio.IncompleteReadError as e:
-                raise BadRequest("the body is shorter than its Content-Length", code="request.truncated") from e
-        else:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in request.content.iter_any():
-                size += len(chunk)
-                if size > limit:
-                    raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of tool {tool.name!r}")
-                chunks.append(chunk)
-            body = b"".join(chunks)
+        body = await read_limited(ctx.request, tool.body_limit, f"tool {tool.name!r}")
         ctx.call.body = body
         ctx.call.arguments = parse_arguments(body, ctx.call.content_type)
 

@@ -32,7 +32,8 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
-from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, PayloadTooLarge, Reason
+from gateway.adapters.http import read_limited
+from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, Reason
 from gateway.identity import extract_bearer
 from gateway.mcp.screen import screen
 from gateway.model import Agent, CallContext, Decision, Finding, ToolCall, new_call_id
@@ -224,17 +225,7 @@ class McpAdapter:
         return await self.passthrough(request, srv, body, bind=bind)
 
     async def read_body(self, request: web.Request, srv: Tool) -> bytes:
-        limit = srv.body_limit
-        if request.content_length is not None and request.content_length > limit:
-            raise PayloadTooLarge(f"the body is {request.content_length} bytes; at most {limit}")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.content.iter_any():
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"the body exceeds {limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_limited(request, srv.body_limit, f"MCP server {srv.name!r}")
 
     # -------------------------------------------------------------- upstream
 
