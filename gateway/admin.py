@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import os
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from gateway.audit.log import AuditUnavailable
 from gateway.errors import (
@@ -57,6 +58,15 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise BadRequest("the body must be a JSON object", code="request.invalid_json")
     return parsed
+
+
+def scrape_registry(rt: Runtime) -> CollectorRegistry:
+    """This process's registry; with several workers, one that aggregates every worker's values."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return registry
+    return rt.metrics.registry
 
 
 class AdminAuth:
@@ -107,7 +117,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
 
     async def metrics(request: web.Request) -> web.Response:
         rt.metrics.log_queue_depth.set(rt.log.queue_depth)
-        return web.Response(body=generate_latest(rt.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(body=generate_latest(scrape_registry(rt)), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def record_admin(request: web.Request, action: str, **fields: Any) -> None:
         rec = {

@@ -50,7 +50,7 @@ def _load(path: str, *, secrets: bool = False) -> Settings | None:
 # ------------------------------------------------------------------ serve
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
+async def _serve(settings: Settings, host: str, port: int, reuse_port: bool = False) -> None:
     from aiohttp import web
 
     from gateway.app import create_admin_app, create_agent_app
@@ -63,8 +63,8 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
     admin_runner = web.AppRunner(create_admin_app(rt), access_log=None)
     await admin_runner.setup()
     try:
-        await web.TCPSite(agent_runner, host, port, backlog=1024).start()
-        await web.TCPSite(admin_runner, settings.admin.host, settings.admin.port).start()
+        await web.TCPSite(agent_runner, host, port, backlog=1024, reuse_port=reuse_port or None).start()
+        await web.TCPSite(admin_runner, settings.admin.host, settings.admin.port, reuse_port=reuse_port or None).start()
         logging.getLogger("callgate").info(
             "callgate serving agents on http://%s:%d, admin on http://%s:%d, policy %s",
             host,
@@ -114,8 +114,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     host = args.host or settings.server.host
     port = args.port if args.port is not None else settings.server.port
+    from gateway import workers
+
+    why = workers.refusal(settings, args.workers)
+    if why is not None:
+        return _die(why)
+    if args.workers > 1 and args.worker_index is None:
+        argv = ["--log-level", args.log_level, "serve", "--config", args.config, "--host", host, "--port", str(port)]
+        return workers.supervise(argv, args.workers)
+    if args.worker_index is not None:
+        settings = workers.for_worker(settings, args.worker_index)
     try:
-        _run(_serve(settings, host, port))
+        _run(_serve(settings, host, port, reuse_port=args.worker_index is not None))
     except PolicyLoadError as e:
         return _die(f"policy failed to load: {e}")
     except ConfigError as e:
@@ -386,6 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", default=DEFAULT_CONFIG, help="YAML configuration (default: $CALLGATE_CONFIG)")
     s.add_argument("--host", help="agents' listener host (overrides server.host)")
     s.add_argument("--port", type=int, help="agents' listener port (overrides server.port)")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the ports (needs a Redis store; default 1)",
+    )
+    s.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)  # set by the supervisor
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser(

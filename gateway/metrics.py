@@ -29,6 +29,11 @@ LATENCY_BUCKETS = (
 )
 
 
+# Gauges say how several worker processes combine (``serve --workers``): state shared by all
+# workers (kill switches, quotas, revision) is the live maximum, queue depth the live sum,
+# readiness the live minimum.
+
+
 class Metrics:
     def __init__(self, namespace: str = "callgate", registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
@@ -46,19 +51,33 @@ class Metrics:
         )
         self.policy_errors = Counter("policy_errors", "Policy evaluations that failed", namespace=ns, registry=r)
         self.policy_revision = Gauge(
-            "policy_revision_info", "Loaded policy revision (value is always 1)", ["revision"], namespace=ns, registry=r
+            "policy_revision_info",
+            "Loaded policy revision (value is always 1)",
+            ["revision"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.policy_reloads = Counter(
             "policy_reloads", "Policy hot reloads by result (success, failure)", ["result"], namespace=ns, registry=r
         )
         self.killswitch_engaged = Gauge(
-            "killswitch_engaged", "1 while a kill switch is engaged, per scope", ["scope"], namespace=ns, registry=r
+            "killswitch_engaged",
+            "1 while a kill switch is engaged, per scope",
+            ["scope"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.log_write_errors = Counter(
             "decision_log_write_errors", "Decision log writes that failed", namespace=ns, registry=r
         )
         self.log_queue_depth = Gauge(
-            "decision_log_queue_depth", "Records waiting to be written", namespace=ns, registry=r
+            "decision_log_queue_depth",
+            "Records waiting to be written",
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.log_records = Counter(
             "decision_log_records", "Records written, by kind", ["kind"], namespace=ns, registry=r
@@ -71,7 +90,12 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
         )
         self.fail_open = Gauge(
-            "fail_open", "1 where a check is configured to fail open", ["check"], namespace=ns, registry=r
+            "fail_open",
+            "1 where a check is configured to fail open",
+            ["check"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.fail_open_calls = Counter(
             "fail_open_calls",
@@ -81,7 +105,12 @@ class Metrics:
             registry=r,
         )
         self.shadow_mode = Gauge(
-            "shadow_mode", "1 where a check records denials without enforcing them", ["check"], namespace=ns, registry=r
+            "shadow_mode",
+            "1 where a check records denials without enforcing them",
+            ["check"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.shadow_denials = Counter(
             "shadow_denials",
@@ -100,10 +129,20 @@ class Metrics:
             "quota_exhausted", "Calls refused by an exhausted quota", ["quota"], namespace=ns, registry=r
         )
         self.quota_spent = Gauge(
-            "quota_spent", "Cost units spent in the current window", ["quota", "subject"], namespace=ns, registry=r
+            "quota_spent",
+            "Cost units spent in the current window",
+            ["quota", "subject"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.quota_limit = Gauge(
-            "quota_limit", "Cost units allowed per window", ["quota", "subject"], namespace=ns, registry=r
+            "quota_limit",
+            "Cost units allowed per window",
+            ["quota", "subject"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
         )
         self.idempotent_replays = Counter(
             "idempotent_replays", "Calls answered from a stored idempotent response", namespace=ns, registry=r
@@ -111,4 +150,6 @@ class Metrics:
         self.store_errors = Counter(
             "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
         )
-        self.ready = Gauge("ready", "1 when the gateway is ready to serve", namespace=ns, registry=r)
+        self.ready = Gauge(
+            "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
+        )

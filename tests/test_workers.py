@@ -1,0 +1,111 @@
+"""`callgate serve --workers N`: processes sharing the ports, metrics aggregated, one log per worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from gateway.audit.verify import verify_log
+from gateway.cli import main
+from gateway.config import load_settings
+from gateway.identity import mint_dev_token
+from tests.conftest import RedisServer, Upstream, free_port
+
+CONFIG = """\
+{store}
+server: {{port: {port}}}
+admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
+identity:
+  issuers: [t]
+  audience: callgate
+  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
+decision_log: {{path: "{log}"}}
+agents: {{demo: {{tenants: [acme]}}}}
+tools:
+  echo:
+    upstream: {upstream}/echo
+"""
+
+
+def write_config(tmp_path: Path, upstream: str, store: str) -> tuple[Path, int, int]:
+    port, admin = free_port(), free_port()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(CONFIG.format(store=store, port=port, admin=admin, log=tmp_path / "d.jsonl", upstream=upstream))
+    return cfg, port, admin
+
+
+def test_memory_store_refused_with_several_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, _, _ = write_config(tmp_path, "http://127.0.0.1:9", "store: memory")
+    assert main(["serve", "--config", str(cfg), "--workers", "2"]) == 2
+    assert "needs a shared store" in capsys.readouterr().err
+
+
+def calls_per_worker_log(tmp_path: Path) -> list[int]:
+    """Each worker's log verifies on its own; the number of call records in each."""
+    logs = sorted(tmp_path.glob("d.w*.jsonl"))
+    assert [p.name for p in logs] == ["d.w0.jsonl", "d.w1.jsonl"]
+    counts = []
+    for log in logs:
+        report = verify_log(log)
+        assert report.ok, report.problems
+        counts.append(sum('"kind":"call"' in line for line in log.read_text().splitlines()))
+    return counts
+
+
+async def test_two_workers_share_the_port_and_aggregate_metrics(
+    tmp_path: Path, upstream: Upstream, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    cfg, port, admin = write_config(tmp_path, upstream.url, f"store: {{url: '{redis_server.url}'}}")
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        "--config",
+        str(cfg),
+        "--workers",
+        "2",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
+    token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=["tool:echo"])
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            for _ in range(150):
+                try:
+                    async with s.get(f"http://127.0.0.1:{admin}/readyz") as r:
+                        if r.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)  # the second worker may bind a moment after the first
+            statuses = []
+            for _ in range(40):  # a new connection each time: SO_REUSEPORT spreads them
+                async with s.get(f"http://127.0.0.1:{port}/tools/echo/x", headers=auth) as r:
+                    statuses.append(r.status)
+            assert statuses == [200] * 40
+            for _ in range(2):  # whichever worker answers, the count covers both
+                async with s.get(f"http://127.0.0.1:{admin}/metrics") as r:
+                    text = await r.text()
+                m = re.search(r'^callgate_calls_total\{code="ok",decision="allowed",tool="echo"\} (\S+)$', text, re.M)
+                assert m is not None
+                assert float(m.group(1)) == 40
+        counts = calls_per_worker_log(tmp_path)
+        assert sum(counts) == 40
+        assert all(c > 0 for c in counts), counts  # both workers served
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
