@@ -127,7 +127,3 @@ class MemoryAdmission:
         entry.done = True
         entry.response = s.response
         entry.expires = now + s.ttl_s
-
-    async def quota_spent(self, keys: list[str]) -> list[float]:
-        now = time.time()
-        return [self._get(self._quota, k, now) or 0.0 for k in keys]
