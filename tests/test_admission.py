@@ -361,3 +361,16 @@ async def test_policy_sees_usage(make_gateway: GatewayFactory, tmp_path: Path, s
     got = [(await gw.agent.get("/tools/echo/x", headers=auth(gw))).status for _ in range(5)]
     assert got == [200, 200, 200, 200, 403]
     assert gw.records()[-1]["reasons"][0]["code"] == "usage.low"
+
+
+async def test_calls_without_tenant_share_one_tenant_budget(make_gateway: GatewayFactory, store: Any) -> None:
+    gw = await make_gateway(
+        store=store, limits=quota(2), tools={"echo": {"cost": 1}}, agents={"third": {"tenants": []}}
+    )
+    a = auth(gw, agent="other", tenant=None)
+    b = auth(gw, agent="third", tenant=None)
+    assert (await gw.agent.get("/tools/echo/x", headers=a)).status == 200
+    assert (await gw.agent.get("/tools/echo/x", headers=b)).status == 200
+    r = await gw.agent.get("/tools/echo/x", headers=a)
+    assert r.status == 429
+    assert gw.records()[0]["usage"]["quota"]["q"]["subject"] == "(none)"

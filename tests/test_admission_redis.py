@@ -159,3 +159,32 @@ async def test_fail_open_applies_to_rate_limits_only(make_gateway: GatewayFactor
     # a call that needs the store for an idempotency key is not let through
     status, _, body = await timed(gw, key())
     assert status == 503 and body["code"] == "store.unavailable"
+
+
+async def test_settlement_failure_keeps_the_reservation(
+    make_gateway: GatewayFactory, upstream: Upstream, own_redis: RedisServer
+) -> None:
+    gw = await make_gateway(
+        store={"url": own_redis.url},
+        limits=quota(10),
+        tools={"echo": {"upstream": f"{upstream.url}/", "cost_header": "X-Cost", "max_cost": 4}},
+    )
+    call = asyncio.ensure_future(gw.agent.get("/tools/echo/slow?delay=0.4&cost=1", headers=auth(gw)))
+    await asyncio.sleep(0.2)
+    assert own_redis.proc is not None
+    own_redis.proc.send_signal(signal.SIGSTOP)  # Redis hangs after admission, before settlement
+    try:
+        r = await call
+        assert r.status == 200  # the agent still gets the tool's answer
+    finally:
+        own_redis.proc.send_signal(signal.SIGCONT)
+    rec = gw.records()[-1]
+    assert rec["usage"]["settled"] is False
+    assert gw.metric("callgate_store_errors_total", {"op": "settle"}) == 1
+    # the maximum stays reserved: never overspent, at worst overcharged
+    client = aioredis.Redis.from_url(own_redis.url)
+    try:
+        (k,) = await client.keys("*quota:q:*")
+        assert float(await client.get(k) or 0) == 4
+    finally:
+        await client.aclose()

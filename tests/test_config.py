@@ -140,3 +140,30 @@ mcp_servers:
     assert errs[0][0].startswith("mcp_servers")
     errs = errors_of(GOOD + "mcp_servers:\n  demo:\n    upstream: http://127.0.0.1:9/mcp\n    default_credential: x\n")
     assert "default_credential" in errs[0][1]
+
+
+def test_store_and_limits_config() -> None:
+    s = parse_settings(GOOD, environ={})
+    assert s.store == "memory" and s.limits.rate == [] and not s.limits.fail_open
+    s = parse_settings(GOOD + "store: {url: 'redis://r:6379/0'}\n", environ={})
+    assert not isinstance(s.store, str)
+    assert s.store.timeout_ms == 100 and "{" in s.store.key_prefix
+    s = parse_settings(GOOD, environ={"CALLGATE_STORE__URL": "redis://r:6379/0"})
+    assert not isinstance(s.store, str) and s.store.url == "redis://r:6379/0"
+
+
+@pytest.mark.parametrize(
+    ("extra", "where"),
+    [
+        ("store: postgres\n", "store"),
+        ("store: {url: 'http://r'}\n", "store"),
+        ("limits: {timezone: Mars/Olympus}\n", "limits.timezone"),
+        ("limits: {rate: [{name: r, rate: 0}]}\n", "limits.rate.0.rate"),
+        ("limits: {rate: [{name: r, rate: 1, per: [planet]}]}\n", "limits.rate.0.per.0"),
+        ("limits: {quotas: [{name: q, per: tenant, window: week, limit: 1}]}\n", "limits.quotas.0.window"),
+        ("limits: {idempotency: {require_for: [everything]}}\n", "limits.idempotency.require_for.0"),
+    ],
+)
+def test_bad_limits_are_located(extra: str, where: str) -> None:
+    locs = [loc for loc, _ in errors_of(GOOD + extra)]
+    assert any(loc.startswith(where) for loc in locs), locs

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("callgate.admission")
 MAX_KEY_LENGTH = 255
+NO_TENANT = "(none)"
 
 
 def digest(*parts: str | None) -> str:
@@ -199,9 +200,8 @@ class AdmissionStage:
         quota_rules: list[tuple[QuotaRule, datetime]] = []
         quotas: list[QuotaCheck] = []
         for q in self.limits.quotas:
-            subject = agent.tenant if q.per == "tenant" else agent.id
-            if subject is None:
-                continue
+            # Calls without a tenant share one budget per tenant rule rather than escaping it.
+            subject = (agent.tenant or NO_TENANT) if q.per == "tenant" else agent.id
             start, end = window_bounds(q.window, now, self.tz)
             quota_rules.append((q, end))
             quotas.append(
@@ -354,7 +354,7 @@ class AdmissionStage:
         if spent is not None and quota_rules:
             quota: dict[str, Any] = {}
             for (q, end), s in zip(quota_rules, spent, strict=False):
-                subject = (tenant if q.per == "tenant" else agent) or ""
+                subject = (tenant or NO_TENANT) if q.per == "tenant" else agent
                 quota[q.name] = {
                     "per": q.per,
                     "subject": subject,

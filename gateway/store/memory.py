@@ -51,10 +51,21 @@ class _Idem:
 
 
 class MemoryAdmission:
+    SWEEP_EVERY = 4096  # admissions between sweeps of expired entries (Redis expires keys itself)
+
     def __init__(self) -> None:
         self._tat: dict[str, tuple[float, float]] = {}  # key -> (tat, expires)
         self._quota: dict[str, tuple[float, float]] = {}  # key -> (spent, expires)
         self._idem: dict[str, _Idem] = {}
+        self._admits = 0
+
+    def __len__(self) -> int:
+        return len(self._tat) + len(self._quota) + len(self._idem)
+
+    def sweep(self, now: float) -> None:
+        self._tat = {k: v for k, v in self._tat.items() if v[1] > now}
+        self._quota = {k: v for k, v in self._quota.items() if v[1] > now}
+        self._idem = {k: v for k, v in self._idem.items() if v.expires > now}
 
     def _get(self, d: dict[str, tuple[float, float]], key: str, now: float) -> float | None:
         v = d.get(key)
@@ -67,6 +78,9 @@ class MemoryAdmission:
 
     async def admit(self, req: Admission) -> AdmitResult:
         now = time.time()
+        self._admits += 1
+        if self._admits % self.SWEEP_EVERY == 0:
+            self.sweep(now)
         takeover: str | None = None
         idem = req.idem
         if idem is not None:
@@ -127,7 +141,3 @@ class MemoryAdmission:
         entry.done = True
         entry.response = s.response
         entry.expires = now + s.ttl_s
-
-    async def quota_spent(self, keys: list[str]) -> list[float]:
-        now = time.time()
-        return [self._get(self._quota, k, now) or 0.0 for k in keys]

@@ -219,12 +219,6 @@ class RedisAdmission:
         ]
         await self._run(self._settle(keys=keys, args=args))
 
-    async def quota_spent(self, keys: list[str]) -> list[float]:
-        if not keys:
-            return []
-        out = await self._run(self.redis.mget(keys))
-        return [float(v) if v is not None else 0.0 for v in out]
-
 
 class RedisKillSwitch:
     """Kill switches in one Redis hash; ``match`` reads a local snapshot.
