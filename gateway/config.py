@@ -276,6 +276,7 @@ class McpServerConfig(Model):
     default_credential: str | None = None
     timeouts: Timeouts = Timeouts()
     body_limit: ByteSize = Field(ByteSize(1 << 20), ge=0)
+    inspect: InspectConfig = InspectConfig()
     pinned: dict[str, str] = Field(
         default_factory=dict, description="tool name -> sha256:<hex> of its approved definition"
     )
@@ -304,6 +305,7 @@ class McpServerConfig(Model):
             default_credential=self.default_credential,
             timeouts=self.timeouts,
             body_limit=self.body_limit,
+            inspect=self.inspect,
         )
 
 

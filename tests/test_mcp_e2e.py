@@ -242,6 +242,43 @@ async def test_injected_tool_result_is_blocked(mcp_gateway: Gateway) -> None:
     assert blocked["output_decision"]["reasons"][0]["code"] == "output.injection"
 
 
+async def test_secret_in_tool_result_is_redacted(mcp_gateway: Gateway) -> None:
+    async with mcp_client(mcp_gateway, mcp_gateway.token(scopes=["tool:demo.*"])) as s:
+        r = await s.call_tool("fetch_note", {"name": "deploy"})
+    assert not r.is_error
+    assert text_of(r) == "Deploy with access key [REDACTED:aws_access_key] from the ops vault."
+    assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(r.model_dump())
+    (rec,) = mcp_gateway.records("call")
+    assert rec["outcome"] == "allowed"
+    found = {(f["detector"], f["kind"], f["path"]) for f in rec["output_findings"]}
+    assert ("secrets", "aws_access_key", "content[0].text") in found
+    assert rec["output_decision"]["allow"] is True
+    assert rec["output_decision"]["redact"] == ["aws_access_key"]
+    assert [x["code"] for x in rec["output_decision"]["reasons"]] == ["output.redacted"]
+
+
+async def test_secret_in_json_answer_is_redacted(make_gateway: GatewayFactory) -> None:
+    with serve_mcp("--stateless") as up:  # JSON answers, not SSE
+        gw = await make_gateway(mcp_servers=mcp_config(up.url))
+        async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
+            r = await s.call_tool("fetch_note", {"name": "deploy"})
+    assert "[REDACTED:aws_access_key]" in text_of(r) and not r.is_error
+    assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(r.model_dump())
+    (rec,) = gw.records("call")
+    assert rec["output_decision"]["redact"] == ["aws_access_key"]
+
+
+async def test_output_inspection_off_leaves_mcp_results_alone(
+    make_gateway: GatewayFactory, mcp_upstream: McpUpstream
+) -> None:
+    gw = await make_gateway(mcp_servers=mcp_config(mcp_upstream.url, inspect={"output": False}))
+    async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
+        r = await s.call_tool("fetch_note", {"name": "deploy"})
+    assert "AKIAIOSFODNN7EXAMPLE" in text_of(r)
+    (rec,) = gw.records("call")
+    assert rec["output_findings"] == [] and rec["output_decision"] is None
+
+
 async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFactory) -> None:
     with serve_mcp("--poisoned") as up:
         gw = await make_gateway(mcp_servers=mcp_config(up.url))

@@ -8,7 +8,8 @@ opened it and refused to anyone else. Then, per JSON-RPC message:
   whole pipeline (``default_stages``); denials come back as JSON-RPC errors with
   ``error.data = {code, status, reasons, call_id}``. ``emit`` passes the upstream's
   answer back — a JSON body, or an SSE stream event by event, unbuffered — after
-  screening the result's content for injection (``gateway.mcp.screen``).
+  inspecting the result's content with the output detectors and ``output_decision``
+  (blocked → an ``isError`` result; secrets and PII → ``[REDACTED:<kind>]``).
 - ``tools/list`` is forwarded, then filtered: tools whose definition is held
   (``gateway.mcp.pins``) or that policy would not let this agent call are removed.
 - everything else (``initialize``, ``ping``, notifications, responses, resources,
@@ -24,6 +25,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,12 +35,14 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway.adapters.http import read_limited
-from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, Reason
+from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
 from gateway.identity import extract_bearer
-from gateway.mcp.screen import screen
+from gateway.inspect.base import Hit
+from gateway.inspect.runner import redact
 from gateway.model import Agent, CallContext, Decision, Finding, ToolCall, new_call_id
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
 from gateway.stages.forward import RESPONSE_DROP
+from gateway.stages.inspect_output import output_decision, redact_kinds
 from gateway.stages.policy import iso_now, parse_decision
 from gateway.tools import Tool, mcp_tool
 
@@ -379,31 +383,88 @@ class McpAdapter:
                 ],
             )
 
-    def screen_result(self, ctx: CallContext, message: Any) -> Any:
-        """Block a tool result whose content is flagged; return the message to send."""
+    async def screen_result(self, ctx: CallContext, message: Any) -> Any:
+        """Inspect a tool result like ``inspect.output`` inspects an HTTP body; return the message to send.
+
+        The detectors run on each text content item and on ``structuredContent``; with
+        findings, ``output_decision`` either blocks the result (it becomes an ``isError``
+        result) or names kinds whose spans become ``[REDACTED:<kind>]``.
+        """
         mc: McpCall = ctx.extra["mcp"]
         if not isinstance(message, dict) or message.get("id") != mc.msg_id:
             return message
         result = message.get("result")
-        if not isinstance(result, dict):
+        tool = ctx.need_tool()
+        cfg = tool.config.inspect
+        if not isinstance(result, dict) or not cfg.output:
             return message
-        findings: list[Finding] = []
+        t0 = time.perf_counter()
+        inspector = self.rt.inspector
+        texts: list[tuple[str, bytes]] = []  # (path, UTF-8 text)
         for i, item in enumerate(result.get("content") or []):
             if isinstance(item, dict) and isinstance(item.get("text"), str):
-                findings += screen(item["text"], "tool_output", f"content[{i}].text")
+                texts.append((f"content[{i}].text", item["text"].encode(errors="replace")))
         if "structuredContent" in result:
-            findings += screen(json.dumps(result["structuredContent"]), "tool_output", "structuredContent")
-        if not findings:
+            texts.append(("structuredContent", json.dumps(result["structuredContent"]).encode()))
+        findings: list[Finding] = []
+        hits: dict[str, list[Hit]] = {}
+        try:
+            if sum(len(t) for _, t in texts) > int(cfg.output_limit):
+                raise UpstreamError(
+                    f"tool {tool.name!r} answered more than {int(cfg.output_limit)} bytes, the output inspection limit",
+                    code="output.too_large",
+                    reasons=[Reason.of("output.too_large", f"output exceeds {int(cfg.output_limit)} bytes", ["LLM10"])],
+                )
+            for path, text in texts:
+                fs, hs = inspector.output(text, tool.inspect_options)
+                for f in fs:
+                    f.path = path + f.path
+                findings += fs
+                hits[path] = hs
+            ctx.output_findings.extend(findings)
+            if not findings:
+                return message
+            status = ctx.upstream.status if ctx.upstream is not None else 200
+            decision = await output_decision(self.rt.policy, self.rt.metrics, ctx, status, findings)
+            kinds = redact_kinds(tool.name, decision, findings, [h for hs in hits.values() for h in hs])
+        except GatewayError as e:
+            return self.blocked(ctx, message, e)
+        finally:
+            ctx.timings["inspect_output"] = ctx.timings.get("inspect_output", 0.0) + time.perf_counter() - t0
+        if not kinds:
             return message
-        ctx.output_findings.extend(findings)
-        reasons: list[dict[str, Any]] = [
-            Reason.of("output.injection", f"{f.kind} at {f.path}", f.owasp) for f in findings
-        ]
-        ctx.output_decision = Decision(allow=False, reasons=reasons)
+        result = dict(result)
+        content = list(result.get("content") or [])
+        for i, item in enumerate(content):
+            if f"content[{i}].text" in hits:
+                content[i] = {**item, "text": redact(item["text"], hits[f"content[{i}].text"], kinds)}
+        result["content"] = content
+        if "structuredContent" in hits:
+            try:
+                result["structuredContent"] = json.loads(
+                    redact(json.dumps(result["structuredContent"]), hits["structuredContent"], kinds)
+                )
+            except ValueError:
+                reasons = ctx.output_decision.reasons if ctx.output_decision is not None else []
+                return self.blocked(
+                    ctx,
+                    message,
+                    UpstreamError("redacted structuredContent is not JSON", code="output.blocked", reasons=reasons),
+                )
+        return {**message, "result": result}
+
+    @staticmethod
+    def blocked(ctx: CallContext, message: dict[str, Any], err: GatewayError) -> dict[str, Any]:
+        """``message`` with its result replaced by an ``isError`` result that says why."""
+        reasons = err.reasons or [Reason.of(err.code, str(err))]
+        if ctx.output_decision is None or ctx.output_decision.allow:
+            ctx.output_decision = Decision(allow=False, reasons=reasons)
+        injection = any(r.get("code") == "output.injection" for r in reasons)
+        text = BLOCKED_TEXT if injection else f"callgate blocked this tool result ({err.code})"
         blocked = {
-            "content": [{"type": "text", "text": BLOCKED_TEXT}],
+            "content": [{"type": "text", "text": text}],
             "isError": True,
-            "_meta": {"callgate": {"code": "output.blocked", "call_id": ctx.call.call_id, "reasons": reasons}},
+            "_meta": {"callgate": {"code": err.code, "call_id": ctx.call.call_id, "reasons": reasons}},
         }
         return {**message, "result": blocked}
 
@@ -418,13 +479,13 @@ class McpAdapter:
         if up.body is not None:
             body = up.body
             if up.status == 200 and sse:
-                body = b"".join(self._screen_event(ctx, e)[0] for e in split_sse(body))
+                body = b"".join([(await self._screen_event(ctx, e))[0] for e in split_sse(body)])
             elif up.status == 200 and ctype.startswith("application/json"):
                 try:
                     doc = json.loads(body)
                 except ValueError:
                     doc = None
-                screened = self.screen_result(ctx, doc)
+                screened = await self.screen_result(ctx, doc)
                 if screened is not doc:
                     body = json.dumps(screened).encode()
             up.bytes_sent = len(body)
@@ -437,7 +498,7 @@ class McpAdapter:
         try:
             if sse and up.status == 200:
                 async for event in iter_sse(up.stream):
-                    chunk, final = self._screen_event(ctx, event)
+                    chunk, final = await self._screen_event(ctx, event)
                     await stream.write(chunk)
                     sent += len(chunk)
                     if final:  # the answer to our request: the stream has done its job
@@ -452,7 +513,7 @@ class McpAdapter:
         finally:
             up.bytes_sent = sent
 
-    def _screen_event(self, ctx: CallContext, event: bytes) -> tuple[bytes, bool]:
+    async def _screen_event(self, ctx: CallContext, event: bytes) -> tuple[bytes, bool]:
         """The event to send, and whether it answers our request."""
         data = sse_data(event)
         if data is None:
@@ -461,7 +522,7 @@ class McpAdapter:
             message = json.loads(data)
         except ValueError:
             return event, False
-        screened = self.screen_result(ctx, message)
+        screened = await self.screen_result(ctx, message)
         mc: McpCall = ctx.extra["mcp"]
         final = (
             isinstance(message, dict) and message.get("id") == mc.msg_id and ("result" in message or "error" in message)

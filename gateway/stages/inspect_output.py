@@ -22,9 +22,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import Reason, Unavailable, UpstreamError
+from gateway.inspect.base import Hit
 from gateway.inspect.runner import Inspector, redact
 from gateway.metrics import Metrics
-from gateway.model import CallContext
+from gateway.model import CallContext, Decision, Finding
 from gateway.policy.engine import PolicyError
 from gateway.stages.policy import PolicyRef, build_input, parse_decision
 
@@ -43,6 +44,47 @@ async def read_capped(stream: Any, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+async def output_decision(
+    policy: PolicyRef, metrics: Metrics, ctx: CallContext, status: int, findings: list[Finding]
+) -> Decision:
+    """``data.callgate.output_decision`` on the call's input plus ``output: {status, findings}``.
+
+    Sets ``ctx.output_decision``; a policy error is 503 ``policy.unavailable``.
+    """
+    doc = build_input(ctx)
+    doc["output"] = {"status": status, "findings": [f.as_dict() for f in findings]}
+    try:
+        decision = parse_decision(await policy.engine.evaluate(policy.output_rule, doc))
+    except PolicyError as e:
+        metrics.policy_errors.inc()
+        raise Unavailable(f"output policy could not be evaluated: {e}", code="policy.unavailable") from e
+    ctx.output_decision = decision
+    return decision
+
+
+def redact_kinds(tool_name: str, decision: Decision, findings: list[Finding], hits: list[Hit]) -> set[str]:
+    """The finding kinds to redact, or 502 ``output.blocked`` when the decision blocks the output
+    or names a kind to redact that has no located span in ``hits``."""
+    if not decision.allow:
+        raise UpstreamError(
+            f"the output of tool {tool_name!r} was blocked by policy",
+            code="output.blocked",
+            reasons=decision.reasons or [Reason.of("output.blocked", "blocked by output policy")],
+        )
+    kinds = {k for k in decision.redact if isinstance(k, str)}
+    if kinds:
+        located = [h.finding for h in hits]
+        if any(h.span is None and h.finding.kind in kinds for h in hits) or any(
+            f.kind in kinds and f not in located for f in findings
+        ):
+            raise UpstreamError(
+                f"the output of tool {tool_name!r} has content to strip that cannot be located",
+                code="output.blocked",
+                reasons=decision.reasons,
+            )
+    return kinds
+
+
 class InspectOutputStage:
     name = "inspect.output"
 
@@ -55,8 +97,8 @@ class InspectOutputStage:
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
         cfg = tool.config.inspect
-        # MCP answers are JSON-RPC, often as an SSE stream: the MCP adapter screens each result
-        # event itself as it relays it (gateway/mcp/screen.py), so this stage does not buffer them.
+        # MCP answers are JSON-RPC, often as an SSE stream: the MCP adapter inspects each result
+        # message itself as it relays it, with output_decision and redact_kinds below.
         if not cfg.output or ctx.call.protocol == "mcp":
             await nxt(ctx)
             return
@@ -83,30 +125,9 @@ class InspectOutputStage:
         findings, hits = self.inspector.output(body, tool.inspect_options)
         ctx.output_findings.extend(findings)
         if findings:
-            doc = build_input(ctx)
-            doc["output"] = {"status": up.status, "findings": [f.as_dict() for f in findings]}
-            try:
-                decision = parse_decision(await self.policy.engine.evaluate(self.policy.output_rule, doc))
-            except PolicyError as e:
-                self.metrics.policy_errors.inc()
-                raise Unavailable(f"output policy could not be evaluated: {e}", code="policy.unavailable") from e
-            ctx.output_decision = decision
-            if not decision.allow:
-                raise UpstreamError(
-                    f"the output of tool {tool.name!r} was blocked by policy",
-                    code="output.blocked",
-                    reasons=decision.reasons or [Reason.of("output.blocked", "blocked by output policy")],
-                )
-            kinds = {k for k in decision.redact if isinstance(k, str)}
+            decision = await output_decision(self.policy, self.metrics, ctx, up.status, findings)
+            kinds = redact_kinds(tool.name, decision, findings, hits)
             if kinds:
-                if any(h.span is None and h.finding.kind in kinds for h in hits) or any(
-                    f.kind in kinds and f not in [h.finding for h in hits] for f in findings
-                ):
-                    raise UpstreamError(
-                        f"the output of tool {tool.name!r} has content to strip that cannot be located",
-                        code="output.blocked",
-                        reasons=decision.reasons,
-                    )
                 body = redact(body.decode("utf-8", errors="replace"), hits, kinds).encode()
                 codes = sorted({f"{r['code']}({','.join(r.get('owasp', []))})" for r in decision.reasons})
                 up.headers = [*up.headers, ("X-Callgate-Output-Reasons", " ".join(codes))]
