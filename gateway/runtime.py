@@ -66,6 +66,7 @@ class Runtime:
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
             settings.policy.decision,
             settings.policy.output_decision,
+            settings.policy.enforce,
         )
         self.metrics.policy_revision.labels(self.policy.revision).set(1)
         self._http: aiohttp.ClientSession | None = None

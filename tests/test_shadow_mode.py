@@ -49,3 +49,22 @@ async def test_enforcing_is_the_default(make_gateway: GatewayFactory, upstream: 
     assert upstream.seen == []
     assert gw.metric("callgate_shadow_mode", {"check": "policy"}) == 0
     assert gw.records()[-1]["shadow"] == []
+
+
+async def test_shadow_mode_records_output_blocks_and_still_redacts(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    gw = await make_gateway(policy={"enforce": False})
+    r = await gw.agent.get("/tools/echo/canned/injected", headers=gw.auth())
+    assert r.status == 200  # would have been 502 output.blocked
+    assert "ignore" in (await r.text()).lower()
+    rec = gw.records()[-1]
+    assert rec["outcome"] == "allowed"
+    assert [(s["check"], s["code"]) for s in rec["shadow"]] == [("output_policy", "output.blocked")]
+    assert rec["output_decision"]["allow"] is False  # what the policy said
+    assert gw.metric("callgate_shadow_denials_total", {"check": "output_policy", "code": "output.blocked"}) == 1
+    assert gw.metric("callgate_shadow_mode", {"check": "output_policy"}) == 1
+    # redaction is not a denial: it still applies in shadow mode
+    r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
+    assert r.status == 200
+    assert (await r.json())["aws_key"] == "[REDACTED:aws_access_key]"

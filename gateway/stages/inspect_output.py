@@ -19,9 +19,10 @@ located (the match was in decoded or normalized text), the output is blocked ins
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from gateway.errors import Reason, Unavailable, UpstreamError
+from gateway.errors import GatewayError, Reason, Unavailable, UpstreamError
 from gateway.inspect.base import Hit
 from gateway.inspect.runner import Inspector, redact
 from gateway.metrics import Metrics
@@ -57,20 +58,40 @@ async def output_decision(
         decision = parse_decision(await policy.engine.evaluate(policy.output_rule, doc))
     except PolicyError as e:
         metrics.policy_errors.inc()
-        raise Unavailable(f"output policy could not be evaluated: {e}", code="policy.unavailable") from e
+        err = Unavailable(f"output policy could not be evaluated: {e}", code="policy.unavailable")
+        if policy.enforce:
+            raise err from e
+        # Shadow mode: the check could not run and is not enforced — the output passes, visibly.
+        _shadow(ctx, metrics, err)
+        ctx.fail_open.append("output_policy")
+        metrics.fail_open_calls.labels("output_policy").inc()
+        return Decision(allow=True, reasons=[])
     ctx.output_decision = decision
+    if not decision.allow and not policy.enforce:
+        # Shadow mode: record the would-be block; redactions the decision names still apply.
+        _shadow(ctx, metrics, blocked_error(ctx.need_tool().name, decision))
+        return replace(decision, allow=True)
     return decision
+
+
+def _shadow(ctx: CallContext, metrics: Metrics, err: GatewayError) -> None:
+    ctx.shadow.append({"check": "output_policy", "status": err.status, "code": err.code, "reasons": err.reasons})
+    metrics.shadow_denials.labels("output_policy", err.code).inc()
+
+
+def blocked_error(tool_name: str, decision: Decision) -> UpstreamError:
+    return UpstreamError(
+        f"the output of tool {tool_name!r} was blocked by policy",
+        code="output.blocked",
+        reasons=decision.reasons or [Reason.of("output.blocked", "blocked by output policy")],
+    )
 
 
 def redact_kinds(tool_name: str, decision: Decision, findings: list[Finding], hits: list[Hit]) -> set[str]:
     """The finding kinds to redact, or 502 ``output.blocked`` when the decision blocks the output
     or names a kind to redact that has no located span in ``hits``."""
     if not decision.allow:
-        raise UpstreamError(
-            f"the output of tool {tool_name!r} was blocked by policy",
-            code="output.blocked",
-            reasons=decision.reasons or [Reason.of("output.blocked", "blocked by output policy")],
-        )
+        raise blocked_error(tool_name, decision)
     kinds = {k for k in decision.redact if isinstance(k, str)}
     if kinds:
         located = [h.finding for h in hits]

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 class PolicyRef:
     """The live policy engine; hot reload swaps ``engine`` in one assignment."""
 
-    def __init__(self, engine: PolicyEngine, decision_rule: str, output_rule: str) -> None:
+    def __init__(self, engine: PolicyEngine, decision_rule: str, output_rule: str, enforce: bool = True) -> None:
         self.engine = engine
         self.decision_rule = decision_rule
         self.output_rule = output_rule
+        self.enforce = enforce  # false: shadow mode for the input and the output decision
 
     @property
     def revision(self) -> str:
@@ -111,10 +112,10 @@ class PolicyStage:
         self.policy = policy
         self.metrics = metrics
         self.latency = metrics.stage_latency.labels("policy")
-        self.enforce = settings.policy.enforce
-        metrics.shadow_mode.labels("policy").set(0 if self.enforce else 1)
-        if not self.enforce:
-            metrics.fail_open.labels("policy").set(1)
+        self.enforce = policy.enforce
+        for check in ("policy", "output_policy"):
+            metrics.shadow_mode.labels(check).set(0 if self.enforce else 1)
+            metrics.fail_open.labels(check).set(0 if self.enforce else 1)
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         t0 = time.perf_counter()
