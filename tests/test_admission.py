@@ -231,6 +231,20 @@ async def test_concurrent_calls_with_one_key_execute_once(
     assert set(got) <= {200, 409} and got.count(200) >= 1
 
 
+async def test_call_that_may_have_run_keeps_its_key(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    # A timeout after the request reached the tool: the outcome is unknown, so a retry with
+    # the same key must not run the tool a second time.
+    gw = await make_gateway(store=store, tools={"echo": {"upstream": f"{upstream.url}/", "timeouts": {"read_s": 0.2}}})
+    h = auth(gw) | key("pay-1")
+    assert (await gw.agent.get("/tools/echo/slow?delay=1", headers=h)).status == 504
+    r = await gw.agent.get("/tools/echo/slow?delay=1", headers=h)
+    assert r.status == 409
+    assert (await r.json())["code"] == "idempotency.not_replayable"
+    assert len(upstream.seen) == 1
+
+
 async def test_failed_call_releases_key(make_gateway: GatewayFactory, store: Any) -> None:
     dead = f"http://127.0.0.1:{free_port()}"
     gw = await make_gateway(store=store, tools={"broken": {"upstream": dead}})

@@ -28,7 +28,16 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from gateway.config import LimitsConfig, QuotaRule, RateRule
-from gateway.errors import BadRequest, Conflict, GatewayError, Reason, TooManyRequests, Unavailable, Unprocessable
+from gateway.errors import (
+    BadRequest,
+    Conflict,
+    GatewayError,
+    Reason,
+    TooManyRequests,
+    Unavailable,
+    Unprocessable,
+    UpstreamError,
+)
 from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
 from gateway.stages.usage import UsageCache
@@ -67,6 +76,13 @@ def fingerprint(ctx: CallContext) -> str:
     h = hashlib.sha256(f"{call.method}\n{call.path}\n{call.query}\n".encode())
     h.update(body)
     return h.hexdigest()
+
+
+def may_have_executed(ctx: CallContext, err: BaseException) -> bool:
+    """Whether a failed call may have reached the upstream and had its effect."""
+    if not ctx.forwarded:
+        return False
+    return not (isinstance(err, UpstreamError) and err.code == "upstream.unreachable")
 
 
 def window_bounds(window: str, now: float, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -291,9 +307,14 @@ class AdmissionStage:
         )
         try:
             await nxt(ctx)
-        except BaseException:
+        except BaseException as e:
             ctx.usage["charged"] = 0.0
-            await self._settle(ctx, settlement)  # refund, release the key
+            if may_have_executed(ctx, e):
+                # The upstream may have acted (a timeout, a body cut short, an output blocked after
+                # the tool ran): keep the key finished but not replayable, so a retry gets 409
+                # instead of a silent second execution. Only a refused connection proves it did not.
+                settlement.replayable = False
+            await self._settle(ctx, settlement)  # refund; release the key unless the call may have run
             raise
         up = ctx.upstream
         charged = self.actual_cost(up, tool, known, reserve) if up is not None else 0.0
