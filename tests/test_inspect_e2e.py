@@ -191,3 +191,17 @@ async def test_ssrf_resolution_is_off_by_default(make_gateway: GatewayFactory, u
     gw = await make_gateway()
     r = await gw.agent.post("/tools/echo/fetch", json={"url": "http://no-such-host.invalid/"}, headers=gw.auth())
     assert r.status == 200
+
+
+async def test_traversal_in_the_url_path_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/files/..%2f..%2fetc%2fpasswd", headers=gw.auth())
+    assert r.status == 403
+    body = await r.json()
+    assert "inspect.path_traversal" in {x["code"] for x in body["reasons"]}
+    assert upstream.seen == []
+    assert gw.records()[-1]["findings"][0]["path"] == "@/path"
+    # an ordinary path is not a finding
+    r = await gw.agent.get("/tools/echo/files/report-2026.pdf", headers=gw.auth())
+    assert r.status == 200
+    assert gw.records()[-1]["findings"] == []

@@ -1,6 +1,7 @@
 """Inspect arguments: run the detectors over every string in the call's arguments.
 
-The query string's parameters are inspected too (paths ``?/<name>/<i>``). Never ends
+The query string's parameters are inspected too (paths ``?/<name>/<i>``), and so is
+the URL path of an HTTP call (``@/path``). Never ends
 the call itself: findings go to ``ctx.findings`` and so to
 ``input.findings``, and policy decides. Runs before the policy stage.
 """
@@ -11,13 +12,16 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
-from gateway.inspect.runner import Inspector
+from gateway.inspect.runner import InspectOptions, Inspector
 from gateway.inspect.ssrf import resolved_findings
 from gateway.metrics import Metrics
 from gateway.model import CallContext
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
+
+
+PATH_OPTIONS = InspectOptions()
 
 
 class InspectArgsStage:
@@ -32,6 +36,12 @@ class InspectArgsStage:
         if tool.config.inspect.arguments:
             t0 = time.perf_counter()
             ctx.findings.extend(self.inspector.arguments(ctx.call.arguments, tool.inspect_options))
+            if ctx.call.protocol == "http" and ctx.call.path not in ("", "/"):
+                # The URL path is the agent's too, and reaches the tool decoded once (%2e%2e -> ..).
+                # Plain options: allowed_roots and tags are about argument values, not the route.
+                ctx.findings.extend(
+                    self.inspector.arguments({"path": ctx.call.path}, PATH_OPTIONS, root="@", schema=False)
+                )
             params = parse_qs(ctx.call.query, keep_blank_values=True) if ctx.call.query else None
             if params:  # query parameters reach the tool too; paths start with "?"
                 ctx.findings.extend(self.inspector.arguments(params, tool.inspect_options, root="?", schema=False))
