@@ -107,7 +107,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         return web.json_response({"status": "ok"})
 
     async def readyz(request: web.Request) -> web.Response:
-        checks = {"started": rt.started, "decision_log": rt.log.writable, "policy": rt.policy.engine is not None}
+        checks = {"started": rt.started, "decision_log": rt.log.writable, "policy": rt.policy.engine.ready}
         ok = all(checks.values())
         rt.metrics.ready.set(1 if ok else 0)
         return web.json_response(

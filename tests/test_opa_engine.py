@@ -158,9 +158,13 @@ async def test_data_push_failure_is_retried_before_the_next_decision(
     r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth())
     assert r.status == 503  # without data.gateway the decision would be made on missing data
     assert standin.posts == 0
+    r = await gw.admin.get("/readyz")
+    assert r.status == 503
+    assert (await r.json())["checks"]["policy"] is False
     standin.refuse_puts = None
     r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth())
     assert r.status == 200
+    assert (await gw.admin.get("/readyz")).status == 200
 
 
 def test_rule_path_and_revision() -> None:

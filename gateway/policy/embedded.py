@@ -242,6 +242,10 @@ class EmbeddedEngine:
     def revision(self) -> str:
         return self._revision
 
+    @property
+    def ready(self) -> bool:
+        return not self._closed  # loaded: a set that fails to load never gets this far
+
     def evaluate_sync(self, rule: str, input_doc: Mapping[str, Any] | None) -> Any:
         """``evaluate`` without the coroutine, for callers that are not async (``policy test``).
 

@@ -47,6 +47,11 @@ class PolicyEngine(Protocol):
         """Identifies the loaded policies and data, e.g. ``sha256:0123456789abcdef``."""
         ...
 
+    @property
+    def ready(self) -> bool:
+        """Whether decisions can be made now (for ``/readyz``)."""
+        ...
+
     async def evaluate(self, rule: str, input_doc: Mapping[str, Any]) -> Any:
         """The JSON value of ``rule`` (e.g. ``data.callgate.decision``); ``None`` when undefined."""
         ...

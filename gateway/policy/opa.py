@@ -91,6 +91,11 @@ class OpaEngine:
         self._on_revision = on_revision
 
     @property
+    def ready(self) -> bool:
+        """``data.gateway`` has reached OPA: until then every decision is a 503."""
+        return self._pushed and self._session is not None
+
+    @property
     def revision(self) -> str:
         return self._revision
 
