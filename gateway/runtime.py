@@ -16,6 +16,9 @@ from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
 from gateway.adapters.mcp import McpAdapter, McpTools
+from gateway.approvals.notify import Notifier
+from gateway.approvals.service import ApprovalService
+from gateway.approvals.stream import DecisionStream
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
@@ -26,6 +29,7 @@ from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
+from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
 from gateway.store.base import AdmissionStore, KillSwitchStore
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
 from gateway.store.redis import RedisAdmission, RedisKillSwitch
@@ -50,9 +54,11 @@ class Runtime:
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.approval_store: ApprovalStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.approval_store = MemoryApprovals()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -60,6 +66,7 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
         self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
@@ -69,6 +76,17 @@ class Runtime:
             settings.policy.enforce,
         )
         self.metrics.policy_revision.labels(self.policy.revision).set(1)
+        self.stream = DecisionStream(self.metrics)
+        self.notifier = Notifier(settings.approvals, self.metrics)
+        self.approvals = ApprovalService(
+            settings.approvals,
+            self.approval_store,
+            self.log,
+            self.metrics,
+            self.notifier,
+            self.stream,
+            lambda: self.policy.revision,
+        )
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
@@ -122,8 +140,10 @@ class Runtime:
         except AuditUnavailable as e:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
+        self.notifier.start(self._http)
+        self.approvals.start()
         self._pipeline = Pipeline(default_stages(self))
-        self._adapter = HttpAdapter(self._pipeline)
+        self._adapter = HttpAdapter(self._pipeline, self.approvals, self.settings.approvals.wait_s)
         self._mcp = McpAdapter(self)
         self.metrics.ready.set(1 if self.ready else 0)
 
@@ -164,6 +184,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        await self.approvals.close()
+        await self.notifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()

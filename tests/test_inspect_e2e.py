@@ -54,9 +54,10 @@ async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory,
 async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
     r = await gw.agent.post("/tools/echo/x", json={"iban": "DE89 3704 0044 0532 0130 00"}, headers=gw.auth())
-    assert r.status == 403
+    assert r.status == 202
     body = await r.json()
-    assert body["code"] == "approval.required"
+    assert body["code"] == "approval.pending"
+    assert body["reasons"][0]["code"] == "approval.required"
     assert body["reasons"][0]["owasp"] == ["LLM02"]
 
 
@@ -182,8 +183,8 @@ async def test_ssrf_resolution_flags_names_resolving_inside(make_gateway: Gatewa
 async def test_ssrf_resolution_unresolvable_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway(tools={"echo": {"ssrf": {"resolve": True}}})
     r = await gw.agent.post("/tools/echo/fetch", json={"url": "http://no-such-host.invalid/"}, headers=gw.auth())
-    assert r.status == 403
-    assert (await r.json())["code"] == "approval.required"
+    assert r.status == 202
+    assert (await r.json())["code"] == "approval.pending"
     assert gw.records()[-1]["findings"][0]["kind"] == "unresolvable_name"
 
 

@@ -35,7 +35,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway.adapters.http import read_limited
-from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
+from gateway.errors import ApprovalPending, BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
 from gateway.identity import extract_bearer
 from gateway.inspect.base import Hit
 from gateway.inspect.runner import redact
@@ -75,6 +75,34 @@ def rpc_error(msg_id: Any, code: int, message: str, data: dict[str, Any] | None 
 def denial(msg_id: Any, err: GatewayError, call_id: str) -> dict[str, Any]:
     data = {"code": err.code, "status": err.status, "reasons": err.reasons, "call_id": call_id, **err.extra}
     return rpc_error(msg_id, DENIED, f"{err.code}: {err.message}", data)
+
+
+def callgate_meta(meta: dict[str, Any]) -> tuple[str | None, str]:
+    """``params._meta.callgate``: ``{approval: <id>, mode: "draft"|"live"}`` (HTTP: X-Callgate-Approval/-Mode)."""
+    cg = meta.get("callgate")
+    cg = cg if isinstance(cg, dict) else {}
+    approval = cg.get("approval")
+    mode = cg.get("mode", "live")
+    return (approval if isinstance(approval, str) else None), (mode if isinstance(mode, str) else "invalid")
+
+
+def pending_result(msg_id: Any, err: ApprovalPending, call_id: str) -> dict[str, Any]:
+    """A held call as a tool result the model can read: isError, the text says how to retry."""
+    meta = {"code": err.code, "reasons": err.reasons, "call_id": call_id, **err.meta}
+    text = f"callgate: this call awaits human approval. {err.meta['retry']}"
+    result = {"content": [{"type": "text", "text": text}], "isError": True, "_meta": {"callgate": meta}}
+    return {"jsonrpc": "2.0", "id": msg_id, "result": result}
+
+
+def draft_result(msg_id: Any, draft: dict[str, Any]) -> dict[str, Any]:
+    text = "callgate draft: nothing was sent to the tool. " + json.dumps(draft)
+    result = {
+        "content": [{"type": "text", "text": text}],
+        "structuredContent": draft,
+        "isError": False,
+        "_meta": {"callgate": {"mode": "draft", "call_id": draft.get("call_id")}},
+    }
+    return {"jsonrpc": "2.0", "id": msg_id, "result": result}
 
 
 def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -337,6 +365,7 @@ class McpAdapter:
         meta = params.get("_meta")
         meta = meta if isinstance(meta, dict) else {}
         idem = request.headers.get("Idempotency-Key") or meta.get("idempotency_key") or meta.get("idempotencyKey")
+        approval_id, mode = callgate_meta(meta)
         headers = request.headers
         call = ToolCall(
             call_id=new_call_id(),
@@ -351,6 +380,8 @@ class McpAdapter:
             intent=headers.get("X-Agent-Intent"),
             run_id=headers.get("X-Agent-Run"),
             idempotency_key=idem if isinstance(idem, str) else None,
+            approval_id=approval_id,
+            mode=mode,
         )
         clean = CIMultiDict(headers)
         clean.popall("Accept-Encoding", None)
@@ -359,8 +390,13 @@ class McpAdapter:
         await self.pipeline.run(ctx, self)
         if ctx.response is not None:
             return ctx.response  # type: ignore[no-any-return]
+        hdrs = {"X-Callgate-Call-Id": call.call_id}
+        if ctx.draft is not None and ctx.error is None:
+            return json_response(draft_result(msg_id, ctx.draft), headers=hdrs)
         err = ctx.error or GatewayError("the call produced no response")
-        return json_response(denial(msg_id, err, call.call_id), headers={"X-Callgate-Call-Id": call.call_id})
+        if isinstance(err, ApprovalPending):
+            return json_response(pending_result(msg_id, err, call.call_id), headers=hdrs)
+        return json_response(denial(msg_id, err, call.call_id), headers=hdrs)
 
     async def load(self, ctx: CallContext) -> None:
         tool = ctx.need_tool()

@@ -42,6 +42,8 @@ AGENT_ONLY = frozenset(
         "x-forwarded-proto",
         "x-real-ip",
         "expect",
+        "x-callgate-approval",  # the gateway's own call controls: never the tool's business
+        "x-callgate-mode",
     }
 )
 
