@@ -125,6 +125,10 @@ def _page(title: str, body: str, status: int = 200) -> web.Response:
     return web.Response(text=doc, content_type="text/html", status=status, headers=HEADERS)
 
 
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={**HEADERS, "Location": location})
+
+
 class Console:
     def __init__(self, rt: Runtime, auth: AdminAuth) -> None:
         self.rt = rt
@@ -192,7 +196,7 @@ class Console:
         self.sessions[sid] = Session(operator, secrets.token_urlsafe(24), time.time() + self.lifetime)
         while len(self.sessions) > MAX_SESSIONS:
             self.sessions.popitem(last=False)
-        resp = web.HTTPSeeOther("/console")
+        resp = _redirect("/console")
         resp.set_cookie(
             SESSION_COOKIE,
             sid,
@@ -210,7 +214,7 @@ class Console:
         form = await request.post()
         if s is not None and self.csrf_ok(request, s, form):
             self.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
-        resp = web.HTTPSeeOther("/console/login")
+        resp = _redirect("/console/login")
         resp.del_cookie(SESSION_COOKIE, path="/console")
         return resp
 
@@ -258,7 +262,7 @@ class Console:
     async def index(self, request: web.Request) -> web.StreamResponse:
         s = self.session(request)
         if s is None:
-            raise web.HTTPSeeOther("/console/login")
+            return _redirect("/console/login")
         msg = request.query.get("msg", "")[:300]
         err = request.query.get("err", "")[:300]
         csrf = f"<input type=hidden name=csrf value='{_e(s.csrf)}'>"
@@ -300,14 +304,14 @@ class Console:
         return web.Response(text=await self.pending_html(s), content_type="text/html", headers=HEADERS)
 
     @staticmethod
-    def _back(msg: str = "", err: str = "") -> web.HTTPSeeOther:
+    def _back(msg: str = "", err: str = "") -> web.Response:
         q = f"?msg={quote(msg)}" if msg else f"?err={quote(err)}"
-        return web.HTTPSeeOther("/console" + q)
+        return _redirect("/console" + q)
 
     async def decide(self, request: web.Request) -> web.StreamResponse:
         s = self.session(request)
         if s is None:
-            raise web.HTTPSeeOther("/console/login")
+            return _redirect("/console/login")
         form = await request.post()
         if not self.csrf_ok(request, s, form):
             return _page("refused", "<p class=err>Refused: missing or wrong CSRF token.</p>", 403)
@@ -326,7 +330,7 @@ class Console:
     async def killswitch(self, request: web.Request) -> web.StreamResponse:
         s = self.session(request)
         if s is None:
-            raise web.HTTPSeeOther("/console/login")
+            return _redirect("/console/login")
         form = await request.post()
         if not self.csrf_ok(request, s, form):
             return _page("refused", "<p class=err>Refused: missing or wrong CSRF token.</p>", 403)
