@@ -72,8 +72,8 @@ class Page:
             raise RuntimeError(f"{expression}: {out['exceptionDetails']}")
         return out["result"].get("value")
 
-    async def wait_for(self, expression: str, timeout: float = 15.0) -> Any:
-        deadline = asyncio.get_running_loop().time() + timeout
+    async def wait_for(self, expression: str, within: float = 15.0) -> Any:
+        deadline = asyncio.get_running_loop().time() + within
         while True:
             with contextlib.suppress(RuntimeError):
                 value = await self.eval(expression)
