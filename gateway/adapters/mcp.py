@@ -96,11 +96,12 @@ def pending_result(msg_id: Any, err: ApprovalPending, call_id: str) -> dict[str,
 
 def draft_result(msg_id: Any, draft: dict[str, Any]) -> dict[str, Any]:
     text = "callgate draft: nothing was sent to the tool. " + json.dumps(draft)
+    # isError: the tool produced no output (nothing was sent). A success result would have to
+    # carry structuredContent valid under the tool's outputSchema, which a draft cannot.
     result = {
         "content": [{"type": "text", "text": text}],
-        "structuredContent": draft,
-        "isError": False,
-        "_meta": {"callgate": {"mode": "draft", "call_id": draft.get("call_id")}},
+        "isError": True,
+        "_meta": {"callgate": {"mode": "draft", "call_id": draft.get("call_id"), "draft": draft}},
     }
     return {"jsonrpc": "2.0", "id": msg_id, "result": result}
 
