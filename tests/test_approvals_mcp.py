@@ -32,7 +32,7 @@ async def test_mcp_call_held_approved_and_run_once(make_gateway: GatewayFactory,
         )
         assert r.status == 200
 
-        with pytest.raises(MCPError, match="approval.mismatch"):
+        with pytest.raises(MCPError, match=r"approval\.mismatch"):
             await s.call_tool("add", {"a": 2, "b": 41}, meta={"callgate": {"approval": aid}})
         draft = await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid, "mode": "draft"}})
         shown: Any = draft.meta["callgate"]["draft"] if draft.meta else None
@@ -40,7 +40,7 @@ async def test_mcp_call_held_approved_and_run_once(make_gateway: GatewayFactory,
         assert ["Authorization", "***"] in shown["upstream_request"]["headers"]
         ran = await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid}})
         assert not ran.is_error and text_of(ran) == "42"
-        with pytest.raises(MCPError, match="approval.used"):
+        with pytest.raises(MCPError, match=r"approval\.used"):
             await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid}})
     outcomes = [(c["tool"], c["outcome"], c.get("code")) for c in gw.records()]
     assert outcomes == [
