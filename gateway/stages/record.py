@@ -175,6 +175,8 @@ class IntentStage:
         rec = base_record(ctx, "intent")
         rec["decision"] = ctx.decision.as_dict() if ctx.decision else None
         rec["credential"] = ctx.credential
+        if ctx.approval is not None:
+            rec["approval"] = ctx.approval.get("id")
         try:
             await self.log.append(rec)
         except AuditUnavailable as e:
