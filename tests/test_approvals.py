@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from asyncio.subprocess import PIPE
 from pathlib import Path
@@ -458,3 +459,32 @@ async def test_cli_approvals(make_gateway: GatewayFactory, upstream: Upstream) -
     assert code == 0 and json.loads(out)["state"] == "granted"
     status, body, _ = await retry(gw, aid)
     assert status == 200, body
+
+
+async def test_store_down_fails_closed(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    """Redis gone: a call needing approval is 503 (never forwarded, never allowed), a retry too,
+    and deciding is 503; once Redis is back the granted approval still runs once."""
+    from tests.conftest import RedisServer
+
+    server = RedisServer()
+    server.start()
+    try:
+        gw = await make_gateway(store={"url": server.url, "timeout_ms": 500})
+        aid = (await hold(gw))["id"]
+        await decide(gw, aid, "approve")
+        server.proc.send_signal(signal.SIGSTOP)  # type: ignore[union-attr]
+        try:
+            r = await gw.agent.post("/tools/transfer/send", json={"x": 1}, headers=gw.auth(scopes=PAY))
+            assert r.status == 503 and (await r.json())["code"] == "store.unavailable"
+            status, body, _ = await retry(gw, aid)
+            assert (status, body["code"]) == (503, "store.unavailable")
+            status, body = await decide(gw, aid, "deny", reason="x")
+            assert (status, body["code"]) == (503, "store.unavailable")
+        finally:
+            server.proc.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
+        assert upstream.seen == []
+        status, body, _ = await retry(gw, aid)
+        assert status == 200, body
+        assert len(upstream.seen) == 1
+    finally:
+        server.stop()
