@@ -135,3 +135,26 @@ def test_live_stream_drops_and_counts_for_slow_subscribers() -> None:
     stream.publish({"kind": "call", "id": "next"})
     last = list(sub.queue._queue)[-1]  # type: ignore[attr-defined]
     assert last["dropped"] == 5 and sub.dropped == 0
+
+
+async def test_event_stream_carries_records_and_ends_on_shutdown(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    import asyncio
+    import json
+
+    gw = await make_gateway()
+    await login(gw)
+    r = await gw.admin.get("/console/events")
+    assert r.status == 200 and r.headers["Content-Type"] == "text/event-stream"
+    assert (await r.content.readline()) == b"retry: 2000\n"
+    await gw.agent.post("/tools/echo/x", json={"q": "secret-ish"}, headers=gw.auth())
+    line = b""
+    while not line.startswith(b"data: "):
+        line = await asyncio.wait_for(r.content.readline(), 5)
+    event = json.loads(line[6:])
+    assert event["kind"] == "call" and event["outcome"] == "allowed" and "args" not in event
+    gw.rt.stream.close_all()
+    rest = await asyncio.wait_for(r.content.read(), 5)  # the server ends the stream
+    assert b"data:" not in rest
+    assert gw.rt.stream.subscribers == set()

@@ -377,6 +377,8 @@ class Console:
                 except TimeoutError:
                     await resp.write(b": ping\n\n")
                     continue
+                if not event:  # close_all: the server is shutting down
+                    break
                 await resp.write(b"data: " + json.dumps(event).encode() + b"\n\n")
         except ConnectionResetError:
             pass
@@ -393,6 +395,11 @@ class Console:
 
 def add_console_routes(app: web.Application, rt: Runtime, auth: AdminAuth) -> None:
     c = Console(rt, auth)
+
+    async def end_streams(app: web.Application) -> None:
+        rt.stream.close_all()  # open event streams must not hold the shutdown
+
+    app.on_shutdown.append(end_streams)
     app.router.add_get("/console", c.index)
     app.router.add_get("/console/login", c.login_form)
     app.router.add_post("/console/login", c.login)
