@@ -20,6 +20,7 @@ callgate quick start
   agents:   http://127.0.0.1:8080/tools/{tool}/...
   MCP:      http://127.0.0.1:8080/mcp/demo   (the example MCP server; scope tool:demo.* grants its read tools)
   admin:    http://127.0.0.1:8081  (/metrics /healthz /readyz; /admin/* needs the admin token)
+  console:  http://127.0.0.1:8081/console  (log in with the admin token and your name; approve held calls)
   admin token: ${CALLGATE_ADMIN_TOKEN:-$(cat var/admin-token)}   (dev value; set CALLGATE_ADMIN_TOKEN to choose one)
   decision log: var/decisions.jsonl
   a token:  $BIN/callgate token --config deploy/quickstart.yaml --agent demo --tenant acme --scope tool:echo
