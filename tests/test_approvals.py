@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import sys
 from asyncio.subprocess import PIPE
@@ -109,6 +110,8 @@ async def test_binding_mismatch(make_gateway: GatewayFactory, upstream: Upstream
     assert body["differs"] == ["args_digest"]
     status, body, _ = await retry(gw, aid, path="other")
     assert (status, body["code"]) == (403, "approval.mismatch") and body["differs"] == ["action"]
+    status, body, _ = await retry(gw, aid, path="send?to=elsewhere")  # the query string is part of the arguments
+    assert (status, body["code"]) == (403, "approval.mismatch") and body["differs"] == ["args_digest"]
     status, body, _ = await retry(gw, aid, headers={"Idempotency-Key": "k1"})
     assert (status, body["code"]) == (403, "approval.mismatch") and body["differs"] == ["idempotency_key"]
     status, body, _ = await retry(gw, aid, auth={"on_behalf_of": "mallory"})
@@ -119,12 +122,30 @@ async def test_binding_mismatch(make_gateway: GatewayFactory, upstream: Upstream
     status, body, _ = await retry(gw, "apr_not-an-id")
     assert (status, body["code"]) == (400, "approval.invalid")
     assert upstream.seen == []
-    assert gw.metric("callgate_approval_outcomes_total", {"outcome": "mismatch"}) == 4
+    assert gw.metric("callgate_approval_outcomes_total", {"outcome": "mismatch"}) == 5
 
     # The same arguments with their keys in another order are the same call: still granted, runs once.
     status, body, _ = await retry(gw, aid, args={"amount": 5, "to": "DE89"})
     assert status == 200, body
     assert len(upstream.seen) == 1
+
+
+async def test_policy_change_voids_the_binding(
+    make_gateway: GatewayFactory, upstream: Upstream, tmp_path: Path
+) -> None:
+    """An approval was given under one policy revision; after a reload the retry no longer matches."""
+    pol = tmp_path / "pol"
+    shutil.copytree(ROOT / "policies", pol)
+    gw = await make_gateway(policy={"paths": [str(pol)]})
+    aid = (await hold(gw))["id"]
+    await decide(gw, aid, "approve")
+    rego = pol / "callgate.rego"
+    rego.write_text(rego.read_text() + "\n# a later revision\n")
+    r = await gw.admin.post("/admin/policies/reload", headers=gw.admin_auth)
+    assert r.status == 200
+    status, body, _ = await retry(gw, aid)
+    assert (status, body["code"]) == (403, "approval.mismatch") and body["differs"] == ["policy_revision"]
+    assert upstream.seen == []
 
 
 async def test_expiry(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
