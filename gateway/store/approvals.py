@@ -162,24 +162,39 @@ def _effective(a: Approval, now: float) -> Approval:
 
 
 class MemoryApprovals:
-    """One process. Decided approvals are dropped ``retention_s`` after expiry."""
+    """One process. Decided approvals are dropped ``retention_s`` after expiry, and at most
+    ``MAX_ITEMS`` are kept (the oldest decided ones go first)."""
+
+    MAX_ITEMS = 100_000
+    SWEEP_EVERY = 256
 
     def __init__(self) -> None:
-        self._items: dict[str, tuple[Approval, float]] = {}  # id -> (approval, drop_at)
+        self._items: dict[str, tuple[Approval, float]] = {}  # id -> (approval, drop_at), oldest first
+        self._pending: set[str] = set()  # ids in state pending (expired ones leave on the next sweep)
+        self._granted: set[str] = set()  # ids in state granted, waiting for their retry
+        self._creates = 0
 
     def _sweep(self, now: float) -> None:
-        if len(self._items) > 256:
-            self._items = {k: v for k, v in self._items.items() if v[1] > now}
+        self._items = {k: v for k, v in self._items.items() if v[1] > now}
+        self._pending = {k for k in self._pending if k in self._items and self._items[k][0].expires_at > now}
+        self._granted = {k for k in self._granted if k in self._items}
+        excess = len(self._items) - self.MAX_ITEMS
+        if excess > 0:
+            drop = [k for k, (a, _) in self._items.items() if a.state != "pending"][:excess]
+            for k in drop:
+                del self._items[k]
 
     async def create(self, a: Approval, max_pending: int, retention_s: float) -> bool:
         now = time.time()
-        self._sweep(now)
-        waiting = sum(1 for x, _ in self._items.values() if x.state == "pending" and x.expires_at > now)
-        if waiting >= max_pending:
+        self._creates += 1
+        if self._creates % self.SWEEP_EVERY == 0 or len(self._pending) >= max_pending:
+            self._sweep(now)
+        if len(self._pending) >= max_pending:
             return False
         ttl = a.expires_at - a.created_at
         a.created_at, a.expires_at = now, now + ttl
         self._items[a.id] = (a, a.expires_at + retention_s)
+        self._pending.add(a.id)
         return True
 
     def _live(self, approval_id: str, now: float) -> Approval | None:
@@ -215,7 +230,10 @@ class MemoryApprovals:
             if len(a.approvers) >= a.required:
                 a.state = "granted"
                 a.decided_at = now
+                self._pending.discard(a.id)
+                self._granted.add(a.id)
         else:
+            self._pending.discard(a.id)
             a.state = "denied"
             a.denial = Approver(approver, now, reason)
             a.decided_at = now
@@ -233,6 +251,7 @@ class MemoryApprovals:
         a.state = "used"
         a.used_at = now
         a.used_by = call_id
+        self._granted.discard(a.id)
         return "ok", _copy(a)
 
     async def release(self, approval_id: str, call_id: str) -> Approval | None:
@@ -242,30 +261,41 @@ class MemoryApprovals:
             return None
         a.state = "granted"
         a.used_at = a.used_by = None
+        self._granted.add(a.id)
         return _copy(a)
 
     async def expire_due(self, limit: int) -> list[Approval]:
         now = time.time()
         out: list[Approval] = []
-        for a, _ in self._items.values():
+        for aid in [*self._pending, *self._granted]:  # bounded by max_pending + the granted ones
             if len(out) >= limit:
                 break
+            item = self._items.get(aid)
+            if item is None:
+                self._pending.discard(aid)
+                self._granted.discard(aid)
+                continue
+            a = item[0]
             if a.state in ("pending", "granted") and now >= a.expires_at:
                 a.state = "expired"
                 a.decided_at = a.decided_at or now
+                self._pending.discard(a.id)
+                self._granted.discard(a.id)
                 out.append(_copy(a))
         return out
 
     async def query(self, state: State | None, limit: int) -> list[Approval]:
         now = time.time()
-        items = [_effective(_copy(a), now) for a, drop in self._items.values() if drop > now]
+        ids = list(self._pending) if state == "pending" else list(self._items)[-LIST_LIMIT * 4 :]
+        found = [self._items[k] for k in ids if k in self._items]
+        items = [_effective(_copy(a), now) for a, drop in found if drop > now]
         items = [a for a in items if state is None or a.state == state]
         items.sort(key=lambda a: a.created_at, reverse=True)
         return items[: min(limit, LIST_LIMIT)]
 
     async def pending_count(self) -> int:
         now = time.time()
-        return sum(1 for a, _ in self._items.values() if a.state == "pending" and a.expires_at > now)
+        return sum(1 for k in self._pending if self._items[k][0].expires_at > now)
 
 
 def _copy(a: Approval) -> Approval:
