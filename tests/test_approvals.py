@@ -410,6 +410,7 @@ async def test_webhook_notifies_and_never_blocks(make_gateway: GatewayFactory, u
         assert loop.time() - t0 < 0.3
         await asyncio.wait_for(arrived.wait(), 5)
         assert got[0]["event"] == "approval.requested" and got[0]["approval"]["id"] == aid
+        assert got[0]["approval"]["agent"] == "demo" and got[0]["approval"]["reasons"][0]["code"] == "approval.required"
         assert gw.metric("callgate_approval_notifications_total", {"result": "sent"}) == 1
 
         bad = await make_gateway(

@@ -246,7 +246,10 @@ class ApprovalService:
             raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
         self.metrics.approval_outcomes.labels("requested").inc()
         self.metrics.approvals_pending.inc()
-        self.notifier.submit({"event": "approval.requested", "approval": self.view(a)})
+        b = a.binding
+        who = {k: b.get(k) for k in ("agent", "tenant", "on_behalf_of")}
+        why = {"intent": ctx.call.intent, "reasons": a.summary["reasons"]}
+        self.notifier.submit({"event": "approval.requested", "approval": {**self.view(a), **who, **why}})
         return a
 
     # ------------------------------------------------------------ retry
