@@ -34,6 +34,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gateway.audit.log import AuditUnavailable, DecisionLog
@@ -113,7 +114,7 @@ class ApprovalService:
         metrics: Metrics,
         notifier: Notifier,
         stream: DecisionStream,
-        revision: Any,
+        revision: Callable[[], str],
     ) -> None:
         self.cfg = cfg
         self.store = store
@@ -313,7 +314,6 @@ class ApprovalService:
             raise _store_error(e) from e
         if result == "ok" and a is not None:
             self.metrics.approval_outcomes.labels("used").inc()
-            ctx.extra["approval_consumed"] = True
             try:
                 await self.record("used", a, used_by=ctx.call.call_id)
             except AuditUnavailable as e:
@@ -332,7 +332,6 @@ class ApprovalService:
         except StoreUnavailable as e:
             log.error("approval %s stays used after call %s failed: %s", aid, ctx.call.call_id, e)
             return
-        ctx.extra.pop("approval_consumed", None)
         if a is not None:
             with contextlib.suppress(AuditUnavailable):
                 await self.record("released", a, released_by=ctx.call.call_id)
