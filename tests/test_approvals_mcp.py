@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from gateway.adapters.mcp import callgate_meta
+from gateway.approvals.mcp_glue import callgate_meta
 from tests.conftest import ADMIN_TOKEN, GatewayFactory, McpUpstream
 from tests.test_mcp_e2e import mcp_client, mcp_config, text_of
 

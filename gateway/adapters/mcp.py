@@ -35,6 +35,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway.adapters.http import read_limited
+from gateway.approvals.mcp_glue import callgate_meta, draft_result, pending_result
 from gateway.errors import ApprovalPending, BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
 from gateway.identity import extract_bearer
 from gateway.inspect.base import Hit
@@ -75,35 +76,6 @@ def rpc_error(msg_id: Any, code: int, message: str, data: dict[str, Any] | None 
 def denial(msg_id: Any, err: GatewayError, call_id: str) -> dict[str, Any]:
     data = {"code": err.code, "status": err.status, "reasons": err.reasons, "call_id": call_id, **err.extra}
     return rpc_error(msg_id, DENIED, f"{err.code}: {err.message}", data)
-
-
-def callgate_meta(meta: dict[str, Any]) -> tuple[str | None, str]:
-    """``params._meta.callgate``: ``{approval: <id>, mode: "draft"|"live"}`` (HTTP: X-Callgate-Approval/-Mode)."""
-    cg = meta.get("callgate")
-    cg = cg if isinstance(cg, dict) else {}
-    approval = cg.get("approval")
-    mode = cg.get("mode", "live")
-    return (approval if isinstance(approval, str) else None), (mode if isinstance(mode, str) else "invalid")
-
-
-def pending_result(msg_id: Any, err: ApprovalPending, call_id: str) -> dict[str, Any]:
-    """A held call as a tool result the model can read: isError, the text says how to retry."""
-    meta = {"code": err.code, "reasons": err.reasons, "call_id": call_id, **err.meta}
-    text = f"callgate: this call awaits human approval. {err.meta['retry']}"
-    result = {"content": [{"type": "text", "text": text}], "isError": True, "_meta": {"callgate": meta}}
-    return {"jsonrpc": "2.0", "id": msg_id, "result": result}
-
-
-def draft_result(msg_id: Any, draft: dict[str, Any]) -> dict[str, Any]:
-    text = "callgate draft: nothing was sent to the tool. " + json.dumps(draft)
-    # isError: the tool produced no output (nothing was sent). A success result would have to
-    # carry structuredContent valid under the tool's outputSchema, which a draft cannot.
-    result = {
-        "content": [{"type": "text", "text": text}],
-        "isError": True,
-        "_meta": {"callgate": {"mode": "draft", "call_id": draft.get("call_id"), "draft": draft}},
-    }
-    return {"jsonrpc": "2.0", "id": msg_id, "result": result}
 
 
 def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
