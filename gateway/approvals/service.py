@@ -435,7 +435,8 @@ def pending_error(ctx: CallContext, a: Approval) -> GatewayError:
         {"code": "approval.required", "message": "this call needs a human approval"}
     ]
     return ApprovalPending(
-        f"this call awaits approval {a.id}",
+        f"this call awaits approval {a.id}; once a person approves it, repeat it unchanged with "
+        f"X-Callgate-Approval: {a.id} (MCP: params._meta.callgate.approval) before {view['expires_at']}",
         approval=view,
         retry=retry,
         reasons=reasons,
