@@ -9,7 +9,8 @@ for problem+json, the MCP adapter for JSON-RPC errors).
     ├── BadRequest                     (400 request.malformed, request.invalid_json, ...)
     ├── PayloadTooLarge                (413 request.too_large)
     ├── Unauthenticated                (401 auth.*)
-    ├── Forbidden                      (403 policy.denied, scope.missing, approval.mismatch, ...)
+    ├── Forbidden                      (403 policy.denied, scope.missing, ...)
+    │   └── ApprovalRefused            (403 approval.mismatch, approval.denied, approval.expired, ...)
     ├── NotFound                       (404 tool.unknown)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
@@ -85,6 +86,11 @@ class Forbidden(GatewayError):
     status = 403
     code = "policy.denied"
     title = "Denied by policy"
+
+
+class ApprovalRefused(Forbidden):
+    code = "approval.mismatch"
+    title = "Approval does not cover this call"
 
 
 class NotFound(GatewayError):

@@ -107,7 +107,7 @@ async def test_binding_mismatch(make_gateway: GatewayFactory, upstream: Upstream
 
     status, body, _ = await retry(gw, aid, args={"to": "DE89", "amount": 5000})
     assert (status, body["code"]) == (403, "approval.mismatch")
-    assert body["differs"] == ["args_digest"]
+    assert body["differs"] == ["args_digest"] and body["title"] == "Approval does not cover this call"
     status, body, _ = await retry(gw, aid, path="other")
     assert (status, body["code"]) == (403, "approval.mismatch") and body["differs"] == ["action"]
     status, body, _ = await retry(gw, aid, path="send?to=elsewhere")  # the query string is part of the arguments
@@ -123,6 +123,8 @@ async def test_binding_mismatch(make_gateway: GatewayFactory, upstream: Upstream
     assert (status, body["code"]) == (400, "approval.invalid")
     assert upstream.seen == []
     assert gw.metric("callgate_approval_outcomes_total", {"outcome": "mismatch"}) == 5
+    refused = [c for c in gw.records() if c["code"] == "approval.mismatch"]
+    assert len(refused) == 5 and {c["approval"] for c in refused} == {aid}  # each refusal names the approval
 
     # The same arguments with their keys in another order are the same call: still granted, runs once.
     status, body, _ = await retry(gw, aid, args={"amount": 5, "to": "DE89"})

@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import ApprovalsConfig
 from gateway.errors import (
+    ApprovalRefused,
     BadRequest,
     Conflict,
-    Forbidden,
     GatewayError,
     NotFound,
     TooManyRequests,
@@ -282,17 +282,17 @@ class ApprovalService:
             )
         if a.state == "denied":
             why = a.denial.reason if a.denial else ""
-            raise Forbidden(
+            raise ApprovalRefused(
                 f"approval {aid} was denied: {why}", code="approval.denied", extra={"approval": self.view(a)}
             )
         if a.state == "expired":
-            raise Forbidden(f"approval {aid} expired", code="approval.expired", extra={"approval": self.view(a)})
+            raise ApprovalRefused(f"approval {aid} expired", code="approval.expired", extra={"approval": self.view(a)})
         if a.state == "used" and not replayable:
             raise Conflict(f"approval {aid} was already used", code="approval.used")
         differ = [k for k, v in self.binding(ctx).items() if a.binding.get(k) != v]
         if differ:
             self.metrics.approval_outcomes.labels("mismatch").inc()
-            raise Forbidden(
+            raise ApprovalRefused(
                 f"this call is not the one approved in {aid}: {', '.join(differ)} differ",
                 code="approval.mismatch",
                 extra={"differs": differ},
@@ -321,7 +321,7 @@ class ApprovalService:
                 raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
             return
         if result == "expired":
-            raise Forbidden(f"approval {aid} expired", code="approval.expired")
+            raise ApprovalRefused(f"approval {aid} expired", code="approval.expired")
         raise Conflict(f"approval {aid} was already used", code="approval.used")
 
     async def release(self, ctx: CallContext) -> None:
@@ -351,7 +351,7 @@ class ApprovalService:
             raise NotFound(f"no approval {approval_id}", code="approval.unknown")
         if result == "self":
             self.metrics.approval_outcomes.labels("refused").inc()
-            raise Forbidden(
+            raise ApprovalRefused(
                 f"{approver} cannot decide approval {approval_id}: it is their own call (separation of duties)",
                 code="approval.self",
             )

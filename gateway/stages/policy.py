@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gateway.config import Settings
-from gateway.errors import Forbidden, GatewayError, Reason, Unavailable
+from gateway.errors import ApprovalRefused, Forbidden, GatewayError, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
@@ -169,7 +169,7 @@ class PolicyStage:
             return Forbidden("denied by policy", code="policy.denied", reasons=reasons)
         if decision.require_approval and approved:
             reasons = decision.reasons or [Reason.of("approval.insufficient", "policy needs more approval")]
-            return Forbidden(
+            return ApprovalRefused(
                 "the approval does not satisfy policy for this call", code="approval.insufficient", reasons=reasons
             )
         return None
