@@ -160,6 +160,8 @@ class RecordStage:
         approval = ctx.approval or ctx.pending_approval
         if approval is not None:  # links the call to its kind: approval records
             rec["approval"] = approval.get("id")
+        if ctx.approval is not None:  # input.approval as policy saw it (for `policy replay`)
+            rec["approval_input"] = ctx.approval
         elif ctx.call.approval_id is not None:  # a refused retry: the id it presented (up to 64 chars)
             rec["approval"] = ctx.call.approval_id[:64]
         return rec
