@@ -363,6 +363,11 @@ async def test_draft_forwards_nothing(make_gateway: GatewayFactory, upstream: Up
     drafts = [c for c in gw.records() if c.get("mode") == "draft"]
     assert len(drafts) == 3 and {c["outcome"] for c in drafts} == {"draft"}
 
+    # Draft, then send: the approval the draft created runs the live call once.
+    status, body, _ = await retry(gw, aid)
+    assert status == 200, body
+    assert len(upstream.seen) == 1
+
 
 async def test_wait_s_runs_the_held_call_once_approved(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway(approvals={"wait_s": 10})
