@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import re
+from pathlib import Path
+
+import pytest
 
 from gateway.approvals.stream import QUEUE, DecisionStream
 from gateway.metrics import Metrics
@@ -140,9 +146,6 @@ def test_live_stream_drops_and_counts_for_slow_subscribers() -> None:
 async def test_event_stream_carries_records_and_ends_on_shutdown(
     make_gateway: GatewayFactory, upstream: Upstream
 ) -> None:
-    import asyncio
-    import json
-
     gw = await make_gateway()
     await login(gw)
     r = await gw.admin.get("/console/events")
@@ -158,3 +161,32 @@ async def test_event_stream_carries_records_and_ends_on_shutdown(
     rest = await asyncio.wait_for(r.content.read(), 5)  # the server ends the stream
     assert b"data:" not in rest
     assert gw.rt.stream.subscribers == set()
+
+
+async def test_session_cookie_is_signed_and_shared_by_workers(
+    make_gateway: GatewayFactory, upstream: Upstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process with the same admin token (serve --workers) accepts the session; a
+    tampered, foreign or expired cookie is no session."""
+    a = await make_gateway()
+    b = await make_gateway(decision_log={"path": str(tmp_path / "b.jsonl")})
+    await login(a)
+    cookie = next(c for c in a.admin.session.cookie_jar if c.key == "cg_session").value
+    r = await b.admin.get("/console", headers={"Cookie": f"cg_session={cookie}"}, allow_redirects=False)
+    assert r.status == 200 and ">alice<" in await r.text()
+    body, _, sig = cookie.partition(".")
+    forged = base64.urlsafe_b64encode(json.dumps({"op": "mallory", "exp": 9e12, "n": "x"}).encode()).decode()
+    for bad in (f"{forged.rstrip('=')}.{sig}", f"{body}.{sig[:-2]}AA", "garbage", ""):
+        r = await b.admin.get("/console", headers={"Cookie": f"cg_session={bad}"}, allow_redirects=False)
+        assert r.status == 303, bad
+    monkeypatch.setenv("CG_OTHER_TOKEN", "another-admin-token-0123456789")
+    other = await make_gateway(
+        decision_log={"path": str(tmp_path / "c.jsonl")}, admin={"token": {"env": "CG_OTHER_TOKEN"}}
+    )
+    r = await other.admin.get("/console", headers={"Cookie": f"cg_session={cookie}"}, allow_redirects=False)
+    assert r.status == 303  # another admin token: another key
+    short = await make_gateway(decision_log={"path": str(tmp_path / "d.jsonl")}, approvals={"console_session_s": 0.2})
+    await login(short)
+    await asyncio.sleep(0.3)
+    r = await short.admin.get("/console", allow_redirects=False)
+    assert r.status == 303

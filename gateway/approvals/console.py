@@ -7,12 +7,16 @@ intent, arguments as the decision log records them — digest and the tool's
 ``record_fields`` — findings, policy reasons) with approve / deny forms, the kill
 switches with engage / release, and the live decision stream (server-sent events).
 
-**Login.** The admin token plus the operator's name, once; the session is a random
-id in an ``HttpOnly; SameSite=Strict; Path=/console`` cookie, kept server-side at most
-``console_session_s`` (and at most ``MAX_SESSIONS`` at once, oldest dropped). The
-operator's name is the approver: separation of duties applies to it.
+**Login.** The admin token plus the operator's name, once. The session is a signed
+cookie (``HttpOnly; SameSite=Strict; Path=/console``): ``{operator, expiry, nonce}``
+with an HMAC-SHA256 under a key derived from the admin token, so every worker process
+(``serve --workers``) and replica with the same token accepts it, and changing the
+admin token ends every session. It lives at most ``console_session_s``; logging out
+deletes the cookie (a copied cookie stays valid until it expires). The operator's
+name is the approver: separation of duties applies to it.
 
-**CSRF.** Every form carries the session's CSRF token (compared in constant time);
+**CSRF.** Every form carries the session's CSRF token (an HMAC of the session cookie,
+compared in constant time);
 the login form a double-submit token (cookie + field). A POST whose ``Origin`` names
 another host is refused as well. ``SameSite=Strict`` keeps the session cookie off
 cross-site requests in the first place.
@@ -21,14 +25,15 @@ cross-site requests in the first place.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import hmac
 import html
 import json
 import secrets
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -46,7 +51,6 @@ if TYPE_CHECKING:
 
 SESSION_COOKIE = "cg_session"
 LOGIN_COOKIE = "cg_login"
-MAX_SESSIONS = 256
 SSE_MAX_S = 3600.0  # one event stream lasts at most this long; the browser reconnects
 SSE_PING_S = 15.0
 CSP = (
@@ -113,6 +117,14 @@ class Session:
     expires: float
 
 
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def _e(v: Any) -> str:
     return html.escape("" if v is None else str(v), quote=True)
 
@@ -133,20 +145,32 @@ class Console:
     def __init__(self, rt: Runtime, auth: AdminAuth) -> None:
         self.rt = rt
         self.auth = auth
-        self.sessions: OrderedDict[str, Session] = OrderedDict()
         self.lifetime = rt.settings.approvals.console_session_s
+        self.key = hashlib.sha256(b"callgate console session\0" + (auth.token or secrets.token_bytes(32))).digest()
 
     # ------------------------------------------------------------ sessions
 
+    def _sign(self, data: bytes) -> str:
+        return _b64(hmac.new(self.key, data, hashlib.sha256).digest())
+
+    def new_session(self, operator: str) -> str:
+        payload = json.dumps({"op": operator, "exp": time.time() + self.lifetime, "n": secrets.token_hex(8)})
+        body = _b64(payload.encode())
+        return f"{body}.{self._sign(body.encode())}"
+
     def session(self, request: web.Request) -> Session | None:
-        sid = request.cookies.get(SESSION_COOKIE, "")
-        s = self.sessions.get(sid)
-        if s is None:
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        body, _, sig = cookie.partition(".")
+        if not body or len(cookie) > 1024 or not hmac.compare_digest(sig.encode(), self._sign(body.encode()).encode()):
             return None
-        if s.expires <= time.time():
-            del self.sessions[sid]
+        try:
+            doc = json.loads(_unb64(body))
+            operator, expires = str(doc["op"]), float(doc["exp"])
+        except (ValueError, KeyError, TypeError):
             return None
-        return s
+        if expires <= time.time() or not operator:
+            return None
+        return Session(operator, self._sign(b"csrf\0" + cookie.encode()), expires)
 
     def csrf_ok(self, request: web.Request, s: Session, form: Any) -> bool:
         origin = request.headers.get("Origin")
@@ -192,10 +216,7 @@ class Console:
         operator = operator.strip()[:64] if isinstance(operator, str) else ""
         if not isinstance(token, str) or not self.auth.token_ok(token) or not operator:
             return await self.login_form(request, "Wrong admin token, or no operator name.")
-        sid = secrets.token_urlsafe(32)
-        self.sessions[sid] = Session(operator, secrets.token_urlsafe(24), time.time() + self.lifetime)
-        while len(self.sessions) > MAX_SESSIONS:
-            self.sessions.popitem(last=False)
+        sid = self.new_session(operator)
         resp = _redirect("/console")
         resp.set_cookie(
             SESSION_COOKIE,
@@ -210,10 +231,6 @@ class Console:
         return resp
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        s = self.session(request)
-        form = await request.post()
-        if s is not None and self.csrf_ok(request, s, form):
-            self.sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
         resp = _redirect("/console/login")
         resp.del_cookie(SESSION_COOKIE, path="/console")
         return resp
