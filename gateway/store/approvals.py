@@ -525,17 +525,22 @@ class RedisApprovals:
             ids = await self._run(self.redis.zrevrange(self.k_all, 0, LIST_LIMIT * 4 - 1))
         now = await self._time()
         out: list[Approval] = []
-        for i in ids:
-            a = await self._fetch(_s(i))
-            if a is None:
-                continue
-            _effective(a, now)
-            if state is None or a.state == state:
-                out.append(a)
+        for start in range(0, len(ids), 100):  # one round trip per 100 approvals
+            chunk = [_s(i) for i in ids[start : start + 100]]
+            pipe = self.redis.pipeline(transaction=False)
+            for aid in chunk:
+                pipe.hgetall(self.key(aid))
+            rows = await self._run(pipe.execute())
+            for aid, raw in zip(chunk, rows, strict=True):
+                if not raw or b"doc" not in raw:
+                    continue
+                a = _effective(_from_fields(aid, {_s(k): _s(v) for k, v in raw.items()}), now)
+                if state is None or a.state == state:
+                    out.append(a)
             if len(out) >= limit:
                 break
         out.sort(key=lambda a: a.created_at, reverse=True)
-        return out
+        return out[:limit]
 
     async def pending_count(self) -> int:
         now = await self._time()
