@@ -156,7 +156,7 @@ class RecordStage:
             }
         )
         if ctx.call.mode != "live":
-            rec["mode"] = ctx.call.mode
+            rec["mode"] = ctx.call.mode[:16]  # an invalid one is refused, but recorded bounded
         approval = ctx.approval or ctx.pending_approval
         if approval is not None:  # links the call to its kind: approval records
             rec["approval"] = approval.get("id")
