@@ -85,12 +85,12 @@ async def test_denial_and_unknown(approvals: ApprovalStore) -> None:
 
 
 async def test_expiry_is_reported_once(approvals: ApprovalStore) -> None:
-    pending, granted = approval(ttl=0.3), approval(ttl=0.3)
+    pending, granted = approval(ttl=1.0), approval(ttl=1.0)
     for a in (pending, granted):
         await approvals.create(a, 10, 60)
     await approvals.decide(granted.id, "alice", True, "")
     assert await approvals.pending_count() == 1
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(1.2)
     assert (await approvals.get(pending.id)).state == "expired"  # type: ignore[union-attr]
     assert (await approvals.decide(pending.id, "alice", True, ""))[0] == "expired"
     assert (await approvals.consume(granted.id, "c"))[0] == "expired"

@@ -151,12 +151,12 @@ async def test_policy_change_voids_the_binding(
 
 
 async def test_expiry(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
-    gw = await make_gateway(store=store, tools={"transfer": {"approval_ttl_s": 0.6}})
+    gw = await make_gateway(store=store, tools={"transfer": {"approval_ttl_s": 1.5}})
     held = await hold(gw)
     aid = held["id"]
     granted = (await hold(gw, args={"to": "X", "amount": 1}))["id"]
     assert (await decide(gw, granted, "approve"))[0] == 200
-    await asyncio.sleep(0.8)
+    await asyncio.sleep(1.7)
 
     status, body = await decide(gw, aid, "approve")
     assert (status, body["code"]) == (409, "approval.expired")
