@@ -400,7 +400,7 @@ async def test_webhook_notifies_and_never_blocks(make_gateway: GatewayFactory, u
     async def hook(request: web.Request) -> web.Response:
         if request.path == "/fail":
             return web.Response(status=500)
-        await asyncio.sleep(0.3)  # a slow receiver does not slow the call down
+        await asyncio.sleep(2.0)  # a slow receiver does not slow the call down
         got.append(await request.json())
         arrived.set()
         return web.Response(status=204)
@@ -414,7 +414,7 @@ async def test_webhook_notifies_and_never_blocks(make_gateway: GatewayFactory, u
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         aid = (await hold(gw))["id"]
-        assert loop.time() - t0 < 0.3
+        assert loop.time() - t0 < 1.5
         await asyncio.wait_for(arrived.wait(), 5)
         assert got[0]["event"] == "approval.requested" and got[0]["approval"]["id"] == aid
         assert got[0]["approval"]["agent"] == "demo" and got[0]["approval"]["reasons"][0]["code"] == "approval.required"
