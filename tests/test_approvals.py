@@ -516,3 +516,14 @@ async def test_store_down_fails_closed(make_gateway: GatewayFactory, upstream: U
         assert len(upstream.seen) == 1
     finally:
         server.stop()
+
+
+async def test_shadow_mode_holds_nothing(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    """policy.enforce: false records the hold it would have made and lets the call through."""
+    gw = await make_gateway(policy={"enforce": False})
+    r = await gw.agent.post("/tools/transfer/send", json=ARGS, headers=gw.auth(scopes=PAY))
+    assert r.status == 200
+    assert len(upstream.seen) == 1
+    rec = gw.records()[-1]
+    assert [s["code"] for s in rec["shadow"]] == ["approval.required"]
+    assert gw.records("approval") == [] and await gw.rt.approvals.store.query(None, 10) == []
