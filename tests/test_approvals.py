@@ -119,6 +119,10 @@ async def test_binding_mismatch(make_gateway: GatewayFactory, upstream: Upstream
     # Another agent presenting the id learns nothing about it.
     status, body, _ = await retry(gw, aid, auth={"agent": "other", "tenant": None})
     assert (status, body["code"]) == (404, "approval.unknown")
+    status, body, _ = await retry(gw, aid, auth={"tenant": None})  # the same agent, outside the tenant
+    assert (status, body["code"]) == (404, "approval.unknown")
+    r = await gw.agent.get(f"/approvals/{aid}")
+    assert r.status == 401
     status, body, _ = await retry(gw, "apr_not-an-id")
     assert (status, body["code"]) == (400, "approval.invalid")
     assert upstream.seen == []
