@@ -1,0 +1,362 @@
+"""Run context: what one agent run has read, for policy (``input.run``).
+
+A *run* is one task of one agent: the calls that share an ``X-Agent-Run`` header,
+or, for MCP calls without that header, the calls of one MCP session. The gateway
+remembers, per run and in the state store:
+
+- **sources**: the tools whose outputs the run has read, with their trust level
+  (``tools.<t>.trust``; untrusted unless the operator marks a tool trusted);
+- **findings**: the output findings seen (detector, kind, severity; no evidence);
+- **destinations**: hosts of URLs, e-mail addresses and IBANs that *first* appeared
+  in an untrusted tool's output (``extract_destinations``).
+
+A run is **tainted** once it has read an untrusted output, or any output with an
+injection finding. Policy sees ``input.run`` (``RunContext.as_input``) and, to compare
+with the run's destinations, ``run.argument_destinations``: the destinations in this
+call's arguments and query, found by the same extractor (``argument_destinations``)
+plus bare host names and IBANs given as a whole argument value.
+
+State is scoped per tenant and agent (``run_key``): another agent naming the same run
+id reads and writes a different key, so it can neither poison nor read the run.
+Everything is bounded: the run id (``RUN_ID``), the values kept per run
+(``runs.max_*``), the strings and characters scanned per call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from gateway.errors import BadRequest
+from gateway.store.base import RunObservation, RunState
+
+if TYPE_CHECKING:
+    from gateway.model import CallContext, Finding
+
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$")
+MCP_SESSION_HEADER = "Mcp-Session-Id"
+MAX_SCAN_CHARS = 2 << 20  # characters of one output scanned for destinations (bodies are ≤ output_limit)
+MAX_ARG_STRINGS = 10_000
+INLINE_CHARS = 32 * 1024  # longer texts are scanned for destinations in a thread
+MAX_VALUE = 256  # a longer "destination" is not one (hosts ≤ 253, e-mails ≤ 254, IBANs ≤ 34)
+
+# Destination patterns. Bounded repetition, no nested unbounded quantifiers; a literal
+# test ("://", "@", a digit) guards each before it runs.
+_URL = re.compile(r"(?i)\b(?:https?|wss?|ftps?)://([^\s/?#<>\"'\\`|{}\[\]()]{1,300})")
+_WWW = re.compile(r"(?i)(?<![\w.@/-])(www\.[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
+_IBAN = re.compile(r"(?i)[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z][a-z0-9-]{0,23}$|^\d{1,3}(?:\.\d{1,3}){3}$")
+_TOKEN = re.compile(r"[^\s,;<>\"'()\[\]{}]{4,260}")
+
+
+def run_id_of(ctx: CallContext) -> str | None:
+    """The run a call belongs to: ``X-Agent-Run``, else (MCP) its session id, prefixed ``mcp:``.
+
+    The one place a run id is sourced (so the MCP mediator's session field can be
+    wired here). A malformed ``X-Agent-Run`` is 400 ``request.invalid_run``.
+    """
+    rid = ctx.call.run_id
+    if rid is not None:
+        if not RUN_ID.match(rid):
+            raise BadRequest(
+                "X-Agent-Run must be 1-128 characters of A-Z a-z 0-9 . _ : @ / + = - (starting alphanumeric)",
+                code="request.invalid_run",
+            )
+        return rid
+    if ctx.call.protocol == "mcp" and ctx.request is not None:
+        sid = ctx.request.headers.get(MCP_SESSION_HEADER)
+        if isinstance(sid, str) and sid and len(sid) <= 128 and sid.isprintable():
+            return "mcp:" + sid
+    return None
+
+
+def run_key(prefix: str, tenant: str | None, agent: str, run_id: str) -> str:
+    """The store key of a run: a digest of (tenant, agent, run id), so no agent reaches another's run."""
+    ident = json.dumps([tenant, agent, run_id], separators=(",", ":"))
+    return f"{prefix}run:{hashlib.sha256(ident.encode()).hexdigest()[:40]}"
+
+
+# --------------------------------------------------------------------------- destinations
+
+
+def _host(authority: str) -> str | None:
+    host = authority.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        end = host.find("]")
+        return host[: end + 1].lower() if end > 0 else None
+    host = host.split(":", 1)[0].rstrip(".").lower()
+    return host if _HOST.match(host) else None
+
+
+def _iban(text: str) -> str | None:
+    s = re.sub(r"[ -]", "", text).upper()
+    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit():
+        return None
+    moved = s[4:] + s[:4]
+    try:
+        num = "".join(str(int(c, 36)) for c in moved)
+    except ValueError:
+        return None
+    return s if int(num) % 97 == 1 else None
+
+
+def _scan(text: str, out: dict[str, str], limit: int) -> None:
+    """Add ``value -> kind`` for each destination in ``text`` until ``out`` holds ``limit``."""
+    if "://" in text:
+        for m in _URL.finditer(text):
+            h = _host(m.group(1))
+            if h:
+                out.setdefault(h, "host")
+                if len(out) >= limit:
+                    return
+    if "www." in text or "WWW." in text:
+        for m in _WWW.finditer(text):
+            out.setdefault(m.group(1).lower(), "host")
+            if len(out) >= limit:
+                return
+    if "@" in text:
+        for m in _EMAIL.finditer(text):
+            start = m.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] in "._%+-"):
+                continue
+            out.setdefault(m.group(0).lower(), "email")
+            if len(out) >= limit:
+                return
+    for m in _IBAN.finditer(text):
+        start = m.start()
+        if start and text[start - 1].isalnum():
+            continue
+        iban = _iban(m.group(0))
+        if iban:
+            out.setdefault(iban, "iban")
+            if len(out) >= limit:
+                return
+
+
+def extract_destinations(text: str, limit: int) -> dict[str, str]:
+    """Destinations in a tool's output: URL hosts, ``www.`` hosts, e-mail addresses, IBANs (mod 97).
+
+    Values are normalized (hosts and e-mails lower-case, without userinfo or port;
+    IBANs compact upper-case). HTML entities are decoded and JSON string escapes
+    undone, so ``attacker&#64;evil.example`` or ``attacker\\u0040evil.example`` count too.
+    At most ``limit`` values, and the first ``MAX_SCAN_CHARS`` characters.
+    """
+    out: dict[str, str] = {}
+    if limit <= 0:
+        return out
+    text = text[:MAX_SCAN_CHARS]
+    _scan(text, out, limit)
+    if "&" in text and len(out) < limit:
+        decoded = html.unescape(text)
+        if decoded != text:
+            _scan(decoded, out, limit)
+    if "\\" in text and text.lstrip()[:1] in ("{", "[") and len(out) < limit:
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            doc = None
+        if doc is not None:
+            for s, _ in _strings(doc, ""):
+                _scan(s, out, limit)
+                if len(out) >= limit:
+                    break
+    return out
+
+
+def _strings(doc: Any, root: str) -> list[tuple[str, str]]:
+    """Strings in a JSON document with their pointers, iteratively, within ``MAX_ARG_STRINGS``."""
+    out: list[tuple[str, str]] = []
+    stack: list[tuple[Any, str, int]] = [(doc, root, 0)]
+    while stack and len(out) < MAX_ARG_STRINGS:
+        v, path, depth = stack.pop()
+        if depth > 32:
+            continue
+        if isinstance(v, dict):
+            stack.extend((x, f"{path}/{str(k).replace('~', '~0').replace('/', '~1')}", depth + 1) for k, x in v.items())
+        elif isinstance(v, list):
+            stack.extend((x, f"{path}/{i}", depth + 1) for i, x in enumerate(v))
+        elif isinstance(v, str):
+            out.append((v, path))
+    return out
+
+
+def argument_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
+    """Destinations in a call's arguments and query: ``[{value, kind, path}]``.
+
+    Besides what ``extract_destinations`` finds, a whole value (or a token of it) that
+    is a bare host name (``pay.attacker.example``), an e-mail address or an IBAN in any
+    spacing counts, because an argument naming a recipient needs no URL around it.
+    """
+    from urllib.parse import parse_qsl
+
+    items = _strings(arguments, "")
+    if query:
+        items += [(v, f"?/{k}") for k, v in parse_qsl(query, keep_blank_values=True)[:MAX_ARG_STRINGS]]
+    out: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    budget = MAX_SCAN_CHARS
+    for s, path in items:
+        if budget <= 0 or len(out) >= limit:
+            break
+        budget -= len(s)
+        found = extract_destinations(s, limit)
+        for token in _TOKEN.findall(s[:4096]) if len(s) <= 4096 else ():
+            t = token.strip(".:!?").lower()
+            if _HOST.match(t) and not t.replace(".", "").isdigit():
+                found.setdefault(t, "host")
+        iban = _iban(s) if len(s) <= 64 else None
+        if iban:
+            found.setdefault(iban, "iban")
+        for value, kind in found.items():
+            if (value, path) not in seen and len(value) <= MAX_VALUE:
+                seen.add((value, path))
+                out.append({"value": value, "kind": kind, "path": path})
+    return out[:limit]
+
+
+# --------------------------------------------------------------------------- the run of one call
+
+TAINTING_DETECTORS = frozenset({"injection"})
+
+
+def finding_entry(tool: str, f: Finding) -> dict[str, Any]:
+    return {"tool": tool, "detector": f.detector, "kind": f.kind, "severity": f.severity, "owasp": list(f.owasp)}
+
+
+@dataclass(slots=True)
+class RunContext:
+    """One call's view of its run: the state read before policy, and what this call added."""
+
+    id: str
+    key: str
+    state: RunState
+    argument_destinations: list[dict[str, str]] = field(default_factory=list)
+    observed: RunObservation | None = None  # what this call added (None: nothing new, or not yet)
+    settled: bool = True  # False: this call's observation could not be stored after the answer went out
+
+    @property
+    def tainted(self) -> bool:
+        return self.state.tainted or (self.observed is not None and self.observed.taints)
+
+    def as_input(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "id": self.id,
+            "tainted": s.tainted,
+            "sources": [{"tool": t, "trust": tr} for t, tr in s.sources.items()],
+            "findings": list(s.findings.values()),
+            "destinations": [{"value": v, **d} for v, d in s.destinations.items()],
+            "argument_destinations": self.argument_destinations,
+            "truncated": sorted(s.truncated),
+        }
+
+    def as_record(self) -> dict[str, Any]:
+        s = self.state
+        obs = self.observed
+        sources = set(s.sources) | ({obs.tool} if obs is not None else set())
+        return {
+            "id": self.id,
+            "tainted": self.tainted,
+            "sources": len(sources),
+            "untrusted_sources": sum(1 for t in s.sources.values() if t == "untrusted")
+            + (1 if obs is not None and obs.trust == "untrusted" and s.sources.get(obs.tool) != "untrusted" else 0),
+            "findings": len(s.findings) + (len(obs.findings) if obs else 0),
+            "destinations": len(s.destinations) + (len(obs.destinations) if obs else 0),
+            "settled": self.settled,
+        }
+
+
+def no_run() -> dict[str, Any]:
+    """``input.run`` for a call outside any run."""
+    return {
+        "id": None,
+        "tainted": False,
+        "sources": [],
+        "findings": [],
+        "destinations": [],
+        "argument_destinations": [],
+        "truncated": [],
+    }
+
+
+async def destinations_of(text: str | None, limit: int) -> dict[str, str]:
+    """``extract_destinations`` without holding the event loop: long texts are scanned in a thread.
+
+    Scanning costs about 0.1-0.3 s per MiB; past ``INLINE_CHARS`` the scan runs in a
+    worker thread, so the interpreter's switch interval hands the loop back every few ms.
+    """
+    if not text or limit <= 0:
+        return {}
+    if len(text) <= INLINE_CHARS:
+        return extract_destinations(text, limit)
+    return await asyncio.to_thread(extract_destinations, text, limit)
+
+
+async def call_destinations(arguments: Any, query: str) -> list[dict[str, str]]:
+    """``argument_destinations``, in a thread when the arguments are long (see ``destinations_of``)."""
+    if len(query) + _size(arguments) <= INLINE_CHARS:
+        return argument_destinations(arguments, query)
+    return await asyncio.to_thread(argument_destinations, arguments, query)
+
+
+def _size(doc: Any) -> int:
+    """Characters of the strings in ``doc``, counted up to ``INLINE_CHARS + 1``."""
+    total = 0
+    for s, _ in _strings(doc, ""):
+        total += len(s)
+        if total > INLINE_CHARS:
+            break
+    return total
+
+
+def observation(
+    state: RunState,
+    tool: str,
+    trust: str,
+    findings: Iterable[Finding],
+    found: dict[str, str],
+    max_findings: int,
+) -> RunObservation | None:
+    """What reading this output adds to the run, or ``None`` when it adds nothing new.
+
+    ``found``: the destinations in the output (``destinations_of``); only an untrusted
+    output's are kept.
+    """
+    fs: dict[str, dict[str, Any]] = {}
+    taints = trust == "untrusted"
+    for f in findings:
+        if f.detector in TAINTING_DETECTORS:
+            taints = True
+        entry = finding_entry(tool, f)
+        key = f"{tool}|{f.detector}|{f.kind}|{f.severity}"
+        if key not in state.findings and key not in fs and len(fs) < max_findings:
+            fs[key] = entry
+    dests: dict[str, dict[str, str]] = {}
+    if trust == "untrusted":
+        for value, kind in found.items():
+            if value not in state.destinations and len(value) <= MAX_VALUE:
+                dests[value] = {"kind": kind, "tool": tool}
+    new_source = state.sources.get(tool) != "untrusted" and (tool not in state.sources or trust == "untrusted")
+    if not new_source and not fs and not dests and (not taints or state.tainted):
+        return None
+    return RunObservation(tool=tool, trust=trust, taints=taints, findings=fs, destinations=dests)
+
+
+def merged(a: RunObservation | None, b: RunObservation) -> RunObservation:
+    """Two observations of the same call as one (for the record)."""
+    if a is None:
+        return b
+    return RunObservation(
+        tool=b.tool,
+        trust=b.trust,
+        taints=a.taints or b.taints,
+        findings={**a.findings, **b.findings},
+        destinations={**a.destinations, **b.destinations},
+    )
