@@ -29,7 +29,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +43,13 @@ RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$")
 MCP_SESSION_HEADER = "Mcp-Session-Id"
 MAX_SCAN_CHARS = 2 << 20  # characters of one output scanned for destinations (bodies are ≤ output_limit)
 MAX_ARG_STRINGS = 10_000
-INLINE_CHARS = 32 * 1024  # longer texts are scanned for destinations in a thread
+CHUNK = 16 * 1024  # a scan step: ~2-5 ms of regex work; the loop runs between steps
+OVERLAP = 512  # chunks overlap by more than the longest destination (URL authority ≤ 300)
 MAX_VALUE = 256  # a longer "destination" is not one (hosts ≤ 253, e-mails ≤ 254, IBANs ≤ 34)
 
 # Destination patterns. Bounded repetition, no nested unbounded quantifiers; a literal
-# test ("://", "@", a digit) guards each before it runs.
-_URL = re.compile(r"(?i)\b(?:https?|wss?|ftps?)://([^\s/?#<>\"'\\`|{}\[\]()]{1,300})")
+# test ("://", "www.", "@") guards the first three before they run.
+_URL = re.compile(r"(?i)\b(?:https?|wss?|ftps?)://([^\s/?#<>\"'\\`|{}()]{1,300})")
 _WWW = re.compile(r"(?i)(?<![\w.@/-])(www\.[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 _IBAN = re.compile(r"(?i)[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
@@ -91,13 +92,13 @@ def _host(authority: str) -> str | None:
     if host.startswith("["):
         end = host.find("]")
         return host[: end + 1].lower() if end > 0 else None
-    host = host.split(":", 1)[0].rstrip(".").lower()
+    host = re.split(r"[:\[\]]", host, maxsplit=1)[0].rstrip(".").lower()
     return host if _HOST.match(host) else None
 
 
 def _iban(text: str) -> str | None:
     s = re.sub(r"[ -]", "", text).upper()
-    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit():
+    if not 15 <= len(s) <= 34 or not s[:2].isalpha() or not s[2:4].isdigit() or not s.isalnum():
         return None
     moved = s[4:] + s[:4]
     try:
@@ -105,6 +106,12 @@ def _iban(text: str) -> str | None:
     except ValueError:
         return None
     return s if int(num) % 97 == 1 else None
+
+
+def _in_url(text: str, start: int) -> bool:
+    """Is ``start`` inside a URL's authority (``https://user:pw@host``)? Then it is no e-mail address."""
+    token_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), start - 300)
+    return text.find("://", token_start, start) >= 0
 
 
 def _scan(text: str, out: dict[str, str], limit: int) -> None:
@@ -126,6 +133,8 @@ def _scan(text: str, out: dict[str, str], limit: int) -> None:
             start = m.start()
             if start and (text[start - 1].isalnum() or text[start - 1] in "._%+-"):
                 continue
+            if text[start - 1 : start] in (":", "/") and _in_url(text, start):
+                continue
             out.setdefault(m.group(0).lower(), "email")
             if len(out) >= limit:
                 return
@@ -140,33 +149,77 @@ def _scan(text: str, out: dict[str, str], limit: int) -> None:
                 return
 
 
+def _chunks(text: str) -> Iterator[str]:
+    """``text`` in overlapping pieces of about ``CHUNK`` characters, cut at white space where there is some."""
+    if len(text) <= CHUNK:
+        yield text
+        return
+    start = 0
+    while start < len(text):
+        end = min(start + CHUNK, len(text))
+        if end < len(text):
+            cut = text.rfind(" ", end - 1024, end)
+            end = cut if cut > start else end
+        yield text[start:end]
+        if end >= len(text):
+            return
+        nxt = end - OVERLAP
+        space = text.find(" ", nxt, end)
+        start = space + 1 if space >= 0 else nxt
+
+
+def _extract_steps(text: str, out: dict[str, str], limit: int) -> Iterator[None]:
+    """The work of ``extract_destinations`` in steps of about ``CHUNK`` characters each."""
+    if limit <= 0:
+        return
+    text = text[:MAX_SCAN_CHARS]
+    for piece in _chunks(text):
+        _scan(piece, out, limit)
+        if "&" in piece and len(out) < limit:
+            decoded = html.unescape(piece)
+            if decoded != piece:
+                _scan(decoded, out, limit)
+        if len(out) >= limit:
+            return
+        yield
+    if "\\" in text and text.lstrip()[:1] in ("{", "[") and len(out) < limit:
+        try:
+            doc = json.loads(text)  # ~5 ms per MiB
+        except ValueError:
+            return
+        yield
+        budget = 0
+        for s, _ in _strings(doc, ""):
+            for piece in _chunks(s):
+                _scan(piece, out, limit)
+                if len(out) >= limit:
+                    return
+                budget += len(piece)
+                if budget >= CHUNK:
+                    budget = 0
+                    yield
+
+
 def extract_destinations(text: str, limit: int) -> dict[str, str]:
     """Destinations in a tool's output: URL hosts, ``www.`` hosts, e-mail addresses, IBANs (mod 97).
 
     Values are normalized (hosts and e-mails lower-case, without userinfo or port;
     IBANs compact upper-case). HTML entities are decoded and JSON string escapes
     undone, so ``attacker&#64;evil.example`` or ``attacker\\u0040evil.example`` count too.
-    At most ``limit`` values, and the first ``MAX_SCAN_CHARS`` characters.
+    At most ``limit`` values, from the first ``MAX_SCAN_CHARS`` characters.
     """
     out: dict[str, str] = {}
-    if limit <= 0:
-        return out
-    text = text[:MAX_SCAN_CHARS]
-    _scan(text, out, limit)
-    if "&" in text and len(out) < limit:
-        decoded = html.unescape(text)
-        if decoded != text:
-            _scan(decoded, out, limit)
-    if "\\" in text and text.lstrip()[:1] in ("{", "[") and len(out) < limit:
-        try:
-            doc = json.loads(text)
-        except ValueError:
-            doc = None
-        if doc is not None:
-            for s, _ in _strings(doc, ""):
-                _scan(s, out, limit)
-                if len(out) >= limit:
-                    break
+    for _ in _extract_steps(text, out, limit):
+        pass
+    return out
+
+
+async def destinations_of(text: str | None, limit: int) -> dict[str, str]:
+    """``extract_destinations`` without holding the event loop: it yields after every ``CHUNK``."""
+    out: dict[str, str] = {}
+    if text:
+        for _ in _extract_steps(text, out, limit):
+            await asyncio.sleep(0)
     return out
 
 
@@ -187,38 +240,59 @@ def _strings(doc: Any, root: str) -> list[tuple[str, str]]:
     return out
 
 
-def argument_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
-    """Destinations in a call's arguments and query: ``[{value, kind, path}]``.
-
-    Besides what ``extract_destinations`` finds, a whole value (or a token of it) that
-    is a bare host name (``pay.attacker.example``), an e-mail address or an IBAN in any
-    spacing counts, because an argument naming a recipient needs no URL around it.
-    """
+def _argument_steps(arguments: Any, query: str, out: list[dict[str, str]], limit: int) -> Iterator[None]:
     from urllib.parse import parse_qsl
 
     items = _strings(arguments, "")
     if query:
         items += [(v, f"?/{k}") for k, v in parse_qsl(query, keep_blank_values=True)[:MAX_ARG_STRINGS]]
-    out: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
     budget = MAX_SCAN_CHARS
+    done = 0
     for s, path in items:
         if budget <= 0 or len(out) >= limit:
-            break
+            return
         budget -= len(s)
-        found = extract_destinations(s, limit)
-        for token in _TOKEN.findall(s[:4096]) if len(s) <= 4096 else ():
-            t = token.strip(".:!?").lower()
-            if _HOST.match(t) and not t.replace(".", "").isdigit():
-                found.setdefault(t, "host")
+        found: dict[str, str] = {}
+        for _ in _extract_steps(s, found, limit):
+            yield
+        if len(s) <= 4096:
+            for token in _TOKEN.findall(s):
+                t = token.strip(".:!?").lower()
+                if _HOST.match(t) and not t.replace(".", "").isdigit():
+                    found.setdefault(t, "host")
         iban = _iban(s) if len(s) <= 64 else None
         if iban:
             found.setdefault(iban, "iban")
         for value, kind in found.items():
-            if (value, path) not in seen and len(value) <= MAX_VALUE:
+            if (value, path) not in seen and len(value) <= MAX_VALUE and len(out) < limit:
                 seen.add((value, path))
                 out.append({"value": value, "kind": kind, "path": path})
-    return out[:limit]
+        done += len(s)
+        if done >= CHUNK:
+            done = 0
+            yield
+
+
+def argument_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
+    """Destinations in a call's arguments and query: ``[{value, kind, path}]``.
+
+    Besides what ``extract_destinations`` finds, a short value's tokens that are bare
+    host names (``pay.attacker.example``), and a value that is an IBAN in any spacing,
+    count: an argument naming a recipient needs no URL around it.
+    """
+    out: list[dict[str, str]] = []
+    for _ in _argument_steps(arguments, query, out, limit):
+        pass
+    return out
+
+
+async def call_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
+    """``argument_destinations`` without holding the event loop (it yields after every ``CHUNK``)."""
+    out: list[dict[str, str]] = []
+    for _ in _argument_steps(arguments, query, out, limit):
+        await asyncio.sleep(0)
+    return out
 
 
 # --------------------------------------------------------------------------- the run of one call
@@ -284,36 +358,6 @@ def no_run() -> dict[str, Any]:
         "argument_destinations": [],
         "truncated": [],
     }
-
-
-async def destinations_of(text: str | None, limit: int) -> dict[str, str]:
-    """``extract_destinations`` without holding the event loop: long texts are scanned in a thread.
-
-    Scanning costs about 0.1-0.3 s per MiB; past ``INLINE_CHARS`` the scan runs in a
-    worker thread, so the interpreter's switch interval hands the loop back every few ms.
-    """
-    if not text or limit <= 0:
-        return {}
-    if len(text) <= INLINE_CHARS:
-        return extract_destinations(text, limit)
-    return await asyncio.to_thread(extract_destinations, text, limit)
-
-
-async def call_destinations(arguments: Any, query: str) -> list[dict[str, str]]:
-    """``argument_destinations``, in a thread when the arguments are long (see ``destinations_of``)."""
-    if len(query) + _size(arguments) <= INLINE_CHARS:
-        return argument_destinations(arguments, query)
-    return await asyncio.to_thread(argument_destinations, arguments, query)
-
-
-def _size(doc: Any) -> int:
-    """Characters of the strings in ``doc``, counted up to ``INLINE_CHARS + 1``."""
-    total = 0
-    for s, _ in _strings(doc, ""):
-        total += len(s)
-        if total > INLINE_CHARS:
-            break
-    return total
 
 
 def observation(

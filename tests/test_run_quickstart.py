@@ -171,9 +171,7 @@ async def test_another_agent_cannot_read_or_poison_the_run(quickstart: Quickstar
 
 async def test_trusted_output_does_not_taint(quickstart: Quickstart) -> None:
     qs = quickstart
-    r = await qs.client.post(
-        "/tools/echo/x", json={"q": f"pay at https://{ATTACKER_HOST}"}, headers=qs.auth(run="r-2")
-    )
+    r = await qs.client.post("/tools/echo/x", json={"q": f"pay at https://{ATTACKER_HOST}"}, headers=qs.auth(run="r-2"))
     assert r.status == 200
     status, problem = await qs.send("r-2", "ops@acme.example", f"https://{ATTACKER_HOST}/x")
     assert status == 200, problem

@@ -90,7 +90,8 @@ async def _found(trust: str, body: bytes | None, limits: RunLimits) -> dict[str,
     """Destinations in an untrusted body (a trusted one's are not kept, so not scanned)."""
     if trust != "untrusted" or not body:
         return {}
-    return await destinations_of(body.decode("utf-8", errors="replace"), limits.max_destinations)
+    # one more than the bound, so the store can tell that it dropped some
+    return await destinations_of(body.decode("utf-8", errors="replace"), limits.max_destinations + 1)
 
 
 async def _settle_late(store: RunStore, run: RunContext, obs: RunObservation | None, limits: RunLimits) -> None:

@@ -1,0 +1,352 @@
+"""Run context (``input.run``): taint, bounds, expiry, round trips, failures — on both stores.
+
+The untrusted tool here is the recording upstream's echo marked ``trust: untrusted``:
+whatever the test posts comes back as the tool's output, so each test chooses the
+"untrusted content" the run reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gateway.runs import argument_destinations, destinations_of, extract_destinations, run_key
+from tests.conftest import Gateway, GatewayFactory, RedisServer, Upstream
+
+SCOPES = ["tool:echo", "tool:reader", "tool:notes", "tool:mailer:external_send", "tool:writer:write"]
+
+
+def tools(upstream: Upstream, **reader: Any) -> dict[str, Any]:
+    return {
+        "echo": {"trust": "trusted"},
+        "reader": {"upstream": f"{upstream.url}/reader", "effect": "read", "trust": "untrusted", **reader},
+        "notes": {"upstream": f"{upstream.url}/notes", "effect": "read"},  # unmarked: untrusted by default
+        "mailer": {"upstream": f"{upstream.url}/mailer", "effect": "external_send", "trust": "trusted"},
+    }
+
+
+async def gw_for(make_gateway: GatewayFactory, upstream: Upstream, store: Any, **over: Any) -> Gateway:
+    return await make_gateway(store=store, tools=tools(upstream), **over)
+
+
+def hdrs(gw: Gateway, run: str | None, **kw: Any) -> dict[str, str]:
+    return gw.auth(scopes=SCOPES, **kw) | ({"X-Agent-Run": run} if run is not None else {})
+
+
+async def read(gw: Gateway, run: str | None, text: str, tool: str = "reader", **kw: Any) -> int:
+    r = await gw.agent.post(f"/tools/{tool}/page", data=text, headers=hdrs(gw, run, **kw))
+    await r.read()
+    return r.status
+
+
+async def mail(gw: Gateway, run: str | None, to: str, **kw: Any) -> tuple[int, dict[str, Any]]:
+    r = await gw.agent.post("/tools/mailer/send", json={"to": to, "text": "hello"}, headers=hdrs(gw, run, **kw))
+    doc = await r.json()
+    return r.status, doc
+
+
+def codes(doc: dict[str, Any]) -> set[str]:
+    return {r["code"] for r in doc.get("reasons", [])}
+
+
+# ------------------------------------------------------------------ taint
+
+
+async def test_unmarked_tool_taints_trusted_does_not(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store)
+    assert await read(gw, "a", "plain text", tool="echo") == 200
+    assert (await mail(gw, "a", "ops@acme.example"))[0] == 200
+    assert await read(gw, "a", "plain text", tool="notes") == 200
+    status, doc = await mail(gw, "a", "ops@acme.example")
+    assert status == 403 and doc["code"] == "approval.required"
+    assert "untrusted content (from notes)" in doc["reasons"][0]["message"]
+    assert len([s for s in upstream.seen if s.path.startswith("/mailer")]) == 1
+
+
+async def test_run_state_is_in_the_record_and_policy_input(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store)
+    # (an e-mail address in the output would be redacted by today's output policy, so not delivered)
+    await read(gw, "r", "see https://evil.example/x and www.boss.example, call +1 415 555 0100")
+    rec = gw.records()[-1]
+    assert rec["run_id"] == "r"
+    assert rec["run"] == {
+        "id": "r",
+        "tainted": True,
+        "sources": 1,
+        "untrusted_sources": 1,
+        "findings": 1,  # the phone number (pii)
+        "destinations": 2,
+        "settled": True,
+    }
+    status, doc = await mail(gw, "r", "WWW.Boss.Example")
+    assert status == 403 and "run.destination_untrusted" in codes(doc)
+    # a call outside any run has the empty run and no record of one
+    r = await gw.agent.get("/tools/echo/x", headers=hdrs(gw, None))
+    assert r.status == 200
+    assert gw.records()[-1]["run"] is None
+
+
+async def test_injection_in_a_trusted_output_taints_when_delivered(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    blocking = {"upstream": f"{upstream.url}/notes", "trust": "trusted"}  # injection_action: block (default)
+    gw = await make_gateway(
+        store=store,
+        tools={
+            **tools(upstream),
+            "echo": {"trust": "trusted", "inspect": {"injection_action": "strip"}},
+            "notes": blocking,
+        },
+    )
+    # a blocked output never reaches the run
+    r = await gw.agent.get("/tools/notes/canned/injected_plain", headers=hdrs(gw, "inj"))
+    assert r.status == 502
+    assert (await mail(gw, "inj", "ops@acme.example"))[0] == 200
+    # a stripped one does, and the injection finding taints the run although the tool is trusted
+    r = await gw.agent.get("/tools/echo/canned/injected_plain", headers=hdrs(gw, "inj"))
+    assert r.status == 200 and "ignore all previous" not in (await r.text()).lower()
+    status, doc = await mail(gw, "inj", "ops@acme.example")
+    assert status == 403 and "untrusted content (from echo)" in str(doc["reasons"])
+
+
+async def test_first_sighting_wins(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
+    gw = await gw_for(make_gateway, upstream, store)
+    # the same address seen first in untrusted output stays attributed to it
+    await read(gw, "f", "write to https://drop.example/", tool="notes")
+    await read(gw, "f", "write to https://drop.example/ too")
+    status, doc = await mail(gw, "f", "https://drop.example/")
+    assert status == 403
+    assert "untrusted tool 'notes'" in next(r["message"] for r in doc["reasons"] if r["code"].startswith("run."))
+
+
+async def test_malformed_run_id_is_refused_and_recorded(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await gw_for(make_gateway, upstream, "memory")
+    for bad in ("x" * 129, "has space", "-lead", "ü"):
+        r = await gw.agent.get(
+            "/tools/echo/x", headers=gw.auth(scopes=SCOPES) | {"X-Agent-Run": bad.encode().decode("latin-1")}
+        )
+        doc = await r.json()
+        assert r.status == 400 and doc["code"] == "request.invalid_run", bad
+    assert [x["code"] for x in gw.records()] == ["request.invalid_run"] * 4
+    assert not upstream.seen
+
+
+# ------------------------------------------------------------------ bounds and expiry
+
+
+async def test_bounds_keep_taint_and_say_what_was_dropped(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store, runs={"max_destinations": 3, "max_sources": 1})
+    hosts = [f"https://h{i}.example/" for i in range(10)]
+    await read(gw, "b", " ".join(hosts))
+    await read(gw, "b", "more", tool="notes")  # a second source over max_sources
+    rec = gw.records()[-1]["run"]
+    assert rec["tainted"] is True and rec["destinations"] == 3
+    state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "b"), _limits(gw))
+    assert state.tainted and len(state.destinations) == 3 and len(state.sources) == 1
+    assert state.truncated == {"destinations", "sources"}
+    # a kept destination is denied; one dropped over the bound still needs approval (the run is tainted)
+    assert "run.destination_untrusted" in codes((await mail(gw, "b", "https://h0.example/"))[1])
+    status, doc = await mail(gw, "b", "https://h9.example/")
+    assert status == 403 and codes(doc) == {"approval.required"}
+
+
+async def test_one_output_adds_at_most_the_bound(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
+    gw = await gw_for(make_gateway, upstream, store, runs={"max_destinations": 50, "max_findings": 2})
+    text = " ".join(f"https://h{i}.example/ user{i}@x{i}.example +1 415 555 01{i:02d}" for i in range(500))
+    assert await read(gw, "big", text) == 200
+    state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "big"), _limits(gw))
+    assert len(state.destinations) == 50 and len(state.findings) <= 2
+
+
+async def test_run_expires_after_ttl_since_last_use(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store, runs={"ttl_s": 0.6})
+    await read(gw, "t", "x")
+    await asyncio.sleep(0.35)
+    assert (await mail(gw, "t", "a@b.example"))[0] == 403  # a use refreshes the expiry
+    await asyncio.sleep(0.35)
+    assert (await mail(gw, "t", "a@b.example"))[0] == 403
+    await asyncio.sleep(0.9)
+    assert (await mail(gw, "t", "a@b.example"))[0] == 200
+
+
+def _limits(gw: Gateway) -> Any:
+    from gateway.stages.run import limits_of
+
+    return limits_of(gw.rt.settings.runs)
+
+
+# ------------------------------------------------------------------ replays
+
+
+async def test_replayed_untrusted_output_taints_the_new_run(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store)
+    h = {"Idempotency-Key": "k-1"}
+    r = await gw.agent.post("/tools/reader/p", data="https://drop.example/", headers=hdrs(gw, None) | h)
+    assert r.status == 200
+    r = await gw.agent.post("/tools/reader/p", data="https://drop.example/", headers=hdrs(gw, "rp") | h)
+    assert r.status == 200 and r.headers.get("Idempotent-Replayed") == "true"
+    assert len([s for s in upstream.seen if s.path == "/reader/p"]) == 1
+    assert gw.records()[-1]["run"]["tainted"] is True
+    assert "run.destination_untrusted" in codes((await mail(gw, "rp", "https://drop.example/"))[1])
+
+
+# ------------------------------------------------------------------ Redis: round trips and failures
+
+
+def _redis_calls(server: RedisServer) -> int:
+    """Script calls so far (the kill-switch follower's polling is not a call's round trip)."""
+    info = server.command("INFO", "commandstats").decode()
+    total = 0
+    for line in info.splitlines():
+        if line.startswith(("cmdstat_evalsha:", "cmdstat_eval:")):
+            total += int(line.split("calls=")[1].split(",")[0])
+    return total
+
+
+async def test_round_trips_per_call(
+    make_gateway: GatewayFactory, upstream: Upstream, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    gw = await gw_for(make_gateway, upstream, {"url": redis_server.url, "timeout_ms": 1000})
+    await gw.agent.get("/tools/echo/warm", headers=hdrs(gw, "warm"))  # scripts loaded, pool connected
+
+    async def cost(run: str | None, tool: str = "echo", body: str = "x") -> int:
+        before = _redis_calls(redis_server)
+        assert await read(gw, run, body, tool=tool) == 200
+        return _redis_calls(redis_server) - before
+
+    assert await cost(None) == 0  # no run id: no store call at all
+    assert await cost("rt") == 2  # first trusted call: read + record the source
+    assert await cost("rt") == 1  # same tool again, nothing new: the read only
+    assert await cost("rt", "reader", "https://a.example/") == 2  # taints: read + write
+    assert await cost("rt", "reader", "https://a.example/") == 1  # nothing new
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_store_down_fails_closed_for_runs_only(
+    make_gateway: GatewayFactory, upstream: Upstream, own_redis: RedisServer
+) -> None:
+    gw = await gw_for(make_gateway, upstream, {"url": own_redis.url})
+    assert await read(gw, "d", "x", tool="echo") == 200
+    own_redis.stop()
+    r = await gw.agent.get("/tools/echo/x", headers=hdrs(gw, "d"))
+    assert r.status == 503 and (await r.json())["code"] == "store.unavailable"
+    r = await gw.agent.get("/tools/echo/x", headers=hdrs(gw, None))
+    assert r.status == 200  # outside a run nothing needs the store (no limits configured)
+    assert gw.records()[-2]["code"] == "store.unavailable"
+
+
+async def test_store_failure_after_forwarding_withholds_untrusted_output(
+    make_gateway: GatewayFactory, upstream: Upstream, own_redis: RedisServer
+) -> None:
+    import signal
+
+    gw = await make_gateway(
+        store={"url": own_redis.url, "timeout_ms": 200},
+        tools={**tools(upstream), "reader": {"upstream": f"{upstream.url}/", "trust": "untrusted"}},
+    )
+    assert await read(gw, "w", "x", tool="echo") == 200
+    # the run is read before policy; then Redis hangs while the upstream takes its time,
+    # so recording what the run read fails: the untrusted output is not delivered
+    assert own_redis.proc is not None
+    task = asyncio.create_task(
+        gw.agent.post("/tools/reader/slow?delay=0.5", data="https://drop.example/", headers=hdrs(gw, "w"))
+    )
+    await asyncio.sleep(0.25)  # past the load, while the upstream sleeps
+    own_redis.proc.send_signal(signal.SIGSTOP)
+    try:
+        r = await task
+        doc = await r.json()
+    finally:
+        own_redis.proc.send_signal(signal.SIGCONT)
+    assert r.status == 503 and doc["code"] == "store.unavailable"
+    assert "drop.example" not in str(doc)
+    rec = gw.records()[-1]
+    assert rec["forwarded"] is True and rec["code"] == "store.unavailable"
+
+
+# ------------------------------------------------------------------ extraction
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("pay https://User:pw@PAY.Evil.Example:8443/x now", {"pay.evil.example"}),
+        ("<a href='HTTPS://evil.example.'>x</a>", {"evil.example"}),
+        ("visit www.Evil.example today", {"www.evil.example"}),
+        ("mail Boss@Evil.Example", {"boss@evil.example"}),
+        ("mail boss&#64;evil.example", {"boss@evil.example"}),
+        ('{"note": "mail boss\\u0040evil.example"}', {"boss@evil.example"}),
+        ("IBAN gb33 bukb 2020 1555 5555 55.", {"GB33BUKB20201555555555"}),
+        ("IBAN GB33-BUKB-2020-1555-5555-55", {"GB33BUKB20201555555555"}),
+        ("IBAN GB33BUKB20201555555556 (bad checksum)", set()),
+        ("id 0xGB33BUKB20201555555555", set()),
+        ("ws://[::1]:80/x ftp://10.0.0.1/f", {"[::1]", "10.0.0.1"}),
+        ("no destinations here: node.js, e.g. file.json", set()),
+    ],
+)
+def test_extract_destinations(text: str, want: set[str]) -> None:
+    assert set(extract_destinations(text, 100)) == want
+
+
+def test_argument_destinations_match_bare_values() -> None:
+    got = argument_destinations(
+        {"to": ["gb33 bukb 2020 1555 5555 55"], "host": "Pay.Evil.Example.", "cb": "see https://x.example/a"},
+        "url=https%3A%2F%2Fq.example%2F",
+    )
+    assert {(d["value"], d["path"]) for d in got} >= {
+        ("GB33BUKB20201555555555", "/to/0"),
+        ("pay.evil.example", "/host"),
+        ("x.example", "/cb"),
+        ("q.example", "?/url"),
+    }
+
+
+def test_extraction_is_bounded_in_values() -> None:
+    text = " ".join(f"https://h{i}.example/" for i in range(10_000))
+    assert len(extract_destinations(text, 7)) == 7
+
+
+async def test_long_output_scan_does_not_hold_the_loop() -> None:
+    text = ("lorem https://h.example/ ipsum a@b.example GB00 " * 40_000)[: 2 << 20]
+    gaps: list[float] = []
+    done = False
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    t = asyncio.create_task(ticker())
+    await asyncio.sleep(0.01)
+    t0 = time.perf_counter()
+    found = await destinations_of(text, 256)
+    elapsed = time.perf_counter() - t0
+    done = True
+    await t
+    assert found and elapsed > 0.02  # long enough that holding the loop would show
+    assert max(gaps) < 0.05, max(gaps)

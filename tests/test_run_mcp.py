@@ -1,0 +1,72 @@
+"""Run context over MCP: without ``X-Agent-Run``, the MCP session is the run."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+from mcp.shared.exceptions import MCPError
+
+from tests.conftest import Gateway, GatewayFactory, McpUpstream
+
+SCOPES = ["tool:demo.*", "tool:demo.add:external_send"]
+
+
+@asynccontextmanager
+async def session(gw: Gateway, headers: dict[str, str] | None = None) -> AsyncIterator[ClientSession]:
+    url = str(gw.agent.make_url("/mcp/demo"))
+    token = gw.token(scopes=SCOPES)
+    async with (
+        create_mcp_http_client(headers={"Authorization": f"Bearer {token}", **(headers or {})}) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as s,
+    ):
+        await s.initialize()
+        yield s
+
+
+@pytest.fixture
+async def gw(make_gateway: GatewayFactory, mcp_upstream: McpUpstream, store: Any) -> Gateway:
+    return await make_gateway(
+        store=store,
+        mcp_servers={
+            "demo": {
+                "upstream": mcp_upstream.url,
+                "credentials": {"key": {"header": "Authorization", "value": {"env": "CG_TEST_ECHO_KEY"}}},
+                "tool_effects": {"add": "external_send"},
+                "trust": "trusted",
+                "tool_trust": {"echo": "untrusted"},
+            }
+        },
+    )
+
+
+async def test_mcp_session_is_the_run(gw: Gateway) -> None:
+    async with session(gw) as s:
+        assert not (await s.call_tool("add", {"a": 1, "b": 2})).is_error  # trusted so far
+        assert not (await s.call_tool("echo", {"text": "from the web"})).is_error  # untrusted output read
+        with pytest.raises(MCPError) as info:
+            await s.call_tool("add", {"a": 1, "b": 2})
+    data = info.value.error.data
+    assert isinstance(data, dict) and data["code"] == "approval.required"
+    assert "untrusted content (from demo.echo)" in data["reasons"][0]["message"]
+    # a new session is a new run
+    async with session(gw) as s:
+        assert not (await s.call_tool("add", {"a": 1, "b": 2})).is_error
+    runs = [r["run"] for r in gw.records()]
+    assert [r["tainted"] for r in runs] == [False, True, True, False]
+    assert runs[0]["id"].startswith("mcp:") and runs[0]["id"] == runs[2]["id"] != runs[3]["id"]
+
+
+async def test_x_agent_run_spans_sessions(gw: Gateway) -> None:
+    async with session(gw, {"X-Agent-Run": "task-7"}) as s:
+        await s.call_tool("echo", {"text": "from the web"})
+    async with session(gw, {"X-Agent-Run": "task-7"}) as s:
+        with pytest.raises(MCPError):
+            await s.call_tool("add", {"a": 1, "b": 2})
+    assert [r["run"]["id"] for r in gw.records()] == ["task-7", "task-7"]
