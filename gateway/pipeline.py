@@ -102,5 +102,5 @@ def default_stages(rt: Runtime) -> list[Stage]:
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
-        RunIngestStage(rt.runs, rt.settings.runs),  # the run records what it read, before the agent sees it
+        RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
     ]

@@ -11,10 +11,11 @@ remembers, per run and in the state store:
   in an untrusted tool's output (``extract_destinations``).
 
 A run is **tainted** once it has read an untrusted output, or any output with an
-injection finding. Policy sees ``input.run`` (``RunContext.as_input``) and, to compare
-with the run's destinations, ``run.argument_destinations``: the destinations in this
-call's arguments and query, found by the same extractor (``argument_destinations``)
-plus bare host names and IBANs given as a whole argument value.
+injection finding. Policy sees ``input.run`` (``RunContext.as_input``): besides the sources and findings,
+``run.argument_destinations`` (the destinations in this call's arguments and query,
+found by the same extractor plus bare host names and IBANs given as a whole value,
+``argument_destinations``) and ``run.destinations``, the run's untrusted destinations
+among them (all of them are counted in ``run.destination_count``).
 
 State is scoped per tenant and agent (``run_key``): another agent naming the same run
 id reads and writes a different key, so it can neither poison nor read the run.
@@ -43,7 +44,7 @@ RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,127}$")
 MCP_SESSION_HEADER = "Mcp-Session-Id"
 MAX_SCAN_CHARS = 2 << 20  # characters of one output scanned for destinations (bodies are ≤ output_limit)
 MAX_ARG_STRINGS = 10_000
-CHUNK = 16 * 1024  # a scan step: ~2-5 ms of regex work; the loop runs between steps
+CHUNK = 8 * 1024  # a scan step: at most ~6 ms of regex work (measured); the loop runs between steps
 OVERLAP = 512  # chunks overlap by more than the longest destination (URL authority ≤ 300)
 MAX_VALUE = 256  # a longer "destination" is not one (hosts ≤ 253, e-mails ≤ 254, IBANs ≤ 34)
 
@@ -320,29 +321,48 @@ class RunContext:
         return self.state.tainted or (self.observed is not None and self.observed.taints)
 
     def as_input(self) -> dict[str, Any]:
+        """``input.run``. ``destinations`` holds the run's destinations that this call's arguments
+        name (the gateway joins the two lists; policy decides), ``destination_count`` all of them:
+        converting 256 destinations into every decision cost ~0.8 ms of policy time."""
         s = self.state
+        named: dict[str, dict[str, str]] = {}
+        for a in self.argument_destinations:
+            d = s.destinations.get(a["value"])
+            if d is not None and a["value"] not in named:
+                named[a["value"]] = {"value": a["value"], **d}
         return {
             "id": self.id,
             "tainted": s.tainted,
             "sources": [{"tool": t, "trust": tr} for t, tr in s.sources.items()],
             "findings": list(s.findings.values()),
-            "destinations": [{"value": v, **d} for v, d in s.destinations.items()],
+            "destinations": list(named.values()),
+            "destination_count": len(s.destinations),
             "argument_destinations": self.argument_destinations,
             "truncated": sorted(s.truncated),
         }
 
     def as_record(self) -> dict[str, Any]:
+        """The record's ``run``: the state policy saw, and what this call's output added (``read``)."""
         s = self.state
         obs = self.observed
-        sources = set(s.sources) | ({obs.tool} if obs is not None else set())
         return {
             "id": self.id,
-            "tainted": self.tainted,
-            "sources": len(sources),
-            "untrusted_sources": sum(1 for t in s.sources.values() if t == "untrusted")
-            + (1 if obs is not None and obs.trust == "untrusted" and s.sources.get(obs.tool) != "untrusted" else 0),
-            "findings": len(s.findings) + (len(obs.findings) if obs else 0),
-            "destinations": len(s.destinations) + (len(obs.destinations) if obs else 0),
+            "tainted": s.tainted,
+            "sources": len(s.sources),
+            "untrusted_sources": sum(1 for t in s.sources.values() if t == "untrusted"),
+            "findings": len(s.findings),
+            "destinations": len(s.destinations),
+            "truncated": sorted(s.truncated),
+            "read": (
+                {
+                    "trust": obs.trust,
+                    "taints": obs.taints,
+                    "findings": len(obs.findings),
+                    "destinations": len(obs.destinations),
+                }
+                if obs is not None
+                else None
+            ),
             "settled": self.settled,
         }
 
@@ -355,6 +375,7 @@ def no_run() -> dict[str, Any]:
         "sources": [],
         "findings": [],
         "destinations": [],
+        "destination_count": 0,
         "argument_destinations": [],
         "truncated": [],
     }

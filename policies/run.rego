@@ -11,8 +11,9 @@
 #   web page supplied safe.
 #
 # input.run = {id, tainted, sources: [{tool, trust}], findings: [{tool, detector, kind,
-# severity, owasp}], destinations: [{value, kind, tool}], argument_destinations:
-# [{value, kind, path}], truncated: [...]}; id null outside a run.
+# severity, owasp}], argument_destinations: [{value, kind, path}] (in this call's
+# arguments and query), destinations: [{value, kind, tool}] (the run's untrusted
+# destinations among those), destination_count, truncated: [...]}; id null outside a run.
 package callgate
 
 import rego.v1

@@ -37,7 +37,7 @@ scopes := [
 
 empty_run := {
 	"id": null, "tainted": false, "sources": [], "findings": [],
-	"destinations": [], "argument_destinations": [], "truncated": [],
+	"destinations": [], "destination_count": 0, "argument_destinations": [], "truncated": [],
 }
 
 tainted_run := object.union(empty_run, {

@@ -77,13 +77,15 @@ async def test_run_state_is_in_the_record_and_policy_input(
     await read(gw, "r", "see https://evil.example/x and www.boss.example, call +1 415 555 0100")
     rec = gw.records()[-1]
     assert rec["run_id"] == "r"
-    assert rec["run"] == {
+    assert rec["run"] == {  # the state policy saw (empty), and what this output added
         "id": "r",
-        "tainted": True,
-        "sources": 1,
-        "untrusted_sources": 1,
-        "findings": 1,  # the phone number (pii)
-        "destinations": 2,
+        "tainted": False,
+        "sources": 0,
+        "untrusted_sources": 0,
+        "findings": 0,
+        "destinations": 0,
+        "truncated": [],
+        "read": {"trust": "untrusted", "taints": True, "findings": 1, "destinations": 2},  # the phone: pii
         "settled": True,
     }
     status, doc = await mail(gw, "r", "WWW.Boss.Example")
@@ -150,7 +152,7 @@ async def test_bounds_keep_taint_and_say_what_was_dropped(
     await read(gw, "b", " ".join(hosts))
     await read(gw, "b", "more", tool="notes")  # a second source over max_sources
     rec = gw.records()[-1]["run"]
-    assert rec["tainted"] is True and rec["destinations"] == 3
+    assert rec["tainted"] is True and rec["destinations"] == 3 and rec["truncated"] == ["destinations"]
     state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "b"), _limits(gw))
     assert state.tainted and len(state.destinations) == 3 and len(state.sources) == 1
     assert state.truncated == {"destinations", "sources"}
@@ -200,8 +202,9 @@ async def test_replayed_untrusted_output_taints_the_new_run(
     r = await gw.agent.post("/tools/reader/p", data="https://drop.example/", headers=hdrs(gw, "rp") | h)
     assert r.status == 200 and r.headers.get("Idempotent-Replayed") == "true"
     assert len([s for s in upstream.seen if s.path == "/reader/p"]) == 1
-    assert gw.records()[-1]["run"]["tainted"] is True
+    assert gw.records()[-1]["run"]["read"]["taints"] is True
     assert "run.destination_untrusted" in codes((await mail(gw, "rp", "https://drop.example/"))[1])
+    assert gw.records()[-1]["run"]["tainted"] is True
 
 
 # ------------------------------------------------------------------ Redis: round trips and failures
@@ -255,6 +258,7 @@ async def test_store_down_fails_closed_for_runs_only(
     r = await gw.agent.get("/tools/echo/x", headers=hdrs(gw, None))
     assert r.status == 200  # outside a run nothing needs the store (no limits configured)
     assert gw.records()[-2]["code"] == "store.unavailable"
+    assert gw.metric("callgate_store_errors_total", {"op": "run_load"}) == 1
 
 
 async def test_store_failure_after_forwarding_withholds_untrusted_output(
@@ -284,6 +288,7 @@ async def test_store_failure_after_forwarding_withholds_untrusted_output(
     assert "drop.example" not in str(doc)
     rec = gw.records()[-1]
     assert rec["forwarded"] is True and rec["code"] == "store.unavailable"
+    assert gw.metric("callgate_store_errors_total", {"op": "run_observe"}) == 1
 
 
 # ------------------------------------------------------------------ extraction
@@ -349,4 +354,70 @@ async def test_long_output_scan_does_not_hold_the_loop() -> None:
     done = True
     await t
     assert found and elapsed > 0.02  # long enough that holding the loop would show
-    assert max(gaps) < 0.05, max(gaps)
+    assert max(gaps) < 0.1, max(gaps)  # scanned in one go it holds the loop ~0.3 s; steps take ≤ ~6 ms
+
+
+# ------------------------------------------------------------------ configuration
+
+
+def test_trust_and_runs_settings_are_validated() -> None:
+    from gateway.config import parse_settings
+    from gateway.errors import ConfigError
+
+    text = """
+identity: {issuers: [x], audience: y, keys: [{kind: hmac, secret: {env: K}}]}
+runs: {ttl_s: 0, max_destinations: -1}
+tools:
+  web: {upstream: "http://127.0.0.1:1/", trust: maybe}
+mcp_servers:
+  demo: {upstream: "http://127.0.0.1:2/mcp", tool_trust: {fetch: half}}
+"""
+    with pytest.raises(ConfigError) as info:
+        parse_settings(text, environ={})
+    locs = {loc for loc, _ in info.value.errors}
+    assert locs == {
+        "runs.ttl_s (line 3)",
+        "runs.max_destinations (line 3)",
+        "tools.web.trust (line 5)",
+        "mcp_servers.demo.tool_trust.fetch (line 7)",
+    }
+
+
+def test_unmarked_tools_are_untrusted_and_policy_sees_trust() -> None:
+    from gateway.config import parse_settings
+    from gateway.tools import compile_mcp_servers, compile_tools, mcp_tool
+
+    s = parse_settings(
+        """
+identity: {issuers: [x], audience: y, keys: [{kind: hmac, secret: {env: K}}]}
+tools: {web: {upstream: "http://127.0.0.1:1/"}, db: {upstream: "http://127.0.0.1:1/", trust: trusted}}
+mcp_servers: {demo: {upstream: "http://127.0.0.1:2/mcp", trust: trusted, tool_trust: {fetch: untrusted}}}
+""",
+        environ={},
+    )
+    tools = compile_tools(s)
+    assert tools["web"].trust == "untrusted" and tools["web"].policy_doc["trust"] == "untrusted"
+    assert tools["db"].trust == "trusted"
+    srv = compile_mcp_servers(s)["demo"]
+    assert mcp_tool(srv, "read", "fetch").trust == "untrusted"
+    assert mcp_tool(srv, "read", "fetch").policy_doc["trust"] == "untrusted"
+    assert mcp_tool(srv, "read", "add").trust == "trusted"
+
+
+async def test_memory_store_refuses_new_runs_when_full_rather_than_forget_taint() -> None:
+    from gateway.store.base import RunLimits, RunObservation, StoreUnavailable
+    from gateway.store.memory import MemoryRuns
+
+    runs = MemoryRuns()
+    runs.MAX_RUNS = 2
+    lim = RunLimits(ttl_s=0.2, max_sources=4, max_findings=4, max_destinations=4)
+    obs = RunObservation(tool="web", trust="untrusted", taints=True, findings={}, destinations={})
+    await runs.observe("a", obs, lim)
+    await runs.observe("b", obs, lim)
+    with pytest.raises(StoreUnavailable):
+        await runs.observe("c", obs, lim)
+    assert (await runs.load("a", lim)).tainted  # the old runs keep their taint
+    await runs.observe("a", obs, lim)  # a known run still takes observations
+    await asyncio.sleep(0.25)
+    await runs.observe("c", obs, lim)  # expired runs were swept
+    assert len(runs) == 1

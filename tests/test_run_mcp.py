@@ -59,7 +59,8 @@ async def test_mcp_session_is_the_run(gw: Gateway) -> None:
     async with session(gw) as s:
         assert not (await s.call_tool("add", {"a": 1, "b": 2})).is_error
     runs = [r["run"] for r in gw.records()]
-    assert [r["tainted"] for r in runs] == [False, True, True, False]
+    assert [r["tainted"] for r in runs] == [False, False, True, False]  # as each decision saw it
+    assert runs[1]["read"] == {"trust": "untrusted", "taints": True, "findings": 0, "destinations": 0}
     assert runs[0]["id"].startswith("mcp:") and runs[0]["id"] == runs[2]["id"] != runs[3]["id"]
 
 

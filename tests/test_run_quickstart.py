@@ -122,8 +122,8 @@ async def test_read_injected_page_then_transfer(quickstart: Quickstart) -> None:
     page = await qs.read_page("r-1")
     assert "GB33-BUKB-2020-1555-5555-55" in page and ATTACKER_HOST in page  # detection let it through
     rec = qs.records()[-1]
-    assert rec["run"]["id"] == "r-1" and rec["run"]["tainted"] is True and rec["run"]["sources"] == 1
-    assert rec["run"]["destinations"] == 2
+    assert rec["run"]["id"] == "r-1" and rec["run"]["tainted"] is False  # before this read
+    assert rec["run"]["read"] == {"trust": "untrusted", "taints": True, "findings": 0, "destinations": 2}
 
     # a payment to the user's own payee: approval, and the reason says why
     status, problem = await qs.transfer("r-1", LEGIT_IBAN)
@@ -145,7 +145,8 @@ async def test_read_injected_page_then_transfer(quickstart: Quickstart) -> None:
     assert qs.hits("/transfer/payments") == 0  # nothing reached the bank
     assert qs.hits("/send/messages") == 0
     recs = qs.records()
-    assert [r["run"]["tainted"] for r in recs] == [True] * len(recs)
+    assert [r["run"]["tainted"] for r in recs] == [False] + [True] * (len(recs) - 1)
+    assert all(r["run"]["sources"] == 1 and r["run"]["destinations"] == 2 for r in recs[1:])
     denied = [r for r in recs if r["code"] == "policy.denied"]
     assert len(denied) == 4 and all(r["decision"]["allow"] is False for r in denied)
 
@@ -179,10 +180,12 @@ async def test_trusted_output_does_not_taint(quickstart: Quickstart) -> None:
     assert qs.records()[-1]["run"] == {
         "id": "r-2",
         "tainted": False,
-        "sources": 2,
+        "sources": 1,
         "untrusted_sources": 0,
-        "findings": 1,
+        "findings": 0,
         "destinations": 0,
+        "truncated": [],
+        "read": {"trust": "trusted", "taints": False, "findings": 1, "destinations": 0},
         "settled": True,
     }
 

@@ -55,6 +55,7 @@ class RunStage:
         self.store = store
         self.limits = limits_of(cfg)
         self.prefix = key_prefix
+        self.metrics = metrics
         self.latency = metrics.stage_latency.labels("run")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
@@ -68,6 +69,7 @@ class RunStage:
         try:
             state = await self.store.load(key, self.limits)
         except StoreUnavailable as e:
+            self.metrics.store_errors.labels("run_load").inc()
             raise _unavailable(e) from e
         run = RunContext(id=rid, key=key, state=state)
         if state.destinations:
@@ -83,7 +85,7 @@ class RunStage:
             body = ctx.upstream.body if ctx.upstream is not None else None
             found = await _found(tool.trust, body, self.limits)
             obs = observation(run.state, tool.name, tool.trust, [], found, self.limits.max_findings)
-            await _settle_late(self.store, run, obs, self.limits)
+            await _settle_late(self.store, run, obs, self.limits, self.metrics)
 
 
 async def _found(trust: str, body: bytes | None, limits: RunLimits) -> dict[str, str]:
@@ -94,13 +96,16 @@ async def _found(trust: str, body: bytes | None, limits: RunLimits) -> dict[str,
     return await destinations_of(body.decode("utf-8", errors="replace"), limits.max_destinations + 1)
 
 
-async def _settle_late(store: RunStore, run: RunContext, obs: RunObservation | None, limits: RunLimits) -> None:
+async def _settle_late(
+    store: RunStore, run: RunContext, obs: RunObservation | None, limits: RunLimits, metrics: Metrics
+) -> None:
     """Store what became known while answering; the agent has the answer already, so a failure is only recorded."""
     if obs is None:
         return
     try:
         await store.observe(run.key, obs, limits)
     except StoreUnavailable as e:
+        metrics.store_errors.labels("run_observe").inc()
         run.settled = False
         log.error("run %s: could not store what the call read after answering: %s", run.id, e)
         return
@@ -110,9 +115,10 @@ async def _settle_late(store: RunStore, run: RunContext, obs: RunObservation | N
 class RunIngestStage:
     name = "run.ingest"
 
-    def __init__(self, store: RunStore, cfg: RunsConfig) -> None:
+    def __init__(self, store: RunStore, cfg: RunsConfig, metrics: Metrics) -> None:
         self.store = store
         self.limits = limits_of(cfg)
+        self.metrics = metrics
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         run = ctx.run
@@ -129,6 +135,7 @@ class RunIngestStage:
             try:
                 await self.store.observe(run.key, obs, self.limits)
             except StoreUnavailable as e:
+                self.metrics.store_errors.labels("run_observe").inc()
                 raise _unavailable(e) from e
             run.observed = obs
         await nxt(ctx)
@@ -136,4 +143,4 @@ class RunIngestStage:
             late = observation(
                 run.state, tool.name, tool.trust, ctx.output_findings[seen:], {}, self.limits.max_findings
             )
-            await _settle_late(self.store, run, late, self.limits)
+            await _settle_late(self.store, run, late, self.limits, self.metrics)

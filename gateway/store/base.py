@@ -192,7 +192,7 @@ class RunStore(Protocol):
 
 
 # Field names of a run's hash: "t" (tainted), "s:<tool>" -> trust, "f:<key>" -> finding JSON,
-# "d:<value>" -> {kind, tool} JSON, "#s" / "#f" / "#d" counts, "!s" / "!f" / "!d" truncation marks.
+# "d:<value>" -> "<kind> <tool>", "#s" / "#f" / "#d" counts, "!s" / "!f" / "!d" truncation marks.
 def run_state_of(fields: dict[str, str]) -> RunState:
     st = RunState(tainted=fields.get("t") == "1")
     for k, v in fields.items():
@@ -201,7 +201,8 @@ def run_state_of(fields: dict[str, str]) -> RunState:
         elif k.startswith("f:"):
             st.findings[k[2:]] = json.loads(v)
         elif k.startswith("d:"):
-            st.destinations[k[2:]] = json.loads(v)
+            kind, _, tool = v.partition(" ")
+            st.destinations[k[2:]] = {"kind": kind, "tool": tool}
         elif k.startswith("!"):
             st.truncated.add({"s": "sources", "f": "findings", "d": "destinations"}.get(k[1:], k[1:]))
     return st
@@ -212,5 +213,5 @@ def run_fields_of(obs: RunObservation) -> tuple[list[tuple[str, str]], list[tupl
     return (
         [("s:" + obs.tool, obs.trust)],
         [("f:" + k, json.dumps(v, separators=(",", ":"), sort_keys=True)) for k, v in obs.findings.items()],
-        [("d:" + k, json.dumps(v, separators=(",", ":"), sort_keys=True)) for k, v in obs.destinations.items()],
+        [("d:" + k, f"{v['kind']} {v['tool']}") for k, v in obs.destinations.items()],  # neither has a space
     )

@@ -335,11 +335,13 @@ class RedisKillSwitch:
         return match_entry(self._entries, tenant, agent, tool)
 
 
-# KEYS: run   ARGV: ttl_ms
+# KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
+# one): a reply of ~500 elements costs redis-py's Python parser ~2-4 ms, one string ~0.2 ms.
 RUN_LOAD = """
 local f = redis.call('HGETALL', KEYS[1])
-if #f > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return f
+if #f == 0 then return '' end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return table.concat(f, '\\0')
 """
 
 # KEYS: run   ARGV: ttl_ms, taints (0|1), max sources, max findings, max destinations,
@@ -385,8 +387,9 @@ class RedisRuns:
         self._observe = store.redis.register_script(RUN_OBSERVE)
 
     async def load(self, key: str, limits: RunLimits) -> RunState:
-        raw = await self.store._run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)]))
-        return run_state_of({_s(raw[i]): _s(raw[i + 1]) for i in range(0, len(raw) - 1, 2)})
+        raw = _s(await self.store._run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
+        parts = raw.split("\0") if raw else []
+        return run_state_of(dict(zip(parts[0::2], parts[1::2], strict=False)))
 
     async def observe(self, key: str, obs: RunObservation, limits: RunLimits) -> None:
         sources, findings, dests = run_fields_of(obs)
