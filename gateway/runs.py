@@ -30,7 +30,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ MAX_SCAN_CHARS = 2 << 20  # characters of one output scanned for destinations (b
 MAX_ARG_STRINGS = 10_000
 CHUNK = 8 * 1024  # a scan step: at most ~6 ms of regex work (measured); the loop runs between steps
 OVERLAP = 512  # chunks overlap by more than the longest destination (URL authority ≤ 300)
+MAX_MATCHES = 256  # argument destinations kept beyond the first 256 because the run knows them
 MAX_VALUE = 256  # a longer "destination" is not one (hosts ≤ 253, e-mails ≤ 254, IBANs ≤ 34)
 
 # Destination patterns. Bounded repetition, no nested unbounded quantifiers; a literal
@@ -89,11 +90,17 @@ def run_key(prefix: str, tenant: str | None, agent: str, run_id: str) -> str:
 
 
 def _host(authority: str) -> str | None:
+    """The host of a URL authority, lower-case, without userinfo, port or final dot; IDN as punycode."""
     host = authority.rsplit("@", 1)[-1]
     if host.startswith("["):
         end = host.find("]")
         return host[: end + 1].lower() if end > 0 else None
     host = re.split(r"[:\[\]]", host, maxsplit=1)[0].rstrip(".").lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
     return host if _HOST.match(host) else None
 
 
@@ -241,57 +248,72 @@ def _strings(doc: Any, root: str) -> list[tuple[str, str]]:
     return out
 
 
-def _argument_steps(arguments: Any, query: str, out: list[dict[str, str]], limit: int) -> Iterator[None]:
-    from urllib.parse import parse_qsl
+def _argument_steps(
+    arguments: Any, query: str, out: list[dict[str, str]], limit: int, known: Container[str]
+) -> Iterator[None]:
+    from urllib.parse import parse_qsl, unquote
 
     items = _strings(arguments, "")
     if query:
         items += [(v, f"?/{k}") for k, v in parse_qsl(query, keep_blank_values=True)[:MAX_ARG_STRINGS]]
     seen: set[tuple[str, str]] = set()
     budget = MAX_SCAN_CHARS
-    done = 0
+    matches = 0
     for s, path in items:
-        if budget <= 0 or len(out) >= limit:
+        if budget <= 0:
             return
         budget -= len(s)
-        found: dict[str, str] = {}
-        for _ in _extract_steps(s, found, limit):
-            yield
-        if len(s) <= 4096:
-            for token in _TOKEN.findall(s):
-                t = token.strip(".:!?").lower()
-                if _HOST.match(t) and not t.replace(".", "").isdigit():
-                    found.setdefault(t, "host")
-        iban = _iban(s) if len(s) <= 64 else None
-        if iban:
-            found.setdefault(iban, "iban")
-        for value, kind in found.items():
-            if (value, path) not in seen and len(value) <= MAX_VALUE and len(out) < limit:
-                seen.add((value, path))
-                out.append({"value": value, "kind": kind, "path": path})
-        done += len(s)
-        if done >= CHUNK:
-            done = 0
-            yield
+        texts = [s, unquote(s)] if "%" in s else [s]
+        for text in texts:
+            for piece in _chunks(text):
+                found: dict[str, str] = {}
+                _scan(piece, found, 1 << 12)
+                for token in _TOKEN.findall(piece):
+                    t = token.strip(".:!?").lower()
+                    if _HOST.match(t) and not t.replace(".", "").isdigit():
+                        found.setdefault(t, "host")
+                    elif not t.isascii() and "." in t:
+                        h = _host(t)
+                        if h:
+                            found.setdefault(h, "host")
+                iban = _iban(piece) if len(piece) <= 64 else None
+                if iban:
+                    found.setdefault(iban, "iban")
+                for value, kind in found.items():
+                    if (value, path) in seen or len(value) > MAX_VALUE:
+                        continue
+                    hit = value in known
+                    if len(out) < limit or (hit and matches < MAX_MATCHES):
+                        seen.add((value, path))
+                        out.append({"value": value, "kind": kind, "path": path})
+                        matches += hit
+                yield
 
 
-def argument_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
+def argument_destinations(
+    arguments: Any, query: str, limit: int = 256, known: Container[str] = frozenset()
+) -> list[dict[str, str]]:
     """Destinations in a call's arguments and query: ``[{value, kind, path}]``.
 
-    Besides what ``extract_destinations`` finds, a short value's tokens that are bare
-    host names (``pay.attacker.example``), and a value that is an IBAN in any spacing,
-    count: an argument naming a recipient needs no URL around it.
+    Besides what ``extract_destinations`` finds, tokens that are bare host names
+    (``pay.attacker.example``, IDN ones in punycode), and a value that is an IBAN in any
+    spacing count: an argument naming a recipient needs no URL around it.
+    Percent-encoded strings are also scanned decoded. The first ``limit`` are kept,
+    and beyond them up to ``MAX_MATCHES`` more that are in ``known`` (the run's
+    destinations), so a long argument cannot push a known destination out of sight.
     """
     out: list[dict[str, str]] = []
-    for _ in _argument_steps(arguments, query, out, limit):
+    for _ in _argument_steps(arguments, query, out, limit, known):
         pass
     return out
 
 
-async def call_destinations(arguments: Any, query: str, limit: int = 256) -> list[dict[str, str]]:
+async def call_destinations(
+    arguments: Any, query: str, known: Container[str], limit: int = 256
+) -> list[dict[str, str]]:
     """``argument_destinations`` without holding the event loop (it yields after every ``CHUNK``)."""
     out: list[dict[str, str]] = []
-    for _ in _argument_steps(arguments, query, out, limit):
+    for _ in _argument_steps(arguments, query, out, limit, known):
         await asyncio.sleep(0)
     return out
 

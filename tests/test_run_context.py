@@ -421,3 +421,18 @@ async def test_memory_store_refuses_new_runs_when_full_rather_than_forget_taint(
     await asyncio.sleep(0.25)
     await runs.observe("c", obs, lim)  # expired runs were swept
     assert len(runs) == 1
+
+
+def test_argument_side_decodes_and_keeps_known_destinations_past_the_bound() -> None:
+    idn = "p\u0430y.example"  # Cyrillic a
+    (out,) = [v for v in extract_destinations(f"go to https://{idn}/now", 10)]
+    assert out.startswith("xn--") and out.endswith(".example")
+    got = argument_destinations({"to": idn.upper()}, "")
+    assert [d["value"] for d in got] == [out]
+    got = argument_destinations({"body": "see https%3A%2F%2FPay.Evil.Example%2Fx"}, "")
+    assert "pay.evil.example" in {d["value"] for d in got}
+    # a long argument cannot push the run's destination out of the list
+    noise = " ".join(f"https://n{i}.example/" for i in range(600))
+    got = argument_destinations({"text": noise + " https://drop.example/"}, "", known={"drop.example"})
+    assert len(got) == 257 and got[-1]["value"] == "drop.example"
+    assert len(argument_destinations({"text": noise}, "", known={"drop.example"})) == 256

@@ -73,7 +73,7 @@ class RunStage:
             raise _unavailable(e) from e
         run = RunContext(id=rid, key=key, state=state)
         if state.destinations:
-            run.argument_destinations = await call_destinations(ctx.call.arguments, ctx.call.query)
+            run.argument_destinations = await call_destinations(ctx.call.arguments, ctx.call.query, state.destinations)
         ctx.run = run
         dt = time.perf_counter() - t0
         ctx.timings["run"] = dt
