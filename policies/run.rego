@@ -67,3 +67,19 @@ deny contains reason(
 	some a in object.get(run_ctx, "argument_destinations", [])
 	d := run_untrusted_destinations[a.value]
 }
+
+# Opt-in (policy.data: {require_run: true}): an effectful call outside any run is denied,
+# so an agent cannot escape taint tracking by leaving out X-Agent-Run.
+run_required if object.get(object.get(data.gateway, "extra", {}), "require_run", false) == true
+
+deny contains reason(
+	"run.required",
+	sprintf("tool '%s' has effect %s; this deployment requires calls to name their run (X-Agent-Run)", [
+		tool_name, tool_effect,
+	]),
+	["ASI01"],
+) if {
+	run_required
+	tool_effect in taint_effects
+	object.get(run_ctx, "id", null) == null
+}

@@ -184,3 +184,19 @@ test_reasons_stay_sorted if {
 	d := decide("mail", tainted_run, [{"value": "pay.evil.example", "kind": "host", "path": "/body"}])
 	[r.code | some r in d.reasons] == ["approval.required", "run.destination_untrusted"]
 }
+
+# --------------------------------------------------------------------------- require_run (opt-in)
+
+test_require_run_denies_effects_outside_a_run if {
+	g := object.union(gateway, {"extra": {"require_run": true}})
+	d := callgate.decision with input as call("mail", empty_run, []) with data.gateway as g
+	codes(d) == {"run.required"}
+	r := callgate.decision with input as call("fetch", empty_run, []) with data.gateway as g
+	r.allow
+	c := callgate.decision with input as call("mail", clean_run, []) with data.gateway as g
+	c.allow
+}
+
+test_require_run_is_off_by_default if {
+	decide("mail", empty_run, []).allow
+}
