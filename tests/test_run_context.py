@@ -436,3 +436,11 @@ def test_argument_side_decodes_and_keeps_known_destinations_past_the_bound() -> 
     got = argument_destinations({"text": noise + " https://drop.example/"}, "", known={"drop.example"})
     assert len(got) == 257 and got[-1]["value"] == "drop.example"
     assert len(argument_destinations({"text": noise}, "", known={"drop.example"})) == 256
+
+
+async def test_require_run_through_the_gateway(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools=tools(upstream), policy={"data": {"require_run": True}})
+    status, doc = await mail(gw, None, "ops@acme.example")
+    assert status == 403 and codes(doc) == {"run.required"}
+    assert (await mail(gw, "r", "ops@acme.example"))[0] == 200
+    assert await read(gw, None, "reads need no run") == 200
