@@ -15,10 +15,11 @@ cannot take it, the answer is not delivered (503 ``store.unavailable``): deliver
 untrusted content without recording it would open the hole this closes.
 
 Two answers only become known during ``emit`` and are added after it (the agent may
-already have them; ``run.settled: false`` in the record if that write fails):
-findings on MCP results (the MCP adapter inspects while relaying) and replays of an
-idempotent call (``AdmissionStage`` emits them itself; ``RunStage`` adds them).
-MCP results are not scanned for destinations (the adapter relays them as it reads).
+already have them; ``run.settled: false`` in the record if that write fails): MCP
+results — their source and taint are written before ``emit``, but their findings, and
+the destinations of an answer sent whole (``ctx.response.body``; SSE streams are not
+scanned), only after it, because the MCP adapter inspects while relaying — and replays
+of an idempotent call (``AdmissionStage`` emits them itself; ``RunStage`` adds them).
 """
 
 from __future__ import annotations
@@ -139,8 +140,13 @@ class RunIngestStage:
                 raise _unavailable(e) from e
             run.observed = obs
         await nxt(ctx)
-        if len(ctx.output_findings) > seen:  # found while emitting (MCP results)
+        if ctx.call.protocol == "mcp":
+            # The MCP adapter inspects results while it relays them: their findings, and the
+            # destinations in an answer it sent whole (JSON, or a buffered batch), are known only now.
+            sent = getattr(ctx.response, "body", None)
+            late_found = await _found(tool.trust, sent if isinstance(sent, bytes) else None, self.limits)
             late = observation(
-                run.state, tool.name, tool.trust, ctx.output_findings[seen:], {}, self.limits.max_findings
+                run.state, tool.name, tool.trust, ctx.output_findings[seen:], late_found, self.limits.max_findings
             )
-            await _settle_late(self.store, run, late, self.limits, self.metrics)
+            if late is not None and (late.findings or late.destinations or (late.taints and obs is None)):
+                await _settle_late(self.store, run, late, self.limits, self.metrics)
