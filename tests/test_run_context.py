@@ -53,6 +53,14 @@ def codes(doc: dict[str, Any]) -> set[str]:
     return {r["code"] for r in doc.get("reasons", [])}
 
 
+# A call that needs approval: refused today, held once the approval flow is merged.
+HELD = {(403, "approval.required"), (202, "approval.pending")}
+
+
+def held(status: int, doc: dict[str, Any]) -> bool:
+    return (status, doc.get("code")) in HELD
+
+
 # ------------------------------------------------------------------ taint
 
 
@@ -64,7 +72,7 @@ async def test_unmarked_tool_taints_trusted_does_not(
     assert (await mail(gw, "a", "ops@acme.example"))[0] == 200
     assert await read(gw, "a", "plain text", tool="notes") == 200
     status, doc = await mail(gw, "a", "ops@acme.example")
-    assert status == 403 and doc["code"] == "approval.required"
+    assert held(status, doc), doc
     assert "untrusted content (from notes)" in doc["reasons"][0]["message"]
     assert len([s for s in upstream.seen if s.path.startswith("/mailer")]) == 1
 
@@ -116,7 +124,7 @@ async def test_injection_in_a_trusted_output_taints_when_delivered(
     r = await gw.agent.get("/tools/echo/canned/injected_plain", headers=hdrs(gw, "inj"))
     assert r.status == 200 and "ignore all previous" not in (await r.text()).lower()
     status, doc = await mail(gw, "inj", "ops@acme.example")
-    assert status == 403 and "untrusted content (from echo)" in str(doc["reasons"])
+    assert held(status, doc) and "untrusted content (from echo)" in str(doc["reasons"])
 
 
 async def test_first_sighting_wins(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
@@ -159,7 +167,7 @@ async def test_bounds_keep_taint_and_say_what_was_dropped(
     # a kept destination is denied; one dropped over the bound still needs approval (the run is tainted)
     assert "run.destination_untrusted" in codes((await mail(gw, "b", "https://h0.example/"))[1])
     status, doc = await mail(gw, "b", "https://h9.example/")
-    assert status == 403 and codes(doc) == {"approval.required"}
+    assert held(status, doc) and codes(doc) == {"approval.required"}
 
 
 async def test_one_output_adds_at_most_the_bound(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
@@ -176,9 +184,9 @@ async def test_run_expires_after_ttl_since_last_use(
     gw = await gw_for(make_gateway, upstream, store, runs={"ttl_s": 0.6})
     await read(gw, "t", "x")
     await asyncio.sleep(0.35)
-    assert (await mail(gw, "t", "a@b.example"))[0] == 403  # a use refreshes the expiry
+    assert held(*await mail(gw, "t", "a@b.example"))  # a use refreshes the expiry
     await asyncio.sleep(0.35)
-    assert (await mail(gw, "t", "a@b.example"))[0] == 403
+    assert held(*await mail(gw, "t", "a@b.example"))
     await asyncio.sleep(0.9)
     assert (await mail(gw, "t", "a@b.example"))[0] == 200
 
