@@ -55,6 +55,11 @@ _URL = re.compile(r"(?i)\b(?:https?|wss?|ftps?)://([^\s/?#<>\"'\\`|{}()]{1,300})
 _WWW = re.compile(r"(?i)(?<![\w.@/-])(www\.[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,8})")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 _IBAN = re.compile(r"(?i)[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![A-Za-z0-9])")
+_PHONE = re.compile(r"\+[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}(?!\d)")
+_ETH = re.compile(r"0x[0-9a-fA-F]{40}(?![0-9a-zA-Z])")
+_BECH32 = re.compile(r"(?i)(?<![0-9a-z])bc1[ac-hj-np-z02-9]{11,71}(?![0-9a-z])")
+_BASE58 = re.compile(r"(?<![0-9A-Za-z])[13][1-9A-HJ-NP-Za-km-z]{25,34}(?![0-9A-Za-z])")
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}[a-z][a-z0-9-]{0,23}$|^\d{1,3}(?:\.\d{1,3}){3}$")
 _TOKEN = re.compile(r"[^\s,;<>\"'()\[\]{}]{4,260}")
 
@@ -116,6 +121,15 @@ def _iban(text: str) -> str | None:
     return s if int(num) % 97 == 1 else None
 
 
+def _base58check(s: str) -> bool:
+    """A Bitcoin base58check address: its last 4 bytes are the double SHA-256 of the rest."""
+    n = 0
+    for c in s:
+        n = n * 58 + _B58.index(c)
+    raw = n.to_bytes(25, "big") if n.bit_length() <= 200 else b""
+    return len(raw) == 25 and hashlib.sha256(hashlib.sha256(raw[:21]).digest()).digest()[:4] == raw[21:]
+
+
 def _in_url(text: str, start: int) -> bool:
     """Is ``start`` inside a URL's authority (``https://user:pw@host``)? Then it is no e-mail address."""
     token_start = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start), start - 300)
@@ -153,6 +167,33 @@ def _scan(text: str, out: dict[str, str], limit: int) -> None:
         iban = _iban(m.group(0))
         if iban:
             out.setdefault(iban, "iban")
+            if len(out) >= limit:
+                return
+    if "+" in text:
+        for m in _PHONE.finditer(text):
+            start = m.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "+"):
+                continue
+            digits = re.sub(r"\D", "", m.group(0))
+            if 8 <= len(digits) <= 15:
+                out.setdefault("+" + digits, "phone")
+                if len(out) >= limit:
+                    return
+    if "0x" in text:
+        for m in _ETH.finditer(text):
+            if m.start() and text[m.start() - 1].isalnum():
+                continue
+            out.setdefault(m.group(0).lower(), "crypto")
+            if len(out) >= limit:
+                return
+    if "bc1" in text or "BC1" in text:
+        for m in _BECH32.finditer(text):
+            out.setdefault(m.group(0).lower(), "crypto")
+            if len(out) >= limit:
+                return
+    for m in _BASE58.finditer(text):
+        if _base58check(m.group(0)):
+            out.setdefault(m.group(0), "crypto")
             if len(out) >= limit:
                 return
 
@@ -209,12 +250,15 @@ def _extract_steps(text: str, out: dict[str, str], limit: int) -> Iterator[None]
 
 
 def extract_destinations(text: str, limit: int) -> dict[str, str]:
-    """Destinations in a tool's output: URL hosts, ``www.`` hosts, e-mail addresses, IBANs (mod 97).
+    """Destinations in a tool's output: URL hosts, ``www.`` hosts, e-mail addresses, IBANs
+    (mod 97), phone numbers in international form (``+``), crypto addresses (Ethereum
+    ``0x…``, Bitcoin bech32 and base58check).
 
     Values are normalized (hosts and e-mails lower-case, without userinfo or port;
-    IBANs compact upper-case). HTML entities are decoded and JSON string escapes
-    undone, so ``attacker&#64;evil.example`` or ``attacker\\u0040evil.example`` count too.
-    At most ``limit`` values, from the first ``MAX_SCAN_CHARS`` characters.
+    IBANs compact upper-case; phones ``+<digits>``; ``0x``/``bc1`` lower-case). HTML
+    entities are decoded and JSON string escapes undone, so ``attacker&#64;evil.example``
+    or ``attacker\\u0040evil.example`` count too. At most ``limit`` values,
+    from the first ``MAX_SCAN_CHARS`` characters.
     """
     out: dict[str, str] = {}
     for _ in _extract_steps(text, out, limit):

@@ -317,6 +317,12 @@ async def test_store_failure_after_forwarding_withholds_untrusted_output(
         ("id 0xGB33BUKB20201555555555", set()),
         ("ws://[::1]:80/x ftp://10.0.0.1/f", {"[::1]", "10.0.0.1"}),
         ("no destinations here: node.js, e.g. file.json", set()),
+        ("call +1 (415) 555-0100 now", {"+14155550100"}),
+        ("order 12345678, ticket +12, 2026-11-28", set()),
+        ("to 0x52908400098527886E0F7030069857D2E4169EE7.", {"0x52908400098527886e0f7030069857d2e4169ee7"}),
+        ("to BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", {"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"}),
+        ("to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", {"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}),
+        ("to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb (checksum)", set()),
     ],
 )
 def test_extract_destinations(text: str, want: set[str]) -> None:
@@ -452,3 +458,44 @@ async def test_require_run_through_the_gateway(make_gateway: GatewayFactory, ups
     assert status == 403 and codes(doc) == {"run.required"}
     assert (await mail(gw, "r", "ops@acme.example"))[0] == 200
     assert await read(gw, None, "reads need no run") == 200
+
+
+RUN_ADVERSARIAL = [
+    "a" * 50_000,
+    " " * 50_000,
+    "https://" * 7_000,
+    "https://" + "a" * 50_000,
+    "a@" * 25_000,
+    "a." * 25_000,
+    "www." * 12_000,
+    "GB00 " * 10_000,
+    "GB00-AAAA" * 5_000,
+    "+1 " * 16_000,
+    "+1-22-" * 8_000,
+    "0x" + "a" * 50_000,
+    "bc1" + "q" * 50_000,
+    "1" * 50_000,
+    "3" + "a" * 50_000,
+    "&#64;" * 10_000,
+    "[" * 50_000,
+]
+
+
+def test_no_run_pattern_backtracks_catastrophically() -> None:
+    import re
+
+    import gateway.runs as runs
+
+    patterns = [v for v in vars(runs).values() if isinstance(v, re.Pattern)]
+    assert len(patterns) >= 10
+    for rx in patterns:
+        for s in RUN_ADVERSARIAL:
+            t0 = time.perf_counter()
+            list(rx.finditer(s))
+            dt = time.perf_counter() - t0
+            assert dt < 0.5, f"{rx.pattern[:60]!r} took {dt:.2f}s on {s[:20]!r}..."
+    for s in RUN_ADVERSARIAL:  # and the whole extractors, each step bounded
+        t0 = time.perf_counter()
+        extract_destinations(s, 256)
+        argument_destinations({"v": s}, "")
+        assert time.perf_counter() - t0 < 1.0, s[:20]
