@@ -81,8 +81,8 @@ async def test_run_state_is_in_the_record_and_policy_input(
     make_gateway: GatewayFactory, upstream: Upstream, store: Any
 ) -> None:
     gw = await gw_for(make_gateway, upstream, store)
-    # (an e-mail address in the output would be redacted by today's output policy, so not delivered)
-    await read(gw, "r", "see https://evil.example/x and www.boss.example, call +1 415 555 0100")
+    # (e-mail addresses and phones may be redacted by the output policy, so not delivered: none here)
+    await read(gw, "r", "see https://evil.example/x and www.boss.example")
     rec = gw.records()[-1]
     assert rec["run_id"] == "r"
     assert rec["run"] == {  # the state policy saw (empty), and what this output added
@@ -93,7 +93,7 @@ async def test_run_state_is_in_the_record_and_policy_input(
         "findings": 0,
         "destinations": 0,
         "truncated": [],
-        "read": {"trust": "untrusted", "taints": True, "findings": 1, "destinations": 2},  # the phone: pii
+        "read": {"trust": "untrusted", "taints": True, "findings": 0, "destinations": 2},
         "settled": True,
     }
     status, doc = await mail(gw, "r", "WWW.Boss.Example")
@@ -125,6 +125,10 @@ async def test_injection_in_a_trusted_output_taints_when_delivered(
     assert r.status == 200 and "ignore all previous" not in (await r.text()).lower()
     status, doc = await mail(gw, "inj", "ops@acme.example")
     assert held(status, doc) and "untrusted content (from echo)" in str(doc["reasons"])
+    state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "inj"), _limits(gw))
+    (finding,) = [f for f in state.findings.values() if f["detector"] == "injection"]
+    assert finding["tool"] == "echo" and finding["severity"] == "high" and "evidence" not in finding
+    assert state.sources == {"echo": "trusted", "mailer": "trusted"}
 
 
 async def test_first_sighting_wins(make_gateway: GatewayFactory, upstream: Upstream, store: Any) -> None:
