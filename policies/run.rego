@@ -49,6 +49,7 @@ run_approval_reasons contains reason(
 ) if {
 	run_tainted
 	tool_effect in taint_effects
+	not data.callgate.approved # the approval flow's rule (callgate.rego); undefined without it
 }
 
 # An approval reason is a denial until it is approved (see callgate.rego "approvals").

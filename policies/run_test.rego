@@ -200,3 +200,22 @@ test_require_run_denies_effects_outside_a_run if {
 test_require_run_is_off_by_default if {
 	decide("mail", empty_run, []).allow
 }
+
+# --------------------------------------------------------------------------- approved retries
+
+# The approval flow defines data.callgate.approved (a verified approval with enough
+# approvers): an approved retry in a tainted run is not held again, but an untrusted
+# destination stays denied.
+test_approved_retry_in_a_tainted_run_passes if {
+	d := callgate.decision with input as call("mail", tainted_run, []) with data.gateway as gateway
+		with data.callgate.approved as true
+	d.allow
+	d.require_approval == false
+}
+
+test_approved_retry_still_cannot_reach_an_untrusted_destination if {
+	inp := call("pay", tainted_run, [{"value": "GB33BUKB20201555555555", "kind": "iban", "path": "/to_iban"}])
+	d := callgate.decision with input as inp with data.gateway as gateway with data.callgate.approved as true
+	d.allow == false
+	"run.destination_untrusted" in codes(d)
+}
