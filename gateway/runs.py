@@ -7,15 +7,15 @@ remembers, per run and in the state store:
 - **sources**: the tools whose outputs the run has read, with their trust level
   (``tools.<t>.trust``; untrusted unless the operator marks a tool trusted);
 - **findings**: the output findings seen (detector, kind, severity; no evidence);
-- **destinations**: hosts of URLs, e-mail addresses and IBANs that *first* appeared
-  in an untrusted tool's output (``extract_destinations``).
+- **destinations**: URL hosts, e-mail addresses, IBANs, phone numbers and crypto
+  addresses that *first* appeared in an untrusted tool's output (``extract_destinations``).
 
 A run is **tainted** once it has read an untrusted output, or any output with an
-injection finding. Policy sees ``input.run`` (``RunContext.as_input``): besides the sources and findings,
-``run.argument_destinations`` (the destinations in this call's arguments and query,
-found by the same extractor plus bare host names and IBANs given as a whole value,
-``argument_destinations``) and ``run.destinations``, the run's untrusted destinations
-among them (all of them are counted in ``run.destination_count``).
+injection finding. Policy sees ``input.run`` (``RunContext.as_input``): besides the
+sources and findings, ``run.argument_destinations`` (the destinations in this call's
+arguments and query, found by the same extractor plus bare host names and IBANs given
+as a value, ``argument_destinations``) and ``run.destinations``, the run's untrusted
+destinations among them (all of them are counted in ``run.destination_count``).
 
 State is scoped per tenant and agent (``run_key``): another agent naming the same run
 id reads and writes a different key, so it can neither poison nor read the run.
@@ -381,10 +381,6 @@ class RunContext:
     argument_destinations: list[dict[str, str]] = field(default_factory=list)
     observed: RunObservation | None = None  # what this call added (None: nothing new, or not yet)
     settled: bool = True  # False: this call's observation could not be stored after the answer went out
-
-    @property
-    def tainted(self) -> bool:
-        return self.state.tainted or (self.observed is not None and self.observed.taints)
 
     def as_input(self) -> dict[str, Any]:
         """``input.run``. ``destinations`` holds the run's destinations that this call's arguments
