@@ -372,7 +372,11 @@ async def test_long_output_scan_does_not_hold_the_loop() -> None:
     done = True
     await t
     assert found and elapsed > 0.02  # long enough that holding the loop would show
-    assert max(gaps) < 0.1, max(gaps)  # scanned in one go it holds the loop ~0.3 s; steps take ≤ ~6 ms
+    # scanned in one go it holds the loop for all of `elapsed` (~0.3 s); in steps the ticker
+    # keeps running, and no single hold comes near the whole scan (robust to a loaded machine)
+    during = gaps[1:]
+    assert len(during) >= 10, len(during)
+    assert max(during) < max(0.1, elapsed / 4), (max(during), elapsed)
 
 
 # ------------------------------------------------------------------ configuration
