@@ -185,13 +185,13 @@ async def test_one_output_adds_at_most_the_bound(make_gateway: GatewayFactory, u
 async def test_run_expires_after_ttl_since_last_use(
     make_gateway: GatewayFactory, upstream: Upstream, store: Any
 ) -> None:
-    gw = await gw_for(make_gateway, upstream, store, runs={"ttl_s": 0.6})
+    gw = await gw_for(make_gateway, upstream, store, runs={"ttl_s": 1.2})
     await read(gw, "t", "x")
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.7)
     assert held(*await mail(gw, "t", "a@b.example"))  # a use refreshes the expiry
-    await asyncio.sleep(0.35)
+    await asyncio.sleep(0.7)  # 1.4 s after the read: alive only because of the refresh
     assert held(*await mail(gw, "t", "a@b.example"))
-    await asyncio.sleep(0.9)
+    await asyncio.sleep(2.0)
     assert (await mail(gw, "t", "a@b.example"))[0] == 200
 
 
