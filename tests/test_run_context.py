@@ -510,3 +510,16 @@ def test_no_run_pattern_backtracks_catastrophically() -> None:
         extract_destinations(s, 256)
         argument_destinations({"v": s}, "")
         assert time.perf_counter() - t0 < 1.0, s[:20]
+
+
+async def test_concurrent_reads_respect_the_bound_exactly(
+    make_gateway: GatewayFactory, upstream: Upstream, store: Any
+) -> None:
+    gw = await gw_for(make_gateway, upstream, store, runs={"max_destinations": 50})
+
+    async def one(i: int) -> int:
+        return await read(gw, "c", " ".join(f"https://h{i}-{j}.example/" for j in range(10)))
+
+    assert await asyncio.gather(*(one(i) for i in range(20))) == [200] * 20
+    state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "c"), _limits(gw))
+    assert len(state.destinations) == 50 and state.truncated == {"destinations"} and state.tainted
