@@ -523,3 +523,18 @@ async def test_concurrent_reads_respect_the_bound_exactly(
     assert await asyncio.gather(*(one(i) for i in range(20))) == [200] * 20
     state = await gw.rt.runs.load(run_key(gw.rt.key_prefix, "acme", "demo", "c"), _limits(gw))
     assert len(state.destinations) == 50 and state.truncated == {"destinations"} and state.tainted
+
+
+async def test_policy_replay_sees_the_recorded_taint(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    from gateway.policy.replay import input_from_record
+
+    gw = await gw_for(make_gateway, upstream, "memory")
+    await read(gw, "rr", "plain text")
+    await mail(gw, "rr", "ops@acme.example")
+    docs = {n: t.policy_doc for n, t in gw.rt.tools.items()}
+    first, second = gw.records()
+    inp = input_from_record(second, docs)
+    assert isinstance(inp, dict)
+    assert inp["run"]["id"] == "rr" and inp["run"]["tainted"] is True
+    again = input_from_record(first, docs)
+    assert isinstance(again, dict) and again["run"]["tainted"] is False  # before the read, as policy saw it
