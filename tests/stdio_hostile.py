@@ -15,6 +15,7 @@ Hand-written (no SDK) so it can misbehave on purpose. Tools, by name:
   log         sends notifications/message, then answers
   stderr      writes arguments.lines lines of arguments.width characters to stderr, then answers
   pid         answers with its process id
+  orphan      starts a grandchild that keeps stdout/stderr open, writes its pid to arguments.path, exits
 Start-up: ``--banner`` prints a non-JSON line on stdout before anything else;
 ``--no-init`` answers initialize with an error (the relay restarts it).
 """
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 OUT = sys.stdout.buffer
@@ -64,7 +67,7 @@ def ask(method: str, params: dict[str, Any], timeout: float = 10.0) -> Any:
 
 
 NAMES = ["echo", "garbage", "oversize", "noline", "exit", "hang", "wrong_id", "slow", "progress"]
-NAMES += ["sample", "changed", "log", "stderr", "pid"]
+NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan"]
 TOOLS = [{"name": n, "description": f"hostile {n}", "inputSchema": {"type": "object"}} for n in NAMES]
 
 
@@ -120,6 +123,10 @@ def call(msg_id: Any, name: str, args: dict[str, Any], meta: dict[str, Any]) -> 
             sys.stderr.write(f"line {i} " + "e" * int(args.get("width", 10)) + "\n")
         sys.stderr.flush()
         text(msg_id, "wrote stderr")
+    elif name == "orphan":  # exits, leaving a grandchild that holds stdout and stderr open
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        Path(args["path"]).write_text(str(child.pid))
+        os._exit(4)
     elif name == "pid":
         text(msg_id, str(os.getpid()))
     else:

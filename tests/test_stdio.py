@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import sys
@@ -123,8 +124,8 @@ async def test_real_stdio_server_lists_and_calls_through_the_gateway(time_gw: Ga
     assert srv.policy_doc["transport"] == "stdio" and srv.policy_doc["upstream"].startswith("stdio:")
 
 
-async def denial_of(s: ClientSession, name: str, args: dict[str, Any]) -> str:
-    """The denial's text, whichever way the gateway reports it (a JSON-RPC error or an isError result)."""
+async def failure_of(s: ClientSession, name: str, args: dict[str, Any]) -> str:
+    """A failed call's text, whichever way the gateway reports it (a JSON-RPC error or an isError result)."""
     try:
         r = await s.call_tool(name, args)
     except MCPError as e:
@@ -136,7 +137,7 @@ async def denial_of(s: ClientSession, name: str, args: dict[str, Any]) -> str:
 async def test_real_stdio_server_policy_denial(time_gw: Gateway) -> None:
     async with mcp_client(time_gw, time_gw.token(scopes=["tool:time.convert_time"]), "time") as s:
         assert {t.name for t in (await s.list_tools()).tools} == {"convert_time"}
-        text = await denial_of(s, "get_current_time", {"timezone": "UTC"})
+        text = await failure_of(s, "get_current_time", {"timezone": "UTC"})
         ok = await s.call_tool("convert_time", {"source_timezone": "UTC", "time": "12:00", "target_timezone": "UTC"})
     assert "policy.denied" in text and "scope" in text
     assert not ok.is_error
@@ -273,3 +274,304 @@ def test_child_environment_is_small_and_explicit(tmp_path: Path, monkeypatch: py
     assert env["PLAIN"] == "v" and env["FROM_ENV"] == "from-a-secret-source"
     assert "CG_GATEWAY_ONLY_SECRET" not in env and "CG_TEST_SIGNING_KEY" not in env
     assert env.get("PATH") == os.environ.get("PATH")
+
+
+# ------------------------------------------------------------------ the hostile server, on the bridge itself
+
+
+def sse_messages(body: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line[5:]) for line in body.decode().splitlines() if line.startswith("data:")]
+
+
+class Raw:
+    """A hand-made streamable-HTTP client of the bridge, with the gateway's secret."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, secret: str) -> None:
+        self.http, self.url = http, url
+        self.auth = {"Authorization": f"Bearer {secret}"}
+
+    async def init(self) -> str:
+        msg = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"protocolVersion": "2025-06-18"}}
+        async with self.http.post(self.url, json=msg, headers={**self.auth, "Accept": ACCEPT}) as r:
+            assert r.status == 200, await r.text()
+            sid = r.headers["Mcp-Session-Id"]
+        status, _ = await self.post(sid, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        assert status == 202
+        return sid
+
+    async def post(
+        self, sid: str | None, msg: Any, accept: str = ACCEPT, data: bytes | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        headers = {**self.auth, "Accept": accept} | ({"Mcp-Session-Id": sid} if sid else {})
+        kw: dict[str, Any] = {"data": data, "headers": {**headers, "Content-Type": "application/json"}}
+        if data is None:
+            kw = {"json": msg, "headers": headers}
+        async with self.http.post(self.url, **kw) as r:
+            body = await r.read()
+            if r.content_type == "text/event-stream":
+                return r.status, sse_messages(body)
+            return r.status, ([json.loads(body)] if body else [])
+
+    async def call(
+        self, sid: str, name: str, args: dict[str, Any] | None = None, msg_id: Any = 1, **kw: Any
+    ) -> list[dict[str, Any]]:
+        params = {"name": name, "arguments": args or {}}
+        msg = {"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": params}
+        if "meta" in kw:
+            params["_meta"] = kw.pop("meta")
+        status, msgs = await self.post(sid, msg, **kw)
+        assert status == 200, msgs
+        assert msgs and msgs[-1]["id"] == msg_id, msgs  # the answer, last, under the client's own id
+        return msgs
+
+
+def answer_text(msgs: list[dict[str, Any]]) -> str:
+    text: str = msgs[-1]["result"]["content"][0]["text"]
+    return text
+
+
+def error_code(msgs: list[dict[str, Any]]) -> str:
+    code: str = msgs[-1]["error"]["data"]["code"]
+    return code
+
+
+@asynccontextmanager
+async def hostile_bridge(tmp_path: Path, *flags: str, **over: Any) -> AsyncIterator[tuple[StdioRelay, Raw]]:
+    settings = Settings.model_validate(
+        settings_dict(tmp_path, "http://127.0.0.1:9", mcp_servers=hostile_server(*flags, **over))
+    )
+    bridge = StdioBridge(settings)
+    async with bridge.running(), aiohttp.ClientSession() as http:
+        ep = bridge.endpoints["hostile"]
+        relay = bridge.relays["hostile"]
+        if "--no-init" not in flags:
+            async with asyncio.timeout(15):
+                await relay.ready.wait()
+        yield relay, Raw(http, ep.url, ep.secret)
+
+
+async def test_garbage_lines_are_dropped_and_answers_still_arrive(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path, "--banner") as (relay, raw):
+        sid = await raw.init()
+        msgs = await raw.call(sid, "garbage")
+        assert answer_text(msgs) == "after garbage"
+        again = await raw.call(sid, "echo", {"text": "still framed"}, msg_id=2)
+    assert json.loads(answer_text(again))["text"] == "still framed"
+    assert relay.child.dropped["not_json"] == 2  # the banner and "this is not json"
+    assert relay.child.dropped["not_message"] == 2  # [1, 2, 3] and a bare string
+    assert relay.child.starts == 1
+
+
+async def test_oversize_answer_fails_its_request_and_keeps_the_child(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        msgs = await raw.call(sid, "oversize", {"bytes": 200_000})
+        assert error_code(msgs) == "stdio.too_large"
+        assert loop.time() - began < 4  # failed at once (its id was at the line's start), not timed out
+        again = await raw.call(sid, "echo", {"text": "after"}, msg_id=2)
+    assert json.loads(answer_text(again))["text"] == "after"
+    assert relay.child.dropped["oversize"] == 1
+    assert relay.child.starts == 1  # framing held: no restart
+
+
+async def test_unframed_output_restarts_the_child(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        msgs = await raw.call(sid, "noline")
+        assert error_code(msgs) == "stdio.exited"
+        again = await raw.call(sid, "echo", {"text": "back"}, msg_id=2)
+    assert json.loads(answer_text(again))["text"] == "back"
+    assert relay.child.dropped["framing_lost"] == 1
+    assert relay.child.starts == 2
+
+
+async def test_child_exit_fails_every_pending_request_and_restarts(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        other = await raw.init()
+        hang = asyncio.ensure_future(raw.call(other, "hang", msg_id=7))
+        await until(lambda: len(relay.pending) == 1)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        died = await raw.call(sid, "exit")
+        hung = await hang
+        assert loop.time() - began < 4  # at once, not after the 5 s request timeout
+        assert error_code(died) == error_code(hung) == "stdio.exited"
+        again = await raw.call(other, "echo", {"text": "x"}, msg_id=8)
+    assert json.loads(answer_text(again))["text"] == "x"
+    assert relay.child.starts == 2 and not relay.pending
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+async def test_grandchild_holding_the_pipes_does_not_stall_the_restart(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        pidfile = tmp_path / "grandchild.pid"
+        died = await raw.call(sid, "orphan", {"path": str(pidfile)})
+        assert error_code(died) == "stdio.exited"
+        again = await raw.call(sid, "echo", {"text": "x"}, msg_id=2)
+        assert json.loads(answer_text(again))["text"] == "x"
+        grandchild = int(pidfile.read_text())
+        await until(lambda: not alive(grandchild))  # its group was killed with it
+    assert relay.child.starts == 2
+
+
+async def test_look_alike_answer_id_is_dropped(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path, timeouts={"total_s": 1}) as (relay, raw):
+        sid = await raw.init()
+        msgs = await raw.call(sid, "wrong_id", msg_id=1)
+    assert error_code(msgs) == "stdio.timeout"
+    assert "fake" not in json.dumps(msgs)
+    assert relay.dropped["unmatched_answer"] == 1
+
+
+async def test_sessions_get_their_own_answers_under_their_own_ids(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (_, raw):
+        a, b = await raw.init(), await raw.init()
+        ra, rb = await asyncio.gather(
+            raw.call(a, "echo", {"text": "for a"}, msg_id=1), raw.call(b, "echo", {"text": "for b"}, msg_id=1)
+        )
+    ea, eb = json.loads(answer_text(ra)), json.loads(answer_text(rb))
+    assert (ea["text"], eb["text"]) == ("for a", "for b")
+    assert ea["seen_id"] != eb["seen_id"]  # both clients sent id 1; the child saw the relay's ids
+
+
+async def test_progress_goes_to_its_request_under_the_clients_token(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (_, raw):
+        sid = await raw.init()
+        msgs = await raw.call(sid, "progress", meta={"progressToken": "tok-1"})
+        json_only = await raw.call(
+            sid, "progress", msg_id=2, meta={"progressToken": "tok-2"}, accept="application/json"
+        )
+    progress = [m for m in msgs if m.get("method") == "notifications/progress"]
+    assert [p["params"]["progress"] for p in progress] == [1, 2, 3]
+    assert {p["params"]["progressToken"] for p in progress} == {"tok-1"}
+    assert "tok-1" not in answer_text(msgs)  # the child saw the relay's token
+    assert len(json_only) == 1  # a JSON answer carries no progress
+
+
+async def test_server_request_goes_to_the_one_session_in_flight(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid, other = await raw.init(), await raw.init()
+        msg = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "sample", "arguments": {}}}
+        headers = {**raw.auth, "Accept": ACCEPT, "Mcp-Session-Id": sid}
+        async with raw.http.post(raw.url, json=msg, headers=headers) as r:
+            assert r.content_type == "text/event-stream"
+            lines = r.content.__aiter__()
+            request: dict[str, Any] = {}
+            while not request:
+                line = await anext(lines)
+                if line.startswith(b"data:"):
+                    request = json.loads(line[5:])
+            assert request["method"] == "sampling/createMessage"
+            answer = {"jsonrpc": "2.0", "id": request["id"], "result": {"role": "assistant", "model": "m"}}
+            assert (await raw.post(other, answer))[0] == 400  # only the session asked may answer
+            assert (await raw.post(sid, answer))[0] == 202
+            rest = sse_messages(await r.read())
+    assert rest[-1]["id"] == 5
+    assert json.loads(answer_text(rest)) == {"role": "assistant", "model": "m"}
+    assert not relay.server_requests
+
+
+async def test_server_request_is_refused_when_routing_is_ambiguous(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        a, b = await raw.init(), await raw.init()
+        slow = asyncio.ensure_future(raw.call(b, "slow", {"delay": 1.5, "text": "b"}))
+        await until(lambda: len(relay.pending) == 1)
+        msgs = await raw.call(a, "sample")
+        await slow
+    got = json.loads(answer_text(msgs))
+    assert "no single client session" in got["message"]
+    assert not any(m.get("method") == "sampling/createMessage" for m in msgs)
+    assert relay.dropped["server_request_refused"] == 1
+
+
+async def test_list_changed_reaches_every_sessions_stream(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (_, raw):
+        a, b = await raw.init(), await raw.init()
+
+        async def first_event(sid: str) -> dict[str, Any]:
+            headers = {**raw.auth, "Accept": "text/event-stream", "Mcp-Session-Id": sid}
+            async with raw.http.get(raw.url, headers=headers) as r:
+                async for line in r.content:
+                    if line.startswith(b"data:"):
+                        event: dict[str, Any] = json.loads(line[5:])
+                        return event
+            raise AssertionError("stream ended")
+
+        streams = [asyncio.ensure_future(first_event(s)) for s in (a, b)]
+        await asyncio.sleep(0.2)  # both streams open
+        await raw.call(a, "changed")
+        got = await asyncio.wait_for(asyncio.gather(*streams), 5)
+    assert [e["method"] for e in got] == ["notifications/tools/list_changed"] * 2
+
+
+async def test_stderr_goes_to_the_log_cut_and_rate_limited(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="callgate.stdio")
+    async with hostile_bridge(tmp_path, stdio={"stderr_line": 100, "stderr_lines_per_s": 5}) as (relay, raw):
+        sid = await raw.init()
+        await raw.call(sid, "stderr", {"lines": 200, "width": 5000})
+        await until(lambda: any("not logged (rate)" in r.getMessage() for r in caplog.records))
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("[hostile] line")]
+    assert lines and lines[0].startswith("[hostile] line 0 eee")
+    assert all(len(line) <= len("[hostile] ") + 101 for line in lines)  # cut to stderr_line (+ "…")
+    assert len(lines) < 50  # 200 written, at most ~5 a second logged
+    assert relay.child.starts == 1
+
+
+async def test_failed_handshake_restarts_with_backoff_and_clients_get_an_error(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path, "--no-init", timeouts={"total_s": 1}) as (relay, raw):
+        await until(lambda: relay.child.starts >= 3)
+        msg = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}}
+        status, msgs = await raw.post(None, msg)
+        assert not relay.ready.is_set()
+    assert status == 503 and "not running" in msgs[0]["error"]["message"]
+
+
+async def test_bridge_protocol_edges(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        listing = {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}
+        assert (await raw.post(None, listing))[0] == 400  # no session id
+        # a session this worker has not seen (opened on another worker): taken, the gateway vouches for it
+        status, msgs = await raw.post("opened-on-another-worker", listing)
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 15
+        assert "opened-on-another-worker" in relay.sessions
+        status, _ = await raw.post("s", None, data=b"{not json")
+        assert status == 400
+        status, _ = await raw.post("s", None, data=b"[" * 30_000 + b"]" * 30_000)
+        assert status == 400  # too deep to parse: a 400, never a 500
+        status, _ = await raw.post("s", None, data=json.dumps({"x": "y" * 70_000}).encode())
+        assert status == 413  # past max_line
+        status, msgs = await raw.post("s", {"jsonrpc": "2.0", "id": 9, "method": "server/discover"})
+        assert msgs[-1]["error"]["code"] == -32601  # handshake-era only: clients fall back to initialize
+        batch = [listing, {"jsonrpc": "2.0", "id": 4, "method": "ping"}]
+        status, msgs = await raw.post("s", batch)
+        assert status == 200 and [m["id"] for m in msgs[0]] == [3, 4]
+        async with raw.http.delete(raw.url, headers={**raw.auth, "Mcp-Session-Id": "s"}) as r:
+            assert r.status == 200
+        assert "s" not in relay.sessions
+        async with raw.http.put(raw.url, headers=raw.auth) as r:
+            assert r.status == 405
+
+
+async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway(mcp_servers=hostile_server("--banner"))
+    relay = await ready(gw, "hostile")
+    async with mcp_client(gw, gw.token(scopes=["tool:hostile.*"]), "hostile") as s:
+        assert len((await s.list_tools()).tools) == 15
+        garbage = await s.call_tool("garbage", {})
+        assert text_of(garbage) == "after garbage"
+        assert "exited" in await failure_of(s, "exit", {})
+        echo = await s.call_tool("echo", {"text": "after the restart"})  # same session, new child
+    assert json.loads(text_of(echo))["text"] == "after the restart"
+    assert relay.child.starts == 2
+    assert [r["tool"] for r in gw.records("call")] == ["hostile.garbage", "hostile.exit", "hostile.echo"]

@@ -212,7 +212,7 @@ class StdioProcess:
         ]
         handshake = asyncio.ensure_future(self._on_started(gen))
         try:
-            code = await proc.wait()
+            code = await self._wait_exit(proc)
             # what the child wrote before it exited is still delivered, if its pipes close soon
             # (a grandchild may keep them open: then they are cut)
             await asyncio.wait(readers, timeout=1.0)
@@ -223,6 +223,23 @@ class StdioProcess:
             self._proc = None
             self._on_exit(gen)
         self.log.warning("stdio server %s exited with %s after %.1f s", self.spec.name, code, time.monotonic() - began)
+
+    async def _wait_exit(self, proc: asyncio.subprocess.Process) -> int:
+        """The child's exit status. ``proc.wait()`` alone also waits for its pipes to close, which a
+        grandchild holding them open would delay without end: that group is killed instead."""
+        waiter = asyncio.ensure_future(proc.wait())
+        try:
+            while True:
+                done, _ = await asyncio.wait({waiter}, timeout=0.5)
+                if done:
+                    return waiter.result()
+                if proc.returncode is not None:
+                    self.log.warning("stdio server %s exited, its pipes stay open: killing its group", self.spec.name)
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    return proc.returncode
+        finally:
+            waiter.cancel()
 
     async def _terminate(self, proc: asyncio.subprocess.Process, *, polite: bool) -> None:
         if polite and proc.stdin is not None:
@@ -262,6 +279,8 @@ class StdioProcess:
                     elif skipping > FRAMING_SLACK * max_line:
                         self.dropped["framing_lost"] += 1
                         self.kill(f"framing lost: {skipping} bytes without a newline")
+                        while await out.read(READ_CHUNK):  # drained to EOF: a pipe left full never closes
+                            pass
                         return
                 else:
                     buf += chunk[start:end]
@@ -316,7 +335,14 @@ class StdioProcess:
         suppressed = 0
         buf = bytearray()
         while True:
-            chunk = await err.read(READ_CHUNK)
+            try:
+                async with asyncio.timeout(1.0):
+                    chunk = await err.read(READ_CHUNK)
+            except TimeoutError:  # quiet for a second: say how many lines the rate limit held back
+                if suppressed:
+                    self.log.warning("stdio server %s: %d stderr lines not logged (rate)", self.spec.name, suppressed)
+                    suppressed = 0
+                continue
             lines: list[bytes] = []
             if chunk:
                 parts = chunk.split(b"\n")

@@ -339,8 +339,12 @@ class StdioRelay:
                     self._bg(self._send_quietly(self._request_quietly("resources/unsubscribe", {"uri": uri})))
 
     def _request_quietly(self, method: str, params: dict[str, Any]) -> Message:
-        """A request whose answer nobody waits for: its id is registered nowhere, so the answer is dropped."""
-        return {"jsonrpc": "2.0", "id": self._bid(), "method": method, "params": params}
+        """A request of the relay's own whose answer nobody waits for (forgotten after the timeout)."""
+        bid = self._bid()
+        p = Pending(bid, None, None, streaming=False, limit=1)
+        self.pending[bid] = p
+        asyncio.get_running_loop().call_later(self.timeout, self.pending.pop, bid, None)
+        return {"jsonrpc": "2.0", "id": bid, "method": method, "params": params}
 
     @staticmethod
     def _cancelled(bid: int, reason: str) -> Message:
@@ -432,9 +436,11 @@ class StdioRelay:
                         await self.ready.wait()
         except TimeoutError:
             raise ChildUnavailable(f"stdio server {self.name!r} did not come back in time") from None
-        self.pending[p.bid] = p
         if p.session is not None:
+            if p.session.closed:
+                raise RelayError("stdio.session_closed", "the session was closed")
             p.session.in_flight[p.bid] = p
+        self.pending[p.bid] = p
         await self._send(out)
 
     async def notify(self, session: Session, msg: Message) -> None:
