@@ -15,6 +15,8 @@ Hand-written (no SDK) so it can misbehave on purpose. Tools, by name:
   log         sends notifications/message, then answers
   stderr      writes arguments.lines lines of arguments.width characters to stderr, then answers
   pid         answers with its process id
+  subs        answers with the URIs it holds subscriptions for (resources/subscribe, unsubscribe)
+  update      sends notifications/resources/updated for arguments.uri
   orphan      starts a grandchild that keeps stdout/stderr open, writes its pid to arguments.path, exits
 Start-up: ``--banner`` prints a non-JSON line on stdout before anything else;
 ``--no-init`` answers initialize with an error (the relay restarts it).
@@ -67,7 +69,8 @@ def ask(method: str, params: dict[str, Any], timeout: float = 10.0) -> Any:
 
 
 NAMES = ["echo", "garbage", "oversize", "noline", "exit", "hang", "wrong_id", "slow", "progress"]
-NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan"]
+NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan", "subs", "update"]
+SUBSCRIBED: set[str] = set()
 TOOLS = [{"name": n, "description": f"hostile {n}", "inputSchema": {"type": "object"}} for n in NAMES]
 
 
@@ -127,6 +130,11 @@ def call(msg_id: Any, name: str, args: dict[str, Any], meta: dict[str, Any]) -> 
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
         Path(args["path"]).write_text(str(child.pid))
         os._exit(4)
+    elif name == "subs":
+        text(msg_id, json.dumps(sorted(SUBSCRIBED)))
+    elif name == "update":
+        send({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": args["uri"]}})
+        text(msg_id, "updated")
     elif name == "pid":
         text(msg_id, str(os.getpid()))
     else:
@@ -166,6 +174,10 @@ def main() -> None:
             threading.Thread(
                 target=call, args=(msg["id"], p["name"], p.get("arguments") or {}, p.get("_meta") or {}), daemon=True
             ).start()
+        elif method in ("resources/subscribe", "resources/unsubscribe"):
+            uri = msg["params"]["uri"]
+            (SUBSCRIBED.add if method == "resources/subscribe" else SUBSCRIBED.discard)(uri)
+            result(msg["id"], {})
         elif method == "ping":
             result(msg["id"], {})
         else:

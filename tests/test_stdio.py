@@ -515,6 +515,42 @@ async def test_list_changed_reaches_every_sessions_stream(tmp_path: Path) -> Non
     assert [e["method"] for e in got] == ["notifications/tools/list_changed"] * 2
 
 
+async def test_subscriptions_are_shared_counted_and_replayed_after_a_restart(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        a, b, c = await raw.init(), await raw.init(), await raw.init()
+        for sid in (a, b):
+            msg = {"jsonrpc": "2.0", "id": 2, "method": "resources/subscribe", "params": {"uri": "file:///x"}}
+            assert (await raw.post(sid, msg))[1][-1]["result"] == {}
+
+        async def first_event(sid: str) -> dict[str, Any] | None:
+            headers = {**raw.auth, "Accept": "text/event-stream", "Mcp-Session-Id": sid}
+            async with raw.http.get(raw.url, headers=headers) as r:
+                async for line in r.content:
+                    if line.startswith(b"data:"):
+                        event: dict[str, Any] = json.loads(line[5:])
+                        return event
+            return None
+
+        streams = {sid: asyncio.ensure_future(first_event(sid)) for sid in (a, b, c)}
+        await asyncio.sleep(0.2)
+        await raw.call(c, "update", {"uri": "file:///x"})
+        got = await asyncio.wait_for(asyncio.gather(streams[a], streams[b]), 5)
+        assert [e["params"]["uri"] for e in got if e] == ["file:///x"] * 2
+        assert not streams[c].done()  # c did not subscribe
+        streams[c].cancel()
+        # the child restarts: the relay subscribes the new one again
+        assert error_code(await raw.call(c, "exit", msg_id=3)) == "stdio.exited"
+        await until(lambda: relay.ready.is_set() and relay.child.starts == 2)
+        await until(lambda: relay.dropped["unmatched_answer"] == 0 and not relay.pending)
+        assert json.loads(answer_text(await raw.call(c, "subs", msg_id=4))) == ["file:///x"]
+        # a's unsubscribe is answered by the relay (b still holds it); b's reaches the child
+        unsub = {"jsonrpc": "2.0", "id": 5, "method": "resources/unsubscribe", "params": {"uri": "file:///x"}}
+        assert (await raw.post(a, unsub))[1][-1]["result"] == {}
+        assert json.loads(answer_text(await raw.call(c, "subs", msg_id=6))) == ["file:///x"]
+        assert (await raw.post(b, unsub))[1][-1]["result"] == {}
+        assert json.loads(answer_text(await raw.call(c, "subs", msg_id=7))) == []
+
+
 async def test_stderr_goes_to_the_log_cut_and_rate_limited(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="callgate.stdio")
     async with hostile_bridge(tmp_path, stdio={"stderr_line": 100, "stderr_lines_per_s": 5}) as (relay, raw):
@@ -543,7 +579,7 @@ async def test_bridge_protocol_edges(tmp_path: Path) -> None:
         assert (await raw.post(None, listing))[0] == 400  # no session id
         # a session this worker has not seen (opened on another worker): taken, the gateway vouches for it
         status, msgs = await raw.post("opened-on-another-worker", listing)
-        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 15
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 17
         assert "opened-on-another-worker" in relay.sessions
         status, _ = await raw.post("s", None, data=b"{not json")
         assert status == 400
@@ -567,7 +603,7 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
     gw = await make_gateway(mcp_servers=hostile_server("--banner"))
     relay = await ready(gw, "hostile")
     async with mcp_client(gw, gw.token(scopes=["tool:hostile.*"]), "hostile") as s:
-        assert len((await s.list_tools()).tools) == 15
+        assert len((await s.list_tools()).tools) == 17
         garbage = await s.call_tool("garbage", {})
         assert text_of(garbage) == "after garbage"
         assert "exited" in await failure_of(s, "exit", {})

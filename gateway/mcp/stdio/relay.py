@@ -249,6 +249,8 @@ class StdioRelay:
         self.init_result = result
         self.generation = generation
         self.ready.set()
+        for uri in list(self.subscribers)[:MAX_SUBSCRIPTIONS]:  # the new child knows none of the subscriptions
+            await self._send_quietly(self._request_quietly("resources/subscribe", {"uri": uri}))
         log.info("stdio server %s ready (protocol %s)", self.name, result["protocolVersion"])
 
     def _child_exited(self, generation: int) -> None:
