@@ -564,19 +564,32 @@ async def test_stderr_goes_to_the_log_cut_and_rate_limited(tmp_path: Path, caplo
     assert relay.child.starts == 1
 
 
-async def test_failed_handshake_restarts_with_backoff_and_clients_get_an_error(tmp_path: Path) -> None:
+async def test_failed_handshake_restarts_with_backoff_and_clients_get_an_error(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="callgate.stdio")
     async with hostile_bridge(tmp_path, "--no-init", timeouts={"total_s": 1}) as (relay, raw):
-        await until(lambda: relay.child.starts >= 3)
+        await until(lambda: relay.child.starts >= 5, limit_s=30)
         msg = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {}}
         status, msgs = await raw.post(None, msg)
         assert not relay.ready.is_set()
     assert status == 503 and "not running" in msgs[0]["error"]["message"]
+    delays = [r.getMessage().rsplit(" in ", 1)[1] for r in caplog.records if "restarting in" in r.getMessage()]
+    assert delays[:4] == ["0.1 s", "0.2 s", "0.4 s", "0.4 s"]  # doubling from restart_initial_s to restart_max_s
+    assert any("initialize was answered with" in r.getMessage() for r in caplog.records)
 
 
 async def test_bridge_protocol_edges(tmp_path: Path) -> None:
     async with hostile_bridge(tmp_path) as (relay, raw):
         listing = {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}
-        assert (await raw.post(None, listing))[0] == 400  # no session id
+        status, msgs = await raw.post(None, listing)  # no session id: a stateless request
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 17
+        assert not relay.sessions
+        subscribe = {"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe", "params": {"uri": "file:///x"}}
+        status, msgs = await raw.post(None, subscribe)
+        assert "needs a session" in msgs[-1]["error"]["message"] and not relay.subscribers
+        async with raw.http.get(raw.url, headers=raw.auth) as r:
+            assert r.status == 400  # a GET stream belongs to a session
         # a session this worker has not seen (opened on another worker): taken, the gateway vouches for it
         status, msgs = await raw.post("opened-on-another-worker", listing)
         assert status == 200 and len(msgs[-1]["result"]["tools"]) == 17

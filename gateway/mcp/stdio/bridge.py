@@ -15,7 +15,8 @@ the gateway.
 An unknown ``Mcp-Session-Id`` is taken as a session, not refused 404: with
 ``serve --workers N`` a session opened on one worker reaches another worker's child,
 and it is the gateway, in front, that decides whether the session exists and whose it
-is.
+is. A POST without one (a stateless client, or the gateway fetching a definition) is
+served in a session of its own that ends with the request.
 """
 
 from __future__ import annotations
@@ -236,9 +237,7 @@ class StdioBridge:
             return web.Response(
                 body=json.dumps(answer).encode(), content_type="application/json", headers={SESSION_HEADER: new_sid}
             )
-        if sid is None:
-            return self._error(400, "missing Mcp-Session-Id: send initialize first")
-        session = relay.session(sid)
+        session = relay.session(sid) if sid is not None else relay.transient()
         kind = self._kind(doc)
         if kind == "notification":
             await relay.notify(session, doc)
@@ -274,9 +273,7 @@ class StdioBridge:
         """A JSON array (older protocol versions): each message handled alone, the answers as one JSON array."""
         if not docs or len(docs) > MAX_BATCH:
             return self._error(400, f"a batch holds 1 to {MAX_BATCH} messages")
-        if sid is None:
-            return self._error(400, "missing Mcp-Session-Id: send initialize first")
-        session = relay.session(sid)
+        session = relay.session(sid) if sid is not None else relay.transient()
 
         async def one(doc: Any) -> Message | None:
             if not isinstance(doc, dict) or doc.get("method") == "initialize":

@@ -109,6 +109,7 @@ class Session:
     subscriptions: set[str] = field(default_factory=set)
     closed: bool = False
     dropped: int = 0
+    transient: bool = False  # a request without a session id: no stream, no subscriptions
 
     def push(self, msg: Message) -> None:
         if len(self.stream) >= self.limit:
@@ -319,6 +320,10 @@ class StdioRelay:
         self.sessions[sid] = s
         return s
 
+    def transient(self) -> Session:
+        """A session for one request without a session id (stateless clients): never stored, no stream."""
+        return Session("", self.limits.stream_buffer, closed=False, transient=True)
+
     def close_session(self, sid: str) -> None:
         s = self.sessions.get(sid)
         if s is not None:
@@ -374,6 +379,9 @@ class StdioRelay:
             yield e.answer(msg_id), 0
             return
         if method == "resources/subscribe":
+            if session.transient:
+                yield rpc_error(msg_id, INVALID_REQUEST, "resources/subscribe needs a session (initialize first)"), 0
+                return
             self._subscribe(session, msg)
         bid = self._bid()
         has_token, token = _meta_token(msg)
