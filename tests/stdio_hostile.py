@@ -17,6 +17,8 @@ Hand-written (no SDK) so it can misbehave on purpose. Tools, by name:
   pid         answers with its process id
   subs        answers with the URIs it holds subscriptions for (resources/subscribe, unsubscribe)
   update      sends notifications/resources/updated for arguments.uri
+  close_stdout closes its stdout and lives on
+  deaf        stops reading stdin (its main loop sleeps)
   orphan      starts a grandchild that keeps stdout/stderr open, writes its pid to arguments.path, exits
 Start-up: ``--banner`` prints a non-JSON line on stdout before anything else;
 ``--no-init`` answers initialize with an error (the relay restarts it).
@@ -69,7 +71,7 @@ def ask(method: str, params: dict[str, Any], timeout: float = 10.0) -> Any:
 
 
 NAMES = ["echo", "garbage", "oversize", "noline", "exit", "hang", "wrong_id", "slow", "progress"]
-NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan", "subs", "update"]
+NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan", "subs", "update", "close_stdout", "deaf"]
 SUBSCRIBED: set[str] = set()
 TOOLS = [{"name": n, "description": f"hostile {n}", "inputSchema": {"type": "object"}} for n in NAMES]
 
@@ -135,6 +137,9 @@ def call(msg_id: Any, name: str, args: dict[str, Any], meta: dict[str, Any]) -> 
     elif name == "update":
         send({"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": args["uri"]}})
         text(msg_id, "updated")
+    elif name == "close_stdout":  # lives on, but can never answer again
+        os.close(1)
+        time.sleep(60)
     elif name == "pid":
         text(msg_id, str(os.getpid()))
     else:
@@ -169,6 +174,8 @@ def main() -> None:
             )
         elif method == "tools/list":
             result(msg["id"], {"tools": TOOLS})
+        elif method == "tools/call" and msg["params"]["name"] == "deaf":
+            time.sleep(60)  # stops reading stdin: the bridge's writes back up
         elif method == "tools/call":
             p = msg["params"]
             threading.Thread(

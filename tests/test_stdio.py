@@ -425,6 +425,33 @@ async def test_grandchild_holding_the_pipes_does_not_stall_the_restart(tmp_path:
     assert relay.child.starts == 2
 
 
+async def test_child_that_closes_its_stdout_is_restarted(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        assert error_code(await raw.call(sid, "close_stdout")) == "stdio.exited"
+        assert loop.time() - began < 4.5  # killed within about a second, not left until the 5 s timeout
+        again = await raw.call(sid, "echo", {"text": "x"}, msg_id=2)
+    assert json.loads(answer_text(again))["text"] == "x"
+    assert relay.child.starts == 2
+
+
+async def test_child_that_stops_reading_is_restarted_not_buffered_for(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path, timeouts={"total_s": 1}) as (relay, raw):
+        sid = await raw.init()
+        deaf = asyncio.ensure_future(raw.call(sid, "deaf"))
+        await asyncio.sleep(0.2)
+        big = {"text": "y" * 60_000}  # a few of these fill the pipe and the write buffer
+        answers = await asyncio.gather(*(raw.call(sid, "echo", big, msg_id=10 + i) for i in range(6)))
+        codes = {error_code(a) for a in answers}
+        assert codes <= {"stdio.unavailable", "stdio.timeout", "stdio.exited"}, codes
+        await deaf
+        await until(lambda: relay.child.starts == 2 and relay.ready.is_set())
+        again = await raw.call(sid, "echo", {"text": "x"}, msg_id=2)
+    assert json.loads(answer_text(again))["text"] == "x"
+
+
 async def test_look_alike_answer_id_is_dropped(tmp_path: Path) -> None:
     async with hostile_bridge(tmp_path, timeouts={"total_s": 1}) as (relay, raw):
         sid = await raw.init()
@@ -583,7 +610,7 @@ async def test_bridge_protocol_edges(tmp_path: Path) -> None:
     async with hostile_bridge(tmp_path) as (relay, raw):
         listing = {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}
         status, msgs = await raw.post(None, listing)  # no session id: a stateless request
-        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 17
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 19
         assert not relay.sessions
         subscribe = {"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe", "params": {"uri": "file:///x"}}
         status, msgs = await raw.post(None, subscribe)
@@ -592,7 +619,7 @@ async def test_bridge_protocol_edges(tmp_path: Path) -> None:
             assert r.status == 400  # a GET stream belongs to a session
         # a session this worker has not seen (opened on another worker): taken, the gateway vouches for it
         status, msgs = await raw.post("opened-on-another-worker", listing)
-        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 17
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 19
         assert "opened-on-another-worker" in relay.sessions
         status, _ = await raw.post("s", None, data=b"{not json")
         assert status == 400
@@ -616,7 +643,7 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
     gw = await make_gateway(mcp_servers=hostile_server("--banner"))
     relay = await ready(gw, "hostile")
     async with mcp_client(gw, gw.token(scopes=["tool:hostile.*"]), "hostile") as s:
-        assert len((await s.list_tools()).tools) == 17
+        assert len((await s.list_tools()).tools) == 19
         garbage = await s.call_tool("garbage", {})
         assert text_of(garbage) == "after garbage"
         assert "exited" in await failure_of(s, "exit", {})

@@ -156,6 +156,7 @@ class StdioProcess:
         except (ConnectionError, RuntimeError) as e:
             raise ChildUnavailable(f"stdio server {self.spec.name!r} closed its input") from e
         except TimeoutError as e:
+            self.kill(f"not reading its input for {self.write_timeout:g} s")
             raise ChildUnavailable(f"stdio server {self.spec.name!r} is not reading its input") from e
 
     # ------------------------------------------------------------ supervision
@@ -266,6 +267,12 @@ class StdioProcess:
         while True:
             chunk = await out.read(READ_CHUNK)
             if not chunk:
+                # a child that closed its stdout but lives on can never answer again
+                for _ in range(20):
+                    if proc.returncode is not None:
+                        return
+                    await asyncio.sleep(0.05)
+                self.kill("closed its stdout")
                 return
             start = 0
             while start < len(chunk):

@@ -433,7 +433,8 @@ class StdioRelay:
             await self._send(out, gen)
             return
         except ChildUnavailable:
-            pass
+            if self.child.running and self.child.generation == gen:
+                raise  # alive but not reading: part of the message may be in its pipe, never resend
         self._forget(p)
         p.answer = None  # failed by the exit of a child that never read it
         p.wake.clear()
