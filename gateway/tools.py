@@ -132,15 +132,19 @@ def _stdio_server(tool: Tool, cfg: McpServerConfig, bridge: BridgeEndpoint) -> T
 def compile_mcp_servers(settings: Settings, bridges: Mapping[str, BridgeEndpoint] | None = None) -> dict[str, Tool]:
     """One ``Tool`` per MCP server: its endpoint, credentials and limits; tools derive from it.
 
-    A stdio server (``command``) needs its entry in ``bridges`` (``gateway.mcp.stdio``
-    makes them): agents' calls reach it through that loopback bridge like any HTTP server.
+    A stdio server (``command``) is reached through its entry in ``bridges``
+    (``gateway.mcp.stdio`` makes them): agents' calls go through that loopback bridge
+    like any HTTP server. Without ``bridges`` (offline: ``policy replay``, ``eval``) a
+    stdio server compiles with the same policy document and an endpoint that refuses
+    every connection.
     """
     servers: dict[str, Tool] = {}
     errors: list[tuple[str, str]] = []
     for name, cfg in settings.mcp_servers.items():
         try:
             if cfg.is_stdio:
-                bridge = (bridges or {}).get(name)
+                offline = BridgeEndpoint(f"http://127.0.0.1:1/stdio/{name}", "offline")
+                bridge = offline if bridges is None else bridges.get(name)
                 if bridge is None:
                     raise ConfigError([(f"tools.{name}.command", "no bridge was started for this stdio server")])
                 servers[name] = _stdio_server(compile_tool(name, cfg.as_tool_config(upstream=bridge.url)), cfg, bridge)

@@ -263,6 +263,21 @@ def test_start_time_errors_name_the_field(tmp_path: Path, server: dict[str, Any]
         assert any(loc == field for loc, _ in check_secrets(settings))
 
 
+def test_offline_compilation_gives_policy_the_same_document(tmp_path: Path) -> None:
+    from gateway.tools import compile_mcp_servers
+
+    settings = stdio_settings(tmp_path, {"command": [sys.executable, "-m", "x"], "effect": "write"})
+    bridge = StdioBridge(settings)
+    live = compile_mcp_servers(settings, bridge.endpoints)["s"]
+    offline = compile_mcp_servers(settings)["s"]  # policy replay / eval: no bridge, no child
+    assert live.policy_doc == offline.policy_doc
+    assert live.policy_doc["upstream"] == f"stdio:{Path(sys.executable).name}"
+    assert live.policy_doc["effect"] == "write" and live.policy_doc["transport"] == "stdio"
+    assert str(live.base_url) == bridge.endpoints["s"].url and offline.base_url.port == 1
+    (cred,) = live.credentials.values()
+    assert cred.value == f"Bearer {bridge.endpoints['s'].secret}" and cred.header == "Authorization"
+
+
 def test_child_environment_is_small_and_explicit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CG_GATEWAY_ONLY_SECRET", "do-not-leak")
     monkeypatch.setenv("CG_FOR_CHILD", "from-a-secret-source")
