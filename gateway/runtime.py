@@ -43,7 +43,7 @@ class Runtime:
         self.tools = compile_tools(settings)
         # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
         # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
-        self.stdio = StdioBridge.for_settings(settings)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
         self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.mcp_pins = DefinitionPins(
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}

@@ -203,6 +203,7 @@ async def test_bridge_refuses_requests_without_the_gateways_secret(time_gw: Gate
         ) as r:
             assert r.status == 200  # the check can pass: the gateway's own credential
             assert (await r.json())["result"]["serverInfo"]["name"] == "mcp-time"
+    assert time_gw.metric("callgate_stdio_bridge_refused_total", {"server": "time"}) == 15
     assert endpoint.url.startswith("http://127.0.0.1:")  # loopback only
 
 
@@ -665,4 +666,9 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
         echo = await s.call_tool("echo", {"text": "after the restart"})  # same session, new child
     assert json.loads(text_of(echo))["text"] == "after the restart"
     assert relay.child.starts == 2
+    assert gw.metric("callgate_stdio_starts_total", {"server": "hostile"}) == 2
+    assert gw.metric("callgate_stdio_ready", {"server": "hostile"}) == 1
+    # the banner of each of the two children and "this is not json"
+    assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_json"}) == 3
+    assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_message"}) == 2
     assert [r["tool"] for r in gw.records("call")] == ["hostile.garbage", "hostile.exit", "hostile.echo"]

@@ -41,6 +41,7 @@ from gateway.config import McpServerConfig, SecretSource, Settings
 from gateway.errors import ConfigError
 from gateway.mcp.stdio.process import OFFLOAD_BYTES, ChildSpec, Message, child_environment
 from gateway.mcp.stdio.relay import INVALID_REQUEST, RelayError, Session, StdioRelay, dumps_sized, rpc_error
+from gateway.metrics import Metrics
 from gateway.tools import BridgeEndpoint
 
 log = logging.getLogger("callgate.stdio")
@@ -89,7 +90,7 @@ def _sse(data: bytes) -> bytes:
 
 
 class StdioBridge:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         """Compile the stdio servers and bind the loopback socket; nothing runs until ``start``."""
         specs: dict[str, ChildSpec] = {}
         errors: list[tuple[str, str]] = []
@@ -102,7 +103,7 @@ class StdioBridge:
         if errors:
             raise ConfigError(errors)
         self.relays = {
-            name: StdioRelay(spec, settings.mcp_servers[name].timeouts.total_s) for name, spec in specs.items()
+            name: StdioRelay(spec, settings.mcp_servers[name].timeouts.total_s, metrics) for name, spec in specs.items()
         }
         self.max_body = max((int(s.limits.max_line) for s in specs.values()), default=1 << 20)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -117,13 +118,14 @@ class StdioBridge:
             secret = secrets.token_urlsafe(32)
             self.endpoints[name] = BridgeEndpoint(f"http://127.0.0.1:{self.port}/stdio/{name}", secret)
             self._auth[name] = f"Bearer {secret}".encode()
+        self.metrics = metrics
         self._runner: web.AppRunner | None = None
         self._refused = 0
         self._refused_logged = 0.0
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> StdioBridge | None:
-        return cls(settings) if any(c.is_stdio for c in settings.mcp_servers.values()) else None
+    def for_settings(cls, settings: Settings, metrics: Metrics | None = None) -> StdioBridge | None:
+        return cls(settings, metrics) if any(c.is_stdio for c in settings.mcp_servers.values()) else None
 
     # ------------------------------------------------------------ lifetime
 
@@ -188,6 +190,8 @@ class StdioBridge:
 
     def _unauthorized(self, request: web.Request, name: str) -> None:
         self._refused += 1
+        if self.metrics is not None:
+            self.metrics.stdio_refused.labels(name).inc()
         now = time.monotonic()
         if now - self._refused_logged >= 10.0:  # bounded: one line per 10 s
             self._refused_logged = now

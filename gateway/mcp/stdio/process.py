@@ -55,6 +55,20 @@ _LEADING_ID = re.compile(rb'^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\
 Message = dict[str, Any]
 
 
+class Tally(Counter[str]):
+    """Counts by reason; each count also goes to ``hook`` (a Prometheus counter), when there is one."""
+
+    def __init__(self, hook: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.hook = hook
+
+    def add(self, reason: str) -> int:
+        self[reason] += 1
+        if self.hook is not None:
+            self.hook(reason)
+        return self[reason]
+
+
 class ChildUnavailable(Exception):
     """The child is not running (starting, restarting, exited or stopped)."""
 
@@ -83,6 +97,8 @@ class StdioProcess:
         on_exit: Callable[[int], None],
         on_oversize: Callable[[int], None],
         write_timeout: float = 10.0,
+        dropped: Tally | None = None,
+        on_start: Callable[[], None] | None = None,
     ) -> None:
         """``on_message(msg, size)``, ``on_started(generation)``, ``on_exit(generation)``, ``on_oversize(id)``."""
         self.spec = spec
@@ -94,7 +110,8 @@ class StdioProcess:
         self._on_oversize = on_oversize
         self.generation = 0
         self.starts = 0
-        self.dropped: Counter[str] = Counter()  # reason -> lines dropped
+        self.dropped = dropped if dropped is not None else Tally()  # reason -> lines dropped
+        self._count_start = on_start
         self._proc: asyncio.subprocess.Process | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -201,6 +218,8 @@ class StdioProcess:
     async def _run(self, proc: asyncio.subprocess.Process) -> None:
         self.generation += 1
         self.starts += 1
+        if self._count_start is not None:
+            self._count_start()
         gen = self.generation
         self._proc = proc
         began = time.monotonic()
@@ -284,7 +303,7 @@ class StdioProcess:
                         self._dropped("oversize", f"a line of {skipping} bytes (max_line is {max_line})")
                         skipping = 0
                     elif skipping > FRAMING_SLACK * max_line:
-                        self.dropped["framing_lost"] += 1
+                        self.dropped.add("framing_lost")
                         self.kill(f"framing lost: {skipping} bytes without a newline")
                         while await out.read(READ_CHUNK):  # drained to EOF: a pipe left full never closes
                             pass
@@ -326,8 +345,7 @@ class StdioProcess:
             self._on_message(m, len(line))
 
     def _dropped(self, reason: str, what: str) -> None:
-        self.dropped[reason] += 1
-        n = self.dropped[reason]
+        n = self.dropped.add(reason)
         if n <= 10 or n % 1000 == 0:  # bounded: the first few, then one line per thousand
             self.log.warning("stdio server %s: dropped %s (%s #%d)", self.spec.name, what, reason, n)
 

@@ -31,12 +31,15 @@ import asyncio
 import json
 import logging
 import secrets
-from collections import Counter, OrderedDict, deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gateway.mcp.stdio.process import ChildSpec, ChildUnavailable, Message, StdioProcess
+from gateway.mcp.stdio.process import ChildSpec, ChildUnavailable, Message, StdioProcess, Tally
+
+if TYPE_CHECKING:
+    from gateway.metrics import Metrics
 
 log = logging.getLogger("callgate.stdio")
 
@@ -110,11 +113,14 @@ class Session:
     closed: bool = False
     dropped: int = 0
     transient: bool = False  # a request without a session id: no stream, no subscriptions
+    tally: Tally | None = None
 
     def push(self, msg: Message) -> None:
         if len(self.stream) >= self.limit:
             self.stream.popleft()
             self.dropped += 1
+            if self.tally is not None:
+                self.tally.add("stream_overflow")
         self.stream.append(msg)
         self.wake.set()
 
@@ -159,10 +165,12 @@ async def dumps_sized(msg: Message, size: int) -> bytes:
 
 
 class StdioRelay:
-    def __init__(self, spec: ChildSpec, timeout: float) -> None:
+    def __init__(self, spec: ChildSpec, timeout: float, metrics: Metrics | None = None) -> None:
         self.name = spec.name
         self.limits = spec.limits
         self.timeout = timeout
+        self.metrics = metrics
+        self.dropped = Tally(self._metric_drop if metrics is not None else None)
         self.child = StdioProcess(
             spec,
             on_message=self._from_child,
@@ -170,6 +178,8 @@ class StdioRelay:
             on_exit=self._child_exited,
             on_oversize=self._oversize,
             write_timeout=timeout,
+            dropped=Tally(self._metric_drop if metrics is not None else None),
+            on_start=metrics.stdio_starts.labels(spec.name).inc if metrics is not None else None,
         )
         self.init_result: dict[str, Any] | None = None
         self.ready = asyncio.Event()
@@ -178,10 +188,21 @@ class StdioRelay:
         self.pending: dict[int, Pending] = {}
         self.server_requests: dict[tuple[str, Any], ServerRequest] = {}
         self.subscribers: dict[str, set[str]] = {}
-        self.dropped: Counter[str] = Counter()
         self._next = 0
         self._closed = False
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def _metric_drop(self, reason: str) -> None:
+        if self.metrics is not None:
+            self.metrics.stdio_dropped.labels(self.name, reason).inc()
+
+    def _set_ready(self, up: bool) -> None:
+        if up:
+            self.ready.set()
+        else:
+            self.ready.clear()
+        if self.metrics is not None:
+            self.metrics.stdio_ready.labels(self.name).set(1 if up else 0)
 
     # ------------------------------------------------------------ lifetime
 
@@ -190,7 +211,7 @@ class StdioRelay:
 
     async def stop(self) -> None:
         self._closed = True
-        self.ready.clear()
+        self._set_ready(False)
         await self.child.stop()
         for s in list(self.sessions.values()):
             self._close(s)
@@ -249,13 +270,13 @@ class StdioRelay:
             return
         self.init_result = result
         self.generation = generation
-        self.ready.set()
+        self._set_ready(True)
         for uri in list(self.subscribers)[:MAX_SUBSCRIPTIONS]:  # the new child knows none of the subscriptions
             await self._send_quietly(self._request_quietly("resources/subscribe", {"uri": uri}))
         log.info("stdio server %s ready (protocol %s)", self.name, result["protocolVersion"])
 
     def _child_exited(self, generation: int) -> None:
-        self.ready.clear()
+        self._set_ready(False)
         for p in list(self.pending.values()):
             self._forget(p)
             p.finish(rpc_error(p.client_id, STDIO_ERROR, f"stdio server {self.name!r} exited", "stdio.exited"))
@@ -316,7 +337,7 @@ class StdioRelay:
             if idle is None:
                 raise RelayError("stdio.busy", f"stdio server {self.name!r} has too many sessions", 503)
             self._close(self.sessions[idle])
-        s = Session(sid, self.limits.stream_buffer)
+        s = Session(sid, self.limits.stream_buffer, tally=self.dropped)
         self.sessions[sid] = s
         return s
 
@@ -550,8 +571,7 @@ class StdioRelay:
         self._drop("invalid", "a message that is neither request, notification nor answer")
 
     def _drop(self, reason: str, what: str) -> None:
-        self.dropped[reason] += 1
-        n = self.dropped[reason]
+        n = self.dropped.add(reason)
         if n <= 10 or n % 1000 == 0:
             log.warning("stdio server %s: dropped %s (%s #%d)", self.name, what, reason, n)
 
@@ -583,7 +603,7 @@ class StdioRelay:
             why = (
                 "no single client session to route it to" if target is None else "too many server requests outstanding"
             )
-            self.dropped["server_request_refused"] += 1
+            self.dropped.add("server_request_refused")
             self._bg(self._send_quietly(rpc_error(msg_id, STDIO_ERROR, f"callgate: {method} refused: {why}")))
             return
         session, sink = target
@@ -608,7 +628,7 @@ class StdioRelay:
                 self._drop("unmatched_progress", "progress for no outstanding request")
                 return
             if not p.streaming or not p.push({**msg, "params": {**params, "progressToken": p.progress}}):
-                self.dropped["progress_not_streamed"] += 1
+                self.dropped.add("progress_not_streamed")
             return
         if method == "notifications/cancelled":
             key = _key(params.get("requestId"))
