@@ -103,7 +103,9 @@ class StdioBridge:
         if errors:
             raise ConfigError(errors)
         self.relays = {
-            name: StdioRelay(spec, settings.mcp_servers[name].timeouts.total_s, metrics) for name, spec in specs.items()
+            # a little under the gateway's own timeout, so the agent gets the bridge's readable error
+            name: StdioRelay(spec, settings.mcp_servers[name].timeouts.total_s * 0.95, metrics)
+            for name, spec in specs.items()
         }
         self.max_body = max((int(s.limits.max_line) for s in specs.values()), default=1 << 20)
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -308,12 +308,15 @@ class StdioRelay:
 
     # ------------------------------------------------------------ sessions
 
-    async def _wait_ready(self) -> None:
+    def _deadline(self) -> float:
+        return asyncio.get_running_loop().time() + self.timeout
+
+    async def _wait_ready(self, deadline: float | None = None) -> None:
         if self._closed:
             raise RelayError("stdio.exited", f"stdio server {self.name!r} is stopped", 503)
         if not self.ready.is_set():
             try:
-                async with asyncio.timeout(self.timeout):
+                async with asyncio.timeout_at(self._deadline() if deadline is None else deadline):
                     await self.ready.wait()
             except TimeoutError:
                 raise RelayError(
@@ -392,8 +395,9 @@ class StdioRelay:
             if local is not None:
                 yield local, 0
                 return
+        deadline = self._deadline()  # one bound for the whole exchange: waiting for the child included
         try:
-            await self._wait_ready()
+            await self._wait_ready(deadline)
             if len(self.pending) >= self.limits.max_in_flight:
                 raise RelayError("stdio.busy", f"stdio server {self.name!r} has too many requests in flight")
         except RelayError as e:
@@ -412,7 +416,6 @@ class StdioRelay:
             out = _with_token(out, bid)
         self.pending[bid] = p
         session.in_flight[bid] = p
-        deadline = asyncio.get_running_loop().time() + self.timeout
         try:
             try:
                 await self._send_request(out, p, deadline)
