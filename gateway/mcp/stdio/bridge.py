@@ -187,7 +187,7 @@ class StdioBridge:
                 relay.close_session(sid)
                 return web.Response(status=200)
         except RelayError as e:
-            return self._error(e.status if e.status >= 400 else 503, e.message)
+            return self._error(e.status, e.message)
         return self._error(405, "the stdio bridge takes POST, GET and DELETE", allow="GET, POST, DELETE")
 
     def _unauthorized(self, request: web.Request, name: str) -> None:

@@ -36,7 +36,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gateway.mcp.stdio.process import ChildSpec, ChildUnavailable, Message, StdioProcess, Tally
+from gateway.errors import Unavailable
+from gateway.mcp.stdio.process import OFFLOAD_BYTES, ChildSpec, ChildUnavailable, Message, StdioProcess, Tally
 
 if TYPE_CHECKING:
     from gateway.metrics import Metrics
@@ -59,17 +60,15 @@ def rpc_error(msg_id: Any, code: int, message: str, reason: str | None = None) -
     return {"jsonrpc": "2.0", "id": msg_id, "error": err}
 
 
-class RelayError(Exception):
-    """Refused before reaching the child; becomes a JSON-RPC error (or an HTTP status)."""
+class RelayError(Unavailable):
+    """Refused before (or instead of) reaching the child: a JSON-RPC error in the answer, or a 503 where
+    no answer can carry it (a client's ``initialize``, a session the bridge cannot take)."""
 
-    def __init__(self, reason: str, message: str, status: int = 200) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-        self.status = status
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
 
     def answer(self, msg_id: Any) -> Message:
-        return rpc_error(msg_id, STDIO_ERROR, self.message, self.reason)
+        return rpc_error(msg_id, STDIO_ERROR, self.message, self.code)
 
 
 @dataclass(eq=False, slots=True)
@@ -159,8 +158,6 @@ def dumps(msg: Message) -> bytes:
 
 async def dumps_sized(msg: Message, size: int) -> bytes:
     """Serialise; a message that came in big is serialised on a worker thread."""
-    from gateway.mcp.stdio.process import OFFLOAD_BYTES
-
     return await asyncio.to_thread(dumps, msg) if size > OFFLOAD_BYTES else dumps(msg)
 
 
@@ -313,7 +310,7 @@ class StdioRelay:
 
     async def _wait_ready(self, deadline: float | None = None) -> None:
         if self._closed:
-            raise RelayError("stdio.exited", f"stdio server {self.name!r} is stopped", 503)
+            raise RelayError("stdio.exited", f"stdio server {self.name!r} is stopped")
         if not self.ready.is_set():
             try:
                 async with asyncio.timeout_at(self._deadline() if deadline is None else deadline):
@@ -338,7 +335,7 @@ class StdioRelay:
         if len(self.sessions) >= self.limits.max_sessions:
             idle = next((k for k, v in self.sessions.items() if not v.in_flight and not v.listening), None)
             if idle is None:
-                raise RelayError("stdio.busy", f"stdio server {self.name!r} has too many sessions", 503)
+                raise RelayError("stdio.busy", f"stdio server {self.name!r} has too many sessions")
             self._close(self.sessions[idle])
         s = Session(sid, self.limits.stream_buffer, tally=self.dropped)
         self.sessions[sid] = s
@@ -421,7 +418,7 @@ class StdioRelay:
                 await self._send_request(out, p, deadline)
             except (ChildUnavailable, RelayError) as e:
                 self._forget(p)
-                reason = e.reason if isinstance(e, RelayError) else "stdio.unavailable"
+                reason = e.code if isinstance(e, RelayError) else "stdio.unavailable"
                 p.finish(rpc_error(msg_id, STDIO_ERROR, str(e), reason))
             while True:
                 while p.events:
