@@ -61,12 +61,12 @@ def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def mcp_client(gw: Gateway, token: str, server: str) -> AsyncIterator[ClientSession]:
+async def mcp_client(gw: Gateway, token: str, server: str, **kw: Any) -> AsyncIterator[ClientSession]:
     url = str(gw.agent.make_url(f"/mcp/{server}"))
     async with (
         create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
         streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
+        ClientSession(read, write, **kw) as session,
     ):
         await session.initialize()
         yield session
@@ -672,3 +672,35 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
     assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_json"}) == 3
     assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_message"}) == 2
     assert [r["tool"] for r in gw.records("call")] == ["hostile.garbage", "hostile.exit", "hostile.echo"]
+
+
+async def test_notifications_reach_agents_through_the_gateway(make_gateway: GatewayFactory) -> None:
+    gw = await make_gateway(mcp_servers=hostile_server())
+    await ready(gw, "hostile")
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+
+    def handler(who: str) -> Any:
+        async def on_message(message: Any) -> None:
+            method = getattr(message, "method", None)
+            if isinstance(method, str):
+                seen[who].append(method)
+
+        return on_message
+
+    progress: list[float] = []
+
+    async def on_progress(p: float, total: float | None, message: str | None) -> None:
+        progress.append(p)
+
+    token = gw.token(scopes=["tool:hostile.*"])
+    async with (
+        mcp_client(gw, token, "hostile", message_handler=handler("a")) as a,
+        mcp_client(gw, token, "hostile", message_handler=handler("b")) as b,
+    ):
+        await b.send_ping()
+        await asyncio.sleep(0.3)  # both GET streams are open through the gateway
+        r = await a.call_tool("progress", {}, progress_callback=on_progress)
+        assert not r.is_error and progress == [1, 2, 3]  # on a's request, under a's token
+        await a.call_tool("changed", {})
+        await until(lambda: all("notifications/tools/list_changed" in v for v in seen.values()))
+    assert "notifications/progress" not in seen["b"]
