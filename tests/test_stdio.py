@@ -203,7 +203,11 @@ async def test_bridge_refuses_requests_without_the_gateways_secret(time_gw: Gate
         ) as r:
             assert r.status == 200  # the check can pass: the gateway's own credential
             assert (await r.json())["result"]["serverInfo"]["name"] == "mcp-time"
+        other = endpoint.url.replace("/stdio/time", "/stdio/other")
+        async with http.post(other, json=init, headers={"Authorization": f"Bearer {endpoint.secret}"}) as r:
+            assert r.status == 401  # one server's secret opens no other, and unknown names are not told
     assert time_gw.metric("callgate_stdio_bridge_refused_total", {"server": "time"}) == 15
+    assert time_gw.metric("callgate_stdio_bridge_refused_total", {"server": "(unknown)"}) == 1
     assert endpoint.url.startswith("http://127.0.0.1:")  # loopback only
 
 

@@ -167,10 +167,8 @@ class StdioBridge:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["server"]
         relay = self.relays.get(name)
-        if relay is None:
-            return self._error(404, "no such stdio server")
         given = request.headers.get("Authorization", "").encode("utf-8", "replace")
-        if not hmac.compare_digest(given, self._auth[name]):
+        if relay is None or not hmac.compare_digest(given, self._auth[name]):  # names are not told either
             self._unauthorized(request, name)
             return self._error(401, "the stdio bridge takes requests from the gateway only", www_auth=True)
         sid = request.headers.get(SESSION_HEADER)
@@ -192,8 +190,8 @@ class StdioBridge:
 
     def _unauthorized(self, request: web.Request, name: str) -> None:
         self._refused += 1
-        if self.metrics is not None:
-            self.metrics.stdio_refused.labels(name).inc()
+        if self.metrics is not None:  # a name from the URL never becomes a label unless it is configured
+            self.metrics.stdio_refused.labels(name if name in self.relays else "(unknown)").inc()
         now = time.monotonic()
         if now - self._refused_logged >= 10.0:  # bounded: one line per 10 s
             self._refused_logged = now
