@@ -19,6 +19,7 @@ Hand-written (no SDK) so it can misbehave on purpose. Tools, by name:
   update      sends notifications/resources/updated for arguments.uri
   close_stdout closes its stdout and lives on
   deaf        stops reading stdin (its main loop sleeps)
+  fds         answers with the file descriptors beyond 0-2 it holds
   orphan      starts a grandchild that keeps stdout/stderr open, writes its pid to arguments.path, exits
 Start-up: ``--banner`` prints a non-JSON line on stdout before anything else;
 ``--no-init`` answers initialize with an error (the relay restarts it).
@@ -71,7 +72,7 @@ def ask(method: str, params: dict[str, Any], timeout: float = 10.0) -> Any:
 
 
 NAMES = ["echo", "garbage", "oversize", "noline", "exit", "hang", "wrong_id", "slow", "progress"]
-NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan", "subs", "update", "close_stdout", "deaf"]
+NAMES += ["sample", "changed", "log", "stderr", "pid", "orphan", "subs", "update", "close_stdout", "deaf", "fds"]
 SUBSCRIBED: set[str] = set()
 TOOLS = [{"name": n, "description": f"hostile {n}", "inputSchema": {"type": "object"}} for n in NAMES]
 
@@ -140,6 +141,16 @@ def call(msg_id: Any, name: str, args: dict[str, Any], meta: dict[str, Any]) -> 
     elif name == "close_stdout":  # lives on, but can never answer again
         os.close(1)
         time.sleep(60)
+    elif name == "fds":  # descriptors beyond 0-2 it inherited (the one listing /proc/self/fd excepted)
+        extra = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if int(fd) > 2 and not target.startswith("/proc/"):
+                extra.append(f"{fd}->{target}")
+        text(msg_id, json.dumps(extra))
     elif name == "pid":
         text(msg_id, str(os.getpid()))
     else:

@@ -630,7 +630,7 @@ async def test_bridge_protocol_edges(tmp_path: Path) -> None:
     async with hostile_bridge(tmp_path) as (relay, raw):
         listing = {"jsonrpc": "2.0", "id": 3, "method": "tools/list"}
         status, msgs = await raw.post(None, listing)  # no session id: a stateless request
-        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 19
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 20
         assert not relay.sessions
         subscribe = {"jsonrpc": "2.0", "id": 4, "method": "resources/subscribe", "params": {"uri": "file:///x"}}
         status, msgs = await raw.post(None, subscribe)
@@ -639,7 +639,7 @@ async def test_bridge_protocol_edges(tmp_path: Path) -> None:
             assert r.status == 400  # a GET stream belongs to a session
         # a session this worker has not seen (opened on another worker): taken, the gateway vouches for it
         status, msgs = await raw.post("opened-on-another-worker", listing)
-        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 19
+        assert status == 200 and len(msgs[-1]["result"]["tools"]) == 20
         assert "opened-on-another-worker" in relay.sessions
         status, _ = await raw.post("s", None, data=b"{not json")
         assert status == 400
@@ -663,7 +663,7 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
     gw = await make_gateway(mcp_servers=hostile_server("--banner"))
     relay = await ready(gw, "hostile")
     async with mcp_client(gw, gw.token(scopes=["tool:hostile.*"]), "hostile") as s:
-        assert len((await s.list_tools()).tools) == 19
+        assert len((await s.list_tools()).tools) == 20
         garbage = await s.call_tool("garbage", {})
         assert text_of(garbage) == "after garbage"
         assert "exited" in await failure_of(s, "exit", {})
@@ -708,3 +708,22 @@ async def test_notifications_reach_agents_through_the_gateway(make_gateway: Gate
         await a.call_tool("changed", {})
         await until(lambda: all("notifications/tools/list_changed" in v for v in seen.values()))
     assert "notifications/progress" not in seen["b"]
+
+
+async def _eof_and_descriptors(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        assert json.loads(answer_text(await raw.call(sid, "fds"))) == []  # nothing of the gateway's
+        assert error_code(await raw.call(sid, "close_stdout", msg_id=2)) == "stdio.exited"
+        assert json.loads(answer_text(await raw.call(sid, "echo", {"text": "x"}, msg_id=3)))["text"] == "x"
+    assert relay.child.starts == 2
+
+
+async def test_child_inherits_no_descriptors_and_its_eof_is_seen(tmp_path: Path) -> None:
+    await _eof_and_descriptors(tmp_path)
+
+
+def test_same_under_uvloop_which_serve_uses(tmp_path: Path) -> None:
+    """uvloop's own subprocess support leaks the child's pipe ends into it (no EOF, extra descriptors)."""
+    uvloop = pytest.importorskip("uvloop")
+    uvloop.run(_eof_and_descriptors(tmp_path))

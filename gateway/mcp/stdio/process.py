@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import signal
+import subprocess
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -50,6 +51,7 @@ OFFLOAD_BYTES = 256 << 10  # lines this long are parsed off the event loop
 READ_CHUNK = 64 << 10
 MAX_BATCH = 64  # messages taken from one array line
 STOP_GRACE_S = 2.0
+EXIT_POLL_S = 0.1
 _LEADING_ID = re.compile(rb'^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(-?\d{1,18})\s*[,}]')
 
 Message = dict[str, Any]
@@ -82,6 +84,90 @@ class ChildSpec:
     limits: StdioConfig
 
 
+class Child:
+    """A running child: the ``Popen`` and its three pipes, attached to the event loop.
+
+    Spawned with ``subprocess.Popen`` (``close_fds``: the child inherits nothing but its
+    three pipes) rather than ``loop.subprocess_exec``: uvloop's leaves duplicates of the
+    child's ends open in the child, so a child that closes its stdout gives no EOF, and
+    asyncio's ``Process.wait()`` waits for the pipes too. The exit is polled
+    (``Popen.poll``, a non-blocking ``waitpid``) every ``EXIT_POLL_S``.
+    """
+
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        stdin: asyncio.StreamWriter,
+        stdout: asyncio.StreamReader,
+        stderr: asyncio.StreamReader,
+        transports: list[asyncio.BaseTransport],
+    ) -> None:
+        self.popen, self.stdin, self.stdout, self.stderr = popen, stdin, stdout, stderr
+        self._transports = transports
+
+    @staticmethod
+    def _popen(spec: ChildSpec) -> subprocess.Popen[bytes]:
+        """fork+exec, as ``loop.subprocess_exec`` does too: a few milliseconds on the loop."""
+        return subprocess.Popen(  # noqa: S603 - the operator's configured argv, no shell
+            list(spec.argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=spec.env,
+            cwd=spec.cwd,
+            start_new_session=True,
+            close_fds=True,
+            bufsize=0,
+        )
+
+    @classmethod
+    async def spawn(cls, spec: ChildSpec) -> Child:
+        popen = cls._popen(spec)
+        transports: list[asyncio.BaseTransport] = []
+        try:
+            loop = asyncio.get_running_loop()
+            if popen.stdin is None or popen.stdout is None or popen.stderr is None:  # cannot be: PIPEs
+                raise OSError("child started without pipes")
+            out, err = asyncio.StreamReader(), asyncio.StreamReader()
+            t1, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(out), popen.stdout)
+            transports.append(t1)
+            t2, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(err), popen.stderr)
+            transports.append(t2)
+            wt, wp = await loop.connect_write_pipe(
+                lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader()), popen.stdin
+            )
+            transports.append(wt)
+        except BaseException:
+            for t in transports:
+                t.close()
+            popen.kill()
+            popen.wait()
+            raise
+        return cls(popen, asyncio.StreamWriter(wt, wp, None, loop), out, err, transports)
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.popen.poll()
+
+    async def wait(self) -> int:
+        while (code := self.popen.poll()) is None:  # noqa: ASYNC110 - no event tells a child's exit
+            await asyncio.sleep(EXIT_POLL_S)
+        return code
+
+    def signal_group(self, sig: int) -> None:
+        """Signal the child's process group (it leads one): what it started gets the signal too."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, sig)
+
+    def close(self) -> None:
+        for t in self._transports:
+            t.close()
+
+
 def child_environment(configured: dict[str, str], environ: dict[str, str] | None = None) -> dict[str, str]:
     base = os.environ if environ is None else environ
     return {k: base[k] for k in INHERITED_ENV if k in base} | configured
@@ -112,7 +198,7 @@ class StdioProcess:
         self.starts = 0
         self.dropped = dropped if dropped is not None else Tally()  # reason -> lines dropped
         self._count_start = on_start
-        self._proc: asyncio.subprocess.Process | None = None
+        self._proc: Child | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._background: set[asyncio.Task[Any]] = set()
@@ -164,7 +250,7 @@ class StdioProcess:
         Waits at most ``write_timeout`` for the child to take it (a child that stops reading
         its input cannot make the gateway buffer without end)."""
         proc = self._proc
-        if proc is None or proc.returncode is not None or proc.stdin is None or self.generation != generation:
+        if proc is None or proc.returncode is not None or self.generation != generation:
             raise ChildUnavailable(f"stdio server {self.spec.name!r} is not running")
         try:
             proc.stdin.write(data)
@@ -193,15 +279,7 @@ class StdioProcess:
         while not self._stopping:
             began = loop.time()
             try:
-                proc = await asyncio.create_subprocess_exec(
-                    *self.spec.argv,
-                    stdin=asyncio.subprocess.PIPE,
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.PIPE,
-                    env=self.spec.env,
-                    cwd=self.spec.cwd,
-                    start_new_session=True,
-                )
+                proc = await Child.spawn(self.spec)
             except OSError as e:
                 self.log.error("stdio server %s cannot be started: %s", self.spec.name, e)
             else:
@@ -215,7 +293,7 @@ class StdioProcess:
             self.log.warning("stdio server %s: restarting in %.1f s", self.spec.name, delay)
             await asyncio.sleep(delay)
 
-    async def _run(self, proc: asyncio.subprocess.Process) -> None:
+    async def _run(self, proc: Child) -> None:
         self.generation += 1
         self.starts += 1
         if self._count_start is not None:
@@ -224,45 +302,30 @@ class StdioProcess:
         self._proc = proc
         began = time.monotonic()
         self.log.info("stdio server %s started (pid %d)", self.spec.name, proc.pid)
-        if proc.stdout is None or proc.stderr is None:  # cannot happen: both are PIPEs
-            raise RuntimeError("child started without pipes")
         readers = [
             asyncio.ensure_future(self._read_stdout(proc, proc.stdout)),
             asyncio.ensure_future(self._read_stderr(proc.stderr)),
         ]
         handshake = asyncio.ensure_future(self._on_started(gen))
         try:
-            code = await self._wait_exit(proc)
+            code = await proc.wait()
+            # what it started dies with it: SIGTERM to its group now, SIGKILL after the grace below
+            proc.signal_group(signal.SIGTERM)
             # what the child wrote before it exited is still delivered, if its pipes close soon
             # (a grandchild may keep them open: then they are cut)
             await asyncio.wait(readers, timeout=1.0)
+            proc.signal_group(signal.SIGKILL)
         finally:
             for t in (*readers, handshake):
                 t.cancel()
             await asyncio.gather(*readers, handshake, return_exceptions=True)
+            proc.close()
             self._proc = None
             self._on_exit(gen)
         self.log.warning("stdio server %s exited with %s after %.1f s", self.spec.name, code, time.monotonic() - began)
 
-    async def _wait_exit(self, proc: asyncio.subprocess.Process) -> int:
-        """The child's exit status. ``proc.wait()`` alone also waits for its pipes to close, which a
-        grandchild holding them open would delay without end: that group is killed instead."""
-        waiter = asyncio.ensure_future(proc.wait())
-        try:
-            while True:
-                done, _ = await asyncio.wait({waiter}, timeout=0.5)
-                if done:
-                    return waiter.result()
-                if proc.returncode is not None:
-                    self.log.warning("stdio server %s exited, its pipes stay open: killing its group", self.spec.name)
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    return proc.returncode
-        finally:
-            waiter.cancel()
-
-    async def _terminate(self, proc: asyncio.subprocess.Process, *, polite: bool) -> None:
-        if polite and proc.stdin is not None:
+    async def _terminate(self, proc: Child, *, polite: bool) -> None:
+        if polite:
             with contextlib.suppress(Exception):
                 proc.stdin.close()
             with contextlib.suppress(TimeoutError):
@@ -271,15 +334,14 @@ class StdioProcess:
         for sig in (signal.SIGTERM, signal.SIGKILL):
             if proc.returncode is not None:
                 return
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
+            proc.signal_group(sig)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(STOP_GRACE_S):
                     await proc.wait()
 
     # ------------------------------------------------------------ stdout
 
-    async def _read_stdout(self, proc: asyncio.subprocess.Process, out: asyncio.StreamReader) -> None:
+    async def _read_stdout(self, proc: Child, out: asyncio.StreamReader) -> None:
         max_line = int(self.spec.limits.max_line)
         buf = bytearray()
         skipping = 0  # > 0: inside an oversize line, this many bytes dropped so far
