@@ -1,8 +1,9 @@
 """One stdio MCP server as a supervised child process: spawn, frame, log, restart.
 
 - **Spawn.** ``argv`` with a small inherited environment (``INHERITED_ENV``) plus the
-  configured ``env``: the gateway's own secrets never reach a child unless named. The
-  child leads its own process group, so stopping it also stops what it started.
+  configured ``env``: the gateway's own secrets never reach a child unless named, and
+  no descriptor but its three pipes (``Child``). The child leads its own process
+  group, so stopping it also stops what it started.
 - **Framing.** stdout carries newline-delimited JSON-RPC. A line longer than
   ``max_line`` is dropped and logged (if it starts like ``{"jsonrpc":"2.0","id":N`` the
   request ``N`` is failed at once instead of timing out); one that goes on past
@@ -17,7 +18,11 @@
   ``restart_initial_s`` and doubles on each exit up to ``restart_max_s``; a child that
   ran ``restart_reset_s`` or longer restarts at the first delay. A program that cannot
   be started is retried the same way. ``stop()`` closes stdin, then sends SIGTERM and
-  SIGKILL to the group, each after a grace period.
+  SIGKILL to the group, each after a grace period. When the child exits on its own,
+  its group gets SIGTERM, then SIGKILL a second later: what it started does not
+  outlive it (nor hold its pipes open).
+- **Stuck children.** One that closes its stdout but lives on, or stops reading its
+  stdin for ``write_timeout``, is stopped (and so restarted).
 
 ``StdioProcess`` knows nothing of MCP beyond framing: ``on_started`` (the relay's
 handshake), ``on_message`` and ``on_exit`` are its only contract with the relay.
