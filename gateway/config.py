@@ -597,7 +597,11 @@ def check_secrets(settings: Settings) -> list[tuple[str, str]]:
     for name, srv in settings.mcp_servers.items():
         for cname, cred in srv.credentials.items():
             probe(f"mcp_servers.{name}.credentials.{cname}.value", cred.value)
-        for var, val in srv.env.items():
-            if isinstance(val, SecretSource):
-                probe(f"mcp_servers.{name}.env.{var}", val)
+        if srv.is_stdio:  # its env secrets, cwd and program, as the runtime will compile them
+            from gateway.mcp.stdio.bridge import child_spec
+
+            try:
+                child_spec(name, srv)
+            except ConfigError as e:
+                errors.extend(e.errors)
     return errors
