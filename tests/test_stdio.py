@@ -122,6 +122,8 @@ async def test_real_stdio_server_lists_and_calls_through_the_gateway(time_gw: Ga
     # policy sees the transport, not the bridge's port
     srv = time_gw.rt.mcp_servers["time"]
     assert srv.policy_doc["transport"] == "stdio" and srv.policy_doc["upstream"].startswith("stdio:")
+    assert time_gw.rt.stdio is not None
+    assert time_gw.rt.stdio.endpoints["time"].secret not in time_gw.settings.decision_log.path.read_text()
 
 
 async def failure_of(s: ClientSession, name: str, args: dict[str, Any]) -> str:
