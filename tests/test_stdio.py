@@ -530,6 +530,15 @@ async def test_server_request_goes_to_the_one_session_in_flight(tmp_path: Path) 
     assert not relay.server_requests
 
 
+async def test_server_request_is_refused_for_a_request_without_session(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        msg = {"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "sample", "arguments": {}}}
+        status, msgs = await raw.post(None, msg)
+    assert status == 200 and msgs[-1]["id"] == 5
+    assert "no single client session" in json.loads(answer_text(msgs))["message"]
+    assert relay.dropped["server_request_refused"] == 1
+
+
 async def test_server_request_is_refused_when_routing_is_ambiguous(tmp_path: Path) -> None:
     async with hostile_bridge(tmp_path) as (relay, raw):
         a, b = await raw.init(), await raw.init()

@@ -581,6 +581,8 @@ class StdioRelay:
         if len(sessions) != 1:
             return None
         s = next(iter(sessions.values()))
+        if s.transient:  # its answer would come in another request, with no session to match it
+            return None
         sink = next((p for p in reversed(s.in_flight.values()) if p.streaming), None)
         return s, sink
 
