@@ -10,6 +10,7 @@ test framing, restarts and routing on the bridge itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -471,6 +472,30 @@ async def test_child_that_stops_reading_is_restarted_not_buffered_for(tmp_path: 
         await until(lambda: relay.child.starts == 2 and relay.ready.is_set())
         again = await raw.call(sid, "echo", {"text": "x"}, msg_id=2)
     assert json.loads(answer_text(again))["text"] == "x"
+
+
+async def test_client_gone_mid_request_frees_it_at_once(tmp_path: Path) -> None:
+    async with hostile_bridge(tmp_path) as (relay, raw):
+        sid = await raw.init()
+        msg = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "hang", "arguments": {}}}
+        for accept in (ACCEPT, "application/json"):
+            headers = {**raw.auth, "Accept": accept, "Mcp-Session-Id": sid}
+            async with aiohttp.ClientSession() as http:  # its own connection, closed below
+
+                async def hold(http: aiohttp.ClientSession = http, headers: dict[str, str] = headers) -> None:
+                    async with http.post(raw.url, json=msg, headers=headers) as r:
+                        await r.read()
+
+                call = asyncio.ensure_future(hold())
+                await until(lambda: len(relay.pending) == 1)
+                call.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await call
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            await until(lambda: not relay.pending and not relay.sessions[sid].in_flight)
+            assert loop.time() - began < 3  # not held until the 5 s request timeout
+        assert relay.child.starts == 1
 
 
 async def test_look_alike_answer_id_is_dropped(tmp_path: Path) -> None:

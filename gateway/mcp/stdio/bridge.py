@@ -254,14 +254,20 @@ class StdioBridge:
             return self._error(400, "not a JSON-RPC request, notification or response")
         if not streaming:
             last: tuple[Message, int] = ({}, 0)
-            async for item in relay.exchange(session, doc, streaming=False):
-                last = item
+            async with contextlib.aclosing(relay.exchange(session, doc, streaming=False)) as answers:
+                async for item in answers:
+                    last = item
             return web.Response(body=await dumps_sized(*last), content_type="application/json")
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
-        async for msg, size in relay.exchange(session, doc, streaming=True):
-            await resp.write(_sse(await dumps_sized(msg, size)))
-        await resp.write_eof()
+        # closed on every way out: a client gone mid-stream cancels the request at the child
+        async with contextlib.aclosing(relay.exchange(session, doc, streaming=True)) as messages:
+            try:
+                async for msg, size in messages:
+                    await resp.write(_sse(await dumps_sized(msg, size)))
+                await resp.write_eof()
+            except ConnectionError:
+                pass
         return resp
 
     @staticmethod
@@ -301,8 +307,9 @@ class StdioBridge:
         if kind != "request":
             return rpc_error(doc.get("id"), INVALID_REQUEST, "not a JSON-RPC message")
         answer: Message = {}
-        async for msg, _size in relay.exchange(session, doc, streaming=False):
-            answer = msg
+        async with contextlib.aclosing(relay.exchange(session, doc, streaming=False)) as answers:
+            async for msg, _size in answers:
+                answer = msg
         return answer
 
     async def _get(self, request: web.Request, relay: StdioRelay, sid: str | None) -> web.StreamResponse:
@@ -311,8 +318,11 @@ class StdioBridge:
         session = relay.session(sid)
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
-        async for msg in relay.listen(session):
-            await resp.write(_sse(json.dumps(msg, separators=(",", ":")).encode()))
-        with contextlib.suppress(ConnectionError):
-            await resp.write_eof()
+        async with contextlib.aclosing(relay.listen(session)) as messages:
+            try:
+                async for msg in messages:
+                    await resp.write(_sse(json.dumps(msg, separators=(",", ":")).encode()))
+                await resp.write_eof()
+            except ConnectionError:
+                pass
         return resp

@@ -32,7 +32,7 @@ import json
 import logging
 import secrets
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -380,7 +380,9 @@ class StdioRelay:
 
     # ------------------------------------------------------------ client -> child
 
-    async def exchange(self, session: Session, msg: Message, *, streaming: bool) -> AsyncIterator[tuple[Message, int]]:
+    async def exchange(
+        self, session: Session, msg: Message, *, streaming: bool
+    ) -> AsyncGenerator[tuple[Message, int], None]:
         """Forward request ``msg``; yield ``(message, size)``: related messages, then its answer, always last."""
         msg_id = msg.get("id")
         method = msg.get("method")
@@ -533,7 +535,7 @@ class StdioRelay:
         del self.subscribers[uri]
         return None
 
-    async def listen(self, session: Session) -> AsyncIterator[Message]:
+    async def listen(self, session: Session) -> AsyncGenerator[Message, None]:
         """The session's GET stream; a newer GET ends an older one."""
         session.listener += 1
         mine = session.listener
