@@ -24,15 +24,16 @@ from gateway.config import Settings
 from gateway.identity import Verifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
+from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
 from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
-from gateway.store.base import AdmissionStore, KillSwitchStore
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission, RedisKillSwitch
+from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -44,7 +45,10 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
-        self.mcp_servers = compile_mcp_servers(settings)
+        # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
+        # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
+        self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.mcp_pins = DefinitionPins(
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
         )
@@ -55,10 +59,12 @@ class Runtime:
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
         self.approval_store: ApprovalStore
+        self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
             self.approval_store = MemoryApprovals()
+            self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -67,6 +73,7 @@ class Runtime:
             self.admission = self._redis
             self.killswitch = self._redis_ks
             self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
+            self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
@@ -200,3 +207,11 @@ class Runtime:
         await self.start()
         yield
         await self.close()
+
+    async def stdio_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """A ``cleanup_ctx`` entry of its own, after ``cleanup_ctx``: the stdio servers' bridge and children."""
+        if self.stdio is None:
+            yield
+            return
+        async with self.stdio.running():
+            yield

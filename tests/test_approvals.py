@@ -531,3 +531,20 @@ async def test_shadow_mode_holds_nothing(make_gateway: GatewayFactory, upstream:
     rec = gw.records()[-1]
     assert [s["code"] for s in rec["shadow"]] == ["approval.required"]
     assert gw.records("approval") == [] and await gw.rt.approvals.store.query(None, 10) == []
+
+
+async def test_tainted_run_is_held_and_runs_once_approved(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    """The run-context rule (policies/run.rego) asks for approval once a run read untrusted output;
+    the approval flow satisfies it like any other approval reason."""
+    gw = await make_gateway(tools={"writer": {"effect": "delete"}})
+    run = {"X-Agent-Run": "run-7"}
+    r = await gw.agent.post("/tools/echo/read", json={"q": "page"}, headers={**gw.auth(), **run})
+    assert r.status == 200
+    headers = {**gw.auth(scopes=["tool:writer:delete"]), **run}
+    r = await gw.agent.post("/tools/writer/rm", json={"id": 3}, headers=headers)
+    body = await r.json()
+    assert r.status == 202 and "untrusted" in body["reasons"][0]["message"]
+    await decide(gw, body["id"], "approve")
+    r = await gw.agent.post("/tools/writer/rm", json={"id": 3}, headers={**headers, "X-Callgate-Approval": body["id"]})
+    assert r.status == 200, await r.text()
+    assert [s.path for s in upstream.seen] == ["/echo/read", "/writer/rm"]
