@@ -10,7 +10,6 @@ again. Results: ``callgate_approval_notifications_total{result=sent|failed|dropp
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -39,11 +38,16 @@ class Notifier:
         self._task = asyncio.create_task(self._work(), name="approvals-notify")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the worker; bounded (a swallowed cancellation is repeated, at most 5 times)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        for _ in range(5):
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=1.0)
+            if done:
+                return
+        log.error("the approval webhook worker did not stop")
 
     def submit(self, message: dict[str, Any]) -> None:
         if self.url is None:

@@ -75,6 +75,7 @@ BINDING_FIELDS = (
 MAX_FINDINGS_SHOWN = 20
 MAX_REASON = 500
 SWEEP_S = 1.0
+CLOSE_TRIES = 5
 
 
 def args_digest(ctx: CallContext) -> str:
@@ -124,6 +125,7 @@ class ApprovalService:
         self.stream = stream
         self._revision = revision  # a callable returning the live policy revision
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # ------------------------------------------------------------ lifetime
 
@@ -131,14 +133,25 @@ class ApprovalService:
         self._task = asyncio.create_task(self._sweeper(), name="approvals-expire")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Stop the sweeper. Bounded: on Python 3.11 a cancellation that meets an expiring
+        ``asyncio.timeout`` can be swallowed, so the loop also checks ``_stopping`` and the
+        cancellation is repeated until the task ends (at most ``CLOSE_TRIES`` times)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        for _ in range(CLOSE_TRIES):
+            task.cancel()
+            done, _ = await asyncio.wait({task}, timeout=1.0)
+            if done:
+                break
+        else:
+            log.error("the approval expiry sweeper did not stop")
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            log.error("the approval expiry sweeper failed: %r", task.exception())
 
     async def _sweeper(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(SWEEP_S)
             try:
                 await self.sweep_once()
