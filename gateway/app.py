@@ -29,8 +29,8 @@ def create_agent_app(rt: Runtime) -> web.Application:
 
     app.router.add_route("*", "/mcp/{server}", mcp)
     app.router.add_route("*", "/tools/{tool}", tool_call)
-    app.router.add_route("*", "/tools/{tool}/{tail:.*}", tool_call)
-    app.router.add_route("*", "/{tail:.*}", no_route)
+    app.router.add_route("*", "/tools/{tool}/{tail:(?s:.*)}", tool_call)
+    app.router.add_route("*", "/{tail:(?s:.*)}", no_route)
     return app
 
 

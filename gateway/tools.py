@@ -16,6 +16,7 @@ from yarl import URL
 from gateway.config import Effect, Settings, ToolConfig
 from gateway.errors import ConfigError
 from gateway.inspect.runner import InspectOptions
+from gateway.target import encode_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +44,18 @@ class Tool:
         return self.config.effect
 
     def upstream_url(self, path: str, query: str) -> URL:
-        """Base URL + the agent's path (already relative to the tool) + query, unescaped once."""
-        base_path = self.base_url.path.rstrip("/")
-        rel = path.lstrip("/")
+        """Base URL + the call's canonical path (decoded, relative to the tool) re-encoded segment by
+        segment + the canonical query as is (``gateway/target.py``). Always under the base path."""
+        base_path = self.base_url.raw_path.rstrip("/")
+        rel = encode_path(path.lstrip("/"))
         full = f"{base_path}/{rel}" if rel else (base_path or "/")
-        url = self.base_url.with_path(full, encoded=True)
-        return url.with_query(query) if query else url
+        return URL.build(
+            scheme=self.base_url.scheme,
+            authority=self.base_url.raw_authority,
+            path=full,
+            query_string=query,
+            encoded=True,
+        )
 
 
 def compile_tool(name: str, cfg: ToolConfig) -> Tool:

@@ -105,6 +105,8 @@ class Seen:
     query: str
     headers: dict[str, str]
     body: bytes
+    raw_path: str = ""  # the request target as it arrived, still percent-encoded
+    header_list: list[tuple[str, str]] = field(default_factory=list)  # every header, repeats kept
 
 
 @dataclass
@@ -140,7 +142,17 @@ CANNED: dict[str, tuple[str, str]] = {
 def upstream_app(seen: list[Seen]) -> web.Application:
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        seen.append(Seen(request.method, request.path, request.query_string, dict(request.headers), body))
+        seen.append(
+            Seen(
+                request.method,
+                request.path,
+                request.query_string,
+                dict(request.headers),
+                body,
+                request.raw_path,
+                list(request.headers.items()),
+            )
+        )
         tail = request.match_info["tail"]
         if tail.startswith("slow"):
             await asyncio.sleep(float(request.query.get("delay", "5")))

@@ -195,7 +195,11 @@ async def test_ssrf_resolution_is_off_by_default(make_gateway: GatewayFactory, u
 
 async def test_traversal_in_the_url_path_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
+    # encoded separators and dot segments never reach a detector: the target is refused (tests/test_http_target.py)
     r = await gw.agent.get("/tools/echo/files/..%2f..%2fetc%2fpasswd", headers=gw.auth())
+    assert r.status == 400 and (await r.json())["code"] == "request.path_invalid"
+    # a sensitive path in canonical form is a finding on the decoded path, and policy denies it
+    r = await gw.agent.get("/tools/echo/%65tc/passwd", headers=gw.auth())
     assert r.status == 403
     body = await r.json()
     assert "inspect.path_traversal" in {x["code"] for x in body["reasons"]}

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
 from gateway.errors import BadRequest, GatewayError, PayloadTooLarge
+from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
+from gateway.target import PathInvalid, canonical_query, canonical_tail, split_target
 
 MAX_JSON_DEPTH = 64
 PROBLEM_TYPE = "https://callgate.dev/problems/"
@@ -103,26 +106,58 @@ async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
+def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:
+    """``(path relative to the tool, query)`` in canonical form (``gateway.target``); 400 otherwise."""
+    raw_path, raw_query = split_target(raw_target)
+    head, path = canonical_tail(raw_path, 2)
+    if head != ["tools", tool_name]:
+        raise PathInvalid("the request target does not name the tool it was routed to")
+    return path, canonical_query(raw_query)
+
+
+def refuse_override_headers(headers: Mapping[str, str]) -> None:
+    """400 ``request.header_refused`` for headers that ask a server to treat the call as another
+    method or URL than the one inspected (``X-HTTP-Method-Override``, ``X-Original-URL``, ...)."""
+    for name in headers:
+        if name.lower() in METHOD_OVERRIDE:
+            raise BadRequest(
+                f"header {name} asks for another method or URL than the one inspected; it is refused",
+                code="request.header_refused",
+            )
+
+
 class HttpAdapter:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         headers = request.headers
-        tail = request.match_info.get("tail", "")
+        tool_name = request.match_info["tool"]
+        target_error: GatewayError | None = None
+        try:
+            path, query = canonical_target(request.raw_path, tool_name)
+        except BadRequest as e:
+            # Refused in ``load`` (after identity), so the call is recorded; the record keeps the
+            # target as sent, still percent-encoded.
+            target_error = e
+            raw_path, _, query = request.raw_path.partition("?")
+            path = raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
+            path = path if path.startswith("/") else "/" + path
         call = ToolCall(
             call_id=new_call_id(),
             protocol="http",
-            tool_name=request.match_info["tool"],
+            tool_name=tool_name,
             method=request.method,
-            path="/" + tail,
-            query=request.query_string,
+            path=path,
+            query=query,
             content_type=request.content_type,
             intent=headers.get("X-Agent-Intent"),
             run_id=headers.get("X-Agent-Run"),
             idempotency_key=headers.get("Idempotency-Key"),
         )
         ctx = CallContext(call=call, request=request)
+        if target_error is not None:
+            ctx.extra["target_error"] = target_error
         await self.pipeline.run(ctx, self)
         resp: web.StreamResponse | None = ctx.response
         if resp is not None:
@@ -138,6 +173,10 @@ class HttpAdapter:
 
     async def load(self, ctx: CallContext) -> None:
         tool = ctx.need_tool()
+        target_error: GatewayError | None = ctx.extra.get("target_error")
+        if target_error is not None:
+            raise target_error
+        refuse_override_headers(ctx.request.headers)
         body = await read_limited(ctx.request, tool.body_limit, f"tool {tool.name!r}")
         ctx.call.body = body
         ctx.call.arguments = parse_arguments(body, ctx.call.content_type)
