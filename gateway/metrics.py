@@ -150,6 +150,13 @@ class Metrics:
         self.store_errors = Counter(
             "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
         )
+        self.credential_scrubs = Counter(
+            "credential_scrubs",
+            "Occurrences of an injected credential scrubbed from tool answers, by where (header, body)",
+            ["where"],
+            namespace=ns,
+            registry=r,
+        )
         self.ready = Gauge(
             "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
         )

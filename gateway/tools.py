@@ -24,6 +24,7 @@ class ResolvedCredential:
     name: str
     header: str
     value: str  # the full header value, scheme included
+    secret: str = ""  # the secret alone, for scrubbing it from answers (gateway/stages/scrub.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             errors.append((f"tools.{name}.credentials.{cname}.value", str(e)))
             continue
         value = f"{c.scheme} {secret}" if c.scheme else secret
-        creds[cname] = ResolvedCredential(cname, c.header, value)
+        creds[cname] = ResolvedCredential(cname, c.header, value, secret)
     if errors:
         raise ConfigError(errors)
     base = URL(str(cfg.upstream))

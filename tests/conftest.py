@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import copy
 import gc
+import gzip
 import json
 import shutil
 import socket
@@ -154,6 +155,22 @@ def upstream_app(seen: list[Seen]) -> web.Application:
             )
         )
         tail = request.match_info["tail"]
+        if tail.rsplit("/", 1)[-1] == "leak":
+            # an upstream that hands back the credential it was sent: in a header, a streamed body
+            # (``size``-byte chunks) or a gzip body
+            auth = request.headers.get(request.query.get("header", "Authorization"), "")
+            text = f"you sent {auth!r}; again: {auth}.".encode()
+            if request.query.get("gzip"):
+                return web.Response(
+                    body=gzip.compress(text), headers={"Content-Encoding": "gzip", "Content-Type": "text/plain"}
+                )
+            resp = web.StreamResponse(headers={"Content-Type": "text/plain", "X-Reflected": f"key={auth}"})
+            await resp.prepare(request)
+            size = int(request.query.get("size", "3"))
+            for i in range(0, len(text), size):
+                await resp.write(text[i : i + size])
+            await resp.write_eof()
+            return resp
         if tail.startswith("slow"):
             await asyncio.sleep(float(request.query.get("delay", "5")))
         if "canned/" in tail:

@@ -48,7 +48,9 @@ async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory,
     )
     assert r.status == 200
     rec = gw.records()[-1]
-    assert rec["findings"] == [] and rec["output_findings"] == []
+    # the echo upstream hands back the credential it was sent: the gateway's scrub is the only output finding
+    assert rec["findings"] == []
+    assert [f["detector"] for f in rec["output_findings"]] == ["credential_scrub"]
 
 
 async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:

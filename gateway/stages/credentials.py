@@ -39,5 +39,8 @@ class CredentialsStage:
         if ctx.credential is not None:
             cred = tool.credentials[ctx.credential]
             headers.append((cred.header, cred.value))
+            # The scrub stage must be able to read the answer: no compressed bodies back.
+            headers = [(k, v) for k, v in headers if k.lower() != "accept-encoding"]
+            headers.append(("Accept-Encoding", "identity"))
         ctx.extra["forward_headers"] = headers
         await nxt(ctx)
