@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import os
 import time
 import uuid
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
+from gateway import jsondoc
 from gateway.audit.log import AuditUnavailable
 from gateway.errors import (
     BadRequest,
@@ -52,7 +52,7 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        parsed = json.loads(await request.read() or b"{}")
+        parsed = jsondoc.loads(await request.read() or b"{}")
     except ValueError as e:
         raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
     if not isinstance(parsed, dict):

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 
 from aiohttp import web
 
+from gateway import jsondoc
 from gateway.errors import BadRequest, GatewayError, PayloadTooLarge
 from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
@@ -46,19 +47,7 @@ def render_error(err: GatewayError, call_id: str) -> web.Response:
     )
 
 
-def json_depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, iteratively (no recursion limit)."""
-    depth = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            depth = max(depth, d)
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            depth = max(depth, d)
-            stack.extend((x, d + 1) for x in v)
-    return depth
+json_depth = jsondoc.depth
 
 
 def parse_arguments(body: bytes, content_type: str) -> Any:
@@ -74,12 +63,11 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
     looks_json = stripped[:1] in (b"{", b"[")
     if ct == "application/json" or ct.endswith("+json") or looks_json:
         try:
-            value = json.loads(body)
+            return jsondoc.loads(body, MAX_JSON_DEPTH)
+        except jsondoc.TooDeep as e:
+            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep") from e
         except (ValueError, UnicodeDecodeError) as e:
             raise BadRequest(f"the request body is not valid JSON: {e}", code="request.invalid_json") from e
-        if json_depth(value) > MAX_JSON_DEPTH:
-            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep")
-        return value
     text = body.decode("utf-8", errors="replace")
     if ct == "application/x-www-form-urlencoded":
         return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text, keep_blank_values=True).items()}

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from gateway import jsondoc
 from gateway.config import LimitsConfig, QuotaRule, RateRule
 from gateway.errors import (
     BadRequest,
@@ -170,7 +171,7 @@ class AdmissionStage:
             reported = next((v for k, v in up.headers if k.lower() == name), None)
         if reported is None and cfg.cost_field is not None and up.body is not None:
             try:
-                doc = json.loads(up.body)
+                doc = jsondoc.loads(up.body)
             except (ValueError, UnicodeDecodeError):
                 doc = None
             if isinstance(doc, dict):
