@@ -96,4 +96,4 @@ class ForwardStage:
     def _fail(self, ctx: CallContext, t0: float, code: str) -> None:
         if "upstream" not in ctx.timings:
             self._observe(ctx, t0)
-        self.metrics.upstream_errors.labels(ctx.need_tool().name, code).inc()
+        self.metrics.upstream_errors.labels(self.metrics.names.tool(ctx.need_tool().name), code).inc()
