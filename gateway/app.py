@@ -8,6 +8,7 @@ from gateway.adapters.http import render_error
 from gateway.admin import add_admin_routes
 from gateway.errors import NotFound
 from gateway.runtime import Runtime
+from gateway.server import CLIENT_LIMITS, ClientLimits
 
 RUNTIME = web.AppKey("runtime", Runtime)
 
@@ -16,6 +17,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
     """The agents' listener. Its ``cleanup_ctx`` opens and closes the shared runtime."""
     app = web.Application(handler_args={"max_field_size": 16384})
     app[RUNTIME] = rt
+    app[CLIENT_LIMITS] = ClientLimits.of(rt.settings.server, rt.metrics)
     app.cleanup_ctx.append(rt.cleanup_ctx)
 
     async def tool_call(request: web.Request) -> web.StreamResponse:

@@ -56,11 +56,13 @@ async def _serve(settings: Settings, host: str, port: int, reuse_port: bool = Fa
     from gateway.app import create_admin_app, create_agent_app
     from gateway.policy.engine import PolicyLoadError
     from gateway.runtime import Runtime
+    from gateway.server import ClientLimits, GuardedRunner
 
     rt = Runtime(settings)
-    agent_runner = web.AppRunner(create_agent_app(rt), access_log=None)
+    limits = ClientLimits.of(settings.server, rt.metrics)  # slow clients: gateway/server.py
+    agent_runner = GuardedRunner(create_agent_app(rt), limits, access_log=None)
     await agent_runner.setup()
-    admin_runner = web.AppRunner(create_admin_app(rt), access_log=None)
+    admin_runner = GuardedRunner(create_admin_app(rt), limits, access_log=None)
     await admin_runner.setup()
     try:
         await web.TCPSite(agent_runner, host, port, backlog=1024, reuse_port=reuse_port or None).start()

@@ -79,6 +79,10 @@ class ServerConfig(Model):
     port: int = Field(8080, ge=0, le=65535)
     upstream_pool_size: int = Field(256, ge=1, description="connections kept to upstreams")
     public_host: str | None = Field(None, description="host named in Forwarded headers")
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="a connection must send complete request headers within this; else it is closed"
+    )
+    body_timeout_s: float = Field(30.0, gt=0, description="a tool call's body must arrive within this; else 408")
 
 
 class AdminConfig(Model):

@@ -11,6 +11,7 @@ for problem+json, the MCP adapter for JSON-RPC errors).
     ├── Unauthenticated                (401 auth.*)
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)
     ├── NotFound                       (404 tool.unknown)
+    ├── RequestTimeout                 (408 request.body_timeout)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
     ├── TooManyRequests                (429 rate.limited, quota.exhausted)
@@ -91,6 +92,12 @@ class NotFound(GatewayError):
     status = 404
     code = "tool.unknown"
     title = "Unknown tool"
+
+
+class RequestTimeout(GatewayError):
+    status = 408
+    code = "request.body_timeout"
+    title = "Request body not received in time"
 
 
 class Conflict(GatewayError):

@@ -214,6 +214,13 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        self.slow_clients = Counter(
+            "slow_clients",
+            "Connections closed for incomplete headers, and calls refused for a late body, by phase",
+            ["phase"],
+            namespace=ns,
+            registry=r,
+        )
         self.ready = Gauge(
             "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
         )

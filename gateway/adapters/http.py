@@ -17,10 +17,11 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from gateway import jsondoc
-from gateway.errors import BadRequest, GatewayError, PayloadTooLarge
+from gateway.errors import BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
 from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
+from gateway.server import CLIENT_LIMITS
 from gateway.target import PathInvalid, canonical_query, canonical_tail, split_target
 
 MAX_JSON_DEPTH = 64
@@ -75,7 +76,23 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
 
 
 async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
-    """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent."""
+    """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent,
+    and a body that does not arrive within ``server.body_timeout_s`` (408, ``gateway/server.py``)."""
+    limits = request.config_dict.get(CLIENT_LIMITS)
+    if limits is None:
+        return await _read_limited(request, limit, what)
+    try:
+        async with asyncio.timeout(limits.body_timeout_s):
+            return await _read_limited(request, limit, what)
+    except TimeoutError as e:
+        limits.body_timeouts.inc()
+        request.protocol.close()  # no keep-alive for a client that stalls mid-body
+        raise RequestTimeout(
+            f"the body did not arrive within {limits.body_timeout_s:g} s", code="request.body_timeout"
+        ) from e
+
+
+async def _read_limited(request: web.Request, limit: int, what: str) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLarge(f"the body is {length} bytes; {what} takes at most {limit}")
