@@ -141,11 +141,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ check-config / token
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _load(args.path, secrets=True)
     if settings is None:
         return 2
-    print(f"{args.path}: OK ({len(settings.tools)} tools, policy engine {settings.policy.engine})")
+    parts = [_count(len(settings.tools), "HTTP tool")]
+    if settings.mcp_servers:
+        parts.append(_count(len(settings.mcp_servers), "MCP server"))
+    print(f"{args.path}: OK ({', '.join(parts)}, policy engine {settings.policy.engine})")
     return 0
 
 
@@ -175,11 +182,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
     from gateway.policy.engine import PolicyLoadError
-    from gateway.policy.testing import format_results, run_policy_tests
+    from gateway.policy.testing import format_results, run_policy_tests, smoke_decisions
 
     paths = [Path(p) for p in (args.paths or ["policies"])]
     try:
         results = run_policy_tests(paths, run=args.run)
+        if args.run is None:
+            results += smoke_decisions(paths)  # rules that raise at run time (they empty tools/list)
     except PolicyLoadError as e:
         return _die(f"policy failed to load: {e}")
     print(format_results(results, verbose=args.verbose))

@@ -81,6 +81,15 @@ class Unauthenticated(GatewayError):
     code = "auth.missing"
     title = "Authentication required"
 
+    def __init__(self, message: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        # RFC 6750: a 401 names the scheme; a token that was sent but refused is invalid_token.
+        if "WWW-Authenticate" not in self.headers:
+            challenge = 'Bearer realm="callgate"'
+            if self.code != "auth.missing":
+                challenge += ', error="invalid_token"'
+            self.headers["WWW-Authenticate"] = challenge
+
 
 class Forbidden(GatewayError):
     status = 403

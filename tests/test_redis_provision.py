@@ -21,7 +21,7 @@ def shipped_server() -> Path:
 
 def test_the_system_server_is_preferred_and_the_wheel_is_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     on_path = shutil.which("redis-server") or shutil.which("valkey-server")
-    assert REDIS_SERVER == (on_path or str(shipped_server()))
+    assert (on_path or str(shipped_server())) == REDIS_SERVER
     monkeypatch.setenv("PATH", "/nonexistent")
     assert find_redis_server() == str(shipped_server())
 
