@@ -6,7 +6,10 @@ place turns them into responses per protocol (``gateway.adapters.http.render_err
 for problem+json, the MCP adapter for JSON-RPC errors).
 
     GatewayError                       (500 internal.error)
-    ├── BadRequest                     (400 request.malformed, request.invalid_json, ...)
+    ├── BadRequest                     (400 request.malformed, request.invalid_json, request.too_deep,
+    │                                        request.header_refused, ...)
+    │   ├── PathInvalid                (400 request.path_invalid; gateway/target.py)
+    │   └── QueryInvalid               (400 request.query_invalid; gateway/target.py)
     ├── PayloadTooLarge                (413 request.too_large)
     ├── Unauthenticated                (401 auth.*)
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)

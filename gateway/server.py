@@ -4,10 +4,11 @@ aiohttp bounds an idle keep-alive connection but not one that trickles its reque
 headers, nor a request body that never finishes. Here:
 
 * ``GuardedRunner`` serves an application with ``GuardedHandler``: from the moment a
-  connection opens, or the first byte of a next request arrives, the request headers
-  must be complete within ``server.header_timeout_s``; otherwise the connection is
-  closed (nothing was asked yet, so there is no call to record) and
-  ``callgate_slow_clients_total{phase="headers"}`` counts it.
+  connection opens, or the first byte of a next request arrives (also when it arrives
+  in the same segment as the end of the previous request), the request headers must
+  be complete within ``server.header_timeout_s``; otherwise the connection is closed
+  once no request is being handled on it (nothing was asked yet, so there is no call
+  to record) and ``callgate_slow_clients_total{phase="headers"}`` counts it.
 * ``read_limited`` (``gateway/adapters/http.py``) reads a tool call's body within
   ``server.body_timeout_s``: a body that does not arrive in time is
   ``408 request.body_timeout`` — a call, so it is recorded — and counts under
@@ -70,9 +71,14 @@ class GuardedHandler(RequestHandler):
 
     def _headers_expired(self, count: int) -> None:
         self._header_timer = None
-        if self._request_count == count and self.transport is not None:
-            self._limits.header_timeouts.inc()
-            self.force_close()
+        if self._request_count != count or self.transport is None:
+            return
+        if self._waiter is None or self._waiter.done():
+            # A request is being handled (the partial bytes are pipelined behind it): look again later.
+            self._arm()
+            return
+        self._limits.header_timeouts.inc()
+        self.force_close()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -84,6 +90,10 @@ class GuardedHandler(RequestHandler):
         if self._request_count > before:
             self._disarm()  # headers complete; the body has its own deadline in the handler
             self._body = self._messages[-1][1] if self._messages else None
+            if (self._body is None or self._body.is_eof()) and not data.endswith(b"\r\n\r\n"):
+                # Bytes after the last complete request may be the start of the next one. If they
+                # were only its body, the cost is an idle keep-alive closed after header_timeout_s.
+                self._arm()
         elif self._body is None or self._body.is_eof():
             self._arm()  # bytes of a next request: its headers are now on the clock
 

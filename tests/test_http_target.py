@@ -56,6 +56,8 @@ async def raw_call(gw: Gateway, target: str | bytes, headers: dict[str, str] | N
         "/..%5csecret",
         "/a\\..\\secret",
         "/%EF%BC%8E%EF%BC%8E/secret",  # fullwidth dots: NFKC is ".."
+        "/%E2%80%A5/secret",  # U+2025 two dot leader: NFKC is ".."
+        "/..%c0%af/secret",  # overlong UTF-8 '/', not valid UTF-8
         "/.. /secret",
         "/.../secret",
         "/a%00b",

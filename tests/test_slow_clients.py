@@ -146,3 +146,20 @@ async def test_prompt_clients_are_unaffected(listener: Listener, upstream: Upstr
     assert listener.metric("headers") == 0 and listener.metric("body") == 0
     assert len(upstream.seen) == 2
     writer.close()
+
+
+async def test_a_partial_request_pipelined_behind_a_complete_one_is_closed(
+    listener: Listener, upstream: Upstream
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
+    t0 = time.monotonic()
+    full = b"GET /tools/echo/x HTTP/1.1\r\nHost: x\r\n" + f"Authorization: Bearer {listener.token()}\r\n\r\n".encode()
+    writer.write(full + b"GET /tools/echo/y HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # one segment
+    await writer.drain()
+    answer = await closed_within(reader, HEADER_TIMEOUT + 3.0)
+    assert answer.startswith(b"HTTP/1.1 200 ")  # the complete request was served
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert time.monotonic() - t0 < HEADER_TIMEOUT + 3.0
+    assert listener.metric("headers") == 1
+    assert len(upstream.seen) == 1
+    writer.close()
