@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from gateway.config import Settings
 from gateway.headers import METHOD_OVERRIDE
 from gateway.target import PathInvalid, QueryInvalid, canonical_query, canonical_tail, encode_path, split_target
-from tests.conftest import ECHO_KEY, Gateway, GatewayFactory, Upstream
+from tests.conftest import ECHO_KEY, Gateway, GatewayFactory, Upstream, settings_dict
 
 
 async def raw_call(gw: Gateway, target: str | bytes, headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -240,3 +243,11 @@ async def test_method_and_url_override_headers_are_refused_and_recorded(
     assert status == 400 and body["code"] == "request.header_refused"
     assert upstream.seen == []
     assert [r["code"] for r in gateway.records()] == ["request.header_refused"]
+
+
+@pytest.mark.parametrize("bad", ['gw.example";for=1.2.3.4', "gw example", "gw/x", "[::1"])
+def test_public_host_must_be_a_host_and_port(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": bad}))
+    ok = Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": "[::1]:8443"}))
+    assert ok.server.public_host == "[::1]:8443"
