@@ -68,6 +68,9 @@ CLIENT_ADDRESS = frozenset(
         "cf-connecting-ip",
         "fastly-client-ip",
         "via",
+        "x-host",
+        "x-original-host",
+        "x-forwarded-by",
     }
 )
 # Never passed on from the agent: its own credentials, framing we recompute, forwarding we set.

@@ -223,6 +223,8 @@ async def test_agent_sent_gateway_headers_and_client_addresses_never_reach_the_u
         "True-Client-IP": "6.6.6.6",
         "X-Forwarded-Port": "1",
         "Via": "1.1 evil",
+        "X-Original-Host": "evil.example",
+        "X-Host": "evil.example",
     }
     status, _ = await raw_call(gateway, "/tools/echo/h", sent)
     assert status == 200
