@@ -20,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from gateway import jsondoc
+from gateway.adapters.http import read_limited
 from gateway.audit.log import AuditUnavailable
 from gateway.errors import (
     BadRequest,
@@ -47,12 +48,15 @@ def _problem(err: GatewayError) -> web.Response:
     return render_error(err, "")
 
 
+ADMIN_BODY_LIMIT = 1 << 20
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The request's JSON object body; ``{}`` when there is none; 400 when it is not an object."""
     if not request.can_read_body:
         return {}
     try:
-        parsed = jsondoc.loads(await request.read() or b"{}")
+        parsed = jsondoc.loads(await read_limited(request, ADMIN_BODY_LIMIT, "the admin API") or b"{}")
     except ValueError as e:
         raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
     if not isinstance(parsed, dict):

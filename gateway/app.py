@@ -40,5 +40,6 @@ def create_admin_app(rt: Runtime) -> web.Application:
     """The operators' listener: /healthz, /readyz, /metrics open; /admin/* authenticated."""
     app = web.Application()
     app[RUNTIME] = rt
+    app[CLIENT_LIMITS] = ClientLimits.of(rt.settings.server, rt.metrics)  # admin bodies have a deadline too
     add_admin_routes(app, rt)
     return app

@@ -163,3 +163,37 @@ async def test_a_partial_request_pipelined_behind_a_complete_one_is_closed(
     assert listener.metric("headers") == 1
     assert len(upstream.seen) == 1
     writer.close()
+
+
+async def test_a_slow_admin_body_is_408(tmp_path: Path, upstream: Upstream) -> None:
+    from gateway.app import create_admin_app
+    from tests.conftest import ADMIN_TOKEN
+
+    settings = Settings.model_validate(
+        settings_dict(tmp_path, upstream.url, server={"header_timeout_s": 5, "body_timeout_s": BODY_TIMEOUT})
+    )
+    rt = Runtime(settings)
+    agent = GuardedRunner(create_agent_app(rt), ClientLimits.of(settings.server, rt.metrics))
+    admin = GuardedRunner(create_admin_app(rt), ClientLimits.of(settings.server, rt.metrics))
+    await agent.setup()  # opens the runtime (the agent app's cleanup_ctx)
+    await admin.setup()
+    site = web.TCPSite(admin, "127.0.0.1", 0)
+    await site.start()
+    try:
+        assert site._server is not None
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"PUT /admin/killswitch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Length: 100\r\n\r\n".encode()
+            + b'{"scope": "glo'
+        )
+        await writer.drain()
+        answer = await closed_within(reader, BODY_TIMEOUT + 3.0)
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b"request.body_timeout" in answer
+        writer.close()
+    finally:
+        await admin.cleanup()
+        await agent.cleanup()
+        gc.collect()
