@@ -19,6 +19,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
     app[RUNTIME] = rt
     app[CLIENT_LIMITS] = ClientLimits.of(rt.settings.server, rt.metrics)
     app.cleanup_ctx.append(rt.cleanup_ctx)
+    app.cleanup_ctx.append(rt.stdio_ctx)  # stdio MCP servers: started after the runtime, stopped before it
 
     async def tool_call(request: web.Request) -> web.StreamResponse:
         return await rt.http_adapter.handle(request)
