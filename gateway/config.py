@@ -79,7 +79,15 @@ class ServerConfig(Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     upstream_pool_size: int = Field(256, ge=1, description="connections kept to upstreams")
-    public_host: str | None = Field(None, description="host named in Forwarded headers")
+    public_host: str | None = Field(
+        None,
+        pattern=r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$",
+        description="host[:port] named in Forwarded / X-Forwarded-Host (default: the address the gateway listens on)",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="a connection must send complete request headers within this; else it is closed"
+    )
+    body_timeout_s: float = Field(30.0, gt=0, description="a tool call's body must arrive within this; else 408")
 
 
 class AdminConfig(Model):

@@ -84,6 +84,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.record import IntentStage, RecordStage
     from gateway.stages.request import RequestStage
     from gateway.stages.run import RunIngestStage, RunStage
+    from gateway.stages.scrub import ScrubStage
     from gateway.stages.usage import UsageStage
 
     return [
@@ -101,6 +102,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
         CredentialsStage(),  # strip agent credentials, inject the tool's
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
+        ScrubStage(rt.metrics),  # the injected credential never goes back to the agent
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
         RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
     ]

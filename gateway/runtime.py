@@ -22,7 +22,7 @@ from gateway.identity import Verifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
 from gateway.mcp.stdio import StdioBridge
-from gateway.metrics import Metrics
+from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
@@ -39,7 +39,14 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         """Compile everything that can be compiled without an event loop; raises on bad config or policy."""
         self.settings = settings
-        self.metrics = Metrics(settings.metrics.namespace)
+        self.metrics = Metrics(
+            settings.metrics.namespace,
+            labels=MetricLabels(
+                settings.tools,
+                settings.mcp_servers,
+                (t for a in (settings.agents or {}).values() for t in a.tenants),
+            ),
+        )
         self.tools = compile_tools(settings)
         # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
         # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)

@@ -8,7 +8,6 @@ one text (for redaction spans) and, when they are JSON, string by string.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import jsonschema
 
+from gateway import jsondoc
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
 from gateway.inspect.code import ShellDetector, SqlDetector, TemplateDetector
 from gateway.inspect.injection import InjectionDetector
@@ -190,7 +190,7 @@ class Inspector:
         if text[:1] in ("{", "[") and ("\\u" in text or "\\n" in text):
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings.
             try:
-                parsed = json.loads(text)
+                parsed = jsondoc.loads(text)
             except ValueError:
                 parsed = None
             if parsed is not None:
