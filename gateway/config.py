@@ -197,6 +197,16 @@ class InspectConfig(Model):
     injection_action: Literal["block", "strip"] = Field(
         "block", description="high-confidence indirect injection in an output: block it (502) or strip the text"
     )
+    redact: list[Literal["email", "phone", "iban", "payment_card", "us_ssn"]] = Field(
+        default_factory=list,
+        description="PII kinds to redact from this tool's output, besides the defaults (secrets, payment_card, us_ssn)",
+    )
+    shell_commands: list[str] | None = Field(
+        None, description="tools tagged shell: the commands a command line may run (unset: any command)"
+    )
+    sql_verbs: list[str] | None = Field(
+        None, description="tools tagged sql: the statement verbs allowed, e.g. [select, with] (unset: any verb)"
+    )
 
 
 class SsrfConfig(Model):

@@ -103,6 +103,18 @@ def internal_reason(host: str) -> str | None:
     return None
 
 
+def _relative_file(url: str) -> bool:
+    """``file://report.json``: no host, no absolute path, no drive, no parent segment."""
+    rest = url[url.find("://") + 3 :]
+    return (
+        bool(rest)
+        and not rest.startswith(("/", "\\", ".", "~", "%"))
+        and "/" not in rest
+        and "\\" not in rest
+        and ":" not in rest
+    )
+
+
 class SsrfDetector:
     name = NAME
     spans_raw = True  # every hit carries its span in the raw text
@@ -115,6 +127,8 @@ class SsrfDetector:
         for start, end, scheme in find_urls(raw):
             url = raw[start:end]
             ev = excerpt(raw, start, end, width=80)
+            if scheme == "file" and _relative_file(url):
+                continue  # file://name.json: a relative name some APIs take, not a host or an absolute path
             if scheme in _BAD_SCHEMES:
                 hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9), (start, end)))
                 continue

@@ -60,7 +60,7 @@ def evaluate(split: str) -> tuple[dict[str, Row], dict[str, Row], float]:
         res = judge.judge(r)
         changed = res["verdict"] != "allow"
         fam = r["family"]
-        rows = (attacks if r["label"] == "attack" else benign)
+        rows = attacks if r["label"] == "attack" else benign
         for key in (fam, "ALL"):
             row = rows[key]
             row.n += 1

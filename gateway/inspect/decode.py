@@ -1,0 +1,235 @@
+"""Encoded text, decoded so every detector sees what an encoding hides.
+
+``variants(raw)`` finds the encoded spans of a string (base64 / base64url, base32,
+base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding including
+``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
+escapes, rot13) and returns their decoded forms. ``DecodedDetector`` runs every other
+detector on each variant; its findings carry the encoding in their kind
+(``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
+output policy that asks to strip them blocks the output instead).
+
+Bounded: at most ``MAX_VARIANTS`` decoded texts per string, each at most
+``MAX_DECODED`` characters, decoded at most ``MAX_DEPTH`` levels deep (base64 of
+percent-encoding, ...). Every pattern is a flat run of one character class.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+from collections.abc import Sequence
+from urllib.parse import unquote
+
+from gateway.inspect.base import Detector, Hit, Target
+
+MAX_VARIANTS = 8
+MAX_DECODED = 64 * 1024
+MAX_DEPTH = 2
+MAX_INPUT = 256 * 1024  # longer strings are decoded up to this length
+
+_B64 = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
+_B32 = re.compile(r"[A-Z2-7]{24,}={0,6}")
+_HEX_SPACED = re.compile(r"(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}")
+_HEX = re.compile(r"(?:\\x|0x)?[0-9A-Fa-f]{24,}")
+_A85 = re.compile(r"<~([!-u\s]{10,}?)~>")
+_PCT = re.compile(r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,10});?")
+_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2})")
+_PCT_U = re.compile(r"%u([0-9A-Fa-f]{4})")
+# Overlong UTF-8 spellings of "." "/" "\" that servers used to accept.
+_OVERLONG = {
+    "%c0%ae": ".",
+    "%e0%80%ae": ".",
+    "%c0%2e": ".",
+    "%c1%8e": ".",
+    "%c0%af": "/",
+    "%e0%80%af": "/",
+    "%c1%9c": "\\",
+    "%c1%1c": "\\",
+    "%c0%5c": "\\",
+    "%c1%af": "/",
+}
+_OVERLONG_RX = re.compile("|".join(re.escape(k) for k in _OVERLONG), re.I)
+# Words that show a text is English once rot13 is undone (and not before).
+_ROT_WORDS = re.compile(r"\b(?:the|you|and|ignore|previous|instructions|send|system|prompt|password|all|your)\b")
+
+PATTERNS = {
+    "b64": _B64,
+    "b32": _B32,
+    "hex_spaced": _HEX_SPACED,
+    "hex": _HEX,
+    "a85": _A85,
+    "pct": _PCT,
+    "entity": _ENTITY,
+    "escape": _ESCAPE,
+    "rot_words": _ROT_WORDS,
+}
+
+
+def _printable(s: str) -> bool:
+    if len(s) < 6:
+        return False
+    good = sum(1 for c in s if c.isprintable() or c in "\n\r\t")
+    return good >= 0.95 * len(s) and sum(c.isalpha() for c in s) >= 0.3 * len(s)
+
+
+def _text(b: bytes) -> str | None:
+    try:
+        s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return s if _printable(s) else None
+
+
+def _unpct(s: str) -> str:
+    s = _OVERLONG_RX.sub(lambda m: _OVERLONG[m.group(0).lower()], s)
+    s = _PCT_U.sub(lambda m: chr(int(m.group(1), 16)), s)
+    return unquote(s)
+
+
+def _one_level(raw: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if len(raw) > MAX_INPUT:
+        raw = raw[:MAX_INPUT]
+
+    def push(via: str, s: str | None) -> bool:
+        if s and s != raw and len(out) < MAX_VARIANTS:
+            out.append((via, s[:MAX_DECODED]))
+        return len(out) >= MAX_VARIANTS
+
+    if "%" in raw and _PCT.search(raw) is not None:
+        s = raw
+        for _ in range(3):  # %252e -> %2e -> .
+            nxt = _unpct(s)
+            if nxt == s:
+                break
+            s = nxt
+        if push("url", s):
+            return out
+    if "&" in raw and len(_ENTITY.findall(raw, 0, 4096)) >= 2:
+        s = html.unescape(raw)
+        if push("html_entities", html.unescape(s) if "&" in s else s):
+            return out
+    if "\\" in raw and len(_ESCAPE.findall(raw, 0, 4096)) >= 2:
+        s = _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), raw)
+        if push("escapes", s):
+            return out
+    if "<~" in raw:
+        for m in _A85.finditer(raw):
+            try:
+                b = base64.a85decode(m.group(1).encode(), ignorechars=b" \t\n\r")
+            except (ValueError, binascii.Error):
+                continue
+            if push("ascii85", _text(b)):
+                return out
+    for m in _HEX_SPACED.finditer(raw):
+        try:
+            b = bytes.fromhex(m.group(0).replace(":", " "))
+        except ValueError:
+            continue
+        if push("base16", _text(b)):
+            return out
+    for m in _HEX.finditer(raw):
+        chunk = m.group(0).removeprefix("\\x").removeprefix("0x")
+        if len(chunk) % 2:
+            chunk = chunk[:-1]
+        try:
+            b = bytes.fromhex(chunk)
+        except ValueError:
+            continue
+        if push("base16", _text(b)):
+            return out
+    for m in _B32.finditer(raw):
+        chunk = m.group(0)
+        try:
+            b = base64.b32decode(chunk + "=" * (-len(chunk.rstrip("=")) % 8 if "=" not in chunk else 0))
+        except (ValueError, binascii.Error):
+            continue
+        if push("base32", _text(b)):
+            return out
+    for m in _B64.finditer(raw):
+        chunk = m.group(0)
+        if chunk.isalpha() or chunk.isdigit():  # a long word or number, not base64
+            continue
+        body = chunk.rstrip("=")
+        try:
+            if "-" in body or "_" in body:
+                b = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            else:
+                b = base64.b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, binascii.Error):
+            continue
+        if push("base64", _text(b)):
+            return out
+    if len(raw) <= 16 * 1024 and raw.isascii():
+        low = raw.lower()
+        rot = codecs.decode(low, "rot13")
+        if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)):
+            push("rot13", rot)
+    return out
+
+
+def variants(raw: str) -> list[tuple[str, str]]:
+    """Decoded forms of ``raw``: (encoding path, text), at most ``MAX_VARIANTS``."""
+    out: list[tuple[str, str]] = []
+    frontier = [("", raw)]
+    for _ in range(MAX_DEPTH):
+        nxt: list[tuple[str, str]] = []
+        for via, text in frontier:
+            for v2, s in _one_level(text):
+                name = f"{via}_{v2}" if via else v2
+                if len(out) >= MAX_VARIANTS:
+                    return out
+                out.append((name, s))
+                nxt.append((name, s))
+        frontier = nxt
+        if not frontier:
+            break
+    return out
+
+
+def maybe_encoded(text: str) -> bool:
+    """Cheap test: could ``text`` hold anything ``variants`` decodes?"""
+    return (
+        "%" in text
+        or "&" in text
+        or "\\" in text
+        or "<~" in text
+        or _B64.search(text) is not None
+        or _HEX_SPACED.search(text) is not None
+        or (
+            text.isascii()
+            and len(text) <= 16 * 1024
+            and _ROT_WORDS.search(codecs.decode(text.lower(), "rot13")) is not None
+        )
+    )
+
+
+class DecodedDetector:
+    """Every other detector, run again on each decoded form of a string."""
+
+    name = "decoded"
+
+    def __init__(self, inner: Sequence[Detector]) -> None:
+        self.inner = list(inner)
+
+    def maybe(self, t: Target) -> bool:
+        return maybe_encoded(t.raw)
+
+    def scan(self, t: Target) -> list[Hit]:
+        if not maybe_encoded(t.raw):
+            return []
+        hits: list[Hit] = []
+        for via, text in variants(t.raw):
+            inner_t = Target(text, None, t.surface, t.path, t.key, t.tags, t.allowed_roots)
+            for d in self.inner:
+                for h in d.scan(inner_t):
+                    h.finding.kind = f"{h.finding.kind}_via_{via}"
+                    h.span = None
+                    hits.append(h)
+            if len(hits) >= 20:
+                break
+        return hits[:20]
