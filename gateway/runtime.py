@@ -19,6 +19,7 @@ from gateway.adapters.mcp import McpAdapter, McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
 from gateway.metrics import Metrics
@@ -61,6 +62,7 @@ class Runtime:
             self.admission = self._redis
             self.killswitch = self._redis_ks
         self.inspector = Inspector()
+        self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
@@ -164,6 +166,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        if self.classifier is not None:
+            self.classifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()

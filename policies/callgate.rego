@@ -248,7 +248,7 @@ injection_action := object.get(object.get(object.get(input, "tool", {}), "inspec
 
 output_injection contains f if {
 	some f in output_findings
-	f.detector == "injection"
+	f.detector in {"injection", "classifier"}
 	f.severity in blocking_severities
 }
 
