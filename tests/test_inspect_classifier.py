@@ -146,7 +146,7 @@ async def test_runs_off_the_event_loop(model_dir: Path) -> None:
 
 
 class SlowModel(OnnxClassifier):
-    def __init__(self, inner: OnnxClassifier, delay: float) -> None:  # noqa: D107 - a test double around a real model
+    def __init__(self, inner: OnnxClassifier, delay: float) -> None:  # a test double around a real model
         self.__dict__.update(inner.__dict__)
         self.delay = delay
 
@@ -181,7 +181,7 @@ async def test_surfaces_and_limits(model_dir: Path) -> None:
 
 
 def test_bad_model_path_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="model.onnx"):
+    with pytest.raises(ConfigError, match=r"model\.onnx"):
         build_classifier(ClassifierConfig(path=tmp_path), Metrics())
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     (tmp_path / "tokenizer.json").write_text("{}")
