@@ -132,7 +132,8 @@ def test_pii_checksums() -> None:
         "file:///etc/passwd",
         "gopher://127.0.0.1:6379/_INFO",
         "dict://internal:11211/stat",
-        "ftp://files.example.com/x",
+        "ftp://10.0.0.5/x",
+        "ldap://localhost/dc=x",
         "http://user@127.0.0.1/",
         "http://169.254.169.254.nip.io/latest/",
         "http://10-0-0-1.sslip.io/",
@@ -145,7 +146,13 @@ def test_ssrf_flagged(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://api.github.com/repos", "http://93.184.216.34/", "https://[2606:4700::1]/", "http://8.8.8.8.nip.io/"],
+    [
+        "https://api.github.com/repos",
+        "http://93.184.216.34/",
+        "https://[2606:4700::1]/",
+        "http://8.8.8.8.nip.io/",
+        "ftp://ftp.gnu.org/gnu/",  # a transfer scheme to a public host is a link, not SSRF
+    ],
 )
 def test_ssrf_public_urls_pass(url: str) -> None:
     assert "ssrf" not in detectors({"url": url})

@@ -45,7 +45,11 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "ftp", "ldap", "tftp", "jar", "netdoc", "sftp", "smb", "php"})
+# Schemes that smuggle requests to any service (gopher://127.0.0.1:6379/_...) or read local
+# files: flagged wherever they point. Transfer schemes to a public host are ordinary links
+# (ftp://ftp.gnu.org/...): judged by their host, like http.
+_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar"})
+_HOST_SCHEMES = frozenset({"ftp", "sftp", "tftp", "ldap", "ldaps", "smb"})
 _OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
 _SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc.cluster.local")
@@ -132,7 +136,7 @@ class SsrfDetector:
             if scheme in _BAD_SCHEMES:
                 hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9), (start, end)))
                 continue
-            if scheme not in _OK_SCHEMES:
+            if scheme not in _OK_SCHEMES and scheme not in _HOST_SCHEMES:
                 continue
             try:
                 host = urlsplit(url).hostname or ""
@@ -140,6 +144,8 @@ class SsrfDetector:
                 hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6), (start, end)))
                 continue
             why = internal_reason(host)
+            if why and scheme in _HOST_SCHEMES:
+                why = f"scheme_{scheme}_{why}"
             if why:
                 hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95), (start, end)))
         return hits
