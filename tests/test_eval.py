@@ -31,7 +31,8 @@ def test_detection_and_false_alarm_floors() -> None:
 def test_public_corpus_floors_on_the_held_out_split() -> None:
     """tests/eval/corpus.jsonl (public sources, build_corpus.py): the issue's floors on the
     test split, which detectors were not tuned on."""
-    from tests.eval.corpus_report import TAGGED_FAMILIES, evaluate as corpus_evaluate, load
+    from tests.eval.corpus_report import TAGGED_FAMILIES, load
+    from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     recs = load("all")
     assert len(recs) >= 2000
