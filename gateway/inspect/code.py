@@ -75,8 +75,21 @@ _SQL_UNION_PROBE = re.compile(
     r"pg_|sys\.|dual))",
     re.I,
 )
-_SQL_TOKENS = ("'", '"', "sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile",
-               "dumpfile", "union", " or ", " and ")  # fmt: skip
+_SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
+              "union")  # fmt: skip
+_SQL_BOOL = (" or ", " and ", "||", "&&", " xor ", "'or", '"or', ")or")
+
+
+def _sql_maybe(norm: str) -> bool:
+    """Could any SQL pattern match? (Each needs one of these shapes.)"""
+    if any(w in norm for w in _SQL_WORDS):
+        return True
+    quote = "'" in norm or '"' in norm
+    if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
+        return True
+    return quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm)
+
+
 _SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
 # --- markup that runs script (XSS), for every tool's arguments.
 _XSS = re.compile(
@@ -90,7 +103,8 @@ _XSS = re.compile(
     r"(?:^|['\"`;])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]",
     re.I,
 )
-_XSS_TOKENS = ("<", "script:", "on", "data:text", "alert", "prompt", "confirm")
+_XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
+               "\" on", "' on")  # fmt: skip
 _XSS_IN_DOCUMENT = re.compile(
     r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)",
     re.I,
@@ -192,19 +206,19 @@ class SqlDetector:
     def maybe(self, t: Target) -> bool:
         if t.surface != "request_arg":
             return False
-        return ("sql" in t.tags and t.verbs is not None) or any(tok in t.norm for tok in _SQL_TOKENS)
+        return ("sql" in t.tags and t.verbs is not None) or _sql_maybe(t.norm)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
         norm = t.norm
         tagged = "sql" in t.tags
-        if not tagged and not any(tok in norm for tok in _SQL_TOKENS):
-            return []
         if tagged and t.verbs is not None:
             verb = verbs_outside(t.raw, t.verbs)
             if verb is not None:
                 return [Hit(finding(self.name, t, "verb_not_allowed", "high", OWASP, verb[:20], 0.9))]
+        if not _sql_maybe(norm):
+            return []
         for rx, kind in (
             (_SQL_TAUTOLOGY, "tautology"),
             (_SQL_TIME, "time_or_os_probe"),

@@ -20,7 +20,7 @@ import binascii
 import codecs
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import unquote
 
 from gateway.inspect.base import Detector, Hit, Target
@@ -36,7 +36,7 @@ _HEX_SPACED = re.compile(r"(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}")
 _HEX = re.compile(r"(?:\\x|0x)?[0-9A-Fa-f]{24,}")
 _A85 = re.compile(r"<~([!-u\s]{10,}?)~>")
 _PCT = re.compile(r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,10});?")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z]{2,10};)")
 _ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2})")
 _PCT_U = re.compile(r"%u([0-9A-Fa-f]{4})")
 # Overlong UTF-8 spellings of "." "/" "\" that servers used to accept.
@@ -90,6 +90,51 @@ def _unpct(s: str) -> str:
     return unquote(s)
 
 
+def _url_all(s: str) -> str:
+    for _ in range(3):  # %252e -> %2e -> .
+        nxt = _unpct(s)
+        if nxt == s:
+            break
+        s = nxt
+    return s
+
+
+def _html_all(s: str) -> str:
+    s = html.unescape(s)
+    return html.unescape(s) if "&" in s else s
+
+
+def _esc_all(s: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), s)
+
+
+_SEP = "\n\x00\n"  # the runner's separator between strings in a joined scan
+_CONTEXT = 200  # characters of context kept around an encoded run
+_MAX_RUNS = 64
+
+
+def _windows(raw: str, rx: re.Pattern[str], dec: Callable[[str], str]) -> str | None:
+    """``raw`` with its encoded runs decoded: the whole text when the encoding is dense,
+    else only windows of ``_CONTEXT`` characters around each run (a few escapes in a long
+    text should not make every detector rescan all of it)."""
+    spans: list[list[int]] = []
+    covered = 0
+    for m in rx.finditer(raw):
+        covered += m.end() - m.start()
+        if spans and m.start() - spans[-1][1] <= 2 * _CONTEXT:
+            spans[-1][1] = m.end()
+        else:
+            if len(spans) >= _MAX_RUNS:
+                break
+            spans.append([m.start(), m.end()])
+    if not spans:
+        return None
+    if covered * 5 >= len(raw) or len(raw) <= 4 * _CONTEXT:
+        return dec(raw)
+    parts = [dec(raw[max(0, a - _CONTEXT) : b + _CONTEXT]) for a, b in spans]
+    return _SEP.join(parts)
+
+
 def _one_level(raw: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if len(raw) > MAX_INPUT:
@@ -100,22 +145,17 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             out.append((via, s[:MAX_DECODED]))
         return len(out) >= MAX_VARIANTS
 
-    if "%" in raw and _PCT.search(raw) is not None:
-        s = raw
-        for _ in range(3):  # %252e -> %2e -> .
-            nxt = _unpct(s)
-            if nxt == s:
-                break
-            s = nxt
-        if push("url", s):
-            return out
-    if "&" in raw and len(_ENTITY.findall(raw, 0, 4096)) >= 2:
-        s = html.unescape(raw)
-        if push("html_entities", html.unescape(s) if "&" in s else s):
-            return out
-    if "\\" in raw and len(_ESCAPE.findall(raw, 0, 4096)) >= 2:
-        s = _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), raw)
-        if push("escapes", s):
+    for rx, via, dec in (
+        (_PCT, "url", _url_all),
+        (_ENTITY, "html_entities", _html_all),
+        (_ESCAPE, "escapes", _esc_all),
+    ):
+        if (via == "url" and "%" not in raw) or (via == "html_entities" and "&" not in raw):
+            continue
+        if via == "escapes" and "\\" not in raw:
+            continue
+        s = _windows(raw, rx, dec)
+        if s is not None and push(via, s):
             return out
     if "<~" in raw:
         for m in _A85.finditer(raw):
@@ -164,11 +204,14 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             continue
         if push("base64", _text(b)):
             return out
-    if len(raw) <= 16 * 1024 and raw.isascii():
-        low = raw.lower()
-        rot = codecs.decode(low, "rot13")
-        if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)):
-            push("rot13", rot)
+    if raw.isascii():  # rot13, judged per string of a joined scan (a separator splits them)
+        for seg in raw.split(_SEP)[:_MAX_RUNS]:
+            if not 24 <= len(seg) <= _ROT_MAX:
+                continue
+            low = seg.lower()
+            rot = codecs.decode(low, "rot13")
+            if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)) and push("rot13", rot):
+                return out
     return out
 
 
@@ -191,20 +234,22 @@ def variants(raw: str) -> list[tuple[str, str]]:
     return out
 
 
+_ANY = re.compile(
+    r"%[0-9A-Fa-f]{2}|%u[0-9A-Fa-f]{4}|&#|&[A-Za-z]{2,10};|\\[ux][0-9A-Fa-f]|<~|[A-Za-z0-9+/_-]{20}|"
+    r"(?:[0-9A-Fa-f]{2}[ :]){11}"
+)
+_ROT_MAX = 4096
+PATTERNS["any"] = _ANY
+
+
 def maybe_encoded(text: str) -> bool:
     """Cheap test: could ``text`` hold anything ``variants`` decodes?"""
+    if _ANY.search(text) is not None:
+        return True
     return (
-        "%" in text
-        or "&" in text
-        or "\\" in text
-        or "<~" in text
-        or _B64.search(text) is not None
-        or _HEX_SPACED.search(text) is not None
-        or (
-            text.isascii()
-            and len(text) <= 16 * 1024
-            and _ROT_WORDS.search(codecs.decode(text.lower(), "rot13")) is not None
-        )
+        text.isascii()
+        and 24 <= len(text) <= _ROT_MAX
+        and _ROT_WORDS.search(codecs.decode(text.lower(), "rot13")) is not None
     )
 
 
@@ -216,20 +261,20 @@ class DecodedDetector:
     def __init__(self, inner: Sequence[Detector]) -> None:
         self.inner = list(inner)
 
-    def maybe(self, t: Target) -> bool:
-        return maybe_encoded(t.raw)
-
     def scan(self, t: Target) -> list[Hit]:
-        if not maybe_encoded(t.raw):
-            return []
         hits: list[Hit] = []
         for via, text in variants(t.raw):
-            inner_t = Target(text, None, t.surface, t.path, t.key, t.tags, t.allowed_roots)
-            for d in self.inner:
-                for h in d.scan(inner_t):
-                    h.finding.kind = f"{h.finding.kind}_via_{via}"
-                    h.span = None
-                    hits.append(h)
+            # Decoded windows of a joined scan keep the runner's separator: each part is
+            # judged on its own, as the string it came from would be.
+            for part in text.split(_SEP)[: 2 * _MAX_RUNS]:
+                if not part:
+                    continue
+                inner_t = Target(part, None, t.surface, t.path, t.key, t.tags, t.allowed_roots, t.commands, t.verbs)
+                for d in self.inner:
+                    for h in d.scan(inner_t):
+                        h.finding.kind = f"{h.finding.kind}_via_{via}"
+                        h.span = None
+                        hits.append(h)
             if len(hits) >= 20:
                 break
         return hits[:20]

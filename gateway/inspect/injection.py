@@ -225,6 +225,28 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(r"\bhypothetical(?:ly)?\b[^.\n]{0,40}\b(?:no|without) (?:rules|restrictions|limits)\b"),
 ]
 _PERSONA_MIN = 3
+# Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
+# and the strongest cues, one of which must be present before any regex runs.
+_PERSONA_TOKENS: list[tuple[str, ...]] = [
+    ("act ", "acting ", "pretend", "roleplay", "role-play", "behave ", "respond "),
+    ("from now on", "from this "),
+    ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
+    ("anything now", "can do anything", "no longer "),
+    ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard"),
+    ("character",),
+    (" polic",),
+    ("two ", "2 "),
+    ("unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "unbound", "unchained", "unlimited power"),
+    ("mode",),
+    ("refuse", "decline", "reject", "question", "say no"),
+    ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
+    ("hypothetical",),
+]
+_PERSONA_ANCHORS = (
+    "from now on", "from this ", "jailbr", "anything now", "character", "unfiltered", "uncensored",
+    "unrestricted", "amoral", "mode", "🔓", "dan", "pretend", "act as", "act like", "roleplay", "role-play",
+    "restriction",
+)  # fmt: skip
 # A forged conversation: two or more turns with role labels at line starts.
 _TURN = re.compile(r"(?:^|\n)[ \t]{0,4}(?:human|user|assistant|ai|system|bot|model)[ \t]{0,2}:")
 _TURN_TOKENS = ("human:", "user:", "assistant:", "ai:", "system:", "bot:", "model:")
@@ -290,7 +312,13 @@ class InjectionDetector:
         text = t.norm
         if len(text) < 80:
             return []
-        found = [m for rx in _PERSONA_CUES if (m := rx.search(text)) is not None]
+        if not any(a in text for a in _PERSONA_ANCHORS):
+            return []
+        found = [
+            m
+            for rx, toks in zip(_PERSONA_CUES, _PERSONA_TOKENS, strict=True)
+            if any(tok in text for tok in toks) and (m := rx.search(text)) is not None
+        ]
         if len(found) < _PERSONA_MIN:
             return []
         first = min(found, key=lambda m: m.start())
