@@ -30,10 +30,10 @@ MAX_DECODED = 64 * 1024
 MAX_DEPTH = 2
 MAX_INPUT = 256 * 1024  # longer strings are decoded up to this length
 
-_B64 = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
-_B32 = re.compile(r"[A-Z2-7]{24,}={0,6}")
-_HEX_SPACED = re.compile(r"(?:[0-9A-Fa-f]{2}[ :]){11,}[0-9A-Fa-f]{2}")
-_HEX = re.compile(r"(?:\\x|0x)?[0-9A-Fa-f]{24,}")
+_B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}")  # from a run's start only: linear
+_HEX_SPACED = re.compile(r"(?:[2-7][0-9A-Fa-f][ :]){11,}[2-7][0-9A-Fa-f]")  # spaced hex of ASCII text
+_HEXCHARS = frozenset("0123456789abcdefABCDEF")
+_B32CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 _A85 = re.compile(r"<~([!-u\s]{10,}?)~>")
 _PCT = re.compile(r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z]{2,10};)")
@@ -58,9 +58,7 @@ _ROT_WORDS = re.compile(r"\b(?:the|you|and|ignore|previous|instructions|send|sys
 
 PATTERNS = {
     "b64": _B64,
-    "b32": _B32,
     "hex_spaced": _HEX_SPACED,
-    "hex": _HEX,
     "a85": _A85,
     "pct": _PCT,
     "entity": _ENTITY,
@@ -165,36 +163,36 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
                 continue
             if push("ascii85", _text(b)):
                 return out
-    for m in _HEX_SPACED.finditer(raw):
+    for m in _HEX_SPACED.finditer(raw) if (" 20 " in raw or ":20:" in raw) else ():  # hex of text has spaces
         try:
             b = bytes.fromhex(m.group(0).replace(":", " "))
         except ValueError:
             continue
         if push("base16", _text(b)):
             return out
-    for m in _HEX.finditer(raw):
-        chunk = m.group(0).removeprefix("\\x").removeprefix("0x")
-        if len(chunk) % 2:
-            chunk = chunk[:-1]
-        try:
-            b = bytes.fromhex(chunk)
-        except ValueError:
-            continue
-        if push("base16", _text(b)):
-            return out
-    for m in _B32.finditer(raw):
+    for m in _B64.finditer(raw):  # one pass: hex and base32 runs are base64-alphabet runs too
         chunk = m.group(0)
-        try:
-            b = base64.b32decode(chunk + "=" * (-len(chunk.rstrip("=")) % 8 if "=" not in chunk else 0))
-        except (ValueError, binascii.Error):
-            continue
-        if push("base32", _text(b)):
-            return out
-    for m in _B64.finditer(raw):
-        chunk = m.group(0)
-        if chunk.isalpha() or chunk.isdigit():  # a long word or number, not base64
+        if (chunk.isalpha() and not chunk.isupper()) or chunk.isdigit():  # a long word or number
             continue
         body = chunk.rstrip("=")
+        decoded: str | None = None
+        if len(body) >= 24 and _HEXCHARS.issuperset(body):
+            try:
+                decoded = _text(bytes.fromhex(body[: len(body) // 2 * 2]))
+            except ValueError:
+                decoded = None
+            if push("base16", decoded):
+                return out
+            continue
+        if len(body) >= 24 and _B32CHARS.issuperset(body):
+            try:
+                decoded = _text(base64.b32decode(body + "=" * (-len(body) % 8)))
+            except (ValueError, binascii.Error):
+                decoded = None
+            if decoded is not None:
+                if push("base32", decoded):
+                    return out
+                continue
         try:
             if "-" in body or "_" in body:
                 b = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -209,6 +207,8 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
             low = seg.lower()
+            if not any(h in low for h in _ROT_HINTS):
+                continue
             rot = codecs.decode(low, "rot13")
             if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)) and push("rot13", rot):
                 return out
@@ -234,23 +234,10 @@ def variants(raw: str) -> list[tuple[str, str]]:
     return out
 
 
-_ANY = re.compile(
-    r"%[0-9A-Fa-f]{2}|%u[0-9A-Fa-f]{4}|&#|&[A-Za-z]{2,10};|\\[ux][0-9A-Fa-f]|<~|[A-Za-z0-9+/_-]{20}|"
-    r"(?:[0-9A-Fa-f]{2}[ :]){11}"
-)
 _ROT_MAX = 4096
-PATTERNS["any"] = _ANY
-
-
-def maybe_encoded(text: str) -> bool:
-    """Cheap test: could ``text`` hold anything ``variants`` decodes?"""
-    if _ANY.search(text) is not None:
-        return True
-    return (
-        text.isascii()
-        and 24 <= len(text) <= _ROT_MAX
-        and _ROT_WORDS.search(codecs.decode(text.lower(), "rot13")) is not None
-    )
+# rot13 of common words ("the", "you", "and", "ignore", "previous", "instructions", "system", "prompt"):
+# a cheap test before decoding a string.
+_ROT_HINTS = ("gur ", " lbh", "naq ", "vtaber", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "frperg")
 
 
 class DecodedDetector:

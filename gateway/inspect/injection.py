@@ -163,10 +163,12 @@ _TOKENS: list[tuple[str, ...]] = [
     ("assistant", "ai ", "ai,", "agent", "model", "urgent", "immediately", "right now", "without"),
     ("<tool_", "<function_call", "<invoke", "function_call\"", "tool_calls\"", "\"arguments\"", "\"parameters\"",
      "\"input\""),
-    ("message from", "before ", "after you do that", "todo:", "message", "note", "request"),
-    ("your ", "the system", "the initial", "the original", "the hidden", "the secret", "the developer", "the full",
-     "the complete", "the exact", "its ", "text of", "above", "before this", "you were", "you've been",
-     "you have been"),
+    ("message from", "note from", "request from", "instruction from", "instructions from", "message from me",
+     "before you", "before can", "before solve", "before do ", "before complet", "before continu", "before start",
+     "before finish", "before answer", "before proceed", "before work", "before handl", "before begin",
+     "after you do that", "todo:"),
+    ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
+     "given"),
     ("ignor", "игнор", "忽略", "無視", "무시"),
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
@@ -243,9 +245,10 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("hypothetical",),
 ]
 _PERSONA_ANCHORS = (
-    "from now on", "from this ", "jailbr", "anything now", "character", "unfiltered", "uncensored",
-    "unrestricted", "amoral", "mode", "🔓", "dan", "pretend", "act as", "act like", "roleplay", "role-play",
-    "restriction",
+    "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
+    "break character", "breaking character", "unfiltered", "uncensored", "unrestricted", "amoral", "🔓",
+    "developer mode", "dan mode", "god mode", "pretend", "act as", "act like", "acting as", "roleplay", "role-play",
+    "no restrictions", "without restrictions", "without any restrictions", "no limits", "no filters",
 )  # fmt: skip
 # A forged conversation: two or more turns with role labels at line starts.
 _TURN = re.compile(r"(?:^|\n)[ \t]{0,4}(?:human|user|assistant|ai|system|bot|model)[ \t]{0,2}:")
