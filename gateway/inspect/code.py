@@ -22,11 +22,11 @@ _CMD_ANY = (
 )
 _CMD_ARGS = r"(?:id|cat|ls|ping|sleep|echo|dir|net|type|rm|pwd|ps|perl|python3?|ruby|php|reg|route|chmod|touch|kill)"
 _SHELL_SPLICE = re.compile(
-    r"(?:[;&|`]|\$\(|%0a|%0d|\\n|\n)[ \t]{0,3}`?(?:"
+    r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?(?:"
     + _CMD_ANY
     + r"\b(?!\s?\|)|"
     + _CMD_ARGS
-    + r"(?:$|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t]))|%0a|\\n))",
+    + r"(?:(?=\n|\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t]))|%0a|\\n))",
     re.I,
 )
 _SHELL_ALWAYS = re.compile(
@@ -38,11 +38,24 @@ _SHELL_ALWAYS = re.compile(
     r"\bmkfifo\b[^;\n]{0,80}\b(?:nc|ncat|sh)\b|"
     r"\b(?:curl|wget)\b[^|;\n]{1,200}\|\s?(?:sudo\s)?(?:ba|z|k)?sh\b|"
     r"\bbase64\s{1,3}(?:-d|--decode)\b[^|;\n]{0,80}\|\s?(?:ba)?sh\b|"
-    r"\brm\s{1,3}-[a-z]{0,3}[rf][a-z]{0,3}\s{1,3}(?:--no-preserve-root\s{1,3})?/(?:\s|$|\*)|"
+    r"\brm\s{1,3}-[a-z]{0,3}[rf][a-z]{0,3}\s{1,3}(?:--no-preserve-root\s{1,3})?/(?:\s|\Z|\*)|"
     r":\(\)\s?\{\s?:\s?\|\s?:\s?&\s?\}\s?;\s?:",  # fork bomb
     re.I,
 )
-_SHELL_TOKENS = (";", "&", "|", "`", "$(", "%0a", "%0d", "\\n", "\n")
+_SHELL_TOKENS = (";", "&", "|", "`", "$(", "%0a", "%0d", "\\n")
+_SHELL_ALWAYS_TOKENS = ("() {", "(){", "${ifs}", "/dev/tcp", "/dev/udp", "bash -i", "mkfifo", ":(){", ":() {")
+
+
+def _shell_always_maybe(low: str) -> bool:
+    """Could ``_SHELL_ALWAYS`` match? (Every alternative needs one of these.)"""
+    return (
+        any(tok in low for tok in _SHELL_ALWAYS_TOKENS)
+        or ("-e" in low and ("nc " in low or "ncat" in low or "netcat" in low))
+        or ("|" in low and ("curl" in low or "wget" in low or "base64" in low))
+        or ("rm " in low and " /" in low)
+    )
+
+
 # --- SQL. Strict, quote-led patterns hold for every tool; a tagged ``sql`` tool takes SQL,
 # so only a value spliced against the grammar is caught there (a tautology comparing a
 # value with itself, a quote closed then commented out or followed by a statement,
@@ -53,7 +66,8 @@ _SQL_TAUTOLOGY = re.compile(
     re.I,
 )
 _SQL_QUOTE_END = re.compile(
-    r"(?:^|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)\s{0,3}|/\*[^\n]{0,20})$|"  # close the literal, comment out the rest
+    # close the literal, comment out the rest
+    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n|\Z)|"
     r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
     r"alter|truncate|grant)\b|"
@@ -62,7 +76,7 @@ _SQL_QUOTE_END = re.compile(
 )
 _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
-    r"^\s?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=|$)|"
+    r"(?:^|(?<=\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n|\Z))|"
     r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
     r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor\s{1,3}delay\s{1,3}'|\brandomblob\s?\(\s?\d{6,}|"
     r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
@@ -71,13 +85,13 @@ _SQL_TIME = re.compile(
 _SQL_UNION_PROBE = re.compile(
     r"\bunion(?:\s{1,3}all)?\s{1,3}select\s{1,3}(?:null|\d{1,3}|@@\w{1,20}|char\(|concat\(|version\(|user\(|"
     r"database\(|'[^']{0,40}'|\"[^\"]{0,40}\")(?:\s{0,3},\s{0,3}(?:null|\d{1,3}|@@\w{1,20}|'[^']{0,40}'|"
-    r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|$|from\s{1,3}(?:information_schema|mysql\.|"
+    r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|(?=\n|\Z)|from\s{1,3}(?:information_schema|mysql\.|"
     r"pg_|sys\.|dual))",
     re.I,
 )
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
               "union")  # fmt: skip
-_SQL_BOOL = (" or ", " and ", "||", "&&", " xor ", "'or", '"or', ")or")
+_SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
 
 
 def _sql_maybe(norm: str) -> bool:
@@ -100,7 +114,7 @@ _XSS = re.compile(
     r"<\s?(?:iframe|object|embed|svg|math|isindex|base|meta)\b[^<>]{0,200}?(?:src|srcdoc|data|href|content|"
     r"onload|http-equiv)\s?=|"
     r"\bsrcdoc\s?=|\bdata:text/html|<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
-    r"(?:^|['\"`;])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]",
+    r"(?:^|(?<=\n)|['\"`;])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]",
     re.I,
 )
 _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
@@ -124,9 +138,11 @@ _CODE_EXEC = re.compile(
     r"runtime\.getruntime\(\)\.exec\s?\(|\bnew\s{1,3}processbuilder\s?\(",
     re.I,
 )
-_CODE_TOKENS = ("__", "import", "<?", "$_", "${", "eval", "exec", "system", "passthru", "popen", "assert",
-                "child_process", "mainmodule", "constructor", "function", "kernel", "%x(", "runtime",
-                "processbuilder")  # fmt: skip
+_CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "__import__", "import os",
+                "import subprocess", "import pty", "import socket", "<?", "$_", "{${", "${@", "child_process",
+                "mainmodule", "atob", "constructor", "return process", "kernel", "popen", "%x(", "getruntime",
+                "processbuilder", "eval(", "exec(", "system(", "passthru", "shell_exec", "proc_open", "assert(",
+                "eval (", "exec (", "system (", "assert (")  # fmt: skip
 
 
 # A template expression: {{ ... }}, ${ ... }, #{ ... }, <% ... %>. Bodies exclude the
@@ -171,31 +187,54 @@ class ShellDetector:
 
     name = "shell_injection"
 
-    def maybe(self, t: Target) -> bool:
-        if t.surface != "request_arg":
-            return False
-        if "shell" in t.tags and t.commands is not None:
-            return True
-        low = t.raw.lower()
-        return any(tok in low for tok in _SHELL_TOKENS) or "() {" in low
-
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
         raw = t.raw
-        m = _SHELL_ALWAYS.search(raw) if any(tok in raw for tok in ("()", "$", "/dev/", "-", "|", "rm", ":(")) else None
+        low = raw.lower()
+        m = _SHELL_ALWAYS.search(raw) if _shell_always_maybe(low) else None
         kind = "shell_attack"
-        if m is None and "shell" not in t.tags and any(tok in raw.lower() for tok in _SHELL_TOKENS):
+        if m is None and "shell" not in t.tags and any(tok in low for tok in _SHELL_TOKENS):
             m = _SHELL_SPLICE.search(raw)
             kind = "command_splice"
-        if m is None and "shell" in t.tags and t.commands is not None:
-            cmd = commands_outside(raw, t.commands)
-            if cmd is not None:
-                return [Hit(finding(self.name, t, "command_not_allowed", "high", OWASP, cmd[:40], 0.9))]
         if not m:
             return []
         ev = excerpt(raw, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
+
+
+class ShellAllowListDetector:
+    """``shell`` tools with ``inspect.shell_commands``: every command of a line must be listed."""
+
+    name = "shell_injection"
+
+    def maybe(self, t: Target) -> bool:
+        return t.surface == "request_arg" and "shell" in t.tags and t.commands is not None
+
+    def scan(self, t: Target) -> list[Hit]:
+        if not self.maybe(t) or t.commands is None:
+            return []
+        cmd = commands_outside(t.raw, t.commands)
+        if cmd is None:
+            return []
+        return [Hit(finding(self.name, t, "command_not_allowed", "high", OWASP, cmd[:40], 0.9))]
+
+
+class SqlVerbsDetector:
+    """``sql`` tools with ``inspect.sql_verbs``: every statement's verb must be listed."""
+
+    name = "sql_injection"
+
+    def maybe(self, t: Target) -> bool:
+        return t.surface == "request_arg" and "sql" in t.tags and t.verbs is not None
+
+    def scan(self, t: Target) -> list[Hit]:
+        if not self.maybe(t) or t.verbs is None:
+            return []
+        verb = verbs_outside(t.raw, t.verbs)
+        if verb is None:
+            return []
+        return [Hit(finding(self.name, t, "verb_not_allowed", "high", OWASP, verb[:20], 0.9))]
 
 
 class SqlDetector:
@@ -203,28 +242,23 @@ class SqlDetector:
 
     name = "sql_injection"
 
-    def maybe(self, t: Target) -> bool:
-        if t.surface != "request_arg":
-            return False
-        return ("sql" in t.tags and t.verbs is not None) or _sql_maybe(t.norm)
-
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
         norm = t.norm
         tagged = "sql" in t.tags
-        if tagged and t.verbs is not None:
-            verb = verbs_outside(t.raw, t.verbs)
-            if verb is not None:
-                return [Hit(finding(self.name, t, "verb_not_allowed", "high", OWASP, verb[:20], 0.9))]
         if not _sql_maybe(norm):
             return []
-        for rx, kind in (
-            (_SQL_TAUTOLOGY, "tautology"),
-            (_SQL_TIME, "time_or_os_probe"),
-            (_SQL_UNION_PROBE, "union_probe"),
-            (_SQL_QUOTE_END, "quote_break"),
+        quote = "'" in norm or '"' in norm
+        boolean = any(b in norm for b in _SQL_BOOL)
+        for rx, kind, gate in (
+            (_SQL_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
+            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
+            (_SQL_UNION_PROBE, "union_probe", "union" in norm),
+            (_SQL_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
         ):
+            if not gate:
+                continue
             if tagged and kind == "quote_break":
                 # A SQL tool takes scripts: a literal followed by a comment or by another
                 # statement is ordinary there (destructive verbs are for ``sql_verbs``).
@@ -240,9 +274,6 @@ class XssDetector:
     """Script-running markup in arguments (stored or reflected XSS through a tool)."""
 
     name = "xss"
-
-    def maybe(self, t: Target) -> bool:
-        return t.surface == "request_arg" and any(tok in t.norm for tok in _XSS_TOKENS)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -264,9 +295,6 @@ class CodeExecDetector:
     """Code-execution idioms: Python sandbox escapes, PHP, Node child_process, Ruby, Java."""
 
     name = "code_execution"
-
-    def maybe(self, t: Target) -> bool:
-        return t.surface == "request_arg" and any(tok in t.norm for tok in _CODE_TOKENS)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":

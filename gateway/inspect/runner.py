@@ -17,7 +17,15 @@ from typing import Any
 import jsonschema
 
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
-from gateway.inspect.code import CodeExecDetector, ShellDetector, SqlDetector, TemplateDetector, XssDetector
+from gateway.inspect.code import (
+    CodeExecDetector,
+    ShellAllowListDetector,
+    ShellDetector,
+    SqlDetector,
+    SqlVerbsDetector,
+    TemplateDetector,
+    XssDetector,
+)
 from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.normalize import fold
@@ -46,6 +54,8 @@ def all_detectors() -> list[Detector]:
         TemplateDetector(),
         XssDetector(),
         CodeExecDetector(),
+        ShellAllowListDetector(),
+        SqlVerbsDetector(),
     ]
     return [*base, DecodedDetector(base)]
 
