@@ -282,3 +282,11 @@ def test_source_code_using_subprocess_passes() -> None:
 )
 def test_instructions_in_html_attributes(html: str) -> None:
     assert any(k.startswith("injection") for k in out_high(html))
+
+
+def test_dangling_separator_probe_is_one_value_not_one_line() -> None:
+    for v in ("report.pdf&", "example.org|", "host%0a", "a;"):
+        assert "shell_injection:command_splice" in high({"filename": v}), v
+    script = "CREATE TYPE cube (\n\tINTERNALLENGTH = variable,\n\tALIGNMENT = double\n);\nSELECT 1;"
+    assert high({"sql": script}, tags=frozenset({"sql"})) == set()
+    assert high({"body": "Dear all,\nsee below;\nthanks"}) == set()

@@ -21,12 +21,16 @@ _CMD_ANY = (
     r"nc|ncat|netcat|bash|sh|zsh|ksh|telnet|cmd(?:\.exe)?|/bin/\w{1,12}|/usr/bin/\w{1,12}|/usr/sbin/\w{1,12})"
 )
 _CMD_ARGS = r"(?:id|cat|ls|ping|sleep|echo|dir|net|type|rm|pwd|ps|perl|python3?|ruby|php|reg|route|chmod|touch|kill)"
+# "End of a value" and "start of a value" that hold both for one string and in the runner's
+# joined scan (strings separated by "\n\x00\n"): (?=\n\x00|\n?\Z) and (?:\A|(?<=\x00\n)).
 _SHELL_SPLICE = re.compile(
+    # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
+    r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
     r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?(?:"
     + _CMD_ANY
     + r"\b(?!\s?\|)|"
     + _CMD_ARGS
-    + r"(?:(?=\n|\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t]))|%0a|\\n))",
+    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)))",
     re.I,
 )
 _SHELL_ALWAYS = re.compile(
@@ -67,7 +71,7 @@ _SQL_TAUTOLOGY = re.compile(
 )
 _SQL_QUOTE_END = re.compile(
     # close the literal, comment out the rest
-    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n|\Z)|"
+    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n\x00|\n?\Z)|"
     r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
     r"alter|truncate|grant)\b|"
@@ -76,7 +80,7 @@ _SQL_QUOTE_END = re.compile(
 )
 _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
-    r"(?:^|(?<=\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n|\Z))|"
+    r"(?:\A|(?<=\x00\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n\x00|\n?\Z))|"
     r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
     r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor\s{1,3}delay\s{1,3}'|\brandomblob\s?\(\s?\d{6,}|"
     r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
@@ -85,7 +89,7 @@ _SQL_TIME = re.compile(
 _SQL_UNION_PROBE = re.compile(
     r"\bunion(?:\s{1,3}all)?\s{1,3}select\s{1,3}(?:null|\d{1,3}|@@\w{1,20}|char\(|concat\(|version\(|user\(|"
     r"database\(|'[^']{0,40}'|\"[^\"]{0,40}\")(?:\s{0,3},\s{0,3}(?:null|\d{1,3}|@@\w{1,20}|'[^']{0,40}'|"
-    r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|(?=\n|\Z)|from\s{1,3}(?:information_schema|mysql\.|"
+    r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|(?=\n\x00|\n?\Z)|from\s{1,3}(?:information_schema|mysql\.|"
     r"pg_|sys\.|dual))",
     re.I,
 )
