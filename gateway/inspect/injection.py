@@ -211,7 +211,7 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(r"\b(?:act|acting|pretend|roleplay|role-play|behave|respond) (?:as|like|to be)\b"),
     re.compile(r"\bfrom (?:now on|this (?:point|moment) (?:on|forward))\b"),
     re.compile(r"\b(?:dan|stan|dude|aim|jailbreak|jailbroken|developer mode|dan mode|god mode|evil confidant)\b"),
-    re.compile(r"\bdo anything now\b|\bcan do anything\b|\bno longer (?:bound|restricted|limited)\b"),
+    re.compile(r"\bdo anything now\b|\b(?:can|could|will) do anything\b|\bno longer (?:bound|restricted|limited)\b"),
     re.compile(
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard|beyond)\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
@@ -221,7 +221,9 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
     re.compile(r"\b(?:two|2) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs)\b"),
     re.compile(r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power)\b"),
-    re.compile(r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,20}\bmode\b"),
+    re.compile(
+        r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,20}\bmode\b|\bmode (?:enabled|activated|on)\b"
+    ),
     re.compile(r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b"),
     re.compile(r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
     re.compile(r"\bhypothetical(?:ly)?\b[^.\n]{0,40}\b(?:no|without) (?:rules|restrictions|limits)\b"),
@@ -233,7 +235,7 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("act ", "acting ", "pretend", "roleplay", "role-play", "behave ", "respond "),
     ("from now on", "from this "),
     ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
-    ("anything now", "can do anything", "no longer "),
+    ("anything now", "do anything", "no longer "),
     ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard"),
     ("character",),
     (" polic",),
