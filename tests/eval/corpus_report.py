@@ -21,7 +21,7 @@ from gateway.inspect.verdict import Judge
 from tests.eval.report import ROOT, eval_tools
 
 CORPUS = Path(__file__).with_name("corpus.jsonl")
-TAGGED_FAMILIES = ("sql_statement", "sql_script", "shell_line")
+TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
