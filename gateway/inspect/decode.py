@@ -163,7 +163,9 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
                 continue
             if push("ascii85", _text(b)):
                 return out
-    for m in _HEX_SPACED.finditer(raw) if (" 20 " in raw or ":20:" in raw) else ():  # hex of text has spaces
+    # spaced hex of text has spaces (20) and common letters (e: 65, t: 74, o: 6f)
+    spaced = (" 20 " in raw or ":20:" in raw) and any(x in raw for x in (" 65", " 74", " 6f", " 6F", ":65", ":74"))
+    for m in _HEX_SPACED.finditer(raw) if spaced else ():
         try:
             b = bytes.fromhex(m.group(0).replace(":", " "))
         except ValueError:
@@ -173,6 +175,8 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
     for m in _B64.finditer(raw):  # one pass: hex and base32 runs are base64-alphabet runs too
         chunk = m.group(0)
         if (chunk.isalpha() and not chunk.isupper()) or chunk.isdigit():  # a long word or number
+            continue
+        if chunk[0] == "/" or chunk.count("/") >= 4:  # a path, not base64
             continue
         body = chunk.rstrip("=")
         decoded: str | None = None

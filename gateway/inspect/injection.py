@@ -185,8 +185,10 @@ _PLACEHOLDER = re.compile(
 )
 # A URL that ends in "...param=" and is completed elsewhere ("+ data", a placeholder, "append ...").
 _SPLIT_URL = re.compile(r"https?://[^\s\"'<>()]{1,300}[?&/][A-Za-z0-9_.-]{0,30}=[\"'`]? ?(?:\+|\{|\[|<|\$)")
+_SPLIT_TOKENS = ("=+", "= +", "={", "= {", "=[", "=<", "=$", "='", '="', "=`")
+_APPEND_TOKENS = ("url encode", "url-encode", "urlencode", "append", "concatenate")
 _APPEND_URL = re.compile(
-    r"\b(?:url[- ]?encode|append|concatenate|add|attach|insert|include)\b[^\n]{0,80}?"
+    r"\b(?:url[- ]?encode|append|concatenate)\b[^\n]{0,80}?"
     r"\b(?:to|into|onto|at the end of|after)\b[^\n]{0,20}?https?://[^\s\"'<>]{1,300}"
 )
 _CSS_HIDDEN = re.compile(
@@ -367,7 +369,12 @@ class InjectionDetector:
                 ev = excerpt(url, 0, len(url), width=60)
                 return [Hit(finding(NAME, t, kind, "high", (*OWASP, "LLM02"), ev, 0.85))]
         low = t.norm
-        for rx, kind in ((_SPLIT_URL, "split_url_exfil"), (_APPEND_URL, "append_to_url_exfil")):
+        for rx, kind, toks in (
+            (_SPLIT_URL, "split_url_exfil", _SPLIT_TOKENS),
+            (_APPEND_URL, "append_to_url_exfil", _APPEND_TOKENS),
+        ):
+            if not any(tok in low for tok in toks):
+                continue
             m = rx.search(low)
             if m:
                 return [Hit(finding(NAME, t, kind, "high", (*OWASP, "LLM02"), excerpt(low, m.start(), m.end()), 0.8))]
