@@ -474,3 +474,10 @@ test_output_secrets_redacted if {
 		r.owasp == ["LLM02"]
 	}
 }
+
+test_output_classifier_finding_blocks if {
+	fs := [ofnd("classifier", "model_injection", "high", ["LLM01", "ASI01"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["output.injection"]
+}
