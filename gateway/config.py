@@ -35,7 +35,8 @@ from gateway.errors import ConfigError
 ENV_PREFIX = "CALLGATE_"
 TOOL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
-Effect = Literal["read", "write", "delete", "payment", "admin"]
+Effect = Literal["read", "write", "delete", "payment", "admin", "permission", "external_send"]
+Trust = Literal["trusted", "untrusted"]
 Risk = Literal["low", "medium", "high", "critical"]
 HmacAlg = Literal["HS256", "HS384", "HS512"]
 AsymAlg = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -259,6 +260,10 @@ class ToolConfig(Model):
     inspect: InspectConfig = InspectConfig()
     ssrf: SsrfConfig = SsrfConfig()
     allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+    trust: Trust = Field(
+        "untrusted",
+        description="trusted: the output is the operator's own data; untrusted (default): reading it taints the run",
+    )
 
     @field_validator("arguments_schema")
     @classmethod
@@ -310,6 +315,8 @@ class McpServerConfig(Model):
     pinned: dict[str, str] = Field(
         default_factory=dict, description="tool name -> sha256:<hex> of its approved definition"
     )
+    trust: Trust = Field("untrusted", description="trust of its tools' outputs; per-tool trust in tool_trust")
+    tool_trust: dict[str, Trust] = Field(default_factory=dict)
 
     @field_validator("pinned")
     @classmethod
@@ -325,10 +332,11 @@ class McpServerConfig(Model):
             raise ValueError(f"default_credential {self.default_credential!r} is not in credentials")
         return self
 
-    def as_tool_config(self, effect: Effect | None = None) -> ToolConfig:
+    def as_tool_config(self, effect: Effect | None = None, trust: Trust | None = None) -> ToolConfig:
         return ToolConfig(
             upstream=self.upstream,
             effect=effect or self.effect,
+            trust=trust or self.trust,
             risk=self.risk,
             tags=self.tags,
             credentials=self.credentials,
@@ -403,6 +411,17 @@ class LimitsConfig(Model):
         return v
 
 
+class RunsConfig(Model):
+    """Run context: what an agent run (``X-Agent-Run``, or its MCP session) has read."""
+
+    ttl_s: float = Field(86400.0, gt=0, le=30 * 86400, description="a run's state expires this long after last use")
+    max_sources: int = Field(32, ge=1, le=1024, description="tools remembered per run")
+    max_findings: int = Field(64, ge=0, le=1024, description="output findings remembered per run")
+    max_destinations: int = Field(
+        256, ge=0, le=4096, description="destinations (hosts, e-mails, IBANs) from untrusted outputs kept per run"
+    )
+
+
 class Settings(Model):
     version: Literal[1] = 1
     server: ServerConfig = ServerConfig()
@@ -413,6 +432,7 @@ class Settings(Model):
     metrics: MetricsConfig = MetricsConfig()
     store: Literal["memory"] | RedisStoreConfig = "memory"
     limits: LimitsConfig = LimitsConfig()
+    runs: RunsConfig = RunsConfig()
     agents: dict[str, AgentConfig] | None = Field(
         None, description="known agents; when set, the default pack denies any other agent"
     )

@@ -27,9 +27,9 @@ from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission, RedisKillSwitch
+from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -51,9 +51,11 @@ class Runtime:
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -61,6 +63,7 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
         self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from gateway.config import Effect, Settings, ToolConfig
+from gateway.config import Effect, Settings, ToolConfig, Trust
 from gateway.errors import ConfigError
 from gateway.inspect.runner import InspectOptions
 
@@ -37,10 +37,18 @@ class Tool:
     policy_doc: dict[str, Any] = field(default_factory=dict)
     credential_headers: frozenset[str] = frozenset()  # lower-case names the tool's credentials use
     inspect_options: InspectOptions = field(default_factory=InspectOptions)
+    tool_trust: dict[str, Trust] = field(
+        default_factory=dict
+    )  # MCP server: per-tool trust (mcp_servers.<s>.tool_trust)
 
     @property
     def effect(self) -> str:
         return self.config.effect
+
+    @property
+    def trust(self) -> Trust:
+        """``untrusted``: reading this tool's output taints the agent's run (see ``gateway/runs.py``)."""
+        return self.config.trust
 
     def upstream_url(self, path: str, query: str) -> URL:
         """Base URL + the agent's path (already relative to the tool) + query, unescaped once."""
@@ -91,6 +99,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             "upstream": str(base),
             "credentials": sorted(creds),
             "default_credential": cfg.default_credential_name,
+            "trust": cfg.trust,
             "inspect": {
                 "arguments": cfg.inspect.arguments,
                 "output": cfg.inspect.output,
@@ -107,7 +116,7 @@ def compile_mcp_servers(settings: Settings) -> dict[str, Tool]:
     errors: list[tuple[str, str]] = []
     for name, cfg in settings.mcp_servers.items():
         try:
-            servers[name] = compile_tool(name, cfg.as_tool_config())
+            servers[name] = replace(compile_tool(name, cfg.as_tool_config()), tool_trust=dict(cfg.tool_trust))
         except ConfigError as e:
             errors.extend((loc.replace("tools.", "mcp_servers.", 1), msg) for loc, msg in e.errors)
     if errors:
@@ -118,14 +127,17 @@ def compile_mcp_servers(settings: Settings) -> dict[str, Tool]:
 def mcp_tool(server: Tool, effect: Effect, tool_name: str) -> Tool:
     """The ``Tool`` for MCP tool ``{server}.{tool_name}``: the server's endpoint under the tool's name."""
     full = f"{server.name}.{tool_name}"
+    trust = server.tool_trust.get(tool_name, server.config.trust)
     return replace(
         server,
         name=full,
-        config=server.config.model_copy(update={"effect": effect}),
+        config=server.config.model_copy(update={"effect": effect, "trust": trust}),
+        tool_trust={},
         policy_doc={
             **server.policy_doc,
             "name": full,
             "effect": effect,
+            "trust": trust,
             "mcp_server": server.name,
             "mcp_tool": tool_name,
         },
