@@ -214,7 +214,9 @@ async def test_end_to_end_argument_denied_and_output_blocked(
 async def test_end_to_end_fail_open_is_recorded_and_counted(
     make_gateway: GatewayFactory, upstream: Upstream, model_dir: Path
 ) -> None:
-    gw = await make_gateway(classifier={"path": str(model_dir), "fail": "open", "budget_ms": 0.001})
+    gw = await make_gateway(classifier={"path": str(model_dir), "fail": "open", "budget_ms": 50})
+    assert gw.rt.classifier is not None
+    gw.rt.classifier.model = SlowModel(gw.rt.classifier.model, 0.5)  # the real model, made slower than its budget
     r = await gw.agent.post("/tools/echo/x", json={"q": "hello weather in lisbon report"}, headers=gw.auth())
     assert r.status == 200
     assert "classifier" in gw.records()[-1]["fail_open"]
