@@ -299,10 +299,46 @@ class ToolConfig(Model):
         return None
 
 
-class McpServerConfig(Model):
-    """An upstream MCP server (streamable HTTP) reached through ``/mcp/{name}``."""
+class StdioConfig(Model):
+    """Limits for a stdio MCP server (``mcp_servers.<name>.command``); see ``gateway.mcp.stdio``."""
 
-    upstream: AnyHttpUrl = Field(description="the server's MCP endpoint, e.g. http://127.0.0.1:9902/mcp")
+    max_line: ByteSize = Field(
+        ByteSize(4 << 20), ge=1024, description="largest JSON-RPC message (one line) either way; longer lines dropped"
+    )
+    stderr_line: int = Field(2000, ge=80, le=65536, description="stderr lines are logged cut to this many characters")
+    stderr_lines_per_s: float = Field(50.0, gt=0, description="stderr lines logged per second at most; rest counted")
+    restart_initial_s: float = Field(0.5, gt=0, description="first restart delay; doubles on each quick exit")
+    restart_max_s: float = Field(30.0, gt=0, description="restart delay never exceeds this")
+    restart_reset_s: float = Field(60.0, gt=0, description="a child that ran this long restarts at the first delay")
+    max_sessions: int = Field(1024, ge=1, description="client sessions one worker's child serves; idle ones evicted")
+    max_in_flight: int = Field(256, ge=1, description="requests to the child at once; more are refused")
+    stream_buffer: int = Field(256, ge=1, description="messages queued per session stream; more are dropped")
+
+    @model_validator(mode="after")
+    def _backoff(self) -> StdioConfig:
+        if self.restart_max_s < self.restart_initial_s:
+            raise ValueError("restart_max_s must be at least restart_initial_s")
+        return self
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class McpServerConfig(Model):
+    """An MCP server reached through ``/mcp/{name}``: over streamable HTTP (``upstream``) or
+    started by callgate as a child process speaking stdio (``command``)."""
+
+    upstream: AnyHttpUrl | None = Field(
+        None, description="the server's MCP endpoint, e.g. http://127.0.0.1:9902/mcp (or set command)"
+    )
+    command: list[str] | None = Field(
+        None, min_length=1, description="argv of a stdio MCP server callgate starts and supervises (or set upstream)"
+    )
+    env: dict[str, str | SecretSource] = Field(
+        default_factory=dict, description="environment of the stdio child: a value, or {env|file} read at start"
+    )
+    cwd: Path | None = Field(None, description="working directory of the stdio child")
+    stdio: StdioConfig = StdioConfig()
     effect: Effect = Field("read", description="effect of its tools for policy; per-tool effects in tool_effects")
     tool_effects: dict[str, Effect] = Field(default_factory=dict)
     risk: Risk = "low"
@@ -332,9 +368,43 @@ class McpServerConfig(Model):
             raise ValueError(f"default_credential {self.default_credential!r} is not in credentials")
         return self
 
-    def as_tool_config(self, effect: Effect | None = None, trust: Trust | None = None) -> ToolConfig:
+    @model_validator(mode="after")
+    def _transport(self) -> McpServerConfig:
+        if (self.upstream is None) == (self.command is None):
+            raise ValueError(
+                "set exactly one of 'upstream' (an MCP server over streamable HTTP) "
+                "or 'command' (a stdio MCP server callgate starts)"
+            )
+        if self.command is None:
+            stdio_only = [f for f in ("env", "cwd", "stdio") if f in self.model_fields_set]
+            if stdio_only:
+                raise ValueError(f"{', '.join(map(repr, stdio_only))} only apply to a stdio server ('command')")
+            return self
+        if not self.command[0]:
+            raise ValueError("'command' starts with an empty program name")
+        if self.credentials or self.default_credential is not None:
+            raise ValueError(
+                "'credentials' are for HTTP servers; a stdio server gets its secrets through 'env' "
+                "(e.g. env: {API_KEY: {env: MY_API_KEY}})"
+            )
+        bad = [k for k in self.env if not ENV_NAME.match(k)]
+        if bad:
+            raise ValueError(f"'env' names must match {ENV_NAME.pattern}: {bad[0]!r}")
+        return self
+
+    @property
+    def is_stdio(self) -> bool:
+        return self.command is not None
+
+    def as_tool_config(
+        self, effect: Effect | None = None, trust: Trust | None = None, upstream: str | None = None
+    ) -> ToolConfig:
+        """``upstream``: the endpoint to use instead of ``self.upstream`` (a stdio server's bridge)."""
+        url = AnyHttpUrl(upstream) if upstream is not None else self.upstream
+        if url is None:
+            raise ValueError("a stdio server is reached through its bridge: pass the bridge's URL as upstream")
         return ToolConfig(
-            upstream=self.upstream,
+            upstream=url,
             effect=effect or self.effect,
             trust=trust or self.trust,
             risk=self.risk,
@@ -580,4 +650,11 @@ def check_secrets(settings: Settings) -> list[tuple[str, str]]:
     for name, srv in settings.mcp_servers.items():
         for cname, cred in srv.credentials.items():
             probe(f"mcp_servers.{name}.credentials.{cname}.value", cred.value)
+        if srv.is_stdio:  # its env secrets, cwd and program, as the runtime will compile them
+            from gateway.mcp.stdio.bridge import child_spec
+
+            try:
+                child_spec(name, srv)
+            except ConfigError as e:
+                errors.extend(e.errors)
     return errors

@@ -22,6 +22,7 @@ from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
+from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
@@ -41,7 +42,10 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
-        self.mcp_servers = compile_mcp_servers(settings)
+        # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
+        # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
+        self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.mcp_pins = DefinitionPins(
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
         )
@@ -185,3 +189,11 @@ class Runtime:
         await self.start()
         yield
         await self.close()
+
+    async def stdio_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """A ``cleanup_ctx`` entry of its own, after ``cleanup_ctx``: the stdio servers' bridge and children."""
+        if self.stdio is None:
+            yield
+            return
+        async with self.stdio.running():
+            yield
