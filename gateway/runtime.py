@@ -22,10 +22,11 @@ from gateway.approvals.stream import DecisionStream
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
 from gateway.mcp.stdio import StdioBridge
-from gateway.metrics import Metrics
+from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
@@ -43,7 +44,14 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         """Compile everything that can be compiled without an event loop; raises on bad config or policy."""
         self.settings = settings
-        self.metrics = Metrics(settings.metrics.namespace)
+        self.metrics = Metrics(
+            settings.metrics.namespace,
+            labels=MetricLabels(
+                settings.tools,
+                settings.mcp_servers,
+                (t for a in (settings.agents or {}).values() for t in a.tenants),
+            ),
+        )
         self.tools = compile_tools(settings)
         # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
         # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
@@ -75,6 +83,7 @@ class Runtime:
             self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
             self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
+        self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
@@ -193,6 +202,8 @@ class Runtime:
         self.metrics.ready.set(0)
         await self.approvals.close()
         await self.notifier.close()
+        if self.classifier is not None:
+            self.classifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()

@@ -345,6 +345,8 @@ class Console:
         return self._back(msg=f"{aid} is {a.state} ({len(a.approvers)} of {a.required} approvals)")
 
     async def killswitch(self, request: web.Request) -> web.StreamResponse:
+        from gateway.admin import refresh_killswitch_gauge
+
         s = self.session(request)
         if s is None:
             return _redirect("/console/login")
@@ -362,7 +364,7 @@ class Console:
             if not reason:
                 return self._back(err="Engaging a kill switch needs a reason.")
             entry = await self.rt.killswitch.engage(scope, reason[:500], operator)  # engage first, then record
-            self.rt.metrics.killswitch_engaged.labels(scope).set(1)
+            await refresh_killswitch_gauge(self.rt, scope)
             with contextlib.suppress(AuditUnavailable):
                 await self.rt.log.append({**rec, "action": "killswitch.engage", "reason": entry.reason})
             return self._back(msg=f"kill switch {scope} engaged")
@@ -372,7 +374,7 @@ class Console:
             except AuditUnavailable:
                 return self._back(err="The decision log cannot be written; the switch stays engaged.")
             await self.rt.killswitch.release(scope)
-            self.rt.metrics.killswitch_engaged.labels(scope).set(0)
+            await refresh_killswitch_gauge(self.rt)
             return self._back(msg=f"kill switch {scope} released")
         return self._back(err="unknown action")
 
