@@ -29,7 +29,8 @@ def build_request(method: str, host: str, port: int, path: str, headers: dict[st
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
-    """Read one HTTP/1.1 response (Content-Length or chunked); return its status."""
+    """Read one HTTP/1.1 response (Content-Length or chunked); return its status, or 299 for
+    a 200 that carries a JSON-RPC error (an MCP refusal is not a success)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head[9:12])
     length = -1
@@ -41,14 +42,18 @@ async def read_response(reader: asyncio.StreamReader) -> int:
             length = int(value)
         elif n == b"transfer-encoding" and b"chunked" in value.lower():
             chunked = True
+    first = b""
     if chunked:
         while True:
             size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
+            chunk = await reader.readexactly(size + 2)
+            first = first or chunk[:100]
             if size == 0:
                 break
     elif length > 0:
-        await reader.readexactly(length)
+        first = (await reader.readexactly(length))[:100]
+    if status == 200 and b'"jsonrpc"' in first and b'"error"' in first:
+        return 299
     return status
 
 
