@@ -202,3 +202,46 @@ def test_the_real_pack_files_in_a_copy_are_what_is_analysed(tmp_path: Path) -> N
     shutil.copytree(ROOT / "policies", tmp_path / "policies")
     engine = EmbeddedEngine.load([tmp_path / "policies"], DATA)
     assert engine.cache_off_reason is None
+
+
+SCOPE_CHECK = """package scopecheck
+
+import rego.v1
+
+import data.callgate
+
+old_effect := input.tool.effect in callgate.granted_effects
+
+# what the deny rules ask when the effect is not granted: is read?
+default new_any := false
+
+new_any if callgate.effect_granted
+
+new_any if callgate.read_granted
+
+default old_any := false
+
+old_any if old_effect
+
+old_any if "read" in callgate.granted_effects
+
+check := {"effect": [callgate.effect_granted, old_effect], "read_if_denied": [new_any, old_any]}
+"""
+
+
+def test_the_scope_else_chains_answer_as_the_granted_effects_set(tmp_path: Path) -> None:
+    """The decision's short-circuit scope checks agree with the set of granted effects."""
+    engine = load(tmp_path, PACK, SCOPE_CHECK)
+    rng = random.Random(99)
+    names = ["echo", "notes", "pay", "rm", "demo.search", "demo.write", "a:b"]
+    effects = ["read", "write", "payment", "delete"]
+    pieces = [*names, "*", "demo.*", "e*", "ec?o", "[x]", ""]
+    for _ in range(400):
+        scopes = [
+            ":".join(["tool", rng.choice(pieces), *([rng.choice([*effects, "*", "w*"])] if rng.random() < 0.5 else [])])
+            for _ in range(rng.randint(0, 3))
+        ]
+        doc = {"tool": {"name": rng.choice(names), "effect": rng.choice(effects)}, "agent": {"scopes": scopes}}
+        out = engine.evaluate_sync("data.scopecheck.check", doc)
+        assert out["effect"][0] == out["effect"][1], (doc, out)
+        assert out["read_if_denied"][0] == out["read_if_denied"][1], (doc, out)
