@@ -54,7 +54,7 @@ MAX_PER_KIND = 20
 # Spans kept per finding kind of an output, for redaction. Past that, the kind gets one
 # span-less hit: an output decision that redacts it blocks the output instead (fail
 # closed), and tens of thousands of live hits never reach the garbage collector.
-MAX_SPANS_PER_KIND = 1000
+MAX_SPANS_PER_KIND = 8192
 SLICE = 16 * 1024  # characters scanned in one step (one detector call sees at most SLICE + OVERLAP)
 OVERLAP = 4 * 1024  # a slice also reads this far into the next one: longer matches are cut there
 # Inputs up to this many bytes are inspected on the event loop (well under a few ms even
