@@ -245,3 +245,23 @@ def test_the_scope_else_chains_answer_as_the_granted_effects_set(tmp_path: Path)
         out = engine.evaluate_sync("data.scopecheck.check", doc)
         assert out["effect"][0] == out["effect"][1], (doc, out)
         assert out["read_if_denied"][0] == out["read_if_denied"][1], (doc, out)
+
+
+def test_the_cache_is_bounded_in_entries_and_size(tmp_path: Path) -> None:
+    from gateway.policy import embedded
+
+    engine = load(tmp_path, PACK)
+    rng = random.Random(5)
+    big = random_input(rng)
+    big["call"]["arguments"] = {}
+    big["findings"] = [
+        {"detector": "pii", "kind": "email", "severity": "low", "owasp": [], "path": "/x", "evidence": "e" * 10_000}
+    ]
+    engine.evaluate_sync("data.callgate.decision", big)
+    assert not engine._cache  # too large to keep
+    for i in range(embedded.CACHE_ENTRIES + 10):
+        doc = random_input(rng)
+        doc["call"]["arguments"] = {}
+        doc["agent"]["claims"]["iat"] = i  # a distinct key each time
+        engine.evaluate_sync("data.callgate.decision", doc)
+        assert len(engine._cache) <= embedded.CACHE_ENTRIES

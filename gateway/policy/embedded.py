@@ -33,7 +33,8 @@ Decision cache: a decision costs regorus 100-300 µs, and most calls repeat one 
 made (same agent token, tool and findings). When the loaded Rego text provably reads
 only fixed input paths, none of them per-call (``readset.input_reads``: not
 ``call.arguments``, ``now`` or ``usage``; no ``with``, no impure built-in), a rule's
-result is kept per (rule, the input's values at those paths), up to ``CACHE_ENTRIES``;
+result is kept per (rule, the input's values at those paths), up to ``CACHE_ENTRIES``
+of at most ``CACHE_ENTRY_CHARS`` each;
 an engine's ``data`` never changes, and a reload makes a new engine with an empty
 cache. The engine is then also given only those paths of the input (``readset.prune``):
 the rules cannot tell, and large arguments are neither encoded nor parsed per call.
@@ -60,7 +61,8 @@ from gateway.policy.readset import Path as InputPath
 from gateway.policy.readset import input_reads, prune
 
 _UNDEFINED_JSON = '"<undefined>"'
-CACHE_ENTRIES = 4096  # decisions kept per engine (the cache is emptied when full)
+CACHE_ENTRIES = 2048  # decisions kept per engine (the cache is emptied when full)
+CACHE_ENTRY_CHARS = 8192  # larger inputs + answers are not kept: at most ~16 M characters in all
 _NOT_A_RULE = "not a valid rule path"
 _PASS_THROUGH = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
@@ -310,7 +312,7 @@ class EmbeddedEngine:
             value = json.loads(out)
         except ValueError as e:
             raise PolicyError(f"evaluating {rule} gave invalid JSON: {e}") from e
-        if key is not None:
+        if key is not None and len(key) + len(out) <= CACHE_ENTRY_CHARS:
             if len(self._cache) >= CACHE_ENTRIES:
                 self._cache.clear()
             self._cache[key] = out
