@@ -21,14 +21,15 @@ from gateway.config import Settings
 from gateway.identity import Verifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
-from gateway.metrics import Metrics
+from gateway.mcp.stdio import StdioBridge
+from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission, RedisKillSwitch
+from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -38,9 +39,19 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         """Compile everything that can be compiled without an event loop; raises on bad config or policy."""
         self.settings = settings
-        self.metrics = Metrics(settings.metrics.namespace)
+        self.metrics = Metrics(
+            settings.metrics.namespace,
+            labels=MetricLabels(
+                settings.tools,
+                settings.mcp_servers,
+                (t for a in (settings.agents or {}).values() for t in a.tenants),
+            ),
+        )
         self.tools = compile_tools(settings)
-        self.mcp_servers = compile_mcp_servers(settings)
+        # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
+        # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
+        self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.mcp_pins = DefinitionPins(
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
         )
@@ -50,9 +61,11 @@ class Runtime:
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -60,6 +73,7 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
@@ -179,3 +193,11 @@ class Runtime:
         await self.start()
         yield
         await self.close()
+
+    async def stdio_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """A ``cleanup_ctx`` entry of its own, after ``cleanup_ctx``: the stdio servers' bridge and children."""
+        if self.stdio is None:
+            yield
+            return
+        async with self.stdio.running():
+            yield

@@ -48,7 +48,9 @@ async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory,
     )
     assert r.status == 200
     rec = gw.records()[-1]
-    assert rec["findings"] == [] and rec["output_findings"] == []
+    # the echo upstream hands back the credential it was sent: the gateway's scrub is the only output finding
+    assert rec["findings"] == []
+    assert [f["detector"] for f in rec["output_findings"]] == ["credential_scrub"]
 
 
 async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
@@ -195,7 +197,11 @@ async def test_ssrf_resolution_is_off_by_default(make_gateway: GatewayFactory, u
 
 async def test_traversal_in_the_url_path_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
+    # encoded separators and dot segments never reach a detector: the target is refused (tests/test_http_target.py)
     r = await gw.agent.get("/tools/echo/files/..%2f..%2fetc%2fpasswd", headers=gw.auth())
+    assert r.status == 400 and (await r.json())["code"] == "request.path_invalid"
+    # a sensitive path in canonical form is a finding on the decoded path, and policy denies it
+    r = await gw.agent.get("/tools/echo/%65tc/passwd", headers=gw.auth())
     assert r.status == 403
     body = await r.json()
     assert "inspect.path_traversal" in {x["code"] for x in body["reasons"]}

@@ -20,7 +20,6 @@ Bounded work per call:
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from bisect import bisect_right
 from collections import Counter
@@ -32,6 +31,7 @@ from typing import Any, TypeVar
 
 import jsonschema
 
+from gateway import jsondoc
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
 from gateway.inspect.code import ShellDetector, SqlDetector, TemplateDetector
 from gateway.inspect.injection import InjectionDetector
@@ -475,7 +475,7 @@ class Inspector:
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings
             # (injection only: the other detectors' findings there would repeat the body's).
             try:
-                parsed = json.loads(text)
+                parsed = jsondoc.loads(text)
             except ValueError:
                 parsed = None
             yield
