@@ -38,6 +38,7 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.report
+	$(BIN)/python -m tests.eval.corpus_report --split test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -19,6 +19,7 @@ from gateway.adapters.mcp import McpAdapter, McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
 from gateway.mcp.stdio import StdioBridge
@@ -75,6 +76,7 @@ class Runtime:
             self.killswitch = self._redis_ks
             self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
+        self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
@@ -178,6 +180,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        if self.classifier is not None:
+            self.classifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()

@@ -95,7 +95,11 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
         body_limit=int(cfg.body_limit),
         credential_headers=frozenset(c.header.lower() for c in cfg.credentials.values()),
         inspect_options=InspectOptions(
-            tags=frozenset(cfg.tags), allowed_roots=tuple(cfg.allowed_roots), schema=cfg.arguments_schema
+            tags=frozenset(cfg.tags),
+            allowed_roots=tuple(cfg.allowed_roots),
+            schema=cfg.arguments_schema,
+            shell_commands=None if cfg.inspect.shell_commands is None else frozenset(cfg.inspect.shell_commands),
+            sql_verbs=None if cfg.inspect.sql_verbs is None else frozenset(v.lower() for v in cfg.inspect.sql_verbs),
         ),
         policy_doc={
             "name": name,
@@ -110,6 +114,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
                 "arguments": cfg.inspect.arguments,
                 "output": cfg.inspect.output,
                 "injection_action": cfg.inspect.injection_action,
+                "redact": list(cfg.inspect.redact),
             },
         },
     )

@@ -33,7 +33,16 @@ import jsonschema
 
 from gateway import jsondoc
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
-from gateway.inspect.code import ShellDetector, SqlDetector, TemplateDetector
+from gateway.inspect.code import (
+    CodeExecDetector,
+    ShellAllowListDetector,
+    ShellDetector,
+    SqlDetector,
+    SqlVerbsDetector,
+    TemplateDetector,
+    XssDetector,
+)
+from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.normalize import fold
 from gateway.inspect.pii import PiiDetector
@@ -65,7 +74,7 @@ SWITCH_INTERVAL_S = 0.001
 
 
 def all_detectors() -> list[Detector]:
-    return [
+    base: list[Detector] = [
         InjectionDetector(),
         SecretsDetector(),
         PiiDetector(),
@@ -74,7 +83,12 @@ def all_detectors() -> list[Detector]:
         ShellDetector(),
         SqlDetector(),
         TemplateDetector(),
+        XssDetector(),
+        CodeExecDetector(),
+        ShellAllowListDetector(),
+        SqlVerbsDetector(),
     ]
+    return [*base, DecodedDetector(base)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +96,8 @@ class InspectOptions:
     tags: frozenset[str] = frozenset()
     allowed_roots: tuple[str, ...] = ()
     schema: dict[str, Any] | None = None
+    shell_commands: frozenset[str] | None = None
+    sql_verbs: frozenset[str] | None = None
 
 
 def _pointer(parent: str, key: str | int) -> str:
@@ -255,7 +271,9 @@ class Inspector:
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
         """Every detector over one text (no slicing: for short texts)."""
-        t = Target(raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots)
+        t = Target(
+            raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
+        )
         hits: list[Hit] = []
         for d in self.detectors:
             hits.extend(d.scan(t))
@@ -372,7 +390,17 @@ class Inspector:
         for s in found:
             starts.append(pos)
             pos += len(s.text) + len(_SEP)
-        whole = Target(joined, fold(joined), "request_arg", "", "", opts.tags, opts.allowed_roots)
+        whole = Target(
+            joined,
+            fold(joined),
+            "request_arg",
+            "",
+            "",
+            opts.tags,
+            opts.allowed_roots,
+            opts.shell_commands,
+            opts.sql_verbs,
+        )
         targets: list[Target | None] = [None] * len(found)
         hits: list[tuple[int, int, list[Hit]]] = []
         for di, d in enumerate(self.detectors):
@@ -402,7 +430,17 @@ class Inspector:
                 s = found[si]
                 t = targets[si]
                 if t is None:  # the path is set on findings only (most strings have none)
-                    t = targets[si] = Target(s.text, None, "request_arg", "", s.key, opts.tags, opts.allowed_roots)
+                    t = targets[si] = Target(
+                        s.text,
+                        None,
+                        "request_arg",
+                        "",
+                        s.key,
+                        opts.tags,
+                        opts.allowed_roots,
+                        opts.shell_commands,
+                        opts.sql_verbs,
+                    )
                 h2 = d.scan(t)
                 if h2:
                     for h in h2:
