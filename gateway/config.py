@@ -174,6 +174,11 @@ class DecisionLogConfig(Model):
     )
     fsync_interval_ms: int = Field(1000, ge=1)
     max_batch: int = Field(1024, ge=1)
+    max_record_bytes: ByteSize = Field(
+        ByteSize(64 << 10),
+        ge=4096,
+        description="longest record line; a longer (or unencodable) record is trimmed and marked, never dropped",
+    )
 
 
 class Credential(Model):

@@ -59,6 +59,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.audit.bound import LADDER, bound, fallback
 from gateway.audit.chain import GENESIS, canonical, record_hash
 from gateway.config import DecisionLogConfig
 from gateway.errors import Unavailable
@@ -342,13 +343,7 @@ class DecisionLog:
         for record, fut in batch:
             record.pop("hash", None)
             record["prev_hash"] = prev
-            try:
-                body = canonical(record)
-            except (TypeError, ValueError) as e:  # UnicodeEncodeError is a ValueError
-                del record["prev_hash"]
-                if not fut.done():
-                    fut.set_exception(_unavailable(f"record cannot be encoded as JSON: {e}", e))
-                continue
+            body = self._encode(record)
             prev = hashlib.sha256(body).hexdigest()
             # ``body`` is canonical; appending the hash last keeps it one serialization per record.
             lines.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
@@ -387,6 +382,39 @@ class DecisionLog:
                 if not fut.done():
                     fut.set_result(h)
         self._set_depth()
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        """The record's canonical line body; never raises, never longer than ``max_record_bytes``.
+
+        The fast path is one ``canonical()``. A record that does not encode (lone
+        surrogates, NaN, deep nesting, huge integers) or is too long is replaced, in
+        place, by its bounded copy (``gateway.audit.bound``), so every record handed to
+        the log is written — its content can never make a call unrecordable.
+        """
+        limit = self._cfg.max_record_bytes - 80  # room for ',"hash":"<64 hex>"}\n'
+        why = "too_large"
+        try:
+            body = canonical(record)
+            if len(body) <= limit:
+                return body
+        except (TypeError, ValueError, RecursionError) as e:  # UnicodeEncodeError is a ValueError
+            why = type(e).__name__
+        prev = record["prev_hash"]
+        for limits in LADDER:
+            candidate = bound(record, limits)
+            candidate["prev_hash"] = prev
+            body = canonical(candidate)
+            if len(body) <= limit:
+                break
+        else:
+            candidate = fallback(record, "record could not be bounded")
+            candidate["prev_hash"] = prev
+            body = canonical(candidate)
+        record.clear()
+        record.update(candidate)
+        if self._metrics is not None:
+            self._metrics.log_records_bounded.labels(why).inc()
+        return body
 
     def _cut_back(self, fd: int, size: int, cause: OSError) -> None:
         """Truncate the file to ``size``; if that fails, refuse appends until reopened."""
