@@ -89,6 +89,13 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        self.state_lost = Counter(
+            "state_lost",
+            "Times the state store was found to have lost state this gateway knew (re-asserted), by store",
+            ["store"],
+            namespace=ns,
+            registry=r,
+        )
         self.log_batch_size = Histogram(
             "decision_log_batch_size",
             "Records per group commit",

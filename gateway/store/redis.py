@@ -17,7 +17,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -158,6 +161,33 @@ class RedisAdmission:
         await self.redis.aclose()
         await self.pool.disconnect()
 
+    async def warm(self, n: int) -> int:
+        """Open ``n`` pooled connections and load both scripts now, not under the first burst.
+
+        A cold pool made the first burst of calls connect (and hit ``NOSCRIPT``) all at
+        once within ``timeout_ms``; some got 503. Returns how many connections opened;
+        a Redis that is down is logged and left to the calls (503 until it is back).
+        """
+        conns: list[Any] = []
+
+        async def one() -> None:
+            conn = await self.pool.get_connection()  # type: ignore[no-untyped-call]
+            conns.append(conn)
+            await conn.send_command("PING")
+            await conn.read_response()
+
+        try:
+            async with asyncio.timeout(max(self.timeout * 10, 2.0)):
+                await asyncio.gather(*(one() for _ in range(n)))
+                await self.redis.script_load(ADMIT)
+                await self.redis.script_load(SETTLE)
+        except (TimeoutError, RedisError, OSError) as e:
+            log.warning("could not warm the Redis pool (%d of %d connections): %s", len(conns), n, e)
+        finally:
+            for conn in conns:
+                await self.pool.release(conn)
+        return len(conns)
+
     async def _run(self, coro: Any) -> Any:
         try:
             async with asyncio.timeout(self.timeout):
@@ -220,6 +250,16 @@ class RedisAdmission:
         await self._run(self._settle(keys=keys, args=args))
 
 
+@dataclass(frozen=True, slots=True)
+class StateLoss:
+    """Redis lost state this gateway knew: what, how it was noticed, and what was put back."""
+
+    store: str
+    detected: str
+    known: list[str]
+    reasserted: list[str]
+
+
 class RedisKillSwitch:
     """Kill switches in one Redis hash; ``match`` reads a local snapshot.
 
@@ -230,13 +270,17 @@ class RedisKillSwitch:
 
     POLL_S = 0.5
 
-    def __init__(self, store: RedisAdmission) -> None:
+    def __init__(self, store: RedisAdmission, on_loss: Callable[[StateLoss], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.key = store.prefix + "killswitch"
         self.channel = store.prefix + "killswitch:changed"
+        self.epoch_key = store.prefix + "killswitch:epoch"
+        self.on_loss = on_loss
         self._entries: dict[str, KillSwitchEntry] = {}
+        self._epoch: str | None = None  # the epoch this gateway last saw; None before the first read
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         try:
@@ -246,25 +290,68 @@ class RedisKillSwitch:
         self._task = asyncio.create_task(self._follow(), name="killswitch-follow")
 
     async def close(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # bounded: redis-py's pubsub read can swallow a cancellation; never hang shutdown on it
+            await asyncio.wait({self._task}, timeout=2.0)
 
-    async def refresh(self) -> None:
-        raw = await self.store._run(self.store.redis.hgetall(self.key))
+    @staticmethod
+    def _parse(raw: dict[Any, Any]) -> dict[str, KillSwitchEntry]:
         entries: dict[str, KillSwitchEntry] = {}
         for scope, value in raw.items():
             d = json.loads(value)
             entries[_s(scope)] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
-        self._entries = entries
+        return entries
+
+    async def refresh(self) -> None:
+        """Reload the switches (one round trip), and notice when Redis lost them.
+
+        The epoch key is written once and never changed or expired. Missing, or not
+        the one this gateway saw, means Redis lost its data (restarted empty, FLUSHALL,
+        failover to an empty replica) — and with it any engaged switch. Then this
+        gateway re-asserts every switch it knew (``HSETNX``: a newer value wins) and
+        reports the loss (``on_loss``: a ``state.lost`` record and a metric).
+        """
+        pipe = self.store.redis.pipeline(transaction=False)
+        pipe.get(self.epoch_key)
+        pipe.hgetall(self.key)
+        epoch_raw, raw = await self.store._run(pipe.execute())
+        epoch = _s(epoch_raw) if epoch_raw is not None else None
+        if epoch is not None and (self._epoch is None or epoch == self._epoch):
+            self._epoch = epoch
+            self._entries = self._parse(raw)
+            return
+        await self._reassert(epoch)
+
+    async def _reassert(self, found: str | None) -> None:
+        known = dict(self._entries)
+        lost = self._epoch is not None
+        pipe = self.store.redis.pipeline(transaction=True)
+        for scope, entry in known.items():
+            pipe.hsetnx(self.key, scope, json.dumps(entry.as_dict()))
+        pipe.set(self.epoch_key, os.urandom(8).hex(), nx=True)
+        pipe.get(self.epoch_key)
+        pipe.hgetall(self.key)
+        if known:
+            pipe.publish(self.channel, "reasserted")
+        out = await self.store._run(pipe.execute())
+        reasserted = [scope for scope, done in zip(known, out[: len(known)], strict=True) if done]
+        self._epoch = _s(out[len(known) + 1])
+        self._entries = self._parse(out[len(known) + 2])
+        if not lost:
+            return  # first sight of an empty store: nothing was known, nothing lost
+        why = "epoch missing" if found is None else "epoch changed"
+        log.error("Redis lost the kill switches (%s); re-asserted %s", why, reasserted or "none")
+        if self.on_loss is not None:
+            await self.on_loss(StateLoss("killswitch", why, sorted(known), reasserted))
 
     async def _listen(self) -> None:
         """Wake the follower on every change message; returns when the connection breaks."""
         pubsub = self.store.redis.pubsub()
         try:
             await pubsub.subscribe(self.channel)
-            while True:
+            while not self._stopping:
                 msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.POLL_S)
                 if msg is not None:
                     self._wake.set()
@@ -286,13 +373,16 @@ class RedisKillSwitch:
                 except TimeoutError:
                     pass
                 self._wake.clear()
-                with contextlib.suppress(StoreUnavailable):
+                try:
                     await self.refresh()
+                except StoreUnavailable:
+                    pass
+                except Exception:  # a bad value in Redis must not end the follower
+                    log.exception("kill-switch refresh failed")
         finally:
             if listener is not None:
                 listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+                await asyncio.wait({listener}, timeout=1.0)
 
     async def engage(self, scope: str, reason: str, operator: str) -> KillSwitchEntry:
         entry = KillSwitchEntry(validate_scope(scope), reason, operator, time.time())
