@@ -358,11 +358,13 @@ class RedisStoreConfig(Model):
     url: str = Field(pattern=r"^rediss?://")
     timeout_ms: int = Field(100, ge=1, le=10_000, description="per operation; a slower Redis answers 503")
     max_connections: int = Field(256, ge=2, description="connections per replica; a burst beyond waits")
-    warm_connections: int = Field(
-        64, ge=0, description="connections opened at start (capped at max_connections), so a first burst finds them"
+    warm_connections: int | None = Field(
+        None, ge=0, description="connections opened at start (default: max_connections), so a first burst finds them"
     )
     key_prefix: str = Field(
-        "callgate:{cg}:", description="every key starts with it; the hash tag keeps a call's keys in one slot"
+        "callgate:",
+        pattern=r"^[^{}]*$",
+        description="every key starts with it; no braces: keys carry a hash tag per tenant ({t:<hash>})",
     )
 
 

@@ -122,7 +122,8 @@ class Runtime:
         await start_engine(self.policy.engine)
         if self._redis is not None and isinstance(self.settings.store, RedisStoreConfig):
             cfg = self.settings.store
-            await self._redis.warm(min(cfg.warm_connections, cfg.max_connections))
+            warm = cfg.max_connections if cfg.warm_connections is None else cfg.warm_connections
+            await self._redis.warm(min(warm, cfg.max_connections))
         if self._redis_ks is not None:
             await self._redis_ks.start()
         anchors = await self._checkpoint_copies()

@@ -3,8 +3,9 @@
 Admission (idempotency lookup + every rate bucket + every quota reservation) is one
 Lua script, so one round trip and atomic across replicas; settlement is another.
 Time comes from Redis (``TIME``), so replicas with skewed clocks agree. Every key
-starts with the configured prefix, whose ``{hash tag}`` puts all of them in one
-Redis Cluster slot — multi-key scripts need that.
+starts with the configured prefix and then the call's tenant hash tag (``{t:<hash>}``,
+see ``stages/admission.py``), so one call's keys share a Redis Cluster slot — as
+multi-key scripts need — while tenants spread over the slots.
 
 Every operation is bounded by ``timeout_ms``: a Redis that does not answer raises
 ``StoreUnavailable`` (503 ``store.unavailable``), never a hang. No retries: the
@@ -25,6 +26,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
@@ -157,6 +159,14 @@ class RedisAdmission:
         self._settle = self.redis.register_script(SETTLE)
         self._noidem = self.prefix + "idem:-"
 
+    def _placeholder(self, keys: list[str]) -> str:
+        """The unused idempotency slot of a call without a key, in the same hash tag as its other keys."""
+        for key in keys:
+            end = key.find("}")
+            if end > 0 and "{" in key[:end]:
+                return key[: end + 1] + ":idem:-"
+        return self._noidem
+
     async def close(self) -> None:
         await self.redis.aclose()
         await self.pool.disconnect()
@@ -171,16 +181,24 @@ class RedisAdmission:
         conns: list[Any] = []
 
         async def one() -> None:
-            conn = await self.pool.get_connection()  # type: ignore[no-untyped-call]
-            conns.append(conn)
-            await conn.send_command("PING")
-            await conn.read_response()
+            while True:  # a connect that times out on a busy machine is tried again, within the deadline
+                try:
+                    conn = await self.pool.get_connection()  # type: ignore[no-untyped-call]
+                except (RedisError, OSError, TimeoutError):
+                    await asyncio.sleep(0.01)
+                    continue
+                conns.append(conn)
+                await conn.send_command("PING")
+                await conn.read_response()
+                return
 
         try:
-            async with asyncio.timeout(max(self.timeout * 10, 2.0)):
-                await asyncio.gather(*(one() for _ in range(n)))
+            # A few at a time: dozens of concurrent connects would themselves pass the connect timeout.
+            async with asyncio.timeout(max(self.timeout * 20, 5.0)):
                 await self.redis.script_load(ADMIT)
                 await self.redis.script_load(SETTLE)
+                while len(conns) < n:
+                    await asyncio.gather(*(one() for _ in range(min(8, n - len(conns)))))
         except (TimeoutError, RedisError, OSError) as e:
             log.warning("could not warm the Redis pool (%d of %d connections): %s", len(conns), n, e)
         finally:
@@ -193,11 +211,17 @@ class RedisAdmission:
             async with asyncio.timeout(self.timeout):
                 return await coro
         except (TimeoutError, RedisError, OSError) as e:
+            if isinstance(e, RedisConnectionError):
+                # The server went away (restart, failover): every idle pooled connection is as stale
+                # as this one. Drop them, so this call fails alone instead of one call per connection.
+                with contextlib.suppress(RedisError, OSError):
+                    await self.pool.disconnect(inuse_connections=False)
             raise StoreUnavailable(f"redis: {type(e).__name__}: {e}") from e
 
     async def admit(self, req: Admission) -> AdmitResult:
         idem = req.idem
-        keys = [idem.key if idem else self._noidem, *(r.key for r in req.rates), *(q.key for q in req.quotas)]
+        rest = [*(r.key for r in req.rates), *(q.key for q in req.quotas)]
+        keys = [idem.key if idem else self._placeholder(rest), *rest]
         args: list[str | float | int] = [
             len(req.rates),
             len(req.quotas),
@@ -237,7 +261,8 @@ class RedisAdmission:
         else:
             mode = "release" if s.replayable else "unreplayable"
         resp = s.response
-        keys = [s.idem_key or self._noidem, *(k for k, _ in s.quotas)]
+        rest = [k for k, _ in s.quotas]
+        keys = [s.idem_key or self._placeholder(rest), *rest]
         args: list[str | bytes | int] = [
             mode,
             s.call_id,
@@ -342,6 +367,8 @@ class RedisKillSwitch:
         if not lost:
             return  # first sight of an empty store: nothing was known, nothing lost
         why = "epoch missing" if found is None else "epoch changed"
+        with contextlib.suppress(RedisError, OSError):  # a restarted server: the idle pooled connections are stale
+            await self.store.pool.disconnect(inuse_connections=False)
         log.error("Redis lost the kill switches (%s); re-asserted %s", why, reasserted or "none")
         if self.on_loss is not None:
             await self.on_loss(StateLoss("killswitch", why, sorted(known), reasserted))
@@ -410,6 +437,7 @@ class RedisKillSwitch:
         try:
             out: list[Any] = await self.store._run(pipe.execute())
         except StoreUnavailable as e:
+            log.warning("kill-switch change not written: %s", e)
             raise Unavailable("the state store did not answer", code="store.unavailable") from e
         return out
 
