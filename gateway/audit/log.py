@@ -243,6 +243,8 @@ class DecisionLog:
         self._export_task: asyncio.Task[None] | None = None
         self._cp_timer: asyncio.Task[None] | None = None
         self._cp_waiters: list[asyncio.Future[Checkpoint | None]] = []
+        # checkpoint state as of the last successful fsync ("always"): restored when an fsync fails
+        self._durable_marks: tuple[int, int, Checkpoint | None, str | None] = (0, 0, None, None)
 
     # ------------------------------------------------------------------ state
 
@@ -329,6 +331,7 @@ class DecisionLog:
                 raise
             problems += st.problems or []
             self._seq, self._log_id, self._last_cp, self._since_cp = st.seq, st.log_id, st.last, st.since
+            self._durable_marks = (st.seq, st.since, st.last, st.log_id)
             if st.last is None:
                 unanchored = st.seq
             cp_cfg = self._cfg.checkpoints
@@ -676,6 +679,7 @@ class DecisionLog:
             while self._unsynced:
                 batch, self._unsynced = self._unsynced, []
                 size, head = self._size, self._head
+                marks = (self._seq, self._since_cp, self._last_cp, self._log_id)
                 try:
                     await self._fsync(fd)
                 except OSError as e:
@@ -686,11 +690,13 @@ class DecisionLog:
                     self._cut_back(fd, self._durable_size, e)
                     if self._broken is None:
                         self._size, self._head = self._durable_size, self._durable_head
+                        self._seq, self._since_cp, self._last_cp, self._log_id = self._durable_marks
                     for fut, _ in failed:
                         if not fut.done():
                             fut.set_exception(_unavailable(f"decision log fsync failed: {e.strerror or e}", e))
                 else:
                     self._durable_size, self._durable_head = size, head
+                    self._durable_marks = marks
                     for fut, h in batch:
                         if not fut.done():
                             fut.set_result(h)
