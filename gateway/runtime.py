@@ -23,17 +23,19 @@ from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
 from gateway.config import RedisStoreConfig, Settings
 from gateway.identity import Verifier
+from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.pins import DefinitionPins
-from gateway.metrics import Metrics
+from gateway.mcp.stdio import StdioBridge
+from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.record import iso
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore, StoreUnavailable
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission, RedisKillSwitch, StateLoss
+from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore, StoreUnavailable
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns, StateLoss
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -43,9 +45,19 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         """Compile everything that can be compiled without an event loop; raises on bad config or policy."""
         self.settings = settings
-        self.metrics = Metrics(settings.metrics.namespace)
+        self.metrics = Metrics(
+            settings.metrics.namespace,
+            labels=MetricLabels(
+                settings.tools,
+                settings.mcp_servers,
+                (t for a in (settings.agents or {}).values() for t in a.tenants),
+            ),
+        )
         self.tools = compile_tools(settings)
-        self.mcp_servers = compile_mcp_servers(settings)
+        # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
+        # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
+        self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.mcp_pins = DefinitionPins(
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
         )
@@ -55,9 +67,11 @@ class Runtime:
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -65,7 +79,9 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis, self._state_lost)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
+        self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
@@ -231,6 +247,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        if self.classifier is not None:
+            self.classifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()
@@ -245,3 +263,11 @@ class Runtime:
         await self.start()
         yield
         await self.close()
+
+    async def stdio_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """A ``cleanup_ctx`` entry of its own, after ``cleanup_ctx``: the stdio servers' bridge and children."""
+        if self.stdio is None:
+            yield
+            return
+        async with self.stdio.running():
+            yield

@@ -40,6 +40,7 @@ from gateway.identity import extract_bearer
 from gateway.inspect.base import Hit
 from gateway.inspect.runner import redact
 from gateway.model import Agent, CallContext, Decision, Finding, ToolCall, new_call_id
+from gateway.policy.engine import log_policy_error_once
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
 from gateway.stages.forward import RESPONSE_DROP
 from gateway.stages.inspect_output import output_decision, redact_kinds
@@ -547,8 +548,9 @@ class McpAdapter:
         policy = self.rt.policy
         try:
             decision = parse_decision(await policy.engine.evaluate(policy.decision_rule, doc))
-        except Exception:  # fail closed: a tool we cannot decide on is not listed
-            log.exception("policy failed while filtering tools/list")
+        except Exception as e:  # fail closed: a tool we cannot decide on is not listed
+            self.rt.metrics.policy_errors.inc()
+            log_policy_error_once("filtering tools/list", e)
             return False
         hard = [r for r in decision.reasons if r.get("code") != "approval.required"]
         return decision.allow or (decision.require_approval and not hard)

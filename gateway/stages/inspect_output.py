@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.errors import GatewayError, Reason, Unavailable, UpstreamError
 from gateway.inspect.base import Hit
+from gateway.inspect.classifier import ClassifierDetector, windows
 from gateway.inspect.runner import Inspector, redact
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision, Finding
@@ -109,8 +110,11 @@ def redact_kinds(tool_name: str, decision: Decision, findings: list[Finding], hi
 class InspectOutputStage:
     name = "inspect.output"
 
-    def __init__(self, inspector: Inspector, policy: PolicyRef, metrics: Metrics) -> None:
+    def __init__(
+        self, inspector: Inspector, policy: PolicyRef, metrics: Metrics, classifier: ClassifierDetector | None = None
+    ) -> None:
         self.inspector = inspector
+        self.classifier = classifier
         self.policy = policy
         self.metrics = metrics
         self.latency = metrics.stage_latency.labels("inspect_output")
@@ -144,6 +148,15 @@ class InspectOutputStage:
             up.stream = None
         t0 = time.perf_counter()
         findings, hits = self.inspector.output(body, tool.inspect_options)
+        if self.classifier is not None:  # the model, in a worker thread, within its budget
+            text = body.decode("utf-8", errors="replace")
+            found, passed = await self.classifier.findings(
+                windows(text, self.classifier.max_chars, self.classifier.max_strings), "tool_output"
+            )
+            findings = [*findings, *found]
+            if passed:
+                ctx.fail_open.append("classifier")
+                self.metrics.fail_open_calls.labels("classifier").inc()
         ctx.output_findings.extend(findings)
         if findings:
             decision = await output_decision(self.policy, self.metrics, ctx, up.status, findings)

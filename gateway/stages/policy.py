@@ -17,6 +17,7 @@ from gateway.errors import Forbidden, GatewayError, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
+from gateway.runs import no_run
 from gateway.tools import Tool
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def build_input(ctx: CallContext) -> dict[str, Any]:
         "usage": ctx.usage,
         "approval": None,
         "now": iso_now(),
+        "run": ctx.run.as_input() if ctx.run is not None else no_run(),
     }
 
 

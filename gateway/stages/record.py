@@ -113,7 +113,7 @@ class RecordStage:
         self.total.observe(elapsed)
         err = ctx.error
         self.metrics.calls.labels(
-            ctx.tool.name if ctx.tool else "(unknown)", record["outcome"], err.code if err else "ok"
+            self.metrics.names.tool(ctx.tool.name if ctx.tool else None), record["outcome"], err.code if err else "ok"
         ).inc()
         if cancelled is not None:
             raise cancelled
@@ -143,6 +143,7 @@ class RecordStage:
                 "fail_open": ctx.fail_open,
                 "shadow": ctx.shadow,
                 "timings_ms": {k: round(v * 1000, 3) for k, v in ctx.timings.items()},
+                "run": ctx.run.as_record() if ctx.run is not None else None,
             }
         )
         return rec

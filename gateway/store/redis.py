@@ -36,11 +36,16 @@ from gateway.store.base import (
     Admission,
     AdmitResult,
     KillSwitchEntry,
+    RunLimits,
+    RunObservation,
+    RunState,
     Settlement,
     StoredResponse,
     StoreUnavailable,
     Verdict,
     match_entry,
+    run_fields_of,
+    run_state_of,
     validate_scope,
 )
 
@@ -147,9 +152,11 @@ class RedisAdmission:
         pool = aioredis.BlockingConnectionPool.from_url(
             cfg.url,
             max_connections=cfg.max_connections,
-            timeout=self.timeout,
-            socket_timeout=self.timeout,
-            socket_connect_timeout=self.timeout,
+            # redis-py's own timeouts are looser than ``_run``'s bound, which decides (and
+            # forgives event-loop lag once); they only stop a socket from outliving it.
+            timeout=self.timeout * 3,
+            socket_timeout=self.timeout * 3,
+            socket_connect_timeout=self.timeout * 3,
             retry=Retry(NoBackoff(), 0),
             decode_responses=False,
         )
@@ -206,10 +213,33 @@ class RedisAdmission:
                 await self.pool.release(conn)
         return len(conns)
 
+    LATE_S = 0.005
+    """A timer firing this late means the event loop, not Redis, is slow (see ``_run``)."""
+
+    def _extend_if_late(self, cm: asyncio.Timeout, due: float) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - due > self.LATE_S and not cm.expired():
+            cm.reschedule(loop.time() + self.timeout)
+
     async def _run(self, coro: Any) -> Any:
+        """Await a Redis operation within ``timeout_ms`` — measured by a responsive loop.
+
+        Under a burst the event loop itself can lag past the deadline while Redis's
+        answer already waits in the socket; a plain timeout then fails a call Redis
+        answered in time. Just before the deadline a check runs: if it runs late (the
+        loop lagged more than ``LATE_S``), the deadline moves once to ``timeout_ms``
+        from now. A Redis that does not answer still fails the call, within at most
+        twice the timeout plus the loop's own lag.
+        """
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(self.timeout):
-                return await coro
+            async with asyncio.timeout(self.timeout) as cm:
+                due = loop.time() + self.timeout - 0.001
+                check = loop.call_at(due, self._extend_if_late, cm, due)
+                try:
+                    return await coro
+                finally:
+                    check.cancel()
         except (TimeoutError, RedisError, OSError) as e:
             if isinstance(e, RedisConnectionError):
                 # The server went away (restart, failover): every idle pooled connection is as stale
@@ -446,3 +476,76 @@ class RedisKillSwitch:
 
     def match(self, tenant: str | None, agent: str | None, tool: str) -> KillSwitchEntry | None:
         return match_entry(self._entries, tenant, agent, tool)
+
+
+# KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
+# one): a reply of ~500 elements costs redis-py's Python parser ~2-4 ms, one string ~0.2 ms.
+RUN_LOAD = """
+local f = redis.call('HGETALL', KEYS[1])
+if #f == 0 then return '' end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return table.concat(f, '\\0')
+"""
+
+# KEYS: run   ARGV: ttl_ms, taints (0|1), max sources, max findings, max destinations,
+# then the counts of source, finding and destination fields, then (field, value) pairs in that order.
+RUN_OBSERVE = """
+local k = KEYS[1]
+if ARGV[2] == '1' then redis.call('HSET', k, 't', '1') end
+local caps = {tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])}
+local counts = {tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])}
+local names = {'s', 'f', 'd'}
+local a = 9
+for g = 1, 3 do
+  for i = 1, counts[g] do
+    local f, v = ARGV[a], ARGV[a + 1]
+    a = a + 2
+    if redis.call('HEXISTS', k, f) == 1 then
+      if g == 1 and v == 'untrusted' then redis.call('HSET', k, f, v) end
+    else
+      local n = tonumber(redis.call('HGET', k, '#' .. names[g]) or '0')
+      if n >= caps[g] then
+        redis.call('HSET', k, '!' .. names[g], '1')
+      else
+        redis.call('HSET', k, f, v, '#' .. names[g], tostring(n + 1))
+      end
+    end
+  end
+end
+redis.call('PEXPIRE', k, ARGV[1])
+return 1
+"""
+
+
+class RedisRuns:
+    """Run state, one Redis hash per run (fields as in ``store/base.py``); shares the admission pool.
+
+    ``load`` is one script call (HGETALL and a sliding expiry), ``observe`` another
+    (merge within the bounds, atomically). Both raise ``StoreUnavailable`` past ``timeout_ms``.
+    """
+
+    def __init__(self, store: RedisAdmission) -> None:
+        self.store = store
+        self._load = store.redis.register_script(RUN_LOAD)
+        self._observe = store.redis.register_script(RUN_OBSERVE)
+
+    async def load(self, key: str, limits: RunLimits) -> RunState:
+        raw = _s(await self.store._run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
+        parts = raw.split("\0") if raw else []
+        return run_state_of(dict(zip(parts[0::2], parts[1::2], strict=False)))
+
+    async def observe(self, key: str, obs: RunObservation, limits: RunLimits) -> None:
+        sources, findings, dests = run_fields_of(obs)
+        args: list[str | int] = [
+            int(limits.ttl_s * 1000),
+            1 if obs.taints else 0,
+            limits.max_sources,
+            limits.max_findings,
+            limits.max_destinations,
+            len(sources),
+            len(findings),
+            len(dests),
+        ]
+        for f, v in (*sources, *findings, *dests):
+            args += [f, v]
+        await self.store._run(self._observe(keys=[key], args=args))
