@@ -166,3 +166,20 @@ async def test_first_burst_after_start_gets_no_spurious_503(
     codes = [r["code"] for r in gw.records()]
     assert statuses.count(503) == 0, {c: codes.count(c) for c in set(codes)}
     assert statuses.count(200) == 200
+
+
+async def test_pool_is_open_and_scripts_loaded_before_the_first_call(
+    make_gateway: GatewayFactory, redis_server: RedisServer
+) -> None:
+    import hashlib
+
+    from gateway.store.redis import ADMIT, SETTLE
+
+    redis_server.command("FLUSHALL")
+    redis_server.command("SCRIPT", "FLUSH")
+    before = redis_server.command("CLIENT", "LIST").count(b"\n")
+    await make_gateway(store={"url": redis_server.url, "warm_connections": 24})
+    # seen from the server, before any call: the connections are open and both scripts loaded
+    assert redis_server.command("CLIENT", "LIST").count(b"\n") - before >= 24
+    shas = [hashlib.sha1(s.encode()).hexdigest() for s in (ADMIT, SETTLE)]  # noqa: S324 - Redis's script ids
+    assert redis_server.command("SCRIPT", "EXISTS", *shas).count(b":1") == 2

@@ -153,10 +153,10 @@ class RedisAdmission:
             cfg.url,
             max_connections=cfg.max_connections,
             # redis-py's own timeouts are looser than ``_run``'s bound, which decides (and
-            # forgives event-loop lag once); they only stop a socket from outliving it.
-            timeout=self.timeout * 3,
-            socket_timeout=self.timeout * 3,
-            socket_connect_timeout=self.timeout * 3,
+            # forgives event-loop lag); they only stop a socket from outliving it.
+            timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
+            socket_timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
+            socket_connect_timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
             retry=Retry(NoBackoff(), 0),
             decode_responses=False,
         )
@@ -216,10 +216,16 @@ class RedisAdmission:
     LATE_S = 0.005
     """A timer firing this late means the event loop, not Redis, is slow (see ``_run``)."""
 
-    def _extend_if_late(self, cm: asyncio.Timeout, due: float) -> None:
+    MAX_EXTENSIONS = 5
+
+    def _extend_if_late(self, cm: asyncio.Timeout, due: float, checks: list[asyncio.TimerHandle], n: int) -> None:
         loop = asyncio.get_running_loop()
         if loop.time() - due > self.LATE_S and not cm.expired():
-            cm.reschedule(loop.time() + self.timeout)
+            deadline = loop.time() + self.timeout
+            cm.reschedule(deadline)
+            if n + 1 < self.MAX_EXTENSIONS:
+                nxt = deadline - 0.001
+                checks.append(loop.call_at(nxt, self._extend_if_late, cm, nxt, checks, n + 1))
 
     async def _run(self, coro: Any) -> Any:
         """Await a Redis operation within ``timeout_ms`` — measured by a responsive loop.
@@ -227,19 +233,22 @@ class RedisAdmission:
         Under a burst the event loop itself can lag past the deadline while Redis's
         answer already waits in the socket; a plain timeout then fails a call Redis
         answered in time. Just before the deadline a check runs: if it runs late (the
-        loop lagged more than ``LATE_S``), the deadline moves once to ``timeout_ms``
-        from now. A Redis that does not answer still fails the call, within at most
-        twice the timeout plus the loop's own lag.
+        loop lagged more than ``LATE_S``), the deadline moves to ``timeout_ms`` from
+        now, at most ``MAX_EXTENSIONS`` times. With a responsive loop a Redis that does
+        not answer fails the call at ``timeout_ms``; with a saturated one, within
+        ``MAX_EXTENSIONS + 1`` times it plus the loop's lag.
         """
         loop = asyncio.get_running_loop()
+        checks: list[asyncio.TimerHandle] = []
         try:
             async with asyncio.timeout(self.timeout) as cm:
                 due = loop.time() + self.timeout - 0.001
-                check = loop.call_at(due, self._extend_if_late, cm, due)
+                checks.append(loop.call_at(due, self._extend_if_late, cm, due, checks, 0))
                 try:
                     return await coro
                 finally:
-                    check.cancel()
+                    for check in checks:
+                        check.cancel()
         except (TimeoutError, RedisError, OSError) as e:
             if isinstance(e, RedisConnectionError):
                 # The server went away (restart, failover): every idle pooled connection is as stale
