@@ -426,7 +426,8 @@ def _s(v: Any) -> str:
 class RedisApprovals:
     """Approvals in Redis: one hash per approval plus two sorted-set indexes, every transition one script.
 
-    Keys (all under the store's prefix, so one Redis Cluster slot): ``approval:<id>``,
+    Keys (under the store's prefix and the hash tag ``{approvals}``, so one Redis Cluster
+    slot): ``approval:<id>``,
     ``approvals:pending`` (id → expiry), ``approvals:granted`` (granted, waiting for
     their retry, for the expiry sweep), ``approvals:all`` (id → creation, the newest
     10 000, for listings).
@@ -434,7 +435,10 @@ class RedisApprovals:
 
     def __init__(self, redis: aioredis.Redis, prefix: str, timeout_s: float) -> None:
         self.redis = redis
-        self.prefix = prefix
+        # One hash tag for every approval key: the scripts touch an approval and the indexes
+        # together, so in a Redis Cluster they must share a slot. Approvals are few (at most
+        # ``max_pending`` waiting), so one slot is no hot spot.
+        self.prefix = prefix + "{approvals}:"
         self.timeout = timeout_s
         self.k_pending = prefix + "approvals:pending"
         self.k_granted = prefix + "approvals:granted"
