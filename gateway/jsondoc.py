@@ -9,14 +9,16 @@ iteratively.
 
 JSON from outside is also held to what every consumer downstream (policy engines, the
 decision log, upstreams) can represent: ``NaN``/``Infinity`` (Python's extension, not
-JSON) and lone UTF-16 surrogates (``"\\ud800"``: valid JSON syntax, but no Unicode
-text) are refused with ``NotPortable`` (a ``ValueError``), so a call carrying them
-gets a clear 400 instead of failing later in policy.
+JSON), numbers that overflow a double (``1e999``) and lone UTF-16 surrogates
+(``"\\ud800"``: valid JSON syntax, but no Unicode text) are refused with
+``NotPortable`` (a ``ValueError``), so a call carrying them gets a clear 400 instead
+of failing later in policy.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -37,7 +39,14 @@ def _no_constant(name: str) -> Any:
     raise NotPortable(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotPortable(f"{text[:20]} overflows a double")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
 # a \uD800-\uDFFF escape, or a surrogate code point decoded from (invalid, CESU-8) bytes
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
