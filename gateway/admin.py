@@ -80,16 +80,21 @@ class AdminAuth:
         self.token = src.resolve().get_secret_value().encode() if src is not None else None
         self.scope = rt.settings.admin.jwt_scope
 
-    async def operator(self, request: web.Request) -> str:
+    def token_ok(self, token: str) -> bool:
+        return self.token is not None and hmac.compare_digest(token.encode(), self.token)
+
+    async def operator(self, request: web.Request, also: str | None = None) -> str:
+        """``admin-token[:<X-Operator>]`` or ``jwt:<agent>``; ``also``: one more scope accepted here."""
         token = extract_bearer(request.headers.get("Authorization"))
-        if self.token is not None and hmac.compare_digest(token.encode(), self.token):
+        if self.token_ok(token):
             claimed = request.headers.get("X-Operator", "").strip()[:128]
             return f"admin-token:{claimed}" if claimed else "admin-token"
-        if self.scope is None or token.count(".") != 2:
+        scopes = {s for s in (self.scope, also) if s is not None}
+        if not scopes or token.count(".") != 2:
             raise Unauthenticated("invalid admin credentials", code="auth.invalid")
         agent = await self.rt.verifier.verify(token)
-        if self.scope not in agent.scopes:
-            raise Forbidden(f"the admin API needs scope {self.scope!r}", code="scope.missing")
+        if not scopes & set(agent.scopes):
+            raise Forbidden(f"this needs scope {' or '.join(sorted(scopes))!r}", code="scope.missing")
         return f"jwt:{agent.id}"
 
 
@@ -110,7 +115,9 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     @web.middleware
     async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            if request.path.startswith("/admin/"):
+            if request.path.startswith("/admin/approvals"):
+                request[OPERATOR] = await auth.operator(request, rt.settings.approvals.approver_scope)
+            elif request.path.startswith("/admin/"):
                 request[OPERATOR] = await auth.operator(request)
             return await handler(request)  # type: ignore[no-any-return]
         except GatewayError as e:
@@ -255,3 +262,9 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_post("/admin/policies/reload", policies_reload)
     app.router.add_get("/admin/mcp/tools", mcp_tools)
     app.router.add_post("/admin/mcp/tools/{tool}/approve", mcp_approve)
+
+    from gateway.approvals.admin import add_approval_routes
+    from gateway.approvals.console import add_console_routes
+
+    add_approval_routes(app, rt, OPERATOR)
+    add_console_routes(app, rt, auth)

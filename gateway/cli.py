@@ -447,6 +447,24 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return _admin_print(method, url, token, operator, body)
 
 
+def cmd_approvals(args: argparse.Namespace) -> int:
+    base, token = _admin_target(args)
+    root = base.rstrip("/") + "/admin/approvals"
+    operator = args.operator or os.environ.get("USER")
+    if args.action == "list":
+        query = f"?state={args.state}&limit={args.limit}" if args.state else f"?limit={args.limit}"
+        return _admin_print("GET", root + query, token, operator, None)
+    if not args.id:
+        return _die(f"{args.action} needs an approval ID")
+    if args.action == "show":
+        return _admin_print("GET", f"{root}/{args.id}", token, operator, None)
+    if args.action == "deny" and not args.reason:
+        return _die("deny needs --reason")
+    if not operator:
+        return _die("an approver must be named: --operator NAME (or $USER)")
+    return _admin_print("POST", f"{root}/{args.id}/{args.action}", token, operator, {"reason": args.reason or ""})
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -600,6 +618,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", help="read the admin URL and token from this configuration")
     s.add_argument("--operator", help="who you are, for the record (default: $USER)")
     s.set_defaults(func=cmd_mcp)
+
+    s = sub.add_parser(
+        "approvals",
+        help="list, show, approve or deny held calls",
+        description="Approvals through the admin API: `list` (pending by default), `show ID`, "
+        "`approve ID [--reason]`, `deny ID --reason`. The approver is --operator (default $USER); "
+        "nobody can approve a call made on their own behalf.",
+    )
+    s.add_argument("action", choices=["list", "show", "approve", "deny"])
+    s.add_argument("id", nargs="?", help="approval id (apr_...)")
+    s.add_argument("--reason")
+    s.add_argument("--state", default="pending", help="for list: pending, granted, denied, expired, used ('' = all)")
+    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
+    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
+    s.add_argument("--config", help="read the admin URL and token from this configuration")
+    s.add_argument("--operator", help="who approves, for separation of duties and the record (default: $USER)")
+    s.set_defaults(func=cmd_approvals)
     return p
 
 

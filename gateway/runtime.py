@@ -19,6 +19,9 @@ from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
 from gateway.adapters.mcp import McpAdapter, McpTools
+from gateway.approvals.notify import Notifier
+from gateway.approvals.service import ApprovalService
+from gateway.approvals.stream import DecisionStream
 from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
 from gateway.config import RedisStoreConfig, Settings
@@ -33,6 +36,7 @@ from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.record import iso
 from gateway.stages.usage import UsageCache
+from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
 from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore, StoreUnavailable
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
 from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns, StateLoss
@@ -67,10 +71,12 @@ class Runtime:
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.approval_store: ApprovalStore
         self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.approval_store = MemoryApprovals()
             self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
@@ -79,6 +85,7 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis, self._state_lost)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
             self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.inspector = Inspector()
         self.classifier = build_classifier(settings.classifier, self.metrics)
@@ -90,6 +97,17 @@ class Runtime:
             settings.policy.enforce,
         )
         self.metrics.policy_revision.labels(self.policy.revision).set(1)
+        self.stream = DecisionStream(self.metrics)
+        self.notifier = Notifier(settings.approvals, self.metrics)
+        self.approvals = ApprovalService(
+            settings.approvals,
+            self.approval_store,
+            self.log,
+            self.metrics,
+            self.notifier,
+            self.stream,
+            lambda: self.policy.revision,
+        )
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
@@ -151,8 +169,10 @@ class Runtime:
         except AuditUnavailable as e:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
+        self.notifier.start(self._http)
+        self.approvals.start()
         self._pipeline = Pipeline(default_stages(self))
-        self._adapter = HttpAdapter(self._pipeline)
+        self._adapter = HttpAdapter(self._pipeline, self.approvals, self.settings.approvals.wait_s)
         self._mcp = McpAdapter(self)
         self.metrics.ready.set(1 if self.ready else 0)
 
@@ -247,6 +267,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        await self.approvals.close()
+        await self.notifier.close()
         if self.classifier is not None:
             self.classifier.close()
         await self.log.close()

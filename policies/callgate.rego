@@ -2,7 +2,7 @@
 #
 # Decides one tool call (policy input contract version 1: DESIGN.md "Contracts"):
 #
-#   data.callgate.decision         {allow, reasons, require_approval, credential, redact, cost}
+#   data.callgate.decision         {allow, reasons, require_approval, approvals_required, credential, redact, cost}
 #   data.callgate.output_decision  {allow, reasons, redact}
 #
 # A call is allowed only when no rule below adds a reason to `deny`. Reasons are
@@ -23,9 +23,20 @@ allow if count(deny) == 0
 
 default require_approval := false
 
-require_approval if input.tool.effect == "payment"
+require_approval if {
+	input.tool.effect == "payment"
+	not approved
+}
 
-require_approval if count(approval_findings) > 0
+require_approval if {
+	count(approval_findings) > 0
+	not approved
+}
+
+# How many distinct people must approve: two for critical-risk tools, else one.
+default approvals_required := 1
+
+approvals_required := 2 if input.tool.risk == "critical"
 
 default credential := null
 
@@ -37,6 +48,7 @@ decision := {
 	"allow": allow,
 	"reasons": reasons,
 	"require_approval": require_approval,
+	"approvals_required": approvals_required,
 	"credential": credential,
 	"redact": [],
 	"cost": null,
@@ -217,13 +229,21 @@ deny contains reason(
 
 # --------------------------------------------------------------------------- approvals
 
-# Approvals do not exist yet: a call that needs one is denied.
+# A call that needs approval is held (202 approval.pending) until enough people approve
+# it; the retry carries input.approval = {id, approvers, granted_at}, verified by the
+# gateway to be granted, unused and bound to exactly this call.
+approved if {
+	is_object(input.approval)
+	count(input.approval.approvers) >= approvals_required
+}
+
 deny contains reason(
 	"approval.required",
 	sprintf("tool '%s' has effect payment and needs a human approval", [tool_name]),
 	["LLM06", "ASI02"],
 ) if {
 	tool_effect == "payment"
+	not approved
 }
 
 deny contains reason(
@@ -232,6 +252,7 @@ deny contains reason(
 	f.owasp,
 ) if {
 	some f in approval_findings
+	not approved
 }
 
 # --------------------------------------------------------------------------- findings (arguments)

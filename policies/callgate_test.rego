@@ -66,7 +66,7 @@ codes(d) := [r.code | some r in d.reasons]
 
 test_decision_has_every_field if {
 	d := callgate.decision with input as acme(["tool:echo"], "echo") with data.gateway as gateway
-	object.keys(d) == {"allow", "reasons", "require_approval", "credential", "redact", "cost"}
+	object.keys(d) == {"allow", "reasons", "require_approval", "approvals_required", "credential", "redact", "cost"}
 	d.allow == true
 	d.reasons == []
 	d.require_approval == false
@@ -297,6 +297,34 @@ test_payment_requires_approval if {
 	d.require_approval == true
 	codes(d) == ["approval.required"]
 	d.reasons[0].owasp == ["LLM06", "ASI02"]
+}
+
+test_approved_payment_is_allowed if {
+	inp := object.union(acme(["tool:pay:payment"], "pay"), {"approval": {"id": "apr_1", "approvers": ["alice"], "granted_at": "2026-11-23T20:00:00Z"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
+	d.approvals_required == 1
+}
+
+test_approval_with_too_few_approvers_is_not_enough if {
+	base := acme(["tool:pay:payment"], "pay")
+	tool := object.union(base.tool, {"risk": "critical"})
+	inp := object.union(base, {"tool": tool, "approval": {"id": "apr_1", "approvers": ["alice"], "granted_at": "x"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == false
+	d.require_approval == true
+	d.approvals_required == 2
+	codes(d) == ["approval.required"]
+}
+
+test_two_approvers_satisfy_critical_tools if {
+	base := acme(["tool:pay:payment"], "pay")
+	tool := object.union(base.tool, {"risk": "critical"})
+	inp := object.union(base, {"tool": tool, "approval": {"id": "apr_1", "approvers": ["alice", "bob"], "granted_at": "x"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
 }
 
 test_other_effects_need_no_approval if {

@@ -35,7 +35,8 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from gateway.adapters.http import read_limited
-from gateway.errors import BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
+from gateway.approvals.mcp_glue import callgate_meta, draft_result, pending_result
+from gateway.errors import ApprovalPending, BadRequest, Forbidden, GatewayError, NotFound, Reason, UpstreamError
 from gateway.identity import extract_bearer
 from gateway.inspect.base import Hit
 from gateway.inspect.runner import redact
@@ -338,6 +339,7 @@ class McpAdapter:
         meta = params.get("_meta")
         meta = meta if isinstance(meta, dict) else {}
         idem = request.headers.get("Idempotency-Key") or meta.get("idempotency_key") or meta.get("idempotencyKey")
+        approval_id, mode = callgate_meta(meta)
         headers = request.headers
         call = ToolCall(
             call_id=new_call_id(),
@@ -352,6 +354,8 @@ class McpAdapter:
             intent=headers.get("X-Agent-Intent"),
             run_id=headers.get("X-Agent-Run"),
             idempotency_key=idem if isinstance(idem, str) else None,
+            approval_id=approval_id,
+            mode=mode,
         )
         clean = CIMultiDict(headers)
         clean.popall("Accept-Encoding", None)
@@ -360,8 +364,13 @@ class McpAdapter:
         await self.pipeline.run(ctx, self)
         if ctx.response is not None:
             return ctx.response  # type: ignore[no-any-return]
+        hdrs = {"X-Callgate-Call-Id": call.call_id}
+        if ctx.draft is not None and ctx.error is None:
+            return json_response(draft_result(msg_id, ctx.draft), headers=hdrs)
         err = ctx.error or GatewayError("the call produced no response")
-        return json_response(denial(msg_id, err, call.call_id), headers={"X-Callgate-Call-Id": call.call_id})
+        if isinstance(err, ApprovalPending):
+            return json_response(pending_result(msg_id, err, call.call_id), headers=hdrs)
+        return json_response(denial(msg_id, err, call.call_id), headers=hdrs)
 
     async def load(self, ctx: CallContext) -> None:
         tool = ctx.need_tool()

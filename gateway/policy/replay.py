@@ -18,7 +18,8 @@ input is *reconstructed*:
                     ``query`` is ``""`` (not recorded); ``arguments`` is the
                     recorded ``args.fields`` (only the tool's ``record_fields``)
                     or ``{}``
-``findings``        as recorded; ``usage`` as recorded; ``approval`` null
+``findings``        as recorded; ``usage`` as recorded; ``approval`` the
+                    recorded ``approval_input`` (a retry of an approved call), else null
 ``now``             the record's ``time``
 ``run``             ``id`` and ``tainted`` from the record's ``run`` (as policy saw
                     them); ``sources``, ``findings``, ``destinations`` and
@@ -111,10 +112,11 @@ def input_from_record(rec: Mapping[str, Any], tools: Mapping[str, Mapping[str, A
             "intent": rec.get("intent"),
             "idempotency_key": rec.get("idempotency_key"),
             "run_id": rec.get("run_id"),
+            "mode": rec.get("mode", "live"),
         },
         "findings": list(rec.get("findings") or []),
         "usage": rec.get("usage") or {},
-        "approval": None,
+        "approval": rec.get("approval_input"),
         "now": rec.get("time"),
         "run": _run_of(rec.get("run")),
     }

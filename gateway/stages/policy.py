@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gateway.config import Settings
-from gateway.errors import Forbidden, GatewayError, Reason, Unavailable
+from gateway.errors import ApprovalRefused, Forbidden, GatewayError, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
@@ -75,7 +75,7 @@ def build_input(ctx: CallContext) -> dict[str, Any]:
         "call": ctx.call.as_input(),
         "findings": [f.as_dict() for f in ctx.findings],
         "usage": ctx.usage,
-        "approval": None,
+        "approval": ctx.approval,
         "now": iso_now(),
         "run": ctx.run.as_input() if ctx.run is not None else no_run(),
     }
@@ -147,11 +147,15 @@ class PolicyStage:
             self.latency.observe(dt)
         if decision is not None:
             ctx.decision = decision
-            denial = self._denial(decision)
+            denial = self._denial(decision, approved=ctx.approval is not None)
             if denial is not None:
                 if self.enforce:
                     raise denial
                 self._shadow(ctx, denial)
+            elif decision.require_approval and not self.enforce:
+                # Shadow mode holds nothing: record the hold that enforcing would have made.
+                reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
+                self._shadow(ctx, Forbidden("this call needs approval", code="approval.required", reasons=reasons))
         tool = ctx.need_tool()
         name = (decision.credential if decision is not None else None) or tool.default_credential
         if name is not None and name not in tool.credentials:
@@ -163,15 +167,20 @@ class PolicyStage:
         await nxt(ctx)
 
     @staticmethod
-    def _denial(decision: Decision) -> Forbidden | None:
+    def _denial(decision: Decision, approved: bool = False) -> Forbidden | None:
+        """The refusal a decision makes, if any. Approval alone is no refusal: the approval
+        stage holds the call (202). With a verified approval (``input.approval``) that policy
+        still finds wanting, the call is refused ``approval.insufficient``."""
         # A hard denial outranks a request for approval: approving cannot fix a missing scope.
         hard = [r for r in decision.reasons if r.get("code") != "approval.required"]
         if not decision.allow and (hard or not decision.require_approval):
             reasons = decision.reasons or [Reason.of("policy.denied", "denied by policy")]
             return Forbidden("denied by policy", code="policy.denied", reasons=reasons)
-        if decision.require_approval:
-            reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
-            return Forbidden("this call needs approval", code="approval.required", reasons=reasons)
+        if decision.require_approval and approved:
+            reasons = decision.reasons or [Reason.of("approval.insufficient", "policy needs more approval")]
+            return ApprovalRefused(
+                "the approval does not satisfy policy for this call", code="approval.insufficient", reasons=reasons
+            )
         return None
 
     def _shadow(self, ctx: CallContext, err: GatewayError) -> None:
