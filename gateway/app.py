@@ -25,7 +25,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
         return render_error(NotFound("no such endpoint; tool calls go to /tools/{tool}/...", code="route.unknown"), "")
 
     async def mcp(request: web.Request) -> web.StreamResponse:
-        return await rt.mcp_adapter.handle(request)
+        return await rt.mediator.handle(request)
 
     app.router.add_route("*", "/mcp/{server}", mcp)
     app.router.add_route("*", "/tools/{tool}", tool_call)

@@ -11,6 +11,7 @@ for problem+json, the MCP adapter for JSON-RPC errors).
     ├── Unauthenticated                (401 auth.*)
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)
     ├── NotFound                       (404 tool.unknown)
+    ├── MethodNotAllowed               (405 request.method)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
     ├── TooManyRequests                (429 rate.limited, quota.exhausted)
@@ -91,6 +92,12 @@ class NotFound(GatewayError):
     status = 404
     code = "tool.unknown"
     title = "Unknown tool"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "request.method"
+    title = "Method not allowed"
 
 
 class Conflict(GatewayError):

@@ -150,6 +150,14 @@ class Metrics:
         self.store_errors = Counter(
             "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
         )
+        # MCP mediator (issue 9)
+        self.mcp_dropped = Counter(
+            "mcp_dropped_messages",
+            "MCP messages the mediator dropped: answers to nothing outstanding, unknown notifications, invalid",
+            ["direction", "reason"],
+            namespace=ns,
+            registry=r,
+        )
         self.ready = Gauge(
             "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
         )

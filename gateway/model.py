@@ -152,6 +152,8 @@ class CallContext:
     shadow: list[dict[str, Any]] = field(default_factory=list)  # would-be denials of checks in shadow mode
     timings: dict[str, float] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # MCP: the session the call belongs to (Mcp-Session-Id); a run id when X-Agent-Run is absent.
+    mcp_session: str | None = None
     wall_time: float = field(default_factory=time.time)
     started: float = field(default_factory=time.perf_counter)
 

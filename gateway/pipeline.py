@@ -101,3 +101,18 @@ def default_stages(rt: Runtime) -> list[Stage]:
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
     ]
+
+
+def server_request_stages(rt: Runtime) -> list[Stage]:
+    """A request an MCP server sends the agent (sampling, elicitation, roots): decided, recorded."""
+    from gateway.stages.inspect_args import InspectArgsStage
+    from gateway.stages.killswitch import KillSwitchStage
+    from gateway.stages.policy import PolicyStage
+    from gateway.stages.record import RecordStage
+
+    return [
+        RecordStage(rt.log, rt.metrics, rt.policy),
+        KillSwitchStage(rt.killswitch),
+        InspectArgsStage(rt.inspector, rt.metrics),
+        PolicyStage(rt.policy, rt.metrics, rt.settings),
+    ]

@@ -15,20 +15,21 @@ import aiohttp
 from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
-from gateway.adapters.mcp import McpAdapter, McpTools
+from gateway.adapters.mcp import McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
 from gateway.inspect.runner import Inspector
+from gateway.mcp.mediator import Mediator
 from gateway.mcp.pins import DefinitionPins
 from gateway.metrics import Metrics
-from gateway.pipeline import Pipeline, default_stages
+from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch
-from gateway.store.redis import RedisAdmission, RedisKillSwitch
+from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryMcpState
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisMcpState
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -41,9 +42,6 @@ class Runtime:
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
         self.mcp_servers = compile_mcp_servers(settings)
-        self.mcp_pins = DefinitionPins(
-            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
-        )
         self.verifier = Verifier(settings.identity)
         self.usage = UsageCache()
         self._redis: RedisAdmission | None = None
@@ -53,6 +51,7 @@ class Runtime:
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.mcp_state: McpStateStore = MemoryMcpState()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -60,6 +59,11 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.mcp_state = RedisMcpState(self._redis)
+        self.mcp_pins = DefinitionPins(
+            self.mcp_state,
+            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()},
+        )
         self.inspector = Inspector()
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
@@ -72,7 +76,7 @@ class Runtime:
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
-        self._mcp: McpAdapter | None = None
+        self._mcp: Mediator | None = None
         self.mcp_tools = McpTools(self)
 
     @property
@@ -94,7 +98,7 @@ class Runtime:
         return self._adapter
 
     @property
-    def mcp_adapter(self) -> McpAdapter:
+    def mediator(self) -> Mediator:
         if self._mcp is None:
             raise RuntimeError("runtime not started")
         return self._mcp
@@ -124,7 +128,7 @@ class Runtime:
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
         self._pipeline = Pipeline(default_stages(self))
         self._adapter = HttpAdapter(self._pipeline)
-        self._mcp = McpAdapter(self)
+        self._mcp = Mediator(self, self._pipeline, Pipeline(server_request_stages(self)))
         self.metrics.ready.set(1 if self.ready else 0)
 
     async def reload_policies(self) -> tuple[str, str]:
@@ -142,7 +146,7 @@ class Runtime:
         try:
             if cfg.engine != "embedded":
                 raise PolicyLoadError(f"policy.engine is {cfg.engine!r}: reload the bundle in the policy server")
-            data = gateway_data(self.settings, self.tools)
+            data = gateway_data(self.settings, self.tools, self.mcp_servers)  # MCP servers too: tools stay known
             failed = [r for r in run_policy_tests(cfg.paths, data) if r.outcome in ("fail", "error")]
             if failed:
                 names = ", ".join(f"{r.name} ({r.outcome})" for r in failed[:5])

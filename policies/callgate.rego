@@ -177,6 +177,7 @@ deny contains reason(
 	sprintf("no scope grants tool '%s' (needs scope %s)", [tool_name, needed_scope]),
 	["LLM06", "ASI03"],
 ) if {
+	not mcp_scope_free
 	not effect_granted
 	not "read" in granted_effects
 }
@@ -188,6 +189,7 @@ deny contains reason(
 	]),
 	["LLM06", "ASI02"],
 ) if {
+	not mcp_scope_free
 	not effect_granted
 	"read" in granted_effects
 }
@@ -282,4 +284,74 @@ output_reasons contains reason(
 ) if {
 	some f in output_findings
 	f.kind in output_redact
+}
+
+# --------------------------------------------------------------------------- MCP methods
+#
+# Every MCP message is a call with input.call.mcp_method. Tool calls use the tool
+# `{server}.{name}`; everything else the server's own entry `{server}` (input.tool
+# .mcp_tool is null), which `tool:{server}` or `tool:{server}.*` grants (read).
+# Lifecycle methods need no scope (lists are filtered per agent by the gateway).
+# Unknown methods and server-initiated requests are denied; allow more with
+# data.gateway.extra.mcp_allow_methods (policy.data.mcp_allow_methods in the config).
+
+mcp_method := object.get(object.get(input, "call", {}), "mcp_method", null)
+
+is_mcp if object.get(object.get(input, "call", {}), "protocol", "") == "mcp"
+
+mcp_lifecycle := {
+	"initialize", "ping", "server/discover",
+	"tools/list", "prompts/list", "resources/list", "resources/templates/list",
+	"notifications/initialized", "notifications/cancelled", "notifications/progress",
+	"notifications/roots/list_changed",
+	"session/stream", "session/close",
+}
+
+mcp_operations := {
+	"tools/call", "prompts/get", "resources/read", "resources/subscribe", "resources/unsubscribe",
+	"completion/complete", "logging/setLevel",
+}
+
+# Requests a server sends the agent's client: denied unless an author allows them.
+mcp_server_requests := {"sampling/createMessage", "elicitation/create", "roots/list"}
+
+mcp_allowed_extra := {m | some m in object.get(object.get(data.gateway, "extra", {}), "mcp_allow_methods", [])}
+
+mcp_scope_free if {
+	is_mcp
+	mcp_method in mcp_lifecycle
+}
+
+# A server ping to the client is lifecycle too; the server's other requests are not.
+mcp_scope_free if {
+	is_mcp
+	mcp_method in mcp_allowed_extra
+}
+
+granted_effects contains "read" if {
+	is_mcp
+	input.tool.mcp_tool == null
+	concat("", ["tool:", input.tool.name, ".*"]) in input.agent.scopes
+}
+
+deny contains reason(
+	"mcp.method_unknown",
+	sprintf("MCP method '%v' is not allowed by the policy pack", [mcp_method]),
+	["ASI02"],
+) if {
+	is_mcp
+	not mcp_method in mcp_lifecycle
+	not mcp_method in mcp_operations
+	not mcp_method in mcp_server_requests
+	not mcp_method in mcp_allowed_extra
+}
+
+deny contains reason(
+	"mcp.server_request_denied",
+	sprintf("the MCP server's request '%v' to the agent is not allowed", [mcp_method]),
+	["LLM06", "ASI02"],
+) if {
+	is_mcp
+	mcp_method in mcp_server_requests
+	not mcp_method in mcp_allowed_extra
 }

@@ -42,6 +42,8 @@ def outcome_of(ctx: CallContext) -> str:
     err = ctx.error
     if err is None:
         return "replayed" if ctx.replay else "allowed"
+    if err.code.startswith("output."):  # the gateway refused what the tool answered
+        return "denied"
     if isinstance(err, UpstreamError | UpstreamTimeout):
         return "failed"
     if type(err) is GatewayError:

@@ -1,0 +1,62 @@
+"""Server-sent events as MCP uses them: one JSON-RPC message per event.
+
+``iter_events`` reads a stream chunk by chunk (never line by line: aiohttp refuses
+lines over 128 KiB) and yields whole events; an event longer than ``limit`` raises
+``EventTooLarge`` — the buffer is bounded. ``data`` joins an event's ``data:``
+lines; ``encode`` writes a message back into an event, keeping its ``id:`` and
+``event:`` lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+
+class EventTooLarge(ValueError):
+    pass
+
+
+async def iter_events(stream: Any, limit: int) -> AsyncIterator[bytes]:
+    buf = bytearray()
+    pending_cr = False
+    async for chunk in stream.iter_any():
+        if pending_cr:
+            chunk = b"\r" + chunk
+            pending_cr = False
+        if chunk.endswith(b"\r"):
+            chunk, pending_cr = chunk[:-1], True
+        buf += chunk.replace(b"\r\n", b"\n")
+        while True:
+            end = buf.find(b"\n\n")
+            if end < 0:
+                break
+            event = bytes(buf[: end + 2])
+            del buf[: end + 2]
+            if event.strip():
+                yield event
+        if len(buf) > limit:
+            raise EventTooLarge(f"an event longer than {limit} bytes")
+    if bytes(buf).strip():
+        yield bytes(buf) + b"\n\n"
+
+
+def split(body: bytes) -> list[bytes]:
+    events = body.replace(b"\r\n", b"\n").split(b"\n\n")
+    return [e + b"\n\n" for e in events if e.strip()]
+
+
+def data(event: bytes) -> str | None:
+    lines = [
+        line[5:].removeprefix(b" ").decode("utf-8", errors="replace")
+        for line in event.splitlines()
+        if line.startswith(b"data:")
+    ]
+    return "\n".join(lines) if lines else None
+
+
+def encode(message: Any, event: bytes = b"event: message\n") -> bytes:
+    kept = [line for line in event.splitlines() if line and not line.startswith(b"data:")]
+    payload = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    return b"\n".join([*kept, b"data: " + payload]) + b"\n\n"
