@@ -14,7 +14,6 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp.shared.exceptions import MCPError
 from mcp.types import TextContent
 
 from gateway.cli import main as cli_main

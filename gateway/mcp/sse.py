@@ -32,6 +32,8 @@ async def iter_events(stream: Any, limit: int) -> AsyncIterator[bytes]:
             end = buf.find(b"\n\n")
             if end < 0:
                 break
+            if end > limit:
+                raise EventTooLarge(f"an event longer than {limit} bytes")
             event = bytes(buf[: end + 2])
             del buf[: end + 2]
             if event.strip():
@@ -39,6 +41,8 @@ async def iter_events(stream: Any, limit: int) -> AsyncIterator[bytes]:
         if len(buf) > limit:
             raise EventTooLarge(f"an event longer than {limit} bytes")
     if bytes(buf).strip():
+        if len(buf) > limit:
+            raise EventTooLarge(f"an event longer than {limit} bytes")
         yield bytes(buf) + b"\n\n"
 
 
