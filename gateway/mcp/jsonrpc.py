@@ -54,7 +54,9 @@ def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
         raise Malformed(f"JSON nested deeper than {limit} levels", "request.too_deep", INVALID_REQUEST) from e
     except (ValueError, UnicodeDecodeError) as e:
         raise Malformed(f"parse error: {e}") from e
-    if isinstance(doc, dict | list) and depth_exceeds(doc, limit):
+    opens = raw.count(b"{") + raw.count(b"[") if isinstance(raw, bytes) else raw.count("{") + raw.count("[")
+    # nesting needs an opening bracket per level: only a document with more of them is walked
+    if opens > limit and isinstance(doc, dict | list) and depth_exceeds(doc, limit):
         raise Malformed(f"JSON nested deeper than {limit} levels", "request.too_deep", INVALID_REQUEST)
     return doc
 

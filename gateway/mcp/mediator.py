@@ -791,7 +791,7 @@ class Mediator:
         if ex.answer is None:
             raise UpstreamError(f"MCP server {ex.server!r} sent no answer to the request", code="upstream.no_answer")
         body = jsonrpc.dumps(ex.answer)
-        up.body = jsonrpc.dumps({**ex.answer, "id": None})  # kept for an idempotent replay
+        up.body = body  # kept for an idempotent replay (which puts the retry's own id in)
         up.bytes_sent = len(body)
         ctx.response = web.Response(status=200, body=body, content_type="application/json", headers=headers)
 
@@ -889,7 +889,7 @@ class Mediator:
             await out.write(chunk)
             sent += len(chunk)
         if ex.answer is not None:
-            up.body = jsonrpc.dumps({**ex.answer, "id": None})
+            up.body = jsonrpc.dumps(ex.answer)
         try:
             await out.write_eof()
         except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:

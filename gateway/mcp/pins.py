@@ -100,8 +100,7 @@ class DefinitionPins:
         digest = definition_hash(tool)
         pinned = await self.pinned(full_name)
         if pinned == digest:
-            holds = await self.store.holds()
-            if full_name in holds:
+            if await self.store.hold(full_name) is not None:
                 await self.store.set_hold(full_name, None)
             return None, False
         findings = screen_definition(tool)
@@ -110,14 +109,14 @@ class DefinitionPins:
             return None, False
         reason = "definition.changed" if pinned is not None else "definition.poisoned"
         held = Held(full_name, digest, reason, tool, findings)
-        before = (await self.store.holds()).get(full_name)
+        before = await self.store.hold(full_name)
         new = before is None or before.get("definition_hash") != digest
         if new:
             await self.store.set_hold(full_name, held.as_dict(pinned))
         return held, new
 
     async def status(self, full_name: str) -> Held | None:
-        doc = (await self.store.holds()).get(full_name)
+        doc = await self.store.hold(full_name)
         return held_from(doc) if doc is not None else None
 
     async def approve(self, full_name: str, digest: str | None = None) -> str:

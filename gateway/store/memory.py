@@ -183,6 +183,9 @@ class MemoryMcpState:
     async def holds(self) -> dict[str, dict[str, Any]]:
         return dict(self._holds)
 
+    async def hold(self, tool: str) -> dict[str, Any] | None:
+        return self._holds.get(tool)
+
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
         if held is None:
             self._holds.pop(tool, None)

@@ -368,6 +368,10 @@ class RedisMcpState:
         raw = await self.store._run(self.store.redis.hgetall(self._holds))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
+    async def hold(self, tool: str) -> dict[str, Any] | None:
+        raw = await self.store._run(self.store.redis.hget(self._holds, tool))
+        return json.loads(raw) if raw is not None else None
+
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
         if held is None:
             await self.store._run(self.store.redis.hdel(self._holds, tool))
