@@ -392,7 +392,11 @@ class Mediator:
         seen = self.verified.get(key, {})
         at = seen.get(name)
         if at is None or time.monotonic() - at > ttl:
-            await self.refresh_definitions(ex, ctx.need_agent())
+            try:
+                await self.refresh_definitions(ex, ctx.need_agent())
+            except GatewayError:
+                ctx.tool = None  # a name the server never listed never becomes a metric label
+                raise
             at = self.verified.get(key, {}).get(name)
             if at is None:
                 ctx.tool = None  # an unknown name never becomes a metric label
