@@ -300,9 +300,14 @@ async def test_server_notifications_are_filtered(gw: Gateway) -> None:
         headers=a.headers(),
     )
     msgs = [json.loads(line[5:]) for line in (await r.text()).splitlines() if line.startswith("data:")]
-    assert [m.get("method") for m in msgs] == ["notifications/progress", None]
+    assert [m.get("method") for m in msgs] == ["notifications/progress", "notifications/message", None]
+    assert msgs[1]["params"]["data"] == "step 1"  # the log line carrying an injection never arrives
     assert msgs[-1]["result"]["content"][0]["text"] == "done"
     assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "notification"}) == 1
+    assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "blocked"}) == 1
+    # an error's message reaches the model too: screened like a result
+    err = await a.call("error_injection")
+    assert meta(err)["code"] == "output.blocked" and INJECTION not in json.dumps(err)
 
 
 # ------------------------------------------------------------------ server → client requests and the GET stream

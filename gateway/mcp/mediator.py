@@ -566,9 +566,21 @@ class Mediator:
         if m.kind == "notification" and m.method in SERVER_NOTIFICATIONS:
             if m.method == "notifications/tools/list_changed":
                 await self.recheck(ctx, ex)
+            if m.method == "notifications/message" and not await self.screen_notification(ctx, m):
+                self.metrics.mcp_dropped.labels("server", "blocked").inc()
+                return None
             return m.body
         self.metrics.mcp_dropped.labels("server", "notification" if m.kind == "notification" else "invalid").inc()
         return None
+
+    async def screen_notification(self, ctx: CallContext, m: Message) -> bool:
+        """A log message from the server reaches the client (and maybe the model): inspected like output."""
+        try:
+            await self.screen_document(ctx, {"params": m.params}, allow_redaction=False)
+        except GatewayError as e:
+            log.info("notification from %s blocked: %s", ctx.call.tool_name, e.code)
+            return False
+        return True
 
     async def recheck(self, ctx: CallContext, ex: Exchange) -> None:
         """The server says its tools changed: fetch them now, so a rug pull is held before any call."""
@@ -619,6 +631,12 @@ class Mediator:
             e = body["error"]
             if not isinstance(e, dict) or not isinstance(e.get("code"), int) or not isinstance(e.get("message"), str):
                 body["error"] = {"code": jsonrpc.INTERNAL_ERROR, "message": "the MCP server sent a malformed error"}
+                return body
+            try:  # an error's text reaches the model too
+                await self.screen_document(ctx, {"error": e}, allow_redaction=False)
+            except GatewayError as err:
+                ctx.error = err
+                return self.refusal_answer(ex, err, ctx.call.call_id)
             return body
         result = body.get("result")
         if not isinstance(result, dict):
@@ -682,8 +700,13 @@ class Mediator:
                 ) from e
         return out
 
-    async def screen_document(self, ctx: CallContext, result: dict[str, Any]) -> dict[str, Any]:
-        """Any other answer (prompts, resources, completions): the whole result as one part."""
+    async def screen_document(
+        self, ctx: CallContext, result: dict[str, Any], *, allow_redaction: bool = True
+    ) -> dict[str, Any]:
+        """Any other answer (prompts, resources, completions): the whole result as one part.
+
+        ``allow_redaction=False``: what must be redacted is blocked instead (errors, notifications).
+        """
         tool = ctx.need_tool()
         if not tool.config.inspect.output:
             return result
@@ -691,6 +714,10 @@ class Mediator:
         jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, [("", raw)], 200)
         if not jd.kinds:
             return result
+        if not allow_redaction:
+            raise UpstreamError(
+                "the server's message carries text to redact", code="output.blocked", reasons=jd.reasons
+            )
         redacted = output.apply(raw.decode(), jd.hits[""], jd.kinds)
         try:
             doc = jsonrpc.loads(redacted)
