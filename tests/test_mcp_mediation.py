@@ -481,3 +481,15 @@ async def test_answer_to_no_server_request_is_dropped(gw: Gateway, hostile: Host
     assert status == 400
     assert "s-99" not in hostile.answers
     assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "client", "reason": "answer_unmatched"}) == 1
+
+
+async def test_idempotent_replay_answers_the_retry_with_its_own_id(gw: Gateway, hostile: Hostile) -> None:
+    a = Agent(gw)
+    await a.open()
+    params = {"name": "echo", "arguments": {"text": "once"}, "_meta": {"idempotency_key": "op-7"}}
+    first = await a.request("tools/call", params, msg_id=1)
+    again = await a.request("tools/call", params, msg_id="retry")
+    assert first["result"] == again["result"] and again["id"] == "retry"
+    assert [m["method"] for m in hostile.seen if m.get("method") == "tools/call"] == ["tools/call"]
+    one, two = records(gw, "tools/call")
+    assert (one["replay"], two["replay"]) == (False, True) and two["idempotency_key"] == "op-7"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -127,6 +128,20 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                     return str(doc["result"]["content"][0]["text"])
 
                 assert [await echo(i) for i in range(1, 21)] == [f"n{i}" for i in range(1, 21)]
+                # SIGHUP reloads every worker's policies; MCP tools stay known (they became tool.unknown once)
+                proc.send_signal(signal.SIGHUP)
+                reloads = 0.0
+                for _ in range(100):
+                    async with s.get(f"http://127.0.0.1:{admin}/metrics") as r:
+                        m = re.search(
+                            r'^callgate_policy_reloads_total\{result="success"\} (\S+)$', await r.text(), re.M
+                        )
+                    reloads = float(m.group(1)) if m else 0.0
+                    if reloads >= 2:
+                        break
+                    await asyncio.sleep(0.1)
+                assert reloads == 2  # both workers reloaded
+                assert [await echo(i) for i in range(21, 27)] == [f"n{i}" for i in range(21, 27)]
                 other = mint_dev_token(load_settings(cfg), agent="demo", tenant="globex", scopes=["tool:demo.*"])
                 async with s.post(
                     url,

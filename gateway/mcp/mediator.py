@@ -774,7 +774,8 @@ class Mediator:
         if ctx.replay and up.body is not None:
             doc = jsonrpc.loads(up.body)
             ex.answer = {**doc, "id": ex.client_id} if isinstance(doc, dict) else None
-            ctx.response = json_response(ex.answer, headers=dict([*up.headers, *headers]))
+            kept = [(k, v) for k, v in up.headers if k.lower() != "content-type"]
+            ctx.response = json_response(ex.answer, headers=dict([*kept, *headers]))
             return
         new_sid = next((v for k, v in up.headers if k.lower() == "mcp-session-id"), None)
         if ex.rule.opens_session and new_sid and up.status < 300:
