@@ -64,6 +64,7 @@ class Hostile:
             "chatty",
             "secret",
             "error_injection",
+            "hang",
         ]
         return [
             {
@@ -174,6 +175,13 @@ class Hostile:
             ]
             if args.get("real"):
                 events.append(result("the real answer"))
+        elif name == "hang":  # one progress note, then nothing: the gateway's timeout must end it
+            resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await resp.prepare(request)
+            note = {"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": 1, "progress": 1}}
+            await resp.write(b"event: message\ndata: " + json.dumps(note).encode() + b"\n\n")
+            await asyncio.sleep(30)
+            return resp
         elif name == "chatty":
             events += [
                 {"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": 1, "progress": 1}},

@@ -493,3 +493,15 @@ async def test_idempotent_replay_answers_the_retry_with_its_own_id(gw: Gateway, 
     assert [m["method"] for m in hostile.seen if m.get("method") == "tools/call"] == ["tools/call"]
     one, two = records(gw, "tools/call")
     assert (one["replay"], two["replay"]) == (False, True) and two["idempotency_key"] == "op-7"
+
+
+async def test_a_server_that_hangs_mid_stream_ends_in_a_readable_timeout(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    gw = await make_gateway(mcp_servers=config(hostile.url, timeouts={"total_s": 1.5}))
+    a = Agent(gw)
+    await a.open()
+    answer = await a.call("hang")
+    assert answer["result"]["isError"] is True and meta(answer)["code"] == "upstream.timeout"
+    (rec,) = records(gw, "tools/call")
+    assert rec["code"] == "upstream.timeout" and rec["outcome"] == "failed"

@@ -45,6 +45,7 @@ from gateway.errors import (
     NotFound,
     Reason,
     UpstreamError,
+    UpstreamTimeout,
 )
 from gateway.inspect import output
 from gateway.mcp import jsonrpc, sse
@@ -896,17 +897,22 @@ class Mediator:
             ctx.error = err
             if ex.msg is not None and ex.msg.kind == "request":
                 ex.answer = self.refusal_answer(ex, err, ctx.call.call_id)
-                chunk = sse.encode(ex.answer)
-                await out.write(chunk)
-                sent += len(chunk)
+                sent += await _write(out, sse.encode(ex.answer))
         except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
             raise GatewayError("the agent disconnected", code="client.disconnected") from e
-        except (aiohttp.ClientError, asyncio.IncompleteReadError) as e:
+        except (aiohttp.ClientError, asyncio.IncompleteReadError, TimeoutError) as e:
+            failure: GatewayError = (
+                UpstreamTimeout(f"MCP server {ex.server!r} did not answer in time", code="upstream.timeout")
+                if isinstance(e, TimeoutError)
+                else UpstreamError(f"MCP server {ex.server!r} failed: {type(e).__name__}", code="upstream.failed")
+            )
             if out is None:
-                raise UpstreamError(
-                    f"MCP server {ex.server!r} failed: {type(e).__name__}", code="upstream.failed"
-                ) from e
+                raise failure from e
             log.debug("MCP stream of %s ended: %s", ex.server, type(e).__name__)
+            if ex.answer is None and ex.msg is not None and ex.msg.kind == "request":
+                ctx.error = failure
+                ex.answer = self.refusal_answer(ex, failure, ctx.call.call_id)
+                sent += await _write(out, sse.encode(ex.answer))
         if out is None:
             if ex.rule.stream:
                 out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
@@ -917,9 +923,7 @@ class Mediator:
         if ex.msg is not None and ex.msg.kind == "request" and ex.answer is None:
             err = UpstreamError(f"MCP server {ex.server!r} sent no answer to the request", code="upstream.no_answer")
             ctx.error = err
-            chunk = sse.encode(self.refusal_answer(ex, err, ctx.call.call_id))
-            await out.write(chunk)
-            sent += len(chunk)
+            sent += await _write(out, sse.encode(self.refusal_answer(ex, err, ctx.call.call_id)))
         if ex.answer is not None:
             up.body = jsonrpc.dumps(ex.answer)
         try:
@@ -933,6 +937,14 @@ class Mediator:
         if ex.rule.per_tool and as_result(err):
             return {"jsonrpc": "2.0", "id": ex.client_id, "result": denied_result(err, call_id)}
         return denied_error(ex.client_id, err, call_id)
+
+
+async def _write(out: web.StreamResponse, chunk: bytes) -> int:
+    try:
+        await out.write(chunk)
+    except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
+        raise GatewayError("the agent disconnected", code="client.disconnected") from e
+    return len(chunk)
 
 
 class _Bytes:
