@@ -447,7 +447,9 @@ class Mediator:
         seen = self.verified.setdefault(key, {})
         now = time.monotonic()
         held_names: set[str] = set()
-        for t in tools[:10_000]:
+        for i, t in enumerate(tools[:10_000]):
+            if i % 32 == 31:
+                await asyncio.sleep(0)  # a long list never holds the event loop
             name = t.get("name")
             if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
                 continue
@@ -733,7 +735,9 @@ class Mediator:
         tools = [t for t in result.get("tools") or [] if isinstance(t, dict)]
         held = await self.observe_definitions(ex, agent, tools)
         kept: list[Any] = []
-        for t in tools:
+        for i, t in enumerate(tools[:10_000]):
+            if i % 32 == 31:
+                await asyncio.sleep(0)  # one policy decision per tool: yield between batches of them
             name = t.get("name")
             if not isinstance(name, str) or not TOOL_NAME.fullmatch(name) or name in held:
                 continue
