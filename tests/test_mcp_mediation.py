@@ -505,3 +505,18 @@ async def test_a_server_that_hangs_mid_stream_ends_in_a_readable_timeout(
     assert answer["result"]["isError"] is True and meta(answer)["code"] == "upstream.timeout"
     (rec,) = records(gw, "tools/call")
     assert rec["code"] == "upstream.timeout" and rec["outcome"] == "failed"
+
+
+async def test_a_second_session_header_cannot_smuggle_another_agents_session(gw: Gateway, hostile: Hostile) -> None:
+    mine, theirs = Agent(gw), Agent(gw, agent="other", tenant=None)
+    await mine.open()
+    await theirs.open()
+    assert mine.sid is not None and theirs.sid is not None
+    from multidict import CIMultiDict
+
+    headers = CIMultiDict(mine.headers())
+    headers.add("Mcp-Session-Id", theirs.sid)
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    r = await gw.agent.post("/mcp/evil", json=ping, headers=headers)
+    assert r.status == 400 and (await r.json())["error"]["data"]["code"] == "mcp.session_header"
+    assert records(gw, "ping")[-1]["code"] == "mcp.session_header"

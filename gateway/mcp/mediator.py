@@ -99,6 +99,7 @@ TRANSPORT_CODES = frozenset(
         "request.too_deep",
         "mcp.batch_invalid",
         "mcp.batch_too_large",
+        "mcp.session_header",
     }
 )
 RESULT_STATUSES = frozenset({202, 403, 409, 422, 429, 502, 503, 504})
@@ -270,6 +271,9 @@ class Mediator:
         call_id = new_call_id()
         headers = request.headers
         session = headers.get(SESSION_HEADER)
+        if preset is None and len(headers.getall(SESSION_HEADER, [])) > 1:
+            # the one checked must be the one the server uses
+            preset = BadRequest("one Mcp-Session-Id header, not several", code="mcp.session_header")
         tool_name = server
         params = msg.params if msg is not None else None
         args: Any = None
