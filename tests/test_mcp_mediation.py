@@ -520,3 +520,24 @@ async def test_a_second_session_header_cannot_smuggle_another_agents_session(gw:
     r = await gw.agent.post("/mcp/evil", json=ping, headers=headers)
     assert r.status == 400 and (await r.json())["error"]["data"]["code"] == "mcp.session_header"
     assert records(gw, "ping")[-1]["code"] == "mcp.session_header"
+
+
+async def test_answers_cannot_move_the_session_or_redirect(gw: Gateway) -> None:
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "moved", "arguments": {}}},
+        headers=a.headers(),
+    )
+    assert r.status == 200 and "Mcp-Session-Id" not in r.headers
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "redirect", "arguments": {}}},
+        headers=a.headers(),
+    )
+    assert r.status == 200 and "Location" not in r.headers
+    body = await r.json()
+    assert body["id"] == 2 and body["result"]["isError"] is True
+    assert meta(body)["code"] == "upstream.status" and meta(body)["upstream_status"] == 302
+    assert records(gw, "tools/call")[-1]["outcome"] == "failed"

@@ -778,7 +778,9 @@ class Mediator:
         up = ctx.need_upstream()
         tool = ctx.need_tool()
         call_id = ctx.call.call_id
-        headers = [(k, v) for k, v in up.headers if k.lower() in KEEP_HEADERS]
+        # a session id only from the answer that opens one: a server cannot move an agent to another
+        keep = KEEP_HEADERS if ex.rule.opens_session else KEEP_HEADERS - {"mcp-session-id"}
+        headers = [(k, v) for k, v in up.headers if k.lower() in keep]
         headers.append(("X-Callgate-Call-Id", call_id))
         if ctx.replay and up.body is not None:
             doc = jsonrpc.loads(up.body)
@@ -853,12 +855,20 @@ class Mediator:
         err = doc.get("error") if isinstance(doc, dict) else None
         if isinstance(err, dict) and isinstance(err.get("message"), str):
             message = err["message"][:500]
+        err = UpstreamError(f"{message} (HTTP {status})", code="upstream.status", extra={"upstream_status": status})
+        # the server's 4xx means something to the client (404: open a new session); anything else is ours
+        err.status = status if 400 <= status < 500 else 502
+        ctx.error = err
+        up.bytes_sent = 0
+        if ex.rule.per_tool and err.status == 502:  # a tool that failed: a result the model can read
+            ex.answer = self.refusal_answer(ex, err, ctx.call.call_id)
+            ctx.response = json_response(ex.answer, headers=dict(headers))
+            return
         answer = jsonrpc.error(
             ex.client_id, jsonrpc.INTERNAL_ERROR, message, {"code": "upstream.status", "status": status}
         )
         ex.answer = answer if ex.msg is not None and ex.msg.kind == "request" else None
-        up.bytes_sent = 0
-        ctx.response = json_response(answer, status=status, headers=dict(headers))
+        ctx.response = json_response(answer, status=err.status, headers=dict(headers))
 
     async def relay_stream(self, ctx: CallContext, ex: Exchange, headers: list[tuple[str, str]], limit: int) -> None:
         """An SSE answer (POST) or the server's stream (GET), message by message, unbuffered.
