@@ -118,6 +118,8 @@ async def test_prompts_get_is_mediated_scoped_and_kill_switched(gw: Gateway, hos
     # an agent with no scope for this server gets nothing from it
     stranger = Agent(gw, scopes=["tool:echo"])
     await stranger.open()
+    assert (await stranger.request("prompts/list"))["result"]["prompts"] == []  # not even their names
+    assert {p["name"] for p in (await a.request("prompts/list"))["result"]["prompts"]} == {"evil", "plain"}
     denied = await stranger.request("prompts/get", {"name": "plain"})
     assert denied["error"]["data"]["code"] == "policy.denied"
     assert denied["error"]["data"]["reasons"][0]["code"] == "scope.missing"

@@ -656,6 +656,15 @@ class Mediator:
                 body["result"] = await self.filter_tools(ctx, ex, result)
             elif screen == "document":
                 body["result"] = await self.screen_document(ctx, result)
+            elif screen == "scoped_list":
+                # names and descriptions of prompts/resources only for an agent that may use them
+                server_tool = ctx.need_tool()
+                if self.rt.policy.enforce and not await self.would_allow(
+                    ctx.need_agent(), server_tool, ctx, ex.rule.used_by
+                ):
+                    body["result"] = {**result, ex.rule.list_key: []}
+                else:
+                    body["result"] = await self.screen_document(ctx, result)
         except GatewayError as e:
             ctx.error = e  # recorded as the call's outcome (a block is a denial), answered in place
             if ex.rule.per_tool:
@@ -755,10 +764,10 @@ class Mediator:
             kept.append(t)
         return {**result, "tools": kept}
 
-    async def would_allow(self, agent: Agent, tool: Tool, ctx: CallContext) -> bool:
+    async def would_allow(self, agent: Agent, tool: Tool, ctx: CallContext, method: str = "tools/call") -> bool:
         """Would policy let this agent call this tool (arguments aside)? Same input, same reading."""
         probe = CallContext(
-            call=ToolCall(new_call_id(), "mcp", tool.name, "POST", "", mcp_method="tools/call"),
+            call=ToolCall(new_call_id(), "mcp", tool.name, "POST", "", mcp_method=method),
             agent=agent,
             tool=tool,
             mcp_session=ctx.mcp_session,

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Screen = Literal["tool_result", "tool_list", "document", "none"]
+Screen = Literal["tool_result", "tool_list", "scoped_list", "document", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,10 @@ class Rule:
     screen: Screen = "document"  # how the answer is screened
     opens_session: bool = False
     stream: bool = False  # the GET stream: no timeout on the whole answer
+    # scoped_list: the list's key, and the method its items are used with (an agent that may
+    # not use them gets an empty list)
+    list_key: str = ""
+    used_by: str = ""
 
 
 CLIENT_REQUESTS: dict[str, Rule] = {
@@ -42,10 +46,12 @@ CLIENT_REQUESTS: dict[str, Rule] = {
     "initialize": Rule("session.initialize", opens_session=True),
     "server/discover": Rule("session.discover"),
     "ping": Rule("ping", screen="none"),
-    "prompts/list": Rule("prompt.list"),
+    "prompts/list": Rule("prompt.list", screen="scoped_list", list_key="prompts", used_by="prompts/get"),
     "prompts/get": Rule("prompt.get"),
-    "resources/list": Rule("resource.list"),
-    "resources/templates/list": Rule("resource.templates"),
+    "resources/list": Rule("resource.list", screen="scoped_list", list_key="resources", used_by="resources/read"),
+    "resources/templates/list": Rule(
+        "resource.templates", screen="scoped_list", list_key="resourceTemplates", used_by="resources/read"
+    ),
     "resources/read": Rule("resource.read"),
     "resources/subscribe": Rule("resource.subscribe"),
     "resources/unsubscribe": Rule("resource.unsubscribe"),
