@@ -618,6 +618,8 @@ class Mediator:
         sctx.tool = self.tools.resolve(ex.server)
         await self.server_pipeline.run(sctx, _Decided())
         if sctx.error is None:
+            if len(self.pending) >= 10_000:  # bounded: the oldest sessions' answers are then dropped
+                self.pending.clear()
             pending = self.pending.setdefault((ex.server, ex.session), set())
             if len(pending) < PENDING_LIMIT:
                 pending.add(m.id)
