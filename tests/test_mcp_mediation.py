@@ -543,3 +543,24 @@ async def test_answers_cannot_move_the_session_or_redirect(gw: Gateway) -> None:
     assert body["id"] == 2 and body["result"]["isError"] is True
     assert meta(body)["code"] == "upstream.status" and meta(body)["upstream_status"] == 302
     assert records(gw, "tools/call")[-1]["outcome"] == "failed"
+
+
+async def test_an_allowed_server_request_reaches_the_agent_and_its_answer_the_server(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    gw = await make_gateway(mcp_servers=config(hostile.url), policy={"data": {"mcp_allow_methods": ["roots/list"]}})
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.get("/mcp/evil", headers={**a.headers(), "Accept": "text/event-stream"})
+    assert r.status == 200
+    hostile.push.put_nowait({"jsonrpc": "2.0", "id": "r-1", "method": "roots/list"})
+    line = b""
+    while b"roots/list" not in line:
+        line = await asyncio.wait_for(r.content.readline(), 10)
+    r.close()
+    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": [{"uri": "file:///srv"}]}})
+    assert status == 202
+    assert hostile.answers["r-1"]["result"]["roots"] == [{"uri": "file:///srv"}]
+    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # answered already
+    assert status == 400
+    assert [x["outcome"] for x in records(gw, "roots/list")] == ["allowed"]
