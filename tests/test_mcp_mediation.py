@@ -564,3 +564,22 @@ async def test_an_allowed_server_request_reaches_the_agent_and_its_answer_the_se
     status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # answered already
     assert status == 400
     assert [x["outcome"] for x in records(gw, "roots/list")] == ["allowed"]
+
+
+async def test_a_quiet_get_stream_notices_a_departed_agent(
+    gw: Gateway, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gateway.mcp import mediator
+
+    monkeypatch.setattr(mediator, "KEEPALIVE_S", 0.2)
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.get("/mcp/evil", headers={**a.headers(), "Accept": "text/event-stream"})
+    assert await asyncio.wait_for(r.content.readline(), 5) == b": keepalive\n"
+    r.close()
+    for _ in range(50):
+        if records(gw, "session/stream"):
+            break
+        await asyncio.sleep(0.1)
+    (rec,) = records(gw, "session/stream")
+    assert rec["code"] == "client.disconnected"

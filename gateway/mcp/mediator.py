@@ -86,6 +86,7 @@ SESSION_TTL_S = 24 * 3600.0
 MAX_PAGES = 10  # tools/list pages fetched to find a definition
 MAX_EVENTS = 10_000  # server messages relayed on one POST answer
 PENDING_LIMIT = 1_000
+KEEPALIVE_S = 15.0  # a quiet GET stream writes a comment this often, so a departed agent is noticed
 # Codes that are about the transport, not the call: the HTTP status says it too.
 TRANSPORT_CODES = frozenset(
     {
@@ -899,7 +900,11 @@ class Mediator:
             out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
             await out.prepare(ex.request)
         try:
-            async for event in sse.iter_events(stream, limit):
+            async for event in sse.iter_events(stream, limit, KEEPALIVE_S if ex.rule.stream else None):
+                if not event and out is not None:
+                    # a quiet stream: a comment finds out whether the agent is still there
+                    sent += await _write(out, b": keepalive\n\n")
+                    continue
                 data = sse.data(event)
                 if data is None:
                     continue
@@ -984,6 +989,10 @@ class _Bytes:
 
     async def iter_any(self) -> Any:
         yield self.body
+
+    async def readany(self) -> bytes:
+        body, self.body = self.body, b""
+        return body
 
 
 class _Decided:

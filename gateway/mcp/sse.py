@@ -9,6 +9,7 @@ lines; ``encode`` writes a message back into an event, keeping its ``id:`` and
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,10 +19,31 @@ class EventTooLarge(ValueError):
     pass
 
 
-async def iter_events(stream: Any, limit: int) -> AsyncIterator[bytes]:
+async def _chunks(stream: Any, idle_s: float | None) -> AsyncIterator[bytes]:
+    """The stream's chunks; with ``idle_s``, an empty chunk after that long without data."""
+    if idle_s is None:
+        async for chunk in stream.iter_any():
+            yield chunk
+        return
+    while True:
+        try:
+            chunk = await asyncio.wait_for(stream.readany(), idle_s)
+        except TimeoutError:
+            yield b""
+            continue
+        if not chunk:
+            return
+        yield chunk
+
+
+async def iter_events(stream: Any, limit: int, idle_s: float | None = None) -> AsyncIterator[bytes]:
+    """Whole events; with ``idle_s``, ``b""`` after that long without one (the caller's keepalive)."""
     buf = bytearray()
     pending_cr = False
-    async for chunk in stream.iter_any():
+    async for chunk in _chunks(stream, idle_s):
+        if not chunk:
+            yield b""
+            continue
         if pending_cr:
             chunk = b"\r" + chunk
             pending_cr = False
