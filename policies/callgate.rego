@@ -294,10 +294,16 @@ output_reasons contains reason(
 # Lifecycle methods need no scope (lists are filtered per agent by the gateway).
 # Unknown methods and server-initiated requests are denied; allow more with
 # data.gateway.extra.mcp_allow_methods (policy.data.mcp_allow_methods in the config).
+#
+# tools/call is the hot path: every rule here tests for it first (a string compare),
+# so it never pays for the method sets.
 
-mcp_method := object.get(object.get(input, "call", {}), "mcp_method", null)
+mcp_method := input.call.mcp_method
 
-is_mcp if object.get(object.get(input, "call", {}), "protocol", "") == "mcp"
+mcp_other_method if {
+	input.call.protocol == "mcp"
+	input.call.mcp_method != "tools/call"
+}
 
 mcp_lifecycle := {
 	"initialize", "ping", "server/discover",
@@ -315,22 +321,23 @@ mcp_operations := {
 # Requests a server sends the agent's client: denied unless an author allows them.
 mcp_server_requests := {"sampling/createMessage", "elicitation/create", "roots/list"}
 
-mcp_allowed_extra := {m | some m in object.get(object.get(data.gateway, "extra", {}), "mcp_allow_methods", [])}
+mcp_allowed_extra contains m if {
+	some m in object.get(object.get(data.gateway, "extra", {}), "mcp_allow_methods", [])
+}
 
 mcp_scope_free if {
-	is_mcp
+	mcp_other_method
 	mcp_method in mcp_lifecycle
 }
 
-# A server ping to the client is lifecycle too; the server's other requests are not.
 mcp_scope_free if {
-	is_mcp
+	mcp_other_method
 	mcp_method in mcp_allowed_extra
 }
 
 granted_effects contains "read" if {
-	is_mcp
 	input.tool.mcp_tool == null
+	input.call.protocol == "mcp"
 	concat("", ["tool:", input.tool.name, ".*"]) in input.agent.scopes
 }
 
@@ -339,7 +346,7 @@ deny contains reason(
 	sprintf("MCP method '%v' is not allowed by the policy pack", [mcp_method]),
 	["ASI02"],
 ) if {
-	is_mcp
+	mcp_other_method
 	not mcp_method in mcp_lifecycle
 	not mcp_method in mcp_operations
 	not mcp_method in mcp_server_requests
@@ -351,7 +358,7 @@ deny contains reason(
 	sprintf("the MCP server's request '%v' to the agent is not allowed", [mcp_method]),
 	["LLM06", "ASI02"],
 ) if {
-	is_mcp
+	mcp_other_method
 	mcp_method in mcp_server_requests
 	not mcp_method in mcp_allowed_extra
 }
