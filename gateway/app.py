@@ -17,6 +17,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
     app = web.Application(handler_args={"max_field_size": 16384})
     app[RUNTIME] = rt
     app.cleanup_ctx.append(rt.cleanup_ctx)
+    app.cleanup_ctx.append(rt.stdio_ctx)  # stdio MCP servers: started after the runtime, stopped before it
 
     async def tool_call(request: web.Request) -> web.StreamResponse:
         return await rt.http_adapter.handle(request)

@@ -35,7 +35,8 @@ from gateway.errors import ConfigError
 ENV_PREFIX = "CALLGATE_"
 TOOL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
-Effect = Literal["read", "write", "delete", "payment", "admin"]
+Effect = Literal["read", "write", "delete", "payment", "admin", "permission", "external_send"]
+Trust = Literal["trusted", "untrusted"]
 Risk = Literal["low", "medium", "high", "critical"]
 HmacAlg = Literal["HS256", "HS384", "HS512"]
 AsymAlg = Literal["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -229,6 +230,10 @@ class ToolConfig(Model):
     inspect: InspectConfig = InspectConfig()
     ssrf: SsrfConfig = SsrfConfig()
     allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+    trust: Trust = Field(
+        "untrusted",
+        description="trusted: the output is the operator's own data; untrusted (default): reading it taints the run",
+    )
 
     @field_validator("arguments_schema")
     @classmethod
@@ -264,10 +269,46 @@ class ToolConfig(Model):
         return None
 
 
-class McpServerConfig(Model):
-    """An upstream MCP server (streamable HTTP) reached through ``/mcp/{name}``."""
+class StdioConfig(Model):
+    """Limits for a stdio MCP server (``mcp_servers.<name>.command``); see ``gateway.mcp.stdio``."""
 
-    upstream: AnyHttpUrl = Field(description="the server's MCP endpoint, e.g. http://127.0.0.1:9902/mcp")
+    max_line: ByteSize = Field(
+        ByteSize(4 << 20), ge=1024, description="largest JSON-RPC message (one line) either way; longer lines dropped"
+    )
+    stderr_line: int = Field(2000, ge=80, le=65536, description="stderr lines are logged cut to this many characters")
+    stderr_lines_per_s: float = Field(50.0, gt=0, description="stderr lines logged per second at most; rest counted")
+    restart_initial_s: float = Field(0.5, gt=0, description="first restart delay; doubles on each quick exit")
+    restart_max_s: float = Field(30.0, gt=0, description="restart delay never exceeds this")
+    restart_reset_s: float = Field(60.0, gt=0, description="a child that ran this long restarts at the first delay")
+    max_sessions: int = Field(1024, ge=1, description="client sessions one worker's child serves; idle ones evicted")
+    max_in_flight: int = Field(256, ge=1, description="requests to the child at once; more are refused")
+    stream_buffer: int = Field(256, ge=1, description="messages queued per session stream; more are dropped")
+
+    @model_validator(mode="after")
+    def _backoff(self) -> StdioConfig:
+        if self.restart_max_s < self.restart_initial_s:
+            raise ValueError("restart_max_s must be at least restart_initial_s")
+        return self
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class McpServerConfig(Model):
+    """An MCP server reached through ``/mcp/{name}``: over streamable HTTP (``upstream``) or
+    started by callgate as a child process speaking stdio (``command``)."""
+
+    upstream: AnyHttpUrl | None = Field(
+        None, description="the server's MCP endpoint, e.g. http://127.0.0.1:9902/mcp (or set command)"
+    )
+    command: list[str] | None = Field(
+        None, min_length=1, description="argv of a stdio MCP server callgate starts and supervises (or set upstream)"
+    )
+    env: dict[str, str | SecretSource] = Field(
+        default_factory=dict, description="environment of the stdio child: a value, or {env|file} read at start"
+    )
+    cwd: Path | None = Field(None, description="working directory of the stdio child")
+    stdio: StdioConfig = StdioConfig()
     effect: Effect = Field("read", description="effect of its tools for policy; per-tool effects in tool_effects")
     tool_effects: dict[str, Effect] = Field(default_factory=dict)
     risk: Risk = "low"
@@ -287,6 +328,8 @@ class McpServerConfig(Model):
     definition_ttl_s: float = Field(
         300.0, gt=0, description="sessionless calls re-check a tool's definition (tools/list) after this long"
     )
+    trust: Trust = Field("untrusted", description="trust of its tools' outputs; per-tool trust in tool_trust")
+    tool_trust: dict[str, Trust] = Field(default_factory=dict)
 
     @field_validator("pinned")
     @classmethod
@@ -302,10 +345,45 @@ class McpServerConfig(Model):
             raise ValueError(f"default_credential {self.default_credential!r} is not in credentials")
         return self
 
-    def as_tool_config(self, effect: Effect | None = None) -> ToolConfig:
+    @model_validator(mode="after")
+    def _transport(self) -> McpServerConfig:
+        if (self.upstream is None) == (self.command is None):
+            raise ValueError(
+                "set exactly one of 'upstream' (an MCP server over streamable HTTP) "
+                "or 'command' (a stdio MCP server callgate starts)"
+            )
+        if self.command is None:
+            stdio_only = [f for f in ("env", "cwd", "stdio") if f in self.model_fields_set]
+            if stdio_only:
+                raise ValueError(f"{', '.join(map(repr, stdio_only))} only apply to a stdio server ('command')")
+            return self
+        if not self.command[0]:
+            raise ValueError("'command' starts with an empty program name")
+        if self.credentials or self.default_credential is not None:
+            raise ValueError(
+                "'credentials' are for HTTP servers; a stdio server gets its secrets through 'env' "
+                "(e.g. env: {API_KEY: {env: MY_API_KEY}})"
+            )
+        bad = [k for k in self.env if not ENV_NAME.match(k)]
+        if bad:
+            raise ValueError(f"'env' names must match {ENV_NAME.pattern}: {bad[0]!r}")
+        return self
+
+    @property
+    def is_stdio(self) -> bool:
+        return self.command is not None
+
+    def as_tool_config(
+        self, effect: Effect | None = None, trust: Trust | None = None, upstream: str | None = None
+    ) -> ToolConfig:
+        """``upstream``: the endpoint to use instead of ``self.upstream`` (a stdio server's bridge)."""
+        url = AnyHttpUrl(upstream) if upstream is not None else self.upstream
+        if url is None:
+            raise ValueError("a stdio server is reached through its bridge: pass the bridge's URL as upstream")
         return ToolConfig(
-            upstream=self.upstream,
+            upstream=url,
             effect=effect or self.effect,
+            trust=trust or self.trust,
             risk=self.risk,
             tags=self.tags,
             credentials=self.credentials,
@@ -383,6 +461,17 @@ class LimitsConfig(Model):
         return v
 
 
+class RunsConfig(Model):
+    """Run context: what an agent run (``X-Agent-Run``, or its MCP session) has read."""
+
+    ttl_s: float = Field(86400.0, gt=0, le=30 * 86400, description="a run's state expires this long after last use")
+    max_sources: int = Field(32, ge=1, le=1024, description="tools remembered per run")
+    max_findings: int = Field(64, ge=0, le=1024, description="output findings remembered per run")
+    max_destinations: int = Field(
+        256, ge=0, le=4096, description="destinations (hosts, e-mails, IBANs) from untrusted outputs kept per run"
+    )
+
+
 class Settings(Model):
     version: Literal[1] = 1
     server: ServerConfig = ServerConfig()
@@ -393,6 +482,7 @@ class Settings(Model):
     metrics: MetricsConfig = MetricsConfig()
     store: Literal["memory"] | RedisStoreConfig = "memory"
     limits: LimitsConfig = LimitsConfig()
+    runs: RunsConfig = RunsConfig()
     agents: dict[str, AgentConfig] | None = Field(
         None, description="known agents; when set, the default pack denies any other agent"
     )
@@ -539,4 +629,11 @@ def check_secrets(settings: Settings) -> list[tuple[str, str]]:
     for name, srv in settings.mcp_servers.items():
         for cname, cred in srv.credentials.items():
             probe(f"mcp_servers.{name}.credentials.{cname}.value", cred.value)
+        if srv.is_stdio:  # its env secrets, cwd and program, as the runtime will compile them
+            from gateway.mcp.stdio.bridge import child_spec
+
+            try:
+                child_spec(name, srv)
+            except ConfigError as e:
+                errors.extend(e.errors)
     return errors

@@ -161,3 +161,29 @@ class Metrics:
         self.ready = Gauge(
             "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
         )
+        # stdio MCP servers (gateway/mcp/stdio): label `server` is a configured name, so bounded
+        self.stdio_starts = Counter(
+            "stdio_starts", "stdio MCP server child processes started", ["server"], namespace=ns, registry=r
+        )
+        self.stdio_ready = Gauge(
+            "stdio_ready",
+            "1 while a worker's stdio MCP server child is initialized (summed over workers)",
+            ["server"],
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.stdio_dropped = Counter(
+            "stdio_dropped",
+            "Lines and messages a stdio MCP server's bridge dropped, by reason",
+            ["server", "reason"],
+            namespace=ns,
+            registry=r,
+        )
+        self.stdio_refused = Counter(
+            "stdio_bridge_refused",
+            "Requests to the stdio bridge without the gateway's secret",
+            ["server"],
+            namespace=ns,
+            registry=r,
+        )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from gateway.errors import GatewayError
+    from gateway.runs import RunContext
     from gateway.tools import Tool
 
 Protocol = Literal["http", "mcp"]
@@ -151,6 +152,7 @@ class CallContext:
     fail_open: list[str] = field(default_factory=list)
     shadow: list[dict[str, Any]] = field(default_factory=list)  # would-be denials of checks in shadow mode
     timings: dict[str, float] = field(default_factory=dict)
+    run: RunContext | None = None  # the agent run this call belongs to (gateway/runs.py); None outside any run
     extra: dict[str, Any] = field(default_factory=dict)
     # MCP: the session the call belongs to (Mcp-Session-Id); a run id when X-Agent-Run is absent.
     mcp_session: str | None = None

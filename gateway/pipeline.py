@@ -83,6 +83,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.policy import PolicyStage
     from gateway.stages.record import IntentStage, RecordStage
     from gateway.stages.request import RequestStage
+    from gateway.stages.run import RunIngestStage, RunStage
     from gateway.stages.usage import UsageStage
 
     return [
@@ -92,6 +93,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
         InspectArgsStage(rt.inspector, rt.metrics),  # findings on the arguments, for policy
         UsageStage(rt.usage),  # input.usage: this replica's last admission for the agent and tool
+        RunStage(rt.runs, rt.settings.runs, rt.key_prefix, rt.metrics),  # input.run: what the run has read (400)
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
         # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;
         # settles the actual cost (or refunds) and keeps the response after the call
@@ -100,6 +102,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
+        RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
     ]
 
 

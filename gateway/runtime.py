@@ -22,14 +22,15 @@ from gateway.identity import Verifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.mediator import Mediator
 from gateway.mcp.pins import DefinitionPins
+from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import Metrics
 from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryMcpState
-from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisMcpState
+from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore, RunStore
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryMcpState, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisMcpState, RedisRuns
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -41,17 +42,22 @@ class Runtime:
         self.settings = settings
         self.metrics = Metrics(settings.metrics.namespace)
         self.tools = compile_tools(settings)
-        self.mcp_servers = compile_mcp_servers(settings)
+        # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
+        # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
+        self.stdio = StdioBridge.for_settings(settings, self.metrics)
+        self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.verifier = Verifier(settings.identity)
         self.usage = UsageCache()
         self._redis: RedisAdmission | None = None
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
             self.mcp_state: McpStateStore = MemoryMcpState()
+            self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
             self.key_prefix = settings.store.key_prefix
@@ -60,6 +66,7 @@ class Runtime:
             self.admission = self._redis
             self.killswitch = self._redis_ks
             self.mcp_state = RedisMcpState(self._redis)
+            self.runs = RedisRuns(self._redis)  # shares the admission pool
         self.mcp_pins = DefinitionPins(
             self.mcp_state,
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()},
@@ -182,3 +189,11 @@ class Runtime:
         await self.start()
         yield
         await self.close()
+
+    async def stdio_ctx(self, app: web.Application) -> AsyncIterator[None]:
+        """A ``cleanup_ctx`` entry of its own, after ``cleanup_ctx``: the stdio servers' bridge and children."""
+        if self.stdio is None:
+            yield
+            return
+        async with self.stdio.running():
+            yield

@@ -7,13 +7,15 @@ timeout, and the ``input.tool`` document given to policy.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from gateway.config import Effect, Settings, ToolConfig
+from gateway.config import Effect, McpServerConfig, Settings, ToolConfig, Trust
 from gateway.errors import ConfigError
 from gateway.inspect.runner import InspectOptions
 
@@ -37,10 +39,18 @@ class Tool:
     policy_doc: dict[str, Any] = field(default_factory=dict)
     credential_headers: frozenset[str] = frozenset()  # lower-case names the tool's credentials use
     inspect_options: InspectOptions = field(default_factory=InspectOptions)
+    tool_trust: dict[str, Trust] = field(
+        default_factory=dict
+    )  # MCP server: per-tool trust (mcp_servers.<s>.tool_trust)
 
     @property
     def effect(self) -> str:
         return self.config.effect
+
+    @property
+    def trust(self) -> Trust:
+        """``untrusted``: reading this tool's output taints the agent's run (see ``gateway/runs.py``)."""
+        return self.config.trust
 
     def upstream_url(self, path: str, query: str) -> URL:
         """Base URL + the agent's path (already relative to the tool) + query, unescaped once."""
@@ -87,6 +97,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             "upstream": str(base),
             "credentials": sorted(creds),
             "default_credential": cfg.default_credential_name,
+            "trust": cfg.trust,
             "inspect": {
                 "arguments": cfg.inspect.arguments,
                 "output": cfg.inspect.output,
@@ -96,13 +107,59 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
     )
 
 
-def compile_mcp_servers(settings: Settings) -> dict[str, Tool]:
-    """One ``Tool`` per MCP server: its endpoint, credentials and limits; tools derive from it."""
+@dataclass(frozen=True, slots=True)
+class BridgeEndpoint:
+    """Where a stdio MCP server is reached: its loopback bridge's URL and the bearer secret it requires."""
+
+    url: str
+    secret: str
+
+
+STDIO_CREDENTIAL = "callgate-stdio-bridge"
+
+
+def _stdio_server(tool: Tool, cfg: McpServerConfig, bridge: BridgeEndpoint) -> Tool:
+    """A stdio server's ``Tool``: its bridge as the endpoint, the bridge's secret as the only credential."""
+    cred = ResolvedCredential(STDIO_CREDENTIAL, "Authorization", f"Bearer {bridge.secret}")
+    program = Path(cfg.command[0]).name if cfg.command else ""
+    return replace(
+        tool,
+        credentials={STDIO_CREDENTIAL: cred},
+        default_credential=STDIO_CREDENTIAL,
+        credential_headers=frozenset({"authorization"}),
+        # the bridge's port changes at every start: policy sees the transport and the program instead
+        policy_doc={
+            **tool.policy_doc,
+            "upstream": f"stdio:{program}",
+            "transport": "stdio",
+            "credentials": [STDIO_CREDENTIAL],
+            "default_credential": STDIO_CREDENTIAL,
+        },
+    )
+
+
+def compile_mcp_servers(settings: Settings, bridges: Mapping[str, BridgeEndpoint] | None = None) -> dict[str, Tool]:
+    """One ``Tool`` per MCP server: its endpoint, credentials and limits; tools derive from it.
+
+    A stdio server (``command``) is reached through its entry in ``bridges``
+    (``gateway.mcp.stdio`` makes them): agents' calls go through that loopback bridge
+    like any HTTP server. Without ``bridges`` (offline: ``policy replay``, ``eval``) a
+    stdio server compiles with the same policy document and an endpoint that refuses
+    every connection.
+    """
     servers: dict[str, Tool] = {}
     errors: list[tuple[str, str]] = []
     for name, cfg in settings.mcp_servers.items():
         try:
-            servers[name] = compile_tool(name, cfg.as_tool_config())
+            if cfg.is_stdio:
+                offline = BridgeEndpoint(f"http://127.0.0.1:1/stdio/{name}", "offline")
+                bridge = offline if bridges is None else bridges.get(name)
+                if bridge is None:
+                    raise ConfigError([(f"tools.{name}.command", "no bridge was started for this stdio server")])
+                tool = _stdio_server(compile_tool(name, cfg.as_tool_config(upstream=bridge.url)), cfg, bridge)
+            else:
+                tool = compile_tool(name, cfg.as_tool_config())
+            servers[name] = replace(tool, tool_trust=dict(cfg.tool_trust))
         except ConfigError as e:
             errors.extend((loc.replace("tools.", "mcp_servers.", 1), msg) for loc, msg in e.errors)
     if errors:
@@ -113,14 +170,17 @@ def compile_mcp_servers(settings: Settings) -> dict[str, Tool]:
 def mcp_tool(server: Tool, effect: Effect, tool_name: str) -> Tool:
     """The ``Tool`` for MCP tool ``{server}.{tool_name}``: the server's endpoint under the tool's name."""
     full = f"{server.name}.{tool_name}"
+    trust = server.tool_trust.get(tool_name, server.config.trust)
     return replace(
         server,
         name=full,
-        config=server.config.model_copy(update={"effect": effect}),
+        config=server.config.model_copy(update={"effect": effect, "trust": trust}),
+        tool_trust={},
         policy_doc={
             **server.policy_doc,
             "name": full,
             "effect": effect,
+            "trust": trust,
             "mcp_server": server.name,
             "mcp_tool": tool_name,
         },

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
+from gateway.runs import no_run
 
 if TYPE_CHECKING:
     from gateway.config import Settings
@@ -72,6 +73,7 @@ def build_input(ctx: CallContext) -> dict[str, Any]:
         "usage": ctx.usage,
         "approval": None,
         "now": iso_now(),
+        "run": ctx.run.as_input() if ctx.run is not None else no_run(),
     }
 
 

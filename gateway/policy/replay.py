@@ -20,6 +20,9 @@ input is *reconstructed*:
                     or ``{}``
 ``findings``        as recorded; ``usage`` as recorded; ``approval`` null
 ``now``             the record's ``time``
+``run``             ``id`` and ``tainted`` from the record's ``run`` (as policy saw
+                    them); ``sources``, ``findings``, ``destinations`` and
+                    ``argument_destinations`` are empty (only counts are recorded)
 ``data.gateway``    built from the configuration given now
 ==================  ==========================================================
 
@@ -44,6 +47,7 @@ from typing import Any
 from gateway.model import INPUT_VERSION
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.policy.engine import PolicyError
+from gateway.runs import no_run
 from gateway.stages.policy import parse_decision
 
 
@@ -136,7 +140,17 @@ def input_from_record(rec: Mapping[str, Any], tools: Mapping[str, Mapping[str, A
         "usage": rec.get("usage") or {},
         "approval": None,
         "now": rec.get("time"),
+        "run": _run_of(rec.get("run")),
     }
+
+
+def _run_of(run: Any) -> dict[str, Any]:
+    """``input.run`` from the record's summary: id and taint as policy saw them; the lists are not recorded."""
+    out = no_run()
+    if isinstance(run, Mapping):
+        out["id"] = run.get("id")
+        out["tainted"] = run.get("tainted") is True
+    return out
 
 
 @dataclass

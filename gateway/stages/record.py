@@ -145,6 +145,7 @@ class RecordStage:
                 "fail_open": ctx.fail_open,
                 "shadow": ctx.shadow,
                 "timings_ms": {k: round(v * 1000, 3) for k, v in ctx.timings.items()},
+                "run": ctx.run.as_record() if ctx.run is not None else None,
             }
         )
         return rec

@@ -8,8 +8,9 @@ kill switch) are answered from a local snapshot that the store keeps fresh.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 SCOPE = re.compile(r"^(global|(tenant|agent):[^\s*]+|tool:[^\s]+)$")
@@ -160,3 +161,79 @@ class McpStateStore(Protocol):
     async def holds(self) -> dict[str, dict[str, Any]]: ...
     async def hold(self, tool: str) -> dict[str, Any] | None: ...
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None: ...
+
+
+# ---------------------------------------------------------------- run context
+
+
+@dataclass(slots=True)
+class RunState:
+    """What one agent run has read (``gateway/runs.py``), as stored.
+
+    ``tainted`` is sticky: set by the first untrusted output (or injection finding)
+    and never cleared, even when the lists below are full. ``truncated`` names the
+    lists that reached their bound and dropped a value.
+    """
+
+    tainted: bool = False
+    sources: dict[str, str] = field(default_factory=dict)  # tool -> trust
+    findings: dict[str, dict[str, Any]] = field(default_factory=dict)  # "tool|detector|kind|severity" -> finding
+    destinations: dict[str, dict[str, str]] = field(default_factory=dict)  # value -> {kind, tool}
+    truncated: set[str] = field(default_factory=set)  # of "sources", "findings", "destinations"
+
+
+@dataclass(frozen=True, slots=True)
+class RunObservation:
+    """What one tool output adds to a run."""
+
+    tool: str
+    trust: str
+    taints: bool
+    findings: dict[str, dict[str, Any]]
+    destinations: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunLimits:
+    ttl_s: float
+    max_sources: int
+    max_findings: int
+    max_destinations: int
+
+
+class RunStore(Protocol):
+    """Run state keyed by ``runs.run_key`` (tenant + agent + run id); expires ``ttl_s`` after last use."""
+
+    async def load(self, key: str, limits: RunLimits) -> RunState:
+        """The run's state (empty when unknown); refreshes its expiry. One round trip."""
+        ...
+
+    async def observe(self, key: str, obs: RunObservation, limits: RunLimits) -> None:
+        """Merge ``obs`` atomically within the limits; first sighting of a destination wins. One round trip."""
+        ...
+
+
+# Field names of a run's hash: "t" (tainted), "s:<tool>" -> trust, "f:<key>" -> finding JSON,
+# "d:<value>" -> "<kind> <tool>", "#s" / "#f" / "#d" counts, "!s" / "!f" / "!d" truncation marks.
+def run_state_of(fields: dict[str, str]) -> RunState:
+    st = RunState(tainted=fields.get("t") == "1")
+    for k, v in fields.items():
+        if k.startswith("s:"):
+            st.sources[k[2:]] = v
+        elif k.startswith("f:"):
+            st.findings[k[2:]] = json.loads(v)
+        elif k.startswith("d:"):
+            kind, _, tool = v.partition(" ")
+            st.destinations[k[2:]] = {"kind": kind, "tool": tool}
+        elif k.startswith("!"):
+            st.truncated.add({"s": "sources", "f": "findings", "d": "destinations"}.get(k[1:], k[1:]))
+    return st
+
+
+def run_fields_of(obs: RunObservation) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """``obs`` as hash fields: sources, findings, destinations."""
+    return (
+        [("s:" + obs.tool, obs.trust)],
+        [("f:" + k, json.dumps(v, separators=(",", ":"), sort_keys=True)) for k, v in obs.findings.items()],
+        [("d:" + k, f"{v['kind']} {v['tool']}") for k, v in obs.destinations.items()],  # neither has a space
+    )

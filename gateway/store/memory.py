@@ -15,9 +15,15 @@ from gateway.store.base import (
     Admission,
     AdmitResult,
     KillSwitchEntry,
+    RunLimits,
+    RunObservation,
+    RunState,
     Settlement,
     StoredResponse,
+    StoreUnavailable,
     match_entry,
+    run_fields_of,
+    run_state_of,
     validate_scope,
 )
 
@@ -191,3 +197,64 @@ class MemoryMcpState:
             self._holds.pop(tool, None)
         else:
             self._holds[tool] = held
+
+
+class MemoryRuns:
+    """Run state in a dict of hashes, the same fields and rules as ``RedisRuns``' script.
+
+    At most ``MAX_RUNS`` runs are kept: when full, expired runs are swept, and if it is
+    still full a new run is refused (``StoreUnavailable``, so 503) rather than an old
+    run's taint forgotten.
+    """
+
+    MAX_RUNS = 100_000
+
+    def __init__(self) -> None:
+        self._runs: dict[str, tuple[dict[str, str], float]] = {}  # key -> (fields, expires)
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+    def sweep(self, now: float) -> None:
+        self._runs = {k: v for k, v in self._runs.items() if v[1] > now}
+
+    async def load(self, key: str, limits: RunLimits) -> RunState:
+        now = time.time()
+        entry = self._runs.get(key)
+        if entry is None or entry[1] <= now:
+            self._runs.pop(key, None)
+            return RunState()
+        self._runs[key] = (entry[0], now + limits.ttl_s)
+        return run_state_of(entry[0])
+
+    async def observe(self, key: str, obs: RunObservation, limits: RunLimits) -> None:
+        now = time.time()
+        entry = self._runs.get(key)
+        if entry is None or entry[1] <= now:
+            if len(self._runs) >= self.MAX_RUNS:
+                self.sweep(now)
+                if len(self._runs) >= self.MAX_RUNS:
+                    raise StoreUnavailable(f"the memory store holds {self.MAX_RUNS} runs")
+            fields: dict[str, str] = {}
+        else:
+            fields = entry[0]
+        sources, findings, dests = run_fields_of(obs)
+        if obs.taints:
+            fields["t"] = "1"
+        for name, items, cap in (
+            ("s", sources, limits.max_sources),
+            ("f", findings, limits.max_findings),
+            ("d", dests, limits.max_destinations),
+        ):
+            for f, v in items:
+                if f in fields:
+                    if name == "s" and v == "untrusted":
+                        fields[f] = v  # a source's trust only ever degrades
+                    continue
+                n = int(fields.get("#" + name, "0"))
+                if n >= cap:
+                    fields["!" + name] = "1"
+                    continue
+                fields[f] = v
+                fields["#" + name] = str(n + 1)
+        self._runs[key] = (fields, now + limits.ttl_s)
