@@ -3,6 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8080
+ADMIN_PORT ?= 8081
+CONFIG ?= deploy/quickstart.yaml
+UPSTREAM_PORT ?= 9901
+MCP_PORT ?= 9902
 
 .PHONY: run test lint typecheck bench eval clean
 
@@ -13,8 +18,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
+# make run [PORT=8080] [ADMIN_PORT=8081] [CONFIG=deploy/quickstart.yaml] [UPSTREAM_PORT=9901] [MCP_PORT=9902]
 run: $(STAMP)
-	bash deploy/quickstart.sh
+	PORT=$(PORT) ADMIN_PORT=$(ADMIN_PORT) CONFIG=$(CONFIG) UPSTREAM_PORT=$(UPSTREAM_PORT) MCP_PORT=$(MCP_PORT) \
+		bash deploy/quickstart.sh
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -31,6 +38,7 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.report
+	$(BIN)/python -m tests.eval.corpus_report --split test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

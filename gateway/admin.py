@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import os
 import time
 import uuid
@@ -20,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
+from gateway import jsondoc
+from gateway.adapters.http import read_limited
 from gateway.audit.log import AuditUnavailable
 from gateway.errors import (
     BadRequest,
@@ -33,7 +34,7 @@ from gateway.errors import (
 )
 from gateway.identity import extract_bearer
 from gateway.stages.record import iso
-from gateway.store.base import validate_scope
+from gateway.store.base import StoreUnavailable, validate_scope
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -47,12 +48,15 @@ def _problem(err: GatewayError) -> web.Response:
     return render_error(err, "")
 
 
+ADMIN_BODY_LIMIT = 1 << 20
+
+
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The request's JSON object body; ``{}`` when there is none; 400 when it is not an object."""
     if not request.can_read_body:
         return {}
     try:
-        parsed = json.loads(await request.read() or b"{}")
+        parsed = jsondoc.loads(await read_limited(request, ADMIN_BODY_LIMIT, "the admin API") or b"{}")
     except ValueError as e:
         raise BadRequest(f"the body is not valid JSON: {e}", code="request.invalid_json") from e
     if not isinstance(parsed, dict):
@@ -87,6 +91,17 @@ class AdminAuth:
         if self.scope not in agent.scopes:
             raise Forbidden(f"the admin API needs scope {self.scope!r}", code="scope.missing")
         return f"jwt:{agent.id}"
+
+
+async def refresh_killswitch_gauge(rt: Runtime, engaged: str | None = None) -> None:
+    """Recount ``callgate_killswitch_engaged`` from the store (labels from configuration only)."""
+    try:
+        scopes = [e.scope for e in await rt.killswitch.entries()]
+    except StoreUnavailable:
+        if engaged is None:
+            return
+        scopes = [engaged]  # what we know for sure: the one just engaged
+    rt.metrics.set_killswitches(scopes)
 
 
 def add_admin_routes(app: web.Application, rt: Runtime) -> None:
@@ -154,7 +169,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
             raise BadRequest("'reason' is required when engaging a kill switch", code="request.invalid")
         # Engage first: stopping traffic must not wait on the log. The record follows.
         entry = await rt.killswitch.engage(scope, reason.strip()[:500], request[OPERATOR])
-        rt.metrics.killswitch_engaged.labels(scope).set(1)
+        await refresh_killswitch_gauge(rt, engaged=scope)
         recorded = True
         try:
             await record_admin(request, "killswitch.engage", scope=scope, reason=entry.reason)
@@ -170,7 +185,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         except AuditUnavailable as e:
             raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
         entry = await rt.killswitch.release(scope)
-        rt.metrics.killswitch_engaged.labels(scope).set(0)
+        await refresh_killswitch_gauge(rt)
         return web.json_response({"released": entry.as_dict() if entry else None})
 
     async def policies_reload(request: web.Request) -> web.Response:

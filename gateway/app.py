@@ -8,6 +8,7 @@ from gateway.adapters.http import render_error
 from gateway.admin import add_admin_routes
 from gateway.errors import NotFound
 from gateway.runtime import Runtime
+from gateway.server import CLIENT_LIMITS, ClientLimits
 
 RUNTIME = web.AppKey("runtime", Runtime)
 
@@ -16,6 +17,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
     """The agents' listener. Its ``cleanup_ctx`` opens and closes the shared runtime."""
     app = web.Application(handler_args={"max_field_size": 16384})
     app[RUNTIME] = rt
+    app[CLIENT_LIMITS] = ClientLimits.of(rt.settings.server, rt.metrics)
     app.cleanup_ctx.append(rt.cleanup_ctx)
     app.cleanup_ctx.append(rt.stdio_ctx)  # stdio MCP servers: started after the runtime, stopped before it
 
@@ -30,8 +32,8 @@ def create_agent_app(rt: Runtime) -> web.Application:
 
     app.router.add_route("*", "/mcp/{server}", mcp)
     app.router.add_route("*", "/tools/{tool}", tool_call)
-    app.router.add_route("*", "/tools/{tool}/{tail:.*}", tool_call)
-    app.router.add_route("*", "/{tail:.*}", no_route)
+    app.router.add_route("*", "/tools/{tool}/{tail:(?s:.*)}", tool_call)
+    app.router.add_route("*", "/{tail:(?s:.*)}", no_route)
     return app
 
 
@@ -39,5 +41,6 @@ def create_admin_app(rt: Runtime) -> web.Application:
     """The operators' listener: /healthz, /readyz, /metrics open; /admin/* authenticated."""
     app = web.Application()
     app[RUNTIME] = rt
+    app[CLIENT_LIMITS] = ClientLimits.of(rt.settings.server, rt.metrics)  # admin bodies have a deadline too
     add_admin_routes(app, rt)
     return app

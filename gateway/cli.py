@@ -56,11 +56,13 @@ async def _serve(settings: Settings, host: str, port: int, reuse_port: bool = Fa
     from gateway.app import create_admin_app, create_agent_app
     from gateway.policy.engine import PolicyLoadError
     from gateway.runtime import Runtime
+    from gateway.server import ClientLimits, GuardedRunner
 
     rt = Runtime(settings)
-    agent_runner = web.AppRunner(create_agent_app(rt), access_log=None)
+    limits = ClientLimits.of(settings.server, rt.metrics)  # slow clients: gateway/server.py
+    agent_runner = GuardedRunner(create_agent_app(rt), limits, access_log=None)
     await agent_runner.setup()
-    admin_runner = web.AppRunner(create_admin_app(rt), access_log=None)
+    admin_runner = GuardedRunner(create_admin_app(rt), limits, access_log=None)
     await admin_runner.setup()
     try:
         await web.TCPSite(agent_runner, host, port, backlog=1024, reuse_port=reuse_port or None).start()
@@ -139,11 +141,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ check-config / token
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _load(args.path, secrets=True)
     if settings is None:
         return 2
-    print(f"{args.path}: OK ({len(settings.tools)} tools, policy engine {settings.policy.engine})")
+    parts = [_count(len(settings.tools), "HTTP tool")]
+    if settings.mcp_servers:
+        parts.append(_count(len(settings.mcp_servers), "MCP server"))
+    print(f"{args.path}: OK ({', '.join(parts)}, policy engine {settings.policy.engine})")
     return 0
 
 
@@ -173,11 +182,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_policy_test(args: argparse.Namespace) -> int:
     from gateway.policy.engine import PolicyLoadError
-    from gateway.policy.testing import format_results, run_policy_tests
+    from gateway.policy.testing import format_results, run_policy_tests, smoke_decisions
 
     paths = [Path(p) for p in (args.paths or ["policies"])]
     try:
         results = run_policy_tests(paths, run=args.run)
+        if args.run is None:
+            results += smoke_decisions(paths)  # rules that raise at run time (they empty tools/list)
     except PolicyLoadError as e:
         return _die(f"policy failed to load: {e}")
     print(format_results(results, verbose=args.verbose))

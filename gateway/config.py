@@ -79,7 +79,15 @@ class ServerConfig(Model):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     upstream_pool_size: int = Field(256, ge=1, description="connections kept to upstreams")
-    public_host: str | None = Field(None, description="host named in Forwarded headers")
+    public_host: str | None = Field(
+        None,
+        pattern=r"^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$",
+        description="host[:port] named in Forwarded / X-Forwarded-Host (default: the address the gateway listens on)",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="a connection must send complete request headers within this; else it is closed"
+    )
+    body_timeout_s: float = Field(30.0, gt=0, description="a tool call's body must arrive within this; else 408")
 
 
 class AdminConfig(Model):
@@ -146,6 +154,26 @@ class OpaConfig(Model):
     push_data: bool = Field(True, description="PUT data.gateway to OPA at start (else OPA must hold it)")
 
 
+class ClassifierConfig(Model):
+    """The optional model detector (gateway/inspect/classifier.py); needs ``callgate[classifier]``."""
+
+    path: Path = Field(description="directory with model.onnx and tokenizer.json (Hugging Face ONNX export)")
+    label: int | str = Field(1, description="output column scored as an attack: an index, or a name in config.json")
+    threshold: float = Field(0.9, gt=0, le=1, description="scores at or above it are findings (high)")
+    max_tokens: int = Field(512, ge=8, le=8192)
+    max_chars: int = Field(4000, ge=16, le=1 << 20, description="each string (or output window) is cut to this")
+    max_strings: int = Field(64, ge=1, le=4096, description="strings scored per call at most")
+    batch_size: int = Field(16, ge=1, le=1024)
+    budget_ms: float = Field(250.0, gt=0, description="latency budget per call for the whole model run")
+    fail: Literal["closed", "open"] = Field(
+        "closed", description="when the model cannot answer in time: deny (closed) or pass and count it (open)"
+    )
+    surfaces: list[Literal["request_arg", "tool_output"]] = Field(
+        default_factory=lambda: ["request_arg", "tool_output"]  # type: ignore[arg-type]
+    )
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime intra-op threads")
+
+
 class PolicyConfig(Model):
     engine: Literal["embedded", "opa"] = "embedded"
     opa: OpaConfig | None = None
@@ -197,6 +225,16 @@ class InspectConfig(Model):
     )
     injection_action: Literal["block", "strip"] = Field(
         "block", description="high-confidence indirect injection in an output: block it (502) or strip the text"
+    )
+    redact: list[Literal["email", "phone", "iban", "payment_card", "us_ssn"]] = Field(
+        default_factory=list,
+        description="PII kinds to redact from this tool's output, besides the defaults (secrets, payment_card, us_ssn)",
+    )
+    shell_commands: list[str] | None = Field(
+        None, description="tools tagged shell: the commands a command line may run (unset: any command)"
+    )
+    sql_verbs: list[str] | None = Field(
+        None, description="tools tagged sql: the statement verbs allowed, e.g. [select, with] (unset: any verb)"
     )
 
 
@@ -488,6 +526,7 @@ class Settings(Model):
     )
     tools: dict[str, ToolConfig] = Field(default_factory=dict)
     mcp_servers: dict[str, McpServerConfig] = Field(default_factory=dict)
+    classifier: ClassifierConfig | None = Field(None, description="optional local model detector (off by default)")
 
     @field_validator("tools", "mcp_servers")
     @classmethod

@@ -6,12 +6,16 @@ place turns them into responses per protocol (``gateway.adapters.http.render_err
 for problem+json, the MCP adapter for JSON-RPC errors).
 
     GatewayError                       (500 internal.error)
-    ├── BadRequest                     (400 request.malformed, request.invalid_json, ...)
+    ├── BadRequest                     (400 request.malformed, request.invalid_json, request.too_deep,
+    │                                        request.header_refused, ...)
+    │   ├── PathInvalid                (400 request.path_invalid; gateway/target.py)
+    │   └── QueryInvalid               (400 request.query_invalid; gateway/target.py)
     ├── PayloadTooLarge                (413 request.too_large)
     ├── Unauthenticated                (401 auth.*)
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)
     ├── NotFound                       (404 tool.unknown)
     ├── MethodNotAllowed               (405 request.method)
+    ├── RequestTimeout                 (408 request.body_timeout)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
     ├── TooManyRequests                (429 rate.limited, quota.exhausted)
@@ -81,6 +85,15 @@ class Unauthenticated(GatewayError):
     code = "auth.missing"
     title = "Authentication required"
 
+    def __init__(self, message: str | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        # RFC 6750: a 401 names the scheme; a token that was sent but refused is invalid_token.
+        if "WWW-Authenticate" not in self.headers:
+            challenge = 'Bearer realm="callgate"'
+            if self.code != "auth.missing":
+                challenge += ', error="invalid_token"'
+            self.headers["WWW-Authenticate"] = challenge
+
 
 class Forbidden(GatewayError):
     status = 403
@@ -98,6 +111,12 @@ class MethodNotAllowed(GatewayError):
     status = 405
     code = "request.method"
     title = "Method not allowed"
+
+
+class RequestTimeout(GatewayError):
+    status = 408
+    code = "request.body_timeout"
+    title = "Request body not received in time"
 
 
 class Conflict(GatewayError):

@@ -65,6 +65,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 
+from gateway import jsondoc
 from gateway.config import HmacKey, IdentityConfig, JwksKey, PemKey, Settings
 from gateway.errors import ConfigError, Unauthenticated, Unavailable
 from gateway.model import Agent
@@ -397,7 +398,7 @@ class Verifier:
                 body += chunk
                 if len(body) > _MAX_JWKS_BYTES:
                     raise _FetchError(f"larger than {_MAX_JWKS_BYTES} bytes")
-        return json.loads(body)
+        return jsondoc.loads(body)
 
     async def _ensure_fresh(self, alg: str) -> bool:
         """Fetch the sources for ``alg`` whose sets are stale; True if any was tried."""

@@ -3,11 +3,60 @@
 Every metric the alerts and dashboards in ``deploy/`` use is defined here, so the
 names are in one place. Label sets are kept small (tool, decision, code, stage,
 scope) to bound cardinality.
+
+**Label policy.** Label values come only from configuration and from the gateway's
+own constants, never from what an agent sends: ``MetricLabels`` maps a tool name that
+is not a configured tool to ``(other)`` (an MCP tool to ``<server>.*``), a tenant that
+is not in the agent registry to ``(other)``, and every agent to ``(agent)``. Per-agent
+figures belong in the decision record, not in series.
 """
 
 from __future__ import annotations
 
+from collections import Counter as Tally
+from collections.abc import Iterable
+from fnmatch import fnmatchcase
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+OTHER = "(other)"
+UNKNOWN = "(unknown)"
+AGENT = "(agent)"
+
+
+class MetricLabels:
+    """Maps names from calls to label values drawn from configuration only."""
+
+    def __init__(self, tools: Iterable[str] = (), mcp_servers: Iterable[str] = (), tenants: Iterable[str] = ()) -> None:
+        self.tools = frozenset(tools)
+        self.mcp_servers = frozenset(mcp_servers)
+        self.tenants = frozenset(tenants)
+
+    def tool(self, name: str | None) -> str:
+        if name is None:
+            return UNKNOWN
+        if name in self.tools or name in self.mcp_servers:  # an MCP server's own operations (issue 9)
+            return name
+        server, dot, _ = name.partition(".")
+        if dot and server in self.mcp_servers:
+            return f"{server}.*"  # MCP tool names come from the server, not from configuration
+        return OTHER
+
+    def tenant(self, tenant: str | None) -> str:
+        return tenant if tenant is not None and tenant in self.tenants else OTHER
+
+    def scope(self, scope: str) -> str:
+        """A kill-switch scope: ``global``, ``tool:<configured>``, ``tenant:<configured>``; others collapse."""
+        kind, _, value = scope.partition(":")
+        if kind == "tool":
+            known = value in self.tools or value in self.mcp_servers or any(fnmatchcase(t, value) for t in self.tools)
+            return scope if known else "tool:" + OTHER
+        if kind == "tenant":
+            return "tenant:" + self.tenant(value)
+        if kind == "agent":
+            return "agent:" + AGENT
+        return scope
+
 
 LATENCY_BUCKETS = (
     0.0001,
@@ -35,8 +84,15 @@ LATENCY_BUCKETS = (
 
 
 class Metrics:
-    def __init__(self, namespace: str = "callgate", registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        namespace: str = "callgate",
+        registry: CollectorRegistry | None = None,
+        labels: MetricLabels | None = None,
+    ) -> None:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
+        self.names = labels if labels is not None else MetricLabels()
+        self._ks_labels: set[str] = set()
         ns, r = namespace, self.registry
         self.calls = Counter(
             "calls", "Tool calls by tool, decision and code", ["tool", "decision", "code"], namespace=ns, registry=r
@@ -63,7 +119,7 @@ class Metrics:
         )
         self.killswitch_engaged = Gauge(
             "killswitch_engaged",
-            "1 while a kill switch is engaged, per scope",
+            "Engaged kill switches, per scope label (agents and unconfigured names collapse)",
             ["scope"],
             namespace=ns,
             registry=r,
@@ -130,7 +186,8 @@ class Metrics:
         )
         self.quota_spent = Gauge(
             "quota_spent",
-            "Cost units spent in the current window",
+            "Cost units spent in the current window: per configured tenant, else the highest seen "
+            "for (other)/(agent) since the window opened",
             ["quota", "subject"],
             namespace=ns,
             registry=r,
@@ -155,6 +212,20 @@ class Metrics:
             "mcp_dropped_messages",
             "MCP messages the mediator dropped: answers to nothing outstanding, unknown notifications, invalid",
             ["direction", "reason"],
+            namespace=ns,
+            registry=r,
+        )
+        self.credential_scrubs = Counter(
+            "credential_scrubs",
+            "Occurrences of an injected credential scrubbed from tool answers, by where (header, body)",
+            ["where"],
+            namespace=ns,
+            registry=r,
+        )
+        self.slow_clients = Counter(
+            "slow_clients",
+            "Connections closed for incomplete headers, and calls refused for a late body, by phase",
+            ["phase"],
             namespace=ns,
             registry=r,
         )
@@ -187,3 +258,10 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+
+    def set_killswitches(self, scopes: Iterable[str]) -> None:
+        """``killswitch_engaged`` from the engaged scopes: a count per scope label, stale labels to 0."""
+        counts = Tally(self.names.scope(s) for s in scopes)
+        for label in self._ks_labels | counts.keys():
+            self.killswitch_engaged.labels(label).set(counts.get(label, 0))
+        self._ks_labels |= counts.keys()

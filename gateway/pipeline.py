@@ -84,6 +84,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.record import IntentStage, RecordStage
     from gateway.stages.request import RequestStage
     from gateway.stages.run import RunIngestStage, RunStage
+    from gateway.stages.scrub import ScrubStage
     from gateway.stages.usage import UsageStage
 
     return [
@@ -91,7 +92,7 @@ def default_stages(rt: Runtime) -> list[Stage]:
         IdentityStage(rt.verifier, rt.metrics),  # 401 before we read a body or reveal tools
         RequestStage(rt.tools, rt.mcp_tools.resolve),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
-        InspectArgsStage(rt.inspector, rt.metrics),  # findings on the arguments, for policy
+        InspectArgsStage(rt.inspector, rt.metrics, rt.classifier),  # findings on the arguments, for policy
         UsageStage(rt.usage),  # input.usage: this replica's last admission for the agent and tool
         RunStage(rt.runs, rt.settings.runs, rt.key_prefix, rt.metrics),  # input.run: what the run has read (400)
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
@@ -101,7 +102,8 @@ def default_stages(rt: Runtime) -> list[Stage]:
         CredentialsStage(),  # strip agent credentials, inject the tool's
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
-        InspectOutputStage(rt.inspector, rt.policy, rt.metrics),  # 502 output.blocked, or redacts
+        ScrubStage(rt.metrics),  # the injected credential never goes back to the agent
+        InspectOutputStage(rt.inspector, rt.policy, rt.metrics, rt.classifier),  # 502 output.blocked, or redacts
         RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
     ]
 

@@ -372,7 +372,7 @@ async def call_destinations(
 
 # --------------------------------------------------------------------------- the run of one call
 
-TAINTING_DETECTORS = frozenset({"injection"})
+TAINTING_DETECTORS = frozenset({"injection", "classifier"})  # the model detector flags injections too
 
 
 def finding_entry(tool: str, f: Finding) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from gateway.adapters.mcp import McpTools
 from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.config import Settings
 from gateway.identity import Verifier
+from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
 from gateway.mcp.mediator import Mediator
 from gateway.mcp.pins import DefinitionPins
 from gateway.mcp.stdio import StdioBridge
-from gateway.metrics import Metrics
+from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
@@ -40,7 +41,14 @@ class Runtime:
     def __init__(self, settings: Settings) -> None:
         """Compile everything that can be compiled without an event loop; raises on bad config or policy."""
         self.settings = settings
-        self.metrics = Metrics(settings.metrics.namespace)
+        self.metrics = Metrics(
+            settings.metrics.namespace,
+            labels=MetricLabels(
+                settings.tools,
+                settings.mcp_servers,
+                (t for a in (settings.agents or {}).values() for t in a.tenants),
+            ),
+        )
         self.tools = compile_tools(settings)
         # stdio MCP servers: the bridge binds its loopback port now, so its URL and secret
         # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
@@ -72,6 +80,7 @@ class Runtime:
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()},
         )
         self.inspector = Inspector()
+        self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
         self.policy = PolicyRef(
             build_engine(settings.policy, gateway_data(settings, self.tools, self.mcp_servers), self.metrics),
@@ -175,6 +184,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        if self.classifier is not None:
+            self.classifier.close()
         await self.log.close()
         await self.verifier.close()
         await self.policy.engine.close()

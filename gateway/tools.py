@@ -18,6 +18,7 @@ from yarl import URL
 from gateway.config import Effect, McpServerConfig, Settings, ToolConfig, Trust
 from gateway.errors import ConfigError
 from gateway.inspect.runner import InspectOptions
+from gateway.target import encode_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class ResolvedCredential:
     name: str
     header: str
     value: str  # the full header value, scheme included
+    secret: str = ""  # the secret alone, for scrubbing it from answers (gateway/stages/scrub.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +55,18 @@ class Tool:
         return self.config.trust
 
     def upstream_url(self, path: str, query: str) -> URL:
-        """Base URL + the agent's path (already relative to the tool) + query, unescaped once."""
-        base_path = self.base_url.path.rstrip("/")
-        rel = path.lstrip("/")
+        """Base URL + the call's canonical path (decoded, relative to the tool) re-encoded segment by
+        segment + the canonical query as is (``gateway/target.py``). Always under the base path."""
+        base_path = self.base_url.raw_path.rstrip("/")
+        rel = encode_path(path.lstrip("/"))
         full = f"{base_path}/{rel}" if rel else (base_path or "/")
-        url = self.base_url.with_path(full, encoded=True)
-        return url.with_query(query) if query else url
+        return URL.build(
+            scheme=self.base_url.scheme,
+            authority=self.base_url.raw_authority,
+            path=full,
+            query_string=query,
+            encoded=True,
+        )
 
 
 def compile_tool(name: str, cfg: ToolConfig) -> Tool:
@@ -71,7 +79,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
             errors.append((f"tools.{name}.credentials.{cname}.value", str(e)))
             continue
         value = f"{c.scheme} {secret}" if c.scheme else secret
-        creds[cname] = ResolvedCredential(cname, c.header, value)
+        creds[cname] = ResolvedCredential(cname, c.header, value, secret)
     if errors:
         raise ConfigError(errors)
     base = URL(str(cfg.upstream))
@@ -87,7 +95,11 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
         body_limit=int(cfg.body_limit),
         credential_headers=frozenset(c.header.lower() for c in cfg.credentials.values()),
         inspect_options=InspectOptions(
-            tags=frozenset(cfg.tags), allowed_roots=tuple(cfg.allowed_roots), schema=cfg.arguments_schema
+            tags=frozenset(cfg.tags),
+            allowed_roots=tuple(cfg.allowed_roots),
+            schema=cfg.arguments_schema,
+            shell_commands=None if cfg.inspect.shell_commands is None else frozenset(cfg.inspect.shell_commands),
+            sql_verbs=None if cfg.inspect.sql_verbs is None else frozenset(v.lower() for v in cfg.inspect.sql_verbs),
         ),
         policy_doc={
             "name": name,
@@ -102,6 +114,7 @@ def compile_tool(name: str, cfg: ToolConfig) -> Tool:
                 "arguments": cfg.inspect.arguments,
                 "output": cfg.inspect.output,
                 "injection_action": cfg.inspect.injection_action,
+                "redact": list(cfg.inspect.redact),
             },
         },
     )

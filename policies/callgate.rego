@@ -250,7 +250,7 @@ injection_action := object.get(object.get(object.get(input, "tool", {}), "inspec
 
 output_injection contains f if {
 	some f in output_findings
-	f.detector == "injection"
+	f.detector in {"injection", "classifier"}
 	f.severity in blocking_severities
 }
 
@@ -265,9 +265,31 @@ output_deny contains reason(
 	some f in output_injection
 }
 
+# Secrets are always redacted; of PII, card numbers and national ids by default, and the
+# kinds the tool lists in inspect.redact (e-mail, phone and IBAN are ordinary tool data:
+# an inbox, a calendar, a banking call). A kind found in decoded text ("email_via_url")
+# counts as its base kind.
+default_redact_pii := {"payment_card", "us_ssn"}
+
+tool_redact_pii := {k | some k in object.get(object.get(object.get(input, "tool", {}), "inspect", {}), "redact", [])}
+
+base_kind(kind) := split(kind, "_via_")[0]
+
 output_redact contains f.kind if {
 	some f in output_findings
-	f.detector in {"secrets", "pii"}
+	f.detector == "secrets"
+}
+
+output_redact contains f.kind if {
+	some f in output_findings
+	f.detector == "pii"
+	base_kind(f.kind) in default_redact_pii
+}
+
+output_redact contains f.kind if {
+	some f in output_findings
+	f.detector == "pii"
+	base_kind(f.kind) in tool_redact_pii
 }
 
 output_redact contains f.kind if {

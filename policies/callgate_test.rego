@@ -381,7 +381,7 @@ test_every_detector_code_is_namespaced if {
 }
 
 test_medium_finding_requires_approval if {
-	d := callgate.decision with input as with_findings([fnd("pii", "iban", "medium", ["LLM02"])])
+	d := callgate.decision with input as with_findings([fnd("pii", "payment_card", "medium", ["LLM02"])])
 		with data.gateway as gateway
 	d.allow == false
 	d.require_approval == true
@@ -440,11 +440,35 @@ test_output_medium_injection_passes if {
 	d.redact == []
 }
 
-test_output_secrets_and_pii_redacted if {
+test_output_contact_pii_kept_by_default if {
+	fs := [
+		ofnd("pii", "email", "low", ["LLM02"]),
+		ofnd("pii", "phone", "low", ["LLM02"]),
+		ofnd("pii", "iban", "low", ["LLM02"]),
+	]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == true
+	d.redact == []
+}
+
+test_output_cards_redacted_by_default_and_decoded_kinds_count if {
+	fs := [ofnd("pii", "payment_card", "medium", ["LLM02"]), ofnd("pii", "us_ssn_via_base64", "medium", ["LLM02"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.redact == ["payment_card", "us_ssn_via_base64"]
+}
+
+test_output_pii_redacted_when_the_tool_opts_in if {
+	fs := [ofnd("secrets", "aws_access_key", "high", ["LLM02"]), ofnd("pii", "email", "low", ["LLM02"])]
+	inp := object.union(out(fs, "block"), {"tool": {"inspect": {"redact": ["email"]}}})
+	d := callgate.output_decision with input as inp with data.gateway as gateway
+	d.redact == ["aws_access_key", "email"]
+}
+
+test_output_secrets_redacted if {
 	fs := [ofnd("secrets", "aws_access_key", "high", ["LLM02"]), ofnd("pii", "email", "low", ["LLM02"])]
 	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
 	d.allow == true
-	d.redact == ["aws_access_key", "email"]
+	d.redact == ["aws_access_key"]
 	every r in d.reasons {
 		r.code == "output.redacted"
 		r.owasp == ["LLM02"]
@@ -496,4 +520,11 @@ test_mcp_tool_call_needs_the_tool_scope if {
 		with data.gateway as mcp_gateway
 	d := callgate.decision with input as mcp(["tool:demo"], "tools/call", "demo.echo") with data.gateway as mcp_gateway
 	"scope.missing" in codes(d)
+}
+
+test_output_classifier_finding_blocks if {
+	fs := [ofnd("classifier", "model_injection", "high", ["LLM01", "ASI01"])]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == false
+	codes(d) == ["output.injection"]
 }

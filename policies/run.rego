@@ -33,7 +33,7 @@ run_untrusted_sources contains s.tool if {
 
 run_injected_tools contains f.tool if {
 	some f in object.get(run_ctx, "findings", [])
-	f.detector == "injection"
+	f.detector in {"injection", "classifier"}
 }
 
 run_taint_origin := concat(", ", sort(run_untrusted_sources | run_injected_tools))

@@ -170,11 +170,42 @@ def test_dockerfile_runs_non_root_with_a_healthcheck() -> None:
     assert re.search(r"^HEALTHCHECK .*\n.*127\.0\.0\.1:8081/healthz", text, re.M)
 
 
-def test_k8s_placeholder_policy_fails_closed(tmp_path: Path) -> None:
-    docs = list(yaml.safe_load_all((DEPLOY / "k8s/configmap.yaml").read_text()))
-    rego = next(d for d in docs if d["metadata"]["name"] == "callgate-policies")["data"]["callgate.rego"]
-    (tmp_path / "callgate.rego").write_text(rego)
+def kustomize_command() -> list[str] | None:
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def test_k8s_policies_config_map_lists_every_policy_file() -> None:
+    """The root kustomization generates callgate-policies from policies/: every policy file, no placeholder."""
+    kz = yaml.safe_load((ROOT / "kustomization.yaml").read_text())
+    assert kz["resources"] == ["deploy/k8s"]
+    gen = next(g for g in kz["configMapGenerator"] if g["name"] == "callgate-policies")
+    expected = sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "policies").glob("*.rego") if not p.name.endswith("_test.rego")
+    )
+    assert sorted(gen["files"]) == expected
+    # no hand-written policies ConfigMap left in the manifests
+    names = [d["metadata"]["name"] for d in yaml.safe_load_all((DEPLOY / "k8s/configmap.yaml").read_text()) if d]
+    assert "callgate-policies" not in names
+
+
+def test_kustomize_build_mounts_the_real_policy_pack(tmp_path: Path) -> None:
+    cmd = kustomize_command()
+    if cmd is None:
+        pytest.skip("neither kustomize nor kubectl is installed")
+    out = subprocess.run([*cmd, str(ROOT)], capture_output=True, text=True, timeout=60, check=True).stdout
+    docs = [d for d in yaml.safe_load_all(out) if d]
+    cm = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"].startswith("callgate-policies-"))
+    assert cm["data"]["callgate.rego"] == (ROOT / "policies/callgate.rego").read_text()
+    dep = next(d for d in docs if d["kind"] == "Deployment")
+    volumes = {v["name"]: v for v in dep["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["policies"]["configMap"]["name"] == cm["metadata"]["name"]  # hashed name, rolled on change
+    for name, text in cm["data"].items():
+        (tmp_path / name).write_text(text)
     engine = EmbeddedEngine.load([tmp_path], {})
     decision = engine.evaluate_sync("data.callgate.decision", {"version": 1})
     assert decision["allow"] is False
-    assert [r["code"] for r in decision["reasons"]] == ["policy.not_deployed"]
+    assert "policy.not_deployed" not in [r["code"] for r in decision["reasons"]]

@@ -48,16 +48,26 @@ async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory,
     )
     assert r.status == 200
     rec = gw.records()[-1]
-    assert rec["findings"] == [] and rec["output_findings"] == []
+    # the echo upstream hands back the credential it was sent: the gateway's scrub is the only output finding
+    assert rec["findings"] == []
+    assert [f["detector"] for f in rec["output_findings"]] == ["credential_scrub"]
 
 
 async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
-    r = await gw.agent.post("/tools/echo/x", json={"iban": "DE89 3704 0044 0532 0130 00"}, headers=gw.auth())
+    r = await gw.agent.post("/tools/echo/x", json={"card": "4111 1111 1111 1111"}, headers=gw.auth())
     assert r.status == 403
     body = await r.json()
     assert body["code"] == "approval.required"
     assert body["reasons"][0]["owasp"] == ["LLM02"]
+
+
+async def test_iban_in_a_banking_call_is_recorded_not_held(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.post("/tools/echo/x", json={"iban": "DE89 3704 0044 0532 0130 00"}, headers=gw.auth())
+    assert r.status == 200
+    rec = gw.records()[-1]
+    assert [(f["kind"], f["severity"]) for f in rec["findings"]] == [("iban", "low")]
 
 
 async def test_schema_violation_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
@@ -109,13 +119,29 @@ async def test_secret_in_output_is_redacted(make_gateway: GatewayFactory, upstre
     r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
     assert r.status == 200
     body = await r.json()
-    assert body == {"user": "ci-bot", "aws_key": "[REDACTED:aws_access_key]", "note": "contact [REDACTED:email]"}
+    # Contact PII is ordinary tool data: kept unless the tool opts in (inspect.redact).
+    assert body == {"user": "ci-bot", "aws_key": "[REDACTED:aws_access_key]", "note": "contact ops@example.com"}
     assert "output.redacted(LLM02)" in r.headers["X-Callgate-Output-Reasons"]
     rec = gw.records()[-1]
-    assert rec["output_decision"]["redact"] == ["aws_access_key", "email"]
+    assert rec["output_decision"]["redact"] == ["aws_access_key"]
+    assert {f["kind"] for f in rec["output_findings"]} == {"aws_access_key", "email"}
     assert {x["code"] for x in rec["output_decision"]["reasons"]} == {"output.redacted"}
     assert "AKIAIOSFODNN7EXAMPLE" not in gw.settings.decision_log.path.read_text()
     assert rec["upstream"]["bytes"] == len(json.dumps(body, separators=(", ", ": ")).encode())
+
+
+async def test_email_redacted_when_the_tool_opts_in(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    gw = await make_gateway(tools={"echo": {"inspect": {"redact": ["email"]}}})
+    r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
+    assert r.status == 200
+    body = await r.json()
+    assert body == {"user": "ci-bot", "aws_key": "[REDACTED:aws_access_key]", "note": "contact [REDACTED:email]"}
+    assert gw.records()[-1]["output_decision"]["redact"] == ["aws_access_key", "email"]
+
+
+async def test_unknown_redact_kind_is_a_config_error(make_gateway: GatewayFactory, upstream: Upstream) -> None:
+    with pytest.raises(Exception, match="redact"):
+        await make_gateway(tools={"echo": {"inspect": {"redact": ["shoe_size"]}}})
 
 
 async def test_plain_output_passes_unchanged(make_gateway: GatewayFactory, upstream: Upstream) -> None:
@@ -195,7 +221,11 @@ async def test_ssrf_resolution_is_off_by_default(make_gateway: GatewayFactory, u
 
 async def test_traversal_in_the_url_path_is_denied(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
+    # encoded separators and dot segments never reach a detector: the target is refused (tests/test_http_target.py)
     r = await gw.agent.get("/tools/echo/files/..%2f..%2fetc%2fpasswd", headers=gw.auth())
+    assert r.status == 400 and (await r.json())["code"] == "request.path_invalid"
+    # a sensitive path in canonical form is a finding on the decoded path, and policy denies it
+    r = await gw.agent.get("/tools/echo/%65tc/passwd", headers=gw.auth())
     assert r.status == 403
     body = await r.json()
     assert "inspect.path_traversal" in {x["code"] for x in body["reasons"]}

@@ -279,8 +279,9 @@ async def test_chunked_big_and_gzip_answers_are_screened(gw: Gateway) -> None:
     assert gz["result"]["isError"] is True and meta(gz)["code"] == "output.uninspectable"
     recs = records(gw, "tools/call")
     assert [r["outcome"] for r in recs] == ["denied"] * 4
-    blocked = gw.metric("callgate_calls_total", {"tool": "evil.big", "decision": "denied", "code": "output.too_large"})
-    assert blocked == 1
+    # labels come from configuration: an MCP tool is "<server>.*"
+    blocked = gw.metric("callgate_calls_total", {"tool": "evil.*", "decision": "denied", "code": "output.too_large"})
+    assert blocked == 2
 
 
 async def test_output_limit_applies_to_sse_answers(make_gateway: GatewayFactory, hostile: Hostile) -> None:

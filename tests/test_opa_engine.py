@@ -1,11 +1,14 @@
-"""``policy.engine: opa`` end to end: the gateway asks an OPA Data API (the stand-in in
-``tests/opa_standin.py``, evaluating the repository's own ``policies/``)."""
+"""``policy.engine: opa`` end to end: the gateway asks an OPA Data API — the stand-in in
+``tests/opa_standin.py`` (evaluating the repository's own ``policies/`` with the embedded
+engine; it can also fail, stall and report bundle revisions on demand), and the real
+``opa run --server`` when a binary is available (``tests/tools/build_opa.sh``, which
+``.ci/run`` calls; the real-OPA tests skip without one)."""
 
 from __future__ import annotations
 
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -188,3 +191,80 @@ def test_config_requires_the_opa_section(tmp_path: Path) -> None:
         Settings.model_validate({**base, "policy": {"opa": {"url": "http://opa:8181"}}})
     s = Settings.model_validate({**base, "policy": opa_policy("http://opa:8181")})
     assert s.policy.opa is not None and s.policy.opa.timeout_s == 0.5
+
+
+# --------------------------------------------------------------------------- the real OPA server
+
+
+def real_opa_binary() -> str | None:
+    """``$CALLGATE_OPA_BIN`` (.ci/run sets it from tests/tools/build_opa.sh), the build cache
+    (~/.cache/callgate/opa/<version>/opa), or ``opa`` on PATH."""
+    import os
+    import shutil
+
+    explicit = os.environ.get("CALLGATE_OPA_BIN")
+    if explicit and os.access(explicit, os.X_OK):
+        return explicit
+    cached = sorted((Path.home() / ".cache/callgate/opa").glob("*/opa"))
+    if cached and os.access(cached[-1], os.X_OK):
+        return str(cached[-1])
+    return shutil.which("opa")
+
+
+@pytest.fixture
+def real_opa() -> Iterator[str]:
+    """``opa run --server`` on a free loopback port serving the repository's policies/."""
+    import subprocess
+
+    binary = real_opa_binary()
+    if binary is None:
+        pytest.skip("no real OPA binary (tests/tools/build_opa.sh could not build one here); the stand-in tests run")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "run", "--server", f"--addr=127.0.0.1:{port}", "--log-level=error", str(POLICIES)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("opa run --server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+async def test_real_opa_decides_like_the_embedded_engine(
+    make_gateway: GatewayFactory, real_opa: str, upstream: Upstream
+) -> None:
+    gw = await make_gateway(policy=opa_policy(real_opa, timeout_s=5))
+    r = await gw.agent.post("/tools/echo/x", json={"q": "hi"}, headers=gw.auth())
+    assert r.status == 200, await r.text()
+    r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth(scopes=[]))
+    assert r.status == 403
+    assert "scope.missing" in {x["code"] for x in (await r.json())["reasons"]}
+    r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth(agent="stranger", tenant=None))
+    assert r.status == 403  # data.gateway (the agent registry) reached OPA
+    r = await gw.agent.post("/tools/transfer/x", json={}, headers=gw.auth(scopes=["tool:transfer:payment"]))
+    assert r.status == 403
+    assert "approval.required" in {x["code"] for x in (await r.json())["reasons"]}
+    recs = gw.records()
+    assert [x["outcome"] for x in recs] == ["allowed", "denied", "denied", "denied"]
+    # plain files, no bundle: the revision is OPA's version
+    assert all(x["policy_revision"].startswith("opa:1.") for x in recs)
+
+
+async def test_real_opa_output_decision_redacts(
+    make_gateway: GatewayFactory, real_opa: str, upstream: Upstream
+) -> None:
+    gw = await make_gateway(policy=opa_policy(real_opa, timeout_s=5))
+    r = await gw.agent.get("/tools/echo/canned/secret", headers=gw.auth())
+    assert r.status == 200
+    assert (await r.json())["aws_key"] == "[REDACTED:aws_access_key]"

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
-from gateway.errors import BadRequest, GatewayError, PayloadTooLarge
+from gateway import jsondoc
+from gateway.errors import BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
+from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
+from gateway.server import CLIENT_LIMITS
+from gateway.target import PathInvalid, canonical_query, canonical_tail, split_target
 
 MAX_JSON_DEPTH = 64
 PROBLEM_TYPE = "https://callgate.dev/problems/"
@@ -43,19 +48,7 @@ def render_error(err: GatewayError, call_id: str) -> web.Response:
     )
 
 
-def json_depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, iteratively (no recursion limit)."""
-    depth = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            depth = max(depth, d)
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            depth = max(depth, d)
-            stack.extend((x, d + 1) for x in v)
-    return depth
+json_depth = jsondoc.depth
 
 
 def parse_arguments(body: bytes, content_type: str) -> Any:
@@ -71,12 +64,11 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
     looks_json = stripped[:1] in (b"{", b"[")
     if ct == "application/json" or ct.endswith("+json") or looks_json:
         try:
-            value = json.loads(body)
+            return jsondoc.loads(body, MAX_JSON_DEPTH)
+        except jsondoc.TooDeep as e:
+            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep") from e
         except (ValueError, UnicodeDecodeError) as e:
             raise BadRequest(f"the request body is not valid JSON: {e}", code="request.invalid_json") from e
-        if json_depth(value) > MAX_JSON_DEPTH:
-            raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep")
-        return value
     text = body.decode("utf-8", errors="replace")
     if ct == "application/x-www-form-urlencoded":
         return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(text, keep_blank_values=True).items()}
@@ -84,7 +76,23 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
 
 
 async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
-    """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent."""
+    """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent,
+    and a body that does not arrive within ``server.body_timeout_s`` (408, ``gateway/server.py``)."""
+    limits = request.config_dict.get(CLIENT_LIMITS)
+    if limits is None:
+        return await _read_limited(request, limit, what)
+    try:
+        async with asyncio.timeout(limits.body_timeout_s):
+            return await _read_limited(request, limit, what)
+    except TimeoutError as e:
+        limits.body_timeouts.inc()
+        request.protocol.close()  # no keep-alive for a client that stalls mid-body
+        raise RequestTimeout(
+            f"the body did not arrive within {limits.body_timeout_s:g} s", code="request.body_timeout"
+        ) from e
+
+
+async def _read_limited(request: web.Request, limit: int, what: str) -> bytes:
     length = request.content_length
     if length is not None and length > limit:
         raise PayloadTooLarge(f"the body is {length} bytes; {what} takes at most {limit}")
@@ -103,26 +111,58 @@ async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
     return b"".join(chunks)
 
 
+def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:
+    """``(path relative to the tool, query)`` in canonical form (``gateway.target``); 400 otherwise."""
+    raw_path, raw_query = split_target(raw_target)
+    head, path = canonical_tail(raw_path, 2)
+    if head != ["tools", tool_name]:
+        raise PathInvalid("the request target does not name the tool it was routed to")
+    return path, canonical_query(raw_query)
+
+
+def refuse_override_headers(headers: Mapping[str, str]) -> None:
+    """400 ``request.header_refused`` for headers that ask a server to treat the call as another
+    method or URL than the one inspected (``X-HTTP-Method-Override``, ``X-Original-URL``, ...)."""
+    for name in headers:
+        if name.lower() in METHOD_OVERRIDE:
+            raise BadRequest(
+                f"header {name} asks for another method or URL than the one inspected; it is refused",
+                code="request.header_refused",
+            )
+
+
 class HttpAdapter:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         headers = request.headers
-        tail = request.match_info.get("tail", "")
+        tool_name = request.match_info["tool"]
+        target_error: GatewayError | None = None
+        try:
+            path, query = canonical_target(request.raw_path, tool_name)
+        except BadRequest as e:
+            # Refused in ``load`` (after identity), so the call is recorded; the record keeps the
+            # target as sent, still percent-encoded.
+            target_error = e
+            raw_path, _, query = request.raw_path.partition("?")
+            path = raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
+            path = path if path.startswith("/") else "/" + path
         call = ToolCall(
             call_id=new_call_id(),
             protocol="http",
-            tool_name=request.match_info["tool"],
+            tool_name=tool_name,
             method=request.method,
-            path="/" + tail,
-            query=request.query_string,
+            path=path,
+            query=query,
             content_type=request.content_type,
             intent=headers.get("X-Agent-Intent"),
             run_id=headers.get("X-Agent-Run"),
             idempotency_key=headers.get("Idempotency-Key"),
         )
         ctx = CallContext(call=call, request=request)
+        if target_error is not None:
+            ctx.extra["target_error"] = target_error
         await self.pipeline.run(ctx, self)
         resp: web.StreamResponse | None = ctx.response
         if resp is not None:
@@ -138,6 +178,10 @@ class HttpAdapter:
 
     async def load(self, ctx: CallContext) -> None:
         tool = ctx.need_tool()
+        target_error: GatewayError | None = ctx.extra.get("target_error")
+        if target_error is not None:
+            raise target_error
+        refuse_override_headers(ctx.request.headers)
         body = await read_limited(ctx.request, tool.body_limit, f"tool {tool.name!r}")
         ctx.call.body = body
         ctx.call.arguments = parse_arguments(body, ctx.call.content_type)

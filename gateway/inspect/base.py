@@ -22,6 +22,8 @@ class Target:
     key: str = ""  # the field name holding the string, lower-case ("" when none)
     tags: frozenset[str] = frozenset()
     allowed_roots: tuple[str, ...] = ()
+    commands: frozenset[str] | None = None  # shell tools: the commands allowed (None: any)
+    verbs: frozenset[str] | None = None  # sql tools: the statement verbs allowed, lower-case (None: any)
 
     @property
     def norm(self) -> str:

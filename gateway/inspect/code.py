@@ -12,15 +12,143 @@ from gateway.inspect.base import Hit, Target, excerpt, finding
 
 OWASP = ("LLM05", "ASI05")
 
-_SHELL = re.compile(r"\$\(|`|;|&&|\|\||\|\s?\w|>\s?/|<\(|\$\{[^}]{0,100}\}|\n")
-# SQL: quote-led patterns (a literal first character keeps the scan fast) and keyword
-# patterns guarded by a cheap ``in`` test.
-_SQL_QUOTE = re.compile(r"'\s?(?:(?:or|and)\s?'?\w{0,20}'?\s?=\s?'?\w{0,20}|(?:or|and) \d{1,5}\s?=\s?\d|--|#|/\*)")
-_SQL_KW = re.compile(
-    r"\bunion(?: all)? select\b|;\s?(?:drop|delete|update|insert|alter|create|truncate|exec)\b|"
-    r"\b(?:sleep|pg_sleep|benchmark|waitfor delay)\s?\(|\bxp_cmdshell\b|\binformation_schema\b"
+# --- shell. Untagged tools: a separator followed by a command (the value is spliced into a
+# command line somewhere downstream). Tagged ``shell`` tools take shell: only attack
+# signatures (reverse shells, download-and-run, shellshock, wiping /) and, when the tool
+# lists ``shell_commands``, a command outside that list.
+_CMD_ANY = (
+    r"(?:whoami|uname|ifconfig|ipconfig|netstat|sysinfo|systeminfo|phpinfo|nslookup|tasklist|powershell|wget|curl|"
+    r"nc|ncat|netcat|bash|sh|zsh|ksh|telnet|cmd(?:\.exe)?|/bin/\w{1,12}|/usr/bin/\w{1,12}|/usr/sbin/\w{1,12})"
 )
-_SQL_KW_TOKENS = ("union", ";", "sleep", "benchmark", "waitfor", "xp_cmdshell", "information_schema")
+_CMD_ARGS = r"(?:id|cat|ls|ping|sleep|echo|dir|net|type|rm|pwd|ps|perl|python3?|ruby|php|reg|route|chmod|touch|kill)"
+# "End of a value" and "start of a value" that hold both for one string and in the runner's
+# joined scan (strings separated by "\n\x00\n"): (?=\n\x00|\n?\Z) and (?:\A|(?<=\x00\n)).
+_SHELL_SPLICE = re.compile(
+    # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
+    r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
+    r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?(?:"
+    + _CMD_ANY
+    + r"\b(?!\s?\|)|"
+    + _CMD_ARGS
+    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)))",
+    re.I,
+)
+_SHELL_ALWAYS = re.compile(
+    r"\(\)\s?\{\s?:\s?;\s?\}\s?;|"  # shellshock
+    r"\$\{ifs\}|"
+    r"/dev/(?:tcp|udp)/|"
+    r"\b(?:nc|ncat|netcat)\b[^;|&\n]{0,60}\s-[a-z]{0,4}e\s{1,3}/bin/|"
+    r"\bbash\s{1,3}-i\s{0,3}>&|"
+    r"\bmkfifo\b[^;\n]{0,80}\b(?:nc|ncat|sh)\b|"
+    r"\b(?:curl|wget)\b[^|;\n]{1,200}\|\s?(?:sudo\s)?(?:ba|z|k)?sh\b|"
+    r"\bbase64\s{1,3}(?:-d|--decode)\b[^|;\n]{0,80}\|\s?(?:ba)?sh\b|"
+    r"\brm\s{1,3}-[a-z]{0,3}[rf][a-z]{0,3}\s{1,3}(?:--no-preserve-root\s{1,3})?/(?:\s|\Z|\*)|"
+    r":\(\)\s?\{\s?:\s?\|\s?:\s?&\s?\}\s?;\s?:",  # fork bomb
+    re.I,
+)
+_SHELL_TOKENS = (";", "&", "|", "`", "$(", "%0a", "%0d", "\\n")
+_SHELL_ALWAYS_TOKENS = ("() {", "(){", "${ifs}", "/dev/tcp", "/dev/udp", "bash -i", "mkfifo", ":(){", ":() {")
+
+
+def _shell_always_maybe(low: str) -> bool:
+    """Could ``_SHELL_ALWAYS`` match? (Every alternative needs one of these.)"""
+    return (
+        any(tok in low for tok in _SHELL_ALWAYS_TOKENS)
+        or ("-e" in low and ("nc " in low or "ncat" in low or "netcat" in low))
+        or ("|" in low and ("curl" in low or "wget" in low or "base64" in low))
+        or ("rm " in low and " /" in low)
+    )
+
+
+# --- SQL. Strict, quote-led patterns hold for every tool; a tagged ``sql`` tool takes SQL,
+# so only a value spliced against the grammar is caught there (a tautology comparing a
+# value with itself, a quote closed then commented out or followed by a statement,
+# time-delay probes, stacked OS-level calls), plus verbs outside ``sql_verbs`` when set.
+_SQL_TAUTOLOGY = re.compile(
+    r"\b(?:or|and|xor|\|\||&&)\s{0,3}\(*\s?(['\"]?)(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
+    r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3",
+    re.I,
+)
+_SQL_QUOTE_END = re.compile(
+    # close the literal, comment out the rest
+    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n\x00|\n?\Z)|"
+    r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
+    r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
+    r"alter|truncate|grant)\b|"
+    r"\bor\s{1,3}true\s{0,3}(?:--|#)",
+    re.I,
+)
+_SQL_TIME = re.compile(
+    r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
+    r"(?:\A|(?<=\x00\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n\x00|\n?\Z))|"
+    r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
+    r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor\s{1,3}delay\s{1,3}'|\brandomblob\s?\(\s?\d{6,}|"
+    r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
+    re.I,
+)
+_SQL_UNION_PROBE = re.compile(
+    r"\bunion(?:\s{1,3}all)?\s{1,3}select\s{1,3}(?:null|\d{1,3}|@@\w{1,20}|char\(|concat\(|version\(|user\(|"
+    r"database\(|'[^']{0,40}'|\"[^\"]{0,40}\")(?:\s{0,3},\s{0,3}(?:null|\d{1,3}|@@\w{1,20}|'[^']{0,40}'|"
+    r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|(?=\n\x00|\n?\Z)|from\s{1,3}(?:information_schema|mysql\.|"
+    r"pg_|sys\.|dual))",
+    re.I,
+)
+_SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
+              "union")  # fmt: skip
+_SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
+
+
+def _sql_maybe(norm: str) -> bool:
+    """Could any SQL pattern match? (Each needs one of these shapes.)"""
+    if any(w in norm for w in _SQL_WORDS):
+        return True
+    quote = "'" in norm or '"' in norm
+    if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
+        return True
+    return quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm)
+
+
+_SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
+# --- markup that runs script (XSS), for every tool's arguments.
+_XSS = re.compile(
+    r"<\s?/?\s?script\b|"
+    r"\bjavascript\s?:(?!\s)|\bvbscript\s?:|"
+    r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?[\s/\"'`]on[a-z]{3,30}\s?/?=|"
+    r"[\"'`]\s?/?\s?on[a-z]{3,30}\s?/?=\s?[\"'`]?\s?\w|"
+    r"<\s?(?:iframe|object|embed|svg|math|isindex|base|meta)\b[^<>]{0,200}?(?:src|srcdoc|data|href|content|"
+    r"onload|http-equiv)\s?=|"
+    r"\bsrcdoc\s?=|\bdata:text/html|<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
+    r"(?:^|(?<=\n)|['\"`;])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]",
+    re.I,
+)
+_XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
+               "\" on", "' on")  # fmt: skip
+_XSS_IN_DOCUMENT = re.compile(
+    r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)",
+    re.I,
+)
+# --- code-execution idioms (Python sandbox escapes, PHP, JS, Ruby, Java), for every tool's arguments.
+_CODE_EXEC = re.compile(
+    r"__class__\s?\.\s?__(?:mro|base|bases)__|__subclasses__\s?\(|__globals__\s?\[|__builtins__\s?\[|"
+    r"__import__\s?\(\s?['\"](?:os|subprocess|pty|socket|builtins)['\"]\s?\)\s?\.|"
+    r"\bimport\s{1,3}(?:os|subprocess|pty|socket)\s?;\s?[^;\n]{0,60}\b(?:os\.(?:popen|system|exec\w{0,2})|"
+    r"subprocess\.\w{1,15}|pty\.spawn|socket\.socket)\s?\(|"
+    r"<\?php\b|<\?=|\$_(?:get|post|request|cookie|server)\s?\[|\{\$\{|\$\{@|"
+    r"\b(?:eval|exec|system|passthru|shell_exec|popen|proc_open|assert)\s?\(\s?['\"](?:ls|pwd|whoami|id|cat|sleep|"
+    r"echo|dir|curl|wget|nc|bash|sh|uname)\b|"
+    r"require\s?\(\s?['\"]child_process['\"]\s?\)|process\.mainmodule|\beval\s?\(\s?atob\s?\(|"
+    r"constructor\s?\.\s?constructor\s?\(|\bfunction\s?\(\s?['\"]return\s{1,3}process|"
+    r"\bkernel\s?\.\s?(?:exec|system|spawn)\b|\bio\.popen\s?\(|%x\(|"
+    r"runtime\.getruntime\(\)\.exec\s?\(|\bnew\s{1,3}processbuilder\s?\(",
+    re.I,
+)
+_CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "__import__", "import os",
+                "import subprocess", "import pty", "import socket", "<?", "$_", "{${", "${@", "child_process",
+                "mainmodule", "atob", "constructor", "return process", "kernel", "popen", "%x(", "getruntime",
+                "processbuilder", "eval(", "exec(", "system(", "passthru", "shell_exec", "proc_open", "assert(",
+                "eval (", "exec (", "system (", "assert (")  # fmt: skip
+
+
 # A template expression: {{ ... }}, ${ ... }, #{ ... }, <% ... %>. Bodies exclude the
 # opening characters, so a run of "{{{{" fails at once instead of rescanning.
 _TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0,300})\}|<%=?([^%]{0,300})%>")
@@ -31,34 +159,158 @@ _TEMPLATE_DANGER = re.compile(
 )
 
 
+_SEGMENT_SPLIT = re.compile(r"[;&|\n`]|\$\(")
+_ASSIGN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,60}=\S{0,500}$")
+
+
+def commands_outside(line: str, allowed: frozenset[str]) -> str | None:
+    """The first command of ``line`` (split at ; & | newline backtick $( ) not in ``allowed``."""
+    for seg in _SEGMENT_SPLIT.split(line)[:200]:
+        words = seg.split()
+        while words and (_ASSIGN.match(words[0]) or words[0] in ("sudo", "env", "exec", "time", "nohup", "(", "{")):
+            words = words[1:]
+        if words:
+            cmd = words[0].strip("()\"'{}").rsplit("/", 1)[-1]
+            if cmd and cmd not in allowed and not cmd.startswith("-"):
+                return cmd
+    return None
+
+
+def verbs_outside(sql: str, allowed: frozenset[str]) -> str | None:
+    """The first statement verb of ``sql`` (split at ;) not in ``allowed`` (lower-case)."""
+    for stmt in sql.split(";")[:500]:
+        m = _SQL_VERB.match(stmt)
+        if m and m.group(1).lower() not in allowed:
+            return m.group(1).lower()
+    return None
+
+
 class ShellDetector:
+    """Command injection. Untagged tools: a separator then a command, anywhere in a value.
+    ``shell``-tagged tools: attack signatures only (their values are command lines)."""
+
     name = "shell_injection"
-    per_string = True  # a newline is a metacharacter, so a joined scan would always match
 
     def scan(self, t: Target) -> list[Hit]:
-        if t.surface != "request_arg" or "shell" not in t.tags:
+        if t.surface != "request_arg":
             return []
-        m = _SHELL.search(t.raw)
+        raw = t.raw
+        low = raw.lower()
+        m = _SHELL_ALWAYS.search(raw) if _shell_always_maybe(low) else None
+        kind = "shell_attack"
+        if m is None and "shell" not in t.tags and any(tok in low for tok in _SHELL_TOKENS):
+            m = _SHELL_SPLICE.search(raw)
+            kind = "command_splice"
         if not m:
             return []
-        ev = excerpt(t.raw, max(0, m.start() - 10), m.end() + 20)
-        return [Hit(finding(self.name, t, "metacharacter", "high", OWASP, ev, 0.8))]
+        ev = excerpt(raw, max(0, m.start() - 10), m.end() + 20)
+        return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
+
+
+class ShellAllowListDetector:
+    """``shell`` tools with ``inspect.shell_commands``: every command of a line must be listed."""
+
+    name = "shell_injection"
+
+    def maybe(self, t: Target) -> bool:
+        return t.surface == "request_arg" and "shell" in t.tags and t.commands is not None
+
+    def scan(self, t: Target) -> list[Hit]:
+        if not self.maybe(t) or t.commands is None:
+            return []
+        cmd = commands_outside(t.raw, t.commands)
+        if cmd is None:
+            return []
+        return [Hit(finding(self.name, t, "command_not_allowed", "high", OWASP, cmd[:40], 0.9))]
+
+
+class SqlVerbsDetector:
+    """``sql`` tools with ``inspect.sql_verbs``: every statement's verb must be listed."""
+
+    name = "sql_injection"
+
+    def maybe(self, t: Target) -> bool:
+        return t.surface == "request_arg" and "sql" in t.tags and t.verbs is not None
+
+    def scan(self, t: Target) -> list[Hit]:
+        if not self.maybe(t) or t.verbs is None:
+            return []
+        verb = verbs_outside(t.raw, t.verbs)
+        if verb is None:
+            return []
+        return [Hit(finding(self.name, t, "verb_not_allowed", "high", OWASP, verb[:20], 0.9))]
 
 
 class SqlDetector:
+    """SQL injection: strict quote-led and probe patterns on every tool's arguments."""
+
     name = "sql_injection"
 
     def scan(self, t: Target) -> list[Hit]:
-        if t.surface != "request_arg" or "sql" not in t.tags:
+        if t.surface != "request_arg":
             return []
         norm = t.norm
-        m = _SQL_QUOTE.search(norm) if "'" in norm else None
-        if m is None and any(tok in norm for tok in _SQL_KW_TOKENS):
-            m = _SQL_KW.search(norm)
+        tagged = "sql" in t.tags
+        if not _sql_maybe(norm):
+            return []
+        quote = "'" in norm or '"' in norm
+        boolean = any(b in norm for b in _SQL_BOOL)
+        for rx, kind, gate in (
+            (_SQL_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
+            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
+            (_SQL_UNION_PROBE, "union_probe", "union" in norm),
+            (_SQL_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
+        ):
+            if not gate:
+                continue
+            if tagged and kind == "quote_break":
+                # A SQL tool takes scripts: a literal followed by a comment or by another
+                # statement is ordinary there (destructive verbs are for ``sql_verbs``).
+                continue
+            m = rx.search(norm)
+            if m:
+                ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
+                return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.85))]
+        return []
+
+
+class XssDetector:
+    """Script-running markup in arguments (stored or reflected XSS through a tool)."""
+
+    name = "xss"
+
+    def scan(self, t: Target) -> list[Hit]:
+        if t.surface != "request_arg":
+            return []
+        norm = t.norm
+        if not any(tok in norm for tok in _XSS_TOKENS):
+            return []
+        # A whole HTML document (a template a CMS tool publishes) has scripts; in one, only
+        # handlers that call alert/eval-like sinks count.
+        document = "<html" in norm[:2000] or "<!doctype" in norm[:2000]
+        m = (_XSS_IN_DOCUMENT if document else _XSS).search(norm)
         if not m:
             return []
-        ev = excerpt(t.norm, max(0, m.start() - 10), m.end() + 20)
-        return [Hit(finding(self.name, t, "sql_injection", "high", OWASP, ev, 0.85))]
+        ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
+        return [Hit(finding(self.name, t, "script_markup", "high", OWASP, ev, 0.85))]
+
+
+class CodeExecDetector:
+    """Code-execution idioms: Python sandbox escapes, PHP, Node child_process, Ruby, Java."""
+
+    name = "code_execution"
+
+    def scan(self, t: Target) -> list[Hit]:
+        if t.surface != "request_arg":
+            return []
+        norm = t.norm
+        if not any(tok in norm for tok in _CODE_TOKENS):
+            return []
+        m = _CODE_EXEC.search(norm)
+        if not m:
+            return []
+        ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
+        return [Hit(finding(self.name, t, "code_execution", "high", OWASP, ev, 0.85))]
 
 
 class TemplateDetector:
@@ -76,9 +328,14 @@ class TemplateDetector:
 
 
 PATTERNS = {
-    "shell": _SHELL,
-    "sql_quote": _SQL_QUOTE,
-    "sql_kw": _SQL_KW,
+    "shell_splice": _SHELL_SPLICE,
+    "shell_always": _SHELL_ALWAYS,
+    "sql_tautology": _SQL_TAUTOLOGY,
+    "sql_quote_end": _SQL_QUOTE_END,
+    "sql_time": _SQL_TIME,
+    "sql_union": _SQL_UNION_PROBE,
+    "xss": _XSS,
+    "code_exec": _CODE_EXEC,
     "template": _TEMPLATE,
     "template_danger": _TEMPLATE_DANGER,
 }

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.errors import Reason, UpstreamError
 from gateway.inspect.base import Hit
+from gateway.inspect.classifier import ClassifierDetector, windows
 from gateway.inspect.runner import Inspector, redact
 from gateway.model import CallContext, Finding
 
@@ -87,11 +88,14 @@ async def judge(
     ctx: CallContext,
     parts: list[tuple[str, bytes]],
     status: int,
+    classifier: ClassifierDetector | None = None,
 ) -> Judgement:
-    """Detectors on each ``(path, bytes)`` part, then the output decision (only with findings).
+    """Detectors on each ``(path, bytes)`` part (and the classifier, when configured, in a
+    worker thread within its budget), then the output decision (only with findings).
 
     Findings go to ``ctx.output_findings`` with the part's path prefixed; raises
     ``output.blocked`` when the decision blocks or asks to strip what cannot be located.
+    A classifier that cannot answer is a fail-open pass, recorded (``fail_open``).
     """
     from gateway.stages.inspect_output import output_decision, redact_kinds
 
@@ -101,6 +105,15 @@ async def judge(
     try:
         for path, data in parts:
             fs, hs = inspector.output(data, tool.inspect_options)
+            if classifier is not None:
+                text = data.decode("utf-8", errors="replace")
+                found, passed = await classifier.findings(
+                    windows(text, classifier.max_chars, classifier.max_strings), "tool_output"
+                )
+                fs = [*fs, *found]
+                if passed and "classifier" not in ctx.fail_open:
+                    ctx.fail_open.append("classifier")
+                    metrics.fail_open_calls.labels("classifier").inc()
             if path:
                 for f in fs:
                     f.path = path + f.path

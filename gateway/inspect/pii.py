@@ -1,8 +1,10 @@
 """PII: email, phone, payment card (Luhn), IBAN (mod 97), US SSN. OWASP LLM02.
 
-PII is ordinary in tool traffic (an email tool takes addresses), so findings are
-low severity except checksummed financial identifiers (medium); the output policy
-redacts them.
+PII is ordinary in tool traffic (an e-mail tool takes addresses, a banking tool IBANs),
+so contact details and IBANs are low severity: recorded, and redacted from a tool's
+output only when the tool opts in (``inspect.redact: [email, phone, iban]``). Card
+numbers (Luhn-valid, with token boundaries: not digits inside a hex id or a longer
+token) and national ids are medium: redacted from outputs by default.
 """
 
 from __future__ import annotations
@@ -67,14 +69,16 @@ class PiiDetector:
                 if _left_ok(raw, m.start()):
                     add("email", "low", m, 0.9)
         for m in _CARD.finditer(raw):
-            if m.start() and (raw[m.start() - 1].isdigit() or raw[m.start() - 1] == "-"):
+            if not _left_ok(raw, m.start(), "-.") or (
+                m.end() < len(raw) and (raw[m.end()].isalnum() or raw[m.end()] in "_.")
+            ):
                 continue
             digits = re.sub(r"\D", "", m.group(0))
             if 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn(digits):
                 add("payment_card", "medium", m, 0.9)
         for m in _IBAN.finditer(raw):
             if _left_ok(raw, m.start()) and iban_ok(m.group(0)):
-                add("iban", "medium", m, 0.95)
+                add("iban", "low", m, 0.95)
         for m in _SSN.finditer(raw) if "-" in raw else ():
             area, group, serial = m.group(0).split("-")
             if (

@@ -8,7 +8,6 @@ one text (for redaction spans) and, when they are JSON, string by string.
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,8 +15,18 @@ from typing import Any
 
 import jsonschema
 
+from gateway import jsondoc
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
-from gateway.inspect.code import ShellDetector, SqlDetector, TemplateDetector
+from gateway.inspect.code import (
+    CodeExecDetector,
+    ShellAllowListDetector,
+    ShellDetector,
+    SqlDetector,
+    SqlVerbsDetector,
+    TemplateDetector,
+    XssDetector,
+)
+from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.normalize import fold
 from gateway.inspect.pii import PiiDetector
@@ -34,7 +43,7 @@ _SEP = "\n\x00\n"  # between strings in a joined scan: no pattern matches across
 
 
 def all_detectors() -> list[Detector]:
-    return [
+    base: list[Detector] = [
         InjectionDetector(),
         SecretsDetector(),
         PiiDetector(),
@@ -43,7 +52,12 @@ def all_detectors() -> list[Detector]:
         ShellDetector(),
         SqlDetector(),
         TemplateDetector(),
+        XssDetector(),
+        CodeExecDetector(),
+        ShellAllowListDetector(),
+        SqlVerbsDetector(),
     ]
+    return [*base, DecodedDetector(base)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +65,8 @@ class InspectOptions:
     tags: frozenset[str] = frozenset()
     allowed_roots: tuple[str, ...] = ()
     schema: dict[str, Any] | None = None
+    shell_commands: frozenset[str] | None = None
+    sql_verbs: frozenset[str] | None = None
 
 
 def _pointer(parent: str, key: str | int) -> str:
@@ -62,7 +78,9 @@ class Inspector:
         self.detectors = list(detectors) if detectors is not None else all_detectors()
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
-        t = Target(raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots)
+        t = Target(
+            raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
+        )
         hits: list[Hit] = []
         for d in self.detectors:
             hits.extend(d.scan(t))
@@ -129,7 +147,17 @@ class Inspector:
         for v, _, _ in found:
             starts.append(pos)
             pos += len(v) + len(_SEP)
-        whole = Target(joined, fold(joined), "request_arg", "", "", opts.tags, opts.allowed_roots)
+        whole = Target(
+            joined,
+            fold(joined),
+            "request_arg",
+            "",
+            "",
+            opts.tags,
+            opts.allowed_roots,
+            opts.shell_commands,
+            opts.sql_verbs,
+        )
         targets: list[Target | None] = [None] * len(found)
         hits: list[tuple[int, int, list[Hit]]] = []
         for di, d in enumerate(self.detectors):
@@ -159,7 +187,17 @@ class Inspector:
                 v, path, key = found[si]
                 t = targets[si]
                 if t is None:
-                    t = targets[si] = Target(v, None, "request_arg", path, key, opts.tags, opts.allowed_roots)
+                    t = targets[si] = Target(
+                        v,
+                        None,
+                        "request_arg",
+                        path,
+                        key,
+                        opts.tags,
+                        opts.allowed_roots,
+                        opts.shell_commands,
+                        opts.sql_verbs,
+                    )
                 h2 = d.scan(t)
                 if h2:
                     hits.append((si, di, h2))
@@ -190,7 +228,7 @@ class Inspector:
         if text[:1] in ("{", "[") and ("\\u" in text or "\\n" in text):
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings.
             try:
-                parsed = json.loads(text)
+                parsed = jsondoc.loads(text)
             except ValueError:
                 parsed = None
             if parsed is not None:

@@ -51,6 +51,30 @@ _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|pr
 _PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
 
 
+# user:password pairs and hosts of documentation examples, not credentials.
+_PLACEHOLDER_PASSWORDS = frozenset(
+    {"tiger", "pass", "password", "passwd", "pwd", "secret", "changeme", "change_me", "example", "test", "testing",
+     "foo", "bar", "baz", "xxx", "xxxx", "yyy", "mypassword", "yourpassword", "your_password", "my_password", "pw",
+     "p@ssw0rd", "password123", "s3cret", "hunter2", "letmein", "admin", "guest", "user", "root", "postgres",
+     "mysql", "redis", "rabbitmq", "sa", "dbpass", "dbpassword", "pa55word", "12345", "123456", "abc123", "qwerty",
+     "topsecret", "mysecretpassword", "secretpassword"}
+)  # fmt: skip
+_EXAMPLE_HOST = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net)|example|test|invalid|localhost)(?::\d{1,5})?(?:[/?#]|$)"
+)
+
+
+def _placeholder_credentials(raw: str, u: re.Match[str]) -> bool:
+    pw = u.group(1)
+    low = pw.lower()
+    if low.startswith(("${", "{", "<", "$", "*", "%s", "%(", "password", "[")) or low in _PLACEHOLDER_PASSWORDS:
+        return True
+    if len(set(low)) <= 2:  # "xxxxxx", "******"
+        return True
+    host = raw[u.end() : u.end() + 256].split("/", 1)[0]
+    return _EXAMPLE_HOST.match(host.lower()) is not None and entropy(pw) < 3.5
+
+
 def entropy(s: str) -> float:
     n = len(s)
     return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
@@ -103,7 +127,7 @@ class SecretsDetector:
         i = raw.find("://")
         while i != -1:  # passwords in URLs: user:password@ right after a scheme
             u = _USERINFO.match(raw, i + 3)
-            if u and not u.group(1).lower().startswith(("${", "{", "<", "$", "*", "%s", "password")):
+            if u and not _placeholder_credentials(raw, u):
                 start, end = u.span(1)
                 ev = excerpt(raw, start, end, redact=True)
                 hits.append(Hit(finding(NAME, t, "url_password", "high", OWASP, ev, 0.9), (start, end)))

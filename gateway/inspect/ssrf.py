@@ -45,7 +45,11 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "ftp", "ldap", "tftp", "jar", "netdoc", "sftp", "smb", "php"})
+# Schemes that smuggle requests to any service (gopher://127.0.0.1:6379/_...) or read local
+# files: flagged wherever they point. Transfer schemes to a public host are ordinary links
+# (ftp://ftp.gnu.org/...): judged by their host, like http.
+_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar"})
+_HOST_SCHEMES = frozenset({"ftp", "sftp", "tftp", "ldap", "ldaps", "smb"})
 _OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
 _SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc.cluster.local")
@@ -103,6 +107,18 @@ def internal_reason(host: str) -> str | None:
     return None
 
 
+def _relative_file(url: str) -> bool:
+    """``file://report.json``: no host, no absolute path, no drive, no parent segment."""
+    rest = url[url.find("://") + 3 :]
+    return (
+        bool(rest)
+        and not rest.startswith(("/", "\\", ".", "~", "%"))
+        and "/" not in rest
+        and "\\" not in rest
+        and ":" not in rest
+    )
+
+
 class SsrfDetector:
     name = NAME
     spans_raw = True  # every hit carries its span in the raw text
@@ -115,10 +131,12 @@ class SsrfDetector:
         for start, end, scheme in find_urls(raw):
             url = raw[start:end]
             ev = excerpt(raw, start, end, width=80)
+            if scheme == "file" and _relative_file(url):
+                continue  # file://name.json: a relative name some APIs take, not a host or an absolute path
             if scheme in _BAD_SCHEMES:
                 hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9), (start, end)))
                 continue
-            if scheme not in _OK_SCHEMES:
+            if scheme not in _OK_SCHEMES and scheme not in _HOST_SCHEMES:
                 continue
             try:
                 host = urlsplit(url).hostname or ""
@@ -126,6 +144,8 @@ class SsrfDetector:
                 hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6), (start, end)))
                 continue
             why = internal_reason(host)
+            if why and scheme in _HOST_SCHEMES:
+                why = f"scheme_{scheme}_{why}"
             if why:
                 hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95), (start, end)))
         return hits

@@ -19,17 +19,35 @@ _SENSITIVE = re.compile(
     r"(?:^|[\s\"'=:])(?:/etc/(?:passwd|shadow|sudoers|ssh/|kubernetes/)|/proc/self/|/root/|/var/run/secrets/|"
     r"~/\.(?:ssh|aws|kube|docker|gnupg)/|[a-z]:\\windows\\system32|/\.env\b|\.git/config)"
 )
+# Well-known targets of traversal, wherever they sit in a path ("/./././etc/passwd",
+# "....//etc/shadow", "c:/boot.ini", "%00/etc/passwd"): matched on the decoded, slash-folded form.
+_TARGETS = re.compile(
+    r"(?:^|[/:=\s\"'\x00])(?:etc/(?:passwd|shadow|group|gshadow|sudoers|master\.passwd)\b|"
+    r"(?:windows|winnt)/(?:win\.ini|system\.ini|system32(?:/|$)|desktop\.ini|repair/)|"
+    r"(?:boot|win|system)\.ini\b|\.htaccess\b|\.htpasswd\b|global\.asa\b|localstart\.asp\b|web\.config\b|"
+    r"inetpub/|proc/self/(?:environ|cmdline|fd/|maps)|/\.\.\.+/)"
+)
+# A path with a NUL byte (truncation), a run of 3+ dots as a segment, or dot-slash padding.
+_JUNK = re.compile(r"\x00|(?:^|/)\.{3,}(?:/|$)|(?:\./){3,}|\.{2,}/{2,}")
 _PATH_KEYS = re.compile(r"path|file|dir|folder|dest|source|src|target|location")
+
+
+_OVERLONG = re.compile(r"%(?:c0%ae|e0%80%ae|c0%2e|c1%8e|c0%af|e0%80%af|c1%af|c1%9c|c1%1c|c0%5c)", re.I)
+_OVERLONG_TO = {"ae": ".", "2e": ".", "8e": ".", "af": "/", "9c": "/", "1c": "/", "5c": "/"}
+_PCT_U = re.compile(r"%u([0-9a-fA-F]{4})")
+# Slashes and dots that some servers fold to ASCII: division slash, fraction slash, fullwidth forms.
+_LOOKALIKE = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\uff3c": "\\", "\uff0e": ".", "\u2024": "."})
 
 
 def decode(s: str) -> str:
     out = s
     for _ in range(3):
-        nxt = unquote(out.replace("%c0%ae", ".").replace("%C0%AE", ".").replace("%c0%af", "/").replace("%C0%AF", "/"))
+        nxt = _OVERLONG.sub(lambda m: _OVERLONG_TO[m.group(0)[-2:].lower()], out)
+        nxt = unquote(_PCT_U.sub(lambda m: chr(int(m.group(1), 16)), nxt))
         if nxt == out:
             break
         out = nxt
-    return out.replace("\\", "/")
+    return out.translate(_LOOKALIKE).replace("\\", "/")
 
 
 def escapes(path: str) -> bool:
@@ -55,7 +73,15 @@ class TraversalDetector:
         if t.surface != "request_arg":
             return False
         low = t.raw.lower()
-        return ".." in low or "%" in low or "\\" in low or any(tok in low for tok in _SENSITIVE_TOKENS)
+        return (
+            ".." in low
+            or "%" in low
+            or "\\" in low
+            or ".ini" in low
+            or ".ht" in low
+            or "passwd" in low
+            or any(tok in low for tok in _SENSITIVE_TOKENS)
+        )
 
     def keyed(self, key: str) -> bool:
         return _PATH_KEYS.search(key) is not None
@@ -64,7 +90,7 @@ class TraversalDetector:
         if t.surface != "request_arg":
             return []
         raw = t.raw
-        if ".." not in raw and "%" not in raw and "/" not in raw and "\\" not in raw:
+        if ".." not in raw and "%" not in raw and "/" not in raw and "\\" not in raw and ".ini" not in raw.lower():
             return []
         s = decode(raw)
         m = _DOTDOT.search(s)
@@ -73,7 +99,10 @@ class TraversalDetector:
         path_like = bool(_PATH_KEYS.search(t.key)) or " " not in s.strip()
         if m and path_like and "://" not in s[: m.start()] and escapes(s):
             return [Hit(finding(NAME, t, "dotdot", "high", OWASP, excerpt(s, 0, len(s), width=60), 0.9))]
-        m2 = _SENSITIVE.search(s.lower())
+        low = s.lower()
+        m2 = _SENSITIVE.search(low)
+        if m2 is None and " " not in s.strip():
+            m2 = _TARGETS.search(low) or _JUNK.search(low)
         if m2:
             return [Hit(finding(NAME, t, "sensitive_path", "high", OWASP, excerpt(s, m2.start(), m2.end()), 0.9))]
         if t.allowed_roots and _PATH_KEYS.search(t.key) and s.startswith("/"):

@@ -50,7 +50,7 @@ def _unknown_doc(name: str) -> dict[str, Any]:
         "upstream": "",
         "credentials": [],
         "default_credential": None,
-        "inspect": {"arguments": True, "output": True, "injection_action": "block"},
+        "inspect": {"arguments": True, "output": True, "injection_action": "block", "redact": []},
     }
 
 

@@ -64,6 +64,7 @@ from gateway.mcp.rules import (
 )
 from gateway.model import Agent, CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
+from gateway.policy.engine import log_policy_error_once
 from gateway.policy.input import build_input, classify, parse_decision
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
 
@@ -695,7 +696,7 @@ class Mediator:
             parts.append(("structuredContent", jsonrpc.dumps(result["structuredContent"])))
         if not parts:
             return result
-        jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200)
+        jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200, self.rt.classifier)
         if not jd.kinds:
             return result
         new_items = list(items)
@@ -730,7 +731,9 @@ class Mediator:
         if not tool.config.inspect.output:
             return result
         raw = jsonrpc.dumps(result)
-        jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, [("", raw)], 200)
+        jd = await output.judge(
+            self.rt.inspector, self.rt.policy, self.metrics, ctx, [("", raw)], 200, self.rt.classifier
+        )
         if not jd.kinds:
             return result
         if not allow_redaction:
@@ -778,8 +781,9 @@ class Mediator:
         policy = self.rt.policy
         try:
             decision = parse_decision(await policy.engine.evaluate(policy.decision_rule, build_input(probe)))
-        except Exception:  # fail closed: a tool we cannot decide on is not listed
-            log.exception("policy failed while filtering tools/list")
+        except Exception as e:  # fail closed: a tool we cannot decide on is not listed
+            self.metrics.policy_errors.inc()
+            log_policy_error_once("filtering MCP lists", e)
             return False
         return classify(decision) != "deny"
 

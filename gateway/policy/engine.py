@@ -23,8 +23,25 @@ returns no ``result``. The pipeline denies on ``None``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
+
+log = logging.getLogger("callgate.policy")
+_LOGGED: dict[str, None] = {}  # insertion-ordered set of messages already logged, bounded below
+_LOGGED_MAX = 256
+
+
+def log_policy_error_once(where: str, err: BaseException) -> None:
+    """Log a policy evaluation error the first time its message is seen (a rule that fails
+    at run time fails on every call: one line, not one per call). Callers count it."""
+    key = f"{where}: {type(err).__name__}: {err}"
+    if key in _LOGGED:
+        return
+    if len(_LOGGED) >= _LOGGED_MAX:
+        _LOGGED.pop(next(iter(_LOGGED)))
+    _LOGGED[key] = None
+    log.error("policy error while %s (logged once; counted in callgate_policy_errors_total): %s", where, err)
 
 
 class PolicyError(Exception):

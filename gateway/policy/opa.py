@@ -41,6 +41,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway import jsondoc
 from gateway.policy.engine import PolicyError
 
 _RULE = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -150,7 +151,7 @@ class OpaEngine:
         except (aiohttp.ClientError, TimeoutError) as e:
             raise PolicyError(f"OPA at {self.url} did not answer for {rule}: {_describe(e)}") from e
         try:
-            doc = json.loads(raw)
+            doc = jsondoc.loads(raw)
         except ValueError as e:
             raise PolicyError(f"OPA's answer for {rule} is not JSON: {e}") from e
         if not isinstance(doc, dict):

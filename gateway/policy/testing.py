@@ -7,6 +7,12 @@ file's ``package`` line and the rule heads that start a line, so ``test_x if {``
 ``test_x {``, ``test_x contains ...`` and ``test_x := ...`` all count, and a rule
 defined several times in one package (OPA's incremental definitions) is one test.
 
+After the tests, ``smoke_decisions`` evaluates ``data.callgate.decision`` (and
+``output_decision``) on sample inputs the gateway really sends — an HTTP call, an MCP
+``tools/call`` and the per-tool check that filters an MCP ``tools/list`` — and
+reports a rule that raises as an ERROR: at run time such an error denies every call it
+touches and silently empties ``tools/list``.
+
 Each test evaluates on its own with no ``input``: ``true`` passes; ``false``, any
 other value, or undefined fails; an evaluation error is an error. ``run`` keeps only
 tests whose full name (``data.pkg.test_x``) matches the regular expression, like
@@ -111,6 +117,89 @@ def run_policy_tests(
         raise ValueError(f"invalid --run pattern {run!r}: {e}") from e
     engine = EmbeddedEngine.load(paths, data or {}, include_tests=True, gather_prints=True)
     return [_run_one(engine, case) for case in _cases(engine, pattern)]
+
+
+SMOKE_FILE = "(sample inputs the gateway sends)"
+
+
+def sample_inputs() -> list[tuple[str, str, dict[str, Any]]]:
+    """``(label, rule, input)`` for ``smoke_decisions``: shaped like ``build_input`` and the
+    ``tools/list`` check in the MCP adapter."""
+    agent: dict[str, Any] = {
+        "id": "sample-agent",
+        "tenant": "sample-tenant",
+        "scopes": ["tool:*"],
+        "on_behalf_of": None,
+        "claims": {},
+    }
+    tool: dict[str, Any] = {
+        "name": "sample",
+        "effect": "read",
+        "risk": "low",
+        "tags": [],
+        "upstream": "http://127.0.0.1:1/",
+        "credentials": [],
+        "default_credential": None,
+        "inspect": {"arguments": True, "output": True, "injection_action": "block"},
+    }
+    mcp_tool = {**tool, "name": "server.sample", "mcp_server": "server", "mcp_tool": "sample"}
+
+    def doc(t: dict[str, Any], protocol: str, method: str, mcp_method: str | None, args: Any) -> dict[str, Any]:
+        call = {
+            "protocol": protocol,
+            "method": method,
+            "path": "/" if protocol == "http" else "",
+            "query": "",
+            "mcp_method": mcp_method,
+            "arguments": args,
+            "intent": None,
+            "idempotency_key": None,
+            "run_id": None,
+        }
+        return {
+            "version": 1,
+            "agent": agent,
+            "tool": t,
+            "call": call,
+            "findings": [],
+            "usage": {},
+            "approval": None,
+            "now": "2026-01-01T00:00:00Z",
+        }
+
+    finding = {
+        "detector": "secrets",
+        "kind": "aws_access_key",
+        "surface": "tool_output",
+        "severity": "high",
+        "confidence": 1.0,
+        "owasp": ["LLM02"],
+        "path": "",
+        "evidence": "AKIA…",
+    }
+    output = doc(tool, "http", "GET", None, None) | {"output": {"status": 200, "findings": [finding]}}
+    return [
+        ("HTTP call", "data.callgate.decision", doc(tool, "http", "POST", None, {"q": "x"})),
+        ("MCP tools/call", "data.callgate.decision", doc(mcp_tool, "mcp", "POST", "tools/call", {"q": "x"})),
+        ("MCP tools/list check", "data.callgate.decision", doc(mcp_tool, "mcp", "POST", "tools/list", None)),
+        ("output with a finding", "data.callgate.output_decision", output),
+    ]
+
+
+def smoke_decisions(paths: Sequence[Path], data: Mapping[str, Any] | None = None) -> list[TestResult]:
+    """One ERROR result per sample input on which a decision rule raises (see the module docstring)."""
+    engine = EmbeddedEngine.load(paths, data or {}, include_tests=True, gather_prints=True)
+    results: list[TestResult] = []
+    for label, rule, input_doc in sample_inputs():
+        start = time.perf_counter()
+        try:
+            engine.evaluate_sync(rule, input_doc)
+        except PolicyError as e:
+            engine.take_prints()
+            results.append(
+                TestResult(f"{rule} on a sample {label}", SMOKE_FILE, "error", str(e), time.perf_counter() - start)
+            )
+    return results
 
 
 def _duration(seconds: float) -> str:

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from gateway import jsondoc
 from gateway.config import LimitsConfig, QuotaRule, RateRule
 from gateway.errors import (
     BadRequest,
@@ -38,7 +39,7 @@ from gateway.errors import (
     Unprocessable,
     UpstreamError,
 )
-from gateway.metrics import Metrics
+from gateway.metrics import AGENT, Metrics
 from gateway.model import CallContext, UpstreamResult
 from gateway.stages.usage import UsageCache
 from gateway.store.base import (
@@ -140,6 +141,7 @@ class AdmissionStage:
         self.keep_headers = frozenset(h.lower() for h in self.idem.headers)
         self.latency = metrics.stage_latency.labels("admission")
         self.settle_latency = metrics.stage_latency.labels("settle")
+        self._high_water: dict[tuple[str, str], tuple[str, float]] = {}  # bounded: quota names x labels
         self._rules: dict[str, list[RateRule]] = {}
         if limits.fail_open:
             metrics.fail_open.labels("rate_limit").set(1)
@@ -170,7 +172,7 @@ class AdmissionStage:
             reported = next((v for k, v in up.headers if k.lower() == name), None)
         if reported is None and cfg.cost_field is not None and up.body is not None:
             try:
-                doc = json.loads(up.body)
+                doc = jsondoc.loads(up.body)
             except (ValueError, UnicodeDecodeError):
                 doc = None
             if isinstance(doc, dict):
@@ -329,7 +331,7 @@ class AdmissionStage:
         await self._settle(ctx, settlement)
         for q, s in zip(quotas, ctx.usage.get("quota", {}).values(), strict=False):
             s["spent"] = round(s["spent"] + charged - reserve, 9)
-            self.metrics.quota_spent.labels(q.name, s["subject"]).set(s["spent"])
+            self._quota_gauge(q.name, s["per"], q.limit, s["subject"], s["spent"], s["reset"])
 
     async def _settle(self, ctx: CallContext, s: Settlement) -> None:
         if s.idem_key is None and all(delta == 0 for _, delta in s.quotas):
@@ -384,10 +386,22 @@ class AdmissionStage:
                     "limit": q.limit,
                     "reset": end.isoformat(),
                 }
-                self.metrics.quota_spent.labels(q.name, subject).set(s)
-                self.metrics.quota_limit.labels(q.name, subject).set(q.limit)
+                self._quota_gauge(q.name, q.per, q.limit, subject, s, quota[q.name]["reset"])
             usage["quota"] = quota
         return usage
+
+    def _quota_gauge(self, name: str, per: str, limit: float, subject: str, spent: float, reset: str) -> None:
+        """Quota gauges under labels from configuration only (``gateway/metrics.py``): a configured
+        tenant gets its own value; agents and other tenants share ``(agent)``/``(other)``, whose
+        value is the highest spend seen since the window opened (per-agent figures are in the record)."""
+        label = self.metrics.names.tenant(subject) if per == "tenant" else AGENT
+        if label != subject:
+            seen = self._high_water.get((name, label))
+            if seen is not None and seen[0] == reset and seen[1] >= spent:
+                spent = seen[1]
+            self._high_water[(name, label)] = (reset, spent)
+        self.metrics.quota_spent.labels(name, label).set(spent)
+        self.metrics.quota_limit.labels(name, label).set(limit)
 
     def _rate_limited(self, name: str | None, retry_after: float, rules: list[RateRule]) -> TooManyRequests:
         rule = next(r for r in rules if r.name == name)

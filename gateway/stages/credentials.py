@@ -2,73 +2,45 @@
 
 The outgoing header list is built here, once: hop-by-hop headers, the agent's
 ``Authorization`` and cookies, any header the tool's credentials use, and
-client-supplied forwarding headers are dropped; the credential the decision chose
+client-supplied forwarding, client-address and method-override headers and the
+gateway's own ``X-Callgate-*`` headers are dropped (``gateway/headers.py``); the credential the decision chose
 (or the tool's default) is added. The upstream receives only that one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from gateway.headers import AGENT_ONLY, HOP_BY_HOP, filter_headers
 from gateway.model import CallContext
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
 
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-    }
-)
-# Never passed on from the agent: its own credentials, framing we recompute, forwarding we set.
-AGENT_ONLY = frozenset(
-    {
-        "authorization",
-        "cookie",
-        "host",
-        "content-length",
-        "forwarded",
-        "x-forwarded-for",
-        "x-forwarded-host",
-        "x-forwarded-proto",
-        "x-real-ip",
-        "expect",
-    }
-)
-
-
-def filter_headers(
-    headers: Iterable[tuple[str, str]], extra_drop: frozenset[str] = frozenset()
-) -> list[tuple[str, str]]:
-    """Drop hop-by-hop headers, those named in ``Connection``, and ``extra_drop`` (lower-case names)."""
-    pairs = list(headers)
-    named: set[str] = set()
-    for k, v in pairs:
-        if k.lower() == "connection":
-            named.update(t.strip().lower() for t in v.split(","))
-    return [
-        (k, v) for k, v in pairs if (lk := k.lower()) not in HOP_BY_HOP and lk not in named and lk not in extra_drop
-    ]
+__all__ = ["AGENT_ONLY", "HOP_BY_HOP", "CredentialsStage", "filter_headers"]
 
 
 class CredentialsStage:
     name = "credentials"
 
+    def __init__(self) -> None:
+        # One drop set per distinct set of credential headers, built on first use (a handful).
+        self._drop: dict[frozenset[str], frozenset[str]] = {frozenset(): AGENT_ONLY}
+
+    def drop_set(self, credential_headers: frozenset[str]) -> frozenset[str]:
+        drop = self._drop.get(credential_headers)
+        if drop is None:
+            drop = self._drop[credential_headers] = AGENT_ONLY | credential_headers
+        return drop
+
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
-        drop = AGENT_ONLY | tool.credential_headers if tool.credential_headers else AGENT_ONLY
-        headers = filter_headers(ctx.request.headers.items(), drop)
+        headers = filter_headers(ctx.request.headers.items(), self.drop_set(tool.credential_headers))
         if ctx.credential is not None:
             cred = tool.credentials[ctx.credential]
             headers.append((cred.header, cred.value))
+            # The scrub stage must be able to read the answer: no compressed bodies back.
+            headers = [(k, v) for k, v in headers if k.lower() != "accept-encoding"]
+            headers.append(("Accept-Encoding", "identity"))
         ctx.extra["forward_headers"] = headers
         await nxt(ctx)

@@ -10,35 +10,36 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from gateway.config import ServerConfig
 from gateway.errors import UpstreamError, UpstreamTimeout
+from gateway.headers import RESPONSE_DROP, forwarded
 from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
-from gateway.stages.credentials import HOP_BY_HOP
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
 
 BUFFER_LIMIT = 1 << 20
-# Response headers the agent never sees from the upstream.
-RESPONSE_DROP = HOP_BY_HOP | {"content-length", "set-cookie", "server", "date"}
+__all__ = ["BUFFER_LIMIT", "RESPONSE_DROP", "ForwardStage", "forwarded_headers"]
+
+
+def local_host(request: Any) -> str:
+    """The address the gateway accepted this connection on (never the agent's ``Host``)."""
+    sock = request.transport.get_extra_info("sockname") if request.transport is not None else None
+    if isinstance(sock, tuple) and len(sock) >= 2:
+        host, port = str(sock[0]), sock[1]
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return "unknown"
 
 
 def forwarded_headers(ctx: CallContext, public_host: str | None) -> list[tuple[str, str]]:
     req = ctx.request
-    peer = req.remote or "unknown"
-    host = public_host or req.host
-    proto = req.scheme
-    for_token = f'"[{peer}]"' if ":" in peer else peer
     return [
-        ("Forwarded", f'for={for_token};proto={proto};host="{host}"'),
-        ("X-Forwarded-For", peer),
-        ("X-Forwarded-Proto", proto),
-        ("X-Forwarded-Host", host),
+        *forwarded(req.remote or "unknown", req.scheme, public_host or local_host(req)),
         ("X-Callgate-Call-Id", ctx.call.call_id),
     ]
 
@@ -95,4 +96,4 @@ class ForwardStage:
     def _fail(self, ctx: CallContext, t0: float, code: str) -> None:
         if "upstream" not in ctx.timings:
             self._observe(ctx, t0)
-        self.metrics.upstream_errors.labels(ctx.need_tool().name, code).inc()
+        self.metrics.upstream_errors.labels(self.metrics.names.tool(ctx.need_tool().name), code).inc()

@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
+from gateway.inspect.classifier import ClassifierDetector
 from gateway.inspect.runner import InspectOptions, Inspector
 from gateway.inspect.ssrf import resolved_findings
 from gateway.metrics import Metrics
@@ -27,8 +28,10 @@ PATH_OPTIONS = InspectOptions()
 class InspectArgsStage:
     name = "inspect.args"
 
-    def __init__(self, inspector: Inspector, metrics: Metrics) -> None:
+    def __init__(self, inspector: Inspector, metrics: Metrics, classifier: ClassifierDetector | None = None) -> None:
         self.inspector = inspector
+        self.metrics = metrics
+        self.classifier = classifier
         self.latency = metrics.stage_latency.labels("inspect_args")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
@@ -45,6 +48,14 @@ class InspectArgsStage:
             params = parse_qs(ctx.call.query, keep_blank_values=True) if ctx.call.query else None
             if params:  # query parameters reach the tool too; paths start with "?"
                 ctx.findings.extend(self.inspector.arguments(params, tool.inspect_options, root="?", schema=False))
+            if self.classifier is not None:  # the model, in a worker thread, within its budget
+                found, passed = await self.classifier.findings(
+                    self.inspector.strings(ctx.call.arguments), "request_arg"
+                )
+                ctx.findings.extend(found)
+                if passed:
+                    ctx.fail_open.append("classifier")
+                    self.metrics.fail_open_calls.labels("classifier").inc()
             if tool.config.ssrf.resolve:
                 strings = self.inspector.strings(ctx.call.arguments) + self.inspector.strings(params, "?")
                 ctx.findings.extend(await resolved_findings(strings, tool.config.ssrf.resolve_timeout_s))

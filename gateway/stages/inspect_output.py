@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from gateway.errors import GatewayError, Reason, Unavailable, UpstreamError
 from gateway.inspect import output
 from gateway.inspect.base import Hit
+from gateway.inspect.classifier import ClassifierDetector
 from gateway.inspect.runner import Inspector
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision, Finding
@@ -99,8 +100,11 @@ def redact_kinds(tool_name: str, decision: Decision, findings: list[Finding], hi
 class InspectOutputStage:
     name = "inspect.output"
 
-    def __init__(self, inspector: Inspector, policy: PolicyRef, metrics: Metrics) -> None:
+    def __init__(
+        self, inspector: Inspector, policy: PolicyRef, metrics: Metrics, classifier: ClassifierDetector | None = None
+    ) -> None:
         self.inspector = inspector
+        self.classifier = classifier
         self.policy = policy
         self.metrics = metrics
         self.latency = metrics.stage_latency.labels("inspect_output")
@@ -119,7 +123,9 @@ class InspectOutputStage:
         body = await output.read(tool, up.body, up.stream, limit)
         up.stream = None
         t0 = time.perf_counter()
-        jd = await output.judge(self.inspector, self.policy, self.metrics, ctx, [("", body)], up.status)
+        jd = await output.judge(
+            self.inspector, self.policy, self.metrics, ctx, [("", body)], up.status, self.classifier
+        )
         if jd.kinds:
             body = output.apply(body.decode("utf-8", errors="replace"), jd.hits[""], jd.kinds).encode()
             codes = sorted({f"{r['code']}({','.join(r.get('owasp', []))})" for r in jd.reasons})

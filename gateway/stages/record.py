@@ -115,7 +115,7 @@ class RecordStage:
         self.total.observe(elapsed)
         err = ctx.error
         self.metrics.calls.labels(
-            ctx.tool.name if ctx.tool else "(unknown)", record["outcome"], err.code if err else "ok"
+            self.metrics.names.tool(ctx.tool.name if ctx.tool else None), record["outcome"], err.code if err else "ok"
         ).inc()
         if cancelled is not None:
             raise cancelled

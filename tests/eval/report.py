@@ -26,7 +26,9 @@ CASES = Path(__file__).with_name("cases.jsonl")
 EVAL_TOOLS: dict[str, dict[str, Any]] = {
     "files.read": {"allowed_roots": ["/srv/data", "reports", "docs", "src", "config", "images", "notes"]},
     "shell.run": {"tags": ["shell"]},
+    "shell.safe": {"tags": ["shell"], "inspect": {"shell_commands": ["ls", "git", "cat", "echo", "grep", "wc"]}},
     "db.query": {"tags": ["sql"]},
+    "db.readonly": {"tags": ["sql"], "inspect": {"sql_verbs": ["select", "with"]}},
     "mail.send": {"effect": "write"},
 }
 

@@ -1,0 +1,271 @@
+"""Encoded text, decoded so every detector sees what an encoding hides.
+
+``variants(raw)`` finds the encoded spans of a string (base64 / base64url, base32,
+base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding including
+``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
+escapes, rot13) and returns their decoded forms. ``DecodedDetector`` runs every other
+detector on each variant; its findings carry the encoding in their kind
+(``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
+output policy that asks to strip them blocks the output instead).
+
+Bounded: at most ``MAX_VARIANTS`` decoded texts per string, each at most
+``MAX_DECODED`` characters, decoded at most ``MAX_DEPTH`` levels deep (base64 of
+percent-encoding, ...). Every pattern is a flat run of one character class.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+from collections.abc import Callable, Sequence
+from urllib.parse import unquote
+
+from gateway.inspect.base import Detector, Hit, Target
+
+MAX_VARIANTS = 8
+MAX_DECODED = 64 * 1024
+MAX_DEPTH = 2
+MAX_INPUT = 256 * 1024  # longer strings are decoded up to this length
+
+_B64 = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{20,}={0,2}")  # from a run's start only: linear
+_HEX_SPACED = re.compile(r"(?:[2-7][0-9A-Fa-f][ :]){11,}[2-7][0-9A-Fa-f]")  # spaced hex of ASCII text
+_HEXCHARS = frozenset("0123456789abcdefABCDEF")
+_B32CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+_A85 = re.compile(r"<~([!-u\s]{10,}?)~>")
+_PCT = re.compile(r"%(?:[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};?|#[xX][0-9A-Fa-f]{1,6};?|[A-Za-z]{2,10};)")
+_ESCAPE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|x[0-9A-Fa-f]{2})")
+_PCT_U = re.compile(r"%u([0-9A-Fa-f]{4})")
+# Overlong UTF-8 spellings of "." "/" "\" that servers used to accept.
+_OVERLONG = {
+    "%c0%ae": ".",
+    "%e0%80%ae": ".",
+    "%c0%2e": ".",
+    "%c1%8e": ".",
+    "%c0%af": "/",
+    "%e0%80%af": "/",
+    "%c1%9c": "\\",
+    "%c1%1c": "\\",
+    "%c0%5c": "\\",
+    "%c1%af": "/",
+}
+_OVERLONG_RX = re.compile("|".join(re.escape(k) for k in _OVERLONG), re.I)
+# Words that show a text is English once rot13 is undone (and not before).
+_ROT_WORDS = re.compile(r"\b(?:the|you|and|ignore|previous|instructions|send|system|prompt|password|all|your)\b")
+
+PATTERNS = {
+    "b64": _B64,
+    "hex_spaced": _HEX_SPACED,
+    "a85": _A85,
+    "pct": _PCT,
+    "entity": _ENTITY,
+    "escape": _ESCAPE,
+    "rot_words": _ROT_WORDS,
+}
+
+
+def _printable(s: str) -> bool:
+    if len(s) < 6:
+        return False
+    good = sum(1 for c in s if c.isprintable() or c in "\n\r\t")
+    return good >= 0.95 * len(s) and sum(c.isalpha() for c in s) >= 0.3 * len(s)
+
+
+def _text(b: bytes) -> str | None:
+    try:
+        s = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return s if _printable(s) else None
+
+
+def _unpct(s: str) -> str:
+    s = _OVERLONG_RX.sub(lambda m: _OVERLONG[m.group(0).lower()], s)
+    s = _PCT_U.sub(lambda m: chr(int(m.group(1), 16)), s)
+    return unquote(s)
+
+
+def _url_all(s: str) -> str:
+    for _ in range(3):  # %252e -> %2e -> .
+        nxt = _unpct(s)
+        if nxt == s:
+            break
+        s = nxt
+    return s
+
+
+def _html_all(s: str) -> str:
+    s = html.unescape(s)
+    return html.unescape(s) if "&" in s else s
+
+
+def _esc_all(s: str) -> str:
+    return _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), s)
+
+
+_SEP = "\n\x00\n"  # the runner's separator between strings in a joined scan
+_CONTEXT = 200  # characters of context kept around an encoded run
+_MAX_RUNS = 64
+
+
+def _windows(raw: str, rx: re.Pattern[str], dec: Callable[[str], str]) -> str | None:
+    """``raw`` with its encoded runs decoded: the whole text when the encoding is dense,
+    else only windows of ``_CONTEXT`` characters around each run (a few escapes in a long
+    text should not make every detector rescan all of it)."""
+    spans: list[list[int]] = []
+    covered = 0
+    for m in rx.finditer(raw):
+        covered += m.end() - m.start()
+        if spans and m.start() - spans[-1][1] <= 2 * _CONTEXT:
+            spans[-1][1] = m.end()
+        else:
+            if len(spans) >= _MAX_RUNS:
+                break
+            spans.append([m.start(), m.end()])
+    if not spans:
+        return None
+    if covered * 5 >= len(raw) or len(raw) <= 4 * _CONTEXT:
+        return dec(raw)
+    parts = [dec(raw[max(0, a - _CONTEXT) : b + _CONTEXT]) for a, b in spans]
+    return _SEP.join(parts)
+
+
+def _one_level(raw: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if len(raw) > MAX_INPUT:
+        raw = raw[:MAX_INPUT]
+
+    def push(via: str, s: str | None) -> bool:
+        if s and s != raw and len(out) < MAX_VARIANTS:
+            out.append((via, s[:MAX_DECODED]))
+        return len(out) >= MAX_VARIANTS
+
+    for rx, via, dec in (
+        (_PCT, "url", _url_all),
+        (_ENTITY, "html_entities", _html_all),
+        (_ESCAPE, "escapes", _esc_all),
+    ):
+        if (via == "url" and "%" not in raw) or (via == "html_entities" and "&" not in raw):
+            continue
+        if via == "escapes" and "\\" not in raw:
+            continue
+        s = _windows(raw, rx, dec)
+        if s is not None and push(via, s):
+            return out
+    if "<~" in raw:
+        for m in _A85.finditer(raw):
+            try:
+                b = base64.a85decode(m.group(1).encode(), ignorechars=b" \t\n\r")
+            except (ValueError, binascii.Error):
+                continue
+            if push("ascii85", _text(b)):
+                return out
+    # spaced hex of text has spaces (20) and common letters (e: 65, t: 74, o: 6f)
+    spaced = (" 20 " in raw or ":20:" in raw) and any(x in raw for x in (" 65", " 74", " 6f", " 6F", ":65", ":74"))
+    for m in _HEX_SPACED.finditer(raw) if spaced else ():
+        try:
+            b = bytes.fromhex(m.group(0).replace(":", " "))
+        except ValueError:
+            continue
+        if push("base16", _text(b)):
+            return out
+    for m in _B64.finditer(raw):  # one pass: hex and base32 runs are base64-alphabet runs too
+        chunk = m.group(0)
+        if (chunk.isalpha() and not chunk.isupper()) or chunk.isdigit():  # a long word or number
+            continue
+        if chunk[0] == "/" or chunk.count("/") >= 4:  # a path, not base64
+            continue
+        body = chunk.rstrip("=")
+        decoded: str | None = None
+        if len(body) >= 24 and _HEXCHARS.issuperset(body):
+            try:
+                decoded = _text(bytes.fromhex(body[: len(body) // 2 * 2]))
+            except ValueError:
+                decoded = None
+            if push("base16", decoded):
+                return out
+            continue
+        if len(body) >= 24 and _B32CHARS.issuperset(body):
+            try:
+                decoded = _text(base64.b32decode(body + "=" * (-len(body) % 8)))
+            except (ValueError, binascii.Error):
+                decoded = None
+            if decoded is not None:
+                if push("base32", decoded):
+                    return out
+                continue
+        try:
+            if "-" in body or "_" in body:
+                b = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            else:
+                b = base64.b64decode(body + "=" * (-len(body) % 4))
+        except (ValueError, binascii.Error):
+            continue
+        if push("base64", _text(b)):
+            return out
+    if raw.isascii():  # rot13, judged per string of a joined scan (a separator splits them)
+        for seg in raw.split(_SEP)[:_MAX_RUNS]:
+            if not 24 <= len(seg) <= _ROT_MAX:
+                continue
+            low = seg.lower()
+            if not any(h in low for h in _ROT_HINTS):
+                continue
+            rot = codecs.decode(low, "rot13")
+            if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)) and push("rot13", rot):
+                return out
+    return out
+
+
+def variants(raw: str) -> list[tuple[str, str]]:
+    """Decoded forms of ``raw``: (encoding path, text), at most ``MAX_VARIANTS``."""
+    out: list[tuple[str, str]] = []
+    frontier = [("", raw)]
+    for _ in range(MAX_DEPTH):
+        nxt: list[tuple[str, str]] = []
+        for via, text in frontier:
+            for v2, s in _one_level(text):
+                name = f"{via}_{v2}" if via else v2
+                if len(out) >= MAX_VARIANTS:
+                    return out
+                out.append((name, s))
+                nxt.append((name, s))
+        frontier = nxt
+        if not frontier:
+            break
+    return out
+
+
+_ROT_MAX = 4096
+# rot13 of common words ("the", "you", "and", "ignore", "previous", "instructions", "system", "prompt"):
+# a cheap test before decoding a string.
+_ROT_HINTS = ("gur ", " lbh", "naq ", "vtaber", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "frperg")
+
+
+class DecodedDetector:
+    """Every other detector, run again on each decoded form of a string."""
+
+    name = "decoded"
+
+    def __init__(self, inner: Sequence[Detector]) -> None:
+        self.inner = list(inner)
+
+    def scan(self, t: Target) -> list[Hit]:
+        hits: list[Hit] = []
+        for via, text in variants(t.raw):
+            # Decoded windows of a joined scan keep the runner's separator: each part is
+            # judged on its own, as the string it came from would be.
+            for part in text.split(_SEP)[: 2 * _MAX_RUNS]:
+                if not part:
+                    continue
+                inner_t = Target(part, None, t.surface, t.path, t.key, t.tags, t.allowed_roots, t.commands, t.verbs)
+                for d in self.inner:
+                    for h in d.scan(inner_t):
+                        h.finding.kind = f"{h.finding.kind}_via_{via}"
+                        h.span = None
+                        hits.append(h)
+            if len(hits) >= 20:
+                break
+        return hits[:20]

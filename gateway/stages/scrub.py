@@ -1,0 +1,154 @@
+"""Scrub: the credential the gateway injected never goes back to the agent.
+
+Sits right after ``forward`` (before output inspection). An upstream that echoes its
+request headers — or leaks its key in an error page — would otherwise hand the tool's
+credential to the agent. For HTTP calls that carried an injected credential, every
+exact occurrence of its secret (and of its full header value, its JSON-escaped and
+percent-encoded spellings) is replaced with ``[REDACTED:credential]``:
+
+* in every response header value;
+* in a buffered body, at once;
+* in a streamed body, chunk by chunk, holding back only a chunk's tail that is the
+  start of a secret, so an occurrence split across chunks is still caught and ordinary
+  chunks are not delayed.
+
+A body the gateway cannot scan is refused, not passed: the credentials stage asks the
+upstream for ``Accept-Encoding: identity`` when it injects a credential, and an answer
+that is compressed anyway is 502 ``output.unscrubbable`` (fail closed).
+
+Each scrub adds a finding (detector ``credential_scrub``, kind ``credential_echo``,
+surface ``tool_output``, LLM02) to the record's ``output_findings`` and counts in
+``callgate_credential_scrubs_total{where=header|body}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from gateway.errors import Reason, UpstreamError
+from gateway.metrics import Metrics
+from gateway.model import CallContext, Finding
+
+if TYPE_CHECKING:
+    from gateway.pipeline import Next
+
+MASK = b"[REDACTED:credential]"
+MIN_SECRET = 4  # shorter values would mangle ordinary text; config warns about them
+
+
+def spellings(secret: str, header_value: str) -> list[bytes]:
+    """The byte strings to scrub, longest first (so a full header value goes before its secret)."""
+    forms = {header_value, secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
+    out = {f.encode() for f in forms if len(f) >= MIN_SECRET}
+    return sorted(out, key=len, reverse=True)
+
+
+def scrub_bytes(data: bytes, needles: list[bytes]) -> tuple[bytes, int]:
+    count = 0
+    for n in needles:
+        if n in data:
+            count += data.count(n)
+            data = data.replace(n, MASK)
+    return data, count
+
+
+class ScrubbedStream:
+    """An ``iter_any`` stream over another one, with ``needles`` replaced even across chunk borders."""
+
+    def __init__(self, inner: Any, needles: list[bytes], on_hit: Callable[[int], None]) -> None:
+        self.inner = inner
+        self.needles = needles
+        self.keep = max(len(n) for n in needles) - 1
+        self.on_hit = on_hit
+
+    def _partial(self, data: bytes) -> int:
+        """Length of the longest suffix of ``data`` that is a proper prefix of a needle."""
+        for k in range(min(self.keep, len(data)), 0, -1):
+            tail = data[-k:]
+            if any(n.startswith(tail) for n in self.needles):
+                return k
+        return 0
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        carry = b""
+        async for chunk in self.inner.iter_any():
+            data, n = scrub_bytes(carry + chunk, self.needles)
+            if n:
+                self.on_hit(n)
+            # Hold back only a tail that is the start of a needle (so ordinary chunks flow at once);
+            # it never reaches into a mask just written, which no needle starts with.
+            cut = len(data) - self._partial(data)
+            carry = data[cut:]
+            if cut:
+                yield data[:cut]
+        if carry:
+            yield carry
+
+
+class ScrubStage:
+    name = "scrub"
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self.header_hits = metrics.credential_scrubs.labels("header")
+        self.body_hits = metrics.credential_scrubs.labels("body")
+
+    def _finding(self, ctx: CallContext, path: str, count: int) -> None:
+        ctx.output_findings.append(
+            Finding(
+                detector="credential_scrub",
+                surface="tool_output",
+                severity="high",
+                owasp=("LLM02",),
+                path=path,
+                evidence=f"{count} occurrence(s) of the injected credential {ctx.credential!r}",
+                kind="credential_echo",
+            )
+        )
+
+    async def __call__(self, ctx: CallContext, nxt: Next) -> None:
+        if ctx.credential is None or ctx.call.protocol != "http" or ctx.upstream is None:
+            await nxt(ctx)
+            return
+        tool = ctx.need_tool()
+        cred = tool.credentials[ctx.credential]
+        needles = spellings(cred.secret, cred.value)
+        if not needles:
+            await nxt(ctx)
+            return
+        up = ctx.upstream
+        headers: list[tuple[str, str]] = []
+        for k, v in up.headers:
+            clean, n = scrub_bytes(v.encode("utf-8", "surrogateescape"), needles)
+            if n:
+                self._finding(ctx, f"headers/{k}", n)
+                self.header_hits.inc(n)
+                v = clean.decode("utf-8", "surrogateescape")
+            if k.lower() == "content-encoding" and v.strip().lower() not in ("", "identity"):
+                raise UpstreamError(
+                    f"tool {tool.name!r} answered with Content-Encoding {v}; the gateway cannot scrub its "
+                    "credential from an encoded body",
+                    code="output.unscrubbable",
+                    reasons=[Reason.of("output.unscrubbable", "encoded output cannot be scrubbed", ["LLM02"])],
+                )
+            headers.append((k, v))
+        up.headers = headers
+        if up.body is not None:
+            body, n = scrub_bytes(up.body, needles)
+            if n:
+                self._finding(ctx, "body", n)
+                self.body_hits.inc(n)
+                up.body = body
+                up.bytes_sent = len(body)
+        elif up.stream is not None:
+
+            def hit(n: int) -> None:
+                if not any(f.detector == "credential_scrub" and f.path == "body" for f in ctx.output_findings):
+                    self._finding(ctx, "body", n)
+                self.body_hits.inc(n)
+
+            up.stream = ScrubbedStream(up.stream, needles, hit)
+        await nxt(ctx)

@@ -1,0 +1,120 @@
+"""Rates on ``corpus.jsonl`` (public sources, see ``build_corpus.py``), with 95% Wilson intervals.
+
+An attack is *flagged* when the verdict is not ``allow`` (deny, approval, block or
+redaction); a benign record is *altered* on the same condition. Rows: per family, then
+AgentDojo alone, then the hard negatives of the ``sql``/``shell`` tools (tags on, as
+``EVAL_TOOLS`` configures them). ``--split dev|test|all`` (default test: tune on dev).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gateway.inspect.verdict import Judge
+from tests.eval.report import ROOT, eval_tools
+
+CORPUS = Path(__file__).with_name("corpus.jsonl")
+TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    d = 1 + z * z / n
+    c = p + z * z / (2 * n)
+    r = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (c - r) / d), min(1.0, (c + r) / d)
+
+
+@dataclass
+class Row:
+    n: int = 0
+    hit: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def fmt(self) -> str:
+        lo, hi = wilson(self.hit, self.n)
+        rate = self.hit / self.n if self.n else 0.0
+        return f"{self.hit:>5}/{self.n:<5} {rate:7.1%}  [{lo:6.1%}, {hi:6.1%}]"
+
+
+def load(split: str) -> list[dict[str, Any]]:
+    recs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return recs if split == "all" else [r for r in recs if r["split"] == split]
+
+
+def evaluate(split: str) -> tuple[dict[str, Row], dict[str, Row], float]:
+    judge = Judge([ROOT / "policies"], eval_tools())
+    attacks: dict[str, Row] = defaultdict(Row)
+    benign: dict[str, Row] = defaultdict(Row)
+    t0 = time.perf_counter()
+    for r in load(split):
+        res = judge.judge(r)
+        changed = res["verdict"] != "allow"
+        fam = r["family"]
+        rows = attacks if r["label"] == "attack" else benign
+        for key in (fam, "ALL"):
+            row = rows[key]
+            row.n += 1
+            row.hit += changed
+            if key == fam and len(row.examples) < 400 and changed != (r["label"] == "attack"):
+                kinds = sorted({f"{f['detector']}:{f['kind']}" for f in res["findings"]})
+                row.examples.append(f"{r['id']} {res['verdict']} {kinds} {r['text'][:160]!r}")
+    return dict(attacks), dict(benign), time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", choices=("dev", "test", "all"), default="test")
+    ap.add_argument("--show", action="store_true", help="list misses and false alarms")
+    args = ap.parse_args()
+    attacks, benign, dt = evaluate(args.split)
+    print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
+    print(f"{'attacks flagged (recall)':<34} {'k/n':>11} {'rate':>7}  95% Wilson")
+    for fam in sorted(k for k in attacks if k != "ALL" and k != "agentdojo_injection"):
+        print(f"  {fam:<32} {attacks[fam].fmt()}")
+    print(f"{'benign altered (false alarms)':<34}")
+    for fam in sorted(k for k in benign if k != "ALL" and k != "agentdojo_clean" and k not in TAGGED_FAMILIES):
+        print(f"  {fam:<32} {benign[fam].fmt()}")
+    nonad = Row()
+    for k, r in attacks.items():
+        if k not in ("ALL", "agentdojo_injection"):
+            nonad.n += r.n
+            nonad.hit += r.hit
+    nb = Row()
+    for k, r in benign.items():
+        if k not in ("ALL", "agentdojo_clean", *TAGGED_FAMILIES):
+            nb.n += r.n
+            nb.hit += r.hit
+    print(f"  {'== attacks (non-AgentDojo)':<32} {nonad.fmt()}")
+    print(f"  {'== benign  (non-AgentDojo, untagged)':<32} {nb.fmt()}")
+    print("AgentDojo 0.1.35")
+    for fam, rows in (("agentdojo_injection", attacks), ("agentdojo_clean", benign)):
+        if fam in rows:
+            label = "injection vectors flagged" if fam == "agentdojo_injection" else "clean outputs altered"
+            print(f"  {label:<32} {rows[fam].fmt()}")
+    print("hard negatives with tags on (db.query: sql, shell.run: shell)")
+    tagged = Row()
+    for fam in TAGGED_FAMILIES:
+        if fam in benign:
+            print(f"  {fam:<32} {benign[fam].fmt()}")
+            tagged.n += benign[fam].n
+            tagged.hit += benign[fam].hit
+    print(f"  {'== tagged hard negatives':<32} {tagged.fmt()}")
+    if args.show:
+        for name, rows in (("MISS", attacks), ("ALARM", benign)):
+            for fam, row in sorted(rows.items()):
+                for ex in row.examples:
+                    print(f"{name} {fam} {ex}")
+
+
+if __name__ == "__main__":
+    main()

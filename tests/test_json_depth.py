@@ -1,0 +1,90 @@
+"""JSON nested far deeper than the interpreter's recursion limit is a clear refusal
+everywhere JSON comes from outside — never a RecursionError, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from gateway import jsondoc
+from gateway.adapters.http import MAX_JSON_DEPTH
+from tests.conftest import SIGNING_KEY, Gateway, GatewayFactory, Upstream
+
+
+def nested(depth: int, kind: str) -> str:
+    if kind == "array":
+        return "[" * depth + "1" + "]" * depth
+    if kind == "object":
+        return '{"a":' * depth + "1" + "}" * depth
+    return '[{"a":' * depth + "1" + "}]" * depth
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 5000, 200_000])
+@pytest.mark.parametrize("kind", ["array", "object", "mixed"])
+def test_loads_refuses_deep_documents_without_recursion_error(depth: int, kind: str) -> None:
+    with pytest.raises(jsondoc.TooDeep):
+        jsondoc.loads(nested(depth, kind), MAX_JSON_DEPTH)
+    with pytest.raises(jsondoc.TooDeep):
+        jsondoc.loads(nested(depth, kind).encode(), MAX_JSON_DEPTH)
+
+
+def test_loads_accepts_wide_and_shallow_documents() -> None:
+    wide = json.dumps([[i, {"a": [i]}] for i in range(5000)])
+    assert len(jsondoc.loads(wide, 4)) == 5000
+    assert jsondoc.loads(nested(64, "array"), 64) is not None
+    assert jsondoc.loads('"[[[[[[[[[[["', 2) == "[[[[[[[[[[["  # brackets in strings are not nesting
+
+
+@pytest.mark.parametrize("depth", [1000, 100_000])
+@pytest.mark.parametrize("kind", ["array", "object", "mixed"])
+async def test_deep_http_body_is_400_too_deep_and_recorded(
+    gateway: Gateway, upstream: Upstream, depth: int, kind: str
+) -> None:
+    r = await gateway.agent.post(
+        "/tools/echo/x", data=nested(depth, kind), headers={**gateway.auth(), "Content-Type": "application/json"}
+    )
+    assert r.status == 400
+    assert (await r.json())["code"] == "request.too_deep"
+    assert upstream.seen == []
+    assert [rec["code"] for rec in gateway.records()] == ["request.too_deep"]
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize("part", ["header", "payload"])
+async def test_deep_jwt_is_401_not_500(gateway: Gateway, part: str) -> None:
+    deep = nested(1500, "array").encode()  # the header line stays under aiohttp's 16 KiB
+    claims = {"iss": "callgate-test", "aud": "callgate", "sub": "demo", "exp": int(time.time()) + 60}
+    header = deep if part == "header" else json.dumps({"alg": "HS256", "typ": "JWT"}).encode()
+    payload = deep if part == "payload" else json.dumps(claims).encode()
+    signing_input = f"{b64(header)}.{b64(payload)}"
+    sig = hmac.new(SIGNING_KEY.encode(), signing_input.encode(), hashlib.sha256).digest()
+    r = await gateway.agent.get("/tools/echo/x", headers={"Authorization": f"Bearer {signing_input}.{b64(sig)}"})
+    assert r.status == 401, await r.text()
+    assert (await r.json())["code"].startswith("auth.")
+
+
+async def test_deep_tool_output_is_inspected_without_recursion_error(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    gw = await make_gateway()
+    r = await gw.agent.get("/tools/echo/canned/deep", headers=gw.auth())
+    assert r.status == 200
+    assert (await r.read()).startswith(b"[[[[")
+    assert gw.records()[-1]["status"] == 200
+
+
+async def test_deep_admin_body_is_400(gateway: Gateway) -> None:
+    r = await gateway.admin.put(
+        "/admin/killswitch",
+        data=nested(100_000, "object"),
+        headers={**gateway.admin_auth, "Content-Type": "application/json"},
+    )
+    assert r.status == 400
