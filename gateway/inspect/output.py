@@ -104,7 +104,7 @@ async def judge(
     out = Judgement()
     try:
         for path, data in parts:
-            fs, hs = inspector.output(data, tool.inspect_options)
+            fs, hs = await inspector.output_async(data, tool.inspect_options)  # large: off the loop
             if classifier is not None:
                 text = data.decode("utf-8", errors="replace")
                 found, passed = await classifier.findings(
