@@ -181,6 +181,8 @@ read_granted := true if {
 	some parts in wildcard_grants
 	count(parts) == 2
 	segment_matches(parts[1], input.tool.name)
+} else := true if {
+	mcp_server_read_granted # `tool:<server>.*` grants the server's own operations (MCP methods, below)
 } else := false
 
 effect_granted := true if {
@@ -380,11 +382,13 @@ mcp_scope_free if {
 	mcp_method in mcp_allowed_extra
 }
 
-granted_effects contains "read" if {
+mcp_server_read_granted if {
 	input.tool.mcp_tool == null
 	input.call.protocol == "mcp"
 	concat("", ["tool:", input.tool.name, ".*"]) in input.agent.scopes
 }
+
+granted_effects contains "read" if mcp_server_read_granted
 
 deny contains reason(
 	"mcp.method_unknown",
