@@ -6,6 +6,7 @@ Each test is a case from issue 9 that the old pass-through adapter got wrong.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -443,8 +444,8 @@ async def test_policy_replay_redecides_mcp_records(
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        status = await asyncio.to_thread(
-            main,
+        # on this thread: a regorus engine must be dropped by the thread that made it
+        status = main(
             [
                 "policy",
                 "replay",
@@ -457,6 +458,7 @@ async def test_policy_replay_redecides_mcp_records(
                 "--json",
             ],
         )
+    gc.collect()
     assert status == 0, buf.getvalue()
     report = json.loads(buf.getvalue())
     assert report["replayed"] >= 4 and report["skipped"].get("tool not in the configuration", 0) == 0, report
