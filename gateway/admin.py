@@ -222,7 +222,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         )
 
     async def mcp_tools(request: web.Request) -> web.Response:
-        return web.json_response(rt.mcp_pins.as_dict())
+        return web.json_response(await rt.mcp_pins.as_dict())
 
     async def mcp_approve(request: web.Request) -> web.Response:
         name = request.match_info["tool"]
@@ -230,7 +230,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         digest = body.get("hash")
         if digest is not None and not isinstance(digest, str):
             raise BadRequest("'hash' must be a string", code="request.invalid")
-        held = rt.mcp_pins.status(name)
+        held = await rt.mcp_pins.status(name)
         if held is None:
             raise NotFound(f"no held definition for MCP tool {name!r}", code="mcp.not_held")
         if digest is not None and digest != held.hash:
@@ -244,12 +244,12 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
                 "mcp.approve",
                 tool=name,
                 definition_hash=held.hash,
-                previous=rt.mcp_pins.pinned.get(name),
+                previous=await rt.mcp_pins.pinned(name),
                 reason=held.reason,
             )
         except AuditUnavailable as e:
             raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
-        pinned = rt.mcp_pins.approve(name, held.hash)
+        pinned = await rt.mcp_pins.approve(name, held.hash)
         return web.json_response({"approved": name, "pinned": pinned})
 
     app.router.add_get("/healthz", healthz)

@@ -28,7 +28,7 @@ def create_agent_app(rt: Runtime) -> web.Application:
         return render_error(NotFound("no such endpoint; tool calls go to /tools/{tool}/...", code="route.unknown"), "")
 
     async def mcp(request: web.Request) -> web.StreamResponse:
-        return await rt.mcp_adapter.handle(request)
+        return await rt.mediator.handle(request)
 
     async def approval(request: web.Request) -> web.StreamResponse:
         from gateway.approvals.admin import agent_view

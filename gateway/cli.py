@@ -215,26 +215,47 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome in ("pass", "skip") for r in results) else 1
 
 
+class _McpResolver:
+    """MCP tool documents as the gateway resolves them (``gateway.adapters.mcp.McpTools``)."""
+
+    def __init__(self, settings: Any, servers: dict[str, Any]) -> None:
+        self.settings = settings
+        self.servers = servers
+
+    def resolve(self, full: str) -> Any:
+        from gateway.tools import mcp_server_tool, mcp_tool
+
+        server, sep, name = full.partition(".")
+        srv = self.servers.get(server)
+        if srv is None or (sep and not name):
+            return None
+        if not sep:
+            return mcp_server_tool(srv)
+        cfg = self.settings.mcp_servers[server]
+        return mcp_tool(srv, cfg.tool_effects.get(name, cfg.effect), name)
+
+
 def _policy_setup(args: argparse.Namespace, input_doc: dict[str, Any] | None) -> tuple[Any, dict[str, Any]] | int:
     """The candidate engine and the tools' documents, from ``--policies`` and ``--config``."""
     from gateway.policy.embedded import EmbeddedEngine
     from gateway.policy.engine import PolicyLoadError
-    from gateway.policy.replay import standalone_data
-    from gateway.stages.policy import gateway_data
-    from gateway.tools import compile_tools
+    from gateway.policy.input import gateway_data
+    from gateway.policy.replay import ToolDocs, standalone_data
+    from gateway.tools import compile_mcp_servers, compile_tools
 
-    tools: dict[str, Any] = {}
+    tools: Any = {}
     if args.config:
         settings = _load(args.config)
         if settings is None:
             return 2
         try:
             compiled = compile_tools(settings)
+            servers = compile_mcp_servers(settings)
         except ConfigError as e:
             _report(args.config, e.errors)
             return 2
-        data = gateway_data(settings, compiled)
-        tools = {name: t.policy_doc for name, t in compiled.items()}
+        data = gateway_data(settings, compiled, servers)  # MCP servers too: MCP records replay
+        tools = ToolDocs({name: t.policy_doc for name, t in compiled.items()}, _McpResolver(settings, servers))
         paths = [Path(p) for p in args.policies] if args.policies else list(settings.policy.paths)
     else:
         data = standalone_data(input_doc or {})

@@ -395,6 +395,13 @@ class McpServerConfig(Model):
     pinned: dict[str, str] = Field(
         default_factory=dict, description="tool name -> sha256:<hex> of its approved definition"
     )
+    # MCP mediator (issue 9): the inspection settings HTTP tools have, for every tool of the server.
+    ssrf: SsrfConfig = SsrfConfig()
+    allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+    record_fields: list[str] = Field(default_factory=list, description="argument fields copied into the record")
+    definition_ttl_s: float = Field(
+        300.0, gt=0, description="sessionless calls re-check a tool's definition (tools/list) after this long"
+    )
     trust: Trust = Field("untrusted", description="trust of its tools' outputs; per-tool trust in tool_trust")
     tool_trust: dict[str, Trust] = Field(default_factory=dict)
 
@@ -458,6 +465,9 @@ class McpServerConfig(Model):
             timeouts=self.timeouts,
             body_limit=self.body_limit,
             inspect=self.inspect,
+            ssrf=self.ssrf,
+            allowed_roots=self.allowed_roots,
+            record_fields=self.record_fields,
         )
 
 

@@ -15,6 +15,7 @@ for problem+json, the MCP adapter for JSON-RPC errors).
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)
     │   └── ApprovalRefused            (403 approval.mismatch, approval.denied, approval.expired, ...)
     ├── NotFound                       (404 tool.unknown)
+    ├── MethodNotAllowed               (405 request.method)
     ├── RequestTimeout                 (408 request.body_timeout)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
@@ -112,6 +113,12 @@ class NotFound(GatewayError):
     title = "Unknown tool"
 
 
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "request.method"
+    title = "Method not allowed"
+
+
 class RequestTimeout(GatewayError):
     status = 408
     code = "request.body_timeout"
@@ -149,8 +156,9 @@ class ApprovalPending(GatewayError):
     title = "Approval pending"
 
     def __init__(self, message: str, *, approval: Mapping[str, Any], retry: str, **kw: Any) -> None:
-        super().__init__(message, **kw)
         self.meta: dict[str, Any] = {"approval": dict(approval), "retry": retry}
+        extra = {**(kw.pop("extra", None) or {}), **self.meta}  # rendered into MCP's _meta.callgate
+        super().__init__(message, extra=extra, **kw)
 
 
 class Unavailable(GatewayError):

@@ -35,7 +35,7 @@ class MetricLabels:
     def tool(self, name: str | None) -> str:
         if name is None:
             return UNKNOWN
-        if name in self.tools:
+        if name in self.tools or name in self.mcp_servers:  # an MCP server's own operations (issue 9)
             return name
         server, dot, _ = name.partition(".")
         if dot and server in self.mcp_servers:
@@ -220,6 +220,14 @@ class Metrics:
         )
         self.store_errors = Counter(
             "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
+        )
+        # MCP mediator (issue 9)
+        self.mcp_dropped = Counter(
+            "mcp_dropped_messages",
+            "MCP messages the mediator dropped: answers to nothing outstanding, unknown notifications, invalid",
+            ["direction", "reason"],
+            namespace=ns,
+            registry=r,
         )
         self.credential_scrubs = Counter(
             "credential_scrubs",

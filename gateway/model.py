@@ -176,6 +176,8 @@ class CallContext:
     approval: dict[str, Any] | None = None  # input.approval: {id, approvers, granted_at} of a verified retry
     pending_approval: dict[str, Any] | None = None  # the approval this call created (draft mode, or 202)
     draft: dict[str, Any] | None = None  # draft mode: what would have been sent, instead of forwarding
+    # MCP: the session the call belongs to (Mcp-Session-Id); a run id when X-Agent-Run is absent.
+    mcp_session: str | None = None
     wall_time: float = field(default_factory=time.time)
     started: float = field(default_factory=time.perf_counter)
 

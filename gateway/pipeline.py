@@ -112,3 +112,18 @@ def default_stages(rt: Runtime) -> list[Stage]:
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics, rt.classifier),  # 502 output.blocked, or redacts
         RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
     ]
+
+
+def server_request_stages(rt: Runtime) -> list[Stage]:
+    """A request an MCP server sends the agent (sampling, elicitation, roots): decided, recorded."""
+    from gateway.stages.inspect_args import InspectArgsStage
+    from gateway.stages.killswitch import KillSwitchStage
+    from gateway.stages.policy import PolicyStage
+    from gateway.stages.record import RecordStage
+
+    return [
+        RecordStage(rt.log, rt.metrics, rt.policy),
+        KillSwitchStage(rt.killswitch),
+        InspectArgsStage(rt.inspector, rt.metrics),
+        PolicyStage(rt.policy, rt.metrics, rt.settings),
+    ]

@@ -503,6 +503,53 @@ test_output_secrets_redacted if {
 	}
 }
 
+# --------------------------------------------------------------------------- MCP methods (issue 9)
+
+mcp_gateway := object.union(gateway, {"mcp_servers": {"demo": tool_doc("demo", "read")}})
+
+# A message of MCP server demo: tools/call runs as tool demo.<name>, anything else as demo.
+mcp(scopes, method, tool_name) := object.union(acme(scopes, "echo"), {
+	"tool": object.union(tool_doc(tool_name, "read"), {"mcp_server": "demo", "mcp_tool": mcp_tool_of(tool_name)}),
+	"call": object.union(acme(scopes, "echo").call, {"protocol": "mcp", "mcp_method": method}),
+})
+
+mcp_tool_of(name) := null if name == "demo"
+
+mcp_tool_of(name) := substring(name, 5, -1) if name != "demo"
+
+test_mcp_lifecycle_needs_no_scope if {
+	every m in ["initialize", "ping", "tools/list", "notifications/initialized", "server/discover"] {
+		callgate.decision.allow with input as mcp([], m, "demo") with data.gateway as mcp_gateway
+	}
+}
+
+test_mcp_operations_need_a_scope_for_the_server if {
+	d := callgate.decision with input as mcp([], "prompts/get", "demo") with data.gateway as mcp_gateway
+	"scope.missing" in codes(d)
+	callgate.decision.allow with input as mcp(["tool:demo.*"], "prompts/get", "demo") with data.gateway as mcp_gateway
+	callgate.decision.allow with input as mcp(["tool:demo"], "resources/read", "demo") with data.gateway as mcp_gateway
+}
+
+test_mcp_unknown_method_denied_unless_allowed if {
+	d := callgate.decision with input as mcp(["tool:demo"], "vendor/x", "demo") with data.gateway as mcp_gateway
+	codes(d) == ["mcp.method_unknown"]
+	allowing := object.union(mcp_gateway, {"extra": {"mcp_allow_methods": ["vendor/x"]}})
+	callgate.decision.allow with input as mcp(["tool:demo"], "vendor/x", "demo") with data.gateway as allowing
+}
+
+test_mcp_server_requests_denied_by_default if {
+	d := callgate.decision with input as mcp(["tool:demo"], "sampling/createMessage", "demo")
+		with data.gateway as mcp_gateway
+	codes(d) == ["mcp.server_request_denied"]
+}
+
+test_mcp_tool_call_needs_the_tool_scope if {
+	callgate.decision.allow with input as mcp(["tool:demo.echo"], "tools/call", "demo.echo")
+		with data.gateway as mcp_gateway
+	d := callgate.decision with input as mcp(["tool:demo"], "tools/call", "demo.echo") with data.gateway as mcp_gateway
+	"scope.missing" in codes(d)
+}
+
 test_output_classifier_finding_blocks if {
 	fs := [ofnd("classifier", "model_injection", "high", ["LLM01", "ASI01"])]
 	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway

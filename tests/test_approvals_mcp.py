@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from mcp.shared.exceptions import MCPError
-
 from gateway.approvals.mcp_glue import callgate_meta
 from tests.conftest import ADMIN_TOKEN, GatewayFactory, McpUpstream
 from tests.test_mcp_e2e import mcp_client, mcp_config, text_of
@@ -32,17 +29,21 @@ async def test_mcp_call_held_approved_and_run_once(make_gateway: GatewayFactory,
         )
         assert r.status == 200
 
-        with pytest.raises(MCPError, match=r"approval\.mismatch"):
-            await s.call_tool("add", {"a": 2, "b": 41}, meta={"callgate": {"approval": aid}})
+        # refusals are tool results the model can read (issue 9), with the code in _meta.callgate
+        other = await s.call_tool("add", {"a": 2, "b": 41}, meta={"callgate": {"approval": aid}})
+        assert other.is_error and other.meta is not None
+        assert other.meta["callgate"]["code"] == "approval.mismatch"
+        assert "approval.mismatch" in text_of(other)
         draft = await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid, "mode": "draft"}})
         shown: Any = draft.meta["callgate"]["draft"] if draft.meta else None
         assert draft.is_error and shown["forwarded"] is False and shown["approval"]["id"] == aid
         assert ["Authorization", "***"] in shown["upstream_request"]["headers"]
         ran = await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid}})
         assert not ran.is_error and text_of(ran) == "42"
-        with pytest.raises(MCPError, match=r"approval\.used"):
-            await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid}})
-    outcomes = [(c["tool"], c["outcome"], c.get("code")) for c in gw.records()]
+        again = await s.call_tool("add", {"a": 2, "b": 40}, meta={"callgate": {"approval": aid}})
+        assert again.is_error and again.meta is not None and again.meta["callgate"]["code"] == "approval.used"
+    # every MCP message has its record; these are the tools/call ones
+    outcomes = [(c["tool"], c["outcome"], c.get("code")) for c in gw.records() if c.get("action") == "tools/call"]
     assert outcomes == [
         ("demo.add", "pending", "approval.pending"),
         ("demo.add", "denied", "approval.mismatch"),

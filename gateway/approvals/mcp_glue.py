@@ -2,14 +2,15 @@
 
 * ``callgate_meta``: ``params._meta.callgate = {approval, mode}`` → ``(approval_id, mode)``
   for the ``ToolCall`` (HTTP uses ``X-Callgate-Approval`` / ``X-Callgate-Mode``).
-* ``pending_result``: a held ``tools/call`` as a ``CallToolResult`` with ``isError: true``,
-  text telling the model how to retry, and ``_meta.callgate = {code, reasons, call_id,
-  approval, retry}``.
+* A held ``tools/call`` is rendered by the mediator (``gateway/mcp/mediator.py``,
+  ``denied_result``) like any refusal: ``isError: true``, text telling the model how to
+  retry, and ``_meta.callgate = {code, reasons, call_id, approval, retry}`` (the
+  ``ApprovalPending`` error carries approval and retry in its ``extra``).
 * ``draft_result``: a draft as an ``isError`` result (the tool produced nothing; a success
   would need ``structuredContent`` valid under the tool's output schema) with the draft in
   ``_meta.callgate.draft``.
 
-Both results carry ``resultType: "complete"`` so they validate under every protocol
+The draft result carries ``resultType: "complete"`` so they validate under every protocol
 version the SDK speaks.
 """
 
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-
-from gateway.errors import ApprovalPending
 
 
 def callgate_meta(meta: dict[str, Any]) -> tuple[str | None, str]:
@@ -28,19 +27,6 @@ def callgate_meta(meta: dict[str, Any]) -> tuple[str | None, str]:
     approval = cg.get("approval")
     mode = cg.get("mode", "live")
     return (approval if isinstance(approval, str) else None), (mode if isinstance(mode, str) else "invalid")
-
-
-def pending_result(msg_id: Any, err: ApprovalPending, call_id: str) -> dict[str, Any]:
-    """A held call as a tool result the model can read: isError, the text says how to retry."""
-    meta = {"code": err.code, "reasons": err.reasons, "call_id": call_id, **err.meta}
-    text = f"callgate: this call awaits human approval. {err.meta['retry']}"
-    result = {
-        "content": [{"type": "text", "text": text}],
-        "isError": True,
-        "resultType": "complete",
-        "_meta": {"callgate": meta},
-    }
-    return {"jsonrpc": "2.0", "id": msg_id, "result": result}
 
 
 def draft_result(msg_id: Any, draft: dict[str, Any]) -> dict[str, Any]:

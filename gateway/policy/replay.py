@@ -76,6 +76,30 @@ def standalone_data(input_doc: Mapping[str, Any], extra: Mapping[str, Any] | Non
     return {"gateway": {"agents": None, "tools": tools, "extra": dict(extra or {})}}
 
 
+class ToolDocs(Mapping[str, Mapping[str, Any]]):
+    """``input.tool`` documents by name: the configured HTTP tools, plus MCP tools
+    ``{server}.{name}`` and servers ``{server}`` resolved like the gateway does."""
+
+    def __init__(self, tools: Mapping[str, Mapping[str, Any]], mcp: Any = None) -> None:
+        self.tools = dict(tools)
+        self.mcp = mcp  # gateway.adapters.mcp.McpTools-like: resolve(name) -> Tool | None
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        doc = self.tools.get(name)
+        if doc is None and self.mcp is not None:
+            tool = self.mcp.resolve(name)
+            doc = tool.policy_doc if tool is not None else None
+        if doc is None:
+            raise KeyError(name)
+        return doc
+
+    def __iter__(self) -> Any:
+        return iter(self.tools)
+
+    def __len__(self) -> int:
+        return len(self.tools)
+
+
 def input_from_record(rec: Mapping[str, Any], tools: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | str:
     """The reconstructed policy input, or why the record cannot be replayed."""
     if rec.get("decision") is None:

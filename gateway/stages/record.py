@@ -54,6 +54,8 @@ def outcome_of(ctx: CallContext) -> str:
         return "replayed" if ctx.replay else "allowed"
     if isinstance(err, ApprovalPending):
         return "pending"
+    if err.code.startswith("output."):  # the gateway refused what the tool answered
+        return "denied"
     if isinstance(err, UpstreamError | UpstreamTimeout):
         return "failed"
     if type(err) is GatewayError:
