@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 import threading
@@ -429,3 +430,16 @@ def test_format_results_all_passing(test_dir: Path) -> None:
     results = run_policy_tests([test_dir], run="alice")
     assert format_results(results, verbose=False) == "PASS: 1/1"
     assert format_results([], verbose=False) == "no tests found"
+
+
+def test_an_engine_the_collector_finds_on_another_thread_is_dropped_on_its_own(policy_dir: Path) -> None:
+    from gateway.policy import embedded
+
+    engine = EmbeddedEngine.load([policy_dir], {})
+    holder: dict[str, Any] = {"engine": engine}
+    holder["self"] = holder  # a cycle: only the collector frees it, on whatever thread it runs
+    del engine, holder
+    _in_thread(gc.collect)  # dropped there, PyO3 would raise (an unraisable error fails this test)
+    assert embedded._GRAVEYARD.get(threading.get_ident())  # waiting for its own thread
+    EmbeddedEngine.load([policy_dir], {})  # the owner drops them at its next load
+    assert threading.get_ident() not in embedded._GRAVEYARD

@@ -183,6 +183,22 @@ def _new_regorus_engine() -> Any:
     return regorus.Engine()
 
 
+# A regorus engine may only be dropped on the thread that made it (elsewhere PyO3 raises
+# "unsendable ... dropped on another thread" and leaks it). The garbage collector can
+# finalize an ``EmbeddedEngine`` on any thread (an inspection or classifier worker, a
+# ``to_thread`` call): its engines then wait here, keyed by their thread, and that thread
+# drops them the next time it loads or evaluates. Bounded by the engines a process makes.
+_GRAVEYARD: dict[int, list[Any]] = {}
+
+
+def _bury(thread: int, engines: list[Any]) -> None:
+    _GRAVEYARD.setdefault(thread, []).extend(engines)
+
+
+def _drain() -> None:
+    _GRAVEYARD.pop(threading.get_ident(), None)  # dropped here, on their own thread
+
+
 class EmbeddedEngine:
     """A ``PolicyEngine`` evaluating in process with regorus, on its creating thread only."""
 
@@ -233,6 +249,7 @@ class EmbeddedEngine:
                 _merge(merged, _data_file(src), (), src.path, line=1)
         _merge(merged, json.loads(data_json), (), "policy data", line=None)
 
+        _drain()
         engine = _new_regorus_engine()
         try:
             engine.set_gather_prints(gather_prints)
@@ -250,11 +267,16 @@ class EmbeddedEngine:
             if merged:
                 engine.add_data_json(json.dumps(merged, ensure_ascii=False))
             engine.eval_query("true")  # prepares the policies now rather than on the first call
+        # The traceback keeps this frame alive, maybe until a collection on another thread:
+        # a failed load drops its engine here, on its own thread.
         except PolicyLoadError:
+            engine = None
             raise
         except _PASS_THROUGH:
+            engine = None
             raise
         except BaseException as e:
+            engine = None
             raise PolicyLoadError(f"cannot load policies: {parse_engine_message(str(e)).one_line()}") from e
         return cls(engine, sources, data_json)
 
@@ -276,6 +298,8 @@ class EmbeddedEngine:
             raise PolicyError("the policy engine is closed")
         if threading.get_ident() != self._thread:
             raise PolicyError("the embedded policy engine was used from a thread other than the one that loaded it")
+        if _GRAVEYARD:
+            _drain()
         payload: str | None = None
         key: str | None = None
         if input_doc is not None:
@@ -299,8 +323,12 @@ class EmbeddedEngine:
             if out == _UNDEFINED_JSON:
                 return engine.eval_rule(rule)  # None when undefined, else the string "<undefined>"
         except _PASS_THROUGH:
+            engine = None
             raise
         except BaseException as e:
+            # The traceback keeps this frame alive, maybe until a collection on another
+            # thread; a panicked engine replaced below must be dropped here, on its own.
+            engine = None
             if isinstance(e, RuntimeError) and str(e).strip() == _NOT_A_RULE:
                 return None
             kind = "failed"
@@ -337,3 +365,7 @@ class EmbeddedEngine:
         if threading.get_ident() == self._thread:
             # Dropped here, on its own thread; dropped elsewhere it would panic.
             self._engine = self._pristine = None
+
+    def __del__(self) -> None:
+        if threading.get_ident() != getattr(self, "_thread", threading.get_ident()):
+            _bury(self._thread, [e for e in (self._engine, self._pristine) if e is not None])
