@@ -113,7 +113,11 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"handle|begin) (?:the|your|this|my|any) (?:\w{1,15} )?(?:task|request|job|question|work)s?\b"
             r"[^.\n]{0,40}(?:please|first|you (?:must|should|need to|have to))|"
             r"\bafter you do that,? you can (?:solve|do|complete|continue|go back to)\b|"
-            r"todo: (?:please )?[a-z]{2,15}\b[^\n]{0,500}?(?:@[a-z0-9-]{1,63}\.[a-z]{2,24}\b|https?://|"
+            # a TODO that orders an action (a verb, not "to enhance") aimed at someone or somewhere
+            r"todo: (?:please )?(?:send|forward|transfer|wire|pay|e-?mail|mail|delete|remove|erase|change|modify|"
+            r"update|reset|create|invite|share|post|publish|upload|download|visit|open|click|book|make|get|fetch|"
+            r"retrieve|copy|concatenate|say|tell|write|reply|grant|give|buy|order|cancel|run|execute|install|move)"
+            r"\b[^\n]{0,250}?(?:@[a-z0-9-]{1,63}\.[a-z]{2,24}\b|https?://|"
             r"\bwww\.|\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b|\bthe user(?:'s)?\b|\bmy (?:email|friend|account|new)\b|"
             r"\bsay that\b|\bi should\b)"
         ),
