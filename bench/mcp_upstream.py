@@ -1,6 +1,6 @@
 """A minimal MCP (streamable HTTP, JSON answers, stateless) upstream for the benchmark.
 
-It answers ``tools/call`` of ``echo`` with a fixed-size result, as fast as aiohttp
+It answers ``tools/call`` of ``echo`` with a short result (or one of ``out_kib`` KiB), as fast as aiohttp
 can, so the benchmark measures what callgate adds rather than the SDK server's own
 cost (the SDK's server is measured separately).
 """
@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bench.upstream import sized
+
 TOOLS = [{"name": "echo", "description": "Echo the text back.", "inputSchema": {"type": "object"}}]
 
 
@@ -23,8 +25,12 @@ async def handle(request: web.Request) -> web.Response:
     method = msg.get("method")
     result: dict[str, Any]
     if method == "tools/call":
-        text = str(((msg.get("params") or {}).get("arguments") or {}).get("text", ""))
-        result = {"content": [{"type": "text", "text": text}], "isError": False}
+        args = (msg.get("params") or {}).get("arguments") or {}
+        out_kib = args.get("out_kib")
+        if isinstance(out_kib, int) and out_kib > 0:  # a realistic answer of that size
+            result = {"content": [{"type": "text", "text": sized(min(4096, out_kib)).decode()}], "isError": False}
+        else:
+            result = {"content": [{"type": "text", "text": str(args.get("text", ""))[:200]}], "isError": False}
     elif method == "tools/list":
         result = {"tools": TOOLS}
     elif method == "initialize":
@@ -42,7 +48,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     a = p.parse_args()
-    app = web.Application()
+    app = web.Application(client_max_size=8 << 20)
     app.router.add_post("/mcp", handle)
     web.run_app(app, host="127.0.0.1", port=a.port, access_log=None, print=None, backlog=1024)
 

@@ -21,8 +21,23 @@ Protocol = Literal["http", "mcp"]
 INPUT_VERSION = 1
 
 
+_ID_POOL = bytearray()
+
+
+def _drop_id_pool() -> None:
+    _ID_POOL.clear()  # a forked worker must not hand out its parent's ids
+
+
+os.register_at_fork(after_in_child=_drop_id_pool)
+
+
 def new_call_id() -> str:
-    return os.urandom(16).hex()
+    """128 random bits (hex) from the OS generator, read 4 KiB at a time (one syscall per 256 ids)."""
+    if len(_ID_POOL) < 16:
+        _ID_POOL[:] = os.urandom(4096)
+    raw = _ID_POOL[-16:]
+    del _ID_POOL[-16:]
+    return raw.hex()
 
 
 @dataclass(slots=True)

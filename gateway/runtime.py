@@ -191,6 +191,7 @@ class Runtime:
             await self._redis.close()
         if self._http is not None:
             await self._http.close()
+        self.inspector.close()
 
     async def cleanup_ctx(self, app: web.Application) -> AsyncIterator[None]:
         await self.start()

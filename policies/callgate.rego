@@ -129,6 +129,7 @@ deny contains reason(
 #
 # Every builtin call costs regorus a microsecond or two, so the common case (scopes
 # without `*`) is a plain membership test, and a bare `*` segment needs no glob.
+# `granted_effects` is every effect the scopes grant (for rules that need the set).
 
 granted_effects contains "read" if concat(":", ["tool", input.tool.name]) in input.agent.scopes
 
@@ -170,7 +171,29 @@ segment_matches(pattern, value) if {
 	glob.match(pattern, [":"], value)
 }
 
-effect_granted if input.tool.effect in granted_effects
+# The checks the decision makes, as `else` chains: the first branch that holds ends the
+# evaluation, so the common case (an exact scope) never splits or globs a scope.
+# effect_granted answers as `input.tool.effect in granted_effects`; read_granted is
+# the `tool:<name>` grant (with effect_granted false, as `"read" in granted_effects`).
+read_granted := true if {
+	concat(":", ["tool", input.tool.name]) in input.agent.scopes
+} else := true if {
+	some parts in wildcard_grants
+	count(parts) == 2
+	segment_matches(parts[1], input.tool.name)
+} else := false
+
+effect_granted := true if {
+	input.tool.effect == "read"
+	read_granted
+} else := true if {
+	concat(":", ["tool", input.tool.name, input.tool.effect]) in input.agent.scopes
+} else := true if {
+	some parts in wildcard_grants
+	count(parts) == 3
+	segment_matches(parts[1], input.tool.name)
+	segment_matches(parts[2], input.tool.effect)
+} else := false
 
 deny contains reason(
 	"scope.missing",
@@ -178,7 +201,7 @@ deny contains reason(
 	["LLM06", "ASI03"],
 ) if {
 	not effect_granted
-	not "read" in granted_effects
+	not read_granted
 }
 
 deny contains reason(
@@ -189,7 +212,7 @@ deny contains reason(
 	["LLM06", "ASI02"],
 ) if {
 	not effect_granted
-	"read" in granted_effects
+	read_granted
 }
 
 # --------------------------------------------------------------------------- approvals

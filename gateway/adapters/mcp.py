@@ -417,7 +417,7 @@ class McpAdapter:
                     reasons=[Reason.of("output.too_large", f"output exceeds {int(cfg.output_limit)} bytes", ["LLM10"])],
                 )
             for path, text in texts:
-                fs, hs = inspector.output(text, tool.inspect_options)
+                fs, hs = await inspector.output_async(text, tool.inspect_options)
                 for f in fs:
                     f.path = path + f.path
                 findings += fs

@@ -1,17 +1,33 @@
 """Run the detectors over a call's arguments or a tool's output.
 
-Arguments are walked iteratively (JSON pointers as paths) with limits on depth, the
-number of strings and the characters inspected; going over a limit is itself a
-finding (``limits``), so nothing is silently left unread. Outputs are inspected as
-one text (for redaction spans) and, when they are JSON, string by string.
+Arguments are walked iteratively with limits on depth, the number of strings and the
+characters inspected; going over a limit is itself a finding (``limits``), so nothing
+is silently left unread. JSON pointers (finding paths) are built only for strings that
+are looked at one by one. Outputs are inspected as one text (for redaction spans) and,
+when they are JSON with escapes, string by string for injection.
+
+Bounded work per call:
+- findings are capped per (detector, kind) and in all (``FindingCap``); what is left
+  out is counted per kind in one ``limits``/``findings_capped`` finding;
+- text is scanned in slices of ``SLICE`` characters (each reading ``OVERLAP`` more, so
+  a match up to that long is found whole, by the slice it starts in);
+- inputs over ``INLINE_BYTES`` are inspected on one inspection thread
+  (``arguments_async``/``output_async``), not on the event loop; the process's switch
+  interval is lowered to 1 ms so the loop waits at most about that long for the
+  interpreter lock. Detectors must hold no per-call state: they run on both threads.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -40,6 +56,21 @@ MAX_STRINGS = 10_000
 MAX_CHARS = 1 << 20
 MAX_STRING = 64 * 1024
 _SEP = "\n\x00\n"  # between strings in a joined scan: no pattern matches across it
+# Bounded work per call: findings kept per (detector, kind) and in all, and how much text
+# one step scans before the async drivers may yield to the event loop.
+MAX_FINDINGS = 200
+MAX_PER_KIND = 20
+# Spans kept per finding kind of an output, for redaction. Past that, the kind gets one
+# span-less hit: an output decision that redacts it blocks the output instead (fail
+# closed), and tens of thousands of live hits never reach the garbage collector.
+MAX_SPANS_PER_KIND = 8192
+SLICE = 16 * 1024  # characters scanned in one step (one detector call sees at most SLICE + OVERLAP)
+OVERLAP = 4 * 1024  # a slice also reads this far into the next one: longer matches are cut there
+# Inputs up to this many bytes are inspected on the event loop (well under a few ms even
+# when hostile); larger ones on the inspection thread, where the interpreter's switch
+# interval (5 ms) bounds how long the loop waits, whatever a detector costs per byte.
+INLINE_BYTES = 2048
+SWITCH_INTERVAL_S = 0.001
 
 
 def all_detectors() -> list[Detector]:
@@ -73,11 +104,173 @@ def _pointer(parent: str, key: str | int) -> str:
     return f"{parent}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
+# A location in the arguments, built during the walk without string work: (parent, key),
+# with the root a plain string (the pointer prefix). The JSON pointer is built only
+# for strings that a detector looks at one by one or that carry a finding.
+_Loc = tuple[Any, "str | int"] | str
+
+
+def pointer(loc: _Loc) -> str:
+    parts: list[str] = []
+    while not isinstance(loc, str):
+        loc, key = loc
+        parts.append(str(key).replace("~", "~0").replace("/", "~1") if isinstance(key, str) else str(key))
+    return loc + "".join("/" + p for p in reversed(parts))
+
+
+@dataclass(slots=True)
+class _Str:
+    """One string found by the walk: its text, location and field name (lower-case)."""
+
+    text: str
+    loc: _Loc
+    key: str
+    offset: int = 0  # where ``text`` starts in the original string (a slice of a long one)
+    path_: str | None = None
+
+    @property
+    def path(self) -> str:
+        if self.path_ is None:
+            self.path_ = pointer(self.loc)
+        return self.path_
+
+
+Steps = Generator[None, None, list[Finding]]
+_T = TypeVar("_T")
+
+
+def run_steps(steps: Steps) -> list[Finding]:
+    """Drive ``steps`` to the end on this thread, without yielding."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            result: list[Finding] = stop.value
+            return result
+
+
+class FindingCap:
+    """Keeps at most ``MAX_PER_KIND`` findings per (detector, kind), in arrival order, and
+    counts the rest; ``result`` trims to ``MAX_FINDINGS`` (most severe first, one of each
+    kind before a second of any) and adds one ``limits``/``findings_capped`` finding that
+    counts what was left out per kind. Work per finding is O(1), so a flood of findings
+    can be fed in slices."""
+
+    __slots__ = ("dropped", "kept", "per", "seen")
+
+    def __init__(self) -> None:
+        self.kept: list[Finding] = []
+        self.per: Counter[tuple[str, str]] = Counter()
+        self.dropped: Counter[tuple[str, str]] = Counter()
+        self.seen = 0
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        per, kept, dropped = self.per, self.kept, self.dropped
+        for f in findings:
+            self.seen += 1
+            k = (f.detector, f.kind)
+            if per[k] < MAX_PER_KIND:
+                per[k] += 1
+                kept.append(f)
+            else:
+                dropped[k] += 1
+
+    def result(self) -> list[Finding]:
+        kept = self.kept
+        if not self.dropped and len(kept) <= MAX_FINDINGS:
+            return kept
+        if len(kept) > MAX_FINDINGS - 1:
+            # rank: the n-th finding of its kind, then severity; keep arrival order among the chosen
+            nth: Counter[tuple[str, str]] = Counter()
+            ranked: list[tuple[int, int, int]] = []
+            for i, f in enumerate(kept):
+                k = (f.detector, f.kind)
+                ranked.append((nth[k], _SEVERITY_RANK.get(f.severity, 5), i))
+                nth[k] += 1
+            chosen = sorted(i for _, _, i in sorted(ranked)[: MAX_FINDINGS - 1])
+            chosen_set = set(chosen)
+            for i, f in enumerate(kept):
+                if i not in chosen_set:
+                    self.dropped[(f.detector, f.kind)] += 1
+            kept = [kept[i] for i in chosen]
+        summary = ", ".join(f"{d}/{k}={n}" for (d, k), n in sorted(self.dropped.items(), key=lambda x: (-x[1], x[0])))
+        first = kept[0] if kept else self.kept[0]
+        t = Target("", "", "tool_output" if first.surface == "tool_output" else "request_arg", "")
+        total = sum(self.dropped.values())
+        evidence = f"{total} of {self.seen} findings not listed: {summary}"[:400]
+        return [*kept, finding("limits", t, "findings_capped", "low", ("LLM10",), evidence, 1.0)]
+
+
+def cap_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """``FindingCap`` over one list."""
+    cap = FindingCap()
+    cap.add(findings)
+    return cap.result()
+
+
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+def _slices(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the slices a long text is scanned in; each reads ``OVERLAP`` past the next start."""
+    if len(text) <= SLICE + OVERLAP:
+        return [(0, len(text))]
+    return [(s, min(len(text), s + SLICE + OVERLAP)) for s in range(0, len(text), SLICE)]
+
+
+def _place(h: Hit, s: _Str) -> None:
+    """Give a hit from scanning ``s`` alone its JSON pointer, and its span in the whole string."""
+    if not h.finding.path:
+        h.finding.path = s.path
+    if s.offset and h.span is not None:
+        h.span = (h.span[0] + s.offset, h.span[1] + s.offset)
+
+
 class Inspector:
     def __init__(self, detectors: Sequence[Detector] | None = None) -> None:
         self.detectors = list(detectors) if detectors is not None else all_detectors()
+        self._only: dict[str, Inspector] = {}
+        self._keyed_memo: dict[tuple[int, str], bool] = {}
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def _off_loop(self, fn: Callable[[], _T]) -> _T:
+        """Run ``fn`` on the inspection thread (one: large inspections queue, the loop stays free).
+
+        Detectors hold no per-call state, so one may run there and on the loop at once.
+        """
+        if self._thread is None:
+            # The loop waits for the interpreter lock at most one switch interval (then
+            # the inspection thread must hand it over): 1 ms rather than the default 5.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callgate-inspect")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
+
+    def close(self) -> None:
+        """Stop the inspection thread (after the work queued on it)."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
+
+    def _keyed(self, di: int, keyed: Callable[[str], bool], key: str) -> bool:
+        """``keyed(key)`` of detector ``di``, remembered (field names repeat across strings and calls)."""
+        memo = self._keyed_memo
+        k = (di, key)
+        hit = memo.get(k)
+        if hit is None:
+            if len(memo) >= 4096:
+                memo.clear()
+            hit = memo[k] = bool(keyed(key))
+        return hit
+
+    def only(self, name: str) -> Inspector:
+        """An inspector running just the detectors named ``name`` (shares the instances)."""
+        sub = self._only.get(name)
+        if sub is None:
+            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name])
+        return sub
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
+        """Every detector over one text (no slicing: for short texts)."""
         t = Target(
             raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
         )
@@ -86,44 +279,90 @@ class Inspector:
             hits.extend(d.scan(t))
         return hits
 
+    # ----------------------------------------------------------------------- arguments
+
     def arguments(self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True) -> list[Finding]:
-        """Findings on every string in ``args``; paths are JSON pointers (prefixed with ``root``)."""
-        out: list[Finding] = []
-        limit_t = Target("", "", "request_arg", "")
+        """Findings on every string in ``args``; paths are JSON pointers (prefixed with ``root``).
+
+        Runs to the end without yielding: for short arguments and callers outside the
+        event loop. The gateway's stages use ``arguments_async``.
+        """
+        return run_steps(self.arguments_steps(args, opts, root=root, schema=schema))
+
+    async def arguments_async(
+        self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True, size: int | None = None
+    ) -> list[Finding]:
+        """``arguments`` for the event loop: on it when ``size`` (the encoded arguments' length)
+        is at most ``INLINE_BYTES``, else on the inspection thread (also when ``size`` is unknown)."""
+        if size is not None and size <= INLINE_BYTES:
+            return self.arguments(args, opts, root=root, schema=schema)
+        return await self._off_loop(partial(self.arguments, args, opts, root=root, schema=schema))
+
+    def arguments_steps(self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True) -> Steps:
+        """``arguments`` as a generator that yields after each bounded step of work."""
+        out = FindingCap()
         if schema and opts.schema is not None:
-            out.extend(schema_findings(args, opts.schema))
-        stack: list[tuple[Any, str, str, int]] = [(args, root, "", 0)]
-        found: list[tuple[str, str, str]] = []
+            out.add(schema_findings(args, opts.schema))
+            yield
+        limits: list[Finding] = []
+        found = self._walk(args, root, limits)
+        out.add(limits)
+        yield
+        batch: list[_Str] = []
+        size = 0
+        for s in found:
+            if len(s.text) > SLICE + OVERLAP:  # a long string: scanned alone, slice by slice
+                for a, b in _slices(s.text):
+                    part = _Str(s.text[a:b], s.loc, s.key, a, s.path_)
+                    hits = self._scan_strings([part], opts)
+                    out.add(h.finding for h in hits if h.span is None or h.span[0] < a + SLICE or b == len(s.text))
+                    s.path_ = part.path_
+                    yield
+                continue
+            batch.append(s)
+            size += len(s.text) + len(_SEP)
+            if size >= SLICE:
+                out.add(h.finding for h in self._scan_strings(batch, opts))
+                batch, size = [], 0
+                yield
+        if batch:
+            out.add(h.finding for h in self._scan_strings(batch, opts))
+        return out.result()
+
+    def _walk(self, args: Any, root: str, out: list[Finding]) -> list[_Str]:
+        """The strings of ``args`` (and long keys), depth-first; limits become findings in ``out``."""
+        limit_t = Target("", "", "request_arg", "")
+        stack: list[tuple[Any, _Loc, str, int]] = [(args, root, "", 0)]
+        found: list[_Str] = []
         strings = chars = 0
         while stack:
-            v, path, key, depth = stack.pop()
+            v, loc, key, depth = stack.pop()
             if depth > MAX_DEPTH:
-                limit_t.path = path
+                limit_t.path = pointer(loc)
                 out.append(finding("limits", limit_t, "too_deep", "high", ("LLM10",), f"depth>{MAX_DEPTH}", 1.0))
                 continue
             if isinstance(v, dict):
                 for k, x in v.items():  # (stack order: findings come deepest-last-first, deterministically)
-                    stack.append((x, _pointer(path, k), str(k), depth + 1))
+                    stack.append((x, (loc, str(k)), str(k), depth + 1))
                     if isinstance(k, str) and len(k) > 16:  # a key can carry text too
-                        stack.append((k, _pointer(path, k), "", depth + 1))
+                        stack.append((k, (loc, k), "", depth + 1))
             elif isinstance(v, list):
                 for i, x in enumerate(v):
-                    stack.append((x, f"{path}/{i}", key, depth + 1))
+                    stack.append((x, (loc, i), key, depth + 1))
             elif isinstance(v, str):
                 strings += 1
                 chars += len(v)
                 if strings > MAX_STRINGS or chars > MAX_CHARS:
-                    limit_t.path = path
+                    limit_t.path = pointer(loc)
                     out.append(finding("limits", limit_t, "too_much_text", "high", ("LLM10",), "", 1.0))
                     break
                 if len(v) > MAX_STRING:
-                    limit_t.path = path
+                    limit_t.path = pointer(loc)
                     out.append(finding("limits", limit_t, "oversized_string", "medium", ("LLM10",), str(len(v)), 1.0))
-                found.append((v, path, key.lower()))
-        out.extend(self._scan_strings(found, opts))
-        return out
+                found.append(_Str(v, loc, key.lower()))
+        return found
 
-    def _scan_strings(self, found: list[tuple[str, str, str]], opts: InspectOptions) -> list[Finding]:
+    def _scan_strings(self, found: list[_Str], opts: InspectOptions) -> list[Hit]:
         """Run each detector once over all strings joined, and per string only where that found something.
 
         Regex calls cost about a microsecond each however short the string, so scanning a
@@ -134,19 +373,23 @@ class Inspector:
         all carry raw spans (``spans_raw``) have them attributed to strings by offset; the
         others rescan each string once they found something. A detector may bring its own
         prefilter (``maybe``) instead. Detectors that judge by the field name (``keyed``)
-        or a whole string (``per_string``) also run per string.
+        or a whole string (``per_string``) also run per string. Spans in the returned hits
+        are relative to each string's ``offset`` in its original.
         """
         if not found:
             return []
         if len(found) == 1:
-            v, path, key = found[0]
-            return [h.finding for h in self.scan_text(v, "request_arg", path, key, opts)]
-        joined = _SEP.join(v for v, _, _ in found)
+            s = found[0]
+            alone = self.scan_text(s.text, "request_arg", "", s.key, opts)
+            for h in alone:
+                _place(h, s)
+            return alone
+        joined = _SEP.join(s.text for s in found)
         starts: list[int] = []
         pos = 0
-        for v, _, _ in found:
+        for s in found:
             starts.append(pos)
-            pos += len(v) + len(_SEP)
+            pos += len(s.text) + len(_SEP)
         whole = Target(
             joined,
             fold(joined),
@@ -170,7 +413,7 @@ class Inspector:
             mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
             if keyed is not None:
-                rescan.update(i for i, (_, _, key) in enumerate(found) if keyed(key))
+                rescan.update(i for i, s in enumerate(found) if self._keyed(di, keyed, s.key))
             if per_string or (whole_hits and not mapped):
                 rescan.update(range(len(found)))
             elif whole_hits:  # every hit has a span in the joined text: attribute it to its string
@@ -178,21 +421,21 @@ class Inspector:
                     if h.span is None:
                         continue
                     si = bisect_right(starts, h.span[0]) - 1
-                    if si in rescan or h.span[1] > starts[si] + len(found[si][0]):
+                    if si in rescan or h.span[1] > starts[si] + len(found[si].text):
                         continue  # rescanned below, or spans two strings (an artefact of joining)
-                    h.finding.path = found[si][1]
+                    h.finding.path = found[si].path
                     h.span = (h.span[0] - starts[si], h.span[1] - starts[si])
                     hits.append((si, di, [h]))
             for si in sorted(rescan):
-                v, path, key = found[si]
+                s = found[si]
                 t = targets[si]
-                if t is None:
+                if t is None:  # the path is set on findings only (most strings have none)
                     t = targets[si] = Target(
-                        v,
+                        s.text,
                         None,
                         "request_arg",
-                        path,
-                        key,
+                        "",
+                        s.key,
                         opts.tags,
                         opts.allowed_roots,
                         opts.shell_commands,
@@ -200,44 +443,88 @@ class Inspector:
                     )
                 h2 = d.scan(t)
                 if h2:
+                    for h in h2:
+                        _place(h, s)
                     hits.append((si, di, h2))
         hits.sort(key=lambda x: (x[0], x[1]))
-        return [h.finding for _, _, hs in hits for h in hs]
+        return [h for _, _, hs in hits for h in hs]
 
     def strings(self, args: Any, root: str = "") -> list[tuple[str, str]]:
         """Every string in ``args`` with its JSON pointer (within the walk limits)."""
-        out: list[tuple[str, str]] = []
-        stack: list[tuple[Any, str, int]] = [(args, root, 0)]
-        while stack and len(out) < MAX_STRINGS:
-            v, path, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                continue
-            if isinstance(v, dict):
-                stack.extend((x, _pointer(path, k), depth + 1) for k, x in v.items())
-            elif isinstance(v, list):
-                stack.extend((x, f"{path}/{i}", depth + 1) for i, x in enumerate(v))
-            elif isinstance(v, str):
-                out.append((v, path))
-        return out
+        return [(s.text, s.path) for s in self._walk(args, root, [])[:MAX_STRINGS]]
+
+    # ----------------------------------------------------------------------- output
 
     def output(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
         """Findings on a tool's output, and the hits with spans in the decoded text (for redaction)."""
+        steps = self.output_steps(body, opts)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as stop:
+                result: tuple[list[Finding], list[Hit]] = stop.value
+                return result
+
+    async def output_async(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
+        """``output`` for the event loop: on it up to ``INLINE_BYTES``, else on the inspection thread."""
+        if len(body) <= INLINE_BYTES:
+            return self.output(body, opts)
+        return await self._off_loop(partial(self.output, body, opts))
+
+    def output_steps(self, body: bytes, opts: InspectOptions) -> Generator[None, None, tuple[list[Finding], list[Hit]]]:
+        """``output`` as a generator yielding after each slice.
+
+        The text is scanned in slices of ``SLICE`` characters, each reading ``OVERLAP``
+        further; a hit is kept by the slice it starts in. Hits are returned with their
+        spans up to ``MAX_SPANS_PER_KIND`` per kind, then one span-less hit for the kind
+        (redacting it blocks the output); the findings are capped (``FindingCap``).
+        """
         text = body.decode("utf-8", errors="replace")
-        hits = self.scan_text(text, "tool_output", "", "", opts)
-        findings = [h.finding for h in hits]
+        yield
+        hits: list[Hit] = []  # for redaction; findings are capped
+        spans: Counter[str] = Counter()
+        overflow: dict[str, Hit] = {}
+        seen_unlocated: set[tuple[str, str, str]] = set()
+        cap = FindingCap()
+        for a, b in _slices(text):
+            part = text[a:b] if (a, b) != (0, len(text)) else text
+            for h in self.scan_text(part, "tool_output", "", "", opts):
+                if h.span is None:  # no span: keep one per (detector, kind, evidence)
+                    k = (h.finding.detector, h.finding.kind, h.finding.evidence)
+                    if k in seen_unlocated:
+                        continue
+                    seen_unlocated.add(k)
+                elif h.span[0] >= SLICE and b != len(text):
+                    continue  # starts in the overlap: the next slice keeps it
+                else:
+                    h.span = (h.span[0] + a, h.span[1] + a)
+                    kind = h.finding.kind
+                    spans[kind] += 1
+                    if spans[kind] > MAX_SPANS_PER_KIND:
+                        if kind not in overflow:
+                            overflow[kind] = Hit(h.finding, None)
+                            hits.append(overflow[kind])
+                        cap.add((h.finding,))
+                        continue
+                hits.append(h)
+                cap.add((h.finding,))
+            yield
         if text[:1] in ("{", "[") and ("\\u" in text or "\\n" in text):
-            # JSON escapes can hide text from the whole-body scan: rescan decoded strings.
+            # JSON escapes can hide text from the whole-body scan: rescan decoded strings
+            # (injection only: the other detectors' findings there would repeat the body's).
             try:
                 parsed = jsondoc.loads(text)
             except ValueError:
                 parsed = None
+            yield
             if parsed is not None:
-                seen = {(f.detector, f.kind) for f in findings}
-                for f in self.arguments(parsed, opts, schema=False):
+                seen = set(cap.per)
+                inner = yield from self.only("injection").arguments_steps(parsed, opts, schema=False)
+                for f in inner:
                     if f.detector == "injection" and (f.detector, f.kind) not in seen:
                         f.surface = "tool_output"
-                        findings.append(f)
-        return findings, hits
+                        cap.add((f,))
+        return cap.result(), hits
 
 
 def schema_findings(args: Any, schema: dict[str, Any]) -> list[Finding]:

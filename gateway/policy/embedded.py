@@ -28,6 +28,17 @@ Regorus behaviour this module hides (gordon-to-regorus 0.13.0):
 - Input nesting deeper than 127 levels is refused by ``set_input_json``.
 - Unknown builtins (``crypto.*``, ``io.jwt.*``...) are reported when a rule using
   them is evaluated, not at load time.
+
+Decision cache: a decision costs regorus 100-300 µs, and most calls repeat one already
+made (same agent token, tool and findings). When the loaded Rego text provably reads
+only fixed input paths, none of them per-call (``readset.input_reads``: not
+``call.arguments``, ``now`` or ``usage``; no ``with``, no impure built-in), a rule's
+result is kept per (rule, the input's values at those paths), up to ``CACHE_ENTRIES``
+of at most ``CACHE_ENTRY_CHARS`` each;
+an engine's ``data`` never changes, and a reload makes a new engine with an empty
+cache. The engine is then also given only those paths of the input (``readset.prune``):
+the rules cannot tell, and large arguments are neither encoded nor parsed per call.
+Otherwise ``cache_off_reason`` says why there is no cache, and the whole input goes in.
 """
 
 from __future__ import annotations
@@ -46,8 +57,12 @@ from typing import Any, Literal
 import regorus
 
 from gateway.policy.engine import PolicyError, PolicyLoadError
+from gateway.policy.readset import Path as InputPath
+from gateway.policy.readset import input_reads, prune
 
 _UNDEFINED_JSON = '"<undefined>"'
+CACHE_ENTRIES = 2048  # decisions kept per engine (the cache is emptied when full)
+CACHE_ENTRY_CHARS = 8192  # larger inputs + answers are not kept: at most ~16 M characters in all
 _NOT_A_RULE = "not a valid rule path"
 _PASS_THROUGH = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 _LOCATION = re.compile(r"-->\s*(?P<file>.+?):(?P<line>\d+):(?P<col>\d+)\s*$", re.MULTILINE)
@@ -185,6 +200,11 @@ class EmbeddedEngine:
         digest.update(b"data\0")
         digest.update(data_json.encode())
         self._revision = "sha256:" + digest.hexdigest()[:16]
+        reads, why_not = input_reads(src.text for src in self.sources if src.kind == "rego")
+        self.cache_paths: tuple[InputPath, ...] | None = None if why_not else tuple(sorted(reads))
+        self.cache_off_reason = why_not
+        self._cache: dict[str, str] = {}
+        self.cache_hits = self.cache_misses = 0
 
     @classmethod
     def load(
@@ -257,11 +277,20 @@ class EmbeddedEngine:
         if threading.get_ident() != self._thread:
             raise PolicyError("the embedded policy engine was used from a thread other than the one that loaded it")
         payload: str | None = None
+        key: str | None = None
         if input_doc is not None:
+            doc = input_doc if self.cache_paths is None else prune(input_doc, self.cache_paths)
             try:
-                payload = json.dumps(input_doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                payload = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
             except (TypeError, ValueError, RecursionError) as e:
                 raise PolicyError(f"policy input is not JSON: {e}") from e
+            if self.cache_paths is not None:
+                key = rule + "\0" + payload
+                cached = self._cache.get(key)
+                if cached is not None:
+                    self.cache_hits += 1
+                    return json.loads(cached)
+                self.cache_misses += 1
         engine = self._engine
         try:
             if payload is not None:
@@ -280,9 +309,14 @@ class EmbeddedEngine:
                 self._engine = self._pristine.clone()
             raise PolicyError(f"evaluating {rule} {kind}: {parse_engine_message(str(e)).one_line()}") from e
         try:
-            return json.loads(out)
+            value = json.loads(out)
         except ValueError as e:
             raise PolicyError(f"evaluating {rule} gave invalid JSON: {e}") from e
+        if key is not None and len(key) + len(out) <= CACHE_ENTRY_CHARS:
+            if len(self._cache) >= CACHE_ENTRIES:
+                self._cache.clear()
+            self._cache[key] = out
+        return value
 
     async def evaluate(self, rule: str, input_doc: Mapping[str, Any]) -> Any:
         return self.evaluate_sync(rule, input_doc)

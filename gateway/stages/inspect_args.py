@@ -38,16 +38,26 @@ class InspectArgsStage:
         tool = ctx.need_tool()
         if tool.config.inspect.arguments:
             t0 = time.perf_counter()
-            ctx.findings.extend(self.inspector.arguments(ctx.call.arguments, tool.inspect_options))
+            # Large arguments are inspected off the event loop (runner.INLINE_BYTES).
+            size = len(ctx.call.body) if ctx.call.body else None
+            ctx.findings.extend(
+                await self.inspector.arguments_async(ctx.call.arguments, tool.inspect_options, size=size)
+            )
             if ctx.call.protocol == "http" and ctx.call.path not in ("", "/"):
                 # The URL path is the agent's too, and reaches the tool decoded once (%2e%2e -> ..).
                 # Plain options: allowed_roots and tags are about argument values, not the route.
                 ctx.findings.extend(
-                    self.inspector.arguments({"path": ctx.call.path}, PATH_OPTIONS, root="@", schema=False)
+                    await self.inspector.arguments_async(
+                        {"path": ctx.call.path}, PATH_OPTIONS, root="@", schema=False, size=len(ctx.call.path)
+                    )
                 )
             params = parse_qs(ctx.call.query, keep_blank_values=True) if ctx.call.query else None
             if params:  # query parameters reach the tool too; paths start with "?"
-                ctx.findings.extend(self.inspector.arguments(params, tool.inspect_options, root="?", schema=False))
+                ctx.findings.extend(
+                    await self.inspector.arguments_async(
+                        params, tool.inspect_options, root="?", schema=False, size=len(ctx.call.query)
+                    )
+                )
             if self.classifier is not None:  # the model, in a worker thread, within its budget
                 found, passed = await self.classifier.findings(
                     self.inspector.strings(ctx.call.arguments), "request_arg"

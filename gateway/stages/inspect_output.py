@@ -95,9 +95,9 @@ def redact_kinds(tool_name: str, decision: Decision, findings: list[Finding], hi
         raise blocked_error(tool_name, decision)
     kinds = {k for k in decision.redact if isinstance(k, str)}
     if kinds:
-        located = [h.finding for h in hits]
+        located = {id(h.finding) for h in hits if h.span is not None}  # identity: O(1) per finding
         if any(h.span is None and h.finding.kind in kinds for h in hits) or any(
-            f.kind in kinds and f not in located for f in findings
+            f.kind in kinds and id(f) not in located for f in findings
         ):
             raise UpstreamError(
                 f"the output of tool {tool_name!r} has content to strip that cannot be located",
@@ -147,7 +147,7 @@ class InspectOutputStage:
                 )
             up.stream = None
         t0 = time.perf_counter()
-        findings, hits = self.inspector.output(body, tool.inspect_options)
+        findings, hits = await self.inspector.output_async(body, tool.inspect_options)  # large: off the loop
         if self.classifier is not None:  # the model, in a worker thread, within its budget
             text = body.decode("utf-8", errors="replace")
             found, passed = await self.classifier.findings(

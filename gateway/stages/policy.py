@@ -56,8 +56,15 @@ def gateway_data(
     }
 
 
+_NOW: list[Any] = [-1, ""]  # the last whole second and its text: formatted once per second
+
+
 def iso_now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    whole = int(time.time())
+    if whole != _NOW[0]:
+        _NOW[1] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(whole))
+        _NOW[0] = whole
+    return str(_NOW[1])
 
 
 def build_input(ctx: CallContext) -> dict[str, Any]:

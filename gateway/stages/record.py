@@ -32,10 +32,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("callgate.record")
 
 
+_SECOND: list[Any] = [-1, ""]  # the last whole second formatted, and its text
+
+
 def iso(ts: float) -> str:
-    """RFC 3339 UTC with microseconds, e.g. ``2026-11-23T20:00:00.123456Z`` (hot path: no datetime)."""
+    """RFC 3339 UTC with microseconds, e.g. ``2026-11-23T20:00:00.123456Z`` (hot path: the
+    seconds are formatted once per second)."""
     whole = int(ts)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((ts - whole) * 1e6):06d}Z"
+    if whole != _SECOND[0]:
+        _SECOND[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _SECOND[0] = whole
+    return f"{_SECOND[1]}.{int((ts - whole) * 1e6):06d}Z"
 
 
 def outcome_of(ctx: CallContext) -> str:

@@ -1,0 +1,41 @@
+"""Per-call constants made cheap: call ids from a pooled OS generator, timestamps formatted once per second."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from gateway.model import new_call_id
+from gateway.stages.policy import iso_now
+from gateway.stages.record import iso
+
+
+def test_call_ids_are_128_bit_hex_and_unique() -> None:
+    ids = [new_call_id() for _ in range(5000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+
+
+def test_a_forked_worker_does_not_repeat_its_parents_ids() -> None:
+    new_call_id()  # the pool now holds ids the child would inherit
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report its next ids and leave without running pytest's teardown
+        os.write(w, "".join(new_call_id() for _ in range(10)).encode())
+        os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    child = os.read(r, 1000).decode()
+    os.close(r)
+    mine = [new_call_id() for _ in range(10)]
+    theirs = [child[i : i + 32] for i in range(0, 320, 32)]
+    assert not set(mine) & set(theirs)
+
+
+def test_timestamps_formatted_once_per_second_stay_exact() -> None:
+    assert iso(1.25) == "1970-01-01T00:00:01.250000Z"
+    assert iso(1.999999) == "1970-01-01T00:00:01.999999Z"
+    assert iso(2.0) == "1970-01-01T00:00:02.000000Z"
+    assert iso(1.5) == "1970-01-01T00:00:01.500000Z"  # going back a second is formatted again
+    now = time.time()
+    assert iso_now() == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)) or int(time.time()) != int(now)
