@@ -40,6 +40,7 @@ callgate quick start
   agents:   http://127.0.0.1:$PORT/tools/{tool}/...   (PORT=...)
   MCP:      http://127.0.0.1:$PORT/mcp/demo   (the example MCP server; scope tool:demo.* grants its read tools)
   admin:    http://127.0.0.1:$ADMIN_PORT  (ADMIN_PORT=...; /metrics /healthz /readyz; /admin/* needs the admin token)
+  console:  http://127.0.0.1:$ADMIN_PORT/console  (log in with the admin token and your name; approve held calls)
   examples: $examples
   admin token: ${CALLGATE_ADMIN_TOKEN:-$(cat var/admin-token)}   (dev value; set CALLGATE_ADMIN_TOKEN to choose one)
   decision log: var/decisions.jsonl

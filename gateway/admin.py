@@ -80,16 +80,21 @@ class AdminAuth:
         self.token = src.resolve().get_secret_value().encode() if src is not None else None
         self.scope = rt.settings.admin.jwt_scope
 
-    async def operator(self, request: web.Request) -> str:
+    def token_ok(self, token: str) -> bool:
+        return self.token is not None and hmac.compare_digest(token.encode(), self.token)
+
+    async def operator(self, request: web.Request, also: str | None = None) -> str:
+        """``admin-token[:<X-Operator>]`` or ``jwt:<agent>``; ``also``: one more scope accepted here."""
         token = extract_bearer(request.headers.get("Authorization"))
-        if self.token is not None and hmac.compare_digest(token.encode(), self.token):
+        if self.token_ok(token):
             claimed = request.headers.get("X-Operator", "").strip()[:128]
             return f"admin-token:{claimed}" if claimed else "admin-token"
-        if self.scope is None or token.count(".") != 2:
+        scopes = {s for s in (self.scope, also) if s is not None}
+        if not scopes or token.count(".") != 2:
             raise Unauthenticated("invalid admin credentials", code="auth.invalid")
         agent = await self.rt.verifier.verify(token)
-        if self.scope not in agent.scopes:
-            raise Forbidden(f"the admin API needs scope {self.scope!r}", code="scope.missing")
+        if not scopes & set(agent.scopes):
+            raise Forbidden(f"this needs scope {' or '.join(sorted(scopes))!r}", code="scope.missing")
         return f"jwt:{agent.id}"
 
 
@@ -110,7 +115,9 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     @web.middleware
     async def errors_and_auth(request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            if request.path.startswith("/admin/"):
+            if request.path.startswith("/admin/approvals"):
+                request[OPERATOR] = await auth.operator(request, rt.settings.approvals.approver_scope)
+            elif request.path.startswith("/admin/"):
                 request[OPERATOR] = await auth.operator(request)
             return await handler(request)  # type: ignore[no-any-return]
         except GatewayError as e:
@@ -215,7 +222,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         )
 
     async def mcp_tools(request: web.Request) -> web.Response:
-        return web.json_response(rt.mcp_pins.as_dict())
+        return web.json_response(await rt.mcp_pins.as_dict())
 
     async def mcp_approve(request: web.Request) -> web.Response:
         name = request.match_info["tool"]
@@ -223,7 +230,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         digest = body.get("hash")
         if digest is not None and not isinstance(digest, str):
             raise BadRequest("'hash' must be a string", code="request.invalid")
-        held = rt.mcp_pins.status(name)
+        held = await rt.mcp_pins.status(name)
         if held is None:
             raise NotFound(f"no held definition for MCP tool {name!r}", code="mcp.not_held")
         if digest is not None and digest != held.hash:
@@ -237,12 +244,12 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
                 "mcp.approve",
                 tool=name,
                 definition_hash=held.hash,
-                previous=rt.mcp_pins.pinned.get(name),
+                previous=await rt.mcp_pins.pinned(name),
                 reason=held.reason,
             )
         except AuditUnavailable as e:
             raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
-        pinned = rt.mcp_pins.approve(name, held.hash)
+        pinned = await rt.mcp_pins.approve(name, held.hash)
         return web.json_response({"approved": name, "pinned": pinned})
 
     app.router.add_get("/healthz", healthz)
@@ -255,3 +262,9 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     app.router.add_post("/admin/policies/reload", policies_reload)
     app.router.add_get("/admin/mcp/tools", mcp_tools)
     app.router.add_post("/admin/mcp/tools/{tool}/approve", mcp_approve)
+
+    from gateway.approvals.admin import add_approval_routes
+    from gateway.approvals.console import add_console_routes
+
+    add_approval_routes(app, rt, OPERATOR)
+    add_console_routes(app, rt, auth)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from gateway.adapters.http import render_error
 from gateway.admin import add_admin_routes
-from gateway.errors import NotFound
+from gateway.errors import GatewayError, NotFound
 from gateway.runtime import Runtime
 from gateway.server import CLIENT_LIMITS, ClientLimits
 
@@ -28,8 +28,17 @@ def create_agent_app(rt: Runtime) -> web.Application:
         return render_error(NotFound("no such endpoint; tool calls go to /tools/{tool}/...", code="route.unknown"), "")
 
     async def mcp(request: web.Request) -> web.StreamResponse:
-        return await rt.mcp_adapter.handle(request)
+        return await rt.mediator.handle(request)
 
+    async def approval(request: web.Request) -> web.StreamResponse:
+        from gateway.approvals.admin import agent_view
+
+        try:
+            return web.json_response(await agent_view(request, rt))
+        except GatewayError as e:
+            return render_error(e, "")
+
+    app.router.add_get("/approvals/{id}", approval)
     app.router.add_route("*", "/mcp/{server}", mcp)
     app.router.add_route("*", "/tools/{tool}", tool_call)
     app.router.add_route("*", "/tools/{tool}/{tail:(?s:.*)}", tool_call)

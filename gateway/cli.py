@@ -215,26 +215,47 @@ def cmd_policy_test(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome in ("pass", "skip") for r in results) else 1
 
 
+class _McpResolver:
+    """MCP tool documents as the gateway resolves them (``gateway.adapters.mcp.McpTools``)."""
+
+    def __init__(self, settings: Any, servers: dict[str, Any]) -> None:
+        self.settings = settings
+        self.servers = servers
+
+    def resolve(self, full: str) -> Any:
+        from gateway.tools import mcp_server_tool, mcp_tool
+
+        server, sep, name = full.partition(".")
+        srv = self.servers.get(server)
+        if srv is None or (sep and not name):
+            return None
+        if not sep:
+            return mcp_server_tool(srv)
+        cfg = self.settings.mcp_servers[server]
+        return mcp_tool(srv, cfg.tool_effects.get(name, cfg.effect), name)
+
+
 def _policy_setup(args: argparse.Namespace, input_doc: dict[str, Any] | None) -> tuple[Any, dict[str, Any]] | int:
     """The candidate engine and the tools' documents, from ``--policies`` and ``--config``."""
     from gateway.policy.embedded import EmbeddedEngine
     from gateway.policy.engine import PolicyLoadError
-    from gateway.policy.replay import standalone_data
-    from gateway.stages.policy import gateway_data
-    from gateway.tools import compile_tools
+    from gateway.policy.input import gateway_data
+    from gateway.policy.replay import ToolDocs, standalone_data
+    from gateway.tools import compile_mcp_servers, compile_tools
 
-    tools: dict[str, Any] = {}
+    tools: Any = {}
     if args.config:
         settings = _load(args.config)
         if settings is None:
             return 2
         try:
             compiled = compile_tools(settings)
+            servers = compile_mcp_servers(settings)
         except ConfigError as e:
             _report(args.config, e.errors)
             return 2
-        data = gateway_data(settings, compiled)
-        tools = {name: t.policy_doc for name, t in compiled.items()}
+        data = gateway_data(settings, compiled, servers)  # MCP servers too: MCP records replay
+        tools = ToolDocs({name: t.policy_doc for name, t in compiled.items()}, _McpResolver(settings, servers))
         paths = [Path(p) for p in args.policies] if args.policies else list(settings.policy.paths)
     else:
         data = standalone_data(input_doc or {})
@@ -447,6 +468,24 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     return _admin_print(method, url, token, operator, body)
 
 
+def cmd_approvals(args: argparse.Namespace) -> int:
+    base, token = _admin_target(args)
+    root = base.rstrip("/") + "/admin/approvals"
+    operator = args.operator or os.environ.get("USER")
+    if args.action == "list":
+        query = f"?state={args.state}&limit={args.limit}" if args.state else f"?limit={args.limit}"
+        return _admin_print("GET", root + query, token, operator, None)
+    if not args.id:
+        return _die(f"{args.action} needs an approval ID")
+    if args.action == "show":
+        return _admin_print("GET", f"{root}/{args.id}", token, operator, None)
+    if args.action == "deny" and not args.reason:
+        return _die("deny needs --reason")
+    if not operator:
+        return _die("an approver must be named: --operator NAME (or $USER)")
+    return _admin_print("POST", f"{root}/{args.id}/{args.action}", token, operator, {"reason": args.reason or ""})
+
+
 # ------------------------------------------------------------------ parser
 
 
@@ -600,6 +639,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--config", help="read the admin URL and token from this configuration")
     s.add_argument("--operator", help="who you are, for the record (default: $USER)")
     s.set_defaults(func=cmd_mcp)
+
+    s = sub.add_parser(
+        "approvals",
+        help="list, show, approve or deny held calls",
+        description="Approvals through the admin API: `list` (pending by default), `show ID`, "
+        "`approve ID [--reason]`, `deny ID --reason`. The approver is --operator (default $USER); "
+        "nobody can approve a call made on their own behalf.",
+    )
+    s.add_argument("action", choices=["list", "show", "approve", "deny"])
+    s.add_argument("id", nargs="?", help="approval id (apr_...)")
+    s.add_argument("--reason")
+    s.add_argument("--state", default="pending", help="for list: pending, granted, denied, expired, used ('' = all)")
+    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
+    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
+    s.add_argument("--config", help="read the admin URL and token from this configuration")
+    s.add_argument("--operator", help="who approves, for separation of duties and the record (default: $USER)")
+    s.set_defaults(func=cmd_approvals)
     return p
 
 

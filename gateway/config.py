@@ -301,6 +301,9 @@ class ToolConfig(Model):
     inspect: InspectConfig = InspectConfig()
     ssrf: SsrfConfig = SsrfConfig()
     allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+    approval_ttl_s: float | None = Field(
+        None, gt=0, le=7 * 86400, description="how long an approval of this tool's calls stays valid (approvals.ttl_s)"
+    )
     trust: Trust = Field(
         "untrusted",
         description="trusted: the output is the operator's own data; untrusted (default): reading it taints the run",
@@ -392,6 +395,13 @@ class McpServerConfig(Model):
     pinned: dict[str, str] = Field(
         default_factory=dict, description="tool name -> sha256:<hex> of its approved definition"
     )
+    # MCP mediator (issue 9): the inspection settings HTTP tools have, for every tool of the server.
+    ssrf: SsrfConfig = SsrfConfig()
+    allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
+    record_fields: list[str] = Field(default_factory=list, description="argument fields copied into the record")
+    definition_ttl_s: float = Field(
+        300.0, gt=0, description="sessionless calls re-check a tool's definition (tools/list) after this long"
+    )
     trust: Trust = Field("untrusted", description="trust of its tools' outputs; per-tool trust in tool_trust")
     tool_trust: dict[str, Trust] = Field(default_factory=dict)
 
@@ -455,6 +465,9 @@ class McpServerConfig(Model):
             timeouts=self.timeouts,
             body_limit=self.body_limit,
             inspect=self.inspect,
+            ssrf=self.ssrf,
+            allowed_roots=self.allowed_roots,
+            record_fields=self.record_fields,
         )
 
 
@@ -527,6 +540,28 @@ class LimitsConfig(Model):
         return v
 
 
+class ApprovalsConfig(Model):
+    """Held calls waiting for a human (``decision.require_approval``)."""
+
+    ttl_s: float = Field(
+        900.0, gt=0, le=7 * 86400, description="default expiry of an approval (per tool: approval_ttl_s)"
+    )
+    wait_s: float = Field(
+        0.0,
+        ge=0,
+        le=300,
+        description="hold the original request open this long and run it once approved; 0: answer 202",
+    )
+    max_pending: int = Field(1000, ge=1, le=100_000, description="approvals waiting at once; past it 429")
+    retention_s: float = Field(86400.0, ge=0, description="decided approvals stay readable this long after expiry")
+    notify_url: AnyHttpUrl | None = Field(None, description="JSON POST when an approval waits (chat, tickets)")
+    notify_timeout_s: float = Field(2.0, gt=0, le=30)
+    notify_retries: int = Field(3, ge=0, le=10, description="attempts after the first, with backoff")
+    notify_queue: int = Field(256, ge=1, le=10_000, description="notifications waiting; past it dropped and counted")
+    approver_scope: str = Field("callgate:approve", description="JWT scope that lets a person approve or deny")
+    console_session_s: float = Field(8 * 3600.0, gt=0, le=7 * 86400, description="console login lifetime")
+
+
 class RunsConfig(Model):
     """Run context: what an agent run (``X-Agent-Run``, or its MCP session) has read."""
 
@@ -548,6 +583,7 @@ class Settings(Model):
     metrics: MetricsConfig = MetricsConfig()
     store: Literal["memory"] | RedisStoreConfig = "memory"
     limits: LimitsConfig = LimitsConfig()
+    approvals: ApprovalsConfig = ApprovalsConfig()
     runs: RunsConfig = RunsConfig()
     agents: dict[str, AgentConfig] | None = Field(
         None, description="known agents; when set, the default pack denies any other agent"

@@ -13,12 +13,14 @@ for problem+json, the MCP adapter for JSON-RPC errors).
     ├── PayloadTooLarge                (413 request.too_large)
     ├── Unauthenticated                (401 auth.*)
     ├── Forbidden                      (403 policy.denied, scope.missing, ...)
+    │   └── ApprovalRefused            (403 approval.mismatch, approval.denied, approval.expired, ...)
     ├── NotFound                       (404 tool.unknown)
+    ├── MethodNotAllowed               (405 request.method)
     ├── RequestTimeout                 (408 request.body_timeout)
     ├── Conflict                       (409 idempotency.in_flight)
     ├── Unprocessable                  (422 idempotency.key_mismatch)
     ├── TooManyRequests                (429 rate.limited, quota.exhausted)
-    ├── ApprovalPending                (202 approval.pending)
+    ├── ApprovalPending                (202 approval.pending; ``meta`` = approval + how to retry)
     ├── Unavailable                    (503 killswitch.engaged, policy.unavailable,
     │                                        audit.unavailable, store.unavailable)
     ├── UpstreamError                  (502 upstream.unreachable, output.blocked)
@@ -100,10 +102,21 @@ class Forbidden(GatewayError):
     title = "Denied by policy"
 
 
+class ApprovalRefused(Forbidden):
+    code = "approval.mismatch"
+    title = "Approval does not cover this call"
+
+
 class NotFound(GatewayError):
     status = 404
     code = "tool.unknown"
     title = "Unknown tool"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "request.method"
+    title = "Method not allowed"
 
 
 class RequestTimeout(GatewayError):
@@ -131,9 +144,21 @@ class TooManyRequests(GatewayError):
 
 
 class ApprovalPending(GatewayError):
+    """The call is held until people approve it. Not a failure: HTTP answers 202.
+
+    ``meta`` is what an MCP refusal carries under ``_meta.callgate`` besides
+    ``{code, reasons, call_id}``: the approval (id, expires_at, location) and how to
+    retry, so a model reading the tool result can act on it.
+    """
+
     status = 202
     code = "approval.pending"
     title = "Approval pending"
+
+    def __init__(self, message: str, *, approval: Mapping[str, Any], retry: str, **kw: Any) -> None:
+        self.meta: dict[str, Any] = {"approval": dict(approval), "retry": retry}
+        extra = {**(kw.pop("extra", None) or {}), **self.meta}  # rendered into MCP's _meta.callgate
+        super().__init__(message, extra=extra, **kw)
 
 
 class Unavailable(GatewayError):

@@ -35,7 +35,7 @@ class MetricLabels:
     def tool(self, name: str | None) -> str:
         if name is None:
             return UNKNOWN
-        if name in self.tools:
+        if name in self.tools or name in self.mcp_servers:  # an MCP server's own operations (issue 9)
             return name
         server, dot, _ = name.partition(".")
         if dot and server in self.mcp_servers:
@@ -221,6 +221,14 @@ class Metrics:
         self.store_errors = Counter(
             "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
         )
+        # MCP mediator (issue 9)
+        self.mcp_dropped = Counter(
+            "mcp_dropped_messages",
+            "MCP messages the mediator dropped: answers to nothing outstanding, unknown notifications, invalid",
+            ["direction", "reason"],
+            namespace=ns,
+            registry=r,
+        )
         self.credential_scrubs = Counter(
             "credential_scrubs",
             "Occurrences of an injected credential scrubbed from tool answers, by where (header, body)",
@@ -264,6 +272,46 @@ class Metrics:
             namespace=ns,
             registry=r,
         )
+        # ---- approvals (labels only from APPROVAL_OUTCOMES / DECISION_OUTCOMES: bounded)
+        self.approvals_pending = Gauge(
+            "approvals_pending",
+            "Approvals waiting for a decision (as the state store last reported)",
+            namespace=ns,
+            registry=r,
+            multiprocess_mode="livemax",
+        )
+        self.approval_outcomes = Counter(
+            "approval_outcomes",
+            "Approval events: requested, granted, denied, expired, used, mismatch, refused",
+            ["outcome"],
+            namespace=ns,
+            registry=r,
+        )
+        self.approval_decision_seconds = Histogram(
+            "approval_decision_seconds",
+            "From request to grant or denial",
+            ["outcome"],
+            namespace=ns,
+            registry=r,
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 14400, 86400),
+        )
+        self.approval_notify = Counter(
+            "approval_notifications",
+            "Webhook notifications by result (sent, failed, dropped)",
+            ["result"],
+            namespace=ns,
+            registry=r,
+        )
+        self.console_events_dropped = Counter(
+            "console_events_dropped",
+            "Live-stream events dropped for slow console subscribers",
+            namespace=ns,
+            registry=r,
+        )
+        for outcome in APPROVAL_OUTCOMES:
+            self.approval_outcomes.labels(outcome)
+        for result in ("sent", "failed", "dropped"):
+            self.approval_notify.labels(result)
 
     def set_killswitches(self, scopes: Iterable[str]) -> None:
         """``killswitch_engaged`` from the engaged scopes: a count per scope label, stale labels to 0."""
@@ -271,3 +319,6 @@ class Metrics:
         for label in self._ks_labels | counts.keys():
             self.killswitch_engaged.labels(label).set(counts.get(label, 0))
         self._ks_labels |= counts.keys()
+
+
+APPROVAL_OUTCOMES = ("requested", "granted", "denied", "expired", "used", "mismatch", "refused")

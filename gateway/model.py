@@ -121,6 +121,9 @@ class ToolCall:
     intent: str | None = None
     run_id: str | None = None
     idempotency_key: str | None = None
+    approval_id: str | None = None  # X-Callgate-Approval / _meta.callgate.approval: a retry of an approved call
+    mode: str = "live"  # "live" | "draft" (checked by the approval stage): X-Callgate-Mode / _meta.callgate.mode
+    preloaded: bool = False  # body and arguments already read (a held call run again once approved)
 
     def as_input(self) -> dict[str, Any]:
         return {
@@ -133,6 +136,7 @@ class ToolCall:
             "intent": self.intent,
             "idempotency_key": self.idempotency_key,
             "run_id": self.run_id,
+            "mode": self.mode,
         }
 
 
@@ -169,6 +173,11 @@ class CallContext:
     timings: dict[str, float] = field(default_factory=dict)
     run: RunContext | None = None  # the agent run this call belongs to (gateway/runs.py); None outside any run
     extra: dict[str, Any] = field(default_factory=dict)
+    approval: dict[str, Any] | None = None  # input.approval: {id, approvers, granted_at} of a verified retry
+    pending_approval: dict[str, Any] | None = None  # the approval this call created (draft mode, or 202)
+    draft: dict[str, Any] | None = None  # draft mode: what would have been sent, instead of forwarding
+    # MCP: the session the call belongs to (Mcp-Session-Id); a run id when X-Agent-Run is absent.
+    mcp_session: str | None = None
     wall_time: float = field(default_factory=time.time)
     started: float = field(default_factory=time.perf_counter)
 

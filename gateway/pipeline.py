@@ -74,7 +74,9 @@ class Pipeline:
 def default_stages(rt: Runtime) -> list[Stage]:
     """The pipeline order — the only place it is written."""
     from gateway.stages.admission import AdmissionStage
+    from gateway.stages.approval import ApprovalCheckStage, ApprovalGateStage
     from gateway.stages.credentials import CredentialsStage
+    from gateway.stages.draft import DraftStage
     from gateway.stages.forward import ForwardStage
     from gateway.stages.identity import IdentityStage
     from gateway.stages.inspect_args import InspectArgsStage
@@ -88,21 +90,40 @@ def default_stages(rt: Runtime) -> list[Stage]:
     from gateway.stages.usage import UsageStage
 
     return [
-        RecordStage(rt.log, rt.metrics, rt.policy),  # outermost: one record for every call
+        RecordStage(rt.log, rt.metrics, rt.policy, rt.stream),  # outermost: one record for every call
         IdentityStage(rt.verifier, rt.metrics),  # 401 before we read a body or reveal tools
         RequestStage(rt.tools, rt.mcp_tools.resolve),  # tool lookup (404), body (413), JSON (400)
         KillSwitchStage(rt.killswitch),  # 503 killswitch.engaged
         InspectArgsStage(rt.inspector, rt.metrics, rt.classifier),  # findings on the arguments, for policy
         UsageStage(rt.usage),  # input.usage: this replica's last admission for the agent and tool
+        ApprovalCheckStage(rt.approvals),  # X-Callgate-Approval: verify the binding -> input.approval
         RunStage(rt.runs, rt.settings.runs, rt.key_prefix, rt.metrics),  # input.run: what the run has read (400)
         PolicyStage(rt.policy, rt.metrics, rt.settings),  # 403 / 503 policy.unavailable
         # idempotency replay / 409 / 422, rate limits and quota reservation in one store call;
         # settles the actual cost (or refunds) and keeps the response after the call
         AdmissionStage(rt.admission, rt.settings.limits, rt.metrics, rt.key_prefix, rt.usage),
+        # 202 approval.pending (stores a pending approval), or consumes the retry's approval exactly once
+        ApprovalGateStage(rt.approvals, rt.policy),
         CredentialsStage(),  # strip agent credentials, inject the tool's
+        DraftStage(rt.settings.server),  # X-Callgate-Mode: draft answers here with what would be sent
         IntentStage(rt.log, rt.metrics),  # durable intent before anything reaches the upstream
         ForwardStage(rt.http, rt.metrics, rt.settings.server),  # 502 / 504, streams back via emit
         ScrubStage(rt.metrics),  # the injected credential never goes back to the agent
         InspectOutputStage(rt.inspector, rt.policy, rt.metrics, rt.classifier),  # 502 output.blocked, or redacts
         RunIngestStage(rt.runs, rt.settings.runs, rt.metrics),  # the run records what it read, before the agent sees it
+    ]
+
+
+def server_request_stages(rt: Runtime) -> list[Stage]:
+    """A request an MCP server sends the agent (sampling, elicitation, roots): decided, recorded."""
+    from gateway.stages.inspect_args import InspectArgsStage
+    from gateway.stages.killswitch import KillSwitchStage
+    from gateway.stages.policy import PolicyStage
+    from gateway.stages.record import RecordStage
+
+    return [
+        RecordStage(rt.log, rt.metrics, rt.policy),
+        KillSwitchStage(rt.killswitch),
+        InspectArgsStage(rt.inspector, rt.metrics),
+        PolicyStage(rt.policy, rt.metrics, rt.settings),
     ]

@@ -79,8 +79,11 @@ def run_id_of(ctx: CallContext) -> str | None:
                 code="request.invalid_run",
             )
         return rid
-    if ctx.call.protocol == "mcp" and ctx.request is not None:
-        sid = ctx.request.headers.get(MCP_SESSION_HEADER)
+    if ctx.call.protocol == "mcp":
+        # the mediator's checked session (CallContext.mcp_session); the header for older callers
+        sid = ctx.mcp_session
+        if sid is None and ctx.request is not None:
+            sid = ctx.request.headers.get(MCP_SESSION_HEADER)
         if isinstance(sid, str) and sid and len(sid) <= 128 and sid.isprintable():
             return "mcp:" + sid
     return None

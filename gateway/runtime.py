@@ -18,24 +18,29 @@ import aiohttp
 from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
-from gateway.adapters.mcp import McpAdapter, McpTools
+from gateway.adapters.mcp import McpTools
+from gateway.approvals.notify import Notifier
+from gateway.approvals.service import ApprovalService
+from gateway.approvals.stream import DecisionStream
 from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
 from gateway.config import RedisStoreConfig, Settings
 from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
+from gateway.mcp.mediator import Mediator
 from gateway.mcp.pins import DefinitionPins
 from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import MetricLabels, Metrics
-from gateway.pipeline import Pipeline, default_stages
+from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
 from gateway.stages.record import iso
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore, StoreUnavailable
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
-from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns, StateLoss
+from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
+from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore, RunStore, StoreUnavailable
+from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryMcpState, MemoryRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisMcpState, RedisRuns, StateLoss
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -58,19 +63,19 @@ class Runtime:
         # compile into those servers' Tools like any HTTP endpoint (started in stdio_ctx)
         self.stdio = StdioBridge.for_settings(settings, self.metrics)
         self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
-        self.mcp_pins = DefinitionPins(
-            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()}
-        )
         self.verifier = Verifier(settings.identity)
         self.usage = UsageCache()
         self._redis: RedisAdmission | None = None
         self._redis_ks: RedisKillSwitch | None = None
         self.admission: AdmissionStore
         self.killswitch: KillSwitchStore
+        self.approval_store: ApprovalStore
         self.runs: RunStore
         if settings.store == "memory":
             self.admission = MemoryAdmission()
             self.killswitch = MemoryKillSwitch()
+            self.approval_store = MemoryApprovals()
+            self.mcp_state: McpStateStore = MemoryMcpState()
             self.runs = MemoryRuns()
             self.key_prefix = ""
         else:
@@ -79,7 +84,13 @@ class Runtime:
             self._redis_ks = RedisKillSwitch(self._redis, self._state_lost)
             self.admission = self._redis
             self.killswitch = self._redis_ks
+            self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
+            self.mcp_state = RedisMcpState(self._redis)
             self.runs = RedisRuns(self._redis)  # shares the admission pool
+        self.mcp_pins = DefinitionPins(
+            self.mcp_state,
+            {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()},
+        )
         self.inspector = Inspector()
         self.classifier = build_classifier(settings.classifier, self.metrics)
         self.log = DecisionLog(settings.decision_log, self.metrics)
@@ -90,10 +101,21 @@ class Runtime:
             settings.policy.enforce,
         )
         self.metrics.policy_revision.labels(self.policy.revision).set(1)
+        self.stream = DecisionStream(self.metrics)
+        self.notifier = Notifier(settings.approvals, self.metrics)
+        self.approvals = ApprovalService(
+            settings.approvals,
+            self.approval_store,
+            self.log,
+            self.metrics,
+            self.notifier,
+            self.stream,
+            lambda: self.policy.revision,
+        )
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
-        self._mcp: McpAdapter | None = None
+        self._mcp: Mediator | None = None
         self.mcp_tools = McpTools(self)
 
     @property
@@ -115,7 +137,7 @@ class Runtime:
         return self._adapter
 
     @property
-    def mcp_adapter(self) -> McpAdapter:
+    def mediator(self) -> Mediator:
         if self._mcp is None:
             raise RuntimeError("runtime not started")
         return self._mcp
@@ -151,9 +173,11 @@ class Runtime:
         except AuditUnavailable as e:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
+        self.notifier.start(self._http)
+        self.approvals.start()
         self._pipeline = Pipeline(default_stages(self))
-        self._adapter = HttpAdapter(self._pipeline)
-        self._mcp = McpAdapter(self)
+        self._adapter = HttpAdapter(self._pipeline, self.approvals, self.settings.approvals.wait_s)
+        self._mcp = Mediator(self, self._pipeline, Pipeline(server_request_stages(self)))
         self.metrics.ready.set(1 if self.ready else 0)
 
     async def _state_lost(self, loss: StateLoss) -> None:
@@ -225,7 +249,7 @@ class Runtime:
         try:
             if cfg.engine != "embedded":
                 raise PolicyLoadError(f"policy.engine is {cfg.engine!r}: reload the bundle in the policy server")
-            data = gateway_data(self.settings, self.tools)
+            data = gateway_data(self.settings, self.tools, self.mcp_servers)  # MCP servers too: tools stay known
             failed = [r for r in run_policy_tests(cfg.paths, data) if r.outcome in ("fail", "error")]
             if failed:
                 names = ", ".join(f"{r.name} ({r.outcome})" for r in failed[:5])
@@ -247,6 +271,8 @@ class Runtime:
 
     async def close(self) -> None:
         self.metrics.ready.set(0)
+        await self.approvals.close()
+        await self.notifier.close()
         if self.classifier is not None:
             self.classifier.close()
         await self.log.close()

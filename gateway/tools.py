@@ -200,6 +200,15 @@ def mcp_tool(server: Tool, effect: Effect, tool_name: str) -> Tool:
     )
 
 
+def mcp_server_tool(server: Tool) -> Tool:
+    """The ``Tool`` for a server's own operations (initialize, lists, prompts, resources, ...)."""
+    return replace(
+        server,
+        config=server.config.model_copy(update={"effect": "read"}),
+        policy_doc={**server.policy_doc, "effect": "read", "mcp_server": server.name, "mcp_tool": None},
+    )
+
+
 def compile_tools(settings: Settings) -> dict[str, Tool]:
     tools: dict[str, Tool] = {}
     errors: list[tuple[str, str]] = []

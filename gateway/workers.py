@@ -7,7 +7,8 @@ down (the parent exits non-zero, for the process manager to restart).
 What N > 1 needs:
 - a shared store (``store: {url: ...}``): rate limits, quotas, idempotency keys and
   kill switches live in one place for all workers; the memory store is refused;
-- no ``mcp_servers``: MCP session bindings and definition pins are per process today;
+- MCP session bindings, definition pins and holds live in that store too, so a session
+  opened on one worker is served by any other (and survives a restart);
 - Prometheus multiprocess mode: the parent points ``PROMETHEUS_MULTIPROC_DIR`` at a
   fresh directory before any worker imports prometheus_client, and any worker's
   ``/metrics`` aggregates all workers;
@@ -42,8 +43,6 @@ def refusal(settings: Settings, workers: int) -> str | None:
             f"--workers {workers} needs a shared store: the memory store is per process, so limits, quotas, "
             "idempotency keys and kill switches would not hold across workers. Set store: {url: redis://...}."
         )
-    if settings.mcp_servers:
-        return f"--workers {workers} cannot serve mcp_servers yet: MCP sessions and pins are per process"
     return None
 
 

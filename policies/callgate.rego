@@ -2,7 +2,7 @@
 #
 # Decides one tool call (policy input contract version 1: DESIGN.md "Contracts"):
 #
-#   data.callgate.decision         {allow, reasons, require_approval, credential, redact, cost}
+#   data.callgate.decision         {allow, reasons, require_approval, approvals_required, credential, redact, cost}
 #   data.callgate.output_decision  {allow, reasons, redact}
 #
 # A call is allowed only when no rule below adds a reason to `deny`. Reasons are
@@ -23,9 +23,20 @@ allow if count(deny) == 0
 
 default require_approval := false
 
-require_approval if input.tool.effect == "payment"
+require_approval if {
+	input.tool.effect == "payment"
+	not approved
+}
 
-require_approval if count(approval_findings) > 0
+require_approval if {
+	count(approval_findings) > 0
+	not approved
+}
+
+# How many distinct people must approve: two for critical-risk tools, else one.
+default approvals_required := 1
+
+approvals_required := 2 if input.tool.risk == "critical"
 
 default credential := null
 
@@ -37,6 +48,7 @@ decision := {
 	"allow": allow,
 	"reasons": reasons,
 	"require_approval": require_approval,
+	"approvals_required": approvals_required,
 	"credential": credential,
 	"redact": [],
 	"cost": null,
@@ -181,6 +193,8 @@ read_granted := true if {
 	some parts in wildcard_grants
 	count(parts) == 2
 	segment_matches(parts[1], input.tool.name)
+} else := true if {
+	mcp_server_read_granted # `tool:<server>.*` grants the server's own operations (MCP methods, below)
 } else := false
 
 effect_granted := true if {
@@ -200,6 +214,7 @@ deny contains reason(
 	sprintf("no scope grants tool '%s' (needs scope %s)", [tool_name, needed_scope]),
 	["LLM06", "ASI03"],
 ) if {
+	not mcp_scope_free
 	not effect_granted
 	not read_granted
 }
@@ -211,19 +226,28 @@ deny contains reason(
 	]),
 	["LLM06", "ASI02"],
 ) if {
+	not mcp_scope_free
 	not effect_granted
 	read_granted
 }
 
 # --------------------------------------------------------------------------- approvals
 
-# Approvals do not exist yet: a call that needs one is denied.
+# A call that needs approval is held (202 approval.pending) until enough people approve
+# it; the retry carries input.approval = {id, approvers, granted_at}, verified by the
+# gateway to be granted, unused and bound to exactly this call.
+approved if {
+	is_object(input.approval)
+	count(input.approval.approvers) >= approvals_required
+}
+
 deny contains reason(
 	"approval.required",
 	sprintf("tool '%s' has effect payment and needs a human approval", [tool_name]),
 	["LLM06", "ASI02"],
 ) if {
 	tool_effect == "payment"
+	not approved
 }
 
 deny contains reason(
@@ -232,6 +256,7 @@ deny contains reason(
 	f.owasp,
 ) if {
 	some f in approval_findings
+	not approved
 }
 
 # --------------------------------------------------------------------------- findings (arguments)
@@ -327,4 +352,83 @@ output_reasons contains reason(
 ) if {
 	some f in output_findings
 	f.kind in output_redact
+}
+
+# --------------------------------------------------------------------------- MCP methods
+#
+# Every MCP message is a call with input.call.mcp_method. Tool calls use the tool
+# `{server}.{name}`; everything else the server's own entry `{server}` (input.tool
+# .mcp_tool is null), which `tool:{server}` or `tool:{server}.*` grants (read).
+# Lifecycle methods need no scope (lists are filtered per agent by the gateway).
+# Unknown methods and server-initiated requests are denied; allow more with
+# data.gateway.extra.mcp_allow_methods (policy.data.mcp_allow_methods in the config).
+#
+# tools/call is the hot path: every rule here tests for it first (a string compare),
+# so it never pays for the method sets.
+
+mcp_method := input.call.mcp_method
+
+mcp_other_method if {
+	input.call.protocol == "mcp"
+	input.call.mcp_method != "tools/call"
+}
+
+mcp_lifecycle := {
+	"initialize", "ping", "server/discover",
+	"tools/list", "prompts/list", "resources/list", "resources/templates/list",
+	"notifications/initialized", "notifications/cancelled", "notifications/progress",
+	"notifications/roots/list_changed",
+	"session/stream", "session/close",
+}
+
+mcp_operations := {
+	"tools/call", "prompts/get", "resources/read", "resources/subscribe", "resources/unsubscribe",
+	"completion/complete", "logging/setLevel",
+}
+
+# Requests a server sends the agent's client: denied unless an author allows them.
+mcp_server_requests := {"sampling/createMessage", "elicitation/create", "roots/list"}
+
+mcp_allowed_extra contains m if {
+	some m in object.get(object.get(data.gateway, "extra", {}), "mcp_allow_methods", [])
+}
+
+mcp_scope_free if {
+	mcp_other_method
+	mcp_method in mcp_lifecycle
+}
+
+mcp_scope_free if {
+	mcp_other_method
+	mcp_method in mcp_allowed_extra
+}
+
+mcp_server_read_granted if {
+	input.tool.mcp_tool == null
+	input.call.protocol == "mcp"
+	concat("", ["tool:", input.tool.name, ".*"]) in input.agent.scopes
+}
+
+granted_effects contains "read" if mcp_server_read_granted
+
+deny contains reason(
+	"mcp.method_unknown",
+	sprintf("MCP method '%v' is not allowed by the policy pack", [mcp_method]),
+	["ASI02"],
+) if {
+	mcp_other_method
+	not mcp_method in mcp_lifecycle
+	not mcp_method in mcp_operations
+	not mcp_method in mcp_server_requests
+	not mcp_method in mcp_allowed_extra
+}
+
+deny contains reason(
+	"mcp.server_request_denied",
+	sprintf("the MCP server's request '%v' to the agent is not allowed", [mcp_method]),
+	["LLM06", "ASI02"],
+) if {
+	mcp_other_method
+	mcp_method in mcp_server_requests
+	not mcp_method in mcp_allowed_extra
 }

@@ -66,7 +66,7 @@ codes(d) := [r.code | some r in d.reasons]
 
 test_decision_has_every_field if {
 	d := callgate.decision with input as acme(["tool:echo"], "echo") with data.gateway as gateway
-	object.keys(d) == {"allow", "reasons", "require_approval", "credential", "redact", "cost"}
+	object.keys(d) == {"allow", "reasons", "require_approval", "approvals_required", "credential", "redact", "cost"}
 	d.allow == true
 	d.reasons == []
 	d.require_approval == false
@@ -299,6 +299,34 @@ test_payment_requires_approval if {
 	d.reasons[0].owasp == ["LLM06", "ASI02"]
 }
 
+test_approved_payment_is_allowed if {
+	inp := object.union(acme(["tool:pay:payment"], "pay"), {"approval": {"id": "apr_1", "approvers": ["alice"], "granted_at": "2026-11-23T20:00:00Z"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
+	d.approvals_required == 1
+}
+
+test_approval_with_too_few_approvers_is_not_enough if {
+	base := acme(["tool:pay:payment"], "pay")
+	tool := object.union(base.tool, {"risk": "critical"})
+	inp := object.union(base, {"tool": tool, "approval": {"id": "apr_1", "approvers": ["alice"], "granted_at": "x"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == false
+	d.require_approval == true
+	d.approvals_required == 2
+	codes(d) == ["approval.required"]
+}
+
+test_two_approvers_satisfy_critical_tools if {
+	base := acme(["tool:pay:payment"], "pay")
+	tool := object.union(base.tool, {"risk": "critical"})
+	inp := object.union(base, {"tool": tool, "approval": {"id": "apr_1", "approvers": ["alice", "bob"], "granted_at": "x"}})
+	d := callgate.decision with input as inp with data.gateway as gateway
+	d.allow == true
+	d.require_approval == false
+}
+
 test_other_effects_need_no_approval if {
 	d := callgate.decision with input as acme(["tool:files:delete"], "files") with data.gateway as gateway
 	d.allow == true
@@ -473,6 +501,53 @@ test_output_secrets_redacted if {
 		r.code == "output.redacted"
 		r.owasp == ["LLM02"]
 	}
+}
+
+# --------------------------------------------------------------------------- MCP methods (issue 9)
+
+mcp_gateway := object.union(gateway, {"mcp_servers": {"demo": tool_doc("demo", "read")}})
+
+# A message of MCP server demo: tools/call runs as tool demo.<name>, anything else as demo.
+mcp(scopes, method, tool_name) := object.union(acme(scopes, "echo"), {
+	"tool": object.union(tool_doc(tool_name, "read"), {"mcp_server": "demo", "mcp_tool": mcp_tool_of(tool_name)}),
+	"call": object.union(acme(scopes, "echo").call, {"protocol": "mcp", "mcp_method": method}),
+})
+
+mcp_tool_of(name) := null if name == "demo"
+
+mcp_tool_of(name) := substring(name, 5, -1) if name != "demo"
+
+test_mcp_lifecycle_needs_no_scope if {
+	every m in ["initialize", "ping", "tools/list", "notifications/initialized", "server/discover"] {
+		callgate.decision.allow with input as mcp([], m, "demo") with data.gateway as mcp_gateway
+	}
+}
+
+test_mcp_operations_need_a_scope_for_the_server if {
+	d := callgate.decision with input as mcp([], "prompts/get", "demo") with data.gateway as mcp_gateway
+	"scope.missing" in codes(d)
+	callgate.decision.allow with input as mcp(["tool:demo.*"], "prompts/get", "demo") with data.gateway as mcp_gateway
+	callgate.decision.allow with input as mcp(["tool:demo"], "resources/read", "demo") with data.gateway as mcp_gateway
+}
+
+test_mcp_unknown_method_denied_unless_allowed if {
+	d := callgate.decision with input as mcp(["tool:demo"], "vendor/x", "demo") with data.gateway as mcp_gateway
+	codes(d) == ["mcp.method_unknown"]
+	allowing := object.union(mcp_gateway, {"extra": {"mcp_allow_methods": ["vendor/x"]}})
+	callgate.decision.allow with input as mcp(["tool:demo"], "vendor/x", "demo") with data.gateway as allowing
+}
+
+test_mcp_server_requests_denied_by_default if {
+	d := callgate.decision with input as mcp(["tool:demo"], "sampling/createMessage", "demo")
+		with data.gateway as mcp_gateway
+	codes(d) == ["mcp.server_request_denied"]
+}
+
+test_mcp_tool_call_needs_the_tool_scope if {
+	callgate.decision.allow with input as mcp(["tool:demo.echo"], "tools/call", "demo.echo")
+		with data.gateway as mcp_gateway
+	d := callgate.decision with input as mcp(["tool:demo"], "tools/call", "demo.echo") with data.gateway as mcp_gateway
+	"scope.missing" in codes(d)
 }
 
 test_output_classifier_finding_blocks if {

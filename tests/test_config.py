@@ -169,3 +169,17 @@ def test_store_and_limits_config() -> None:
 def test_bad_limits_are_located(extra: str, where: str) -> None:
     locs = [loc for loc, _ in errors_of(GOOD + extra)]
     assert any(loc.startswith(where) for loc in locs), locs
+
+
+def test_approvals_settings_are_validated(tmp_path: Path) -> None:
+    base = "identity: {issuers: [x], audience: y, keys: [{kind: hmac, id: k, secret: {env: S}}]}\n"
+    for snippet, where in (
+        ("approvals: {ttl_s: 0}", "approvals.ttl_s"),
+        ("approvals: {wait_s: 301}", "approvals.wait_s"),
+        ("approvals: {notify_url: not-a-url}", "approvals.notify_url"),
+        ("approvals: {colour: red}", "approvals.colour"),
+        ("tools: {t: {upstream: 'http://x', approval_ttl_s: -1}}", "tools.t.approval_ttl_s"),
+    ):
+        with pytest.raises(ConfigError) as e:
+            parse_settings(base + snippet, environ={})
+        assert any(loc.startswith(where) for loc, _ in e.value.errors), (snippet, e.value.errors)

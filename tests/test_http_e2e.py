@@ -87,18 +87,20 @@ async def test_hop_by_hop_and_connection_named_headers_are_dropped(gateway: Gate
     assert upstream.last.headers["X-Keep"] == "2"
 
 
-async def test_payment_tool_denied_with_machine_readable_reasons(gateway: Gateway, upstream: Upstream) -> None:
+async def test_payment_tool_held_with_machine_readable_reasons(gateway: Gateway, upstream: Upstream) -> None:
     r = await gateway.agent.post(
         "/tools/transfer/send", json={"to": "x", "amount": 5}, headers=gateway.auth(scopes=["tool:transfer:payment"])
     )
-    assert r.status == 403
+    assert r.status == 202
     assert r.content_type == PROBLEM
     body = await r.json()
-    assert_problem(body, 403, "approval.required")
+    assert_problem(body, 202, "approval.pending")
     assert "approval.required" in {x["code"] for x in body["reasons"]}
+    assert r.headers["Location"] == f"/approvals/{body['id']}"
     assert upstream.seen == []
     rec = gateway.records()[-1]
-    assert rec["outcome"] == "denied" and rec["code"] == "approval.required" and rec["forwarded"] is False
+    assert rec["outcome"] == "pending" and rec["code"] == "approval.pending" and rec["forwarded"] is False
+    assert rec["approval"] == body["id"]
     assert gateway.records("intent") == []
 
 

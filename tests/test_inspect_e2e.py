@@ -56,9 +56,10 @@ async def test_benign_call_passes_with_no_findings(make_gateway: GatewayFactory,
 async def test_medium_finding_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway()
     r = await gw.agent.post("/tools/echo/x", json={"card": "4111 1111 1111 1111"}, headers=gw.auth())
-    assert r.status == 403
+    assert r.status == 202
     body = await r.json()
-    assert body["code"] == "approval.required"
+    assert body["code"] == "approval.pending"
+    assert body["reasons"][0]["code"] == "approval.required"
     assert body["reasons"][0]["owasp"] == ["LLM02"]
 
 
@@ -208,8 +209,8 @@ async def test_ssrf_resolution_flags_names_resolving_inside(make_gateway: Gatewa
 async def test_ssrf_resolution_unresolvable_needs_approval(make_gateway: GatewayFactory, upstream: Upstream) -> None:
     gw = await make_gateway(tools={"echo": {"ssrf": {"resolve": True}}})
     r = await gw.agent.post("/tools/echo/fetch", json={"url": "http://no-such-host.invalid/"}, headers=gw.auth())
-    assert r.status == 403
-    assert (await r.json())["code"] == "approval.required"
+    assert r.status == 202
+    assert (await r.json())["code"] == "approval.pending"
     assert gw.records()[-1]["findings"][0]["kind"] == "unresolvable_name"
 
 

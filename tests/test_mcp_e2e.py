@@ -14,10 +14,8 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
-from mcp.shared.exceptions import MCPError
 from mcp.types import TextContent
 
-from gateway.adapters.mcp import BLOCKED_TEXT
 from gateway.cli import main as cli_main
 from gateway.mcp.pins import definition_hash
 from tests.conftest import ADMIN_TOKEN, ECHO_KEY, Gateway, GatewayFactory, McpUpstream, serve_mcp
@@ -48,6 +46,23 @@ async def mcp_client(gw: Gateway, token: str, server: str = "demo") -> AsyncIter
         yield session
 
 
+def tool_records(gw: Gateway) -> list[dict[str, Any]]:
+    """The records of tools/call operations (every other MCP message has its own)."""
+    return [r for r in gw.records("call") if r["action"] == "tools/call"]
+
+
+def s_sid(gw: Gateway) -> str:
+    """The one session the gateway has bound (memory store)."""
+    ((_, sid),) = gw.rt.mcp_state._sessions  # type: ignore[attr-defined]
+    return str(sid)
+
+
+def callgate_meta(result: Any) -> dict[str, Any]:
+    meta = (result.meta or {}).get("callgate")
+    assert isinstance(meta, dict), result
+    return meta
+
+
 def text_of(result: Any) -> str:
     item = result.content[0]
     assert isinstance(item, TextContent)
@@ -75,32 +90,30 @@ async def test_call_allowed_goes_through_pipeline_with_tool_credential(mcp_gatew
         assert not r.is_error and text_of(r) == "42"
         who = await s.call_tool("whoami", {})
     assert text_of(who) == f"Bearer {ECHO_KEY}"  # the tool's credential, never the agent's token
-    calls = mcp_gateway.records("call")
+    calls = tool_records(mcp_gateway)
     assert [c["tool"] for c in calls] == ["demo.add", "demo.whoami"]
     rec = calls[0]
     assert rec["protocol"] == "mcp" and rec["action"] == "tools/call"
     assert rec["outcome"] == "allowed" and rec["agent"] == "demo" and rec["forwarded"] is True
     assert rec["decision"]["credential"] == "key"
     assert rec["idempotency_key"] == "op-1" and calls[1]["idempotency_key"] is None
-    assert [i["id"] for i in mcp_gateway.records("intent")] == [c["id"] for c in calls]
+    intents = [i["id"] for i in mcp_gateway.records("intent") if i["action"] == "tools/call"]
+    assert intents == [c["id"] for c in calls]
     assert token not in mcp_gateway.settings.decision_log.path.read_text()
 
 
-async def test_call_denied_is_a_readable_jsonrpc_error(mcp_gateway: Gateway) -> None:
+async def test_call_denied_is_a_tool_result_the_model_can_read(mcp_gateway: Gateway) -> None:
     async with mcp_client(mcp_gateway, mcp_gateway.token(scopes=["tool:demo.*"])) as s:
-        with pytest.raises(MCPError) as info:
-            await s.call_tool("add", {"a": 1, "b": 2})
-    err = info.value.error
-    assert err.code == -32001
-    assert "policy.denied" in err.message
-    data = err.data
-    assert isinstance(data, dict)
-    assert data["code"] == "policy.denied" and data["status"] == 403
-    assert data["reasons"][0]["code"] == "scope.effect_missing"
-    assert "demo.add" in data["reasons"][0]["message"]
-    (rec,) = mcp_gateway.records("call")
-    assert rec["id"] == data["call_id"] and rec["outcome"] == "denied" and rec["forwarded"] is False
-    assert mcp_gateway.records("intent") == []
+        r = await s.call_tool("add", {"a": 1, "b": 2})
+    assert r.is_error
+    text = text_of(r)
+    assert "policy.denied" in text and "scope.effect_missing" in text and "demo.add" in text
+    meta = (r.meta or {})["callgate"]
+    assert meta["code"] == "policy.denied" and meta["status"] == 403
+    assert meta["reasons"][0]["code"] == "scope.effect_missing"
+    (rec,) = tool_records(mcp_gateway)
+    assert rec["id"] == meta["call_id"] and rec["outcome"] == "denied" and rec["forwarded"] is False
+    assert [i for i in mcp_gateway.records("intent") if i["action"] == "tools/call"] == []
 
 
 # ------------------------------------------------------------------ raw streamable HTTP
@@ -152,8 +165,8 @@ async def test_hijacked_session_id_is_refused(mcp_gateway: Gateway) -> None:
     mine = mcp_gateway.token(scopes=["tool:demo.*"])
     theirs = mcp_gateway.token(agent="other", tenant=None, scopes=["tool:demo.*"])
     async with mcp_client(mcp_gateway, mine) as s:
-        ((_, sid),) = mcp_gateway.rt.mcp_adapter.sessions
-        assert mcp_gateway.rt.mcp_adapter.sessions[("demo", sid)] == "acme/demo"
+        sid = s_sid(mcp_gateway)
+        assert await mcp_gateway.rt.mcp_state.session_owner("demo", sid) == "acme/demo"
         ping = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
         for method in ("post", "get", "delete"):
             r = await mcp_gateway.agent.request(
@@ -182,7 +195,7 @@ async def test_get_stream_and_delete_end_the_session(mcp_gateway: Gateway) -> No
     r.close()
     r = await mcp_gateway.agent.delete("/mcp/demo", headers=headers)
     assert r.status == 200
-    assert ("demo", sid) not in mcp_gateway.rt.mcp_adapter.sessions
+    assert await mcp_gateway.rt.mcp_state.session_owner("demo", sid) is None
     r = await mcp_gateway.agent.post("/mcp/demo", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers)
     assert r.status == 404
 
@@ -201,9 +214,10 @@ async def test_batch_runs_each_call_through_the_pipeline(mcp_gateway: Gateway) -
     answers = await r.json()
     assert [a["id"] for a in answers] == [1, 2, 3]
     assert answers[0]["result"]["content"][0]["text"] == "hi"
-    assert answers[1]["error"]["data"]["code"] == "policy.denied"
+    assert answers[1]["result"]["isError"] is True
+    assert answers[1]["result"]["_meta"]["callgate"]["code"] == "policy.denied"
     assert answers[2]["result"] == {}
-    assert [(c["tool"], c["outcome"]) for c in mcp_gateway.records("call")] == [
+    assert [(c["tool"], c["outcome"]) for c in tool_records(mcp_gateway)] == [
         ("demo.echo", "allowed"),
         ("demo.add", "denied"),
     ]
@@ -223,7 +237,7 @@ async def test_sse_results_stream_through_unbuffered(mcp_gateway: Gateway) -> No
     assert len(seen) == 3
     # the first progress event reached the client while the tool was still working
     assert seen[0] - t0 < 0.35 and done - seen[0] > 0.7
-    (rec,) = mcp_gateway.records("call")
+    (rec,) = tool_records(mcp_gateway)
     assert rec["outcome"] == "allowed" and rec["upstream"]["bytes"] > 0
 
 
@@ -232,10 +246,12 @@ async def test_injected_tool_result_is_blocked(mcp_gateway: Gateway) -> None:
         plain = await s.call_tool("fetch_note", {"name": "plain"})
         bad = await s.call_tool("fetch_note", {"name": "injected"})
     assert text_of(plain).startswith("The meeting") and not plain.is_error
-    assert bad.is_error and text_of(bad) == BLOCKED_TEXT
+    assert bad.is_error and "output.blocked" in text_of(bad) and "output.injection" in text_of(bad)
     assert "evil.example" not in json.dumps(bad.model_dump())
-    ok, blocked = mcp_gateway.records("call")
-    assert ok["output_findings"] == []
+    assert (bad.meta or {})["callgate"]["reasons"][0]["code"] == "output.injection"
+    ok, blocked = tool_records(mcp_gateway)
+    assert ok["output_findings"] == [] and ok["outcome"] == "allowed"
+    assert blocked["outcome"] == "denied" and blocked["code"] == "output.blocked"
     kinds = {f["kind"] for f in blocked["output_findings"]}
     assert "instruction_override" in kinds
     assert blocked["output_decision"]["allow"] is False
@@ -248,7 +264,7 @@ async def test_secret_in_tool_result_is_redacted(mcp_gateway: Gateway) -> None:
     assert not r.is_error
     assert text_of(r) == "Deploy with access key [REDACTED:aws_access_key] from the ops vault."
     assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(r.model_dump())
-    (rec,) = mcp_gateway.records("call")
+    (rec,) = tool_records(mcp_gateway)
     assert rec["outcome"] == "allowed"
     found = {(f["detector"], f["kind"], f["path"]) for f in rec["output_findings"]}
     assert ("secrets", "aws_access_key", "content[0].text") in found
@@ -264,7 +280,7 @@ async def test_secret_in_json_answer_is_redacted(make_gateway: GatewayFactory) -
             r = await s.call_tool("fetch_note", {"name": "deploy"})
     assert "[REDACTED:aws_access_key]" in text_of(r) and not r.is_error
     assert "AKIAIOSFODNN7EXAMPLE" not in json.dumps(r.model_dump())
-    (rec,) = gw.records("call")
+    (rec,) = tool_records(gw)
     assert rec["output_decision"]["redact"] == ["aws_access_key"]
 
 
@@ -275,7 +291,7 @@ async def test_output_inspection_off_leaves_mcp_results_alone(
     async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
         r = await s.call_tool("fetch_note", {"name": "deploy"})
     assert "AKIAIOSFODNN7EXAMPLE" in text_of(r)
-    (rec,) = gw.records("call")
+    (rec,) = tool_records(gw)
     assert rec["output_findings"] == [] and rec["output_decision"] is None
 
 
@@ -285,10 +301,10 @@ async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFac
         async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
             names = {t.name for t in (await s.list_tools()).tools}
             assert "read_file" not in names and "echo" in names
-            with pytest.raises(MCPError) as info:
-                await s.call_tool("read_file", {"path": "/etc/passwd"})
-        assert info.value.error.data["code"] == "mcp.tool_held"  # type: ignore[index]
-        assert info.value.error.data["reasons"][0]["code"] == "definition.poisoned"  # type: ignore[index]
+            r = await s.call_tool("read_file", {"path": "/etc/passwd"})
+        meta = callgate_meta(r)
+        assert r.is_error and meta["code"] == "mcp.tool_held"
+        assert meta["reasons"][0]["code"] == "definition.poisoned"
         r = await gw.admin.get("/admin/mcp/tools", headers=gw.admin_auth)
         state = await r.json()
         (held,) = state["held"]
@@ -297,7 +313,7 @@ async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFac
         assert "demo.echo" in state["pinned"] and "demo.read_file" not in state["pinned"]
         (rec,) = gw.records("mcp.definition")
         assert rec["tool"] == "demo.read_file"
-        (call,) = gw.records("call")
+        (call,) = tool_records(gw)
         assert call["code"] == "mcp.tool_held" and call["forwarded"] is False
 
 
@@ -307,7 +323,7 @@ async def test_changed_definition_is_held_until_approved(
     first = await make_gateway(mcp_servers=mcp_config(mcp_upstream.url))
     async with mcp_client(first, first.token(scopes=["tool:demo.*"])) as s:
         listed = {t.name: t for t in (await s.list_tools()).tools}
-    pin = first.rt.mcp_pins.pinned["demo.echo"]
+    pin = await first.rt.mcp_pins.pinned("demo.echo")
     assert pin == definition_hash(listed["echo"].model_dump(by_alias=True, exclude_none=True))
 
     with serve_mcp("--rug-pull") as up:
@@ -318,11 +334,10 @@ async def test_changed_definition_is_held_until_approved(
         token = gw.token(scopes=["tool:demo.*"])
         async with mcp_client(gw, token) as s:
             assert "echo" not in {t.name for t in (await s.list_tools()).tools}
-            with pytest.raises(MCPError) as info:
-                await s.call_tool("echo", {"text": "x"})
-        data = info.value.error.data
-        assert data["code"] == "mcp.tool_held"  # type: ignore[index]
-        assert data["reasons"][0]["code"] == "definition.changed"  # type: ignore[index]
+            r = await s.call_tool("echo", {"text": "x"})
+        data = callgate_meta(r)
+        assert r.is_error and data["code"] == "mcp.tool_held"
+        assert data["reasons"][0]["code"] == "definition.changed"
         state = await (await gw.admin.get("/admin/mcp/tools", headers=gw.admin_auth)).json()
         (held,) = state["held"]
         assert held["pinned"] == pin and held["definition_hash"] != pin
@@ -351,7 +366,7 @@ async def test_changed_definition_is_held_until_approved(
             ],
         )
         assert status == 0
-        assert gw.rt.mcp_pins.pinned["demo.echo"] == held["definition_hash"]
+        assert await gw.rt.mcp_pins.pinned("demo.echo") == held["definition_hash"]
         async with mcp_client(gw, token) as s:
             assert "echo" in {t.name for t in (await s.list_tools()).tools}
             assert text_of(await s.call_tool("echo", {"text": "ok now"})) == "ok now"
@@ -366,11 +381,10 @@ async def test_kill_switch_stops_mcp_tool_calls(mcp_gateway: Gateway) -> None:
     )
     assert r.status == 200
     async with mcp_client(mcp_gateway, mcp_gateway.token(scopes=["tool:demo.*"])) as s:
-        with pytest.raises(MCPError) as info:
-            await s.call_tool("echo", {"text": "x"})
-    assert info.value.error.data["code"] == "killswitch.engaged"  # type: ignore[index]
-    assert info.value.error.data["status"] == 503  # type: ignore[index]
-    (rec,) = mcp_gateway.records("call")
+        r = await s.call_tool("echo", {"text": "x"})
+    assert r.is_error and callgate_meta(r)["code"] == "killswitch.engaged"
+    assert callgate_meta(r)["status"] == 503 and "killswitch.engaged" in text_of(r)
+    (rec,) = tool_records(mcp_gateway)
     assert rec["tool"] == "demo.echo" and rec["code"] == "killswitch.engaged" and rec["forwarded"] is False
 
 
@@ -381,15 +395,21 @@ async def test_unreachable_mcp_server_is_a_jsonrpc_error(make_gateway: GatewayFa
     r = await gw.agent.post("/mcp/demo", json=call, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
     assert r.status == 200
     answer = await r.json()
-    assert answer["id"] == 5 and answer["error"]["data"]["code"] == "upstream.unreachable"
-    assert answer["error"]["data"]["status"] == 502
-    (rec,) = gw.records("call")
+    assert answer["id"] == 5 and answer["result"]["isError"] is True
+    assert answer["result"]["_meta"]["callgate"]["code"] == "upstream.unreachable"
+    assert answer["result"]["_meta"]["callgate"]["status"] == 502
+    (rec,) = tool_records(gw)
     assert rec["outcome"] == "failed" and rec["tool"] == "demo.echo"
     bad = {**call, "params": {"name": "echo:write", "arguments": {}}}
     r = await gw.agent.post("/mcp/demo", json=bad, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
     assert (await r.json())["error"]["code"] == -32602
     r = await gw.agent.post("/mcp/demo", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
-    assert r.status == 502 and (await r.json())["error"]["data"]["code"] == "upstream.unreachable"
+    assert r.status == 200 and (await r.json())["error"]["data"]["code"] == "upstream.unreachable"
+    listing = {"jsonrpc": "2.0", "id": 6, "method": "tools/list"}
+    r = await gw.agent.post("/mcp/demo", json=listing, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
+    answer = await r.json()
+    assert r.status == 200 and answer["id"] == 6 and answer["error"]["data"]["code"] == "upstream.unreachable"
+    assert answer["error"]["data"]["status"] == 502
     r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT})
     assert r.status == 404 and (await r.json())["error"]["data"]["code"] == "mcp.server_unknown"
     r = await gw.agent.post("/mcp/nope", json=INIT, headers={"Accept": ACCEPT})
@@ -403,4 +423,6 @@ async def test_readme_quick_start_client_works(mcp_gateway: Gateway, capsys: pyt
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "tools this agent may call: ['count', 'echo', 'fetch_note', 'whoami']"
     assert "text='hello through callgate'" in out[1]
-    assert out[2].startswith("add -> policy.denied: denied by policy") and "scope.effect_missing" in out[2]
+    assert out[2] == "add -> policy.denied ['scope.effect_missing']"
+    assert out[3].startswith("callgate refused this call (policy.denied)")
+    assert "scope.effect_missing" in out[4] and "demo.add" in out[4]

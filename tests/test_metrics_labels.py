@@ -94,7 +94,8 @@ def test_label_mapping() -> None:
         ],
     }
     assert got == {
-        "tool": ["echo", "docs.*", "(other)", "(other)", "(unknown)", "(other)"],
+        # "docs": the MCP server's own operations (initialize, lists, prompts, ...), issue 9
+        "tool": ["echo", "docs.*", "(other)", "docs", "(unknown)", "(other)"],
         "tenant": ["acme", "(other)", "(other)"],
         "scope": ["global", "tool:echo", "tool:ec*", "tool:(other)", "tenant:acme", "tenant:(other)", "agent:(agent)"],
     }

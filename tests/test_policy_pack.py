@@ -16,7 +16,7 @@ from gateway.tools import compile_tool
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 DECISION = "data.callgate.decision"
 OUTPUT_DECISION = "data.callgate.output_decision"
-DECISION_KEYS = {"allow", "reasons", "require_approval", "credential", "redact", "cost"}
+DECISION_KEYS = {"allow", "reasons", "require_approval", "approvals_required", "credential", "redact", "cost"}
 
 
 def tool_doc(name: str, effect: str) -> dict[str, Any]:

@@ -185,3 +185,32 @@ def test_policy_eval(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     f.write_text("[1]")
     assert main(["policy", "eval", "--input", str(f)]) == 2
     assert "must be a JSON object" in capsys.readouterr().err
+
+
+async def test_replay_of_an_approved_call_sees_its_approval(
+    make_gateway: GatewayFactory, tmp_path: Path, upstream: Upstream, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A retry ran because of input.approval; replay gives policy the same approval, so nothing changes."""
+    from tests.conftest import ADMIN_TOKEN
+
+    gw = await make_gateway()
+    pay = gw.auth(scopes=["tool:transfer:payment"])
+    r = await gw.agent.post("/tools/transfer/x", json={"a": 1}, headers=pay)
+    aid = (await r.json())["id"]
+    r = await gw.admin.post(
+        f"/admin/approvals/{aid}/approve",
+        json={},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "X-Operator": "al"},
+    )
+    assert r.status == 200
+    r = await gw.agent.post("/tools/transfer/x", json={"a": 1}, headers={**pay, "X-Callgate-Approval": aid})
+    assert r.status == 200
+    ran = gw.records()[-1]
+    assert ran["approval_input"]["id"] == aid and ran["approval_input"]["approvers"] == ["al"]
+    cfg = tmp_path / "callgate.yaml"
+    cfg.write_text(yaml.safe_dump(settings_dict(tmp_path, upstream.url)))
+    log = str(gw.settings.decision_log.path)
+    out = run_json(
+        capsys, ["policy", "replay", "--log", log, "--config", str(cfg), "--json", "--policies", str(POLICIES)]
+    )
+    assert out["replayed"] == 2 and out["unchanged"] == 2

@@ -70,7 +70,7 @@ async def test_mcp_session_is_the_run(gw: Gateway) -> None:
     # a new session is a new run
     async with session(gw) as s:
         assert not (await s.call_tool("add", {"a": 1, "b": 2})).is_error
-    runs = [r["run"] for r in gw.records()]
+    runs = [r["run"] for r in gw.records() if r["action"] == "tools/call"]  # every MCP message has a record
     assert [r["tainted"] for r in runs] == [False, False, True, False]  # as each decision saw it
     assert runs[1]["read"] == {"trust": "untrusted", "taints": True, "findings": 0, "destinations": 0}
     assert runs[0]["id"].startswith("mcp:") and runs[0]["id"] == runs[2]["id"] != runs[3]["id"]
@@ -81,7 +81,7 @@ async def test_x_agent_run_spans_sessions(gw: Gateway) -> None:
         await s.call_tool("echo", {"text": "from the web"})
     async with session(gw, {"X-Agent-Run": "task-7"}) as s:
         assert (await refusal(s, "add", {"a": 1, "b": 2}))["code"] in ("approval.required", "approval.pending")
-    assert [r["run"]["id"] for r in gw.records()] == ["task-7", "task-7"]
+    assert [r["run"]["id"] for r in gw.records() if r["action"] == "tools/call"] == ["task-7", "task-7"]
 
 
 async def test_destinations_in_a_whole_mcp_answer_join_the_run(make_gateway: GatewayFactory, upstream: Any) -> None:
@@ -101,7 +101,7 @@ async def test_destinations_in_a_whole_mcp_answer_join_the_run(make_gateway: Gat
         )
         async with session(gw, {"X-Agent-Run": "mixed"}) as s:
             assert not (await s.call_tool("echo", {"text": "wire it via https://Drop.Example/pay"})).is_error
-    rec = gw.records()[-1]["run"]
+    rec = [r for r in gw.records() if r["action"] == "tools/call"][-1]["run"]
     assert rec["read"]["destinations"] == 1 and rec["settled"] is True
     # the same run over HTTP: sending to that host is denied
     token = gw.token(scopes=["tool:mailer:external_send"])

@@ -116,7 +116,7 @@ async def test_real_stdio_server_lists_and_calls_through_the_gateway(time_gw: Ga
     assert not r.is_error
     body = json.loads(text_of(r))
     assert body["timezone"] == "UTC" and body["datetime"].endswith("+00:00")
-    (rec,) = time_gw.records("call")
+    (rec,) = [r for r in time_gw.records("call") if r["action"] == "tools/call"]  # every MCP message has a record
     assert rec["tool"] == "time.get_current_time" and rec["protocol"] == "mcp"
     assert rec["outcome"] == "allowed" and rec["forwarded"] is True
     assert rec["decision"]["credential"] == "callgate-stdio-bridge"
@@ -144,7 +144,7 @@ async def test_real_stdio_server_policy_denial(time_gw: Gateway) -> None:
         ok = await s.call_tool("convert_time", {"source_timezone": "UTC", "time": "12:00", "target_timezone": "UTC"})
     assert "policy.denied" in text and "scope" in text
     assert not ok.is_error
-    denied, allowed = time_gw.records("call")
+    denied, allowed = [r for r in time_gw.records("call") if r["action"] == "tools/call"]
     assert denied["tool"] == "time.get_current_time" and denied["outcome"] == "denied"
     assert denied["forwarded"] is False
     assert allowed["tool"] == "time.convert_time" and allowed["outcome"] == "allowed"
@@ -710,7 +710,8 @@ async def test_hostile_stdio_server_through_the_gateway(make_gateway: GatewayFac
     # the banner of each of the two children and "this is not json"
     assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_json"}) == 3
     assert gw.metric("callgate_stdio_dropped_total", {"server": "hostile", "reason": "not_message"}) == 2
-    assert [r["tool"] for r in gw.records("call")] == ["hostile.garbage", "hostile.exit", "hostile.echo"]
+    tool_calls = [r["tool"] for r in gw.records("call") if r["action"] == "tools/call"]
+    assert tool_calls == ["hostile.garbage", "hostile.exit", "hostile.echo"]
 
 
 async def test_notifications_reach_agents_through_the_gateway(make_gateway: GatewayFactory) -> None:

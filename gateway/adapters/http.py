@@ -11,18 +11,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
 
 from gateway import jsondoc
-from gateway.errors import BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
+from gateway.errors import ApprovalPending, BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
 from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
 from gateway.server import CLIENT_LIMITS
 from gateway.target import PathInvalid, canonical_query, canonical_tail, split_target
+
+if TYPE_CHECKING:
+    from gateway.approvals.service import ApprovalService
 
 MAX_JSON_DEPTH = 64
 PROBLEM_TYPE = "https://callgate.dev/problems/"
@@ -132,8 +135,10 @@ def refuse_override_headers(headers: Mapping[str, str]) -> None:
 
 
 class HttpAdapter:
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, approvals: ApprovalService | None = None, wait_s: float = 0.0) -> None:
         self.pipeline = pipeline
+        self.approvals = approvals
+        self.wait_s = wait_s  # approvals.wait_s: hold a call that needs approval open this long
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         headers = request.headers
@@ -148,6 +153,7 @@ class HttpAdapter:
             raw_path, _, query = request.raw_path.partition("?")
             path = raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
             path = path if path.startswith("/") else "/" + path
+        mode = headers.get("X-Callgate-Mode", "live").strip().lower() or "live"
         call = ToolCall(
             call_id=new_call_id(),
             protocol="http",
@@ -159,11 +165,20 @@ class HttpAdapter:
             intent=headers.get("X-Agent-Intent"),
             run_id=headers.get("X-Agent-Run"),
             idempotency_key=headers.get("Idempotency-Key"),
+            approval_id=headers.get("X-Callgate-Approval"),
+            mode=mode,
         )
         ctx = CallContext(call=call, request=request)
         if target_error is not None:
             ctx.extra["target_error"] = target_error
         await self.pipeline.run(ctx, self)
+        if isinstance(ctx.error, ApprovalPending) and self.wait_s > 0 and self.approvals is not None:
+            ctx = await self._hold(ctx)
+        if ctx.draft is not None and ctx.error is None:
+            return web.json_response(
+                ctx.draft, headers={"X-Callgate-Call-Id": ctx.call.call_id, "X-Callgate-Mode": "draft"}
+            )
+        call = ctx.call
         resp: web.StreamResponse | None = ctx.response
         if resp is not None:
             if ctx.error is not None and resp.prepared:
@@ -176,7 +191,44 @@ class HttpAdapter:
         err = ctx.error or GatewayError("the call produced no response")
         return render_error(err, call.call_id)
 
+    async def _hold(self, first: CallContext) -> CallContext:
+        """``approvals.wait_s``: wait for the decision, then run the call again as its own approved retry.
+
+        The retry is a new call (its own id and record) through the whole pipeline with the
+        approval attached, exactly as if the agent had retried. Still pending when the wait
+        ends: the agent gets the 202 and may retry later itself.
+        """
+        if self.approvals is None or first.pending_approval is None:
+            return first
+        approval_id = str(first.pending_approval["id"])
+        decided = await self.approvals.wait_decision(approval_id, self.wait_s)
+        if decided is None:
+            return first
+        c = first.call
+        call = ToolCall(
+            call_id=new_call_id(),
+            protocol=c.protocol,
+            tool_name=c.tool_name,
+            method=c.method,
+            path=c.path,
+            query=c.query,
+            arguments=c.arguments,
+            body=c.body,
+            content_type=c.content_type,
+            intent=c.intent,
+            run_id=c.run_id,
+            idempotency_key=c.idempotency_key,
+            approval_id=approval_id,
+            mode=c.mode,
+            preloaded=True,
+        )
+        ctx = CallContext(call=call, request=first.request)
+        await self.pipeline.run(ctx, self)
+        return ctx
+
     async def load(self, ctx: CallContext) -> None:
+        if ctx.call.preloaded:
+            return
         tool = ctx.need_tool()
         target_error: GatewayError | None = ctx.extra.get("target_error")
         if target_error is not None:

@@ -27,8 +27,13 @@ async def run(url: str, token: str) -> None:
         result = await session.call_tool("echo", {"text": "hello through callgate"})
         print("echo ->", result.content)
         try:
-            await session.call_tool("add", {"a": 1, "b": 2})
-        except MCPError as e:  # add is a write; tool:demo.* grants reads only
+            # add is a write; tool:demo.* grants reads only. A refusal is a tool result with
+            # isError, whose text the model reads; _meta.callgate has the codes for programs.
+            denied = await session.call_tool("add", {"a": 1, "b": 2})
+            meta = (denied.meta or {}).get("callgate", {})
+            print("add ->", meta.get("code"), [r["code"] for r in meta.get("reasons", [])])
+            print(denied.content[0].text if denied.content else "")  # type: ignore[union-attr]
+        except MCPError as e:  # protocol-level failures stay JSON-RPC errors
             print("add ->", e.error.message, e.error.data)
 
 

@@ -19,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from gateway.inspect.runner import InspectOptions, Inspector
-from gateway.model import INPUT_VERSION
+from gateway.model import INPUT_VERSION, Decision
 from gateway.policy.embedded import EmbeddedEngine
+from gateway.policy.input import classify, parse_decision
 from gateway.tools import Tool
 
 DECISION = "data.callgate.decision"
 OUTPUT_DECISION = "data.callgate.output_decision"
 SURFACES = ("request_arg", "tool_output")
+VERDICTS = {"allow": "allow", "approval": "require_approval", "deny": "deny"}
 
 
 class RecordError(ValueError):
@@ -105,15 +107,11 @@ class Judge:
             except ValueError:
                 arguments = text  # not JSON: the body is the text itself, as the HTTP adapter does
             findings = [f.as_dict() for f in self.inspector.arguments(arguments, spec.options)]
-            d = self.engine.evaluate_sync(DECISION, self._input(spec, arguments, findings))
-            reasons = [r for r in d["reasons"] if spec.known or r["code"] != "tool.unknown"]
-            hard = [r for r in reasons if r["code"] != "approval.required"]
-            if hard:
-                verdict = "deny"
-            elif reasons or d["require_approval"]:
-                verdict = "require_approval"
-            else:
-                verdict = "allow"
+            d = parse_decision(self.engine.evaluate_sync(DECISION, self._input(spec, arguments, findings)))
+            # a tool not in the configuration is judged as if it were one (its arguments are the question)
+            reasons = [r for r in d.reasons if spec.known or r["code"] != "tool.unknown"]
+            judged = Decision(allow=not reasons, reasons=reasons, require_approval=d.require_approval or bool(reasons))
+            verdict = VERDICTS[classify(judged)]  # the policy stage's reading of a decision
             return {"verdict": verdict, "findings": findings, "reasons": reasons}
         found, _ = self.inspector.output(text.encode(), spec.options)
         findings = [f.as_dict() for f in found]

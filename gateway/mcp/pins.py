@@ -5,7 +5,8 @@ canonically. The first hash seen — or the one from ``mcp_servers.<s>.pinned`` 
 pinned. A definition that later hashes differently, or whose description or schema
 the injection screen flags, is *held*: hidden from ``tools/list`` and refused on
 ``tools/call`` until an operator approves it (``/admin/mcp/tools``, ``callgate mcp``).
-State is in memory (one process), like the other embedded-mode stores.
+Pins and holds live in the state store (``McpStateStore``): memory, or Redis shared by
+every worker and replica.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from gateway.mcp.screen import screen
 from gateway.model import Finding
+from gateway.store.base import McpStateStore
 
 DEFINITION_FIELDS = ("name", "title", "description", "inputSchema", "outputSchema", "annotations")
 
@@ -54,43 +56,84 @@ def screen_definition(tool: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-class DefinitionPins:
-    def __init__(self, pinned: dict[str, str] | None = None) -> None:
-        self.pinned: dict[str, str] = dict(pinned or {})
-        self.held: dict[str, Held] = {}
+def _finding(d: dict[str, Any]) -> Finding:
+    return Finding(
+        detector=d["detector"],
+        surface=d["surface"],
+        severity=d["severity"],
+        owasp=tuple(d.get("owasp", ())),
+        path=d.get("path", ""),
+        evidence=d.get("evidence", ""),
+        confidence=d.get("confidence", 1.0),
+        kind=d.get("kind", ""),
+    )
 
-    def observe(self, full_name: str, tool: dict[str, Any]) -> Held | None:
-        """Check one listed definition; pin it if new and clean; return the hold if it is held."""
+
+def held_from(doc: dict[str, Any]) -> Held:
+    return Held(
+        doc["tool"],
+        doc["definition_hash"],
+        doc["reason"],
+        doc.get("definition") or {},
+        [_finding(f) for f in doc.get("findings", [])],
+    )
+
+
+class DefinitionPins:
+    """Pins and holds kept in the state store (memory or Redis), so every worker and
+    replica sees the same ones; configured pins are the starting point."""
+
+    def __init__(self, store: McpStateStore, pinned: dict[str, str] | None = None) -> None:
+        self.store = store
+        self.configured: dict[str, str] = dict(pinned or {})
+
+    async def pinned(self, full_name: str) -> str | None:
+        pins = await self.store.pins()
+        return pins.get(full_name) or self.configured.get(full_name)
+
+    async def observe(self, full_name: str, tool: dict[str, Any]) -> tuple[Held | None, bool]:
+        """Check one listed definition; pin it if new and clean.
+
+        Returns the hold (``None`` when the definition is approved) and whether the
+        hold is new (so the caller records it once).
+        """
         digest = definition_hash(tool)
-        pinned = self.pinned.get(full_name)
+        pinned = await self.pinned(full_name)
         if pinned == digest:
-            self.held.pop(full_name, None)
-            return None
+            if await self.store.hold(full_name) is not None:
+                await self.store.set_hold(full_name, None)
+            return None, False
         findings = screen_definition(tool)
         if pinned is None and not findings:
-            self.pinned[full_name] = digest
-            return None
+            await self.store.set_pin(full_name, digest)
+            return None, False
         reason = "definition.changed" if pinned is not None else "definition.poisoned"
         held = Held(full_name, digest, reason, tool, findings)
-        self.held[full_name] = held
-        return held
+        before = await self.store.hold(full_name)
+        new = before is None or before.get("definition_hash") != digest
+        if new:
+            await self.store.set_hold(full_name, held.as_dict(pinned))
+        return held, new
 
-    def status(self, full_name: str) -> Held | None:
-        return self.held.get(full_name)
+    async def status(self, full_name: str) -> Held | None:
+        doc = await self.store.hold(full_name)
+        return held_from(doc) if doc is not None else None
 
-    def approve(self, full_name: str, digest: str | None = None) -> str:
+    async def approve(self, full_name: str, digest: str | None = None) -> str:
         """Pin the held definition (optionally only if it still hashes to ``digest``); return the new pin."""
-        held = self.held.get(full_name)
+        held = await self.status(full_name)
         if held is None:
             raise KeyError(full_name)
         if digest is not None and digest != held.hash:
             raise ValueError(f"the held definition of {full_name} hashes to {held.hash}, not {digest}")
-        self.pinned[full_name] = held.hash
-        del self.held[full_name]
+        await self.store.set_pin(full_name, held.hash)
+        await self.store.set_hold(full_name, None)
         return held.hash
 
-    def as_dict(self) -> dict[str, Any]:
+    async def as_dict(self) -> dict[str, Any]:
+        pins = {**self.configured, **await self.store.pins()}
+        holds = await self.store.holds()
         return {
-            "pinned": dict(sorted(self.pinned.items())),
-            "held": [h.as_dict(self.pinned.get(n)) for n, h in sorted(self.held.items())],
+            "pinned": dict(sorted(pins.items())),
+            "held": [holds[n] for n in sorted(holds)],
         }

@@ -18,7 +18,8 @@ input is *reconstructed*:
                     ``query`` is ``""`` (not recorded); ``arguments`` is the
                     recorded ``args.fields`` (only the tool's ``record_fields``)
                     or ``{}``
-``findings``        as recorded; ``usage`` as recorded; ``approval`` null
+``findings``        as recorded; ``usage`` as recorded; ``approval`` the
+                    recorded ``approval_input`` (a retry of an approved call), else null
 ``now``             the record's ``time``
 ``run``             ``id`` and ``tainted`` from the record's ``run`` (as policy saw
                     them); ``sources``, ``findings``, ``destinations`` and
@@ -75,6 +76,30 @@ def standalone_data(input_doc: Mapping[str, Any], extra: Mapping[str, Any] | Non
     return {"gateway": {"agents": None, "tools": tools, "extra": dict(extra or {})}}
 
 
+class ToolDocs(Mapping[str, Mapping[str, Any]]):
+    """``input.tool`` documents by name: the configured HTTP tools, plus MCP tools
+    ``{server}.{name}`` and servers ``{server}`` resolved like the gateway does."""
+
+    def __init__(self, tools: Mapping[str, Mapping[str, Any]], mcp: Any = None) -> None:
+        self.tools = dict(tools)
+        self.mcp = mcp  # gateway.adapters.mcp.McpTools-like: resolve(name) -> Tool | None
+
+    def __getitem__(self, name: str) -> Mapping[str, Any]:
+        doc = self.tools.get(name)
+        if doc is None and self.mcp is not None:
+            tool = self.mcp.resolve(name)
+            doc = tool.policy_doc if tool is not None else None
+        if doc is None:
+            raise KeyError(name)
+        return doc
+
+    def __iter__(self) -> Any:
+        return iter(self.tools)
+
+    def __len__(self) -> int:
+        return len(self.tools)
+
+
 def input_from_record(rec: Mapping[str, Any], tools: Mapping[str, Mapping[str, Any]]) -> dict[str, Any] | str:
     """The reconstructed policy input, or why the record cannot be replayed."""
     if rec.get("decision") is None:
@@ -111,10 +136,11 @@ def input_from_record(rec: Mapping[str, Any], tools: Mapping[str, Mapping[str, A
             "intent": rec.get("intent"),
             "idempotency_key": rec.get("idempotency_key"),
             "run_id": rec.get("run_id"),
+            "mode": rec.get("mode", "live"),
         },
         "findings": list(rec.get("findings") or []),
         "usage": rec.get("usage") or {},
-        "approval": None,
+        "approval": rec.get("approval_input"),
         "now": rec.get("time"),
         "run": _run_of(rec.get("run")),
     }

@@ -20,30 +20,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gateway.errors import GatewayError, Reason, Unavailable, UpstreamError
+from gateway.inspect import output
 from gateway.inspect.base import Hit
-from gateway.inspect.classifier import ClassifierDetector, windows
-from gateway.inspect.runner import Inspector, redact
+from gateway.inspect.classifier import ClassifierDetector
+from gateway.inspect.runner import Inspector
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision, Finding
 from gateway.policy.engine import PolicyError
-from gateway.stages.policy import PolicyRef, build_input, parse_decision
+from gateway.policy.input import PolicyRef, build_input, parse_decision
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
-
-
-async def read_capped(stream: Any, limit: int) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in stream.iter_any():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def output_decision(
@@ -122,52 +112,25 @@ class InspectOutputStage:
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
         cfg = tool.config.inspect
-        # MCP answers are JSON-RPC, often as an SSE stream: the MCP adapter inspects each result
-        # message itself as it relays it, with output_decision and redact_kinds below.
+        # MCP answers are JSON-RPC, often as an SSE stream: the MCP mediator runs the same
+        # gates and judge (gateway.inspect.output) on each answer message as it relays it.
         if not cfg.output or ctx.call.protocol == "mcp":
             await nxt(ctx)
             return
         up = ctx.need_upstream()
         limit = int(cfg.output_limit)
-        for k, v in up.headers:
-            if k.lower() == "content-encoding" and v.strip().lower() not in ("", "identity"):
-                raise UpstreamError(
-                    f"tool {tool.name!r} answered with Content-Encoding {v}, which cannot be inspected",
-                    code="output.uninspectable",
-                    reasons=[Reason.of("output.uninspectable", "encoded output cannot be inspected", ["LLM05"])],
-                )
-        body = up.body
-        if body is None or len(body) > limit:
-            body = await read_capped(up.stream, limit) if body is None else None
-            if body is None:
-                raise UpstreamError(
-                    f"tool {tool.name!r} answered more than {limit} bytes, the output inspection limit",
-                    code="output.too_large",
-                    reasons=[Reason.of("output.too_large", f"output exceeds {limit} bytes", ["LLM10"])],
-                )
-            up.stream = None
+        output.admit(tool, up.headers)
+        body = await output.read(tool, up.body, up.stream, limit)
+        up.stream = None
         t0 = time.perf_counter()
-        findings, hits = await self.inspector.output_async(body, tool.inspect_options)  # large: off the loop
-        if self.classifier is not None:  # the model, in a worker thread, within its budget
-            text = body.decode("utf-8", errors="replace")
-            found, passed = await self.classifier.findings(
-                windows(text, self.classifier.max_chars, self.classifier.max_strings), "tool_output"
-            )
-            findings = [*findings, *found]
-            if passed:
-                ctx.fail_open.append("classifier")
-                self.metrics.fail_open_calls.labels("classifier").inc()
-        ctx.output_findings.extend(findings)
-        if findings:
-            decision = await output_decision(self.policy, self.metrics, ctx, up.status, findings)
-            kinds = redact_kinds(tool.name, decision, findings, hits)
-            if kinds:
-                body = redact(body.decode("utf-8", errors="replace"), hits, kinds).encode()
-                codes = sorted({f"{r['code']}({','.join(r.get('owasp', []))})" for r in decision.reasons})
-                up.headers = [*up.headers, ("X-Callgate-Output-Reasons", " ".join(codes))]
+        jd = await output.judge(
+            self.inspector, self.policy, self.metrics, ctx, [("", body)], up.status, self.classifier
+        )
+        if jd.kinds:
+            body = output.apply(body.decode("utf-8", errors="replace"), jd.hits[""], jd.kinds).encode()
+            codes = sorted({f"{r['code']}({','.join(r.get('owasp', []))})" for r in jd.reasons})
+            up.headers = [*up.headers, ("X-Callgate-Output-Reasons", " ".join(codes))]
         up.body = body
         up.bytes_sent = len(body)
-        dt = time.perf_counter() - t0
-        ctx.timings["inspect_output"] = dt
-        self.latency.observe(dt)
+        self.latency.observe(time.perf_counter() - t0)
         await nxt(ctx)

@@ -21,11 +21,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from gateway.audit.log import AuditUnavailable, DecisionLog
-from gateway.errors import GatewayError, Unavailable, UpstreamError, UpstreamTimeout
+from gateway.errors import ApprovalPending, GatewayError, Unavailable, UpstreamError, UpstreamTimeout
 from gateway.metrics import Metrics
 from gateway.model import CallContext
 
 if TYPE_CHECKING:
+    from gateway.approvals.stream import DecisionStream
     from gateway.pipeline import Next
     from gateway.stages.policy import PolicyRef
 
@@ -48,7 +49,13 @@ def iso(ts: float) -> str:
 def outcome_of(ctx: CallContext) -> str:
     err = ctx.error
     if err is None:
+        if ctx.draft is not None:
+            return "draft"
         return "replayed" if ctx.replay else "allowed"
+    if isinstance(err, ApprovalPending):
+        return "pending"
+    if err.code.startswith("output."):  # the gateway refused what the tool answered
+        return "denied"
     if isinstance(err, UpstreamError | UpstreamTimeout):
         return "failed"
     if type(err) is GatewayError:
@@ -90,10 +97,13 @@ def base_record(ctx: CallContext, kind: str) -> dict[str, Any]:
 class RecordStage:
     name = "record"
 
-    def __init__(self, decision_log: DecisionLog, metrics: Metrics, policy: PolicyRef) -> None:
+    def __init__(
+        self, decision_log: DecisionLog, metrics: Metrics, policy: PolicyRef, stream: DecisionStream | None = None
+    ) -> None:
         self.log = decision_log
         self.metrics = metrics
         self.policy = policy
+        self.stream = stream  # the console's live decision stream
         self.total = metrics.stage_latency.labels("total")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
@@ -117,6 +127,8 @@ class RecordStage:
             log.error("decision log unavailable; call %s answered 503", ctx.call.call_id)
             if ctx.response is None:
                 ctx.error = Unavailable("the decision log cannot be written", code="audit.unavailable")
+        if self.stream is not None:
+            self.stream.publish(record)
         self.total.observe(elapsed)
         err = ctx.error
         self.metrics.calls.labels(
@@ -153,6 +165,15 @@ class RecordStage:
                 "run": ctx.run.as_record() if ctx.run is not None else None,
             }
         )
+        if ctx.call.mode != "live":
+            rec["mode"] = ctx.call.mode[:16]  # an invalid one is refused, but recorded bounded
+        approval = ctx.approval or ctx.pending_approval
+        if approval is not None:  # links the call to its kind: approval records
+            rec["approval"] = approval.get("id")
+        if ctx.approval is not None:  # input.approval as policy saw it (for `policy replay`)
+            rec["approval_input"] = ctx.approval
+        elif ctx.call.approval_id is not None:  # a refused retry: the id it presented (up to 64 chars)
+            rec["approval"] = ctx.call.approval_id[:64]
         return rec
 
 
@@ -168,6 +189,8 @@ class IntentStage:
         rec = base_record(ctx, "intent")
         rec["decision"] = ctx.decision.as_dict() if ctx.decision else None
         rec["credential"] = ctx.credential
+        if ctx.approval is not None:
+            rec["approval"] = ctx.approval.get("id")
         try:
             await self.log.append(rec)
         except AuditUnavailable as e:

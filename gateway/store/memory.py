@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.store.base import (
     Admission,
@@ -147,6 +148,55 @@ class MemoryAdmission:
         entry.done = True
         entry.response = s.response
         entry.expires = now + s.ttl_s
+
+
+class MemoryMcpState:
+    """MCP sessions, pins and holds in this process (``McpStateStore``); sessions bounded in number."""
+
+    MAX_SESSIONS = 100_000
+
+    def __init__(self) -> None:
+        self._sessions: dict[tuple[str, str], tuple[str, float]] = {}
+        self._pins: dict[str, str] = {}
+        self._holds: dict[str, dict[str, Any]] = {}
+
+    async def bind_session(self, server: str, session: str, owner: str, ttl_s: float) -> None:
+        if len(self._sessions) >= self.MAX_SESSIONS:
+            now = time.monotonic()
+            self._sessions = {k: v for k, v in self._sessions.items() if v[1] > now}
+            if len(self._sessions) >= self.MAX_SESSIONS:
+                self._sessions.pop(next(iter(self._sessions)))
+        self._sessions[(server, session)] = (owner, time.monotonic() + ttl_s)
+
+    async def session_owner(self, server: str, session: str) -> str | None:
+        found = self._sessions.get((server, session))
+        if found is None:
+            return None
+        if found[1] <= time.monotonic():
+            del self._sessions[(server, session)]
+            return None
+        return found[0]
+
+    async def drop_session(self, server: str, session: str) -> None:
+        self._sessions.pop((server, session), None)
+
+    async def pins(self) -> dict[str, str]:
+        return dict(self._pins)
+
+    async def set_pin(self, tool: str, digest: str) -> None:
+        self._pins[tool] = digest
+
+    async def holds(self) -> dict[str, dict[str, Any]]:
+        return dict(self._holds)
+
+    async def hold(self, tool: str) -> dict[str, Any] | None:
+        return self._holds.get(tool)
+
+    async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
+        if held is None:
+            self._holds.pop(tool, None)
+        else:
+            self._holds[tool] = held
 
 
 class MemoryRuns:

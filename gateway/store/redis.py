@@ -487,6 +487,55 @@ class RedisKillSwitch:
         return match_entry(self._entries, tenant, agent, tool)
 
 
+class RedisMcpState:
+    """MCP sessions, pins and holds in Redis (``McpStateStore``), shared by every worker and replica.
+
+    A session is one key (``<prefix>mcp:session:<server>:<id>`` → owner, expiring
+    ``ttl_s`` after binding); pins and holds are two hashes. Uses the admission
+    store's connection pool and timeout.
+    """
+
+    def __init__(self, admission: RedisAdmission) -> None:
+        self.store = admission
+        self.prefix = admission.prefix
+        self._pins = self.prefix + "mcp:pins"
+        self._holds = self.prefix + "mcp:holds"
+
+    def _session(self, server: str, session: str) -> str:
+        return f"{self.prefix}mcp:session:{server}:{session}"
+
+    async def bind_session(self, server: str, session: str, owner: str, ttl_s: float) -> None:
+        await self.store._run(self.store.redis.set(self._session(server, session), owner, px=int(ttl_s * 1000)))
+
+    async def session_owner(self, server: str, session: str) -> str | None:
+        raw = await self.store._run(self.store.redis.get(self._session(server, session)))
+        return raw.decode() if isinstance(raw, bytes) else None
+
+    async def drop_session(self, server: str, session: str) -> None:
+        await self.store._run(self.store.redis.delete(self._session(server, session)))
+
+    async def pins(self) -> dict[str, str]:
+        raw = await self.store._run(self.store.redis.hgetall(self._pins))
+        return {k.decode(): v.decode() for k, v in raw.items()}
+
+    async def set_pin(self, tool: str, digest: str) -> None:
+        await self.store._run(self.store.redis.hset(self._pins, tool, digest))
+
+    async def holds(self) -> dict[str, dict[str, Any]]:
+        raw = await self.store._run(self.store.redis.hgetall(self._holds))
+        return {k.decode(): json.loads(v) for k, v in raw.items()}
+
+    async def hold(self, tool: str) -> dict[str, Any] | None:
+        raw = await self.store._run(self.store.redis.hget(self._holds, tool))
+        return json.loads(raw) if raw is not None else None
+
+    async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
+        if held is None:
+            await self.store._run(self.store.redis.hdel(self._holds, tool))
+        else:
+            await self.store._run(self.store.redis.hset(self._holds, tool, json.dumps(held)))
+
+
 # KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
 # one): a reply of ~500 elements costs redis-py's Python parser ~2-4 ms, one string ~0.2 ms.
 RUN_LOAD = """

@@ -1,0 +1,113 @@
+"""JSON-RPC 2.0 messages as MCP carries them: parse (bounded), classify, build errors.
+
+``parse`` never raises anything but ``Malformed``: a body that is not JSON, nested
+deeper than ``MAX_DEPTH`` (a 1,000-deep document would otherwise exhaust the
+recursion limit) or a batch longer than ``MAX_BATCH``. ``classify`` names what a
+message is — request, notification, response or invalid — so every message meets a
+named rule.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+DENIED = -32001  # every callgate refusal that is not a tool result
+
+MAX_DEPTH = 64  # the embedded policy engine caps input nesting at 127 levels
+MAX_BATCH = 64
+
+Kind = Literal["request", "notification", "response", "invalid"]
+
+
+class Malformed(ValueError):
+    def __init__(self, message: str, code: str = "mcp.parse_error", rpc_code: int = PARSE_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+        self.rpc_code = rpc_code
+
+
+def depth_exceeds(doc: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``doc`` nests containers deeper than ``limit`` (iterative, containers only)."""
+    stack: list[tuple[Any, int]] = [(doc, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return False
+
+
+def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
+    try:
+        doc = json.loads(raw)
+    except RecursionError as e:
+        raise Malformed(f"JSON nested deeper than {limit} levels", "request.too_deep", INVALID_REQUEST) from e
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Malformed(f"parse error: {e}") from e
+    opens = raw.count(b"{") + raw.count(b"[") if isinstance(raw, bytes) else raw.count("{") + raw.count("[")
+    # nesting needs an opening bracket per level: only a document with more of them is walked
+    if opens > limit and isinstance(doc, dict | list) and depth_exceeds(doc, limit):
+        raise Malformed(f"JSON nested deeper than {limit} levels", "request.too_deep", INVALID_REQUEST)
+    return doc
+
+
+def parse(raw: bytes) -> tuple[list[Any], bool]:
+    """The messages in a POST body and whether it was a batch."""
+    doc = loads(raw)
+    if isinstance(doc, list):
+        if not doc:
+            raise Malformed("an empty batch", "mcp.batch_invalid", INVALID_REQUEST)
+        if len(doc) > MAX_BATCH:
+            raise Malformed(f"a batch holds at most {MAX_BATCH} messages", "mcp.batch_too_large", INVALID_REQUEST)
+        return doc, True
+    return [doc], False
+
+
+@dataclass(slots=True)
+class Message:
+    kind: Kind
+    body: dict[str, Any]
+    id: Any = None
+    method: str | None = None
+
+    @property
+    def params(self) -> Any:
+        return self.body.get("params")
+
+
+def valid_id(v: Any) -> bool:
+    return (isinstance(v, str) and len(v) <= 256) or (isinstance(v, int) and not isinstance(v, bool))
+
+
+def classify(doc: Any) -> Message:
+    if not isinstance(doc, dict) or doc.get("jsonrpc") != "2.0":
+        return Message("invalid", doc if isinstance(doc, dict) else {})
+    method = doc.get("method")
+    if isinstance(method, str):
+        if "id" in doc:
+            return Message("request", doc, doc["id"], method) if valid_id(doc["id"]) else Message("invalid", doc)
+        return Message("notification", doc, None, method)
+    if "id" in doc and ("result" in doc) != ("error" in doc):
+        return Message("response", doc, doc["id"])
+    return Message("invalid", doc)
+
+
+def error(msg_id: Any, code: int, message: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    err: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        err["data"] = data
+    return {"jsonrpc": "2.0", "id": msg_id, "error": err}
+
+
+def dumps(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode()

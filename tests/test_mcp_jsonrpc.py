@@ -1,0 +1,197 @@
+"""The mediator's parsers: bounded JSON-RPC parsing and a bounded SSE reader."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.mcp import jsonrpc, sse
+from gateway.mcp.jsonrpc import Malformed
+
+
+def test_parse_bounds_nesting_batches_and_classifies() -> None:
+    with pytest.raises(Malformed) as deep:
+        jsonrpc.parse(("[" * 100_000 + "]" * 100_000).encode())  # past the recursion limit
+    assert deep.value.code == "request.too_deep"
+    with pytest.raises(Malformed) as deep65:
+        jsonrpc.parse(
+            json.dumps(
+                {
+                    "a": [
+                        [
+                            [
+                                [
+                                    [
+                                        [
+                                            [
+                                                [
+                                                    [
+                                                        [
+                                                            [
+                                                                [
+                                                                    [
+                                                                        [
+                                                                            [
+                                                                                [
+                                                                                    [
+                                                                                        [
+                                                                                            [
+                                                                                                [
+                                                                                                    [
+                                                                                                        [
+                                                                                                            [
+                                                                                                                [
+                                                                                                                    [
+                                                                                                                        [
+                                                                                                                            [
+                                                                                                                                [
+                                                                                                                                    [
+                                                                                                                                        [
+                                                                                                                                            [
+                                                                                                                                                [
+                                                                                                                                                    [
+                                                                                                                                                        [
+                                                                                                                                                            [
+                                                                                                                                                                [
+                                                                                                                                                                    [
+                                                                                                                                                                        [
+                                                                                                                                                                            [
+                                                                                                                                                                                [
+                                                                                                                                                                                    [
+                                                                                                                                                                                        [
+                                                                                                                                                                                            [
+                                                                                                                                                                                                [
+                                                                                                                                                                                                    [
+                                                                                                                                                                                                        [
+                                                                                                                                                                                                            [
+                                                                                                                                                                                                                [
+                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                    [
+                                                                                                                                                                                                                                                                        [
+                                                                                                                                                                                                                                                                            [
+                                                                                                                                                                                                                                                                                [
+                                                                                                                                                                                                                                                                                    1
+                                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                                ]
+                                                                                                                                                                                                                            ]
+                                                                                                                                                                                                                        ]
+                                                                                                                                                                                                                    ]
+                                                                                                                                                                                                                ]
+                                                                                                                                                                                                            ]
+                                                                                                                                                                                                        ]
+                                                                                                                                                                                                    ]
+                                                                                                                                                                                                ]
+                                                                                                                                                                                            ]
+                                                                                                                                                                                        ]
+                                                                                                                                                                                    ]
+                                                                                                                                                                                ]
+                                                                                                                                                                            ]
+                                                                                                                                                                        ]
+                                                                                                                                                                    ]
+                                                                                                                                                                ]
+                                                                                                                                                            ]
+                                                                                                                                                        ]
+                                                                                                                                                    ]
+                                                                                                                                                ]
+                                                                                                                                            ]
+                                                                                                                                        ]
+                                                                                                                                    ]
+                                                                                                                                ]
+                                                                                                                            ]
+                                                                                                                        ]
+                                                                                                                    ]
+                                                                                                                ]
+                                                                                                            ]
+                                                                                                        ]
+                                                                                                    ]
+                                                                                                ]
+                                                                                            ]
+                                                                                        ]
+                                                                                    ]
+                                                                                ]
+                                                                            ]
+                                                                        ]
+                                                                    ]
+                                                                ]
+                                                            ]
+                                                        ]
+                                                    ]
+                                                ]
+                                            ]
+                                        ]
+                                    ]
+                                ]
+                            ]
+                        ]
+                    ]
+                }
+            ).encode()
+        )
+    assert deep65.value.code == "request.too_deep"
+    docs, batch = jsonrpc.parse(
+        b'{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":' + b"[" * 60 + b"]" * 60 + b"}}"
+    )
+    assert not batch and jsonrpc.classify(docs[0]).kind == "request"
+    with pytest.raises(Malformed) as big:
+        jsonrpc.parse(json.dumps([{"jsonrpc": "2.0", "method": "x"}] * 65).encode())
+    assert big.value.code == "mcp.batch_too_large"
+    with pytest.raises(Malformed):
+        jsonrpc.parse(b"[]")
+    kinds = [
+        jsonrpc.classify(d).kind
+        for d in (
+            {"jsonrpc": "2.0", "id": 1, "method": "tools/call"},
+            {"jsonrpc": "2.0", "method": "notifications/progress"},
+            {"jsonrpc": "2.0", "id": "a", "result": {}},
+            {"jsonrpc": "2.0", "id": True, "method": "ping"},  # a boolean is no id
+            {"jsonrpc": "2.0", "id": 1, "result": {}, "error": {}},  # both: neither
+            {"id": 1, "method": "ping"},  # not 2.0
+            [1],
+        )
+    ]
+    assert kinds == ["request", "notification", "response", "invalid", "invalid", "invalid", "invalid"]
+
+
+class Chunks:
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        for c in self.chunks:
+            yield c
+
+
+async def test_sse_events_split_anywhere_and_bounded() -> None:
+    stream = b'event: message\r\ndata: {"a":1}\r\n\r\n: keepalive\r\n\r\ndata: {"b":2}\n\n'
+    for cut in range(1, len(stream)):
+        events = [e async for e in sse.iter_events(Chunks([stream[:cut], stream[cut:]]), 1000)]
+        assert [sse.data(e) for e in events] == ['{"a":1}', None, '{"b":2}'], cut
+    with pytest.raises(sse.EventTooLarge):
+        _ = [e async for e in sse.iter_events(Chunks([b"data: " + b"x" * 2000 + b"\n\n"]), 1000)]
+    with pytest.raises(sse.EventTooLarge):  # never terminated: the buffer is bounded too
+        _ = [e async for e in sse.iter_events(Chunks([b"data: " + b"x" * 600] * 3), 1000)]
+    assert sse.encode({"x": 1}, b"id: 7\nevent: message\ndata: old\n\n") == b'id: 7\nevent: message\ndata: {"x":1}\n\n'
