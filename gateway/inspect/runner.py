@@ -423,6 +423,7 @@ class Inspector:
         # No string holds an anchor that the joined text lacks: a closed detector runs only
         # on strings under field names it keys on.
         is_open = self.prefilter.open(whole) if self.prefilter is not None else None
+        keys = {s.key for s in found}
         for di, d in enumerate(self.detectors):
             keyed = getattr(d, "keyed", None)
             per_string = getattr(d, "per_string", False)
@@ -435,8 +436,10 @@ class Inspector:
                 whole_hits = [] if per_string or maybe is not None else d.scan(whole)
             mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
-            if keyed is not None:
-                rescan.update(i for i, s in enumerate(found) if self._keyed(di, keyed, s.key))
+            if keyed is not None:  # field names repeat: judge each distinct one once
+                hot = {k for k in keys if self._keyed(di, keyed, k)}
+                if hot:
+                    rescan.update(i for i, s in enumerate(found) if s.key in hot)
             if per_string or (whole_hits and not mapped):
                 rescan.update(range(len(found)))
             elif whole_hits:  # every hit has a span in the joined text: attribute it to its string
