@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import cache
@@ -172,3 +173,31 @@ def test_a_detector_without_declaration_always_runs_and_empty_anchors_are_refuse
         assert Prefilter([Bare()], engine).open(Target("", None, "request_arg", "")) == [True]
         with pytest.raises(ValueError, match="empty anchor"):
             Prefilter([Empty()], engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrent_scans_from_two_threads(engine: Engine) -> None:
+    """The event loop and the inspection thread use one prefilter at once (Hyperscan's
+    scratch space serves one scan at a time: each thread needs its own)."""
+    pre = Prefilter(all_detectors(), engine)
+    texts = [
+        Target("the quick brown fox = 'x' or <b> http://a " * 8_000, None, "request_arg", ""),
+        Target("select 1 from x where a='b' or 1=1", None, "request_arg", ""),
+    ]
+    want = [pre.open(t) for t in texts]
+    errors: list[str] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(40):
+                if pre.open(texts[i % 2]) != want[i % 2]:
+                    errors.append("different answer")
+        except Exception as e:  # any failure of a concurrent scan is the finding
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[:3]

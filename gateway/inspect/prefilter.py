@@ -17,6 +17,7 @@ a character match.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
@@ -70,6 +71,9 @@ class Prefilter:
                     self.tokens[view].append((i, toks))
         self.n = n
         self._dbs: dict[str, Any] = {}
+        # Hyperscan scratch space serves one scan at a time: one per thread (the event loop
+        # and the inspection thread scan at once), made on first use.
+        self._scratch = threading.local()
         if self.engine == "hyperscan":
             assert _hs is not None
             for view, owners in self.tokens.items():
@@ -99,7 +103,15 @@ class Prefilter:
             text = views[view]()
             if self.engine == "hyperscan":
                 hit: set[int] = set()
-                self._dbs[view].scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit)
+                db = self._dbs[view]
+                scratch = getattr(self._scratch, view, None)
+                if scratch is None:
+                    assert _hs is not None
+                    scratch = _hs.Scratch(db)
+                    setattr(self._scratch, view, scratch)
+                db.scan(
+                    text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch
+                )
                 for i in hit:
                     out[i] = True
             else:
