@@ -204,7 +204,15 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         return web.json_response({"previous": previous, "revision": revision})
 
     async def audit_head(request: web.Request) -> web.Response:
-        return web.json_response({"head": rt.log.head, "path": str(rt.settings.decision_log.path)})
+        cp = rt.log.checkpoint
+        return web.json_response(
+            {
+                "head": rt.log.head,
+                "path": str(rt.settings.decision_log.path),
+                "seq": rt.log.seq if rt.settings.decision_log.checkpoints is not None else None,
+                "checkpoint": cp.as_dict() if cp is not None else None,
+            }
+        )
 
     async def mcp_tools(request: web.Request) -> web.Response:
         return web.json_response(rt.mcp_pins.as_dict())

@@ -129,11 +129,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return _die(why)
     if args.workers > 1 and args.worker_index is None:
         argv = ["--log-level", args.log_level, "serve", "--config", args.config, "--host", host, "--port", str(port)]
+        if args.allow_unverified_log:
+            argv.append("--allow-unverified-log")
         return workers.supervise(argv, args.workers)
     if args.worker_index is not None:
         settings = workers.for_worker(settings, args.worker_index)
+    cps = settings.decision_log.checkpoints
+    if args.allow_unverified_log and cps is not None:
+        cps = cps.model_copy(update={"allow_unverified_start": True})
+        settings = settings.model_copy(
+            update={"decision_log": settings.decision_log.model_copy(update={"checkpoints": cps})}
+        )
+    from gateway.audit.log import LogCheckFailed
+
     try:
         _run(_serve(settings, host, port, reuse_port=args.worker_index is not None))
+    except LogCheckFailed as e:
+        return _die(f"refusing to start: {e}")
     except PolicyLoadError as e:
         return _die(f"policy failed to load: {e}")
     except ConfigError as e:
@@ -316,11 +328,45 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from gateway.audit.checkpoint import CheckpointKeyError, load_public_key, read_export
     from gateway.audit.verify import format_report, verify_log
 
-    report = verify_log(args.path, expect_head=args.head)
+    key = None
+    checkpoint = None
+    if args.key:
+        try:
+            key = load_public_key(args.key)
+        except CheckpointKeyError as e:
+            return _die(str(e))
+        cp_path = Path(args.checkpoint) if args.checkpoint else Path(args.path + ".checkpoint")
+        try:
+            checkpoint = read_export(cp_path)
+        except ValueError as e:
+            return _die(str(e))
+        if args.checkpoint and checkpoint is None:
+            return _die(f"no checkpoint at {cp_path}")
+        if checkpoint is not None:
+            print(f"checking against the exported checkpoint {cp_path} (seq {checkpoint.seq})")
+    elif args.checkpoint:
+        return _die("--checkpoint needs --key")
+    report = verify_log(args.path, expect_head=args.head, key=key, checkpoint=checkpoint)
     print(format_report(report))
     return 0 if report.ok else 1
+
+
+def cmd_audit_keygen(args: argparse.Namespace) -> int:
+    from gateway.audit.checkpoint import keygen
+
+    path = Path(args.path)
+    try:
+        pub = keygen(path)
+    except FileExistsError:
+        return _die(f"{path} exists; not overwriting a key")
+    except OSError as e:
+        return _die(f"cannot write {path}: {e.strerror or e}")
+    print(f"private key: {path} (mode 0600; configure decision_log.checkpoints.key, keep it off the log's disk)")
+    print(f"public key:  {pub} (for `callgate audit verify --key`)")
+    return 0
 
 
 # ------------------------------------------------------------------ killswitch
@@ -419,6 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="worker processes sharing the ports (needs a Redis store; default 1)",
     )
+    s.add_argument(
+        "--allow-unverified-log",
+        action="store_true",
+        help="start even if the decision log fails its signed checkpoint (recorded in the log as log.override)",
+    )
     s.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)  # set by the supervisor
     s.set_defaults(func=cmd_serve)
 
@@ -506,7 +557,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("path")
     s.add_argument("--head", help="the hash the last record must have (GET /admin/audit/head)")
+    s.add_argument("--key", help="Ed25519 public key (PEM): check every signed checkpoint, report unanchored records")
+    s.add_argument(
+        "--checkpoint",
+        help="an exported checkpoint (default with --key: PATH.checkpoint if present; "
+        "or a saved GET /admin/audit/head answer)",
+    )
     s.set_defaults(func=cmd_audit_verify)
+    s = asub.add_parser(
+        "keygen",
+        help="make a checkpoint signing key",
+        description="Write a new Ed25519 private key to PATH (mode 0600) and its public key to PATH.pub.",
+    )
+    s.add_argument("path")
+    s.set_defaults(func=cmd_audit_keygen)
 
     s = sub.add_parser(
         "killswitch",

@@ -195,6 +195,22 @@ class PolicyConfig(Model):
         return self
 
 
+class CheckpointConfig(Model):
+    """Signed checkpoints of the decision log (``gateway/audit/checkpoint.py``)."""
+
+    key: SecretSource = Field(
+        description="the Ed25519 private key (PEM; `callgate audit keygen`), kept apart from the log"
+    )
+    every_records: int = Field(1000, ge=1, le=1_000_000, description="a checkpoint after this many records")
+    every_s: float = Field(30.0, gt=0, le=86_400, description="or after this long, if anything was written")
+    redis: bool = Field(True, description="also keep the latest checkpoint in the Redis store (when store is Redis)")
+    allow_unverified_start: bool = Field(
+        False,
+        description="start even if the log's tail fails its checkpoint (recorded as log.override); "
+        "`callgate serve --allow-unverified-log` sets it",
+    )
+
+
 class DecisionLogConfig(Model):
     path: Path = Path("var/decisions.jsonl")
     fsync: Literal["always", "interval", "never"] = Field(
@@ -203,6 +219,23 @@ class DecisionLogConfig(Model):
     )
     fsync_interval_ms: int = Field(1000, ge=1)
     max_batch: int = Field(1024, ge=1)
+    max_record_bytes: ByteSize = Field(
+        ByteSize(64 << 10),
+        ge=4096,
+        description="longest record line; a longer (or unencodable) record is trimmed and marked, never dropped",
+    )
+    checkpoints: CheckpointConfig | None = Field(
+        None, description="sign the log's head every N records or S seconds; off without a key"
+    )
+
+    @model_validator(mode="after")
+    def _key_apart(self) -> DecisionLogConfig:
+        key = self.checkpoints.key.file if self.checkpoints is not None else None
+        if key is not None and key.resolve().parent == self.path.resolve().parent:
+            raise ValueError(
+                "checkpoints.key.file is in the decision log's directory; keep the signing key apart from the log"
+            )
+        return self
 
 
 class Credential(Model):
@@ -441,8 +474,13 @@ class RedisStoreConfig(Model):
     url: str = Field(pattern=r"^rediss?://")
     timeout_ms: int = Field(100, ge=1, le=10_000, description="per operation; a slower Redis answers 503")
     max_connections: int = Field(256, ge=2, description="connections per replica; a burst beyond waits")
+    warm_connections: int | None = Field(
+        None, ge=0, description="connections opened at start (default: max_connections), so a first burst finds them"
+    )
     key_prefix: str = Field(
-        "callgate:{cg}:", description="every key starts with it; the hash tag keeps a call's keys in one slot"
+        "callgate:",
+        pattern=r"^[^{}]*$",
+        description="every key starts with it; no braces: keys carry a hash tag per tenant ({t:<hash>})",
     )
 
 
@@ -647,6 +685,8 @@ def check_secrets(settings: Settings) -> list[tuple[str, str]]:
             errors.append((loc, str(e)))
 
     probe("admin.token", settings.admin.token)
+    if settings.decision_log.checkpoints is not None:
+        probe("decision_log.checkpoints.key", settings.decision_log.checkpoints.key)
     for i, key in enumerate(settings.identity.keys):
         if isinstance(key, HmacKey):
             probe(f"identity.keys.{i}.secret", key.secret)

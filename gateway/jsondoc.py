@@ -6,11 +6,20 @@ it too). Documents with no more ``[``/``{`` than ``max_depth`` cannot be too dee
 are parsed directly; others are parsed by the C decoder — which stops itself near the
 interpreter's recursion limit, turned into ``TooDeep`` here — and then measured
 iteratively.
+
+JSON from outside is also held to what every consumer downstream (policy engines, the
+decision log, upstreams) can represent: ``NaN``/``Infinity`` (Python's extension, not
+JSON), numbers that overflow a double (``1e999``) and lone UTF-16 surrogates
+(``"\\ud800"``: valid JSON syntax, but no Unicode text) are refused with
+``NotPortable`` (a ``ValueError``), so a call carrying them gets a clear 400 instead
+of failing later in policy.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any
 
 DEFAULT_MAX_DEPTH = 256
@@ -20,6 +29,58 @@ class TooDeep(ValueError):
     def __init__(self, max_depth: int) -> None:
         self.max_depth = max_depth
         super().__init__(f"the JSON document nests deeper than {max_depth} levels")
+
+
+class NotPortable(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise NotPortable(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotPortable(f"{text[:20]} overflows a double")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+# a \uD800-\uDFFF escape, or a surrogate code point decoded from (invalid, CESU-8) bytes
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UTF8_SURROGATE = re.compile(rb"\xed[\xa0-\xbf]")
+
+
+def _check_surrogates(value: Any) -> None:
+    """Iteratively: no string (key or value) holds a lone surrogate."""
+    stack: list[Any] = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v):
+                raise NotPortable("a string holds a lone UTF-16 surrogate (not Unicode text)")
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+
+
+def _decode(data: str | bytes | bytearray) -> Any:
+    if isinstance(data, str):
+        text, raw = data, _SURROGATE.search(data) is not None
+    else:
+        encoding = json.detect_encoding(data)
+        text = data.decode(encoding, "surrogatepass")
+        # only UTF-8's (invalid) ED A0..BF sequences decode to surrogates; other encodings: look
+        raw = encoding != "utf-8" or (b"\xed" in data and _UTF8_SURROGATE.search(data) is not None)
+        raw = raw and _SURROGATE.search(text) is not None
+    value = _DECODER.decode(text)
+    if raw or ("\\u" in text and _SURROGATE_ESCAPE.search(text)):
+        _check_surrogates(value)
+    return value
 
 
 def depth(value: Any) -> int:
@@ -41,9 +102,9 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH) -> 
     """``json.loads`` bounded to ``max_depth`` levels; ``ValueError`` (or ``TooDeep``) on bad input."""
     opens = data.count("[") + data.count("{") if isinstance(data, str) else data.count(b"[") + data.count(b"{")
     if opens <= max_depth:
-        return json.loads(data)
+        return _decode(data)
     try:
-        value = json.loads(data)
+        value = _decode(data)
     except RecursionError:
         raise TooDeep(max_depth) from None
     if depth(value) > max_depth:

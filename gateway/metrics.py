@@ -138,6 +138,20 @@ class Metrics:
         self.log_records = Counter(
             "decision_log_records", "Records written, by kind", ["kind"], namespace=ns, registry=r
         )
+        self.log_records_bounded = Counter(
+            "decision_log_records_bounded",
+            "Records escaped or trimmed before writing, by cause (too_large, or the encoding error)",
+            ["cause"],
+            namespace=ns,
+            registry=r,
+        )
+        self.state_lost = Counter(
+            "state_lost",
+            "Times the state store was found to have lost state this gateway knew (re-asserted), by store",
+            ["store"],
+            namespace=ns,
+            registry=r,
+        )
         self.log_batch_size = Histogram(
             "decision_log_batch_size",
             "Records per group commit",

@@ -8,7 +8,10 @@ one runtime.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -16,8 +19,9 @@ from aiohttp import web
 
 from gateway.adapters.http import HttpAdapter
 from gateway.adapters.mcp import McpAdapter, McpTools
-from gateway.audit.log import AuditUnavailable, DecisionLog
-from gateway.config import Settings
+from gateway.audit.checkpoint import Checkpoint
+from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
+from gateway.config import RedisStoreConfig, Settings
 from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
@@ -27,10 +31,11 @@ from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.stages.policy import PolicyRef, gateway_data
+from gateway.stages.record import iso
 from gateway.stages.usage import UsageCache
-from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore
+from gateway.store.base import AdmissionStore, KillSwitchStore, RunStore, StoreUnavailable
 from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryRuns
-from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns
+from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisRuns, StateLoss
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -71,7 +76,7 @@ class Runtime:
         else:
             self.key_prefix = settings.store.key_prefix
             self._redis = RedisAdmission(settings.store)  # connects lazily, on the first call
-            self._redis_ks = RedisKillSwitch(self._redis)
+            self._redis_ks = RedisKillSwitch(self._redis, self._state_lost)
             self.admission = self._redis
             self.killswitch = self._redis_ks
             self.runs = RedisRuns(self._redis)  # shares the admission pool
@@ -131,10 +136,18 @@ class Runtime:
         )
         await self.verifier.start(self._http)
         await start_engine(self.policy.engine)
+        if self._redis is not None and isinstance(self.settings.store, RedisStoreConfig):
+            cfg = self.settings.store
+            warm = cfg.max_connections if cfg.warm_connections is None else cfg.warm_connections
+            await self._redis.warm(min(warm, cfg.max_connections))
         if self._redis_ks is not None:
             await self._redis_ks.start()
+        anchors = await self._checkpoint_copies()
         try:
-            await self.log.open()
+            await self.log.open(anchors)
+        except LogCheckFailed:
+            await self.close()
+            raise  # a log that fails its signed checkpoint is not extended: the gateway does not start
         except AuditUnavailable as e:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
@@ -142,6 +155,60 @@ class Runtime:
         self._adapter = HttpAdapter(self._pipeline)
         self._mcp = McpAdapter(self)
         self.metrics.ready.set(1 if self.ready else 0)
+
+    async def _state_lost(self, loss: StateLoss) -> None:
+        """Redis lost state we knew (the kill switches): count it and put it on the record."""
+        self.metrics.state_lost.labels(loss.store).inc()
+        rec = {
+            "kind": "state.lost",
+            "id": uuid.uuid4().hex,
+            "time": iso(time.time()),
+            "store": loss.store,
+            "detected": loss.detected,
+            "known": loss.known,
+            "reasserted": loss.reasserted,
+        }
+        try:
+            await self.log.append(rec)
+        except AuditUnavailable as e:
+            log.error("state loss not recorded: %s", e)
+
+    def _checkpoint_key(self) -> str | None:
+        """The Redis key holding this log's newest checkpoint (one per log file), when Redis keeps one."""
+        cps = self.settings.decision_log.checkpoints
+        if self._redis is None or cps is None or not cps.redis:
+            return None
+        import hashlib
+
+        path = str(self.settings.decision_log.path.resolve())
+        return f"{self._redis.prefix}audit:checkpoint:{hashlib.sha256(path.encode()).hexdigest()[:16]}"
+
+    async def _checkpoint_copies(self) -> list[tuple[str, Checkpoint]]:
+        """The copy of the newest checkpoint kept in Redis (if any), and export future ones there."""
+        key = self._checkpoint_key()
+        redis = self._redis
+        if key is None or redis is None:
+            return []
+
+        async def export(cp: Checkpoint) -> None:
+            await redis._run(redis.redis.set(key, json.dumps(cp.as_dict())))
+
+        self.log.exporters.append(export)
+        try:
+            raw = await redis._run(redis.redis.get(key))
+        except StoreUnavailable as e:
+            log.warning("cannot read the checkpoint copy in Redis (%s); checking the log against the file only", e)
+            return []
+        if raw is None:
+            return []
+        try:
+            cp = Checkpoint.parse(json.loads(raw))
+        except ValueError:
+            cp = None
+        if cp is None:
+            log.error("the checkpoint copy in Redis (%s) is malformed; ignored", key)
+            return []
+        return [(f"Redis ({key})", cp)]
 
     async def reload_policies(self) -> tuple[str, str]:
         """Compile the policy set on disk, run its Rego tests, swap it in atomically.

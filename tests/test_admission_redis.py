@@ -181,10 +181,11 @@ async def test_settlement_failure_keeps_the_reservation(
     rec = gw.records()[-1]
     assert rec["usage"]["settled"] is False
     assert gw.metric("callgate_store_errors_total", {"op": "settle"}) == 1
-    # the maximum stays reserved: never overspent, at worst overcharged
+    # never overspent: the maximum stays reserved (4), or Redis, resumed, runs the settlement the
+    # gateway had already sent and gave up on (1, the actual cost; the scripts are loaded at start)
     client = aioredis.Redis.from_url(own_redis.url)
     try:
         (k,) = await client.keys("*quota:q:*")
-        assert float(await client.get(k) or 0) == 4
+        assert float(await client.get(k) or 0) in (1.0, 4.0)
     finally:
         await client.aclose()

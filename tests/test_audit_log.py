@@ -8,6 +8,7 @@ again lets the log recover.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import os
@@ -241,18 +242,22 @@ async def test_write_failure_then_recovery(tmp_path: Path, fsync: FsyncMode) -> 
     assert report.records == 4
 
 
-async def test_unencodable_record_fails_alone(tmp_path: Path) -> None:
+async def test_unencodable_record_is_escaped_not_dropped(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path)
     async with opened(cfg) as log:
-        bad = call(1, score=float("nan"))
-        results = await asyncio.gather(
-            log.append(call(0)), log.append(bad), log.append(call(2)), return_exceptions=True
-        )
-        assert isinstance(results[1], AuditUnavailable)
-        assert "prev_hash" not in bad
+        bad = call(1, score=float("nan"), intent="\ud800 hi", run_id="r\udcff")
+        results = await asyncio.gather(log.append(call(0)), log.append(bad), log.append(call(2)))
+        assert all(isinstance(h, str) for h in results)
         assert log.writable
         head = log.head
-    assert [json.loads(line)["id"] for line in lines_of(cfg.path)] == ["c0", "c2"]
+    recs = [json.loads(line) for line in lines_of(cfg.path)]
+    assert [r["id"] for r in recs] == ["c0", "c1", "c2"]
+    assert recs[1]["score"] == "NaN" and recs[1]["intent"] == "\ufffd hi" and recs[1]["run_id"] == "r\ufffd"
+    notes = {n["path"]: n for n in recs[1]["sanitized"]}
+    assert notes["/score"]["reason"] == "nan" and notes["/intent"]["reason"] == "surrogates"
+    # the digest is of the bytes received: a raw 0xFF header byte reaches us as U+DCFF (surrogateescape)
+    assert notes["/run_id"]["sha256"] == "sha256:" + hashlib.sha256(b"r\xff").hexdigest()
+    assert "truncated" not in recs[1]  # escaped, not cut
     assert verify_log(cfg.path, expect_head=head).ok
 
 

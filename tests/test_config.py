@@ -147,7 +147,9 @@ def test_store_and_limits_config() -> None:
     assert s.store == "memory" and s.limits.rate == [] and not s.limits.fail_open
     s = parse_settings(GOOD + "store: {url: 'redis://r:6379/0'}\n", environ={})
     assert not isinstance(s.store, str)
-    assert s.store.timeout_ms == 100 and "{" in s.store.key_prefix
+    assert s.store.timeout_ms == 100 and "{" not in s.store.key_prefix  # keys are tagged per tenant
+    errs = errors_of(GOOD + "store: {url: 'redis://r:6379/0', key_prefix: 'cg:{cg}:'}\n")
+    assert any("key_prefix" in loc for loc, _ in errs), errs
     s = parse_settings(GOOD, environ={"CALLGATE_STORE__URL": "redis://r:6379/0"})
     assert not isinstance(s.store, str) and s.store.url == "redis://r:6379/0"
 

@@ -88,3 +88,38 @@ async def test_deep_admin_body_is_400(gateway: Gateway) -> None:
         headers={**gateway.admin_auth, "Content-Type": "application/json"},
     )
     assert r.status == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"amount": NaN}',
+        b'{"amount": Infinity}',
+        b'{"amount": [-Infinity]}',
+        b'{"amount": 1e999}',
+        b'{"memo": "\\ud800"}',  # a lone surrogate escape
+        b'{"\\udc00": 1}',  # in a key
+        b'{"memo": "ok \\ud83d"}',  # half of a pair
+        b'{"memo": "\xed\xa0\x80"}',  # a surrogate as (CESU-8) bytes
+    ],
+)
+async def test_json_no_consumer_can_represent_is_400_and_recorded(
+    gateway: Gateway, upstream: Upstream, body: bytes
+) -> None:
+    r = await gateway.agent.post(
+        "/tools/echo/x", data=body, headers={**gateway.auth(), "Content-Type": "application/json"}
+    )
+    assert r.status == 400
+    assert (await r.json())["code"] == "request.invalid_json"
+    assert upstream.seen == []
+    assert [rec["code"] for rec in gateway.records()] == ["request.invalid_json"]
+
+
+async def test_a_surrogate_pair_escape_is_text(gateway: Gateway, upstream: Upstream) -> None:
+    r = await gateway.agent.post(
+        "/tools/echo/x",
+        data=b'{"memo": "\\ud83d\\ude00"}',
+        headers={**gateway.auth(), "Content-Type": "application/json"},
+    )
+    assert r.status == 200
+    assert len(upstream.seen) == 1

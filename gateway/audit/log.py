@@ -52,22 +52,35 @@ import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import stat
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gateway.audit.bound import LADDER, bound, fallback
 from gateway.audit.chain import GENESIS, canonical, record_hash
+from gateway.audit.checkpoint import (
+    Checkpoint,
+    CheckpointKeyError,
+    Signer,
+    load_private_key,
+    read_export,
+    scan,
+    write_export,
+)
 from gateway.config import DecisionLogConfig
-from gateway.errors import Unavailable
+from gateway.errors import ConfigError, Unavailable
 from gateway.metrics import Metrics
 
-KINDS = frozenset({"call", "intent", "admin"})
+KINDS = frozenset({"call", "intent", "admin", "checkpoint", "state.lost"})
 """Record kinds counted under their own label; anything else counts as ``other``."""
 
 _CHUNK = 64 * 1024
+log = logging.getLogger("callgate.audit")
 
 
 class AuditUnavailable(Unavailable):
@@ -79,6 +92,21 @@ class AuditUnavailable(Unavailable):
 
     code = "audit.unavailable"
     title = "Decision log unavailable"
+
+
+class LogCheckFailed(AuditUnavailable):
+    """The log's tail does not match its signed checkpoint: the gateway refuses to extend it."""
+
+    def __init__(self, path: Path, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"decision log {path} fails its signed checkpoint; refusing to extend it "
+            "(run `callgate audit verify --key`; to start anyway, set decision_log.checkpoints."
+            "allow_unverified_start or pass --allow-unverified-log, which is recorded): " + "; ".join(self.problems)
+        )
+
+
+Exporter = Callable[[Checkpoint], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -197,6 +225,26 @@ class DecisionLog:
         self._interval_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._dirty = False  # written since the last fsync ("interval")
+        # signed checkpoints (gateway/audit/checkpoint.py)
+        self._signer: Signer | None = None
+        cp_cfg = cfg.checkpoints
+        if cp_cfg is not None:
+            try:
+                self._signer = Signer(load_private_key(cp_cfg.key.resolve().get_secret_value()))
+            except (ValueError, CheckpointKeyError) as e:
+                raise ConfigError([("decision_log.checkpoints.key", str(e))]) from e
+        self._seq = 0  # lines in the file
+        self._log_id: str | None = None  # hash of the first line
+        self._since_cp = 0  # lines since the last checkpoint
+        self._cp_due = False
+        self._last_cp: Checkpoint | None = None
+        self.exporters: list[Exporter] = []  # extra copies (Redis), after the file
+        self._to_export: Checkpoint | None = None
+        self._export_task: asyncio.Task[None] | None = None
+        self._cp_timer: asyncio.Task[None] | None = None
+        self._cp_waiters: list[asyncio.Future[Checkpoint | None]] = []
+        # checkpoint state as of the last successful fsync ("always"): restored when an fsync fails
+        self._durable_marks: tuple[int, int, Checkpoint | None, str | None] = (0, 0, None, None)
 
     # ------------------------------------------------------------------ state
 
@@ -209,6 +257,25 @@ class DecisionLog:
     def head(self) -> str:
         """Hash of the last record written (``GENESIS`` for an empty log)."""
         return self._head
+
+    @property
+    def export_path(self) -> Path:
+        """Where the newest checkpoint is exported: ``<log>.checkpoint``."""
+        return self._cfg.path.with_name(self._cfg.path.name + ".checkpoint")
+
+    @property
+    def checkpoint(self) -> Checkpoint | None:
+        """The newest checkpoint written (or found valid at start)."""
+        return self._last_cp
+
+    @property
+    def seq(self) -> int:
+        """Lines in the log (tracked when checkpoints are on)."""
+        return self._seq
+
+    @property
+    def public_key(self) -> Any:
+        return self._signer.public if self._signer is not None else None
 
     @property
     def queue_depth(self) -> int:
@@ -226,11 +293,17 @@ class DecisionLog:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def open(self) -> None:
+    async def open(self, anchors: Sequence[tuple[str, Checkpoint]] = ()) -> None:
         """Open (creating it and its directory), lock, recover a torn tail, continue the chain.
 
         Raises ``AuditUnavailable`` if the file cannot be opened or its last record
         is damaged; the caller decides whether the gateway may start without it.
+
+        With checkpoints, the tail is checked against the newest signed checkpoint —
+        the log's own, the exported file's, and ``anchors`` (copies kept elsewhere,
+        e.g. Redis) — and ``LogCheckFailed`` is raised when it fails, unless
+        ``allow_unverified_start``: then an ``admin`` record ``log.override`` lists
+        the problems and a fresh checkpoint anchors the log as found.
         """
         if self._fd is not None:
             return
@@ -240,6 +313,31 @@ class DecisionLog:
             opened = await loop.run_in_executor(None, _open_file, path)
         except OSError as e:
             raise AuditUnavailable(f"cannot open decision log {path}: {e.strerror or e}") from e
+        problems: list[str] = []
+        unanchored = 0
+        if self._signer is not None:
+            exported: list[tuple[str, Checkpoint]] = list(anchors)
+            try:
+                cp = read_export(self.export_path)
+            except ValueError as e:
+                problems.append(f"the exported checkpoint cannot be read: {e}")
+                cp = None
+            if cp is not None:
+                exported.append((f"exported ({self.export_path})", cp))
+            try:
+                st = await loop.run_in_executor(None, scan, opened.fd, opened.size, self._signer.public, exported)
+            except BaseException:
+                os.close(opened.fd)
+                raise
+            problems += st.problems or []
+            self._seq, self._log_id, self._last_cp, self._since_cp = st.seq, st.log_id, st.last, st.since
+            self._durable_marks = (st.seq, st.since, st.last, st.log_id)
+            if st.last is None:
+                unanchored = st.seq
+            cp_cfg = self._cfg.checkpoints
+            if problems and not (cp_cfg is not None and cp_cfg.allow_unverified_start):
+                os.close(opened.fd)
+                raise LogCheckFailed(path, problems)
         self._loop = loop
         self._fd = opened.fd
         self._closing = False
@@ -266,13 +364,52 @@ class DecisionLog:
             except AuditUnavailable:
                 await self.close()
                 raise
+        if self._signer is not None:
+            start: list[dict[str, Any]] = []
+            if problems:
+                start.append(
+                    {
+                        "kind": "admin",
+                        "action": "log.override",
+                        "time": _now(),
+                        "reason": "started on a log that fails its signed checkpoint (allow_unverified_start)",
+                        "problems": problems[:20],
+                    }
+                )
+            elif unanchored:
+                start.append(
+                    {
+                        "kind": "admin",
+                        "action": "log.unanchored",
+                        "time": _now(),
+                        "reason": "no signed checkpoint covered the log at start (new key, or none written yet)",
+                        "records": unanchored,
+                    }
+                )
+            try:
+                for rec in start:
+                    await self.append(rec)
+                if self._since_cp:
+                    await self.write_checkpoint()
+            except AuditUnavailable:
+                await self.close()
+                raise
+            self._cp_timer = loop.create_task(self._checkpoint_timer())
 
     async def close(self) -> None:
         """Write what is pending, fsync, close. Idempotent; later appends raise."""
         fd = self._fd
         if fd is None or self._closing:
             return
+        if self._signer is not None and self._since_cp and self._broken is None and self._writable:
+            with contextlib.suppress(AuditUnavailable):
+                await self.write_checkpoint()  # a clean stop leaves the whole log anchored
         self._closing = True
+        if self._cp_timer is not None:
+            self._cp_timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._cp_timer
+            self._cp_timer = None
         try:
             while self._pending:
                 if self._flush_handle is not None:
@@ -292,6 +429,8 @@ class DecisionLog:
                     await self._fsync(fd)
                 except OSError:
                     self._write_error()
+            if self._export_task is not None:
+                await self._export_task
         finally:
             self._fd = None
             self._closing = False
@@ -321,7 +460,7 @@ class DecisionLog:
     def _flush(self) -> None:
         """Chain and write one batch of pending records (event-loop thread)."""
         self._flush_handle = None
-        if not self._pending:
+        if not self._pending and not self._cp_due:
             return
         batch = self._pending[: self._cfg.max_batch]
         del self._pending[: self._cfg.max_batch]
@@ -333,6 +472,7 @@ class DecisionLog:
             for _, fut in batch:
                 if not fut.done():
                     fut.set_exception(AuditUnavailable(reason))
+            self._settle_cp_waiters(None, AuditUnavailable(reason))
             self._set_depth()
             return
 
@@ -342,18 +482,27 @@ class DecisionLog:
         for record, fut in batch:
             record.pop("hash", None)
             record["prev_hash"] = prev
-            try:
-                body = canonical(record)
-            except (TypeError, ValueError) as e:  # UnicodeEncodeError is a ValueError
-                del record["prev_hash"]
-                if not fut.done():
-                    fut.set_exception(_unavailable(f"record cannot be encoded as JSON: {e}", e))
-                continue
+            body = self._encode(record)
             prev = hashlib.sha256(body).hexdigest()
             # ``body`` is canonical; appending the hash last keeps it one serialization per record.
             lines.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
             written.append((record, fut, prev))
-        if not written:
+        cp: Checkpoint | None = None
+        if self._signer is not None and (lines or self._cp_due):
+            since = self._since_cp + len(lines)
+            if since and (self._cp_due or since >= self._cfg.checkpoints.every_records):  # type: ignore[union-attr]
+                log_id = self._log_id
+                if log_id is None:  # the first record of the log is in this batch
+                    log_id = json.loads(lines[0])["hash"] if self._seq == 0 else self._head
+                cp = self._signer.sign(log_id, self._seq + len(lines), self._size + sum(map(len, lines)), prev, _now())
+                rec = cp.record()
+                rec["prev_hash"] = prev
+                body = canonical(rec)
+                prev = hashlib.sha256(body).hexdigest()
+                lines.append(body[:-1] + b',"hash":"' + prev.encode() + b'"}\n')
+        if not lines:
+            self._cp_due = False
+            self._settle_cp_waiters(self._last_cp)
             self._set_depth()
             return
 
@@ -362,10 +511,22 @@ class DecisionLog:
             _write_all(fd, data)
         except OSError as e:
             self._write_failed(fd, e, written)
+            self._settle_cp_waiters(None, _unavailable(f"decision log write failed: {e.strerror or e}", e))
             return
         self._size += len(data)
         self._head = prev
         self._writable = True
+        if self._signer is not None:
+            if self._log_id is None and self._seq == 0:
+                self._log_id = json.loads(lines[0])["hash"]
+            self._seq += len(lines)
+            self._since_cp += len(lines)
+            if cp is not None:
+                self._since_cp = 0
+                self._cp_due = False
+                self._last_cp = cp
+                self._export(cp)
+                self._settle_cp_waiters(cp)
         for record, _, h in written:
             record["hash"] = h
         if self._metrics is not None:
@@ -387,6 +548,103 @@ class DecisionLog:
                 if not fut.done():
                     fut.set_result(h)
         self._set_depth()
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        """The record's canonical line body; never raises, never longer than ``max_record_bytes``.
+
+        The fast path is one ``canonical()``. A record that does not encode (lone
+        surrogates, NaN, deep nesting, huge integers) or is too long is replaced, in
+        place, by its bounded copy (``gateway.audit.bound``), so every record handed to
+        the log is written — its content can never make a call unrecordable.
+        """
+        limit = self._cfg.max_record_bytes - 80  # room for ',"hash":"<64 hex>"}\n'
+        why = "too_large"
+        try:
+            body = canonical(record)
+            if len(body) <= limit:
+                return body
+        except (TypeError, ValueError, RecursionError) as e:  # UnicodeEncodeError is a ValueError
+            why = type(e).__name__
+        prev = record["prev_hash"]
+        for limits in LADDER:
+            candidate = bound(record, limits)
+            candidate["prev_hash"] = prev
+            body = canonical(candidate)
+            if len(body) <= limit:
+                break
+        else:
+            candidate = fallback(record, "record could not be bounded")
+            candidate["prev_hash"] = prev
+            body = canonical(candidate)
+        record.clear()
+        record.update(candidate)
+        if self._metrics is not None:
+            self._metrics.log_records_bounded.labels(why).inc()
+        return body
+
+    # ------------------------------------------------------------------ checkpoints
+
+    async def write_checkpoint(self) -> Checkpoint | None:
+        """Sign and write a checkpoint with the next flush (if anything was written since the last); return it.
+
+        Raises ``AuditUnavailable`` when that flush fails.
+        """
+        if self._signer is None or self._loop is None or self._fd is None:
+            return None
+        fut: asyncio.Future[Checkpoint | None] = self._loop.create_future()
+        self._cp_waiters.append(fut)
+        self._cp_due = True
+        if self._flush_handle is None:
+            self._flush_handle = self._loop.call_soon(self._flush)
+        cp = await fut
+        if self._export_task is not None:
+            await asyncio.shield(self._export_task)
+        return cp
+
+    def _settle_cp_waiters(self, cp: Checkpoint | None, error: BaseException | None = None) -> None:
+        waiters, self._cp_waiters = self._cp_waiters, []
+        for fut in waiters:
+            if fut.done():
+                continue
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(cp)
+
+    async def _checkpoint_timer(self) -> None:
+        period = self._cfg.checkpoints.every_s if self._cfg.checkpoints is not None else 30.0
+        while True:
+            await asyncio.sleep(period)
+            if self._since_cp and self._loop is not None and self._fd is not None:
+                self._cp_due = True
+                if self._flush_handle is None:
+                    self._flush_handle = self._loop.call_soon(self._flush)
+
+    def _export(self, cp: Checkpoint) -> None:
+        self._to_export = cp
+        if self._export_task is None and self._loop is not None:
+            self._export_task = self._loop.create_task(self._export_loop())
+
+    async def _export_loop(self) -> None:
+        """Make the checkpointed lines durable, then replace the exported file and the extra copies."""
+        loop = self._loop or asyncio.get_running_loop()
+        try:
+            while self._to_export is not None:
+                cp, self._to_export = self._to_export, None
+                fd = self._fd
+                try:
+                    if fd is not None:
+                        await loop.run_in_executor(None, os.fsync, fd)
+                    await loop.run_in_executor(None, write_export, self.export_path, cp)
+                except OSError as e:
+                    log.error("checkpoint %d not exported to %s: %s", cp.seq, self.export_path, e)
+                for exporter in self.exporters:
+                    try:
+                        await exporter(cp)
+                    except Exception as e:  # an extra copy is best effort; the file is the contract
+                        log.warning("checkpoint %d not copied: %s", cp.seq, e)
+        finally:
+            self._export_task = None
 
     def _cut_back(self, fd: int, size: int, cause: OSError) -> None:
         """Truncate the file to ``size``; if that fails, refuse appends until reopened."""
@@ -421,6 +679,7 @@ class DecisionLog:
             while self._unsynced:
                 batch, self._unsynced = self._unsynced, []
                 size, head = self._size, self._head
+                marks = (self._seq, self._since_cp, self._last_cp, self._log_id)
                 try:
                     await self._fsync(fd)
                 except OSError as e:
@@ -431,11 +690,13 @@ class DecisionLog:
                     self._cut_back(fd, self._durable_size, e)
                     if self._broken is None:
                         self._size, self._head = self._durable_size, self._durable_head
+                        self._seq, self._since_cp, self._last_cp, self._log_id = self._durable_marks
                     for fut, _ in failed:
                         if not fut.done():
                             fut.set_exception(_unavailable(f"decision log fsync failed: {e.strerror or e}", e))
                 else:
                     self._durable_size, self._durable_head = size, head
+                    self._durable_marks = marks
                     for fut, h in batch:
                         if not fut.done():
                             fut.set_result(h)

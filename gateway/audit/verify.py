@@ -16,6 +16,16 @@ rotated from an earlier one). What is detected, and how:
 The link is checked against the *stored* hash of the line before, so one altered
 line is reported once, on that line, and not again on the line after it.
 
+With the public key (``key``), every ``kind: checkpoint`` line is checked: its
+signature, that it signs the hash of the line before it (``head`` = its
+``prev_hash``), its line number (``seq``), its byte offset and the log id (the first
+record's hash). Records after the newest valid checkpoint are reported as
+*unanchored*: a warning, since a crash before the next checkpoint leaves some —
+but nothing proves they were not cut or rewritten. An exported checkpoint
+(``checkpoint``: the ``<log>.checkpoint`` file or ``/admin/audit/head``'s answer) is
+checked against the file too: a log shorter than it was truncated; a log whose line
+at its offset has another hash was rewritten.
+
 Intent records (written before a call is forwarded) with no later ``call`` record
 of the same ``id`` are reported as orphaned: a warning, not a failure — the call
 reached the upstream but its outcome was not recorded because the gateway stopped
@@ -27,8 +37,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from gateway.audit.chain import GENESIS, record_hash
+from gateway.audit.checkpoint import Checkpoint
 
 ORPHAN_WARNING = "reached the upstream; outcome not recorded — the gateway stopped mid-call"
 
@@ -46,11 +58,34 @@ class VerifyReport:
     head: str
     problems: list[VerifyProblem] = field(default_factory=list)
     orphaned_intents: list[str] = field(default_factory=list)
+    checkpoints: int = 0  # valid checkpoint lines (with a key)
+    anchored: int = 0  # lines covered by the newest valid checkpoint (in the log or exported)
+    keyed: bool = False
+
+    @property
+    def unanchored(self) -> int:
+        return self.records - self.anchored if self.keyed else 0
 
 
-def verify_log(path: str | Path, *, expect_head: str | None = None, start_hash: str = GENESIS) -> VerifyReport:
-    """Check the hash chain of the log at ``path``; see the module docstring."""
+def verify_log(
+    path: str | Path,
+    *,
+    expect_head: str | None = None,
+    start_hash: str = GENESIS,
+    key: Any = None,
+    checkpoint: Checkpoint | None = None,
+) -> VerifyReport:
+    """Check the hash chain of the log at ``path``; see the module docstring.
+
+    ``key``: an Ed25519 public key to check checkpoints with; ``checkpoint``: an
+    exported checkpoint the log must contain (needs ``key``).
+    """
     problems: list[VerifyProblem] = []
+    log_id: str | None = None
+    offset = 0  # bytes before the current line
+    n_checkpoints = 0
+    anchored = 0
+    external_seen = False
     records = 0
     head = start_hash
     expected_prev: str | None = start_hash  # None after a line whose hash is unknown
@@ -64,6 +99,8 @@ def verify_log(path: str | Path, *, expect_head: str | None = None, start_hash: 
     with f:
         for raw in f:
             lineno += 1
+            line_start = offset
+            offset += len(raw)
             if raw.endswith(b"\n"):
                 raw = raw[:-1]
             else:
@@ -103,6 +140,38 @@ def verify_log(path: str | Path, *, expect_head: str | None = None, start_hash: 
                         "(a line was removed, inserted or reordered)"
                     )
                 problems.append(VerifyProblem(lineno, message))
+            if key is not None:
+                if lineno == 1:
+                    log_id = computed or None
+                if rec.get("kind") == "checkpoint":
+                    cp = Checkpoint.parse(rec)
+                    if cp is None:
+                        problems.append(VerifyProblem(lineno, "malformed checkpoint"))
+                    elif not cp.verify(key):
+                        problems.append(VerifyProblem(lineno, "checkpoint signature does not verify with this key"))
+                    elif cp.head != prev or cp.seq != lineno - 1 or cp.offset != line_start:
+                        problems.append(
+                            VerifyProblem(
+                                lineno,
+                                "checkpoint does not sit where it was signed (records before it were changed, "
+                                "removed, inserted or re-hashed)",
+                            )
+                        )
+                    elif log_id is not None and cp.log_id != log_id:
+                        problems.append(VerifyProblem(lineno, f"checkpoint belongs to another log ({cp.log_id})"))
+                    else:
+                        n_checkpoints += 1
+                        anchored = max(anchored, lineno)  # a checkpoint line vouches for itself too
+                if checkpoint is not None and offset == checkpoint.offset:
+                    external_seen = True
+                    if computed != checkpoint.head or stored != checkpoint.head or lineno != checkpoint.seq:
+                        problems.append(
+                            VerifyProblem(
+                                lineno, "the exported checkpoint signed another record here: the log was rewritten"
+                            )
+                        )
+                    else:
+                        anchored = max(anchored, lineno)
             expected_prev, prev_line, head = stored, lineno, stored
 
             ident = rec.get("id")
@@ -113,6 +182,21 @@ def verify_log(path: str | Path, *, expect_head: str | None = None, start_hash: 
                 elif kind == "call":
                     intents.pop(str(ident), None)
 
+    if key is not None and checkpoint is not None:
+        if not checkpoint.verify(key):
+            problems.append(VerifyProblem(0, "the exported checkpoint's signature does not verify with this key"))
+        elif log_id is not None and checkpoint.log_id != log_id:
+            problems.append(VerifyProblem(0, "the exported checkpoint belongs to another log"))
+        elif checkpoint.offset > offset:
+            problems.append(
+                VerifyProblem(
+                    0,
+                    f"the exported checkpoint covers {checkpoint.seq} records up to byte {checkpoint.offset}, "
+                    f"but the log has {records} lines, {offset} bytes: records were removed from the end",
+                )
+            )
+        elif not external_seen:
+            problems.append(VerifyProblem(0, "no line ends where the exported checkpoint says: the log was rewritten"))
     if expect_head is not None and head != expect_head:
         problems.append(
             VerifyProblem(
@@ -121,7 +205,10 @@ def verify_log(path: str | Path, *, expect_head: str | None = None, start_hash: 
                 "(records were removed from the end, or the log was replaced)",
             )
         )
-    return VerifyReport(not problems, records, head, problems, list(intents))
+    report = VerifyReport(not problems, records, head, problems, list(intents))
+    if key is not None:
+        report.keyed, report.checkpoints, report.anchored = True, n_checkpoints, min(anchored, records)
+    return report
 
 
 def format_report(report: VerifyReport) -> str:
@@ -133,6 +220,13 @@ def format_report(report: VerifyReport) -> str:
         n = len(report.problems)
         out.append(f"FAILED: {n} problem{'s' if n != 1 else ''} in {report.records} records (head {report.head})")
         out.extend(f"  {f'line {p.line}' if p.line else 'file'}: {p.message}" for p in report.problems)
+    if report.keyed:
+        out.append(f"checkpoints: {report.checkpoints} valid; {report.anchored} records anchored by a signature")
+        if report.unanchored:
+            out.append(
+                f"WARNING: {report.unanchored} record{'s' if report.unanchored != 1 else ''} after the last "
+                "checkpoint are unanchored (nothing signed proves they were not cut or rewritten)"
+            )
     if report.orphaned_intents:
         n = len(report.orphaned_intents)
         out.append(f"WARNING: {n} intent record{'s' if n != 1 else ''} without an outcome ({ORPHAN_WARNING}):")

@@ -66,6 +66,21 @@ def digest(*parts: str | None) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:32]
 
 
+SHARED_TAG = "{shared}"
+"""Hash tag of buckets shared by every tenant (rate rules keyed by neither tenant nor agent)."""
+
+
+def tenant_tag(tenant: str | None) -> str:
+    """The Redis Cluster hash tag of a tenant's keys: ``{t:<12 hex of its SHA-256>}``.
+
+    Hashed, so a tenant name with braces cannot move its keys into another tenant's
+    tag, and tenants spread evenly over the 16384 slots. Every key one call touches
+    carries its tenant's tag (one slot, as a multi-key script needs), except buckets
+    shared across tenants (``SHARED_TAG``).
+    """
+    return "{t:" + hashlib.sha256((tenant or NO_TENANT).encode()).hexdigest()[:12] + "}"
+
+
 def fingerprint(ctx: CallContext) -> str:
     """Method, path, query and the canonical body (JSON re-serialised with sorted keys)."""
     call = ctx.call
@@ -199,6 +214,7 @@ class AdmissionStage:
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise BadRequest(f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters", code="idempotency.key_invalid")
         dims = _Dims(agent.tenant, agent.id, tool.name)
+        ttag = tenant_tag(agent.tenant)
         known, reserve = self.call_cost(ctx, tool)
         rules = self.rules_for(tool.name)
         tightened = policy_rule(ctx)
@@ -207,7 +223,8 @@ class AdmissionStage:
         rates = [
             RateCheck(
                 r.name,
-                f"{self.prefix}rate:{r.name}:{digest(*dims.values(r.per))}",
+                f"{self.prefix}{ttag if ('tenant' in r.per or 'agent' in r.per) else SHARED_TAG}:"
+                f"rate:{r.name}:{digest(*dims.values(r.per))}",
                 1.0 / r.rate,
                 r.burst / r.rate,
                 reserve if r.cost_weighted else 1.0,
@@ -225,7 +242,7 @@ class AdmissionStage:
             quotas.append(
                 QuotaCheck(
                     q.name,
-                    f"{self.prefix}quota:{q.name}:{start.isoformat()}:{digest(subject)}",
+                    f"{self.prefix}{ttag}:quota:{q.name}:{start.isoformat()}:{digest(subject)}",
                     q.limit,
                     reserve,
                     int(end.timestamp() - now) + 3600,
@@ -233,7 +250,7 @@ class AdmissionStage:
             )
         idem = (
             IdemCheck(
-                f"{self.prefix}idem:{digest(agent.id, tool.name, key)}",
+                f"{self.prefix}{ttag}:idem:{digest(agent.tenant, agent.id, tool.name, key)}",
                 fingerprint(ctx),
                 ctx.call.call_id,
                 self.idem.lease_s,

@@ -3,8 +3,9 @@
 Admission (idempotency lookup + every rate bucket + every quota reservation) is one
 Lua script, so one round trip and atomic across replicas; settlement is another.
 Time comes from Redis (``TIME``), so replicas with skewed clocks agree. Every key
-starts with the configured prefix, whose ``{hash tag}`` puts all of them in one
-Redis Cluster slot — multi-key scripts need that.
+starts with the configured prefix and then the call's tenant hash tag (``{t:<hash>}``,
+see ``stages/admission.py``), so one call's keys share a Redis Cluster slot — as
+multi-key scripts need — while tenants spread over the slots.
 
 Every operation is bounded by ``timeout_ms``: a Redis that does not answer raises
 ``StoreUnavailable`` (503 ``store.unavailable``), never a hang. No retries: the
@@ -17,11 +18,15 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
@@ -147,9 +152,11 @@ class RedisAdmission:
         pool = aioredis.BlockingConnectionPool.from_url(
             cfg.url,
             max_connections=cfg.max_connections,
-            timeout=self.timeout,
-            socket_timeout=self.timeout,
-            socket_connect_timeout=self.timeout,
+            # redis-py's own timeouts are looser than ``_run``'s bound, which decides (and
+            # forgives event-loop lag); they only stop a socket from outliving it.
+            timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
+            socket_timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
+            socket_connect_timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
             retry=Retry(NoBackoff(), 0),
             decode_responses=False,
         )
@@ -159,20 +166,101 @@ class RedisAdmission:
         self._settle = self.redis.register_script(SETTLE)
         self._noidem = self.prefix + "idem:-"
 
+    def _placeholder(self, keys: list[str]) -> str:
+        """The unused idempotency slot of a call without a key, in the same hash tag as its other keys."""
+        for key in keys:
+            end = key.find("}")
+            if end > 0 and "{" in key[:end]:
+                return key[: end + 1] + ":idem:-"
+        return self._noidem
+
     async def close(self) -> None:
         await self.redis.aclose()
         await self.pool.disconnect()
 
-    async def _run(self, coro: Any) -> Any:
+    async def warm(self, n: int) -> int:
+        """Open ``n`` pooled connections and load both scripts now, not under the first burst.
+
+        A cold pool made the first burst of calls connect (and hit ``NOSCRIPT``) all at
+        once within ``timeout_ms``; some got 503. Returns how many connections opened;
+        a Redis that is down is logged and left to the calls (503 until it is back).
+        """
+        conns: list[Any] = []
+
+        async def one() -> None:
+            while True:  # a connect that times out on a busy machine is tried again, within the deadline
+                try:
+                    conn = await self.pool.get_connection()  # type: ignore[no-untyped-call]
+                except (RedisError, OSError, TimeoutError):
+                    await asyncio.sleep(0.01)
+                    continue
+                conns.append(conn)
+                await conn.send_command("PING")
+                await conn.read_response()
+                return
+
         try:
-            async with asyncio.timeout(self.timeout):
-                return await coro
+            # A few at a time: dozens of concurrent connects would themselves pass the connect timeout.
+            async with asyncio.timeout(max(self.timeout * 20, 5.0)):
+                await self.redis.script_load(ADMIT)
+                await self.redis.script_load(SETTLE)
+                while len(conns) < n:
+                    await asyncio.gather(*(one() for _ in range(min(8, n - len(conns)))))
         except (TimeoutError, RedisError, OSError) as e:
+            log.warning("could not warm the Redis pool (%d of %d connections): %s", len(conns), n, e)
+        finally:
+            for conn in conns:
+                await self.pool.release(conn)
+        return len(conns)
+
+    LATE_S = 0.005
+    """A timer firing this late means the event loop, not Redis, is slow (see ``_run``)."""
+
+    MAX_EXTENSIONS = 5
+
+    def _extend_if_late(self, cm: asyncio.Timeout, due: float, checks: list[asyncio.TimerHandle], n: int) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - due > self.LATE_S and not cm.expired():
+            deadline = loop.time() + self.timeout
+            cm.reschedule(deadline)
+            if n + 1 < self.MAX_EXTENSIONS:
+                nxt = deadline - 0.001
+                checks.append(loop.call_at(nxt, self._extend_if_late, cm, nxt, checks, n + 1))
+
+    async def _run(self, coro: Any) -> Any:
+        """Await a Redis operation within ``timeout_ms`` — measured by a responsive loop.
+
+        Under a burst the event loop itself can lag past the deadline while Redis's
+        answer already waits in the socket; a plain timeout then fails a call Redis
+        answered in time. Just before the deadline a check runs: if it runs late (the
+        loop lagged more than ``LATE_S``), the deadline moves to ``timeout_ms`` from
+        now, at most ``MAX_EXTENSIONS`` times. With a responsive loop a Redis that does
+        not answer fails the call at ``timeout_ms``; with a saturated one, within
+        ``MAX_EXTENSIONS + 1`` times it plus the loop's lag.
+        """
+        loop = asyncio.get_running_loop()
+        checks: list[asyncio.TimerHandle] = []
+        try:
+            async with asyncio.timeout(self.timeout) as cm:
+                due = loop.time() + self.timeout - 0.001
+                checks.append(loop.call_at(due, self._extend_if_late, cm, due, checks, 0))
+                try:
+                    return await coro
+                finally:
+                    for check in checks:
+                        check.cancel()
+        except (TimeoutError, RedisError, OSError) as e:
+            if isinstance(e, RedisConnectionError):
+                # The server went away (restart, failover): every idle pooled connection is as stale
+                # as this one. Drop them, so this call fails alone instead of one call per connection.
+                with contextlib.suppress(RedisError, OSError):
+                    await self.pool.disconnect(inuse_connections=False)
             raise StoreUnavailable(f"redis: {type(e).__name__}: {e}") from e
 
     async def admit(self, req: Admission) -> AdmitResult:
         idem = req.idem
-        keys = [idem.key if idem else self._noidem, *(r.key for r in req.rates), *(q.key for q in req.quotas)]
+        rest = [*(r.key for r in req.rates), *(q.key for q in req.quotas)]
+        keys = [idem.key if idem else self._placeholder(rest), *rest]
         args: list[str | float | int] = [
             len(req.rates),
             len(req.quotas),
@@ -212,7 +300,8 @@ class RedisAdmission:
         else:
             mode = "release" if s.replayable else "unreplayable"
         resp = s.response
-        keys = [s.idem_key or self._noidem, *(k for k, _ in s.quotas)]
+        rest = [k for k, _ in s.quotas]
+        keys = [s.idem_key or self._placeholder(rest), *rest]
         args: list[str | bytes | int] = [
             mode,
             s.call_id,
@@ -225,6 +314,16 @@ class RedisAdmission:
         await self._run(self._settle(keys=keys, args=args))
 
 
+@dataclass(frozen=True, slots=True)
+class StateLoss:
+    """Redis lost state this gateway knew: what, how it was noticed, and what was put back."""
+
+    store: str
+    detected: str
+    known: list[str]
+    reasserted: list[str]
+
+
 class RedisKillSwitch:
     """Kill switches in one Redis hash; ``match`` reads a local snapshot.
 
@@ -235,13 +334,17 @@ class RedisKillSwitch:
 
     POLL_S = 0.5
 
-    def __init__(self, store: RedisAdmission) -> None:
+    def __init__(self, store: RedisAdmission, on_loss: Callable[[StateLoss], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.key = store.prefix + "killswitch"
         self.channel = store.prefix + "killswitch:changed"
+        self.epoch_key = store.prefix + "killswitch:epoch"
+        self.on_loss = on_loss
         self._entries: dict[str, KillSwitchEntry] = {}
+        self._epoch: str | None = None  # the epoch this gateway last saw; None before the first read
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     async def start(self) -> None:
         try:
@@ -251,25 +354,70 @@ class RedisKillSwitch:
         self._task = asyncio.create_task(self._follow(), name="killswitch-follow")
 
     async def close(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # bounded: redis-py's pubsub read can swallow a cancellation; never hang shutdown on it
+            await asyncio.wait({self._task}, timeout=2.0)
 
-    async def refresh(self) -> None:
-        raw = await self.store._run(self.store.redis.hgetall(self.key))
+    @staticmethod
+    def _parse(raw: dict[Any, Any]) -> dict[str, KillSwitchEntry]:
         entries: dict[str, KillSwitchEntry] = {}
         for scope, value in raw.items():
             d = json.loads(value)
             entries[_s(scope)] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
-        self._entries = entries
+        return entries
+
+    async def refresh(self) -> None:
+        """Reload the switches (one round trip), and notice when Redis lost them.
+
+        The epoch key is written once and never changed or expired. Missing, or not
+        the one this gateway saw, means Redis lost its data (restarted empty, FLUSHALL,
+        failover to an empty replica) — and with it any engaged switch. Then this
+        gateway re-asserts every switch it knew (``HSETNX``: a newer value wins) and
+        reports the loss (``on_loss``: a ``state.lost`` record and a metric).
+        """
+        pipe = self.store.redis.pipeline(transaction=False)
+        pipe.get(self.epoch_key)
+        pipe.hgetall(self.key)
+        epoch_raw, raw = await self.store._run(pipe.execute())
+        epoch = _s(epoch_raw) if epoch_raw is not None else None
+        if epoch is not None and (self._epoch is None or epoch == self._epoch):
+            self._epoch = epoch
+            self._entries = self._parse(raw)
+            return
+        await self._reassert(epoch)
+
+    async def _reassert(self, found: str | None) -> None:
+        known = dict(self._entries)
+        lost = self._epoch is not None
+        pipe = self.store.redis.pipeline(transaction=True)
+        for scope, entry in known.items():
+            pipe.hsetnx(self.key, scope, json.dumps(entry.as_dict()))
+        pipe.set(self.epoch_key, os.urandom(8).hex(), nx=True)
+        pipe.get(self.epoch_key)
+        pipe.hgetall(self.key)
+        if known:
+            pipe.publish(self.channel, "reasserted")
+        out = await self.store._run(pipe.execute())
+        reasserted = [scope for scope, done in zip(known, out[: len(known)], strict=True) if done]
+        self._epoch = _s(out[len(known) + 1])
+        self._entries = self._parse(out[len(known) + 2])
+        if not lost:
+            return  # first sight of an empty store: nothing was known, nothing lost
+        why = "epoch missing" if found is None else "epoch changed"
+        with contextlib.suppress(RedisError, OSError):  # a restarted server: the idle pooled connections are stale
+            await self.store.pool.disconnect(inuse_connections=False)
+        log.error("Redis lost the kill switches (%s); re-asserted %s", why, reasserted or "none")
+        if self.on_loss is not None:
+            await self.on_loss(StateLoss("killswitch", why, sorted(known), reasserted))
 
     async def _listen(self) -> None:
         """Wake the follower on every change message; returns when the connection breaks."""
         pubsub = self.store.redis.pubsub()
         try:
             await pubsub.subscribe(self.channel)
-            while True:
+            while not self._stopping:
                 msg = await pubsub.get_message(ignore_subscribe_messages=True, timeout=self.POLL_S)
                 if msg is not None:
                     self._wake.set()
@@ -291,13 +439,16 @@ class RedisKillSwitch:
                 except TimeoutError:
                     pass
                 self._wake.clear()
-                with contextlib.suppress(StoreUnavailable):
+                try:
                     await self.refresh()
+                except StoreUnavailable:
+                    pass
+                except Exception:  # a bad value in Redis must not end the follower
+                    log.exception("kill-switch refresh failed")
         finally:
             if listener is not None:
                 listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
+                await asyncio.wait({listener}, timeout=1.0)
 
     async def engage(self, scope: str, reason: str, operator: str) -> KillSwitchEntry:
         entry = KillSwitchEntry(validate_scope(scope), reason, operator, time.time())
@@ -325,6 +476,7 @@ class RedisKillSwitch:
         try:
             out: list[Any] = await self.store._run(pipe.execute())
         except StoreUnavailable as e:
+            log.warning("kill-switch change not written: %s", e)
             raise Unavailable("the state store did not answer", code="store.unavailable") from e
         return out
 
