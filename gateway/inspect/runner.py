@@ -235,7 +235,6 @@ class Inspector:
         the findings are the same without it (a test holds them to it), only slower."""
         self.detectors = list(detectors) if detectors is not None else all_detectors()
         self.prefilter = Prefilter(self.detectors, engine) if prefilter else None
-        self._engine = engine
         self._only: dict[str, Inspector] = {}
         self._keyed_memo: dict[tuple[int, str], bool] = {}
         self._thread: ThreadPoolExecutor | None = None
@@ -273,9 +272,9 @@ class Inspector:
         """An inspector running just the detectors named ``name`` (shares the instances)."""
         sub = self._only.get(name)
         if sub is None:
-            sub = self._only[name] = Inspector(
-                [d for d in self.detectors if d.name == name], prefilter=self.prefilter is not None, engine=self._engine
-            )
+            # Made on first use, possibly on the inspection thread: no prefilter of its own
+            # (compiling one holds the interpreter lock for ~0.1 s, which the loop would wait out).
+            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name], prefilter=False)
         return sub
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
