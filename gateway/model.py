@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from gateway.jsondoc import canonical
+
 if TYPE_CHECKING:
     from gateway.errors import GatewayError
     from gateway.runs import RunContext
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
 
 Protocol = Literal["http", "mcp"]
 INPUT_VERSION = 1
+Surface = Literal["request_arg", "tool_output", "tool_definition"]
+"""Where a finding was made: a call's arguments, a tool's answer, an MCP tool's definition."""
 
 
 _ID_POOL = bytearray()
@@ -61,7 +65,7 @@ class Agent:
 @dataclass(slots=True)
 class Finding:
     detector: str
-    surface: Literal["request_arg", "tool_output", "tool_definition"]
+    surface: Surface
     severity: Literal["info", "low", "medium", "high", "critical"]
     owasp: tuple[str, ...]
     path: str
@@ -124,6 +128,15 @@ class ToolCall:
     approval_id: str | None = None  # X-Callgate-Approval / _meta.callgate.approval: a retry of an approved call
     mode: str = "live"  # "live" | "draft" (checked by the approval stage): X-Callgate-Mode / _meta.callgate.mode
     preloaded: bool = False  # body and arguments already read (a held call run again once approved)
+
+    def canonical_body(self) -> bytes:
+        """The body as hashed for idempotency and approvals.
+
+        JSON arguments re-serialised canonically (sorted keys), else the raw bytes.
+        """
+        if isinstance(self.arguments, dict | list):
+            return canonical(self.arguments)
+        return self.body
 
     def as_input(self) -> dict[str, Any]:
         return {

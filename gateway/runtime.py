@@ -25,6 +25,7 @@ from gateway.approvals.service import ApprovalService
 from gateway.approvals.stream import DecisionStream
 from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
+from gateway.clock import iso
 from gateway.config import RedisStoreConfig, Settings
 from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
@@ -35,8 +36,7 @@ from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
-from gateway.stages.policy import PolicyRef, gateway_data
-from gateway.stages.record import iso
+from gateway.policy.input import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
 from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
 from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore, RunStore, StoreUnavailable

@@ -488,7 +488,7 @@ class Mediator:
         return held_names
 
     async def record_hold(self, agent: Agent, held: Any) -> None:
-        from gateway.policy.input import iso_now
+        from gateway.clock import iso_now
 
         log.warning("MCP tool %s held: %s (%s)", held.tool, held.reason, held.hash)
         rec = {
