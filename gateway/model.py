@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from gateway.runs import RunContext
     from gateway.tools import Tool
 
-Protocol = Literal["http", "mcp"]
+WireProtocol = Literal["http", "mcp"]  # how the agent reached the gateway (not typing.Protocol)
 INPUT_VERSION = 1
 Surface = Literal["request_arg", "tool_output", "tool_definition"]
 """Where a finding was made: a call's arguments, a tool's answer, an MCP tool's definition."""
@@ -113,7 +113,7 @@ class Decision:
 @dataclass(slots=True)
 class ToolCall:
     call_id: str
-    protocol: Protocol
+    protocol: WireProtocol
     tool_name: str
     method: str
     path: str

@@ -7,9 +7,10 @@ path is a chain of plain awaits.
 
 ``default_stages`` is the one place the order is written down, like mitmproxy's
 ``default_addons()``. The record stage is outermost: whatever ends a call, it writes
-exactly one decision record. Adapters (HTTP, MCP) supply how a request becomes a
-``ToolCall`` (``load``) and how the tool's answer goes back to the agent (``emit``);
-the terminal handler calls ``emit``.
+exactly one decision record. The adapters (HTTP, MCP) build the ``ToolCall`` before
+the pipeline runs; they supply ``load`` — reading the body and arguments into it, called
+by ``RequestStage`` once identity has passed (no unauthenticated body is read) — and
+``emit``, how the tool's answer goes back to the agent, called by the terminal handler.
 """
 
 from __future__ import annotations
