@@ -19,7 +19,12 @@ def test_denied_result_validates_under_every_protocol_version(version: str) -> N
     err = Forbidden("denied by policy", reasons=[Reason.of("scope.missing", "no scope grants tool 'demo.add'")])
     validate_server_result("tools/call", version, denied_result(err, "c1"))
     # an approval (another helper's) renders the same way, its fields in _meta.callgate
-    pending = ApprovalPending("waiting for a human", extra={"approval_id": "a-1", "poll": "/approvals/a-1"})
+    pending = ApprovalPending(
+        "waiting for a human",
+        approval={"id": "a-1", "location": "/approvals/a-1"},
+        retry="call again with _meta.callgate.approval = a-1",
+        extra={"approval_id": "a-1", "poll": "/approvals/a-1"},
+    )
     doc = denied_result(pending, "c2")
     validate_server_result("tools/call", version, doc)
     assert doc["_meta"]["callgate"]["approval_id"] == "a-1" and doc["_meta"]["callgate"]["code"] == "approval.pending"
