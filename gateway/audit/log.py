@@ -128,6 +128,11 @@ class _Opened:
     torn: bytes | None
 
 
+def _admin(action: str, reason: str, **fields: Any) -> dict[str, Any]:
+    """A record the log writes about itself (recovery, override, unanchored start)."""
+    return {"kind": "admin", "action": action, "time": iso(time.time()), "reason": reason, **fields}
+
+
 def _rfind_newline(fd: int, end: int) -> int:
     """Offset of the last ``\\n`` before ``end``, or -1; reads backwards in chunks."""
     pos = end
@@ -357,15 +362,13 @@ class DecisionLog:
         if self._cfg.fsync == "interval":
             self._interval_task = loop.create_task(self._interval_loop())
         if opened.torn is not None:
-            record = {
-                "kind": "admin",
-                "action": "log.recovered",
-                "time": iso(time.time()),
-                "reason": "torn trailing line removed (the gateway stopped mid-write)",
-                "truncated_bytes": len(opened.torn),
-                "truncated_sha256": hashlib.sha256(opened.torn).hexdigest(),
-                "at_offset": opened.size,
-            }
+            record = _admin(
+                "log.recovered",
+                "torn trailing line removed (the gateway stopped mid-write)",
+                truncated_bytes=len(opened.torn),
+                truncated_sha256=hashlib.sha256(opened.torn).hexdigest(),
+                at_offset=opened.size,
+            )
             try:
                 await self.append(record)
             except AuditUnavailable:
@@ -375,23 +378,19 @@ class DecisionLog:
             start: list[dict[str, Any]] = []
             if problems:
                 start.append(
-                    {
-                        "kind": "admin",
-                        "action": "log.override",
-                        "time": iso(time.time()),
-                        "reason": "started on a log that fails its signed checkpoint (allow_unverified_start)",
-                        "problems": problems[:20],
-                    }
+                    _admin(
+                        "log.override",
+                        "started on a log that fails its signed checkpoint (allow_unverified_start)",
+                        problems=problems[:20],
+                    )
                 )
             elif unanchored:
                 start.append(
-                    {
-                        "kind": "admin",
-                        "action": "log.unanchored",
-                        "time": iso(time.time()),
-                        "reason": "no signed checkpoint covered the log at start (new key, or none written yet)",
-                        "records": unanchored,
-                    }
+                    _admin(
+                        "log.unanchored",
+                        "no signed checkpoint covered the log at start (new key, or none written yet)",
+                        records=unanchored,
+                    )
                 )
             try:
                 for rec in start:
