@@ -16,6 +16,8 @@ from gateway.jsondoc import canonical
 
 if TYPE_CHECKING:
     from gateway.errors import GatewayError
+    from gateway.mcp.mediator import Exchange
+    from gateway.pipeline import Adapter
     from gateway.runs import RunContext
     from gateway.tools import Tool
 
@@ -185,7 +187,12 @@ class CallContext:
     shadow: list[dict[str, Any]] = field(default_factory=list)  # would-be denials of checks in shadow mode
     timings: dict[str, float] = field(default_factory=dict)
     run: RunContext | None = None  # the agent run this call belongs to (gateway/runs.py); None outside any run
-    extra: dict[str, Any] = field(default_factory=dict)
+    # What adapters and stages hand each other (typed fields, no string-keyed bag):
+    adapter: Adapter | None = None  # the adapter running this call (set by Pipeline.run; load and emit)
+    target_error: GatewayError | None = None  # HTTP: the refused request target, raised by load after identity
+    forward_headers: list[tuple[str, str]] | None = None  # set by the credentials stage: what goes upstream
+    idempotency: dict[str, str | None] | None = None  # the record's {key, takeover_of} (admission stage)
+    mcp: Exchange | None = None  # MCP: the exchange (message, session, server) this call runs for
     approval: dict[str, Any] | None = None  # input.approval: {id, approvers, granted_at} of a verified retry
     pending_approval: dict[str, Any] | None = None  # the approval this call created (draft mode, or 202)
     draft: dict[str, Any] | None = None  # draft mode: what would have been sent, instead of forwarding
@@ -209,6 +216,21 @@ class CallContext:
         if self.tool is None:
             raise _internal("no tool at this stage")
         return self.tool
+
+    def need_adapter(self) -> Adapter:
+        if self.adapter is None:
+            raise _internal("no adapter at this stage")
+        return self.adapter
+
+    def need_forward_headers(self) -> list[tuple[str, str]]:
+        if self.forward_headers is None:
+            raise _internal("no forward headers at this stage")
+        return self.forward_headers
+
+    def need_mcp(self) -> Exchange:
+        if self.mcp is None:
+            raise _internal("no MCP exchange at this stage")
+        return self.mcp
 
     def need_upstream(self) -> UpstreamResult:
         if self.upstream is None:

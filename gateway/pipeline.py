@@ -43,8 +43,7 @@ class Adapter(Protocol):
 
 
 async def emit(ctx: CallContext) -> None:
-    adapter: Adapter = ctx.extra["adapter"]
-    await adapter.emit(ctx)
+    await ctx.need_adapter().emit(ctx)
 
 
 def _link(stage: Stage, nxt: Next) -> Next:
@@ -68,7 +67,7 @@ class Pipeline:
 
     async def run(self, ctx: CallContext, adapter: Adapter) -> None:
         """Run one call. Never raises a ``GatewayError``: it lands in ``ctx.error``."""
-        ctx.extra["adapter"] = adapter
+        ctx.adapter = adapter
         await self._entry(ctx)
 
 

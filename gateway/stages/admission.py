@@ -277,7 +277,7 @@ class AdmissionStage:
         if res.verdict == "ok":
             self.usage.put(agent.id, tool.name, ctx.usage)
         if key is not None:
-            ctx.extra["idempotency"] = {"key": key, "takeover_of": res.takeover}
+            ctx.idempotency = {"key": key, "takeover_of": res.takeover}
         match res.verdict:
             case "replay":
                 if res.response is None:

@@ -143,7 +143,7 @@ class RecordStage:
                 "policy_revision": self.policy.revision,
                 "usage": ctx.usage,
                 "replay": ctx.replay,
-                "idempotency": ctx.extra.get("idempotency"),
+                "idempotency": ctx.idempotency,
                 "forwarded": ctx.forwarded,
                 "upstream": {"status": up.status, "bytes": up.bytes_sent} if up else None,
                 "cost": ctx.decision.cost if ctx.decision else None,
