@@ -18,16 +18,14 @@ from tests.test_mcp_e2e import mcp_config
 def test_denied_result_validates_under_every_protocol_version(version: str) -> None:
     err = Forbidden("denied by policy", reasons=[Reason.of("scope.missing", "no scope grants tool 'demo.add'")])
     validate_server_result("tools/call", version, denied_result(err, "c1"))
-    # an approval (another helper's) renders the same way, its fields in _meta.callgate
-    pending = ApprovalPending(
-        "waiting for a human",
-        approval={"id": "a-1", "location": "/approvals/a-1"},
-        retry="call again with _meta.callgate.approval = a-1",
-        extra={"approval_id": "a-1", "poll": "/approvals/a-1"},
-    )
+    # a held call renders the same way: the approval and how to retry in _meta.callgate
+    approval = {"id": "apr_1", "expires_at": "2026-11-28T00:15:00Z", "location": "/approvals/apr_1"}
+    pending = ApprovalPending("waiting for a human", approval=approval, retry="retry with the approval id")
     doc = denied_result(pending, "c2")
     validate_server_result("tools/call", version, doc)
-    assert doc["_meta"]["callgate"]["approval_id"] == "a-1" and doc["_meta"]["callgate"]["code"] == "approval.pending"
+    meta = doc["_meta"]["callgate"]
+    assert meta["approval"]["id"] == "apr_1" and meta["code"] == "approval.pending"
+    assert doc["content"][0]["text"].endswith("retry with the approval id")
 
 
 @pytest.fixture
