@@ -21,7 +21,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from gateway import jsondoc
 from gateway.adapters.http import read_limited
-from gateway.audit.log import AuditUnavailable
+from gateway.audit.log import AuditUnavailable, unwritable
+from gateway.clock import iso
 from gateway.errors import (
     BadRequest,
     Conflict,
@@ -29,11 +30,9 @@ from gateway.errors import (
     GatewayError,
     NotFound,
     Unauthenticated,
-    Unavailable,
     Unprocessable,
 )
 from gateway.identity import extract_bearer
-from gateway.stages.record import iso
 from gateway.store.base import StoreUnavailable, validate_scope
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         try:
             await record_admin(request, "killswitch.release", scope=scope)
         except AuditUnavailable as e:
-            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+            raise unwritable() from e
         entry = await rt.killswitch.release(scope)
         await refresh_killswitch_gauge(rt)
         return web.json_response({"released": entry.as_dict() if entry else None})
@@ -248,7 +247,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
                 reason=held.reason,
             )
         except AuditUnavailable as e:
-            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+            raise unwritable() from e
         pinned = await rt.mcp_pins.approve(name, held.hash)
         return web.json_response({"approved": name, "pinned": pinned})
 

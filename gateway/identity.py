@@ -72,7 +72,7 @@ from gateway.model import Agent
 
 __all__ = ["Verifier", "extract_bearer", "mint_dev_token"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("callgate.identity")
 
 _RSA_ALGS: Final = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 _EC_ALGS: Final = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}

@@ -110,3 +110,18 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH) -> 
     if depth(value) > max_depth:
         raise TooDeep(max_depth)
     return value
+
+
+# Built once: ``json.dumps`` with non-default options builds a new encoder per call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def canonical(obj: Any) -> bytes:
+    """The canonical JSON encoding of ``obj``.
+
+    Same bytes as ``json.dumps(obj, sort_keys=True, separators=(",", ":"),
+    ensure_ascii=False, allow_nan=False).encode()``. Raises ``TypeError``/``ValueError``
+    for values JSON cannot represent (including NaN and infinities) and
+    ``UnicodeEncodeError`` for strings with lone surrogates.
+    """
+    return _CANONICAL.encode(obj).encode()

@@ -12,13 +12,19 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from gateway.jsondoc import canonical
+
 if TYPE_CHECKING:
     from gateway.errors import GatewayError
+    from gateway.mcp.mediator import Exchange
+    from gateway.pipeline import Adapter
     from gateway.runs import RunContext
     from gateway.tools import Tool
 
-Protocol = Literal["http", "mcp"]
+WireProtocol = Literal["http", "mcp"]  # how the agent reached the gateway (not typing.Protocol)
 INPUT_VERSION = 1
+Surface = Literal["request_arg", "tool_output", "tool_definition"]
+"""Where a finding was made: a call's arguments, a tool's answer, an MCP tool's definition."""
 
 
 _ID_POOL = bytearray()
@@ -61,7 +67,7 @@ class Agent:
 @dataclass(slots=True)
 class Finding:
     detector: str
-    surface: Literal["request_arg", "tool_output", "tool_definition"]
+    surface: Surface
     severity: Literal["info", "low", "medium", "high", "critical"]
     owasp: tuple[str, ...]
     path: str
@@ -109,7 +115,7 @@ class Decision:
 @dataclass(slots=True)
 class ToolCall:
     call_id: str
-    protocol: Protocol
+    protocol: WireProtocol
     tool_name: str
     method: str
     path: str
@@ -124,6 +130,15 @@ class ToolCall:
     approval_id: str | None = None  # X-Callgate-Approval / _meta.callgate.approval: a retry of an approved call
     mode: str = "live"  # "live" | "draft" (checked by the approval stage): X-Callgate-Mode / _meta.callgate.mode
     preloaded: bool = False  # body and arguments already read (a held call run again once approved)
+
+    def canonical_body(self) -> bytes:
+        """The body as hashed for idempotency and approvals.
+
+        JSON arguments re-serialised canonically (sorted keys), else the raw bytes.
+        """
+        if isinstance(self.arguments, dict | list):
+            return canonical(self.arguments)
+        return self.body
 
     def as_input(self) -> dict[str, Any]:
         return {
@@ -172,7 +187,12 @@ class CallContext:
     shadow: list[dict[str, Any]] = field(default_factory=list)  # would-be denials of checks in shadow mode
     timings: dict[str, float] = field(default_factory=dict)
     run: RunContext | None = None  # the agent run this call belongs to (gateway/runs.py); None outside any run
-    extra: dict[str, Any] = field(default_factory=dict)
+    # What adapters and stages hand each other (typed fields, no string-keyed bag):
+    adapter: Adapter | None = None  # the adapter running this call (set by Pipeline.run; load and emit)
+    target_error: GatewayError | None = None  # HTTP: the refused request target, raised by load after identity
+    forward_headers: list[tuple[str, str]] | None = None  # set by the credentials stage: what goes upstream
+    idempotency: dict[str, str | None] | None = None  # the record's {key, takeover_of} (admission stage)
+    mcp: Exchange | None = None  # MCP: the exchange (message, session, server) this call runs for
     approval: dict[str, Any] | None = None  # input.approval: {id, approvers, granted_at} of a verified retry
     pending_approval: dict[str, Any] | None = None  # the approval this call created (draft mode, or 202)
     draft: dict[str, Any] | None = None  # draft mode: what would have been sent, instead of forwarding
@@ -196,6 +216,21 @@ class CallContext:
         if self.tool is None:
             raise _internal("no tool at this stage")
         return self.tool
+
+    def need_adapter(self) -> Adapter:
+        if self.adapter is None:
+            raise _internal("no adapter at this stage")
+        return self.adapter
+
+    def need_forward_headers(self) -> list[tuple[str, str]]:
+        if self.forward_headers is None:
+            raise _internal("no forward headers at this stage")
+        return self.forward_headers
+
+    def need_mcp(self) -> Exchange:
+        if self.mcp is None:
+            raise _internal("no MCP exchange at this stage")
+        return self.mcp
 
     def need_upstream(self) -> UpstreamResult:
         if self.upstream is None:

@@ -7,9 +7,10 @@ path is a chain of plain awaits.
 
 ``default_stages`` is the one place the order is written down, like mitmproxy's
 ``default_addons()``. The record stage is outermost: whatever ends a call, it writes
-exactly one decision record. Adapters (HTTP, MCP) supply how a request becomes a
-``ToolCall`` (``load``) and how the tool's answer goes back to the agent (``emit``);
-the terminal handler calls ``emit``.
+exactly one decision record. The adapters (HTTP, MCP) build the ``ToolCall`` before
+the pipeline runs; they supply ``load`` — reading the body and arguments into it, called
+by ``RequestStage`` once identity has passed (no unauthenticated body is read) — and
+``emit``, how the tool's answer goes back to the agent, called by the terminal handler.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ class Adapter(Protocol):
 
 
 async def emit(ctx: CallContext) -> None:
-    adapter: Adapter = ctx.extra["adapter"]
-    await adapter.emit(ctx)
+    await ctx.need_adapter().emit(ctx)
 
 
 def _link(stage: Stage, nxt: Next) -> Next:
@@ -67,7 +67,7 @@ class Pipeline:
 
     async def run(self, ctx: CallContext, adapter: Adapter) -> None:
         """Run one call. Never raises a ``GatewayError``: it lands in ``ctx.error``."""
-        ctx.extra["adapter"] = adapter
+        ctx.adapter = adapter
         await self._entry(ctx)
 
 

@@ -12,7 +12,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 
 import aiohttp
 from aiohttp import web
@@ -24,6 +25,7 @@ from gateway.approvals.service import ApprovalService
 from gateway.approvals.stream import DecisionStream
 from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
+from gateway.clock import iso
 from gateway.config import RedisStoreConfig, Settings
 from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
@@ -34,8 +36,7 @@ from gateway.mcp.stdio import StdioBridge
 from gateway.metrics import MetricLabels, Metrics
 from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
-from gateway.stages.policy import PolicyRef, gateway_data
-from gateway.stages.record import iso
+from gateway.policy.input import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
 from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
 from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore, RunStore, StoreUnavailable
@@ -112,6 +113,12 @@ class Runtime:
             self.stream,
             lambda: self.policy.revision,
         )
+        # what is open, closed in reverse by close(): the engine and the Redis pool (built
+        # above, connecting lazily) first, then what start() opens, as it opens it
+        self._resources = AsyncExitStack()
+        if self._redis is not None:
+            self._resources.push_async_callback(self._closing, "Redis connection pool", self._redis.close)
+        self._resources.push_async_callback(self._closing, "policy engine", lambda: self.policy.engine.close())
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
@@ -151,12 +158,27 @@ class Runtime:
         return self.started and self.log.writable
 
     async def start(self) -> None:
-        self._http = aiohttp.ClientSession(
+        """Open every resource in order; a start that fails partway closes what it opened, then raises.
+
+        Each resource is pushed onto one ``AsyncExitStack`` as soon as it is open, so
+        ``close()`` (and a failed start) unwinds exactly what was opened, in reverse.
+        """
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
+        stack = self._resources
+        self._http = http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=self.settings.server.upstream_pool_size, ttl_dns_cache=60),
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
         )
-        await self.verifier.start(self._http)
+        stack.push_async_callback(self._closing, "upstream client session", http.close)
+        await self.verifier.start(http)
+        stack.push_async_callback(self._closing, "identity verifier", self.verifier.close)
         await start_engine(self.policy.engine)
         if self._redis is not None and isinstance(self.settings.store, RedisStoreConfig):
             cfg = self.settings.store
@@ -164,21 +186,32 @@ class Runtime:
             await self._redis.warm(min(warm, cfg.max_connections))
         if self._redis_ks is not None:
             await self._redis_ks.start()
+            stack.push_async_callback(self._closing, "kill-switch follower", self._redis_ks.close)
         anchors = await self._checkpoint_copies()
+        stack.push_async_callback(self._closing, "decision log", self.log.close)
         try:
             await self.log.open(anchors)
         except LogCheckFailed:
-            await self.close()
             raise  # a log that fails its signed checkpoint is not extended: the gateway does not start
         except AuditUnavailable as e:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
-        self.notifier.start(self._http)
+        self.notifier.start(http)
+        stack.push_async_callback(self._closing, "approval notifier", self.notifier.close)
         self.approvals.start()
+        stack.push_async_callback(self._closing, "approval service", self.approvals.close)
         self._pipeline = Pipeline(default_stages(self))
         self._adapter = HttpAdapter(self._pipeline, self.approvals, self.settings.approvals.wait_s)
         self._mcp = Mediator(self, self._pipeline, Pipeline(server_request_stages(self)))
         self.metrics.ready.set(1 if self.ready else 0)
+
+    @staticmethod
+    async def _closing(name: str, close: Callable[[], Awaitable[None]]) -> None:
+        """Close one resource; a failure is logged and the next resource is still closed."""
+        try:
+            await close()
+        except Exception:
+            log.exception("closing the %s failed", name)
 
     async def _state_lost(self, loss: StateLoss) -> None:
         """Redis lost state we knew (the kill switches): count it and put it on the record."""
@@ -215,11 +248,11 @@ class Runtime:
             return []
 
         async def export(cp: Checkpoint) -> None:
-            await redis._run(redis.redis.set(key, json.dumps(cp.as_dict())))
+            await redis.run(redis.redis.set(key, json.dumps(cp.as_dict())))
 
         self.log.exporters.append(export)
         try:
-            raw = await redis._run(redis.redis.get(key))
+            raw = await redis.run(redis.redis.get(key))
         except StoreUnavailable as e:
             log.warning("cannot read the checkpoint copy in Redis (%s); checking the log against the file only", e)
             return []
@@ -270,21 +303,18 @@ class Runtime:
         return previous, engine.revision
 
     async def close(self) -> None:
+        """Close what ``start`` opened, in reverse, then the thread pools; never stops at a failing close."""
         self.metrics.ready.set(0)
-        await self.approvals.close()
-        await self.notifier.close()
+        await self._resources.aclose()  # each entry goes through ``_closing``: none raises
         if self.classifier is not None:
-            self.classifier.close()
-        await self.log.close()
-        await self.verifier.close()
-        await self.policy.engine.close()
-        if self._redis_ks is not None:
-            await self._redis_ks.close()
-        if self._redis is not None:
-            await self._redis.close()
-        if self._http is not None:
-            await self._http.close()
-        self.inspector.close()
+            try:
+                self.classifier.close()
+            except Exception:
+                log.exception("closing the classifier failed")
+        try:
+            self.inspector.close()
+        except Exception:
+            log.exception("closing the inspector failed")
 
     async def cleanup_ctx(self, app: web.Application) -> AsyncIterator[None]:
         await self.start()

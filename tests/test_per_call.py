@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+from gateway.clock import iso, iso_now
 from gateway.model import new_call_id
-from gateway.stages.policy import iso_now
-from gateway.stages.record import iso
 
 
 def test_call_ids_are_128_bit_hex_and_unique() -> None:

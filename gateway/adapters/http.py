@@ -168,9 +168,7 @@ class HttpAdapter:
             approval_id=headers.get("X-Callgate-Approval"),
             mode=mode,
         )
-        ctx = CallContext(call=call, request=request)
-        if target_error is not None:
-            ctx.extra["target_error"] = target_error
+        ctx = CallContext(call=call, request=request, target_error=target_error)
         await self.pipeline.run(ctx, self)
         if isinstance(ctx.error, ApprovalPending) and self.wait_s > 0 and self.approvals is not None:
             ctx = await self._hold(ctx)
@@ -230,9 +228,8 @@ class HttpAdapter:
         if ctx.call.preloaded:
             return
         tool = ctx.need_tool()
-        target_error: GatewayError | None = ctx.extra.get("target_error")
-        if target_error is not None:
-            raise target_error
+        if ctx.target_error is not None:
+            raise ctx.target_error
         refuse_override_headers(ctx.request.headers)
         body = await read_limited(ctx.request, tool.body_limit, f"tool {tool.name!r}")
         ctx.call.body = body

@@ -41,8 +41,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from gateway.audit.log import AuditUnavailable
+from gateway.clock import iso
 from gateway.errors import GatewayError
-from gateway.stages.record import iso
 from gateway.store.base import validate_scope
 
 if TYPE_CHECKING:

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import re
 import time
@@ -37,7 +36,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gateway.audit.log import AuditUnavailable, DecisionLog
+from gateway.audit.log import AuditUnavailable, DecisionLog, unwritable
+from gateway.clock import iso
 from gateway.config import ApprovalsConfig
 from gateway.errors import (
     ApprovalRefused,
@@ -50,7 +50,7 @@ from gateway.errors import (
 )
 from gateway.metrics import Metrics
 from gateway.model import CallContext
-from gateway.stages.record import argument_summary, iso
+from gateway.stages.record import argument_summary
 from gateway.store.approvals import Approval, ApprovalStore, new_approval_id
 from gateway.store.base import StoreUnavailable
 
@@ -80,12 +80,7 @@ CLOSE_TRIES = 5
 
 def args_digest(ctx: CallContext) -> str:
     call = ctx.call
-    args = call.arguments
-    if isinstance(args, dict | list):
-        body = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    else:
-        body = call.body
-    h = hashlib.sha256(body)
+    h = hashlib.sha256(call.canonical_body())
     h.update(b"\n?" + call.query.encode())
     return "sha256:" + h.hexdigest()
 
@@ -257,7 +252,7 @@ class ApprovalService:
         try:
             await self.record("requested", a)
         except AuditUnavailable as e:
-            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+            raise unwritable() from e
         self.metrics.approval_outcomes.labels("requested").inc()
         self.metrics.approvals_pending.inc()
         b = a.binding
@@ -331,7 +326,7 @@ class ApprovalService:
                 await self.record("used", a, used_by=ctx.call.call_id)
             except AuditUnavailable as e:
                 await self.release(ctx)
-                raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+                raise unwritable() from e
             return
         if result == "expired":
             raise ApprovalRefused(f"approval {aid} expired", code="approval.expired")

@@ -15,27 +15,15 @@ Canonical JSON is ``json.dumps`` with sorted keys, no insignificant whitespace, 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.jsondoc import canonical
+
+__all__ = ["GENESIS", "canonical", "record_hash"]
+
 GENESIS: str = "0" * 64
 """``prev_hash`` of the first record of a log."""
-
-
-# Built once: ``json.dumps`` with non-default options builds a new encoder per call.
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def canonical(obj: Any) -> bytes:
-    """The canonical JSON encoding of ``obj``.
-
-    Same bytes as ``json.dumps(obj, sort_keys=True, separators=(",", ":"),
-    ensure_ascii=False, allow_nan=False).encode()``. Raises ``TypeError``/``ValueError``
-    for values JSON cannot represent (including NaN and infinities) and
-    ``UnicodeEncodeError`` for strings with lone surrogates.
-    """
-    return _ENCODER.encode(obj).encode()
 
 
 def record_hash(record: Mapping[str, Any]) -> str:

@@ -55,9 +55,9 @@ import json
 import logging
 import os
 import stat
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ from gateway.audit.checkpoint import (
     scan,
     write_export,
 )
+from gateway.clock import iso
 from gateway.config import DecisionLogConfig
 from gateway.errors import ConfigError, Unavailable
 from gateway.metrics import Metrics
@@ -92,6 +93,16 @@ class AuditUnavailable(Unavailable):
 
     code = "audit.unavailable"
     title = "Decision log unavailable"
+
+
+def unwritable() -> Unavailable:
+    """The 503 an agent or operator gets when a record could not be written.
+
+    The one place ``AuditUnavailable`` is turned into an answer (``raise unwritable()
+    from e``): the cause — a path, an OS error — stays in the log and the chained
+    exception, not in the answer.
+    """
+    return Unavailable("the decision log cannot be written", code="audit.unavailable")
 
 
 class LogCheckFailed(AuditUnavailable):
@@ -117,8 +128,9 @@ class _Opened:
     torn: bytes | None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def _admin(action: str, reason: str, **fields: Any) -> dict[str, Any]:
+    """A record the log writes about itself (recovery, override, unanchored start)."""
+    return {"kind": "admin", "action": action, "time": iso(time.time()), "reason": reason, **fields}
 
 
 def _rfind_newline(fd: int, end: int) -> int:
@@ -350,15 +362,13 @@ class DecisionLog:
         if self._cfg.fsync == "interval":
             self._interval_task = loop.create_task(self._interval_loop())
         if opened.torn is not None:
-            record = {
-                "kind": "admin",
-                "action": "log.recovered",
-                "time": _now(),
-                "reason": "torn trailing line removed (the gateway stopped mid-write)",
-                "truncated_bytes": len(opened.torn),
-                "truncated_sha256": hashlib.sha256(opened.torn).hexdigest(),
-                "at_offset": opened.size,
-            }
+            record = _admin(
+                "log.recovered",
+                "torn trailing line removed (the gateway stopped mid-write)",
+                truncated_bytes=len(opened.torn),
+                truncated_sha256=hashlib.sha256(opened.torn).hexdigest(),
+                at_offset=opened.size,
+            )
             try:
                 await self.append(record)
             except AuditUnavailable:
@@ -368,23 +378,19 @@ class DecisionLog:
             start: list[dict[str, Any]] = []
             if problems:
                 start.append(
-                    {
-                        "kind": "admin",
-                        "action": "log.override",
-                        "time": _now(),
-                        "reason": "started on a log that fails its signed checkpoint (allow_unverified_start)",
-                        "problems": problems[:20],
-                    }
+                    _admin(
+                        "log.override",
+                        "started on a log that fails its signed checkpoint (allow_unverified_start)",
+                        problems=problems[:20],
+                    )
                 )
             elif unanchored:
                 start.append(
-                    {
-                        "kind": "admin",
-                        "action": "log.unanchored",
-                        "time": _now(),
-                        "reason": "no signed checkpoint covered the log at start (new key, or none written yet)",
-                        "records": unanchored,
-                    }
+                    _admin(
+                        "log.unanchored",
+                        "no signed checkpoint covered the log at start (new key, or none written yet)",
+                        records=unanchored,
+                    )
                 )
             try:
                 for rec in start:
@@ -494,7 +500,9 @@ class DecisionLog:
                 log_id = self._log_id
                 if log_id is None:  # the first record of the log is in this batch
                     log_id = json.loads(lines[0])["hash"] if self._seq == 0 else self._head
-                cp = self._signer.sign(log_id, self._seq + len(lines), self._size + sum(map(len, lines)), prev, _now())
+                cp = self._signer.sign(
+                    log_id, self._seq + len(lines), self._size + sum(map(len, lines)), prev, iso(time.time())
+                )
                 rec = cp.record()
                 rec["prev_hash"] = prev
                 body = canonical(rec)

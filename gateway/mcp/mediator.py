@@ -339,7 +339,7 @@ class Mediator:
         clean.popall("Accept-Encoding", None)
         ctx = CallContext(call=call, request=request.clone(headers=clean), mcp_session=session)
         ex = Exchange(server, srv, request, rule, msg, gid, session, buffered, preset)
-        ctx.extra["mcp"] = ex
+        ctx.mcp = ex
         key = (server, session, repr(msg.id)) if gid is not None and msg is not None else None
         if key is not None and len(self.inflight) < 10_000:
             self.inflight[key] = gid  # type: ignore[assignment]
@@ -381,7 +381,7 @@ class Mediator:
 
     async def load(self, ctx: CallContext) -> None:
         """Session ownership, the message's own checks, the tool's definition (``tools/call``)."""
-        ex: Exchange = ctx.extra["mcp"]
+        ex = ctx.need_mcp()
         if ex.preset is not None:
             raise ex.preset
         agent = ctx.need_agent()
@@ -488,7 +488,7 @@ class Mediator:
         return held_names
 
     async def record_hold(self, agent: Agent, held: Any) -> None:
-        from gateway.policy.input import iso_now
+        from gateway.clock import iso_now
 
         log.warning("MCP tool %s held: %s (%s)", held.tool, held.reason, held.hash)
         rec = {
@@ -810,7 +810,7 @@ class Mediator:
     # ------------------------------------------------------------------ emit
 
     async def emit(self, ctx: CallContext) -> None:
-        ex: Exchange = ctx.extra["mcp"]
+        ex = ctx.need_mcp()
         up = ctx.need_upstream()
         tool = ctx.need_tool()
         call_id = ctx.call.call_id

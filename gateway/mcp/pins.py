@@ -49,10 +49,10 @@ class Held:
 
 
 def screen_definition(tool: dict[str, Any]) -> list[Finding]:
-    findings = screen(str(tool.get("description") or ""), "tool_definition", "description")
+    findings = screen(str(tool.get("description") or ""), "description")
     schema = tool.get("inputSchema")
     if schema is not None:
-        findings += screen(json.dumps(schema, ensure_ascii=False), "tool_definition", "inputSchema")
+        findings += screen(json.dumps(schema, ensure_ascii=False), "inputSchema")
     return findings
 
 

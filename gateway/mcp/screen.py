@@ -1,15 +1,15 @@
-"""A small injection screen for MCP tool definitions and tool results.
+"""The injection screen for MCP tool definitions (``pins.py``: a definition that
+trips it is held).
 
-This is a stand-in for the inspection package (issue 4): one function, ``screen``,
-returns ``Finding``s for text that tries to steer the model (instruction overrides,
-hidden-instruction tags, requests to exfiltrate secrets). When the inspection
-package lands, ``screen`` is the one call to replace with its detectors.
+One function, ``screen``, returns ``Finding``s for text that tries to steer the model
+(instruction overrides, hidden-instruction tags, requests to exfiltrate secrets).
+Tool results are not screened here: they go through the inspection package like any
+tool's output.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from gateway.model import Finding
 
@@ -39,10 +39,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
-Surface = Literal["request_arg", "tool_output", "tool_definition"]
 
-
-def screen(text: str, surface: Surface, path: str) -> list[Finding]:
+def screen(text: str, path: str) -> list[Finding]:
+    """Findings (surface ``tool_definition``) for ``text`` found at ``path`` of a tool's definition."""
     findings: list[Finding] = []
     for kind, pattern in _PATTERNS:
         m = pattern.search(text)
@@ -50,9 +49,9 @@ def screen(text: str, surface: Surface, path: str) -> list[Finding]:
             findings.append(
                 Finding(
                     detector="mcp.injection",
-                    surface=surface,
+                    surface="tool_definition",
                     severity="high",
-                    owasp=("LLM01", "ASI01") if surface == "tool_output" else ("LLM01", "ASI04"),
+                    owasp=("LLM01", "ASI04"),
                     path=path,
                     evidence=m.group(0)[:120],
                     kind=kind,

@@ -56,6 +56,7 @@ from typing import Any, Literal
 
 import regorus
 
+from gateway.jsondoc import canonical
 from gateway.policy.engine import PolicyError, PolicyLoadError
 from gateway.policy.readset import Path as InputPath
 from gateway.policy.readset import input_reads, prune
@@ -172,7 +173,7 @@ def _data_file(src: Source) -> dict[str, Any]:
 
 def _canonical(data: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        return canonical(data).decode()
     except (TypeError, ValueError, RecursionError) as e:
         raise PolicyLoadError(f"policy data is not JSON: {e}") from e
 

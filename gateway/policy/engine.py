@@ -6,8 +6,9 @@ A backend loads Rego (and data) once and evaluates one rule per call::
     await engine.evaluate("data.callgate.decision", input_doc)   # JSON value, or None
     await engine.close()
 
-Backends: ``gateway.policy.embedded.EmbeddedEngine`` (regorus, in process). An
-OPA-server backend speaks the same protocol with the same ``.rego`` files.
+Backends: ``gateway.policy.embedded.EmbeddedEngine`` (regorus, in process) and
+``gateway.policy.opa.OpaEngine`` (an OPA server over HTTP, same ``.rego`` files);
+``gateway.policy.backends`` picks one from ``policy.engine``.
 
 Errors::
 

@@ -14,16 +14,18 @@ decisions with these functions, so none of them can drift from the others:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from gateway.clock import iso_now
 from gateway.model import INPUT_VERSION, CallContext, Decision
 from gateway.policy.engine import PolicyEngine, PolicyError
 from gateway.runs import no_run
 
 if TYPE_CHECKING:
     from gateway.config import Settings
+    from gateway.errors import GatewayError
+    from gateway.metrics import Metrics
     from gateway.tools import Tool
 
 
@@ -57,17 +59,6 @@ def gateway_data(
             "extra": settings.policy.data,
         }
     }
-
-
-_NOW: list[Any] = [-1, ""]  # the last whole second and its text: formatted once per second
-
-
-def iso_now() -> str:
-    whole = int(time.time())
-    if whole != _NOW[0]:
-        _NOW[1] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(whole))
-        _NOW[0] = whole
-    return str(_NOW[1])
 
 
 def build_input(ctx: CallContext) -> dict[str, Any]:
@@ -128,3 +119,9 @@ def classify(decision: Decision) -> Verdict:
     if decision.require_approval:
         return "approval"
     return "allow"
+
+
+def record_shadow(ctx: CallContext, metrics: Metrics, check: str, err: GatewayError) -> None:
+    """Shadow mode: put the refusal ``check`` would have made on the record and count it; nothing is refused."""
+    ctx.shadow.append({"check": check, "status": err.status, "code": err.code, "reasons": err.reasons})
+    metrics.shadow_denials.labels(check, err.code).inc()

@@ -48,8 +48,8 @@ from typing import Any
 from gateway.model import INPUT_VERSION
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.policy.engine import PolicyError
+from gateway.policy.input import classify, parse_decision
 from gateway.runs import no_run
-from gateway.stages.policy import parse_decision
 
 
 def allowed(decision: Mapping[str, Any]) -> bool:
@@ -249,12 +249,7 @@ def replay(
 
 
 def format_decision(decision: Mapping[str, Any], revision: str) -> str:
-    if allowed(decision):
-        verdict = "allow"
-    elif decision.get("require_approval") and all(c == "approval.required" for c in codes(decision)):
-        verdict = "approval required"
-    else:
-        verdict = "deny"
+    verdict = {"allow": "allow", "approval": "approval required", "deny": "deny"}[classify(parse_decision(decision))]
     lines = [f"decision: {verdict}  (policy {revision})"]
     for r in decision.get("reasons") or []:
         msg = r.get("message", "") if isinstance(r, Mapping) else ""

@@ -84,13 +84,8 @@ def tenant_tag(tenant: str | None) -> str:
 def fingerprint(ctx: CallContext) -> str:
     """Method, path, query and the canonical body (JSON re-serialised with sorted keys)."""
     call = ctx.call
-    args = call.arguments
-    if isinstance(args, dict | list):
-        body = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    else:
-        body = call.body
     h = hashlib.sha256(f"{call.method}\n{call.path}\n{call.query}\n".encode())
-    h.update(body)
+    h.update(call.canonical_body())
     return h.hexdigest()
 
 
@@ -282,7 +277,7 @@ class AdmissionStage:
         if res.verdict == "ok":
             self.usage.put(agent.id, tool.name, ctx.usage)
         if key is not None:
-            ctx.extra["idempotency"] = {"key": key, "takeover_of": res.takeover}
+            ctx.idempotency = {"key": key, "takeover_of": res.takeover}
         match res.verdict:
             case "replay":
                 if res.response is None:

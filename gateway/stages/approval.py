@@ -33,7 +33,7 @@ from gateway.stages.admission import may_have_executed
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
-    from gateway.stages.policy import PolicyRef
+    from gateway.policy.input import PolicyRef
 
 MODES = frozenset({"live", "draft"})
 

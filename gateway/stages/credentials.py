@@ -42,5 +42,5 @@ class CredentialsStage:
             # The scrub stage must be able to read the answer: no compressed bodies back.
             headers = [(k, v) for k, v in headers if k.lower() != "accept-encoding"]
             headers.append(("Accept-Encoding", "identity"))
-        ctx.extra["forward_headers"] = headers
+        ctx.forward_headers = headers
         await nxt(ctx)

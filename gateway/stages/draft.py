@@ -41,7 +41,7 @@ class DraftStage:
         secrets = {c.value for c in tool.credentials.values()}
         headers = [
             (k, MASK if k.lower() in tool.credential_headers or v in secrets else v)
-            for k, v in [*ctx.extra.get("forward_headers", []), *forwarded_headers(ctx, self.public_host)]
+            for k, v in [*(ctx.forward_headers or []), *forwarded_headers(ctx, self.public_host)]
         ]
         body: dict[str, object] = {"bytes": len(call.body), "sha256": hashlib.sha256(call.body).hexdigest()}
         if len(call.body) <= BODY_SHOWN:

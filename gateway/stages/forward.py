@@ -56,7 +56,7 @@ class ForwardStage:
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
         call = ctx.call
-        headers: list[tuple[str, str]] = ctx.extra["forward_headers"] + forwarded_headers(ctx, self.public_host)
+        headers: list[tuple[str, str]] = ctx.need_forward_headers() + forwarded_headers(ctx, self.public_host)
         url = tool.upstream_url(call.path, call.query)
         t0 = time.perf_counter()
         ctx.forwarded = True

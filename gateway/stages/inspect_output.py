@@ -22,7 +22,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gateway.errors import GatewayError, Reason, Unavailable, UpstreamError
+from gateway.errors import Reason, Unavailable, UpstreamError
 from gateway.inspect import output
 from gateway.inspect.base import Hit
 from gateway.inspect.classifier import ClassifierDetector
@@ -30,7 +30,7 @@ from gateway.inspect.runner import Inspector
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision, Finding
 from gateway.policy.engine import PolicyError
-from gateway.policy.input import PolicyRef, build_input, parse_decision
+from gateway.policy.input import PolicyRef, build_input, parse_decision, record_shadow
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
@@ -53,21 +53,16 @@ async def output_decision(
         if policy.enforce:
             raise err from e
         # Shadow mode: the check could not run and is not enforced — the output passes, visibly.
-        _shadow(ctx, metrics, err)
+        record_shadow(ctx, metrics, "output_policy", err)
         ctx.fail_open.append("output_policy")
         metrics.fail_open_calls.labels("output_policy").inc()
         return Decision(allow=True, reasons=[])
     ctx.output_decision = decision
     if not decision.allow and not policy.enforce:
         # Shadow mode: record the would-be block; redactions the decision names still apply.
-        _shadow(ctx, metrics, blocked_error(ctx.need_tool().name, decision))
+        record_shadow(ctx, metrics, "output_policy", blocked_error(ctx.need_tool().name, decision))
         return replace(decision, allow=True)
     return decision
-
-
-def _shadow(ctx: CallContext, metrics: Metrics, err: GatewayError) -> None:
-    ctx.shadow.append({"check": "output_policy", "status": err.status, "code": err.code, "reasons": err.reasons})
-    metrics.shadow_denials.labels("output_policy", err.code).inc()
 
 
 def blocked_error(tool_name: str, decision: Decision) -> UpstreamError:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from gateway.clock import iso_now
 from gateway.config import Settings
-from gateway.errors import ApprovalRefused, Forbidden, GatewayError, Reason, Unavailable
+from gateway.errors import ApprovalRefused, Forbidden, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision
 from gateway.policy.engine import PolicyError
-from gateway.policy.input import PolicyRef, build_input, classify, gateway_data, iso_now, parse_decision
+from gateway.policy.input import PolicyRef, build_input, classify, gateway_data, parse_decision, record_shadow
 
 __all__ = ["PolicyRef", "PolicyStage", "build_input", "gateway_data", "iso_now", "parse_decision"]
 
@@ -47,7 +48,7 @@ class PolicyStage:
             if self.enforce:
                 raise err from e
             # Shadow mode: the check could not run and is not enforced — let it through, visibly.
-            self._shadow(ctx, err)
+            record_shadow(ctx, self.metrics, "policy", err)
             ctx.fail_open.append("policy")
             self.metrics.fail_open_calls.labels("policy").inc()
             decision = None
@@ -61,11 +62,16 @@ class PolicyStage:
             if denial is not None:
                 if self.enforce:
                     raise denial
-                self._shadow(ctx, denial)
+                record_shadow(ctx, self.metrics, "policy", denial)
             elif decision.require_approval and not self.enforce:
                 # Shadow mode holds nothing: record the hold that enforcing would have made.
                 reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
-                self._shadow(ctx, Forbidden("this call needs approval", code="approval.required", reasons=reasons))
+                record_shadow(
+                    ctx,
+                    self.metrics,
+                    "policy",
+                    Forbidden("this call needs approval", code="approval.required", reasons=reasons),
+                )
         tool = ctx.need_tool()
         name = (decision.credential if decision is not None else None) or tool.default_credential
         if name is not None and name not in tool.credentials:
@@ -91,7 +97,3 @@ class PolicyStage:
                 "the approval does not satisfy policy for this call", code="approval.insufficient", reasons=reasons
             )
         return None
-
-    def _shadow(self, ctx: CallContext, err: GatewayError) -> None:
-        ctx.shadow.append({"check": "policy", "status": err.status, "code": err.code, "reasons": err.reasons})
-        self.metrics.shadow_denials.labels("policy", err.code).inc()

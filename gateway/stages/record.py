@@ -20,7 +20,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from gateway.audit.log import AuditUnavailable, DecisionLog
+from gateway.audit.log import AuditUnavailable, DecisionLog, unwritable
+from gateway.clock import iso
 from gateway.errors import ApprovalPending, GatewayError, Unavailable, UpstreamError, UpstreamTimeout
 from gateway.metrics import Metrics
 from gateway.model import CallContext
@@ -28,22 +29,9 @@ from gateway.model import CallContext
 if TYPE_CHECKING:
     from gateway.approvals.stream import DecisionStream
     from gateway.pipeline import Next
-    from gateway.stages.policy import PolicyRef
+    from gateway.policy.input import PolicyRef
 
 log = logging.getLogger("callgate.record")
-
-
-_SECOND: list[Any] = [-1, ""]  # the last whole second formatted, and its text
-
-
-def iso(ts: float) -> str:
-    """RFC 3339 UTC with microseconds, e.g. ``2026-11-23T20:00:00.123456Z`` (hot path: the
-    seconds are formatted once per second)."""
-    whole = int(ts)
-    if whole != _SECOND[0]:
-        _SECOND[1] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-        _SECOND[0] = whole
-    return f"{_SECOND[1]}.{int((ts - whole) * 1e6):06d}Z"
 
 
 def outcome_of(ctx: CallContext) -> str:
@@ -155,7 +143,7 @@ class RecordStage:
                 "policy_revision": self.policy.revision,
                 "usage": ctx.usage,
                 "replay": ctx.replay,
-                "idempotency": ctx.extra.get("idempotency"),
+                "idempotency": ctx.idempotency,
                 "forwarded": ctx.forwarded,
                 "upstream": {"status": up.status, "bytes": up.bytes_sent} if up else None,
                 "cost": ctx.decision.cost if ctx.decision else None,
@@ -194,7 +182,7 @@ class IntentStage:
         try:
             await self.log.append(rec)
         except AuditUnavailable as e:
-            raise Unavailable("the decision log cannot be written", code="audit.unavailable") from e
+            raise unwritable() from e
         finally:
             dt = time.perf_counter() - t0
             ctx.timings["intent"] = dt

@@ -11,7 +11,7 @@ from gateway.model import CallContext
 from gateway.tools import Tool
 
 if TYPE_CHECKING:
-    from gateway.pipeline import Adapter, Next
+    from gateway.pipeline import Next
 
 
 class RequestStage:
@@ -29,6 +29,5 @@ class RequestStage:
         if tool is None:
             raise NotFound(f"no tool named {ctx.call.tool_name!r}", code="tool.unknown")
         ctx.tool = tool
-        adapter: Adapter = ctx.extra["adapter"]
-        await adapter.load(ctx)
+        await ctx.need_adapter().load(ctx)
         await nxt(ctx)

@@ -152,7 +152,7 @@ class RedisAdmission:
         pool = aioredis.BlockingConnectionPool.from_url(
             cfg.url,
             max_connections=cfg.max_connections,
-            # redis-py's own timeouts are looser than ``_run``'s bound, which decides (and
+            # redis-py's own timeouts are looser than ``run``'s bound, which decides (and
             # forgives event-loop lag); they only stop a socket from outliving it.
             timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
             socket_timeout=self.timeout * (self.MAX_EXTENSIONS + 2),
@@ -214,7 +214,7 @@ class RedisAdmission:
         return len(conns)
 
     LATE_S = 0.005
-    """A timer firing this late means the event loop, not Redis, is slow (see ``_run``)."""
+    """A timer firing this late means the event loop, not Redis, is slow (see ``run``)."""
 
     MAX_EXTENSIONS = 5
 
@@ -227,8 +227,11 @@ class RedisAdmission:
                 nxt = deadline - 0.001
                 checks.append(loop.call_at(nxt, self._extend_if_late, cm, nxt, checks, n + 1))
 
-    async def _run(self, coro: Any) -> Any:
+    async def run(self, coro: Any) -> Any:
         """Await a Redis operation within ``timeout_ms`` — measured by a responsive loop.
+
+        Every Redis store on this connection pool (kill switches, MCP state, runs, the
+        checkpoint copy) makes its round trips through here.
 
         Under a burst the event loop itself can lag past the deadline while Redis's
         answer already waits in the socket; a plain timeout then fails a call Redis
@@ -273,7 +276,7 @@ class RedisAdmission:
             args += [repr(r.interval), repr(r.tau), repr(r.tokens)]
         for q in req.quotas:
             args += [repr(q.limit), repr(q.amount), q.ttl_s]
-        out = await self._run(self._admit(keys=keys, args=args))
+        out = await self.run(self._admit(keys=keys, args=args))
         verdict: Verdict = _s(out[0])  # type: ignore[assignment]
         if verdict == "replay":
             headers = [(str(k), str(v)) for k, v in json.loads(out[2])]
@@ -311,7 +314,7 @@ class RedisAdmission:
             resp.body if resp else b"",
             *(repr(d) for _, d in s.quotas),
         ]
-        await self._run(self._settle(keys=keys, args=args))
+        await self.run(self._settle(keys=keys, args=args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +383,7 @@ class RedisKillSwitch:
         pipe = self.store.redis.pipeline(transaction=False)
         pipe.get(self.epoch_key)
         pipe.hgetall(self.key)
-        epoch_raw, raw = await self.store._run(pipe.execute())
+        epoch_raw, raw = await self.store.run(pipe.execute())
         epoch = _s(epoch_raw) if epoch_raw is not None else None
         if epoch is not None and (self._epoch is None or epoch == self._epoch):
             self._epoch = epoch
@@ -399,7 +402,7 @@ class RedisKillSwitch:
         pipe.hgetall(self.key)
         if known:
             pipe.publish(self.channel, "reasserted")
-        out = await self.store._run(pipe.execute())
+        out = await self.store.run(pipe.execute())
         reasserted = [scope for scope, done in zip(known, out[: len(known)], strict=True) if done]
         self._epoch = _s(out[len(known) + 1])
         self._entries = self._parse(out[len(known) + 2])
@@ -474,7 +477,7 @@ class RedisKillSwitch:
 
     async def _write(self, pipe: Any) -> list[Any]:
         try:
-            out: list[Any] = await self.store._run(pipe.execute())
+            out: list[Any] = await self.store.run(pipe.execute())
         except StoreUnavailable as e:
             log.warning("kill-switch change not written: %s", e)
             raise Unavailable("the state store did not answer", code="store.unavailable") from e
@@ -505,35 +508,35 @@ class RedisMcpState:
         return f"{self.prefix}mcp:session:{server}:{session}"
 
     async def bind_session(self, server: str, session: str, owner: str, ttl_s: float) -> None:
-        await self.store._run(self.store.redis.set(self._session(server, session), owner, px=int(ttl_s * 1000)))
+        await self.store.run(self.store.redis.set(self._session(server, session), owner, px=int(ttl_s * 1000)))
 
     async def session_owner(self, server: str, session: str) -> str | None:
-        raw = await self.store._run(self.store.redis.get(self._session(server, session)))
+        raw = await self.store.run(self.store.redis.get(self._session(server, session)))
         return raw.decode() if isinstance(raw, bytes) else None
 
     async def drop_session(self, server: str, session: str) -> None:
-        await self.store._run(self.store.redis.delete(self._session(server, session)))
+        await self.store.run(self.store.redis.delete(self._session(server, session)))
 
     async def pins(self) -> dict[str, str]:
-        raw = await self.store._run(self.store.redis.hgetall(self._pins))
+        raw = await self.store.run(self.store.redis.hgetall(self._pins))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     async def set_pin(self, tool: str, digest: str) -> None:
-        await self.store._run(self.store.redis.hset(self._pins, tool, digest))
+        await self.store.run(self.store.redis.hset(self._pins, tool, digest))
 
     async def holds(self) -> dict[str, dict[str, Any]]:
-        raw = await self.store._run(self.store.redis.hgetall(self._holds))
+        raw = await self.store.run(self.store.redis.hgetall(self._holds))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     async def hold(self, tool: str) -> dict[str, Any] | None:
-        raw = await self.store._run(self.store.redis.hget(self._holds, tool))
+        raw = await self.store.run(self.store.redis.hget(self._holds, tool))
         return json.loads(raw) if raw is not None else None
 
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
         if held is None:
-            await self.store._run(self.store.redis.hdel(self._holds, tool))
+            await self.store.run(self.store.redis.hdel(self._holds, tool))
         else:
-            await self.store._run(self.store.redis.hset(self._holds, tool, json.dumps(held)))
+            await self.store.run(self.store.redis.hset(self._holds, tool, json.dumps(held)))
 
 
 # KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
@@ -588,7 +591,7 @@ class RedisRuns:
         self._observe = store.redis.register_script(RUN_OBSERVE)
 
     async def load(self, key: str, limits: RunLimits) -> RunState:
-        raw = _s(await self.store._run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
+        raw = _s(await self.store.run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
         parts = raw.split("\0") if raw else []
         return run_state_of(dict(zip(parts[0::2], parts[1::2], strict=False)))
 
@@ -606,4 +609,4 @@ class RedisRuns:
         ]
         for f, v in (*sources, *findings, *dests):
             args += [f, v]
-        await self.store._run(self._observe(keys=[key], args=args))
+        await self.store.run(self._observe(keys=[key], args=args))
