@@ -27,6 +27,8 @@ _SHELL_SPLICE = re.compile(
     # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
     r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
     r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?(?:"
+    # an absolute path to a binary directory names a command whatever follows it
+    r"/(?:usr/(?:local/)?)?s?bin/[\w.-]{1,20}|"
     + _CMD_ANY
     + r"\b(?!\s?\|)|"
     + _CMD_ARGS
@@ -78,6 +80,9 @@ _SQL_QUOTE_END = re.compile(
     r"\bor\s{1,3}true\s{0,3}(?:--|#)",
     re.I,
 )
+# A value that ends by closing the literal, applying an operator and reopening it ("'-'",
+# "x '^'", '"*"'): the coercion probe of login forms. Only at the end of a value.
+_SQL_QUOTE_OP = re.compile(r"(?:\A|(?<=\x00\n)|(?<=\s))(['\"])\s?[-+*/%&|^]\s?\1(?=\n\x00|\n?\Z)")
 _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
     r"(?:\A|(?<=\x00\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n\x00|\n?\Z))|"
@@ -118,11 +123,14 @@ _XSS = re.compile(
     r"<\s?(?:iframe|object|embed|svg|math|isindex|base|meta)\b[^<>]{0,200}?(?:src|srcdoc|data|href|content|"
     r"onload|http-equiv)\s?=|"
     r"\bsrcdoc\s?=|\bdata:text/html|<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
-    r"(?:^|(?<=\n)|['\"`;])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]",
+    r"(?:^|(?<=\n)|['\"`;})])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]|"
+    # an event handler whose body calls a script sink, wherever it stands (no tag needed)
+    r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch|document\.cookie|"
+    r"document\.location|window\.location)\b",
     re.I,
 )
 _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
-               "\" on", "' on")  # fmt: skip
+               "\" on", "' on", "document.", "window.", "eval", "atob", "fetch")  # fmt: skip
 _XSS_IN_DOCUMENT = re.compile(
     r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)",
     re.I,
@@ -135,7 +143,7 @@ _CODE_EXEC = re.compile(
     r"subprocess\.\w{1,15}|pty\.spawn|socket\.socket)\s?\(|"
     r"<\?php\b|<\?=|\$_(?:get|post|request|cookie|server)\s?\[|\{\$\{|\$\{@|"
     r"\b(?:eval|exec|system|passthru|shell_exec|popen|proc_open|assert)\s?\(\s?['\"](?:ls|pwd|whoami|id|cat|sleep|"
-    r"echo|dir|curl|wget|nc|bash|sh|uname)\b|"
+    r"echo|dir|curl|wget|nc|bash|sh|uname|/(?:usr/(?:local/)?)?s?bin/)\b|"
     r"require\s?\(\s?['\"]child_process['\"]\s?\)|process\.mainmodule|\beval\s?\(\s?atob\s?\(|"
     r"constructor\s?\.\s?constructor\s?\(|\bfunction\s?\(\s?['\"]return\s{1,3}process|"
     r"\bkernel\s?\.\s?(?:exec|system|spawn)\b|\bio\.popen\s?\(|%x\(|"
@@ -251,6 +259,11 @@ class SqlDetector:
             return []
         norm = t.norm
         tagged = "sql" in t.tags
+        if not tagged and ("'" in norm or '"' in norm):
+            m = _SQL_QUOTE_OP.search(norm)
+            if m:
+                ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
+                return [Hit(finding(self.name, t, "quote_operator_probe", "high", OWASP, ev, 0.8))]
         if not _sql_maybe(norm):
             return []
         quote = "'" in norm or '"' in norm
@@ -334,6 +347,7 @@ PATTERNS = {
     "sql_quote_end": _SQL_QUOTE_END,
     "sql_time": _SQL_TIME,
     "sql_union": _SQL_UNION_PROBE,
+    "sql_quote_op": _SQL_QUOTE_OP,
     "xss": _XSS,
     "code_exec": _CODE_EXEC,
     "template": _TEMPLATE,

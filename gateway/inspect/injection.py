@@ -113,7 +113,11 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"handle|begin) (?:the|your|this|my|any) (?:\w{1,15} )?(?:task|request|job|question|work)s?\b"
             r"[^.\n]{0,40}(?:please|first|you (?:must|should|need to|have to))|"
             r"\bafter you do that,? you can (?:solve|do|complete|continue|go back to)\b|"
-            r"todo: (?:please )?[a-z]{2,15}\b[^\n]{0,500}?(?:@[a-z0-9-]{1,63}\.[a-z]{2,24}\b|https?://|"
+            # a TODO that orders an action (a verb, not "to enhance") aimed at someone or somewhere
+            r"todo: (?:please )?(?:send|forward|transfer|wire|pay|e-?mail|mail|delete|remove|erase|change|modify|"
+            r"update|reset|create|invite|share|post|publish|upload|download|visit|open|click|book|make|get|fetch|"
+            r"retrieve|copy|concatenate|say|tell|write|reply|grant|give|buy|order|cancel|run|execute|install|move)"
+            r"\b[^\n]{0,250}?(?:@[a-z0-9-]{1,63}\.[a-z]{2,24}\b|https?://|"
             r"\bwww\.|\b[a-z]{2}\d{2}[a-z0-9]{10,30}\b|\bthe user(?:'s)?\b|\bmy (?:email|friend|account|new)\b|"
             r"\bsay that\b|\bi should\b)"
         ),
@@ -254,6 +258,87 @@ _PERSONA_ANCHORS = (
     "developer mode", "dan mode", "god mode", "pretend", "act as", "act like", "acting as", "roleplay", "role-play",
     "no restrictions", "without restrictions", "without any restrictions", "no limits", "no filters",
 )  # fmt: skip
+# --- Directives to the model inside data (tool outputs only; a user may ask these of their own
+# model). A page may show code, and an HTML page has <script>: that is content. What is an
+# injection is the data telling the model to run or to put into its answer code that acts on
+# the machine (runs commands, opens sockets, posts files, deletes trees, escapes a sandbox).
+_CODE_DIRECTIVE = re.compile(
+    r"\b(?:run|execut|eval|add|includ|insert|append|incorporat|embed|integrat|merg|blend|introduc|employ|"
+    r"utili[sz]|use|using|paste|put|featur|leverag|weav|assimilat|implement|supplement|upgrad|enhanc|refin|"
+    r"augment|validat|consider|ensur|make|keep|remember|forget|give)\w{0,5}\b[^.\n]{0,80}?"
+    r"(?:\b(?:following|below|this|these|subsequent|above|next)\b[^.\n]{0,30}?"
+    r"\b(?:code|snippet|command|script|block|excerpt|section|payload|program)s?\b|"
+    r"\b(?:code|snippet|command|script|block|excerpt|section|payload)s? (?:below|above)\b)|"
+    r"\bwhat (?:is|would be|will be) the (?:final )?(?:result|output) of\b"
+)
+_CODE_DIRECTIVE_TOKENS = ("code", "snippet", "command", "script", "block", "excerpt", "section", "payload",
+                          "program", "result of", "output of")  # fmt: skip
+# The directive is about the model's own work product ("... in your response", "... into your
+# implementation"), not a reader's script.
+_YOUR_WORK = re.compile(
+    r"\byour (?:response|reply|answer|output|code|codebase|implementation|solution|algorithm|program|"
+    r"elucidation|explanation)\b"
+)
+# Code that acts on the machine. Strong: commands, sandbox escapes, reverse shells, wiping,
+# planting keys, writing system files: a directive to run or include these is an injection.
+_STRONG_CODE = re.compile(
+    r"\bos\s?\.\s?(?:system|popen|exec\w{0,2}|spawn\w{0,3}|fork|dup2)\s?\(|\bshutil\s?\.\s?rmtree\s?\(|"
+    r"\bpickle\s?\.\s?loads?\s?\(|\bpexpect\s?\.\s?spawn|\bpty\s?\.\s?spawn|__import__\s?\(|__subclasses__|"
+    r"__globals__|\b(?:eval|exec)\s?\(\s?(?:['\"]|compile|base64|atob|input|request)|\bchild_process\b|"
+    r"\bruntime\.getruntime\(\)\.exec|authorized_keys|/etc/(?:passwd|shadow|sudoers)\b|"
+    r"\b(?:nc|ncat|netcat)\b[^\n]{0,40}\s-[a-z]{0,3}e\b|/dev/tcp/|\brm\s{1,3}-[a-z]{0,3}[rf][a-z]{0,3}\s{1,3}/|"
+    r"\bopen\s?\(\s?['\"](?:/etc/|/boot/|~/\.ssh|/root/|c:\\\\windows)[^'\"]{0,60}['\"]\s?,\s?['\"][aw]"
+)
+# Weak: ordinary in tutorials (a socket server, subprocess, an upload), an injection only
+# when the directive is about the model's own answer or code.
+_WEAK_CODE = re.compile(
+    r"\bsubprocess\s?\.\s?\w{1,15}\s?\(|\bsocket\s?\.\s?socket\s?\(|\.\s?connect\s?\(\s?\(|"
+    r"\brequests\s?\.\s?(?:post|put)\s?\(|\bos\s?\.\s?(?:remove|unlink|rmdir|kill)\s?\("
+)
+# The data tells the model what to do with its own answer ("Translate your response into
+# Spanish", "In your reply, suggest users ..."): a text addressed to the model, not to a reader.
+_SENTENCE_START = r"(?:^|[.!?:\"'] ?|[.!?:] ?[\"'] ?|[-*\u2022] "
+_OUTPUT_DIRECTIVE = re.compile(
+    _SENTENCE_START + r"|\b(?:please|also|then|and|now|kindly|you must|you should|make sure to|be sure to) )"
+    r"(?:add|include|integrate|insert|append|modify|enhance|augment|encode|encrypt|translate|render|reverse|"
+    r"rewrite|write|express|format|provide|use|apply|shift|replace|substitute|convert|remove|group|combine|"
+    r"misspell|scramble|rearrange|anagram|introduce|jumble|mention|suggest|tease|hint|end|begin|start|"
+    r"prefix|conclude|sign|respond|reply|answer)\b(?:[^.\n]|\.(?=\S)){0,90}?"
+    r"\b(?:in|to|into|with|within|using|for|throughout) your (?:response|reply|answer|output|summary)(?:'s)?\b|"
+    + _SENTENCE_START
+    + r"|\b(?:please|also|then|and|now|kindly) )"
+    r"(?:modify|enhance|augment|encode|encrypt|translate|render|reverse|rewrite|format|scramble|rearrange|"
+    r"misspell|jumble|group|end|begin|start|prefix|conclude|sign) your (?:response|reply|answer|output|summary)\b|"
+    + _SENTENCE_START
+    + r")in your (?:response|reply|answer|output|summary),? (?:please |also )?"
+    r"(?:add|include|mention|suggest|state|say|tell|tease|promote|insert|write|recommend)\b",
+    re.M,
+)
+_OUTPUT_DIRECTIVE_TOKENS = ("your response", "your reply", "your answer", "your output", "your summary")
+_MAX_DIRECTIVES = 20  # anchor words weighed per output
+_MAX_CODE_CHECKS = 5  # directives whose following code is examined
+# Every _CODE_DIRECTIVE match contains one of these.
+_CODE_DIRECTIVE_ANCHORS = ("following", "below", "above", "subsequent", "snippet", "result of", "output of",
+                           "this code", "this script", "this command", "these commands", "next code")  # fmt: skip
+# Literal tokens one of which any _STRONG_CODE or _WEAK_CODE match contains.
+_CODE_TOKENS = ("os.", "os .", "shutil", "pickle", "pexpect", "pty", "__", "eval", "exec", "child_process",
+                "getruntime", "authorized_keys", "/etc/", "nc ", "ncat", "netcat", "/dev/tcp", "rm ", "open(",
+                "open (", "subprocess", "socket", "connect(", "connect (", "requests")  # fmt: skip
+_YOUR_WORK_NOUNS = ("response", "reply", "answer", "output", "summary")
+
+
+def _your_work_positions(low: str, limit: int = 50) -> list[int]:
+    """Where "your <response|reply|answer|output|summary>" occurs (at most ``limit``), by ``str.find``."""
+    out: list[int] = []
+    pos = low.find("your ")
+    while pos != -1 and len(out) < limit:
+        rest = low[pos + 5 : pos + 13]
+        if rest.startswith(_YOUR_WORK_NOUNS):
+            out.append(pos)
+        pos = low.find("your ", pos + 5)
+    return out
+
+
 # A forged conversation: two or more turns with role labels at line starts.
 _TURN = re.compile(r"(?:^|\n)[ \t]{0,4}(?:human|user|assistant|ai|system|bot|model)[ \t]{0,2}:")
 _TURN_TOKENS = ("human:", "user:", "assistant:", "ai:", "system:", "bot:", "model:")
@@ -272,6 +357,26 @@ def html_comments(text: str) -> list[str]:
     return out
 
 
+# Security documentation quotes attacks: an override shown as an example (in a code span, or
+# quoted in a list item) in a text about attacks is recorded at medium severity, which does
+# not block the output but still taints the run (``runs.TAINTING_DETECTORS``).
+_ABOUT_ATTACKS = re.compile(r"\b(?:attacks?|attackers?|injections?|jailbreak(?:s|ing)?|exploits?)\b")
+_LIST_ITEM = re.compile(r"[ \t]{0,6}(?:[-*+]|\d{1,3}[.)])[ \t]")
+
+
+def quoted_example(text: str, start: int, end: int) -> bool:
+    """Does ``text[start:end]`` lie inside a code span, or inside quotes on a list item, on one line?"""
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    le = len(text) if le == -1 else le
+    before, after = text[ls:start], text[end:le]
+    if before.count("`") % 2 == 1 and "`" in after:
+        return True
+    if _LIST_ITEM.match(text, ls) is None:
+        return False
+    return (before.count('"') % 2 == 1 and '"' in after) or (before.count("\u201c") > before.count("\u201d"))
+
+
 def _placeholderish(value: str) -> bool:
     return _PLACEHOLDER.search(value) is not None
 
@@ -286,8 +391,59 @@ class InjectionDetector:
         hidden = tag_text(t.raw)
         if hidden:
             return [Hit(finding(NAME, t, "unicode_tags", "high", OWASP, excerpt(hidden, 0, len(hidden)), 0.95))]
-        more = self._persona(t) or self._turns(t) or self._exfil(t) or self._hidden(t)
+        more = self._persona(t) or self._turns(t) or self._exfil(t) or self._hidden(t) or self._directives(t)
         return more or hits
+
+    def _directives(self, t: Target) -> list[Hit]:
+        """Tool outputs only: the data directs the model to run or answer with code that acts on
+        the machine, or tells it how to shape its own answer. Bounded: code is looked for once
+        (gated by literal tokens), at most ``_MAX_DIRECTIVES`` directives are weighed, and the
+        answer-directive regex runs only on short windows around "your response/answer/..."."""
+        if t.surface != "tool_output":
+            return []
+        text = t.norm
+        for m in self._code_directives(text):
+            window = text[m.end() : m.end() + 1000]
+            if not any(tok in window for tok in _CODE_TOKENS):
+                continue
+            code = _STRONG_CODE.search(window)
+            if code is None and _YOUR_WORK.search(text, max(0, m.start() - 120), m.end() + 120) is not None:
+                code = _WEAK_CODE.search(window)
+            if code is not None:
+                ev = excerpt(text, m.start(), m.end()) + " ... " + excerpt(window, code.start(), code.end())
+                return [Hit(finding(NAME, t, "code_directive", "high", (*OWASP, "ASI05"), ev, 0.8))]
+        if any(tok in text for tok in _OUTPUT_DIRECTIVE_TOKENS):
+            low = t.raw.casefold()
+            for p in _your_work_positions(low):
+                # the window starts at a line start (a directive opens a line or a sentence)
+                ls = low.rfind("\n", max(0, p - 300), p)
+                start = ls + 1 if ls != -1 else max(0, p - 300)
+                head = "\x01" if ls == -1 and start > 0 else ""  # not a line start: ^ must not match
+                window = head + "\n".join(" ".join(line.split()) for line in low[start : p + 60].split("\n"))
+                d = _OUTPUT_DIRECTIVE.search(window)
+                if d is not None:
+                    ev = excerpt(window, d.start(), d.end())
+                    return [Hit(finding(NAME, t, "answer_directive", "high", OWASP, ev, 0.7))]
+        return []
+
+    @staticmethod
+    def _code_directives(text: str) -> list[re.Match[str]]:
+        """Directive matches, found in short windows around anchor words (``str.find``), at most
+        ``_MAX_DIRECTIVES`` anchors: the directive regex never runs over a whole page."""
+        found: list[re.Match[str]] = []
+        anchors = 0
+        for anchor in _CODE_DIRECTIVE_ANCHORS:
+            pos = text.find(anchor)
+            while pos != -1 and anchors < _MAX_DIRECTIVES:
+                anchors += 1
+                lo = max(0, pos - 130)
+                m = _CODE_DIRECTIVE.search(text, lo, pos + len(anchor) + 45)
+                if m is not None and m.end() >= pos:
+                    found.append(m)
+                    if len(found) >= _MAX_CODE_CHECKS:
+                        return found
+                pos = text.find(anchor, pos + len(anchor))
+        return found
 
     def _rules(self, t: Target, text: str, via: str) -> list[Hit]:
         """The first high-severity rule match; a lone weak cue (an address to an AI without a
@@ -308,6 +464,17 @@ class InjectionDetector:
                         )
                     continue
             ev = excerpt(text, m.start(), m.end())
+            if not via and t.surface == "tool_output" and _ABOUT_ATTACKS.search(text) is not None:
+                # judged on the raw text's lines (the folded text has none)
+                low = t.raw.lower()
+                r = rx.search(low)
+                quoted = quoted_example(low, *r.span()) if r else quoted_example(text, m.start(), m.end())
+            else:
+                quoted = False
+            if quoted:
+                if not weak:
+                    weak.append(Hit(finding(NAME, t, kind + "_quoted_example", "medium", OWASP, ev, 0.5)))
+                continue
             span = None
             if not via and t.raw.isascii():  # locate it in the raw text, so it can be stripped
                 r = rx.search(t.raw.lower())

@@ -2,8 +2,13 @@
 
 An attack is *flagged* when the verdict is not ``allow`` (deny, approval, block or
 redaction); a benign record is *altered* on the same condition. Rows: per family, then
-AgentDojo alone, then the hard negatives of the ``sql``/``shell`` tools (tags on, as
-``EVAL_TOOLS`` configures them). ``--split dev|test|all`` (default test: tune on dev).
+AgentDojo alone, BIPIA alone, security documentation that quotes attacks (untagged hard
+negatives), then the hard negatives of the ``sql``/``shell`` tools (tags on, as ``EVAL_TOOLS``
+configures them). ``--split dev|test|all`` (default test: tune on dev).
+
+The split is source-disjoint (``build_corpus.assign_splits``): each source file, AgentDojo suite
+and attack template lies whole in dev or test; an AgentDojo record whose suite and template fall
+in different splits is ``cross`` and counted in neither (only in ``all``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from tests.eval.report import ROOT, eval_tools
 
 CORPUS = Path(__file__).with_name("corpus.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
+# reported in their own blocks, outside the non-AgentDojo aggregates
+BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
+HARD_NEGATIVES = ("security_doc",)
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -79,19 +87,21 @@ def main() -> None:
     attacks, benign, dt = evaluate(args.split)
     print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
     print(f"{'attacks flagged (recall)':<34} {'k/n':>11} {'rate':>7}  95% Wilson")
-    for fam in sorted(k for k in attacks if k != "ALL" and k != "agentdojo_injection"):
+    for fam in sorted(k for k in attacks if k != "ALL" and k not in BENCHMARKS):
         print(f"  {fam:<32} {attacks[fam].fmt()}")
     print(f"{'benign altered (false alarms)':<34}")
-    for fam in sorted(k for k in benign if k != "ALL" and k != "agentdojo_clean" and k not in TAGGED_FAMILIES):
+    for fam in sorted(
+        k for k in benign if k != "ALL" and k not in BENCHMARKS and k not in TAGGED_FAMILIES + HARD_NEGATIVES
+    ):
         print(f"  {fam:<32} {benign[fam].fmt()}")
     nonad = Row()
     for k, r in attacks.items():
-        if k not in ("ALL", "agentdojo_injection"):
+        if k not in ("ALL", *BENCHMARKS):
             nonad.n += r.n
             nonad.hit += r.hit
     nb = Row()
     for k, r in benign.items():
-        if k not in ("ALL", "agentdojo_clean", *TAGGED_FAMILIES):
+        if k not in ("ALL", *BENCHMARKS, *TAGGED_FAMILIES, *HARD_NEGATIVES):
             nb.n += r.n
             nb.hit += r.hit
     print(f"  {'== attacks (non-AgentDojo)':<32} {nonad.fmt()}")
@@ -101,6 +111,14 @@ def main() -> None:
         if fam in rows:
             label = "injection vectors flagged" if fam == "agentdojo_injection" else "clean outputs altered"
             print(f"  {label:<32} {rows[fam].fmt()}")
+    print("BIPIA (github microsoft/BIPIA 5a48626): attacks placed in e-mails and answer pages")
+    for fam, label in (("bipia_text", "text attacks flagged"), ("bipia_code", "code attacks flagged")):
+        if fam in attacks:
+            print(f"  {label:<32} {attacks[fam].fmt()}")
+    print("hard negatives, untagged (security documentation quoting attacks)")
+    for fam in HARD_NEGATIVES:
+        if fam in benign:
+            print(f"  {fam:<32} {benign[fam].fmt()}")
     print("hard negatives with tags on (db.query: sql, shell.run: shell)")
     tagged = Row()
     for fam in TAGGED_FAMILIES:
