@@ -98,13 +98,18 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
-    """``json.loads`` bounded to ``max_depth`` levels; ``ValueError`` (or ``TooDeep``) on bad input."""
+def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH, *, portable: bool = True) -> Any:
+    """``json.loads`` bounded to ``max_depth`` levels; ``ValueError`` (or ``TooDeep``) on bad input.
+
+    ``portable=False`` skips the ``NotPortable`` checks, for text that is only read
+    (inspection rescanning a tool's answer), never passed on or decided upon.
+    """
+    decode = _decode if portable else json.loads
     opens = data.count("[") + data.count("{") if isinstance(data, str) else data.count(b"[") + data.count(b"{")
     if opens <= max_depth:
-        return _decode(data)
+        return decode(data)
     try:
-        value = _decode(data)
+        value = decode(data)
     except RecursionError:
         raise TooDeep(max_depth) from None
     if depth(value) > max_depth:

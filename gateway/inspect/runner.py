@@ -513,7 +513,7 @@ class Inspector:
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings
             # (injection only: the other detectors' findings there would repeat the body's).
             try:
-                parsed = jsondoc.loads(text)
+                parsed = jsondoc.loads(text, portable=False)  # only read, on the inspection thread
             except ValueError:
                 parsed = None
             yield
