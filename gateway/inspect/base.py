@@ -42,6 +42,21 @@ class Hit:
     span: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """A detector's prefilter declaration: ``scan(t)`` finds nothing unless one of ``raw``
+    is a substring of ``t.raw``, one of ``lower`` of ``t.raw.lower()``, one of ``norm`` of
+    ``t.norm``, or (``non_ascii``) ``t.raw`` is not ASCII. Field-name rules are not
+    covered: a detector with ``keyed`` also runs on strings whose field name it keys on.
+    A detector without ``anchors`` always runs (see ``gateway.inspect.prefilter``).
+    """
+
+    raw: tuple[str, ...] = ()
+    lower: tuple[str, ...] = ()
+    norm: tuple[str, ...] = ()
+    non_ascii: bool = False
+
+
 class Detector(Protocol):
     name: str
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, Hit, Target, excerpt, finding
 
 OWASP = ("LLM05", "ASI05")
 
@@ -198,6 +198,9 @@ class ShellDetector:
     ``shell``-tagged tools: attack signatures only (their values are command lines)."""
 
     name = "shell_injection"
+    anchors = Anchors(
+        lower=(*_SHELL_ALWAYS_TOKENS, "-e", "|", "rm ", *_SHELL_TOKENS)
+    )  # _shell_always_maybe's, splice's
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -253,6 +256,7 @@ class SqlDetector:
     """SQL injection: strict quote-led and probe patterns on every tool's arguments."""
 
     name = "sql_injection"
+    anchors = Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, "'", '"'))  # _sql_maybe's
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -291,6 +295,7 @@ class XssDetector:
     """Script-running markup in arguments (stored or reflected XSS through a tool)."""
 
     name = "xss"
+    anchors = Anchors(norm=_XSS_TOKENS)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -312,6 +317,7 @@ class CodeExecDetector:
     """Code-execution idioms: Python sandbox escapes, PHP, Node child_process, Ruby, Java."""
 
     name = "code_execution"
+    anchors = Anchors(norm=_CODE_TOKENS)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -328,6 +334,7 @@ class CodeExecDetector:
 
 class TemplateDetector:
     name = "template_injection"
+    anchors = Anchors(norm=("{", "<%"))
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or ("{" not in t.norm and "<%" not in t.norm):

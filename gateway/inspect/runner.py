@@ -46,6 +46,7 @@ from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.normalize import fold
 from gateway.inspect.pii import PiiDetector
+from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
 from gateway.inspect.traversal import TraversalDetector
@@ -227,8 +228,13 @@ def _place(h: Hit, s: _Str) -> None:
 
 
 class Inspector:
-    def __init__(self, detectors: Sequence[Detector] | None = None) -> None:
+    def __init__(
+        self, detectors: Sequence[Detector] | None = None, *, prefilter: bool = True, engine: Engine | None = None
+    ) -> None:
+        """``prefilter``: skip detectors whose declared anchors are absent (``inspect.prefilter``);
+        the findings are the same without it (a test holds them to it), only slower."""
         self.detectors = list(detectors) if detectors is not None else all_detectors()
+        self.prefilter = Prefilter(self.detectors, engine) if prefilter else None
         self._only: dict[str, Inspector] = {}
         self._keyed_memo: dict[tuple[int, str], bool] = {}
         self._thread: ThreadPoolExecutor | None = None
@@ -266,7 +272,9 @@ class Inspector:
         """An inspector running just the detectors named ``name`` (shares the instances)."""
         sub = self._only.get(name)
         if sub is None:
-            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name])
+            # Made on first use, possibly on the inspection thread: no prefilter of its own
+            # (compiling one holds the interpreter lock for ~0.1 s, which the loop would wait out).
+            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name], prefilter=False)
         return sub
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
@@ -275,9 +283,17 @@ class Inspector:
             raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
         )
         hits: list[Hit] = []
-        for d in self.detectors:
+        is_open = self.prefilter.open(t) if self.prefilter is not None else None
+        for di, d in enumerate(self.detectors):
+            if is_open is not None and not is_open[di] and not self._keyed_on(di, d, t.key):
+                continue
             hits.extend(d.scan(t))
         return hits
+
+    def _keyed_on(self, di: int, d: Detector, key: str) -> bool:
+        """Does detector ``di`` judge strings under field name ``key`` (whatever their text)?"""
+        keyed = getattr(d, "keyed", None)
+        return keyed is not None and bool(key) and self._keyed(di, keyed, key)
 
     # ----------------------------------------------------------------------- arguments
 
@@ -403,17 +419,26 @@ class Inspector:
         )
         targets: list[Target | None] = [None] * len(found)
         hits: list[tuple[int, int, list[Hit]]] = []
+        # No string holds an anchor that the joined text lacks: a closed detector runs only
+        # on strings under field names it keys on.
+        is_open = self.prefilter.open(whole) if self.prefilter is not None else None
+        keys = {s.key for s in found}
         for di, d in enumerate(self.detectors):
             keyed = getattr(d, "keyed", None)
             per_string = getattr(d, "per_string", False)
             maybe = getattr(d, "maybe", None)
-            if maybe is not None:  # the detector's own prefilter, then string by string
-                per_string = maybe(whole)
-            whole_hits = [] if per_string or maybe is not None else d.scan(whole)
+            if is_open is not None and not is_open[di]:
+                per_string, whole_hits = False, []
+            else:
+                if maybe is not None:  # the detector's own prefilter, then string by string
+                    per_string = maybe(whole)
+                whole_hits = [] if per_string or maybe is not None else d.scan(whole)
             mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
-            if keyed is not None:
-                rescan.update(i for i, s in enumerate(found) if self._keyed(di, keyed, s.key))
+            if keyed is not None:  # field names repeat: judge each distinct one once
+                hot = {k for k in keys if self._keyed(di, keyed, k)}
+                if hot:
+                    rescan.update(i for i, s in enumerate(found) if s.key in hot)
             if per_string or (whole_hits and not mapped):
                 rescan.update(range(len(found)))
             elif whole_hits:  # every hit has a span in the joined text: attribute it to its string

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, Hit, Target, excerpt, finding
 
 NAME = "secrets"
 OWASP = ("LLM02",)
@@ -87,6 +87,9 @@ def _plausible(value: str) -> bool:
 class SecretsDetector:
     name = NAME
     spans_raw = True  # every hit carries its span in the raw text
+    # Each rule's tokens, the lower-case ones of ``secret_assignment``, "://" of url_password
+    # (secret_field judges the field name: ``keyed``).
+    anchors = Anchors(raw=(*(t for toks in _TOKENS.values() for t in toks), "://"), lower=_LOWER_TOKENS)
 
     def keyed(self, key: str) -> bool:
         """Strings in secret-named fields are judged on their own (entropy), not by pattern."""

@@ -9,7 +9,7 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, Hit, Target, excerpt, finding
 
 NAME = "path_traversal"
 OWASP = ("LLM06", "ASI02")
@@ -65,6 +65,14 @@ _SENSITIVE_TOKENS = ("/etc/", "/proc/self/", "/root/", "/var/run/secrets/", "~/.
 
 class TraversalDetector:
     name = NAME
+    # What the decoded, lower-cased string needs for each finding: ".." (or an escape or
+    # lookalike that decodes to one), a sensitive path or target, junk (NUL, "./" runs);
+    # outside_allowed_roots judges path-named fields (``keyed``).
+    anchors = Anchors(
+        lower=("..", "%", "\\", "\x00", "./", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.", "/.env",
+               ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config", "inetpub"),
+        non_ascii=True,
+    )  # fmt: skip
 
     def maybe(self, t: Target) -> bool:
         """Prefilter for a joined scan (``scan`` judges whole strings, so it cannot be one):
