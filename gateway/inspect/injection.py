@@ -384,11 +384,19 @@ def _placeholderish(value: str) -> bool:
 class InjectionDetector:
     name = NAME
     # The rules' tokens (also what hidden text needs: it is matched by the same rules),
-    # persona anchors, turn tokens, markdown links and exfil cues; tag characters.
+    # persona anchors, turn tokens, markdown links and exfil cues, the directive anchors of
+    # tool outputs (code to run, the shape of the answer); tag characters.
     anchors = Anchors(
         raw=("](", "]:"),
         lower=_TURN_TOKENS,
-        norm=(*(tok for toks in _TOKENS for tok in toks), *_PERSONA_ANCHORS, *_SPLIT_TOKENS, *_APPEND_TOKENS),
+        norm=(
+            *(tok for toks in _TOKENS for tok in toks),
+            *_PERSONA_ANCHORS,
+            *_SPLIT_TOKENS,
+            *_APPEND_TOKENS,
+            *_CODE_DIRECTIVE_ANCHORS,
+            *_OUTPUT_DIRECTIVE_TOKENS,
+        ),
         non_ascii=True,
     )
 
