@@ -180,6 +180,7 @@ class Runtime:
         await self.verifier.start(http)
         stack.push_async_callback(self._closing, "identity verifier", self.verifier.close)
         await start_engine(self.policy.engine)
+        await self.inspector.warm()
         if self._redis is not None and isinstance(self.settings.store, RedisStoreConfig):
             cfg = self.settings.store
             warm = cfg.max_connections if cfg.warm_connections is None else cfg.warm_connections

@@ -11,15 +11,17 @@ Bounded work per call:
   out is counted per kind in one ``limits``/``findings_capped`` finding;
 - text is scanned in slices of ``SLICE`` characters (each reading ``OVERLAP`` more, so
   a match up to that long is found whole, by the slice it starts in);
-- inputs over ``INLINE_BYTES`` are inspected on one inspection thread
-  (``arguments_async``/``output_async``), not on the event loop; the process's switch
-  interval is lowered to 1 ms so the loop waits at most about that long for the
-  interpreter lock. Detectors must hold no per-call state: they run on both threads.
+- inputs over ``INLINE_BYTES`` are inspected in the inspection process (``procpool``;
+  ``arguments_async``/``output_async``), not on the event loop: a thread would still
+  hold the interpreter lock the loop needs. An inspector built with its own detectors
+  uses one inspection thread instead (the switch interval lowered to 1 ms). Detectors
+  must hold no per-call state: they run on the loop and there at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from bisect import bisect_right
 from collections import Counter
@@ -32,6 +34,7 @@ from typing import Any, TypeVar
 import jsonschema
 
 from gateway import jsondoc
+from gateway.inspect import procpool
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
 from gateway.inspect.code import (
     CodeExecDetector,
@@ -52,6 +55,8 @@ from gateway.inspect.ssrf import SsrfDetector
 from gateway.inspect.traversal import TraversalDetector
 from gateway.model import Finding
 
+log = logging.getLogger("callgate.inspect")
+
 MAX_DEPTH = 32
 MAX_STRINGS = 10_000
 MAX_CHARS = 1 << 20
@@ -68,8 +73,7 @@ MAX_SPANS_PER_KIND = 8192
 SLICE = 16 * 1024  # characters scanned in one step (one detector call sees at most SLICE + OVERLAP)
 OVERLAP = 4 * 1024  # a slice also reads this far into the next one: longer matches are cut there
 # Inputs up to this many bytes are inspected on the event loop (well under a few ms even
-# when hostile); larger ones on the inspection thread, where the interpreter's switch
-# interval (5 ms) bounds how long the loop waits, whatever a detector costs per byte.
+# when hostile); larger ones in the inspection process (``procpool``).
 INLINE_BYTES = 2048
 SWITCH_INTERVAL_S = 0.001
 
@@ -229,10 +233,20 @@ def _place(h: Hit, s: _Str) -> None:
 
 class Inspector:
     def __init__(
-        self, detectors: Sequence[Detector] | None = None, *, prefilter: bool = True, engine: Engine | None = None
+        self,
+        detectors: Sequence[Detector] | None = None,
+        *,
+        prefilter: bool = True,
+        engine: Engine | None = None,
+        process: bool = True,
     ) -> None:
         """``prefilter``: skip detectors whose declared anchors are absent (``inspect.prefilter``);
-        the findings are the same without it (a test holds them to it), only slower."""
+        the findings are the same without it (a test holds them to it), only slower.
+
+        ``process``: inputs over ``INLINE_BYTES`` are inspected in the inspection process
+        (``procpool``), which builds the same default detectors; an inspector given its
+        own ``detectors`` uses the inspection thread instead."""
+        self._spec = procpool.Spec(prefilter, engine) if process and detectors is None else None
         self.detectors = list(detectors) if detectors is not None else all_detectors()
         self.prefilter = Prefilter(self.detectors, engine) if prefilter else None
         self._only: dict[str, Inspector] = {}
@@ -251,8 +265,18 @@ class Inspector:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callgate-inspect")
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
 
+    async def warm(self) -> None:
+        """Start the inspection process now rather than on the first large call (gateway start).
+        Best effort: if it cannot start, large inspections fail closed when they come."""
+        if self._spec is not None:
+            try:
+                await procpool.warm(self._spec)
+            except Exception:
+                log.exception("the inspection process could not be started")
+
     def close(self) -> None:
-        """Stop the inspection thread (after the work queued on it)."""
+        """Stop the inspection thread (after the work queued on it). The inspection process
+        belongs to the OS process, shared by every default inspector in it, and ends with it."""
         if self._thread is not None:
             self._thread.shutdown(wait=False)
             self._thread = None
@@ -309,9 +333,11 @@ class Inspector:
         self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True, size: int | None = None
     ) -> list[Finding]:
         """``arguments`` for the event loop: on it when ``size`` (the encoded arguments' length)
-        is at most ``INLINE_BYTES``, else on the inspection thread (also when ``size`` is unknown)."""
+        is at most ``INLINE_BYTES``, else in the inspection process (also when ``size`` is unknown)."""
         if size is not None and size <= INLINE_BYTES:
             return self.arguments(args, opts, root=root, schema=schema)
+        if self._spec is not None:
+            return await procpool.arguments(self._spec, args, opts, root, schema)
         return await self._off_loop(partial(self.arguments, args, opts, root=root, schema=schema))
 
     def arguments_steps(self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True) -> Steps:
@@ -491,9 +517,11 @@ class Inspector:
                 return result
 
     async def output_async(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
-        """``output`` for the event loop: on it up to ``INLINE_BYTES``, else on the inspection thread."""
+        """``output`` for the event loop: on it up to ``INLINE_BYTES``, else in the inspection process."""
         if len(body) <= INLINE_BYTES:
             return self.output(body, opts)
+        if self._spec is not None:
+            return await procpool.output(self._spec, body, opts)
         return await self._off_loop(partial(self.output, body, opts))
 
     def output_steps(self, body: bytes, opts: InspectOptions) -> Generator[None, None, tuple[list[Finding], list[Hit]]]:
@@ -531,16 +559,16 @@ class Inspector:
                             overflow[kind] = Hit(h.finding, None)
                             hits.append(overflow[kind])
                         continue
+                    span = (h.span[0] + a, h.span[1] + a)
                     if spans[kind] > MAX_PER_KIND:
                         # Past the findings kept per kind only the span matters: it shares the
                         # first hit's finding, so thousands of spans keep one object each
-                        # alive, not three (the collector's passes on the inspection thread
-                        # hold the event loop).
-                        h = Hit(first[kind], (h.span[0] + a, h.span[1] + a))
+                        # alive, not three (the collector's passes stay short).
+                        hits.append(Hit(first[kind], span))
                     else:
-                        h.span = (h.span[0] + a, h.span[1] + a)
+                        h.span = span
                         first.setdefault(kind, h.finding)
-                    hits.append(h)
+                        hits.append(h)
                     continue
                 hits.append(h)
                 cap.add((h.finding,))
@@ -549,7 +577,7 @@ class Inspector:
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings
             # (injection only: the other detectors' findings there would repeat the body's).
             try:
-                parsed = jsondoc.loads(text, portable=False)  # only read, on the inspection thread
+                parsed = jsondoc.loads(text, portable=False)  # only read, off the loop
             except ValueError:
                 parsed = None
             yield
