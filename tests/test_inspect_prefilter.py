@@ -201,3 +201,34 @@ def test_concurrent_scans_from_two_threads(engine: Engine) -> None:
     for th in threads:
         th.join()
     assert not errors, errors[:3]
+
+
+def test_the_pii_regex_gate_never_says_no_where_the_regex_matches() -> None:
+    """``pii``'s Hyperscan gate (card, IBAN, SSN) is a superset of the regexes' matches, on
+    every corpus and test string, their obfuscated variants, other scripts' digits and the
+    shapes the patterns take; and it does close them on text without candidates."""
+    from gateway.inspect import pii
+
+    pats = [pii._CARD, pii._IBAN, pii._SSN]
+    extra = [
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "378282246310005",
+        "DE89 3704 0044 0532 0130 00",
+        "GB29NWBK60161331926819",
+        "078-05-1120",
+        "\u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669",  # Arabic-Indic digits
+        "\uff11\uff12\uff13-\uff14\uff15-\uff16\uff17\uff18\uff19",  # full-width digits
+        "\u0966\u0967\u0968-\u0969\u096a-\u096b\u096c\u096d\u096e",  # Devanagari digits
+    ]
+    matched = [0, 0, 0]
+    for s in [*all_strings(), *extra]:
+        for v in variants(s) if len(s) <= 400 else (s,):
+            gate = pii._GATE.possible(v)
+            for i, rx in enumerate(pats):
+                if rx.search(v) is not None:
+                    matched[i] += 1
+                    assert gate is None or i in gate, (rx.pattern, v[:200])
+    assert all(n >= 3 for n in matched), matched  # each pattern was exercised
+    if available_engine() == "hyperscan":
+        assert pii._GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
