@@ -45,6 +45,26 @@ def _on_match(did: int, _start: int, _end: int, _flags: int, ctx: set[int]) -> N
     ctx.add(did)
 
 
+_compiled: dict[tuple[tuple[bytes, ...], tuple[int, ...]], Any] = {}
+_compiling = threading.Lock()
+
+
+def _literal_db(exprs: tuple[bytes, ...], ids: tuple[int, ...]) -> Any:
+    """One Hyperscan database per distinct set of literals, compiled once per process
+    (~0.1 s each; every gateway runtime builds inspectors with the same detectors).
+    A database is read-only once compiled: scans share it, each with its own scratch."""
+    assert _hs is not None
+    with _compiling:
+        db = _compiled.get((exprs, ids))
+        if db is None:
+            db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+            db.compile(
+                expressions=list(exprs), ids=list(ids), elements=len(exprs), flags=[_hs.HS_FLAG_SINGLEMATCH] * len(exprs)
+            )
+            _compiled[(exprs, ids)] = db
+        return db
+
+
 class Prefilter:
     """Which of ``detectors`` may find something in a ``Target`` (see the module text)."""
 
@@ -81,11 +101,7 @@ class Prefilter:
                 if not exprs:
                     continue
                 ids = [i for i, toks in owners for _ in toks]
-                db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-                db.compile(
-                    expressions=exprs, ids=ids, elements=len(exprs), flags=[_hs.HS_FLAG_SINGLEMATCH] * len(exprs)
-                )
-                self._dbs[view] = db
+                self._dbs[view] = _literal_db(tuple(exprs), tuple(ids))
 
     def open(self, t: Target) -> list[bool]:
         """Per detector (by index): may it find anything in ``t``? (Field names not considered.)"""
