@@ -59,7 +59,10 @@ def _literal_db(exprs: tuple[bytes, ...], ids: tuple[int, ...]) -> Any:
         if db is None:
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
             db.compile(
-                expressions=list(exprs), ids=list(ids), elements=len(exprs), flags=[_hs.HS_FLAG_SINGLEMATCH] * len(exprs)
+                expressions=list(exprs),
+                ids=list(ids),
+                elements=len(exprs),
+                flags=[_hs.HS_FLAG_SINGLEMATCH] * len(exprs),
             )
             _compiled[(exprs, ids)] = db
         return db
@@ -175,5 +178,7 @@ class RegexGate:
         if scratch is None:
             scratch = self._scratch.s = _hs.Scratch(self._db)
         hit: set[int] = set()
-        self._db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch)
+        self._db.scan(
+            text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch
+        )
         return hit
