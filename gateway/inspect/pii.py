@@ -59,7 +59,9 @@ def iban_ok(iban: str) -> bool:
 class PiiDetector:
     name = NAME
     spans_raw = True  # every hit carries its span in the raw text
-    anchors = Anchors(raw=("@", "+", *"0123456789"))  # e-mail, phone; the rest are digits
+    # e-mail, phone; the rest are digits, which ``\d`` also finds in other scripts
+    # (an SSN in Arabic-Indic digits): non-ASCII text opens it too.
+    anchors = Anchors(raw=("@", "+", *"0123456789"), non_ascii=True)
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
