@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import PLAIN, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 
 NAME = "injection"
@@ -383,6 +383,7 @@ def _placeholderish(value: str) -> bool:
 
 class InjectionDetector:
     name = NAME
+    traits = PLAIN
 
     def scan(self, t: Target) -> list[Hit]:
         hits = self._rules(t, t.norm, "")

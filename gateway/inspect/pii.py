@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import DetectorTraits, Hit, Severity, Target, excerpt, finding
 
 NAME = "pii"
 OWASP = ("LLM02",)
@@ -54,7 +54,7 @@ def iban_ok(iban: str) -> bool:
 
 class PiiDetector:
     name = NAME
-    spans_raw = True  # every hit carries its span in the raw text
+    traits = DetectorTraits(spans_raw=True)  # every hit carries its span in the raw text
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw

@@ -404,13 +404,10 @@ class Inspector:
         targets: list[Target | None] = [None] * len(found)
         hits: list[tuple[int, int, list[Hit]]] = []
         for di, d in enumerate(self.detectors):
-            keyed = getattr(d, "keyed", None)
-            per_string = getattr(d, "per_string", False)
-            maybe = getattr(d, "maybe", None)
+            keyed, per_string, maybe, mapped = d.traits.keyed, d.traits.per_string, d.traits.maybe, d.traits.spans_raw
             if maybe is not None:  # the detector's own prefilter, then string by string
                 per_string = maybe(whole)
             whole_hits = [] if per_string or maybe is not None else d.scan(whole)
-            mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
             if keyed is not None:
                 rescan.update(i for i, s in enumerate(found) if self._keyed(di, keyed, s.key))
