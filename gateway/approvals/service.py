@@ -50,6 +50,7 @@ from gateway.errors import (
 )
 from gateway.metrics import Metrics
 from gateway.model import CallContext
+from gateway.policy.input import hold_reasons
 from gateway.stages.record import argument_summary
 from gateway.store.approvals import Approval, ApprovalStore, new_approval_id
 from gateway.store.base import StoreUnavailable
@@ -437,9 +438,7 @@ def pending_error(ctx: CallContext, a: Approval) -> GatewayError:
         f"'X-Callgate-Approval: {a.id}' (MCP: params._meta.callgate.approval = \"{a.id}\"). "
         f"Poll GET /approvals/{a.id} for its state."
     )
-    reasons = (ctx.decision.reasons if ctx.decision else []) or [
-        {"code": "approval.required", "message": "this call needs a human approval"}
-    ]
+    reasons = hold_reasons(ctx.decision)
     return ApprovalPending(
         f"this call awaits approval {a.id}; once a person approves it, repeat it unchanged with "
         f"X-Callgate-Approval: {a.id} (MCP: params._meta.callgate.approval) before {view['expires_at']}",
