@@ -14,6 +14,7 @@ import pytest
 
 from gateway.errors import UpstreamError
 from gateway.inspect import runner
+from gateway.inspect.base import PLAIN
 from gateway.inspect.runner import (
     MAX_FINDINGS,
     MAX_PER_KIND,
@@ -226,6 +227,7 @@ async def test_small_inputs_stay_on_the_loop_and_large_ones_leave_it() -> None:
 
     class Spy:
         name = "spy"
+        traits = PLAIN
 
         def scan(self, t: Any) -> list[Any]:
             names.append(threading.current_thread().name)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from gateway.inspect.base import Anchors, Surface, Target
+from gateway.inspect.base import PLAIN, Anchors, DetectorTraits, Surface, Target
 from gateway.inspect.prefilter import Engine, Prefilter, available_engine
 from gateway.inspect.runner import InspectOptions, Inspector, all_detectors
 
@@ -84,7 +84,7 @@ def variants(s: str) -> Iterator[str]:
 
 
 def test_every_declared_detector_is_open_where_it_finds_something() -> None:
-    dets = [d for d in all_detectors() if getattr(d, "anchors", None) is not None]
+    dets = [d for d in all_detectors() if d.traits.anchors is not None]
     assert {d.name for d in dets} >= {"injection", "secrets", "pii", "ssrf", "path_traversal", "xss"}
     pres = {e: [Prefilter([d], e) for d in dets] for e in ENGINES}
     checked = found = 0
@@ -162,12 +162,13 @@ def test_closed_detectors_are_skipped() -> None:
 def test_a_detector_without_declaration_always_runs_and_empty_anchors_are_refused() -> None:
     class Bare:
         name = "bare"
+        traits = PLAIN
 
         def scan(self, t: Target) -> list[Any]:
             return []
 
     class Empty(Bare):
-        anchors = Anchors(raw=("x", ""))
+        traits = DetectorTraits(anchors=Anchors(raw=("x", "")))
 
     for engine in ENGINES:
         assert Prefilter([Bare()], engine).open(Target("", None, "request_arg", "")) == [True]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Anchors, Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.prefilter import RegexGate
 
 NAME = "pii"
@@ -58,10 +58,10 @@ def iban_ok(iban: str) -> bool:
 
 class PiiDetector:
     name = NAME
-    spans_raw = True  # every hit carries its span in the raw text
-    # e-mail, phone; the rest are digits, which ``\d`` also finds in other scripts
-    # (an SSN in Arabic-Indic digits): non-ASCII text opens it too.
-    anchors = Anchors(raw=("@", "+", *"0123456789"), non_ascii=True)
+    # Every hit carries its span in the raw text. Anchors: e-mail, phone; the rest are
+    # digits, which ``\d`` also finds in other scripts (an SSN in Arabic-Indic digits):
+    # non-ASCII text opens it too.
+    traits = DetectorTraits(spans_raw=True, anchors=Anchors(raw=("@", "+", *"0123456789"), non_ascii=True))
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw

@@ -1,6 +1,6 @@
 """One linear pass that tells which detectors can find anything in a text.
 
-Each detector may declare ``anchors`` (``base.Anchors``): literal substrings of the raw
+Each detector may declare ``traits.anchors`` (``base.Anchors``): literal substrings of the raw
 text, of its lower-cased form or of its folded form (``Target.norm``), at least one of
 which every one of its findings needs. ``Prefilter`` compiles all declarations once and,
 per text, reports which detectors are open: those without a declaration, and those with
@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from gateway.inspect.base import Anchors, Detector, Target
+from gateway.inspect.base import Detector, Target
 
 _hs: Any
 try:  # optional: the pure-Python engine answers the same, more slowly
@@ -76,12 +76,12 @@ class Prefilter:
         if self.engine == "hyperscan" and _hs is None:
             raise ValueError("prefilter engine 'hyperscan': the hyperscan package is not installed")
         n = len(detectors)
-        self.always = [i for i, d in enumerate(detectors) if getattr(d, "anchors", None) is None]
+        self.always = [i for i, d in enumerate(detectors) if d.traits.anchors is None]
         self.non_ascii = []
         # per view: (detector index, its literals) for detectors declaring some in that view
         self.tokens: dict[str, list[tuple[int, tuple[str, ...]]]] = {v: [] for v in _VIEWS}
         for i, d in enumerate(detectors):
-            a: Anchors | None = getattr(d, "anchors", None)
+            a = d.traits.anchors
             if a is None:
                 continue
             if a.non_ascii:

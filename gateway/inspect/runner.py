@@ -316,7 +316,7 @@ class Inspector:
 
     def _keyed_on(self, di: int, d: Detector, key: str) -> bool:
         """Does detector ``di`` judge strings under field name ``key`` (whatever their text)?"""
-        keyed = getattr(d, "keyed", None)
+        keyed = d.traits.keyed
         return keyed is not None and bool(key) and self._keyed(di, keyed, key)
 
     # ----------------------------------------------------------------------- arguments
@@ -450,16 +450,13 @@ class Inspector:
         is_open = self.prefilter.open(whole) if self.prefilter is not None else None
         keys = {s.key for s in found}
         for di, d in enumerate(self.detectors):
-            keyed = getattr(d, "keyed", None)
-            per_string = getattr(d, "per_string", False)
-            maybe = getattr(d, "maybe", None)
+            keyed, per_string, maybe, mapped = d.traits.keyed, d.traits.per_string, d.traits.maybe, d.traits.spans_raw
             if is_open is not None and not is_open[di]:
                 per_string, whole_hits = False, []
             else:
                 if maybe is not None:  # the detector's own prefilter, then string by string
                     per_string = maybe(whole)
                 whole_hits = [] if per_string or maybe is not None else d.scan(whole)
-            mapped = getattr(d, "spans_raw", False)
             rescan: set[int] = set()
             if keyed is not None:  # field names repeat: judge each distinct one once
                 hot = {k for k in keys if self._keyed(di, keyed, k)}
