@@ -52,6 +52,38 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         ),
     ),
     (
+        # the override family beyond "instructions": earlier requests, input or context, the
+        # model's restrictions or boundaries, "regardless of your previous ..."
+        "instruction_override",
+        "high",
+        0.85,
+        re.compile(
+            r"\b(?:ignore|disregard|forget) (?:all |any |your |the |of )?(?:(?:previous|prior|earlier|preceding) )"
+            r"(?:requests?|inputs?|context|messages?|commands|conversation|tasks?)\b|"
+            r"\b(?:ignore|disregard|bypass) (?:all|any|your|every) (?:(?:safety|content|previous|prior) )?"
+            r"(?:restrictions|boundaries|limitations|safeguards|filters)\b|"
+            r"\bregardless of (?:any|your|all|the) (?:previous|prior|earlier|pre-existing|original) "
+            r"(?:instructions|inputs?|requests|rules|guidelines|prompts?)\b"
+        ),
+    ),
+    (
+        # a banner that announces new orders ("*** NEW IMPORTANT INSTRUCTIONS ***", "**URGENT NEW TASK**")
+        # and a declared mode switch ("DEVELOPER MODE ENABLED:", "you are operating in developer mode")
+        "instruction_override",
+        "high",
+        0.85,
+        re.compile(
+            r"\*{2,3} ?(?:(?:new|urgent|important|priority|updated|critical) ){1,3}"
+            r"(?:instructions?|tasks?|directives?|orders?) ?\*{2,3}|"
+            r"\bnew important instructions\b|"
+            r"\b(?:developer|god|jailbreak|dan|unrestricted) mode (?:has been |is now |is )?(?:enabled|activated|on)"
+            r"\b ?[:!*,.]|"
+            r"\byou are (?:now )?(?:operating|running|working) (?:in|as) (?:an? )?"
+            r"(?:developer mode|god mode|dan|jailbreak mode|unrestricted mode|no[- ]limits? ai)\b|"
+            r"\byou are (?:now )?(?:an? )?(?:dan|no[- ]limits? ai)\b"
+        ),
+    ),
+    (
         "role_marker",
         "high",
         0.95,
@@ -131,13 +163,21 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"translate|summari[sz]e|encode)\b[^.\n]{0,40}?"
             r"\b(?:your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|system message|guidelines|directives|"
             r"rules)|(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
-            r"(?:prompt|instructions|message)|(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
+            r"(?:prompt|instructions|message)|"
+            r"(?:the|its) (?:(?:system|initial|original|hidden|secret|developer|full|complete|exact|first|very first|"
+            r"verbatim) ){2,3}(?:prompt|instructions|message)|"
+            r"(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
             r"(?:everything|all|the text|the words|the content) (?:written )?(?:above|before this)|"
             r"(?:what|everything) (?:you were|you've been|you have been) (?:told|given|instructed))|"
             r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?\b(?:your|the|its) "
             r"(?:system prompt|system message|(?:initial|original|hidden|secret) (?:prompt|instructions)|pre-?prompt)|"
             r"\bwhat (?:were|are|was|is) your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|rules|"
-            r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b"
+            r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b|"
+            # the opening of the prompt, or "what you see above this message"
+            r"\b(?:first|opening|last) (?:sentence|line|words?|paragraph) of (?:your|the) "
+            r"(?:system prompt|system message|instructions|initial prompt|prompt)\b|"
+            r"\b(?:what you see|everything you see|all (?:the )?text|initiali[sz]ation) above "
+            r"(?:this (?:message|line|text|conversation)|starting)\b|\binitiali[sz]ation above\b"
         ),
     ),
     (
@@ -161,6 +201,8 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
 _TOKENS: list[tuple[str, ...]] = [
     ("ignor", "disregard", "forget", "overrid", "bypass", "skip"),
     ("instruction", "you are now", " mode", "system prompt", "hidden instructions", "initial instructions"),
+    ("ignor", "disregard", "forget", "bypass", "regardless of"),
+    ("**", "new important instructions", " mode", "you are "),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo"),
     (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
      "gpt", "gemini", "this message", "this instruction"),
@@ -172,7 +214,7 @@ _TOKENS: list[tuple[str, ...]] = [
      "before finish", "before answer", "before proceed", "before work", "before handl", "before begin",
      "after you do that", "todo:"),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
-     "given"),
+     "given", "sentence of", "line of", "words of", "word of", "paragraph of"),
     ("ignor", "игнор", "忽略", "無視", "무시"),
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
@@ -381,6 +423,15 @@ def _placeholderish(value: str) -> bool:
     return _PLACEHOLDER.search(value) is not None
 
 
+# An upper-case file name with an extension (README.md, CONTRIBUTING.md, LICENSE.txt) is a
+# document in a repository link, not a slot to fill.
+_CAPS_FILE = re.compile(r"(?:^|/)[A-Z][A-Z_]{3,30}\.[A-Za-z0-9]{1,8}(?=/|$)")
+
+
+def _placeholderish_path(path: str) -> bool:
+    return _placeholderish(_CAPS_FILE.sub("/", path))
+
+
 class InjectionDetector:
     name = NAME
     # The rules' tokens (also what hidden text needs: it is matched by the same rules),
@@ -548,7 +599,7 @@ class InjectionDetector:
             values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
             long_value = any(len(v) >= 40 for v in values)
             wordy = _EXFIL_WORDS.search(parts.query.lower()) is not None
-            slot = any(_placeholderish(v) for v in values) or _placeholderish(unquote(parts.path))
+            slot = any(_placeholderish(v) for v in values) or _placeholderish_path(unquote(parts.path))
             image = kind != "markdown_link_exfil"
             if (image and values and (long_value or wordy or slot)) or slot or (long_value and wordy):
                 ev = excerpt(url, 0, len(url), width=60)
