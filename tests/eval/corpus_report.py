@@ -61,7 +61,9 @@ def load(split: str, corpus: Path = CORPUS) -> list[dict[str, Any]]:
     return recs if split == "all" else [r for r in recs if r["split"] == split]
 
 
-def evaluate(split: str, corpus: Path = CORPUS, by_source: bool = False) -> tuple[dict[str, Row], dict[str, Row], float]:
+def evaluate(
+    split: str, corpus: Path = CORPUS, by_source: bool = False
+) -> tuple[dict[str, Row], dict[str, Row], float]:
     """Rows per family (and ``ALL``); with ``by_source``, also per ``family @ origin``."""
     judge = Judge([ROOT / "policies"], eval_tools())
     attacks: dict[str, Row] = defaultdict(Row)
