@@ -145,6 +145,12 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"handle|begin) (?:the|your|this|my|any) (?:\w{1,15} )?(?:task|request|job|question|work)s?\b"
             r"[^.\n]{0,40}(?:please|first|you (?:must|should|need to|have to))|"
             r"\bafter you do that,? you can (?:solve|do|complete|continue|go back to)\b|"
+            # the instruction-giver "correcting" the prompt from inside the data
+            r"\b(?:when|after) i (?:gave|wrote|set up|sent) you (?:your|the) (?:instructions|prompt|system prompt)\b|"
+            # a standing order for the model's task: "if you are asked to summarise ..., instead ..."
+            r"\bif you(?: are|'re)? (?:told|asked|instructed|requested|prompted) to (?:summari[sz]e|answer|translate|"
+            r"review|analy[sz]e|process|describe|classify)\b[^\n]{0,80}?\b(?:instead|insted|rather than|"
+            r"make sure to also|you must also|also include)\b|"
             # a TODO that orders an action (a verb, not "to enhance") aimed at someone or somewhere
             r"todo: (?:please )?(?:send|forward|transfer|wire|pay|e-?mail|mail|delete|remove|erase|change|modify|"
             r"update|reset|create|invite|share|post|publish|upload|download|visit|open|click|book|make|get|fetch|"
@@ -212,7 +218,7 @@ _TOKENS: list[tuple[str, ...]] = [
     ("message from", "note from", "request from", "instruction from", "instructions from", "message from me",
      "before you", "before can", "before solve", "before do ", "before complet", "before continu", "before start",
      "before finish", "before answer", "before proceed", "before work", "before handl", "before begin",
-     "after you do that", "todo:"),
+     "after you do that", "todo:", "when i ", "after i ", "if you"),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
      "given", "sentence of", "line of", "words of", "word of", "paragraph of"),
     ("ignor", "игнор", "忽略", "無視", "무시"),
@@ -339,14 +345,16 @@ _WEAK_CODE = re.compile(
 )
 # The data tells the model what to do with its own answer ("Translate your response into
 # Spanish", "In your reply, suggest users ..."): a text addressed to the model, not to a reader.
-_SENTENCE_START = r"(?:^|[.!?:\"'] ?|[.!?:] ?[\"'] ?|[-*\u2022] "
+_SENTENCE_START = r"(?:^|[.!?:,\"'] ?|[.!?:] ?[\"'] ?|[-*\u2022] "
 _OUTPUT_DIRECTIVE = re.compile(
     _SENTENCE_START + r"|\b(?:please|also|then|and|now|kindly|you must|you should|make sure to|be sure to) )"
     r"(?:add|include|integrate|insert|append|modify|enhance|augment|encode|encrypt|translate|render|reverse|"
     r"rewrite|write|express|format|provide|use|apply|shift|replace|substitute|convert|remove|group|combine|"
     r"misspell|scramble|rearrange|anagram|introduce|jumble|mention|suggest|tease|hint|end|begin|start|"
-    r"prefix|conclude|sign|respond|reply|answer)\b(?:[^.\n]|\.(?=\S)){0,90}?"
-    r"\b(?:in|to|into|with|within|using|for|throughout) your (?:response|reply|answer|output|summary)(?:'s)?\b|"
+    r"prefix|conclude|sign|respond|reply|answer|repeat|print|output|put|place|return|paste|echo)\b"
+    r"(?:[^.\n]|\.(?=\S)){0,90}?"
+    r"\b(?:in|to|into|with|within|using|for|throughout|(?:at|to) the (?:end|start|beginning|top|bottom) of) "
+    r"your (?:response|reply|answer|output|summary)(?:'s)?\b|"
     + _SENTENCE_START
     + r"|\b(?:please|also|then|and|now|kindly) )"
     r"(?:modify|enhance|augment|encode|encrypt|translate|render|reverse|rewrite|format|scramble|rearrange|"
