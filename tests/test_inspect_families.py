@@ -311,7 +311,12 @@ DAN_13 = (
 
 @pytest.mark.parametrize("text", [DAN_12, DAN_13])
 def test_public_persona_jailbreaks(text: str) -> None:
-    assert "injection:persona_jailbreak" in high({"q": text})
+    # DAN 12.0 declares "DAN Mode enabled." itself: the mode-switch rule (an instruction_override,
+    # checked before the persona cues) reports it first. DAN 13.0 is found by its persona cues.
+    found = high({"q": text})
+    assert found & {"injection:persona_jailbreak", "injection:instruction_override"}
+    if text == DAN_13:
+        assert "injection:persona_jailbreak" in found
 
 
 # ------------------------------------------------------------------ directives in tool outputs

@@ -34,7 +34,7 @@ TAGS = [frozenset(), frozenset({"shell", "sql"})]
 @cache
 def records() -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for name in ("eval/corpus.jsonl", "eval/cases.jsonl"):
+    for name in ("eval/corpus.jsonl", "eval/cases.jsonl", "eval/external.jsonl"):
         with (ROOT / name).open() as f:
             out += [json.loads(line) for line in f if line.strip()]
     return out

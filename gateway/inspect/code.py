@@ -98,14 +98,46 @@ _SQL_UNION_PROBE = re.compile(
     r"pg_|sys\.|dual))",
     re.I,
 )
+# A conditional over a constant compared with itself (CASE WHEN 4721=4721, ELT(4721=4721,..),
+# IIF/MAKE_SET/IF(n=n, ..), CASE n WHEN n): the boolean oracle of blind injection, and a
+# COUNT(*) over three or more copies of one table (a heavy cross join used as a delay).
+_SQL_ORACLE = re.compile(
+    r"\b(?:case\s{1,3}when|elt|iif|make_set|if)\s{0,3}\(?\s{0,3}\(?\s{0,3}(\d{1,12})\s{0,3}=\s{0,3}\1(?![\w.])|"
+    r"\bcase\s{1,3}(\d{1,12})\s{1,3}when\s{1,3}\2(?![\w.])|"
+    r"\bcount\s?\(\s?\*\s?\)\s{1,3}from\s{1,3}([\w.$:]{1,40})(?:\s{1,3}(?:as\s{1,3})?\w{1,12})?\s{0,3},"
+    r"\s{0,3}\3\b[^;\n]{0,60},\s{0,3}\3\b",
+    re.I,
+)
+# literals one of which each oracle match holds ("case" covers both CASE forms); "when" alone
+# is too common a word to open the detector on
+_SQL_ORACLE_TOKENS = ("case", "elt(", "elt (", "iif(", "iif (", "make_set(", "make_set (", "if(", "if (", "count(")
+# Untagged tools: a value that is a number (or a closed literal) followed by a subquery, a
+# conditional or a stacked statement: "1 (SELECT ...", "1 ;SELECT ...", "1%' AND 4721=(SELECT ...".
+_SQL_VALUE_THEN_QUERY = re.compile(
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3}(?:[,;]|\b(?:and|or|rlike|xor)\b)?\s{0,3}"
+    r"(?:\d{1,12}\s?=\s?)?\(\s{0,3}(?:select|case\s|begin\s)|"
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3};\s{0,3}(?:select|iif|declare|exec|waitfor|begin)\b",
+    re.I,
+)
+_UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
               "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
 
 
+def _sql_oracle_maybe(norm: str) -> bool:
+    """Could ``_SQL_ORACLE`` match? One-character tests first: each ``in`` over a long text
+    costs a scan, and most texts have no parenthesis."""
+    if "case" in norm and "when" in norm:
+        return True
+    return "(" in norm and any(w in norm for w in _SQL_ORACLE_TOKENS[1:])
+
+
 def _sql_maybe(norm: str) -> bool:
     """Could any SQL pattern match? (Each needs one of these shapes.)"""
-    if any(w in norm for w in _SQL_WORDS):
+    if any(w in norm for w in _SQL_WORDS) or _sql_oracle_maybe(norm):
+        return True
+    if ("(" in norm or ";" in norm) and "select" in norm:
         return True
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
@@ -259,7 +291,9 @@ class SqlDetector:
     """SQL injection: strict quote-led and probe patterns on every tool's arguments."""
 
     name = "sql_injection"
-    traits = DetectorTraits(anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, "'", '"')))  # _sql_maybe's
+    traits = DetectorTraits(
+        anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, *_SQL_ORACLE_TOKENS, "select", "'", '"'))
+    )  # _sql_maybe's
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -279,6 +313,12 @@ class SqlDetector:
             (_SQL_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
             (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
             (_SQL_UNION_PROBE, "union_probe", "union" in norm),
+            (_SQL_ORACLE, "blind_oracle", _sql_oracle_maybe(norm)),
+            (
+                _SQL_VALUE_THEN_QUERY,
+                "value_then_query",
+                not tagged and (";" in norm or "(" in norm) and any(w in norm for w in ("select", "case", "begin")),
+            ),
             (_SQL_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
         ):
             if not gate:
@@ -288,6 +328,10 @@ class SqlDetector:
                 # statement is ordinary there (destructive verbs are for ``sql_verbs``).
                 continue
             m = rx.search(norm)
+            if m and tagged and kind == "union_probe" and _UNION_TAIL.search(m.group(0)) is None:
+                # A SQL tool takes "SELECT 1 UNION SELECT 2": there the probe needs its tail
+                # (a comment cutting off the rest, or a system catalogue).
+                continue
             if m:
                 ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
                 return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.85))]

@@ -52,6 +52,38 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         ),
     ),
     (
+        # the override family beyond "instructions": earlier requests, input or context, the
+        # model's restrictions or boundaries, "regardless of your previous ..."
+        "instruction_override",
+        "high",
+        0.85,
+        re.compile(
+            r"\b(?:ignore|disregard|forget) (?:all |any |your |the |of )?(?:(?:previous|prior|earlier|preceding) )"
+            r"(?:requests?|inputs?|context|commands|conversation|tasks?)\b|"
+            r"\b(?:ignore|disregard|bypass) (?:all|any|your|every) (?:(?:safety|content|previous|prior) )?"
+            r"(?:restrictions?|boundar(?:y|ies)|limitations?|safeguards?|filters?)\b|"
+            r"\bregardless of (?:any|your|all|the) (?:previous|prior|earlier|pre-existing|original) "
+            r"(?:instructions|inputs?|requests|rules|guidelines|prompts?)\b"
+        ),
+    ),
+    (
+        # a banner that announces new orders ("*** NEW IMPORTANT INSTRUCTIONS ***", "**URGENT NEW TASK**")
+        # and a declared mode switch ("DEVELOPER MODE ENABLED:", "you are operating in developer mode")
+        "instruction_override",
+        "high",
+        0.85,
+        re.compile(
+            r"\*{2,3} ?(?:(?:new|urgent|important|priority|updated|critical) ){1,3}"
+            r"(?:instructions?|tasks?|directives?|orders?) ?\*{2,3}|"
+            r"\bnew important instructions\b|"
+            r"\b(?:developer|god|jailbreak|dan|unrestricted) mode (?:has been |is now |is )?(?:enabled|activated|on)"
+            r"\b ?[:!*,.]|"
+            r"\byou are (?:now )?(?:operating|running|working) (?:in|as) (?:an? )?"
+            r"(?:developer mode|god mode|dan|jailbreak mode|unrestricted mode|no[- ]limits? ai)\b|"
+            r"\byou are (?:now )?(?:an? )?(?:dan|no[- ]limits? ai)\b"
+        ),
+    ),
+    (
         "role_marker",
         "high",
         0.95,
@@ -113,6 +145,12 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"handle|begin) (?:the|your|this|my|any) (?:\w{1,15} )?(?:task|request|job|question|work)s?\b"
             r"[^.\n]{0,40}(?:please|first|you (?:must|should|need to|have to))|"
             r"\bafter you do that,? you can (?:solve|do|complete|continue|go back to)\b|"
+            # the instruction-giver "correcting" the prompt from inside the data
+            r"\b(?:when|after) i (?:gave|wrote|set up|sent) you (?:your|the) (?:instructions|prompt|system prompt)\b|"
+            # a standing order for the model's task: "if you are asked to summarise ..., instead ..."
+            r"\bif you(?: are|'re)? (?:told|asked|instructed|requested|prompted) to (?:summari[sz]e|answer|translate|"
+            r"review|analy[sz]e|process|describe|classify)\b[^\n]{0,80}?\b(?:instead|insted|rather than|"
+            r"make sure to also|you must also|also include)\b|"
             # a TODO that orders an action (a verb, not "to enhance") aimed at someone or somewhere
             r"todo: (?:please )?(?:send|forward|transfer|wire|pay|e-?mail|mail|delete|remove|erase|change|modify|"
             r"update|reset|create|invite|share|post|publish|upload|download|visit|open|click|book|make|get|fetch|"
@@ -131,13 +169,21 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"translate|summari[sz]e|encode)\b[^.\n]{0,40}?"
             r"\b(?:your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|system message|guidelines|directives|"
             r"rules)|(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
-            r"(?:prompt|instructions|message)|(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
+            r"(?:prompt|instructions|message)|"
+            r"(?:the|its) (?:(?:system|initial|original|hidden|secret|developer|full|complete|exact|first|very first|"
+            r"verbatim) ){2,3}(?:prompt|instructions|message)|"
+            r"(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
             r"(?:everything|all|the text|the words|the content) (?:written )?(?:above|before this)|"
             r"(?:what|everything) (?:you were|you've been|you have been) (?:told|given|instructed))|"
             r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?\b(?:your|the|its) "
             r"(?:system prompt|system message|(?:initial|original|hidden|secret) (?:prompt|instructions)|pre-?prompt)|"
             r"\bwhat (?:were|are|was|is) your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|rules|"
-            r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b"
+            r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b|"
+            # the opening of the prompt, or "what you see above this message"
+            r"\b(?:first|opening|last) (?:sentence|line|words?|paragraph) of (?:your|the) "
+            r"(?:system prompt|system message|instructions|initial prompt|prompt)\b|"
+            r"\b(?:what you see|everything you see|all (?:the )?text|initiali[sz]ation) above "
+            r"(?:this (?:message|line|text|conversation)|starting)\b|\binitiali[sz]ation above\b"
         ),
     ),
     (
@@ -161,6 +207,8 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
 _TOKENS: list[tuple[str, ...]] = [
     ("ignor", "disregard", "forget", "overrid", "bypass", "skip"),
     ("instruction", "you are now", " mode", "system prompt", "hidden instructions", "initial instructions"),
+    ("ignor", "disregard", "forget", "bypass", "regardless of"),
+    ("**", "new important instructions", " mode", "you are "),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo"),
     (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
      "gpt", "gemini", "this message", "this instruction"),
@@ -170,9 +218,11 @@ _TOKENS: list[tuple[str, ...]] = [
     ("message from", "note from", "request from", "instruction from", "instructions from", "message from me",
      "before you", "before can", "before solve", "before do ", "before complet", "before continu", "before start",
      "before finish", "before answer", "before proceed", "before work", "before handl", "before begin",
-     "after you do that", "todo:"),
+     "after you do that", "todo:", "i gave you", "i wrote you", "i set up you", "i sent you",
+     *(f"{w} {v}" for w in ("you are", "you're", "if you") for v in ("told", "asked", "instructed", "requested",
+                                                                   "prompted"))),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
-     "given"),
+     "given", "sentence of", "line of", "words of", "word of", "paragraph of"),
     ("ignor", "игнор", "忽略", "無視", "무시"),
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
@@ -297,14 +347,16 @@ _WEAK_CODE = re.compile(
 )
 # The data tells the model what to do with its own answer ("Translate your response into
 # Spanish", "In your reply, suggest users ..."): a text addressed to the model, not to a reader.
-_SENTENCE_START = r"(?:^|[.!?:\"'] ?|[.!?:] ?[\"'] ?|[-*\u2022] "
+_SENTENCE_START = r"(?:^|[.!?:,\"'] ?|[.!?:] ?[\"'] ?|[-*\u2022] "
 _OUTPUT_DIRECTIVE = re.compile(
     _SENTENCE_START + r"|\b(?:please|also|then|and|now|kindly|you must|you should|make sure to|be sure to) )"
     r"(?:add|include|integrate|insert|append|modify|enhance|augment|encode|encrypt|translate|render|reverse|"
     r"rewrite|write|express|format|provide|use|apply|shift|replace|substitute|convert|remove|group|combine|"
     r"misspell|scramble|rearrange|anagram|introduce|jumble|mention|suggest|tease|hint|end|begin|start|"
-    r"prefix|conclude|sign|respond|reply|answer)\b(?:[^.\n]|\.(?=\S)){0,90}?"
-    r"\b(?:in|to|into|with|within|using|for|throughout) your (?:response|reply|answer|output|summary)(?:'s)?\b|"
+    r"prefix|conclude|sign|respond|reply|answer|repeat|print|output|put|place|return|paste|echo)\b"
+    r"(?:[^.\n]|\.(?=\S)){0,90}?"
+    r"\b(?:in|to|into|with|within|using|for|throughout|(?:at|to) the (?:end|start|beginning|top|bottom) of) "
+    r"your (?:response|reply|answer|output|summary)(?:'s)?\b|"
     + _SENTENCE_START
     + r"|\b(?:please|also|then|and|now|kindly) )"
     r"(?:modify|enhance|augment|encode|encrypt|translate|render|reverse|rewrite|format|scramble|rearrange|"
@@ -379,6 +431,15 @@ def quoted_example(text: str, start: int, end: int) -> bool:
 
 def _placeholderish(value: str) -> bool:
     return _PLACEHOLDER.search(value) is not None
+
+
+# An upper-case file name with an extension (README.md, CONTRIBUTING.md, LICENSE.txt) is a
+# document in a repository link, not a slot to fill.
+_CAPS_FILE = re.compile(r"(?:^|/)[A-Z][A-Z_]{3,30}\.[A-Za-z0-9]{1,8}(?=/|$)")
+
+
+def _placeholderish_path(path: str) -> bool:
+    return _placeholderish(_CAPS_FILE.sub("/", path))
 
 
 class InjectionDetector:
@@ -548,7 +609,7 @@ class InjectionDetector:
             values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
             long_value = any(len(v) >= 40 for v in values)
             wordy = _EXFIL_WORDS.search(parts.query.lower()) is not None
-            slot = any(_placeholderish(v) for v in values) or _placeholderish(unquote(parts.path))
+            slot = any(_placeholderish(v) for v in values) or _placeholderish_path(unquote(parts.path))
             image = kind != "markdown_link_exfil"
             if (image and values and (long_value or wordy or slot)) or slot or (long_value and wordy):
                 ev = excerpt(url, 0, len(url), width=60)

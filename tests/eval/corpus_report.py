@@ -26,6 +26,8 @@ from gateway.inspect.verdict import Judge
 from tests.eval.report import ROOT, eval_tools
 
 CORPUS = Path(__file__).with_name("corpus.jsonl")
+# the second held-out set (build_external.py): split by package, dev = tuned on, test = untouched
+EXTERNAL = Path(__file__).with_name("external.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 # reported in their own blocks, outside the non-AgentDojo aggregates
 BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
@@ -54,22 +56,26 @@ class Row:
         return f"{self.hit:>5}/{self.n:<5} {rate:7.1%}  [{lo:6.1%}, {hi:6.1%}]"
 
 
-def load(split: str) -> list[dict[str, Any]]:
-    recs = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load(split: str, corpus: Path = CORPUS) -> list[dict[str, Any]]:
+    recs = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     return recs if split == "all" else [r for r in recs if r["split"] == split]
 
 
-def evaluate(split: str) -> tuple[dict[str, Row], dict[str, Row], float]:
+def evaluate(
+    split: str, corpus: Path = CORPUS, by_source: bool = False
+) -> tuple[dict[str, Row], dict[str, Row], float]:
+    """Rows per family (and ``ALL``); with ``by_source``, also per ``family @ origin``."""
     judge = Judge([ROOT / "policies"], eval_tools())
     attacks: dict[str, Row] = defaultdict(Row)
     benign: dict[str, Row] = defaultdict(Row)
     t0 = time.perf_counter()
-    for r in load(split):
+    for r in load(split, corpus):
         res = judge.judge(r)
         changed = res["verdict"] != "allow"
         fam = r["family"]
         rows = attacks if r["label"] == "attack" else benign
-        for key in (fam, "ALL"):
+        keys = [fam, "ALL"] + ([f"{fam} @ {r['source']['origin']}"] if by_source else [])
+        for key in keys:
             row = rows[key]
             row.n += 1
             row.hit += changed
@@ -83,7 +89,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", choices=("dev", "test", "all"), default="test")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
+    ap.add_argument("--external", action="store_true", help="external.jsonl (build_external.py), per source")
     args = ap.parse_args()
+    if args.external:
+        external(args.split, args.show)
+        return
     attacks, benign, dt = evaluate(args.split)
     print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
     print(f"{'attacks flagged (recall)':<34} {'k/n':>11} {'rate':>7}  95% Wilson")
@@ -132,6 +142,29 @@ def main() -> None:
             for fam, row in sorted(rows.items()):
                 for ex in row.examples:
                     print(f"{name} {fam} {ex}")
+
+
+def external(split: str, show: bool) -> None:
+    """external.jsonl per family and package: dev packages were looked at while tuning,
+    test packages never were (their rows are the out-of-sample numbers)."""
+    attacks, benign, dt = evaluate(split, EXTERNAL, by_source=True)
+    print(f"corpus: {EXTERNAL.relative_to(ROOT)} split={split}  ({dt:.1f}s)")
+    print(f"{'attacks flagged (recall)':<50} {'k/n':>11} {'rate':>7}  95% Wilson")
+    for k in sorted(x for x in attacks if "@" in x):
+        print(f"  {k:<48} {attacks[k].fmt()}")
+    print("benign altered (false alarms; sql_statement: db.query tagged sql)")
+    for k in sorted(x for x in benign if "@" in x):
+        print(f"  {k:<48} {benign[k].fmt()}")
+    if "ALL" in attacks:
+        print(f"  {'== attacks':<48} {attacks['ALL'].fmt()}")
+    if "ALL" in benign:
+        print(f"  {'== benign':<48} {benign['ALL'].fmt()}")
+    if show:
+        for name, rows in (("MISS", attacks), ("ALARM", benign)):
+            for fam, row in sorted(rows.items()):
+                if "@" not in fam and fam != "ALL":
+                    for ex in row.examples:
+                        print(f"{name} {fam} {ex}")
 
 
 if __name__ == "__main__":

