@@ -39,6 +39,7 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m tests.eval.report
 	$(BIN)/python -m tests.eval.corpus_report --split test
+	$(BIN)/python -m tests.eval.corpus_report --external --split test
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
