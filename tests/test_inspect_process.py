@@ -97,3 +97,17 @@ async def test_through_the_gateway_a_dead_inspection_process_is_a_recorded_503(
     assert rec["outcome"] != "allowed" and "inspection.unavailable" in {x["code"] for x in rec["reasons"]}
     r = await gw.agent.post("/tools/echo/x", json={"text": "plain words " * 400}, headers=gw.auth())
     assert r.status == 200
+
+
+async def test_a_process_that_cannot_start_fails_the_call_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real start that fails (here: the interpreter to run is missing, so the new process
+    dies at once) is 503 inspection.unavailable, never an internal error."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    ctx.set_executable("/nonexistent/python3")
+    monkeypatch.setattr(procpool, "_ctx", ctx)
+    spec = procpool.Spec(prefilter=False, engine=None)  # a spec of its own: a new pool, on the broken context
+    with pytest.raises(Unavailable) as err:
+        await procpool.output(spec, b"x" * 5000, OPTS)
+    assert err.value.code == "inspection.unavailable" and err.value.status == 503

@@ -12,7 +12,9 @@ use (``warm`` starts it at gateway start) from a fork server that has imported t
 detectors once, so a new one starts in milliseconds. It serves one inspection at a time:
 large inspections queue there, as they did on the single inspection thread. When the
 process dies (killed, out of memory), the calls waiting on it fail with 503
-``inspection.unavailable`` (fail closed) and the next call starts a new one.
+``inspection.unavailable`` (fail closed) and the next call starts a new one; one that
+cannot start (the fork server needs a writable temporary directory) fails the call so
+too.
 """
 
 from __future__ import annotations
@@ -138,6 +140,10 @@ async def run(spec: Spec, fn: Any, *args: Any) -> Any:
         except BrokenProcessPool:  # it died while idle: nothing of this call ran, a new one takes it
             _drop(spec, pool)
             continue
+        except (OSError, RuntimeError) as e:  # it cannot start (no writable temp dir, no processes left)
+            _drop(spec, pool)
+            log.error("the inspection process cannot start: %s", e)
+            raise _unavailable("the inspection process cannot start") from e
         try:
             return await pending
         except BrokenProcessPool as e:
@@ -147,11 +153,11 @@ async def run(spec: Spec, fn: Any, *args: Any) -> Any:
     raise _unavailable()
 
 
-def _unavailable() -> Unavailable:
+def _unavailable(why: str = "the inspection process died") -> Unavailable:
     return Unavailable(
-        "inspection could not run: its process died",
+        f"inspection could not run: {why}",
         code="inspection.unavailable",
-        reasons=[Reason.of("inspection.unavailable", "the inspection process died")],
+        reasons=[Reason.of("inspection.unavailable", why)],
     )
 
 
