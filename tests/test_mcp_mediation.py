@@ -561,10 +561,15 @@ async def test_an_allowed_server_request_reaches_the_agent_and_its_answer_the_se
     while b"roots/list" not in line:
         line = await asyncio.wait_for(r.content.readline(), 10)
     r.close()
-    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": [{"uri": "file:///srv"}]}})
+    gid = json.loads(line[5:])["id"]  # the agent sees the gateway's id, the record's
+    (rec,) = records(gw, "roots/list")
+    assert rec["outcome"] == "allowed" and gid == f"callgate-{rec['id']}"
+    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # the server's own id
+    assert status == 400 and "r-1" not in hostile.answers
+    status, _ = await a.post({"jsonrpc": "2.0", "id": gid, "result": {"roots": [{"uri": "file:///srv"}]}})
     assert status == 202
-    assert hostile.answers["r-1"]["result"]["roots"] == [{"uri": "file:///srv"}]
-    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # answered already
+    assert hostile.answers["r-1"]["result"]["roots"] == [{"uri": "file:///srv"}]  # mapped back to the server's id
+    status, _ = await a.post({"jsonrpc": "2.0", "id": gid, "result": {"roots": []}})  # answered already
     assert status == 400
     assert [x["outcome"] for x in records(gw, "roots/list")] == ["allowed"]
 

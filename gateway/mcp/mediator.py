@@ -11,11 +11,13 @@
   their own (``session/stream``, ``session/close``), through the same pipeline.
 - any other HTTP method: 405, recorded.
 
-Each forwarded request carries the gateway's own id (``callgate-<call id>``); only an
+Each forwarded request carries the gateway's own id (``gateway_id``); only an
 answer with exactly that id is taken as the answer, mapped back to the agent's id
 and screened by the request's rule (``gateway.mcp.rules``); anything else from the
-server is a request (policy decides), a notification (forwarded if listed) or
-dropped and counted (``callgate_mcp_dropped_messages_total``).
+server is a request (policy decides; forwarded under an id of the gateway's, kept in
+the state store so the agent's answer may reach any worker), a notification
+(forwarded if listed) or dropped and counted (``callgate_mcp_dropped_messages_total``).
+What a session has listed is in the state store too: no per-worker MCP state.
 
 Refusals of a ``tools/call`` (policy, inspection, limits, kill switch, upstream) are a
 tool result with ``isError: true`` whose text states the reasons, plus
@@ -26,9 +28,9 @@ tool result with ``isError: true`` whose text states the reasons, plus
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
-import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +90,8 @@ STREAM_LIMIT = 64 << 20  # a message cap when output inspection is off
 SESSION_TTL_S = 24 * 3600.0
 MAX_PAGES = 10  # tools/list pages fetched to find a definition
 MAX_EVENTS = 10_000  # server messages relayed on one POST answer
-PENDING_LIMIT = 1_000
+PENDING_LIMIT = 1_000  # outstanding server requests per session
+SERVER_REQUEST_TTL_S = 3600.0  # an agent's answer to a server request is taken this long after it
 KEEPALIVE_S = 15.0  # a quiet GET stream writes a comment this often, so a departed agent is noticed
 # Codes that are about the transport, not the call: the HTTP status says it too.
 TRANSPORT_CODES = frozenset(
@@ -111,6 +114,17 @@ RESULT_STATUSES = frozenset({202, 403, 409, 422, 429, 502, 503, 504})
 
 def owner_of(agent: Agent) -> str:
     return f"{agent.tenant or ''}/{agent.id}"
+
+
+def gateway_id(server: str, session: str | None, client_id: Any) -> str:
+    """The id the server sees for an agent's request: derived from the server, the session and
+    the agent's id (``1`` and ``"1"`` differ), so a ``notifications/cancelled`` reaching any
+    worker, or arriving after a restart, names the same request without shared state.
+
+    JSON-RPC ids are unique among a session's requests in flight, so these are too.
+    """
+    raw = jsonrpc.dumps([server, session, client_id])
+    return GID_PREFIX + hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -183,12 +197,6 @@ class Mediator:
         self.pins = rt.mcp_pins
         self.state = rt.mcp_state
         self.metrics = rt.metrics
-        # Definitions checked per (server, session): name -> time; sessionless entries expire.
-        self.verified: dict[tuple[str, str | None], dict[str, float]] = {}
-        # Server requests forwarded to an agent and not yet answered: (server, session) -> ids.
-        self.pending: dict[tuple[str, str | None], set[Any]] = {}
-        # Agent request ids in flight (for notifications/cancelled): (server, session, id) -> gid.
-        self.inflight: dict[tuple[str, str | None, str], str] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -258,8 +266,8 @@ class Mediator:
         params = msg.params
         if msg.method != "notifications/cancelled" or not isinstance(params, dict):
             return msg.body
-        gid = self.inflight.get((server, request.headers.get(SESSION_HEADER), repr(params.get("requestId"))))
-        return {**msg.body, "params": {**params, "requestId": gid or f"{GID_PREFIX}unknown"}}
+        gid = gateway_id(server, request.headers.get(SESSION_HEADER), params.get("requestId"))
+        return {**msg.body, "params": {**params, "requestId": gid}}
 
     async def run(
         self,
@@ -298,7 +306,7 @@ class Mediator:
                 )
         gid = None
         if msg is not None and msg.kind == "request":
-            gid = GID_PREFIX + call_id
+            gid = gateway_id(server, session, msg.id)
             body = jsonrpc.dumps({**msg.body, "id": gid})
         meta = params.get("_meta") if isinstance(params, dict) else None
         approval_id, mode = callgate_meta(meta if isinstance(meta, dict) else {})
@@ -340,14 +348,7 @@ class Mediator:
         ctx = CallContext(call=call, request=request.clone(headers=clean), mcp_session=session)
         ex = Exchange(server, srv, request, rule, msg, gid, session, buffered, preset)
         ctx.mcp = ex
-        key = (server, session, repr(msg.id)) if gid is not None and msg is not None else None
-        if key is not None and len(self.inflight) < 10_000:
-            self.inflight[key] = gid  # type: ignore[assignment]
-        try:
-            await self.pipeline.run(ctx, self.adapter)
-        finally:
-            if key is not None:
-                self.inflight.pop(key, None)
+        await self.pipeline.run(ctx, self.adapter)
         if ctx.response is not None:
             return ctx.response, ex.answer
         if ctx.draft is not None and ctx.error is None and msg is not None and msg.kind == "request":
@@ -414,18 +415,14 @@ class Mediator:
         """
         tool = ctx.need_tool()
         name = tool.name.partition(".")[2]
-        key = (ex.server, ex.session)
-        ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
-        seen = self.verified.get(key, {})
-        at = seen.get(name)
-        if at is None or time.monotonic() - at > ttl:
+        agent = ctx.need_agent()
+        if not await self.state.listed(agent.tenant, ex.server, ex.session, name):
             try:
-                await self.refresh_definitions(ex, ctx.need_agent())
+                found = await self.refresh_definitions(ex, agent)
             except GatewayError:
                 ctx.tool = None  # a name the server never listed never becomes a metric label
                 raise
-            at = self.verified.get(key, {}).get(name)
-            if at is None:
+            if not any(t.get("name") == name for t in found):
                 ctx.tool = None  # an unknown name never becomes a metric label
                 raise NotFound(f"MCP server {ex.server!r} lists no tool {name!r}", code="tool.unknown")
         held = await self.pins.status(tool.name)
@@ -466,12 +463,9 @@ class Mediator:
         return found
 
     async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> set[str]:
-        """Pin or hold each definition; remember it as checked for this session. Returns held names."""
-        key = (ex.server, ex.session)
-        if len(self.verified) >= 10_000:
-            self.verified.clear()
-        seen = self.verified.setdefault(key, {})
-        now = time.monotonic()
+        """Pin or hold each definition; remember it as checked for this session (in the state
+        store, so every worker knows, for ``definition_ttl_s``). Returns held names."""
+        seen: list[str] = []
         held_names: set[str] = set()
         for i, t in enumerate(tools[:10_000]):
             if i % 32 == 31:
@@ -480,11 +474,13 @@ class Mediator:
             if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
                 continue
             held, new = await self.pins.observe(f"{ex.server}.{name}", t)
-            seen[name] = now
+            seen.append(name)
             if held is not None:
                 held_names.add(name)
                 if new:
                     await self.record_hold(agent, held)
+        ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
+        await self.state.mark_listed(agent.tenant, ex.server, ex.session, seen, ttl)
         return held_names
 
     async def record_hold(self, agent: Agent, held: Any) -> None:
@@ -556,13 +552,12 @@ class Mediator:
     async def client_response(
         self, request: web.Request, server: str, srv: Tool | None, msg: Message
     ) -> tuple[web.StreamResponse, dict[str, Any] | None]:
-        """An agent's answer to a server request: forwarded only if that request is outstanding."""
+        """An agent's answer to a server request: forwarded only if that request is outstanding.
+
+        Outstanding requests are in the state store (``take_server_request``), so the answer
+        may reach any worker; it is taken once, so a second answer is dropped.
+        """
         session = request.headers.get(SESSION_HEADER)
-        pending = self.pending.get((server, session))
-        if srv is None or pending is None or msg.id not in pending:
-            self.metrics.mcp_dropped.labels("client", "answer_unmatched").inc()
-            err = BadRequest("an answer to no outstanding server request", code="mcp.answer_unmatched")
-            return await self.run(request, server, srv, REFUSED, None, b"", preset=err)
         try:
             from gateway.identity import extract_bearer
 
@@ -571,9 +566,15 @@ class Mediator:
                 raise Forbidden("this MCP session belongs to another agent", code="mcp.session_not_owned")
         except GatewayError as e:
             return await self.run(request, server, srv, REFUSED, None, b"", preset=e)
-        pending.discard(msg.id)
+        server_id = None
+        if srv is not None and isinstance(msg.id, str) and msg.id.startswith(GID_PREFIX):
+            server_id = await self.state.take_server_request(agent.tenant, server, session, msg.id)
+        if srv is None or server_id is None:
+            self.metrics.mcp_dropped.labels("client", "answer_unmatched").inc()
+            err = BadRequest("an answer to no outstanding server request", code="mcp.answer_unmatched")
+            return await self.run(request, server, srv, REFUSED, None, b"", preset=err)
         try:
-            await self.upstream_call(request, srv, session, msg.body)
+            await self.upstream_call(request, srv, session, {**msg.body, "id": jsonrpc.loads(server_id.encode())})
         except GatewayError as e:
             log.info("answer to a server request of %s not delivered: %s", server, e)
         return web.Response(status=202), None
@@ -613,7 +614,7 @@ class Mediator:
 
     async def recheck(self, ctx: CallContext, ex: Exchange) -> None:
         """The server says its tools changed: fetch them now, so a rug pull is held before any call."""
-        self.verified.pop((ex.server, ex.session), None)
+        await self.state.forget_listed(ctx.need_agent().tenant, ex.server, ex.session)
         try:
             await self.refresh_definitions(ex, ctx.need_agent())
         except GatewayError as e:
@@ -640,12 +641,13 @@ class Mediator:
         sctx.tool = self.tools.resolve(ex.server)
         await self.server_pipeline.run(sctx, _Decided())
         if sctx.error is None:
-            if len(self.pending) >= 10_000:  # bounded: the oldest sessions' answers are then dropped
-                self.pending.clear()
-            pending = self.pending.setdefault((ex.server, ex.session), set())
-            if len(pending) < PENDING_LIMIT:
-                pending.add(m.id)
-                return m.body
+            # the agent sees the gateway's id (this request's record id); its answer, on any worker, maps back
+            gid = GID_PREFIX + call.call_id
+            tenant = ctx.need_agent().tenant
+            if await self.state.add_server_request(
+                tenant, ex.server, ex.session, gid, jsonrpc.dumps(m.id).decode(), PENDING_LIMIT, SERVER_REQUEST_TTL_S
+            ):
+                return {**m.body, "id": gid}
             sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
         err = sctx.error
         refusal = denied_error(m.id, err, call.call_id)
@@ -830,8 +832,7 @@ class Mediator:
             await self.state.bind_session(ex.server, new_sid, owner_of(ctx.need_agent()), SESSION_TTL_S)
         if ex.rule is CLOSE and up.status < 300 and ex.session is not None:
             await self.state.drop_session(ex.server, ex.session)
-            self.verified.pop((ex.server, ex.session), None)
-            self.pending.pop((ex.server, ex.session), None)
+            await self.state.forget_session(ctx.need_agent().tenant, ex.server, ex.session)
         cfg = tool.config.inspect
         limit = int(cfg.output_limit) if cfg.output else STREAM_LIMIT
         output.admit(tool, up.headers)
