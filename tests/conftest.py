@@ -323,6 +323,32 @@ def free_port() -> int:
         return port
 
 
+def serve_config(store: str, port: int, admin: int, log: Path) -> str:
+    """The head of a config for a gateway a test starts as ``callgate serve`` (store, listeners,
+    dev identity, decision log, agent ``demo`` of tenant ``acme``); the test appends its tools."""
+    return f"""\
+{store}
+server: {{port: {port}}}
+admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
+identity:
+  issuers: [t]
+  audience: callgate
+  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
+decision_log: {{path: "{log}"}}
+agents: {{demo: {{tenants: [acme]}}}}
+"""
+
+
+def mcp_initialize(client: str = "t", msg_id: int = 0) -> dict[str, Any]:
+    """An MCP ``initialize`` request (protocol 2025-06-18, no capabilities) from client ``client``."""
+    return {
+        "jsonrpc": "2.0",
+        "id": msg_id,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": client, "version": "1"}},
+    }
+
+
 class RedisServer:
     """A real ``redis-server`` on a free loopback port, no persistence; start/stop at will."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POLICIES, Gateway, GatewayFactory, Upstream, settings_dict
+from tests.conftest import POLICIES, Gateway, GatewayFactory, Upstream, mcp_initialize, settings_dict
 from tests.hostile_mcp import INJECTION, RUG_PULL, Hostile, deep_json, start_hostile
 
 ACCEPT = "application/json, text/event-stream"
@@ -69,17 +69,7 @@ class Agent:
         return r.status, json.loads(body) if body else None
 
     async def open(self) -> None:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
-        r = await self.gw.agent.post("/mcp/evil", json=init, headers=self.headers())
+        r = await self.gw.agent.post("/mcp/evil", json=mcp_initialize(), headers=self.headers())
         assert r.status == 200, await r.text()
         self.sid = r.headers["Mcp-Session-Id"]
         status, _ = await self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})

@@ -16,28 +16,14 @@ from gateway.audit.verify import verify_log
 from gateway.cli import main
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
-from tests.conftest import RedisServer, Upstream, free_port
-
-CONFIG = """\
-{store}
-server: {{port: {port}}}
-admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
-identity:
-  issuers: [t]
-  audience: callgate
-  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
-decision_log: {{path: "{log}"}}
-agents: {{demo: {{tenants: [acme]}}}}
-tools:
-  echo:
-    upstream: {upstream}/echo
-"""
+from tests.conftest import RedisServer, Upstream, free_port, serve_config
 
 
 def write_config(tmp_path: Path, upstream: str, store: str) -> tuple[Path, int, int]:
     port, admin = free_port(), free_port()
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(CONFIG.format(store=store, port=port, admin=admin, log=tmp_path / "d.jsonl", upstream=upstream))
+    tools = f"tools:\n  echo:\n    upstream: {upstream}/echo\n"
+    cfg.write_text(serve_config(store, port, admin, tmp_path / "d.jsonl") + tools)
     return cfg, port, admin
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from dataclasses import asdict, dataclass, field
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
 SCOPE = re.compile(r"^(global|(tenant|agent):[^\s*]+|tool:[^\s]+)$")
