@@ -339,6 +339,24 @@ agents: {{demo: {{tenants: [acme]}}}}
 """
 
 
+@contextlib.asynccontextmanager
+async def mcp_client(gw: Gateway, token: str, server: str = "demo", **session: Any) -> AsyncIterator[Any]:
+    """The ``mcp`` SDK's own client (streamable HTTP) at ``/mcp/<server>``, initialized;
+    ``session`` goes to ``ClientSession`` (e.g. ``logging_callback``)."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    url = str(gw.agent.make_url(f"/mcp/{server}"))
+    async with (
+        create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write, **session) as s,
+    ):
+        await s.initialize()
+        yield s
+
+
 def mcp_initialize(client: str = "t", msg_id: int = 0) -> dict[str, Any]:
     """An MCP ``initialize`` request (protocol 2025-06-18, no capabilities) from client ``client``."""
     return {

@@ -14,10 +14,21 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POLICIES, Gateway, GatewayFactory, Upstream, mcp_initialize, settings_dict
+from gateway.stages.scrub import MASK as MASK_BYTES
+from tests.conftest import (
+    ECHO_KEY,
+    POLICIES,
+    Gateway,
+    GatewayFactory,
+    Upstream,
+    mcp_client,
+    mcp_initialize,
+    settings_dict,
+)
 from tests.hostile_mcp import INJECTION, RUG_PULL, Hostile, deep_json, start_hostile
 
 ACCEPT = "application/json, text/event-stream"
+MASK = MASK_BYTES.decode()
 
 
 @pytest.fixture
@@ -581,3 +592,42 @@ async def test_a_quiet_get_stream_notices_a_departed_agent(
         await asyncio.sleep(0.1)
     (rec,) = records(gw, "session/stream")
     assert rec["code"] == "client.disconnected"
+
+
+# ------------------------------------------------------------------ the injected credential never goes back
+
+
+async def test_a_server_echoing_its_credential_reaches_the_sdk_client_scrubbed(gw: Gateway, hostile: Hostile) -> None:
+    """Results (raw and escaped), structuredContent, log notifications, SSE event ids and the GET
+    stream: the credential callgate injected is masked and recorded as the HTTP path does."""
+    logs: list[Any] = []
+
+    async def on_log(params: Any) -> None:
+        logs.append(params.data)
+
+    async with mcp_client(gw, gw.token(scopes=["tool:evil.*"]), "evil", logging_callback=on_log) as s:
+        leak = await s.call_tool("leak", {})
+        leak_json = await s.call_tool("leak_json", {})
+    assert all(h["Authorization"] == f"Bearer {ECHO_KEY}" for h in hostile.headers)  # it was sent, and echoed
+    assert not leak.is_error and leak.content[0].text == f"the key is {MASK}"  # type: ignore[union-attr]
+    assert leak.structured_content == {"key": MASK}
+    assert logs == [MASK]
+    assert leak_json.content[0].text == f"I was sent {MASK}"  # type: ignore[union-attr]
+    assert ECHO_KEY not in repr((leak, leak_json, logs))
+    for rec in records(gw, "tools/call"):
+        (f,) = [f for f in rec["output_findings"] if f["detector"] == "credential_scrub"]
+        assert f["kind"] == "credential_echo" and f["owasp"] == ["LLM02"] and rec["outcome"] == "allowed"
+    assert (
+        gw.metric("callgate_credential_scrubs_total", {"where": "body"}) == 5
+    )  # leak: event id, log, text, structuredContent; leak_json: text
+
+    # a server notification on the GET stream
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.get("/mcp/evil", headers={**a.headers(), "Accept": "text/event-stream"})
+    hostile.push.put_nowait({"method": "_leak"})
+    line = b""
+    while b"notifications/message" not in line:
+        line = await asyncio.wait_for(r.content.readline(), 10)
+    r.close()
+    assert json.loads(line[5:])["params"]["data"] == MASK and ECHO_KEY.encode() not in line

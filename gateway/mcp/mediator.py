@@ -71,6 +71,7 @@ from gateway.pipeline import Pipeline
 from gateway.policy.engine import log_policy_error_once
 from gateway.policy.input import build_input, classify, parse_decision
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
+from gateway.stages.scrub import credential_needles, note_scrub, scrub_bytes, scrub_json
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -177,6 +178,7 @@ class Exchange:
     preset: GatewayError | None = None  # refused before the pipeline could know why
     answer: dict[str, Any] | None = None  # what the agent gets for its request
     relayed: int = 0
+    needles: list[bytes] = field(default_factory=list)  # the injected credential's spellings, scrubbed from answers
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -835,6 +837,7 @@ class Mediator:
             await self.state.forget_session(ctx.need_agent().tenant, ex.server, ex.session)
         cfg = tool.config.inspect
         limit = int(cfg.output_limit) if cfg.output else STREAM_LIMIT
+        ex.needles = credential_needles(ctx)
         output.admit(tool, up.headers)
         ctype = next((v for k, v in up.headers if k.lower() == "content-type"), "").lower()
         if up.status == 202 or (up.status < 300 and ex.rule is CLOSE):
@@ -850,7 +853,7 @@ class Mediator:
             body = await output.read(tool, up.body, up.stream, limit)
             up.stream = None
             try:
-                doc = jsonrpc.loads(body)
+                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
             except Malformed as e:
                 raise UpstreamError(f"MCP server {ex.server!r} sent malformed JSON: {e}", code="upstream.failed") from e
             for d in (doc if isinstance(doc, list) else [doc])[:MAX_EVENTS]:
@@ -885,7 +888,7 @@ class Mediator:
         doc: Any = None
         if body:
             try:
-                doc = jsonrpc.loads(body)
+                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
             except Malformed:
                 doc = None
         message = f"the MCP server answered HTTP {status}"
@@ -934,7 +937,7 @@ class Mediator:
                 if data is None:
                     continue
                 try:
-                    doc = jsonrpc.loads(data)
+                    doc = self.scrub(ctx, ex, data, jsonrpc.loads(data))
                 except Malformed:
                     self.metrics.mcp_dropped.labels("server", "invalid").inc()
                     continue
@@ -944,7 +947,7 @@ class Mediator:
                     if out is None:
                         out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
                         await out.prepare(ex.request)
-                    chunk = sse.encode(forward, event)
+                    chunk = sse.encode(forward, self.scrub_event(ctx, ex, event))
                     await out.write(chunk)
                     sent += len(chunk)
                 if ex.answer is not None or ex.relayed >= MAX_EVENTS:
@@ -991,6 +994,25 @@ class Mediator:
             raise GatewayError("the agent disconnected", code="client.disconnected") from e
         up.bytes_sent = sent
         ctx.response = out
+
+    def scrub(self, ctx: CallContext, ex: Exchange, raw: bytes | str, doc: Any) -> Any:
+        """One message from the server without the credential the gateway injected (``stages/scrub.py``)."""
+        if not ex.needles:
+            return doc
+        doc, n = scrub_json(raw, doc, ex.needles)
+        if n:
+            note_scrub(ctx, self.metrics, "body", "body", n)
+        return doc
+
+    def scrub_event(self, ctx: CallContext, ex: Exchange, event: bytes) -> bytes:
+        """An SSE event's own fields (``id:``, ``event:``), kept on the way to the agent, scrubbed too."""
+        if not ex.needles:
+            return event
+        meta = b"\n".join(line for line in event.splitlines() if not line.startswith(b"data:"))
+        meta, n = scrub_bytes(meta, ex.needles)
+        if n:
+            note_scrub(ctx, self.metrics, "body", "body", n)
+        return meta
 
     def refusal_answer(self, ex: Exchange, err: GatewayError, call_id: str) -> dict[str, Any]:
         if ex.rule.per_tool and as_result(err):
