@@ -345,9 +345,12 @@ class Mediator:
             approval_id=headers.get("X-Callgate-Approval") or approval_id,
             mode=headers.get("X-Callgate-Mode") or mode,
         )
-        clean = CIMultiDict(headers)
-        clean.popall("Accept-Encoding", None)
-        ctx = CallContext(call=call, request=request.clone(headers=clean), mcp_session=session)
+        seen = request  # what the pipeline sees of the request
+        if "Accept-Encoding" in headers:  # we read the answer: the server must not compress it
+            clean = CIMultiDict(headers)
+            clean.popall("Accept-Encoding")
+            seen = request.clone(headers=clean)
+        ctx = CallContext(call=call, request=seen, mcp_session=session)
         ex = Exchange(server, srv, request, rule, msg, gid, session, buffered, preset)
         ctx.mcp = ex
         await self.pipeline.run(ctx, self.adapter)

@@ -28,6 +28,7 @@ surface ``tool_output``, LLM02) to the record's ``output_findings`` and counts i
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -46,9 +47,14 @@ MIN_SECRET = 4  # shorter values would mangle ordinary text; config warns about 
 
 def spellings(secret: str, header_value: str) -> list[bytes]:
     """The byte strings to scrub, longest first (so a full header value goes before its secret)."""
+    return list(_spellings(secret, header_value))
+
+
+@functools.lru_cache(maxsize=256)  # a handful of credentials, asked for on every call
+def _spellings(secret: str, header_value: str) -> tuple[bytes, ...]:
     forms = {header_value, secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
     out = {f.encode() for f in forms if len(f) >= MIN_SECRET}
-    return sorted(out, key=len, reverse=True)
+    return tuple(sorted(out, key=len, reverse=True))
 
 
 def credential_needles(ctx: CallContext) -> list[bytes]:
