@@ -13,7 +13,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -94,7 +96,11 @@ async def browser() -> AsyncIterator[Page]:
     binary = chromium_binary()
     if binary is None:
         pytest.skip("no chromium binary on PATH (Debian: apt-get install chromium chromium-driver; .ci/run does it)")
-    with tempfile.TemporaryDirectory(prefix="callgate-chromium-") as profile:
+    # The profile is removed by hand after the whole process group is gone: chromium's
+    # helper processes can still be writing into it after the browser process exits, and
+    # TemporaryDirectory's cleanup then fails with "Directory not empty" (seen in CI).
+    profile = tempfile.mkdtemp(prefix="callgate-chromium-")
+    try:
         proc = await asyncio.create_subprocess_exec(
             binary,
             *FLAGS,
@@ -102,6 +108,7 @@ async def browser() -> AsyncIterator[Page]:
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -121,13 +128,35 @@ async def browser() -> AsyncIterator[Page]:
                     await p.send("Runtime.enable")
                     yield p
         finally:
-            if proc.returncode is None:
-                proc.terminate()
-                try:
-                    await asyncio.wait_for(proc.wait(), 10)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
+            await stop_group(proc)
+    finally:
+        await remove_profile(profile)
+
+
+async def stop_group(proc: asyncio.subprocess.Process) -> None:
+    """Stop chromium and every helper process it started (one process group)."""
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # helpers (zygote, crashpad) left behind
+
+
+async def remove_profile(profile: str) -> None:
+    """Remove the profile directory, retrying while killed helpers finish dying (bounded: 5 s)."""
+    for _ in range(50):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.mark.timeout(120)

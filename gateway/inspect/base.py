@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from gateway.model import Finding
@@ -40,7 +40,6 @@ class Hit:
 
     finding: Finding
     span: tuple[int, int] | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 class Detector(Protocol):

@@ -484,6 +484,7 @@ class Inspector:
         hits: list[Hit] = []  # for redaction; findings are capped
         spans: Counter[str] = Counter()
         overflow: dict[str, Hit] = {}
+        first: dict[str, Finding] = {}
         seen_unlocated: set[tuple[str, str, str]] = set()
         cap = FindingCap()
         for a, b in _slices(text):
@@ -497,15 +498,25 @@ class Inspector:
                 elif h.span[0] >= SLICE and b != len(text):
                     continue  # starts in the overlap: the next slice keeps it
                 else:
-                    h.span = (h.span[0] + a, h.span[1] + a)
                     kind = h.finding.kind
                     spans[kind] += 1
+                    cap.add((h.finding,))
                     if spans[kind] > MAX_SPANS_PER_KIND:
                         if kind not in overflow:
                             overflow[kind] = Hit(h.finding, None)
                             hits.append(overflow[kind])
-                        cap.add((h.finding,))
                         continue
+                    if spans[kind] > MAX_PER_KIND:
+                        # Past the findings kept per kind only the span matters: it shares the
+                        # first hit's finding, so thousands of spans keep one object each
+                        # alive, not three (the collector's passes on the inspection thread
+                        # hold the event loop).
+                        h = Hit(first[kind], (h.span[0] + a, h.span[1] + a))
+                    else:
+                        h.span = (h.span[0] + a, h.span[1] + a)
+                        first.setdefault(kind, h.finding)
+                    hits.append(h)
+                    continue
                 hits.append(h)
                 cap.add((h.finding,))
             yield
