@@ -71,6 +71,19 @@ def answer_of(body: str, ctype: str) -> Any:
     return json.loads(body)
 
 
+async def open_session(
+    s: aiohttp.ClientSession, cfg: Path, port: int, server: str, scopes: list[str]
+) -> tuple[str, dict[str, str]]:
+    """An MCP session of agent ``demo`` (tenant ``acme``) at ``/mcp/<server>``: its URL and headers."""
+    token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=scopes)
+    headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "MCP-Protocol-Version": "2025-06-18"}
+    url = f"http://127.0.0.1:{port}/mcp/{server}"
+    async with s.post(url, json=mcp_initialize("w"), headers=headers) as r:
+        assert r.status == 200, await r.text()
+        headers["Mcp-Session-Id"] = r.headers["Mcp-Session-Id"]
+    return url, headers
+
+
 def records_per_worker(tmp_path: Path, action: str) -> dict[str, int]:
     """Per worker log, how many call records of ``action`` it holds."""
     out: dict[str, int] = {}
@@ -86,18 +99,12 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
     redis_server.command("FLUSHALL")
     with serve_mcp() as up:
         cfg, port, admin = write_config(tmp_path, redis_server.url, "demo", up.url)
-        token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=["tool:demo.*"])
-        headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "MCP-Protocol-Version": "2025-06-18"}
-        url = f"http://127.0.0.1:{port}/mcp/demo"
         proc = await start(cfg)
         try:
             # a new connection each time: SO_REUSEPORT spreads them over the workers
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
                 await ready(s, admin)
-                async with s.post(url, json=mcp_initialize("w"), headers=headers) as r:
-                    assert r.status == 200, await r.text()
-                    sid = r.headers["Mcp-Session-Id"]
-                headers["Mcp-Session-Id"] = sid
+                url, headers = await open_session(s, cfg, port, "demo", ["tool:demo.*"])
                 async with s.post(
                     url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
                 ) as r:
@@ -170,16 +177,11 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
     hostile, server = await start_hostile()
     allow = "policy: {data: {mcp_allow_methods: [roots/list]}}\n"
     cfg, port, admin = write_config(tmp_path, redis_server.url, "evil", hostile.url, allow)
-    token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=["tool:evil.*", "tool:evil"])
-    headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "MCP-Protocol-Version": "2025-06-18"}
-    url = f"http://127.0.0.1:{port}/mcp/evil"
     proc = await start(cfg)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
             await ready(s, admin)
-            async with s.post(url, json=mcp_initialize("w"), headers=headers) as r:
-                assert r.status == 200, await r.text()
-                headers["Mcp-Session-Id"] = r.headers["Mcp-Session-Id"]
+            url, headers = await open_session(s, cfg, port, "evil", ["tool:evil.*", "tool:evil"])
             async with s.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=headers) as r:
                 listed = answer_of(await r.text(), r.content_type)
             assert "echo" in [t["name"] for t in listed["result"]["tools"]]
