@@ -110,19 +110,9 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                 ) as r:
                     assert r.status == 202
 
-                async def echo(i: int) -> str:
-                    call = {
-                        "jsonrpc": "2.0",
-                        "id": i,
-                        "method": "tools/call",
-                        "params": {"name": "echo", "arguments": {"text": f"n{i}"}},
-                    }
-                    async with s.post(url, json=call, headers=headers) as r:
-                        assert r.status == 200, await r.text()
-                        doc = answer_of(await r.text(), r.content_type)
-                    return str(doc["result"]["content"][0]["text"])
-
-                assert [await echo(i) for i in range(1, 21)] == [f"n{i}" for i in range(1, 21)]
+                assert [await echo(s, url, headers, i, f"n{i}") for i in range(1, 21)] == [
+                    f"n{i}" for i in range(1, 21)
+                ]
                 # SIGHUP reloads every worker's policies; MCP tools stay known (they became tool.unknown once)
                 proc.send_signal(signal.SIGHUP)
                 reloads = 0.0
@@ -136,7 +126,9 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                         break
                     await asyncio.sleep(0.1)
                 assert reloads == 2  # both workers reloaded
-                assert [await echo(i) for i in range(21, 27)] == [f"n{i}" for i in range(21, 27)]
+                assert [await echo(s, url, headers, i, f"n{i}") for i in range(21, 27)] == [
+                    f"n{i}" for i in range(21, 27)
+                ]
                 other = mint_dev_token(load_settings(cfg), agent="demo", tenant="globex", scopes=["tool:demo.*"])
                 async with s.post(
                     url,
@@ -152,17 +144,18 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
                 await ready(s, admin)
-                assert await echo_after_restart(s, url, headers) == "after restart"
+                assert await echo(s, url, headers, 50, "after restart") == "after restart"
         finally:
             await stop(proc)
 
 
-async def echo_after_restart(s: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> str:
+async def echo(s: aiohttp.ClientSession, url: str, headers: dict[str, str], msg_id: int, text: str) -> str:
+    """``tools/call`` of ``echo``; the text it answered."""
     call = {
         "jsonrpc": "2.0",
-        "id": 50,
+        "id": msg_id,
         "method": "tools/call",
-        "params": {"name": "echo", "arguments": {"text": "after restart"}},
+        "params": {"name": "echo", "arguments": {"text": text}},
     }
     async with s.post(url, json=call, headers=headers) as r:
         assert r.status == 200, await r.text()
@@ -171,8 +164,9 @@ async def echo_after_restart(s: aiohttp.ClientSession, url: str, headers: dict[s
 
 
 async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path, redis_server: RedisServer) -> None:
-    """A tool listed through one worker is called through the other without a new list, and the
-    agent's answer to a server request reaches the server whichever worker takes it."""
+    """A tool listed through one worker is called through the other without a new list (and
+    after a restart), and the agent's answer to a server request reaches the server whichever
+    worker takes it."""
     redis_server.command("FLUSHALL")
     hostile, server = await start_hostile()
     allow = "policy: {data: {mcp_allow_methods: [roots/list]}}\n"
@@ -189,10 +183,7 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
 
             # calls until both workers have served one (SO_REUSEPORT spreads new connections)
             for i in range(2, 60):
-                call = {"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": "echo", "arguments": {}}}
-                async with s.post(url, json={**call, "params": {**call["params"], "arguments": {"text": f"n{i}"}}},
-                                  headers=headers) as r:  # fmt: skip
-                    assert answer_of(await r.text(), r.content_type)["result"]["content"][0]["text"] == f"n{i}"
+                assert await echo(s, url, headers, i, f"n{i}") == f"n{i}"
                 if all(records_per_worker(tmp_path, "tools/call").values()):
                     break
             calls = records_per_worker(tmp_path, "tools/call")
@@ -229,6 +220,13 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
             # a second answer to an answered request is refused on either worker
             async with s.post(url, json=answer, headers=headers) as r:
                 assert r.status == 400
+        await stop(proc)
+        # a restart: what the session listed is still known (Redis), so no new list either
+        proc = await start(cfg)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            await ready(s, admin)
+            assert await echo(s, url, headers, 50, "after restart") == "after restart"
+        assert hostile.methods().count("tools/list") == 1
     finally:
         await stop(proc)
         hostile.push.put_nowait({"method": "_close"})
