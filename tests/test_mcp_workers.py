@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from redis.crc import key_slot
 
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
-from tests.conftest import RedisServer, free_port, mcp_initialize, serve_config, serve_mcp
+from gateway.stages.admission import tenant_tag
+from tests.conftest import GatewayFactory, RedisServer, free_port, mcp_initialize, serve_config, serve_mcp
 from tests.hostile_mcp import start_hostile
 
 MCP = """\
@@ -231,3 +233,50 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
         await stop(proc)
         hostile.push.put_nowait({"method": "_close"})
         await server.close()
+
+
+async def test_session_state_is_per_tenant_bounded_and_taken_once(
+    make_gateway: GatewayFactory, store: Any, redis_server: RedisServer
+) -> None:
+    """The store's side of the shared session state, on both stores (Redis: keys under the tenant's tag)."""
+    gw = await make_gateway(store=store)
+    st = gw.rt.mcp_state
+    await st.mark_listed("acme", "demo", "s1", ["echo", "add"], 60)
+    assert await st.listed("acme", "demo", "s1", "echo") and await st.listed("acme", "demo", "s1", "add")
+    assert not await st.listed("globex", "demo", "s1", "echo")  # another tenant's session of that id
+    assert not await st.listed("acme", "demo", None, "echo") and not await st.listed("acme", "demo", "s2", "echo")
+    await st.mark_listed("acme", "demo", "s2", ["echo"], 0.05)
+    await asyncio.sleep(0.1)
+    assert not await st.listed("acme", "demo", "s2", "echo")  # definition_ttl_s passed
+    await st.forget_listed("acme", "demo", "s1")
+    assert not await st.listed("acme", "demo", "s1", "echo")
+
+    assert [await st.add_server_request("acme", "demo", "s1", f"g{i}", f'"r{i}"', 3, 60) for i in range(4)] == [
+        True,
+        True,
+        True,
+        False,  # the limit per session
+    ]
+    assert await st.take_server_request("globex", "demo", "s1", "g0") is None
+    assert await st.take_server_request("acme", "demo", "s1", "g0") == '"r0"'
+    assert await st.take_server_request("acme", "demo", "s1", "g0") is None  # taken once
+    assert await st.add_server_request("acme", "demo", "s1", "g3", '"r3"', 3, 60)  # room again
+    await st.mark_listed("acme", "demo", "s1", ["echo"], 60)
+    await st.forget_session("acme", "demo", "s1")
+    assert await st.take_server_request("acme", "demo", "s1", "g1") is None
+    assert not await st.listed("acme", "demo", "s1", "echo")
+    if store != "memory":
+        await st.mark_listed("acme", "demo", "s9", ["echo"], 60)
+        await st.add_server_request("acme", "demo", "s9", "g", "1", 3, 60)
+        raw = redis_server.command("KEYS", "*mcp:*:demo:s=s9").decode()
+        names = [line for line in raw.split("\r\n") if "mcp:" in line]
+        assert len(names) == 2 and all(tenant_tag("acme") + "mcp:" in n for n in names), names
+        assert len({key_slot(n.encode()) for n in names}) == 1  # one tenant, one slot
+        ttl = int(redis_server.command("PTTL", names[0]).decode().split("\r\n")[0].lstrip(":"))
+        assert 0 < ttl <= 60_000
+    else:  # bounded in number of sessions: expired ones swept first, then the oldest goes
+        st.MAX_SESSIONS = 3  # type: ignore[attr-defined]
+        for i in range(5):
+            await st.mark_listed("acme", "demo", f"m{i}", ["echo"], 60)
+        assert len(st._listed) == 3 and await st.listed("acme", "demo", "m4", "echo")  # type: ignore[attr-defined]
+        assert not await st.listed("acme", "demo", "m0", "echo")
