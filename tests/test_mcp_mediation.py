@@ -631,3 +631,29 @@ async def test_a_server_echoing_its_credential_reaches_the_sdk_client_scrubbed(g
         line = await asyncio.wait_for(r.content.readline(), 10)
     r.close()
     assert json.loads(line[5:])["params"]["data"] == MASK and ECHO_KEY.encode() not in line
+
+
+async def test_a_cancellation_names_the_gateway_id_of_the_request_whatever_worker_gets_it(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    """The id the server sees is derived from server, session and the agent's id: two gateways
+    (two workers, or before and after a restart) agree on it with nothing shared."""
+    gw = await make_gateway(mcp_servers=config(hostile.url))
+    a = Agent(gw)
+    await a.open()
+    await a.call("echo", {"text": "x"}, msg_id=7)
+    sent = [m for m in hostile.seen if m.get("method") == "tools/call"][-1]["id"]
+    # another process (worker, replica, or the gateway after a restart) sharing only the binding
+    log = {"path": str(gw.settings.decision_log.path.with_name("other.jsonl"))}
+    other = Agent(await make_gateway(mcp_servers=config(hostile.url), decision_log=log))
+    other.token, other.sid = a.token, a.sid
+    owner = await gw.rt.mcp_state.session_owner("evil", a.sid or "")
+    await other.gw.rt.mcp_state.bind_session("evil", a.sid or "", owner or "", 60)
+    status, _ = await other.post(
+        {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "x"}}
+    )
+    assert status == 202
+    cancel = [m for m in hostile.seen if m.get("method") == "notifications/cancelled"][-1]
+    assert cancel["params"]["requestId"] == sent and sent.startswith("callgate-")
+    status, _ = await a.post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "7"}})
+    assert [m for m in hostile.seen if m.get("method") == "notifications/cancelled"][-1]["params"]["requestId"] != sent

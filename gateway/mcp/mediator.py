@@ -415,8 +415,8 @@ class Mediator:
     async def check_definition(self, ctx: CallContext, ex: Exchange) -> None:
         """The tool's definition must be listed by the server and approved (pinned, not held).
 
-        A tool not yet seen in this session (or, without a session, not within
-        ``definition_ttl_s``) is looked up with ``tools/list`` first.
+        A tool this session has not listed within ``definition_ttl_s`` (on any worker: the
+        state store knows; without a session, per tenant) is looked up with ``tools/list`` first.
         """
         tool = ctx.need_tool()
         name = tool.name.partition(".")[2]
