@@ -657,3 +657,21 @@ async def test_a_cancellation_names_the_gateway_id_of_the_request_whatever_worke
     assert cancel["params"]["requestId"] == sent and sent.startswith("callgate-")
     status, _ = await a.post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "7"}})
     assert [m for m in hostile.seen if m.get("method") == "notifications/cancelled"][-1]["params"]["requestId"] != sent
+
+
+@pytest.mark.parametrize(
+    ("raw", "scrubbed"),
+    [
+        (b'{"t":"line\\nsk-abc/123"}', {"t": f"line\n{MASK}"}),
+        (b'{"t":"sk-abc\\/123"}', {"t": MASK}),  # "\/" is "/"
+        (b'{"t":"\\u0073k-abc/123"}', {"t": MASK}),
+        (b'{"sk-abc/123":1}', {MASK: 1}),
+        (b'{"t":"clean\\ntext"}', None),  # an escape that spells no character of the secret: not re-encoded
+    ],
+)
+def test_scrub_json_sees_through_escapes(raw: bytes, scrubbed: Any) -> None:
+    from gateway.stages.scrub import scrub_json, spellings
+
+    doc = json.loads(raw)
+    out, n = scrub_json(raw, doc, spellings("sk-abc/123", "Bearer sk-abc/123"))
+    assert (out, n) == ((scrubbed, 1) if scrubbed is not None else (doc, 0))

@@ -95,16 +95,18 @@ def scrub_bytes(data: bytes, needles: list[bytes]) -> tuple[bytes, int]:
 def scrub_json(raw: bytes | str, doc: Any, needles: list[bytes]) -> tuple[Any, int]:
     """``doc`` (parsed from ``raw``) with every spelling in ``needles`` replaced in its strings.
 
-    Without a backslash in ``raw`` every string stands in it verbatim, so a needle absent
-    from ``raw`` is absent from ``doc`` (the usual case: nothing is re-encoded). Otherwise
-    the document is re-encoded canonically (one spelling per character) and scrubbed. A replacement
-    that breaks the JSON (a needle spanning its syntax) raises ``UpstreamError``.
+    A string whose characters of a needle are not escaped in ``raw`` stands in it verbatim,
+    so without an escape that could spell such a character (``\\u…``, or ``\\/`` when a needle
+    has a ``/``, …: ``_escapes``) a needle absent from ``raw`` is absent from ``doc`` — the
+    usual case, a ``\\n`` in a text included: nothing is re-encoded. Otherwise the document is
+    re-encoded canonically (one spelling per character) and scrubbed. A replacement that
+    breaks the JSON (a needle spanning its syntax) raises ``UpstreamError``.
     """
     if not needles:
         return doc, 0
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    if b"\\" not in raw and not any(n in raw for n in needles):
+    if not any(n in raw for n in needles) and not any(e in raw for e in _escapes(tuple(needles))):
         return doc, 0
     # ASCII JSON: each string is the concatenation of its characters' escapes, and a secret's
     # escaped spelling (``json.dumps(secret)[1:-1]``, one of the needles) stands in it as is
@@ -120,6 +122,14 @@ def scrub_json(raw: bytes | str, doc: Any, needles: list[bytes]) -> tuple[Any, i
             code="output.unscrubbable",
             reasons=[Reason.of("output.unscrubbable", "the credential could not be masked", ["LLM02"])],
         ) from e
+
+
+@functools.lru_cache(maxsize=256)
+def _escapes(needles: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The JSON escapes that could spell a character of a needle (``\\u`` spells any)."""
+    chars = set(b"".join(needles))
+    short = {0x22: b'\\"', 0x5C: b"\\\\", 0x2F: b"\\/", 8: b"\\b", 12: b"\\f", 10: b"\\n", 13: b"\\r", 9: b"\\t"}
+    return (b"\\u", *(esc for c, esc in short.items() if c in chars))
 
 
 class ScrubbedStream:
