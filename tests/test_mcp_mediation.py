@@ -20,6 +20,7 @@ from tests.conftest import (
     POLICIES,
     Gateway,
     GatewayFactory,
+    RedisServer,
     Upstream,
     mcp_client,
     mcp_initialize,
@@ -675,3 +676,22 @@ def test_scrub_json_sees_through_escapes(raw: bytes, scrubbed: Any) -> None:
     doc = json.loads(raw)
     out, n = scrub_json(raw, doc, spellings("sk-abc/123", "Bearer sk-abc/123"))
     assert (out, n) == ((scrubbed, 1) if scrubbed is not None else (doc, 0))
+
+
+async def test_a_state_store_that_does_not_answer_is_a_recorded_503_not_a_500(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 300})
+    a = Agent(gw)
+    await a.open()
+    redis_server.stop()
+    try:
+        answer = await a.call("echo", {"text": "x"})  # the session check and the listed-tools check need it
+        assert answer["result"]["isError"] is True and meta(answer)["code"] == "store.unavailable"
+        status, doc = await a.post({"jsonrpc": "2.0", "id": "callgate-x", "result": {}})  # an answer to match
+        assert status == 503 and doc["error"]["data"]["code"] == "store.unavailable"
+    finally:
+        redis_server.start()
+    assert [r["code"] for r in records(gw)[-2:]] == ["store.unavailable", "store.unavailable"]
+    assert not [m for m in hostile.seen if m.get("method") == "tools/call"]

@@ -48,6 +48,7 @@ from gateway.errors import (
     MethodNotAllowed,
     NotFound,
     Reason,
+    Unavailable,
     UpstreamError,
     UpstreamTimeout,
 )
@@ -72,6 +73,7 @@ from gateway.policy.engine import log_policy_error_once
 from gateway.policy.input import build_input, classify, parse_decision
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
 from gateway.stages.scrub import credential_needles, note_scrub, scrub_bytes, scrub_json
+from gateway.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -115,6 +117,10 @@ RESULT_STATUSES = frozenset({202, 403, 409, 422, 429, 502, 503, 504})
 
 def owner_of(agent: Agent) -> str:
     return f"{agent.tenant or ''}/{agent.id}"
+
+
+def store_unavailable(e: StoreUnavailable) -> Unavailable:
+    return Unavailable(f"the MCP session state could not be read or written: {e}", code="store.unavailable")
 
 
 def gateway_id(server: str, session: str | None, client_id: Any) -> str:
@@ -569,11 +575,13 @@ class Mediator:
             agent = await self.rt.verifier.verify(extract_bearer(request.headers.get("Authorization")))
             if session is None or await self.state.session_owner(server, session) != owner_of(agent):
                 raise Forbidden("this MCP session belongs to another agent", code="mcp.session_not_owned")
+            server_id = None
+            if srv is not None and isinstance(msg.id, str) and msg.id.startswith(GID_PREFIX):
+                server_id = await self.state.take_server_request(agent.tenant, server, session, msg.id)
+        except StoreUnavailable as e:
+            return await self.run(request, server, srv, REFUSED, None, b"", preset=store_unavailable(e))
         except GatewayError as e:
             return await self.run(request, server, srv, REFUSED, None, b"", preset=e)
-        server_id = None
-        if srv is not None and isinstance(msg.id, str) and msg.id.startswith(GID_PREFIX):
-            server_id = await self.state.take_server_request(agent.tenant, server, session, msg.id)
         if srv is None or server_id is None:
             self.metrics.mcp_dropped.labels("client", "answer_unmatched").inc()
             err = BadRequest("an answer to no outstanding server request", code="mcp.answer_unmatched")
@@ -619,10 +627,11 @@ class Mediator:
 
     async def recheck(self, ctx: CallContext, ex: Exchange) -> None:
         """The server says its tools changed: fetch them now, so a rug pull is held before any call."""
-        await self.state.forget_listed(ctx.need_agent().tenant, ex.server, ex.session)
         try:
+            await self.state.forget_listed(ctx.need_agent().tenant, ex.server, ex.session)
             await self.refresh_definitions(ex, ctx.need_agent())
-        except GatewayError as e:
+        except (GatewayError, StoreUnavailable) as e:
+            # (the next call finds the store down too, or the tool unlisted: it is checked then)
             log.warning("re-checking the tools of %s after list_changed failed: %s", ex.server, e)
 
     async def server_request(self, ctx: CallContext, ex: Exchange, m: Message) -> dict[str, Any] | None:
@@ -649,11 +658,21 @@ class Mediator:
             # the agent sees the gateway's id (this request's record id); its answer, on any worker, maps back
             gid = GID_PREFIX + call.call_id
             tenant = ctx.need_agent().tenant
-            if await self.state.add_server_request(
-                tenant, ex.server, ex.session, gid, jsonrpc.dumps(m.id).decode(), PENDING_LIMIT, SERVER_REQUEST_TTL_S
-            ):
-                return {**m.body, "id": gid}
-            sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
+            try:
+                if await self.state.add_server_request(
+                    tenant,
+                    ex.server,
+                    ex.session,
+                    gid,
+                    jsonrpc.dumps(m.id).decode(),
+                    PENDING_LIMIT,
+                    SERVER_REQUEST_TTL_S,
+                ):
+                    return {**m.body, "id": gid}
+                sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
+            except StoreUnavailable as e:  # not forwarded: its answer could not be matched
+                log.warning("server request %s of %s refused: %s", m.method, ex.server, e)
+                sctx.error = store_unavailable(e)
         err = sctx.error
         refusal = denied_error(m.id, err, call.call_id)
         try:
