@@ -23,6 +23,7 @@ Prints one table and writes ``bench/results/latest.json``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -140,9 +141,23 @@ def bench_env() -> dict[str, str]:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process (and its reaped children) has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time a process and every process below it have used so far (Linux
+    /proc): the gateway's inspection process (a child of its fork server) counts as the
+    gateway's CPU, as do children that have exited and been reaped."""
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            tasks = list(Path(f"/proc/{p}/task").iterdir())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # exited between the listing and the read
+        total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+        for task in tasks:
+            with contextlib.suppress(FileNotFoundError):
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def loadgen(mode: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from gateway import jsondoc
 from gateway.adapters.http import read_limited
-from gateway.audit.log import AuditUnavailable, unwritable
+from gateway.audit.log import AuditUnavailable
 from gateway.clock import iso
 from gateway.errors import (
     BadRequest,
@@ -186,10 +186,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
     async def ks_release(request: web.Request) -> web.Response:
         scope, _ = await scope_arg(request)
         # Release only once it is on record: reopening traffic must be audited.
-        try:
-            await record_admin(request, "killswitch.release", scope=scope)
-        except AuditUnavailable as e:
-            raise unwritable() from e
+        await record_admin(request, "killswitch.release", scope=scope)  # AuditUnavailable: 503, still engaged
         entry = await rt.killswitch.release(scope)
         await refresh_killswitch_gauge(rt)
         return web.json_response({"released": entry.as_dict() if entry else None})
@@ -237,17 +234,14 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
                 f"the held definition of {name} is {held.hash}, not {digest}; list again", code="mcp.hash_mismatch"
             )
         # Approve only once it is on record: an approval reopens a tool.
-        try:
-            await record_admin(
-                request,
-                "mcp.approve",
-                tool=name,
-                definition_hash=held.hash,
-                previous=await rt.mcp_pins.pinned(name),
-                reason=held.reason,
-            )
-        except AuditUnavailable as e:
-            raise unwritable() from e
+        await record_admin(  # AuditUnavailable: 503, nothing approved
+            request,
+            "mcp.approve",
+            tool=name,
+            definition_hash=held.hash,
+            previous=await rt.mcp_pins.pinned(name),
+            reason=held.reason,
+        )
         pinned = await rt.mcp_pins.approve(name, held.hash)
         return web.json_response({"approved": name, "pinned": pinned})
 

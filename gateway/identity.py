@@ -66,6 +66,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from jwt.exceptions import InvalidJTIError, InvalidSubjectError
 
 from gateway import jsondoc
+from gateway.body import TooLarge, read_capped
 from gateway.config import HmacKey, IdentityConfig, JwksKey, PemKey, Settings
 from gateway.errors import ConfigError, Unauthenticated, Unavailable
 from gateway.model import Agent
@@ -393,11 +394,10 @@ class Verifier:
         async with self._session.get(src.url, timeout=timeout, headers=headers) as resp:
             if resp.status != 200:
                 raise _FetchError(f"HTTP {resp.status}")
-            body = bytearray()
-            async for chunk in resp.content.iter_chunked(1 << 16):
-                body += chunk
-                if len(body) > _MAX_JWKS_BYTES:
-                    raise _FetchError(f"larger than {_MAX_JWKS_BYTES} bytes")
+            try:
+                body = await read_capped(resp.content, _MAX_JWKS_BYTES)
+            except TooLarge as e:
+                raise _FetchError(f"larger than {_MAX_JWKS_BYTES} bytes") from e
         return jsondoc.loads(body)
 
     async def _ensure_fresh(self, alg: str) -> bool:

@@ -14,14 +14,18 @@ figures belong in the decision record, not in series.
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
+from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 OTHER = "(other)"
 UNKNOWN = "(unknown)"
 AGENT = "(agent)"
+
+Mode = Literal["all", "liveall", "min", "livemin", "max", "livemax", "sum", "livesum", "mostrecent", "livemostrecent"]
+"""How a gauge combines over worker processes (``prometheus_client``'s ``multiprocess_mode``)."""
 
 
 class MetricLabels:
@@ -94,219 +98,138 @@ class Metrics:
         self.names = labels if labels is not None else MetricLabels()
         self._ks_labels: set[str] = set()
         ns, r = namespace, self.registry
-        self.calls = Counter(
-            "calls", "Tool calls by tool, decision and code", ["tool", "decision", "code"], namespace=ns, registry=r
+
+        # One constructor per kind, bound to this gateway's namespace and registry.
+        def counter(name: str, doc: str, labels: Sequence[str] = ()) -> Counter:
+            return Counter(name, doc, labels, namespace=ns, registry=r)
+
+        def gauge(name: str, doc: str, labels: Sequence[str] = (), *, multiprocess_mode: Mode = "all") -> Gauge:
+            return Gauge(name, doc, labels, namespace=ns, registry=r, multiprocess_mode=multiprocess_mode)
+
+        def histogram(
+            name: str, doc: str, labels: Sequence[str] = (), *, buckets: Sequence[float] = Histogram.DEFAULT_BUCKETS
+        ) -> Histogram:
+            return Histogram(name, doc, labels, namespace=ns, registry=r, buckets=buckets)
+
+        self.calls = counter("calls", "Tool calls by tool, decision and code", ["tool", "decision", "code"])
+        self.stage_latency = histogram(
+            "stage_latency_seconds", "Latency per pipeline stage", ["stage"], buckets=LATENCY_BUCKETS
         )
-        self.stage_latency = Histogram(
-            "stage_latency_seconds",
-            "Latency per pipeline stage",
-            ["stage"],
-            namespace=ns,
-            registry=r,
-            buckets=LATENCY_BUCKETS,
-        )
-        self.policy_errors = Counter("policy_errors", "Policy evaluations that failed", namespace=ns, registry=r)
-        self.policy_revision = Gauge(
+        self.policy_errors = counter("policy_errors", "Policy evaluations that failed")
+        self.policy_revision = gauge(
             "policy_revision_info",
             "Loaded policy revision (value is always 1)",
             ["revision"],
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livemax",
         )
-        self.policy_reloads = Counter(
-            "policy_reloads", "Policy hot reloads by result (success, failure)", ["result"], namespace=ns, registry=r
-        )
-        self.killswitch_engaged = Gauge(
+        self.policy_reloads = counter("policy_reloads", "Policy hot reloads by result (success, failure)", ["result"])
+        self.killswitch_engaged = gauge(
             "killswitch_engaged",
             "Engaged kill switches, per scope label (agents and unconfigured names collapse)",
             ["scope"],
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livemax",
         )
-        self.log_write_errors = Counter(
-            "decision_log_write_errors", "Decision log writes that failed", namespace=ns, registry=r
+        self.log_write_errors = counter("decision_log_write_errors", "Decision log writes that failed")
+        self.log_queue_depth = gauge(
+            "decision_log_queue_depth", "Records waiting to be written", multiprocess_mode="livesum"
         )
-        self.log_queue_depth = Gauge(
-            "decision_log_queue_depth",
-            "Records waiting to be written",
-            namespace=ns,
-            registry=r,
-            multiprocess_mode="livesum",
-        )
-        self.log_records = Counter(
-            "decision_log_records", "Records written, by kind", ["kind"], namespace=ns, registry=r
-        )
-        self.log_records_bounded = Counter(
+        self.log_records = counter("decision_log_records", "Records written, by kind", ["kind"])
+        self.log_records_bounded = counter(
             "decision_log_records_bounded",
             "Records escaped or trimmed before writing, by cause (too_large, or the encoding error)",
             ["cause"],
-            namespace=ns,
-            registry=r,
         )
-        self.state_lost = Counter(
+        self.state_lost = counter(
             "state_lost",
             "Times the state store was found to have lost state this gateway knew (re-asserted), by store",
             ["store"],
-            namespace=ns,
-            registry=r,
         )
-        self.log_batch_size = Histogram(
-            "decision_log_batch_size",
-            "Records per group commit",
-            namespace=ns,
-            registry=r,
-            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+        self.log_batch_size = histogram(
+            "decision_log_batch_size", "Records per group commit", buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
         )
-        self.fail_open = Gauge(
-            "fail_open",
-            "1 where a check is configured to fail open",
-            ["check"],
-            namespace=ns,
-            registry=r,
-            multiprocess_mode="livemax",
+        self.fail_open = gauge(
+            "fail_open", "1 where a check is configured to fail open", ["check"], multiprocess_mode="livemax"
         )
-        self.fail_open_calls = Counter(
-            "fail_open_calls",
-            "Calls let through because a fail-open check could not run",
-            ["check"],
-            namespace=ns,
-            registry=r,
+        self.fail_open_calls = counter(
+            "fail_open_calls", "Calls let through because a fail-open check could not run", ["check"]
         )
-        self.shadow_mode = Gauge(
+        self.shadow_mode = gauge(
             "shadow_mode",
             "1 where a check records denials without enforcing them",
             ["check"],
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livemax",
         )
-        self.shadow_denials = Counter(
-            "shadow_denials",
-            "Calls a check in shadow mode would have denied",
-            ["check", "code"],
-            namespace=ns,
-            registry=r,
+        self.shadow_denials = counter(
+            "shadow_denials", "Calls a check in shadow mode would have denied", ["check", "code"]
         )
-        self.upstream_errors = Counter(
-            "upstream_errors", "Upstream failures by tool and code", ["tool", "code"], namespace=ns, registry=r
-        )
-        self.rate_limited = Counter(
-            "rate_limited", "Calls refused by a rate-limit rule", ["rule"], namespace=ns, registry=r
-        )
-        self.quota_exhausted = Counter(
-            "quota_exhausted", "Calls refused by an exhausted quota", ["quota"], namespace=ns, registry=r
-        )
-        self.quota_spent = Gauge(
+        self.upstream_errors = counter("upstream_errors", "Upstream failures by tool and code", ["tool", "code"])
+        self.rate_limited = counter("rate_limited", "Calls refused by a rate-limit rule", ["rule"])
+        self.quota_exhausted = counter("quota_exhausted", "Calls refused by an exhausted quota", ["quota"])
+        self.quota_spent = gauge(
             "quota_spent",
             "Cost units spent in the current window: per configured tenant, else the highest seen "
             "for (other)/(agent) since the window opened",
             ["quota", "subject"],
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livemax",
         )
-        self.quota_limit = Gauge(
-            "quota_limit",
-            "Cost units allowed per window",
-            ["quota", "subject"],
-            namespace=ns,
-            registry=r,
-            multiprocess_mode="livemax",
+        self.quota_limit = gauge(
+            "quota_limit", "Cost units allowed per window", ["quota", "subject"], multiprocess_mode="livemax"
         )
-        self.idempotent_replays = Counter(
-            "idempotent_replays", "Calls answered from a stored idempotent response", namespace=ns, registry=r
-        )
-        self.store_errors = Counter(
-            "store_errors", "State-store operations that failed or timed out", ["op"], namespace=ns, registry=r
-        )
+        self.idempotent_replays = counter("idempotent_replays", "Calls answered from a stored idempotent response")
+        self.store_errors = counter("store_errors", "State-store operations that failed or timed out", ["op"])
         # MCP mediator (issue 9)
-        self.mcp_dropped = Counter(
+        self.mcp_dropped = counter(
             "mcp_dropped_messages",
             "MCP messages the mediator dropped: answers to nothing outstanding, unknown notifications, invalid",
             ["direction", "reason"],
-            namespace=ns,
-            registry=r,
         )
-        self.credential_scrubs = Counter(
+        self.credential_scrubs = counter(
             "credential_scrubs",
             "Occurrences of an injected credential scrubbed from tool answers, by where (header, body)",
             ["where"],
-            namespace=ns,
-            registry=r,
         )
-        self.slow_clients = Counter(
+        self.slow_clients = counter(
             "slow_clients",
             "Connections closed for incomplete headers, and calls refused for a late body, by phase",
             ["phase"],
-            namespace=ns,
-            registry=r,
         )
-        self.ready = Gauge(
-            "ready", "1 when the gateway is ready to serve", namespace=ns, registry=r, multiprocess_mode="livemin"
-        )
+        self.ready = gauge("ready", "1 when the gateway is ready to serve", multiprocess_mode="livemin")
         # stdio MCP servers (gateway/mcp/stdio): label `server` is a configured name, so bounded
-        self.stdio_starts = Counter(
-            "stdio_starts", "stdio MCP server child processes started", ["server"], namespace=ns, registry=r
-        )
-        self.stdio_ready = Gauge(
+        self.stdio_starts = counter("stdio_starts", "stdio MCP server child processes started", ["server"])
+        self.stdio_ready = gauge(
             "stdio_ready",
             "1 while a worker's stdio MCP server child is initialized (summed over workers)",
             ["server"],
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livesum",
         )
-        self.stdio_dropped = Counter(
-            "stdio_dropped",
-            "Lines and messages a stdio MCP server's bridge dropped, by reason",
-            ["server", "reason"],
-            namespace=ns,
-            registry=r,
+        self.stdio_dropped = counter(
+            "stdio_dropped", "Lines and messages a stdio MCP server's bridge dropped, by reason", ["server", "reason"]
         )
-        self.stdio_refused = Counter(
-            "stdio_bridge_refused",
-            "Requests to the stdio bridge without the gateway's secret",
-            ["server"],
-            namespace=ns,
-            registry=r,
+        self.stdio_refused = counter(
+            "stdio_bridge_refused", "Requests to the stdio bridge without the gateway's secret", ["server"]
         )
         # ---- approvals (labels only from APPROVAL_OUTCOMES / DECISION_OUTCOMES: bounded)
-        self.approvals_pending = Gauge(
+        self.approvals_pending = gauge(
             "approvals_pending",
             "Approvals waiting for a decision (as the state store last reported)",
-            namespace=ns,
-            registry=r,
             multiprocess_mode="livemax",
         )
-        self.approval_outcomes = Counter(
+        self.approval_outcomes = counter(
             "approval_outcomes",
             "Approval events: requested, granted, denied, expired, used, mismatch, refused",
             ["outcome"],
-            namespace=ns,
-            registry=r,
         )
-        self.approval_decision_seconds = Histogram(
+        self.approval_decision_seconds = histogram(
             "approval_decision_seconds",
             "From request to grant or denial",
             ["outcome"],
-            namespace=ns,
-            registry=r,
             buckets=(1, 5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 14400, 86400),
         )
-        self.approval_notify = Counter(
-            "approval_notifications",
-            "Webhook notifications by result (sent, failed, dropped)",
-            ["result"],
-            namespace=ns,
-            registry=r,
+        self.approval_notify = counter(
+            "approval_notifications", "Webhook notifications by result (sent, failed, dropped)", ["result"]
         )
-        self.console_events_dropped = Counter(
-            "console_events_dropped",
-            "Live-stream events dropped for slow console subscribers",
-            namespace=ns,
-            registry=r,
+        self.console_events_dropped = counter(
+            "console_events_dropped", "Live-stream events dropped for slow console subscribers"
         )
         for outcome in APPROVAL_OUTCOMES:
             self.approval_outcomes.labels(outcome)

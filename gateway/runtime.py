@@ -2,7 +2,9 @@
 
 ``Runtime`` owns everything with a lifetime — the upstream client session, the
 identity verifier (JWKS fetches), the decision log, the policy engine, the state
-stores — and the pipeline composed from them. Both listeners (agents, admin) share
+stores (``build_stores``: in Redis mode one driver, one pool, for all of them) — and
+the pipeline composed from them. Each is opened onto one ``AsyncExitStack``, so a
+start that fails partway closes what it opened. Both listeners (agents, admin) share
 one runtime.
 """
 
@@ -12,7 +14,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
 import aiohttp
@@ -26,7 +28,7 @@ from gateway.approvals.stream import DecisionStream
 from gateway.audit.checkpoint import Checkpoint
 from gateway.audit.log import AuditUnavailable, DecisionLog, LogCheckFailed
 from gateway.clock import iso
-from gateway.config import RedisStoreConfig, Settings
+from gateway.config import Settings
 from gateway.identity import Verifier
 from gateway.inspect.classifier import build_classifier
 from gateway.inspect.runner import Inspector
@@ -38,10 +40,9 @@ from gateway.pipeline import Pipeline, default_stages, server_request_stages
 from gateway.policy.backends import build_engine, start_engine
 from gateway.policy.input import PolicyRef, gateway_data
 from gateway.stages.usage import UsageCache
-from gateway.store.approvals import ApprovalStore, MemoryApprovals, RedisApprovals
-from gateway.store.base import AdmissionStore, KillSwitchStore, McpStateStore, RunStore, StoreUnavailable
-from gateway.store.memory import MemoryAdmission, MemoryKillSwitch, MemoryMcpState, MemoryRuns
-from gateway.store.redis import RedisAdmission, RedisKillSwitch, RedisMcpState, RedisRuns, StateLoss
+from gateway.store.base import StoreUnavailable
+from gateway.store.build import build_stores, closing
+from gateway.store.redis import StateLoss
 from gateway.tools import compile_mcp_servers, compile_tools
 
 log = logging.getLogger("callgate")
@@ -66,28 +67,13 @@ class Runtime:
         self.mcp_servers = compile_mcp_servers(settings, self.stdio.endpoints if self.stdio else None)
         self.verifier = Verifier(settings.identity)
         self.usage = UsageCache()
-        self._redis: RedisAdmission | None = None
-        self._redis_ks: RedisKillSwitch | None = None
-        self.admission: AdmissionStore
-        self.killswitch: KillSwitchStore
-        self.approval_store: ApprovalStore
-        self.runs: RunStore
-        if settings.store == "memory":
-            self.admission = MemoryAdmission()
-            self.killswitch = MemoryKillSwitch()
-            self.approval_store = MemoryApprovals()
-            self.mcp_state: McpStateStore = MemoryMcpState()
-            self.runs = MemoryRuns()
-            self.key_prefix = ""
-        else:
-            self.key_prefix = settings.store.key_prefix
-            self._redis = RedisAdmission(settings.store)  # connects lazily, on the first call
-            self._redis_ks = RedisKillSwitch(self._redis, self._state_lost)
-            self.admission = self._redis
-            self.killswitch = self._redis_ks
-            self.approval_store = RedisApprovals(self._redis.redis, self.key_prefix, self._redis.timeout)
-            self.mcp_state = RedisMcpState(self._redis)
-            self.runs = RedisRuns(self._redis)  # shares the admission pool
+        self.stores = build_stores(settings, self._state_lost)  # one Redis driver for every Redis store
+        self.admission = self.stores.admission
+        self.killswitch = self.stores.killswitch
+        self.approval_store = self.stores.approvals
+        self.mcp_state = self.stores.mcp_state
+        self.runs = self.stores.runs
+        self.key_prefix = self.stores.key_prefix
         self.mcp_pins = DefinitionPins(
             self.mcp_state,
             {f"{s}.{t}": h for s, cfg in settings.mcp_servers.items() for t, h in cfg.pinned.items()},
@@ -113,12 +99,10 @@ class Runtime:
             self.stream,
             lambda: self.policy.revision,
         )
-        # what is open, closed in reverse by close(): the engine and the Redis pool (built
-        # above, connecting lazily) first, then what start() opens, as it opens it
+        # what is open, closed in reverse by close(): the engine (built above) first, then
+        # what start() opens, as it opens it
         self._resources = AsyncExitStack()
-        if self._redis is not None:
-            self._resources.push_async_callback(self._closing, "Redis connection pool", self._redis.close)
-        self._resources.push_async_callback(self._closing, "policy engine", lambda: self.policy.engine.close())
+        self._resources.push_async_callback(closing, "policy engine", lambda: self.policy.engine.close())
         self._http: aiohttp.ClientSession | None = None
         self._pipeline: Pipeline | None = None
         self._adapter: HttpAdapter | None = None
@@ -176,19 +160,15 @@ class Runtime:
             auto_decompress=False,
             skip_auto_headers=("User-Agent", "Content-Type", "Accept-Encoding"),
         )
-        stack.push_async_callback(self._closing, "upstream client session", http.close)
+        stack.push_async_callback(closing, "upstream client session", http.close)
         await self.verifier.start(http)
-        stack.push_async_callback(self._closing, "identity verifier", self.verifier.close)
+        stack.push_async_callback(closing, "identity verifier", self.verifier.close)
         await start_engine(self.policy.engine)
-        if self._redis is not None and isinstance(self.settings.store, RedisStoreConfig):
-            cfg = self.settings.store
-            warm = cfg.max_connections if cfg.warm_connections is None else cfg.warm_connections
-            await self._redis.warm(min(warm, cfg.max_connections))
-        if self._redis_ks is not None:
-            await self._redis_ks.start()
-            stack.push_async_callback(self._closing, "kill-switch follower", self._redis_ks.close)
+        await self.inspector.warm()
+        # the Redis pool, warmed, and the kill-switch follower; closed after everything opened later
+        await stack.enter_async_context(self.stores.running())
         anchors = await self._checkpoint_copies()
-        stack.push_async_callback(self._closing, "decision log", self.log.close)
+        stack.push_async_callback(closing, "decision log", self.log.close)
         try:
             await self.log.open(anchors)
         except LogCheckFailed:
@@ -197,21 +177,13 @@ class Runtime:
             # Keep serving so operators can see /readyz and /metrics; every call is denied 503.
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
         self.notifier.start(http)
-        stack.push_async_callback(self._closing, "approval notifier", self.notifier.close)
+        stack.push_async_callback(closing, "approval notifier", self.notifier.close)
         self.approvals.start()
-        stack.push_async_callback(self._closing, "approval service", self.approvals.close)
+        stack.push_async_callback(closing, "approval service", self.approvals.close)
         self._pipeline = Pipeline(default_stages(self))
         self._adapter = HttpAdapter(self._pipeline, self.approvals, self.settings.approvals.wait_s)
         self._mcp = Mediator(self, self._pipeline, Pipeline(server_request_stages(self)))
         self.metrics.ready.set(1 if self.ready else 0)
-
-    @staticmethod
-    async def _closing(name: str, close: Callable[[], Awaitable[None]]) -> None:
-        """Close one resource; a failure is logged and the next resource is still closed."""
-        try:
-            await close()
-        except Exception:
-            log.exception("closing the %s failed", name)
 
     async def _state_lost(self, loss: StateLoss) -> None:
         """Redis lost state we knew (the kill switches): count it and put it on the record."""
@@ -233,17 +205,17 @@ class Runtime:
     def _checkpoint_key(self) -> str | None:
         """The Redis key holding this log's newest checkpoint (one per log file), when Redis keeps one."""
         cps = self.settings.decision_log.checkpoints
-        if self._redis is None or cps is None or not cps.redis:
+        if self.stores.driver is None or cps is None or not cps.redis:
             return None
         import hashlib
 
         path = str(self.settings.decision_log.path.resolve())
-        return f"{self._redis.prefix}audit:checkpoint:{hashlib.sha256(path.encode()).hexdigest()[:16]}"
+        return f"{self.key_prefix}audit:checkpoint:{hashlib.sha256(path.encode()).hexdigest()[:16]}"
 
     async def _checkpoint_copies(self) -> list[tuple[str, Checkpoint]]:
         """The copy of the newest checkpoint kept in Redis (if any), and export future ones there."""
         key = self._checkpoint_key()
-        redis = self._redis
+        redis = self.stores.driver
         if key is None or redis is None:
             return []
 

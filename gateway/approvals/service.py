@@ -36,7 +36,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from gateway.audit.log import AuditUnavailable, DecisionLog, unwritable
+from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.clock import iso
 from gateway.config import ApprovalsConfig
 from gateway.errors import (
@@ -50,6 +50,7 @@ from gateway.errors import (
 )
 from gateway.metrics import Metrics
 from gateway.model import CallContext
+from gateway.policy.input import hold_reasons
 from gateway.stages.record import argument_summary
 from gateway.store.approvals import Approval, ApprovalStore, new_approval_id
 from gateway.store.base import StoreUnavailable
@@ -249,10 +250,7 @@ class ApprovalService:
             raise TooManyRequests(
                 f"{self.cfg.max_pending} approvals are already waiting; try later", code="approval.too_many"
             )
-        try:
-            await self.record("requested", a)
-        except AuditUnavailable as e:
-            raise unwritable() from e
+        await self.record("requested", a)  # AuditUnavailable ends the call: 503 audit.unavailable
         self.metrics.approval_outcomes.labels("requested").inc()
         self.metrics.approvals_pending.inc()
         b = a.binding
@@ -324,9 +322,9 @@ class ApprovalService:
             self.metrics.approval_outcomes.labels("used").inc()
             try:
                 await self.record("used", a, used_by=ctx.call.call_id)
-            except AuditUnavailable as e:
+            except AuditUnavailable:
                 await self.release(ctx)
-                raise unwritable() from e
+                raise
             return
         if result == "expired":
             raise ApprovalRefused(f"approval {aid} expired", code="approval.expired")
@@ -350,7 +348,7 @@ class ApprovalService:
         if not APPROVAL_ID.match(approval_id):
             raise NotFound(f"no approval {approval_id!r}", code="approval.unknown")
         if not self.log.writable:
-            raise Unavailable("the decision log cannot be written", code="audit.unavailable")
+            raise AuditUnavailable("the decision log is not writable; no decision taken")
         try:
             result, a = await self.store.decide(approval_id, approver, approve, reason[:MAX_REASON])
         except StoreUnavailable as e:
@@ -385,8 +383,9 @@ class ApprovalService:
         try:
             await self.record(event, a, **fields)
         except AuditUnavailable as e:
-            raise Unavailable(
-                f"approval {a.id} is {a.state}, but the decision log cannot be written", code="audit.unavailable"
+            # the decision stands in the store; say so, not only that the log failed
+            raise AuditUnavailable(
+                e.detail, answer=f"approval {a.id} is {a.state}, but the decision log cannot be written"
             ) from e
 
     async def wait_decision(self, approval_id: str, wait_s: float) -> Approval | None:
@@ -439,9 +438,7 @@ def pending_error(ctx: CallContext, a: Approval) -> GatewayError:
         f"'X-Callgate-Approval: {a.id}' (MCP: params._meta.callgate.approval = \"{a.id}\"). "
         f"Poll GET /approvals/{a.id} for its state."
     )
-    reasons = (ctx.decision.reasons if ctx.decision else []) or [
-        {"code": "approval.required", "message": "this call needs a human approval"}
-    ]
+    reasons = hold_reasons(ctx.decision)
     return ApprovalPending(
         f"this call awaits approval {a.id}; once a person approves it, repeat it unchanged with "
         f"X-Callgate-Approval: {a.id} (MCP: params._meta.callgate.approval) before {view['expires_at']}",

@@ -87,22 +87,22 @@ log = logging.getLogger("callgate.audit")
 class AuditUnavailable(Unavailable):
     """The decision log could not take the record (not open, closed, or a failed write).
 
-    The record stage turns this into a 503 ``audit.unavailable``: a call that cannot
-    be recorded does not proceed.
+    It is its own answer, so nothing re-wraps it: a 503 ``audit.unavailable`` whose
+    message is ``answer`` ("the decision log cannot be written" unless the raiser says
+    more). The cause — a path, an OS error — is ``detail``, which is also what
+    ``str()`` gives, for the gateway's own log; it is never in an answer. A call that
+    cannot be recorded does not proceed.
     """
 
     code = "audit.unavailable"
     title = "Decision log unavailable"
 
+    def __init__(self, detail: str, *, answer: str = "the decision log cannot be written") -> None:
+        super().__init__(answer)
+        self.detail = detail
 
-def unwritable() -> Unavailable:
-    """The 503 an agent or operator gets when a record could not be written.
-
-    The one place ``AuditUnavailable`` is turned into an answer (``raise unwritable()
-    from e``): the cause — a path, an OS error — stays in the log and the chained
-    exception, not in the answer.
-    """
-    return Unavailable("the decision log cannot be written", code="audit.unavailable")
+    def __str__(self) -> str:
+        return self.detail
 
 
 class LogCheckFailed(AuditUnavailable):

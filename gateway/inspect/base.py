@@ -1,7 +1,8 @@
-"""The ``Detector`` protocol and what a detector sees of one string."""
+"""The ``Detector`` protocol, the traits a detector declares, and what it sees of one string."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -42,8 +43,50 @@ class Hit:
     span: tuple[int, int] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Anchors:
+    """A detector's prefilter declaration: ``scan(t)`` finds nothing unless one of ``raw``
+    is a substring of ``t.raw``, one of ``lower`` of ``t.raw.lower()``, one of ``norm`` of
+    ``t.norm``, or (``non_ascii``) ``t.raw`` is not ASCII. Field-name rules are not
+    covered: a detector with ``keyed`` also runs on strings whose field name it keys on.
+    A detector without ``anchors`` always runs (see ``gateway.inspect.prefilter``).
+    """
+
+    raw: tuple[str, ...] = ()
+    lower: tuple[str, ...] = ()
+    norm: tuple[str, ...] = ()
+    non_ascii: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorTraits:
+    """How the runner may run a detector over many strings at once (``Inspector`` joins a
+    call's strings into one text and scans that first; see ``runner.py``).
+
+    ``spans_raw``: every hit carries its span in ``Target.raw``, so hits on the joined
+    text are attributed to their strings by offset (no rescan). ``per_string``: the
+    detector judges whole strings and never runs on the joined text. ``keyed``: a test
+    on a string's field name; a string whose field passes is also scanned on its own
+    (e.g. entropy judged in secret-named fields). ``maybe``: the detector's own
+    prefilter, run on the joined text instead of the joined scan; when true, every
+    string is scanned on its own. ``anchors``: the prefilter's declaration (``Anchors``;
+    None: the detector always runs).
+    """
+
+    spans_raw: bool = False
+    per_string: bool = False
+    keyed: Callable[[str], bool] | None = None
+    maybe: Callable[[Target], bool] | None = None
+    anchors: Anchors | None = None
+
+
+PLAIN = DetectorTraits()
+"""A detector whose hits may lack spans, with no prefilter and no field-name rule."""
+
+
 class Detector(Protocol):
     name: str
+    traits: DetectorTraits
 
     def scan(self, t: Target) -> list[Hit]: ...
 

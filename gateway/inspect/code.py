@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 
 OWASP = ("LLM05", "ASI05")
 
@@ -198,6 +198,8 @@ class ShellDetector:
     ``shell``-tagged tools: attack signatures only (their values are command lines)."""
 
     name = "shell_injection"
+    # _shell_always_maybe's, splice's
+    traits = DetectorTraits(anchors=Anchors(lower=(*_SHELL_ALWAYS_TOKENS, "-e", "|", "rm ", *_SHELL_TOKENS)))
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -215,16 +217,22 @@ class ShellDetector:
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
 
 
+def _shell_listed(t: Target) -> bool:
+    return t.surface == "request_arg" and "shell" in t.tags and t.commands is not None
+
+
+def _sql_listed(t: Target) -> bool:
+    return t.surface == "request_arg" and "sql" in t.tags and t.verbs is not None
+
+
 class ShellAllowListDetector:
     """``shell`` tools with ``inspect.shell_commands``: every command of a line must be listed."""
 
     name = "shell_injection"
-
-    def maybe(self, t: Target) -> bool:
-        return t.surface == "request_arg" and "shell" in t.tags and t.commands is not None
+    traits = DetectorTraits(maybe=_shell_listed)
 
     def scan(self, t: Target) -> list[Hit]:
-        if not self.maybe(t) or t.commands is None:
+        if not _shell_listed(t) or t.commands is None:
             return []
         cmd = commands_outside(t.raw, t.commands)
         if cmd is None:
@@ -236,12 +244,10 @@ class SqlVerbsDetector:
     """``sql`` tools with ``inspect.sql_verbs``: every statement's verb must be listed."""
 
     name = "sql_injection"
-
-    def maybe(self, t: Target) -> bool:
-        return t.surface == "request_arg" and "sql" in t.tags and t.verbs is not None
+    traits = DetectorTraits(maybe=_sql_listed)
 
     def scan(self, t: Target) -> list[Hit]:
-        if not self.maybe(t) or t.verbs is None:
+        if not _sql_listed(t) or t.verbs is None:
             return []
         verb = verbs_outside(t.raw, t.verbs)
         if verb is None:
@@ -253,6 +259,7 @@ class SqlDetector:
     """SQL injection: strict quote-led and probe patterns on every tool's arguments."""
 
     name = "sql_injection"
+    traits = DetectorTraits(anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, "'", '"')))  # _sql_maybe's
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -291,6 +298,7 @@ class XssDetector:
     """Script-running markup in arguments (stored or reflected XSS through a tool)."""
 
     name = "xss"
+    traits = DetectorTraits(anchors=Anchors(norm=_XSS_TOKENS))
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -312,6 +320,7 @@ class CodeExecDetector:
     """Code-execution idioms: Python sandbox escapes, PHP, Node child_process, Ruby, Java."""
 
     name = "code_execution"
+    traits = DetectorTraits(anchors=Anchors(norm=_CODE_TOKENS))
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -328,6 +337,7 @@ class CodeExecDetector:
 
 class TemplateDetector:
     name = "template_injection"
+    traits = DetectorTraits(anchors=Anchors(norm=("{", "<%")))
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or ("{" not in t.norm and "<%" not in t.norm):

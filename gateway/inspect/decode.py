@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Sequence
 from urllib.parse import unquote
 
-from gateway.inspect.base import Detector, Hit, Target
+from gateway.inspect.base import PLAIN, Detector, Hit, Target
 
 MAX_VARIANTS = 8
 MAX_DECODED = 64 * 1024
@@ -248,6 +248,7 @@ class DecodedDetector:
     """Every other detector, run again on each decoded form of a string."""
 
     name = "decoded"
+    traits = PLAIN
 
     def __init__(self, inner: Sequence[Detector]) -> None:
         self.inner = list(inner)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 
 NAME = "injection"
@@ -383,6 +383,24 @@ def _placeholderish(value: str) -> bool:
 
 class InjectionDetector:
     name = NAME
+    # The rules' tokens (also what hidden text needs: it is matched by the same rules),
+    # persona anchors, turn tokens, markdown links and exfil cues, the directive anchors of
+    # tool outputs (code to run, the shape of the answer); tag characters.
+    traits = DetectorTraits(
+        anchors=Anchors(
+            raw=("](", "]:"),
+            lower=_TURN_TOKENS,
+            norm=(
+                *(tok for toks in _TOKENS for tok in toks),
+                *_PERSONA_ANCHORS,
+                *_SPLIT_TOKENS,
+                *_APPEND_TOKENS,
+                *_CODE_DIRECTIVE_ANCHORS,
+                *_OUTPUT_DIRECTIVE_TOKENS,
+            ),
+            non_ascii=True,
+        )
+    )
 
     def scan(self, t: Target) -> list[Hit]:
         hits = self._rules(t, t.norm, "")

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gateway.body import TooLarge, read_capped
 from gateway.errors import Reason, UpstreamError
 from gateway.inspect.base import Hit
 from gateway.inspect.classifier import ClassifierDetector, windows
@@ -52,23 +53,14 @@ def too_large(tool: Tool, limit: int) -> UpstreamError:
     )
 
 
-async def read_capped(stream: Any, limit: int) -> bytes | None:
-    """The whole stream, or ``None`` when it is longer than ``limit``."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in stream.iter_any():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def read(tool: Tool, body: bytes | None, stream: Any, limit: int) -> bytes:
     """The answer's body (buffered or read from ``stream``) up to ``limit``, else ``output.too_large``."""
     if body is None:
-        body = await read_capped(stream, limit)
-    if body is None or len(body) > limit:
+        try:
+            body = await read_capped(stream, limit)
+        except TooLarge as e:
+            raise too_large(tool, limit) from e
+    if len(body) > limit:
         raise too_large(tool, limit)
     return body
 

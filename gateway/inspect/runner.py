@@ -11,15 +11,17 @@ Bounded work per call:
   out is counted per kind in one ``limits``/``findings_capped`` finding;
 - text is scanned in slices of ``SLICE`` characters (each reading ``OVERLAP`` more, so
   a match up to that long is found whole, by the slice it starts in);
-- inputs over ``INLINE_BYTES`` are inspected on one inspection thread
-  (``arguments_async``/``output_async``), not on the event loop; the process's switch
-  interval is lowered to 1 ms so the loop waits at most about that long for the
-  interpreter lock. Detectors must hold no per-call state: they run on both threads.
+- inputs over ``INLINE_BYTES`` are inspected in the inspection process (``procpool``;
+  ``arguments_async``/``output_async``), not on the event loop: a thread would still
+  hold the interpreter lock the loop needs. An inspector built with its own detectors
+  uses one inspection thread instead (the switch interval lowered to 1 ms). Detectors
+  must hold no per-call state: they run on the loop and there at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from bisect import bisect_right
 from collections import Counter
@@ -32,6 +34,7 @@ from typing import Any, TypeVar
 import jsonschema
 
 from gateway import jsondoc
+from gateway.inspect import procpool
 from gateway.inspect.base import Detector, Hit, Surface, Target, finding
 from gateway.inspect.code import (
     CodeExecDetector,
@@ -46,10 +49,13 @@ from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.normalize import fold
 from gateway.inspect.pii import PiiDetector
+from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
 from gateway.inspect.traversal import TraversalDetector
 from gateway.model import Finding
+
+log = logging.getLogger("callgate.inspect")
 
 MAX_DEPTH = 32
 MAX_STRINGS = 10_000
@@ -67,8 +73,7 @@ MAX_SPANS_PER_KIND = 8192
 SLICE = 16 * 1024  # characters scanned in one step (one detector call sees at most SLICE + OVERLAP)
 OVERLAP = 4 * 1024  # a slice also reads this far into the next one: longer matches are cut there
 # Inputs up to this many bytes are inspected on the event loop (well under a few ms even
-# when hostile); larger ones on the inspection thread, where the interpreter's switch
-# interval (5 ms) bounds how long the loop waits, whatever a detector costs per byte.
+# when hostile); larger ones in the inspection process (``procpool``).
 INLINE_BYTES = 2048
 SWITCH_INTERVAL_S = 0.001
 
@@ -227,8 +232,23 @@ def _place(h: Hit, s: _Str) -> None:
 
 
 class Inspector:
-    def __init__(self, detectors: Sequence[Detector] | None = None) -> None:
+    def __init__(
+        self,
+        detectors: Sequence[Detector] | None = None,
+        *,
+        prefilter: bool = True,
+        engine: Engine | None = None,
+        process: bool = True,
+    ) -> None:
+        """``prefilter``: skip detectors whose declared anchors are absent (``inspect.prefilter``);
+        the findings are the same without it (a test holds them to it), only slower.
+
+        ``process``: inputs over ``INLINE_BYTES`` are inspected in the inspection process
+        (``procpool``), which builds the same default detectors; an inspector given its
+        own ``detectors`` uses the inspection thread instead."""
+        self._spec = procpool.Spec(prefilter, engine) if process and detectors is None else None
         self.detectors = list(detectors) if detectors is not None else all_detectors()
+        self.prefilter = Prefilter(self.detectors, engine) if prefilter else None
         self._only: dict[str, Inspector] = {}
         self._keyed_memo: dict[tuple[int, str], bool] = {}
         self._thread: ThreadPoolExecutor | None = None
@@ -245,8 +265,18 @@ class Inspector:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="callgate-inspect")
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn)
 
+    async def warm(self) -> None:
+        """Start the inspection process now rather than on the first large call (gateway start).
+        Best effort: if it cannot start, large inspections fail closed when they come."""
+        if self._spec is not None:
+            try:
+                await procpool.warm(self._spec)
+            except Exception:
+                log.exception("the inspection process could not be started")
+
     def close(self) -> None:
-        """Stop the inspection thread (after the work queued on it)."""
+        """Stop the inspection thread (after the work queued on it). The inspection process
+        belongs to the OS process, shared by every default inspector in it, and ends with it."""
         if self._thread is not None:
             self._thread.shutdown(wait=False)
             self._thread = None
@@ -266,7 +296,9 @@ class Inspector:
         """An inspector running just the detectors named ``name`` (shares the instances)."""
         sub = self._only.get(name)
         if sub is None:
-            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name])
+            # Made on first use, possibly on the inspection thread: no prefilter of its own
+            # (compiling one holds the interpreter lock for ~0.1 s, which the loop would wait out).
+            sub = self._only[name] = Inspector([d for d in self.detectors if d.name == name], prefilter=False)
         return sub
 
     def scan_text(self, raw: str, surface: Surface, path: str, key: str, opts: InspectOptions) -> list[Hit]:
@@ -275,9 +307,17 @@ class Inspector:
             raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
         )
         hits: list[Hit] = []
-        for d in self.detectors:
+        is_open = self.prefilter.open(t) if self.prefilter is not None else None
+        for di, d in enumerate(self.detectors):
+            if is_open is not None and not is_open[di] and not self._keyed_on(di, d, t.key):
+                continue
             hits.extend(d.scan(t))
         return hits
+
+    def _keyed_on(self, di: int, d: Detector, key: str) -> bool:
+        """Does detector ``di`` judge strings under field name ``key`` (whatever their text)?"""
+        keyed = d.traits.keyed
+        return keyed is not None and bool(key) and self._keyed(di, keyed, key)
 
     # ----------------------------------------------------------------------- arguments
 
@@ -293,9 +333,11 @@ class Inspector:
         self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True, size: int | None = None
     ) -> list[Finding]:
         """``arguments`` for the event loop: on it when ``size`` (the encoded arguments' length)
-        is at most ``INLINE_BYTES``, else on the inspection thread (also when ``size`` is unknown)."""
+        is at most ``INLINE_BYTES``, else in the inspection process (also when ``size`` is unknown)."""
         if size is not None and size <= INLINE_BYTES:
             return self.arguments(args, opts, root=root, schema=schema)
+        if self._spec is not None:
+            return await procpool.arguments(self._spec, args, opts, root, schema)
         return await self._off_loop(partial(self.arguments, args, opts, root=root, schema=schema))
 
     def arguments_steps(self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True) -> Steps:
@@ -403,17 +445,23 @@ class Inspector:
         )
         targets: list[Target | None] = [None] * len(found)
         hits: list[tuple[int, int, list[Hit]]] = []
+        # No string holds an anchor that the joined text lacks: a closed detector runs only
+        # on strings under field names it keys on.
+        is_open = self.prefilter.open(whole) if self.prefilter is not None else None
+        keys = {s.key for s in found}
         for di, d in enumerate(self.detectors):
-            keyed = getattr(d, "keyed", None)
-            per_string = getattr(d, "per_string", False)
-            maybe = getattr(d, "maybe", None)
-            if maybe is not None:  # the detector's own prefilter, then string by string
-                per_string = maybe(whole)
-            whole_hits = [] if per_string or maybe is not None else d.scan(whole)
-            mapped = getattr(d, "spans_raw", False)
+            keyed, per_string, maybe, mapped = d.traits.keyed, d.traits.per_string, d.traits.maybe, d.traits.spans_raw
+            if is_open is not None and not is_open[di]:
+                per_string, whole_hits = False, []
+            else:
+                if maybe is not None:  # the detector's own prefilter, then string by string
+                    per_string = maybe(whole)
+                whole_hits = [] if per_string or maybe is not None else d.scan(whole)
             rescan: set[int] = set()
-            if keyed is not None:
-                rescan.update(i for i, s in enumerate(found) if self._keyed(di, keyed, s.key))
+            if keyed is not None:  # field names repeat: judge each distinct one once
+                hot = {k for k in keys if self._keyed(di, keyed, k)}
+                if hot:
+                    rescan.update(i for i, s in enumerate(found) if s.key in hot)
             if per_string or (whole_hits and not mapped):
                 rescan.update(range(len(found)))
             elif whole_hits:  # every hit has a span in the joined text: attribute it to its string
@@ -466,9 +514,11 @@ class Inspector:
                 return result
 
     async def output_async(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
-        """``output`` for the event loop: on it up to ``INLINE_BYTES``, else on the inspection thread."""
+        """``output`` for the event loop: on it up to ``INLINE_BYTES``, else in the inspection process."""
         if len(body) <= INLINE_BYTES:
             return self.output(body, opts)
+        if self._spec is not None:
+            return await procpool.output(self._spec, body, opts)
         return await self._off_loop(partial(self.output, body, opts))
 
     def output_steps(self, body: bytes, opts: InspectOptions) -> Generator[None, None, tuple[list[Finding], list[Hit]]]:
@@ -506,16 +556,16 @@ class Inspector:
                             overflow[kind] = Hit(h.finding, None)
                             hits.append(overflow[kind])
                         continue
+                    span = (h.span[0] + a, h.span[1] + a)
                     if spans[kind] > MAX_PER_KIND:
                         # Past the findings kept per kind only the span matters: it shares the
                         # first hit's finding, so thousands of spans keep one object each
-                        # alive, not three (the collector's passes on the inspection thread
-                        # hold the event loop).
-                        h = Hit(first[kind], (h.span[0] + a, h.span[1] + a))
+                        # alive, not three (the collector's passes stay short).
+                        hits.append(Hit(first[kind], span))
                     else:
-                        h.span = (h.span[0] + a, h.span[1] + a)
+                        h.span = span
                         first.setdefault(kind, h.finding)
-                    hits.append(h)
+                        hits.append(h)
                     continue
                 hits.append(h)
                 cap.add((h.finding,))
@@ -524,7 +574,7 @@ class Inspector:
             # JSON escapes can hide text from the whole-body scan: rescan decoded strings
             # (injection only: the other detectors' findings there would repeat the body's).
             try:
-                parsed = jsondoc.loads(text, portable=False)  # only read, on the inspection thread
+                parsed = jsondoc.loads(text, portable=False)  # only read, off the loop
             except ValueError:
                 parsed = None
             yield

@@ -11,7 +11,7 @@ import math
 import re
 from collections import Counter
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 
 NAME = "secrets"
 OWASP = ("LLM02",)
@@ -84,13 +84,21 @@ def _plausible(value: str) -> bool:
     return len(value) >= 8 and entropy(value) >= 3.0 and not value.lower().startswith(("<", "${", "{{", "redacted"))
 
 
+def _secret_named(key: str) -> bool:
+    """Strings in secret-named fields are judged on their own (entropy), not by pattern."""
+    return _SECRET_KEY.search(key) is not None
+
+
 class SecretsDetector:
     name = NAME
-    spans_raw = True  # every hit carries its span in the raw text
-
-    def keyed(self, key: str) -> bool:
-        """Strings in secret-named fields are judged on their own (entropy), not by pattern."""
-        return _SECRET_KEY.search(key) is not None
+    # Every hit carries its span in the raw text. Anchors: each rule's tokens, the lower-case
+    # ones of ``secret_assignment``, "://" of url_password (secret_field judges the field
+    # name: ``keyed``).
+    traits = DetectorTraits(
+        spans_raw=True,
+        keyed=_secret_named,
+        anchors=Anchors(raw=(*(t for toks in _TOKENS.values() for t in toks), "://"), lower=_LOWER_TOKENS),
+    )
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw

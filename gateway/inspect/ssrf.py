@@ -16,7 +16,7 @@ import socket
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
-from gateway.inspect.base import Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.model import Finding
 
 NAME = "ssrf"
@@ -121,7 +121,7 @@ def _relative_file(url: str) -> bool:
 
 class SsrfDetector:
     name = NAME
-    spans_raw = True  # every hit carries its span in the raw text
+    traits = DetectorTraits(spans_raw=True, anchors=Anchors(raw=("://",)))  # every hit carries its span in the raw text
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw

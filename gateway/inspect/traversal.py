@@ -9,7 +9,7 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from gateway.inspect.base import Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 
 NAME = "path_traversal"
 OWASP = ("LLM06", "ASI02")
@@ -63,28 +63,42 @@ def escapes(path: str) -> bool:
 _SENSITIVE_TOKENS = ("/etc/", "/proc/self/", "/root/", "/var/run/secrets/", "~/.", "/.env", ".git/config")
 
 
+def _maybe(t: Target) -> bool:
+    """Prefilter for a joined scan (``scan`` judges whole strings, so it cannot be one):
+    every finding needs a "..", an escape, a backslash, a sensitive path, or a path-named
+    field (``keyed``)."""
+    if t.surface != "request_arg":
+        return False
+    low = t.raw.lower()
+    return (
+        ".." in low
+        or "%" in low
+        or "\\" in low
+        or ".ini" in low
+        or ".ht" in low
+        or "passwd" in low
+        or any(tok in low for tok in _SENSITIVE_TOKENS)
+    )
+
+
+def _path_named(key: str) -> bool:
+    return _PATH_KEYS.search(key) is not None
+
+
 class TraversalDetector:
     name = NAME
-
-    def maybe(self, t: Target) -> bool:
-        """Prefilter for a joined scan (``scan`` judges whole strings, so it cannot be one):
-        every finding needs a "..", an escape, a backslash, a sensitive path, or a path-named
-        field (``keyed``)."""
-        if t.surface != "request_arg":
-            return False
-        low = t.raw.lower()
-        return (
-            ".." in low
-            or "%" in low
-            or "\\" in low
-            or ".ini" in low
-            or ".ht" in low
-            or "passwd" in low
-            or any(tok in low for tok in _SENSITIVE_TOKENS)
-        )
-
-    def keyed(self, key: str) -> bool:
-        return _PATH_KEYS.search(key) is not None
+    # What the decoded, lower-cased string needs for each finding: ".." (or an escape or
+    # lookalike that decodes to one), a sensitive path or target, junk (NUL, "./" runs);
+    # outside_allowed_roots judges path-named fields (``keyed``).
+    traits = DetectorTraits(
+        keyed=_path_named,
+        maybe=_maybe,
+        anchors=Anchors(
+            lower=("..", "%", "\\", "\x00", "./", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.", "/.env",
+                   ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config", "inetpub"),
+            non_ascii=True,
+        ),
+    )  # fmt: skip
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":

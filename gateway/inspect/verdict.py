@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from gateway.inspect.runner import InspectOptions, Inspector
-from gateway.model import INPUT_VERSION, Decision
+from gateway.model import INPUT_VERSION
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.policy.input import classify, parse_decision
 from gateway.tools import Tool
@@ -110,7 +110,7 @@ class Judge:
             d = parse_decision(self.engine.evaluate_sync(DECISION, self._input(spec, arguments, findings)))
             # a tool not in the configuration is judged as if it were one (its arguments are the question)
             reasons = [r for r in d.reasons if spec.known or r["code"] != "tool.unknown"]
-            judged = Decision(allow=not reasons, reasons=reasons, require_approval=d.require_approval or bool(reasons))
+            judged = replace(d, allow=d.allow or not reasons, reasons=reasons)  # less tool.unknown, if that was all
             verdict = VERDICTS[classify(judged)]  # the policy stage's reading of a decision
             return {"verdict": verdict, "findings": findings, "reasons": reasons}
         found, _ = self.inspector.output(text.encode(), spec.options)

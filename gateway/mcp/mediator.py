@@ -40,6 +40,7 @@ from multidict import CIMultiDict
 
 from gateway.adapters.http import read_limited
 from gateway.approvals.mcp_glue import callgate_meta, draft_result
+from gateway.body import read_capped
 from gateway.errors import (
     ApprovalPending,
     BadRequest,
@@ -905,7 +906,7 @@ class Mediator:
     ) -> None:
         """A non-200 answer: its JSON-RPC error (id mapped back) or one of ours; the status is kept."""
         up = ctx.need_upstream()
-        body = await output.read_capped(up.stream, 65536) if up.body is None else up.body
+        body = await read_capped(up.stream, 65536, truncate=True) if up.body is None else up.body
         up.stream = None
         doc: Any = None
         if body:

@@ -9,7 +9,8 @@ decisions with these functions, so none of them can drift from the others:
 - ``build_input``: the versioned ``input`` document for one call;
 - ``parse_decision``: validate a decision document (anything off: ``PolicyError``);
 - ``classify``: ``allow`` | ``approval`` | ``deny`` — a hard denial outranks a request
-  for approval (approving cannot fix a missing scope).
+  for approval (approving cannot fix a missing scope);
+- ``hold_reasons``: the reasons a call held for approval shows (202, shadow record).
 """
 
 from __future__ import annotations
@@ -113,12 +114,22 @@ Verdict = Literal["allow", "approval", "deny"]
 
 def classify(decision: Decision) -> Verdict:
     """What a decision means: a hard denial outranks a request for approval."""
-    hard = [r for r in decision.reasons if r.get("code") != "approval.required"]
+    hard = [r for r in decision.reasons if r.get("code") != APPROVAL_REQUIRED]
     if not decision.allow and (hard or not decision.require_approval):
         return "deny"
     if decision.require_approval:
         return "approval"
     return "allow"
+
+
+APPROVAL_REQUIRED = "approval.required"
+
+
+def hold_reasons(decision: Decision | None) -> list[dict[str, Any]]:
+    """The reasons shown for a call held for approval: the decision's, or ``approval.required``."""
+    if decision is not None and decision.reasons:
+        return decision.reasons
+    return [{"code": APPROVAL_REQUIRED, "message": "this call needs a human approval"}]
 
 
 def record_shadow(ctx: CallContext, metrics: Metrics, check: str, err: GatewayError) -> None:

@@ -42,6 +42,7 @@ from typing import Any
 import aiohttp
 
 from gateway import jsondoc
+from gateway.body import read_capped
 from gateway.policy.engine import PolicyError
 
 _RULE = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
@@ -115,7 +116,7 @@ class OpaEngine:
             try:
                 async with session.put(url, json=value) as resp:
                     if resp.status // 100 != 2:
-                        text = (await resp.text())[:200]
+                        text = await error_text(resp)
                         raise PolicyError(f"OPA refused data.{key}: HTTP {resp.status} {text}")
             except (aiohttp.ClientError, TimeoutError) as e:
                 raise PolicyError(f"cannot push data.{key} to OPA at {self.url}: {_describe(e)}") from e
@@ -145,7 +146,7 @@ class OpaEngine:
                 headers={"Content-Type": "application/json"},
             ) as resp:
                 if resp.status // 100 != 2:
-                    text = (await resp.text())[:200]
+                    text = await error_text(resp)
                     raise PolicyError(f"OPA answered HTTP {resp.status} for {rule}: {text}")
                 raw = await resp.read()
         except (aiohttp.ClientError, TimeoutError) as e:
@@ -168,6 +169,11 @@ class OpaEngine:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def error_text(resp: aiohttp.ClientResponse) -> str:
+    """The first 200 bytes of an error answer, for the message (the rest is not read)."""
+    return (await read_capped(resp.content, 200, truncate=True)).decode("utf-8", errors="replace")
 
 
 def _describe(e: BaseException) -> str:

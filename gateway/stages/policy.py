@@ -17,7 +17,16 @@ from gateway.errors import ApprovalRefused, Forbidden, Reason, Unavailable
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Decision
 from gateway.policy.engine import PolicyError
-from gateway.policy.input import PolicyRef, build_input, classify, gateway_data, parse_decision, record_shadow
+from gateway.policy.input import (
+    APPROVAL_REQUIRED,
+    PolicyRef,
+    build_input,
+    classify,
+    gateway_data,
+    hold_reasons,
+    parse_decision,
+    record_shadow,
+)
 
 __all__ = ["PolicyRef", "PolicyStage", "build_input", "gateway_data", "iso_now", "parse_decision"]
 
@@ -65,13 +74,8 @@ class PolicyStage:
                 record_shadow(ctx, self.metrics, "policy", denial)
             elif decision.require_approval and not self.enforce:
                 # Shadow mode holds nothing: record the hold that enforcing would have made.
-                reasons = decision.reasons or [Reason.of("approval.required", "this call needs a human approval")]
-                record_shadow(
-                    ctx,
-                    self.metrics,
-                    "policy",
-                    Forbidden("this call needs approval", code="approval.required", reasons=reasons),
-                )
+                held = Forbidden("this call needs approval", code=APPROVAL_REQUIRED, reasons=hold_reasons(decision))
+                record_shadow(ctx, self.metrics, "policy", held)
         tool = ctx.need_tool()
         name = (decision.credential if decision is not None else None) or tool.default_credential
         if name is not None and name not in tool.credentials:

@@ -20,9 +20,9 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from gateway.audit.log import AuditUnavailable, DecisionLog, unwritable
+from gateway.audit.log import AuditUnavailable, DecisionLog
 from gateway.clock import iso
-from gateway.errors import ApprovalPending, GatewayError, Unavailable, UpstreamError, UpstreamTimeout
+from gateway.errors import ApprovalPending, GatewayError, UpstreamError, UpstreamTimeout
 from gateway.metrics import Metrics
 from gateway.model import CallContext
 
@@ -111,10 +111,10 @@ class RecordStage:
         record = self.build(ctx)
         try:
             await self.log.append(record)
-        except AuditUnavailable:
-            log.error("decision log unavailable; call %s answered 503", ctx.call.call_id)
+        except AuditUnavailable as e:
+            log.error("decision log unavailable; call %s answered 503: %s", ctx.call.call_id, e)
             if ctx.response is None:
-                ctx.error = Unavailable("the decision log cannot be written", code="audit.unavailable")
+                ctx.error = e
         if self.stream is not None:
             self.stream.publish(record)
         self.total.observe(elapsed)
@@ -180,9 +180,7 @@ class IntentStage:
         if ctx.approval is not None:
             rec["approval"] = ctx.approval.get("id")
         try:
-            await self.log.append(rec)
-        except AuditUnavailable as e:
-            raise unwritable() from e
+            await self.log.append(rec)  # AuditUnavailable ends the call: 503 audit.unavailable
         finally:
             dt = time.perf_counter() - t0
             ctx.timings["intent"] = dt

@@ -24,17 +24,13 @@ approvals stay readable for ``retention_s`` and are then dropped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import redis.asyncio as aioredis
-from redis.exceptions import RedisError
-
-from gateway.store.base import StoreUnavailable
+from gateway.store.redis import RedisDriver
 
 State = Literal["pending", "granted", "denied", "expired", "used"]
 STATES: tuple[State, ...] = ("pending", "granted", "denied", "expired", "used")
@@ -433,35 +429,29 @@ class RedisApprovals:
     10 000, for listings).
     """
 
-    def __init__(self, redis: aioredis.Redis, prefix: str, timeout_s: float) -> None:
-        self.redis = redis
+    def __init__(self, driver: RedisDriver) -> None:
+        self.driver = driver
+        self.redis = driver.redis
+        prefix = driver.prefix
         # One hash tag for every approval key: the scripts touch an approval and the indexes
         # together, so in a Redis Cluster they must share a slot. Approvals are few (at most
         # ``max_pending`` waiting), so one slot is no hot spot.
         self.prefix = prefix + "{approvals}:"
-        self.timeout = timeout_s
         self.k_pending = prefix + "approvals:pending"
         self.k_granted = prefix + "approvals:granted"
         self.k_all = prefix + "approvals:all"
-        self._create = redis.register_script(CREATE)
-        self._decide = redis.register_script(DECIDE)
-        self._consume = redis.register_script(CONSUME)
-        self._expire = redis.register_script(EXPIRE)
-        self._release = redis.register_script(RELEASE)
+        self._create = driver.script(CREATE)
+        self._decide = driver.script(DECIDE)
+        self._consume = driver.script(CONSUME)
+        self._expire = driver.script(EXPIRE)
+        self._release = driver.script(RELEASE)
 
     def key(self, approval_id: str) -> str:
         return f"{self.prefix}approval:{approval_id}"
 
-    async def _run(self, coro: Any) -> Any:
-        try:
-            async with asyncio.timeout(self.timeout):
-                return await coro
-        except (TimeoutError, RedisError, OSError) as e:
-            raise StoreUnavailable(f"redis: {type(e).__name__}: {e}") from e
-
     async def create(self, a: Approval, max_pending: int, retention_s: float) -> bool:
         doc = json.dumps({"binding": a.binding, "summary": a.summary})
-        out = await self._run(
+        out = await self.driver.run(
             self._create(
                 keys=[self.key(a.id), self.k_pending, self.k_all],
                 args=[
@@ -479,14 +469,14 @@ class RedisApprovals:
         return _s(out[0]) == "ok"
 
     async def _fetch(self, approval_id: str) -> Approval | None:
-        raw = await self._run(self.redis.hgetall(self.key(approval_id)))
+        raw = await self.driver.run(self.redis.hgetall(self.key(approval_id)))
         if not raw or b"doc" not in raw:
             return None
         fields = {_s(k): _s(v) for k, v in raw.items()}
         return _from_fields(approval_id, fields)
 
     async def _time(self) -> float:
-        sec, usec = await self._run(self.redis.time())
+        sec, usec = await self.driver.run(self.redis.time())
         return float(sec) + float(usec) / 1e6
 
     async def get(self, approval_id: str) -> Approval | None:
@@ -496,7 +486,7 @@ class RedisApprovals:
     async def decide(
         self, approval_id: str, approver: str, approve: bool, reason: str
     ) -> tuple[DecideResult, Approval | None]:
-        out = await self._run(
+        out = await self.driver.run(
             self._decide(
                 keys=[self.key(approval_id), self.k_pending, self.k_granted],
                 args=[approval_id, approver, "1" if approve else "0", reason],
@@ -506,16 +496,20 @@ class RedisApprovals:
         return result, await self.get(approval_id)
 
     async def consume(self, approval_id: str, call_id: str) -> tuple[ConsumeResult, Approval | None]:
-        out = await self._run(self._consume(keys=[self.key(approval_id), self.k_granted], args=[approval_id, call_id]))
+        out = await self.driver.run(
+            self._consume(keys=[self.key(approval_id), self.k_granted], args=[approval_id, call_id])
+        )
         result: ConsumeResult = _s(out[0])  # type: ignore[assignment]
         return result, await self.get(approval_id)
 
     async def release(self, approval_id: str, call_id: str) -> Approval | None:
-        done = await self._run(self._release(keys=[self.key(approval_id), self.k_granted], args=[approval_id, call_id]))
+        done = await self.driver.run(
+            self._release(keys=[self.key(approval_id), self.k_granted], args=[approval_id, call_id])
+        )
         return await self.get(approval_id) if int(done) == 1 else None
 
     async def expire_due(self, limit: int) -> list[Approval]:
-        out = await self._run(
+        out = await self.driver.run(
             self._expire(keys=[self.k_pending, self.prefix + "approval:", self.k_granted], args=[limit])
         )
         found = [await self._fetch(_s(i)) for i in out]
@@ -524,9 +518,9 @@ class RedisApprovals:
     async def query(self, state: State | None, limit: int) -> list[Approval]:
         limit = min(limit, LIST_LIMIT)
         if state == "pending":
-            ids = await self._run(self.redis.zrange(self.k_pending, 0, LIST_LIMIT - 1))
+            ids = await self.driver.run(self.redis.zrange(self.k_pending, 0, LIST_LIMIT - 1))
         else:
-            ids = await self._run(self.redis.zrevrange(self.k_all, 0, LIST_LIMIT * 4 - 1))
+            ids = await self.driver.run(self.redis.zrevrange(self.k_all, 0, LIST_LIMIT * 4 - 1))
         now = await self._time()
         out: list[Approval] = []
         for start in range(0, len(ids), 100):  # one round trip per 100 approvals
@@ -534,7 +528,7 @@ class RedisApprovals:
             pipe = self.redis.pipeline(transaction=False)
             for aid in chunk:
                 pipe.hgetall(self.key(aid))
-            rows = await self._run(pipe.execute())
+            rows = await self.driver.run(pipe.execute())
             for aid, raw in zip(chunk, rows, strict=True):
                 if not raw or b"doc" not in raw:
                     continue
@@ -548,5 +542,5 @@ class RedisApprovals:
 
     async def pending_count(self) -> int:
         now = await self._time()
-        n: int = await self._run(self.redis.zcount(self.k_pending, now, "+inf"))
+        n: int = await self.driver.run(self.redis.zcount(self.k_pending, now, "+inf"))
         return n

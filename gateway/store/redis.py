@@ -1,4 +1,8 @@
-"""Redis state stores: replicas share one Redis.
+"""Redis state stores: replicas share one Redis, and a gateway one connection pool.
+
+``RedisDriver`` owns the pool and bounds every round trip (``run``); each store —
+admission, kill switches, MCP state, runs here, approvals in ``store/approvals.py`` —
+takes the driver (``gateway/store/build.py`` builds them all on one).
 
 Admission (idempotency lookup + every rate bucket + every quota reservation) is one
 Lua script, so one round trip and atomic across replicas; settlement is another.
@@ -26,6 +30,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.retry import Retry
@@ -143,7 +148,22 @@ def _s(v: Any) -> str:
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-class RedisAdmission:
+class RedisDriver:
+    """The one Redis connection pool of a gateway, and the one way to use it (``run``).
+
+    Envoy's ratelimit keeps its Redis driver apart from the caches built on it; so does
+    callgate: every Redis store (admission, kill switches, approvals, runs, MCP state,
+    the checkpoint copy) takes this driver and makes its round trips through ``run``,
+    which bounds each by ``timeout_ms`` and notices a server that went away. The pool
+    connects lazily; ``warm`` opens connections and loads the stores' scripts up front,
+    ``close`` closes every connection. Owned by ``gateway.store.build.Stores``.
+    """
+
+    LATE_S = 0.005
+    """A timer firing this late means the event loop, not Redis, is slow (see ``run``)."""
+
+    MAX_EXTENSIONS = 5
+
     def __init__(self, cfg: RedisStoreConfig) -> None:
         self.prefix = cfg.key_prefix
         self.timeout = cfg.timeout_ms / 1000
@@ -162,24 +182,24 @@ class RedisAdmission:
         )
         self.pool = pool
         self.redis = aioredis.Redis(connection_pool=pool)
-        self._admit = self.redis.register_script(ADMIT)
-        self._settle = self.redis.register_script(SETTLE)
-        self._noidem = self.prefix + "idem:-"
+        self._scripts: list[str] = []
 
-    def _placeholder(self, keys: list[str]) -> str:
-        """The unused idempotency slot of a call without a key, in the same hash tag as its other keys."""
-        for key in keys:
-            end = key.find("}")
-            if end > 0 and "{" in key[:end]:
-                return key[: end + 1] + ":idem:-"
-        return self._noidem
+    def script(self, lua: str) -> AsyncScript:
+        """Register a store's Lua script; ``warm`` loads every registered one."""
+        self._scripts.append(lua)
+        return self.redis.register_script(lua)
 
     async def close(self) -> None:
         await self.redis.aclose()
         await self.pool.disconnect()
 
+    async def forget_idle(self) -> None:
+        """Drop the idle pooled connections: the server went away, and they are as stale as the one that failed."""
+        with contextlib.suppress(RedisError, OSError):
+            await self.pool.disconnect(inuse_connections=False)
+
     async def warm(self, n: int) -> int:
-        """Open ``n`` pooled connections and load both scripts now, not under the first burst.
+        """Open ``n`` pooled connections and load every registered script now, not under the first burst.
 
         A cold pool made the first burst of calls connect (and hit ``NOSCRIPT``) all at
         once within ``timeout_ms``; some got 503. Returns how many connections opened;
@@ -202,8 +222,8 @@ class RedisAdmission:
         try:
             # A few at a time: dozens of concurrent connects would themselves pass the connect timeout.
             async with asyncio.timeout(max(self.timeout * 20, 5.0)):
-                await self.redis.script_load(ADMIT)
-                await self.redis.script_load(SETTLE)
+                for lua in self._scripts:
+                    await self.redis.script_load(lua)
                 while len(conns) < n:
                     await asyncio.gather(*(one() for _ in range(min(8, n - len(conns)))))
         except (TimeoutError, RedisError, OSError) as e:
@@ -212,11 +232,6 @@ class RedisAdmission:
             for conn in conns:
                 await self.pool.release(conn)
         return len(conns)
-
-    LATE_S = 0.005
-    """A timer firing this late means the event loop, not Redis, is slow (see ``run``)."""
-
-    MAX_EXTENSIONS = 5
 
     def _extend_if_late(self, cm: asyncio.Timeout, due: float, checks: list[asyncio.TimerHandle], n: int) -> None:
         loop = asyncio.get_running_loop()
@@ -230,8 +245,8 @@ class RedisAdmission:
     async def run(self, coro: Any) -> Any:
         """Await a Redis operation within ``timeout_ms`` — measured by a responsive loop.
 
-        Every Redis store on this connection pool (kill switches, MCP state, runs, the
-        checkpoint copy) makes its round trips through here.
+        Every Redis store on this driver makes its round trips through here; a failure
+        of any kind raises ``StoreUnavailable``.
 
         Under a burst the event loop itself can lag past the deadline while Redis's
         answer already waits in the socket; a plain timeout then fails a call Redis
@@ -256,9 +271,26 @@ class RedisAdmission:
             if isinstance(e, RedisConnectionError):
                 # The server went away (restart, failover): every idle pooled connection is as stale
                 # as this one. Drop them, so this call fails alone instead of one call per connection.
-                with contextlib.suppress(RedisError, OSError):
-                    await self.pool.disconnect(inuse_connections=False)
+                await self.forget_idle()
             raise StoreUnavailable(f"redis: {type(e).__name__}: {e}") from e
+
+
+class RedisAdmission:
+    """Rate limits, quotas and idempotency (``AdmissionStore``): one script per admission, one per settlement."""
+
+    def __init__(self, driver: RedisDriver) -> None:
+        self.driver = driver
+        self._admit = driver.script(ADMIT)
+        self._settle = driver.script(SETTLE)
+        self._noidem = driver.prefix + "idem:-"
+
+    def _placeholder(self, keys: list[str]) -> str:
+        """The unused idempotency slot of a call without a key, in the same hash tag as its other keys."""
+        for key in keys:
+            end = key.find("}")
+            if end > 0 and "{" in key[:end]:
+                return key[: end + 1] + ":idem:-"
+        return self._noidem
 
     async def admit(self, req: Admission) -> AdmitResult:
         idem = req.idem
@@ -276,7 +308,7 @@ class RedisAdmission:
             args += [repr(r.interval), repr(r.tau), repr(r.tokens)]
         for q in req.quotas:
             args += [repr(q.limit), repr(q.amount), q.ttl_s]
-        out = await self.run(self._admit(keys=keys, args=args))
+        out = await self.driver.run(self._admit(keys=keys, args=args))
         verdict: Verdict = _s(out[0])  # type: ignore[assignment]
         if verdict == "replay":
             headers = [(str(k), str(v)) for k, v in json.loads(out[2])]
@@ -314,7 +346,7 @@ class RedisAdmission:
             resp.body if resp else b"",
             *(repr(d) for _, d in s.quotas),
         ]
-        await self.run(self._settle(keys=keys, args=args))
+        await self.driver.run(self._settle(keys=keys, args=args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,11 +369,11 @@ class RedisKillSwitch:
 
     POLL_S = 0.5
 
-    def __init__(self, store: RedisAdmission, on_loss: Callable[[StateLoss], Awaitable[None]] | None = None) -> None:
-        self.store = store
-        self.key = store.prefix + "killswitch"
-        self.channel = store.prefix + "killswitch:changed"
-        self.epoch_key = store.prefix + "killswitch:epoch"
+    def __init__(self, driver: RedisDriver, on_loss: Callable[[StateLoss], Awaitable[None]] | None = None) -> None:
+        self.driver = driver
+        self.key = driver.prefix + "killswitch"
+        self.channel = driver.prefix + "killswitch:changed"
+        self.epoch_key = driver.prefix + "killswitch:epoch"
         self.on_loss = on_loss
         self._entries: dict[str, KillSwitchEntry] = {}
         self._epoch: str | None = None  # the epoch this gateway last saw; None before the first read
@@ -380,10 +412,10 @@ class RedisKillSwitch:
         gateway re-asserts every switch it knew (``HSETNX``: a newer value wins) and
         reports the loss (``on_loss``: a ``state.lost`` record and a metric).
         """
-        pipe = self.store.redis.pipeline(transaction=False)
+        pipe = self.driver.redis.pipeline(transaction=False)
         pipe.get(self.epoch_key)
         pipe.hgetall(self.key)
-        epoch_raw, raw = await self.store.run(pipe.execute())
+        epoch_raw, raw = await self.driver.run(pipe.execute())
         epoch = _s(epoch_raw) if epoch_raw is not None else None
         if epoch is not None and (self._epoch is None or epoch == self._epoch):
             self._epoch = epoch
@@ -394,7 +426,7 @@ class RedisKillSwitch:
     async def _reassert(self, found: str | None) -> None:
         known = dict(self._entries)
         lost = self._epoch is not None
-        pipe = self.store.redis.pipeline(transaction=True)
+        pipe = self.driver.redis.pipeline(transaction=True)
         for scope, entry in known.items():
             pipe.hsetnx(self.key, scope, json.dumps(entry.as_dict()))
         pipe.set(self.epoch_key, os.urandom(8).hex(), nx=True)
@@ -402,22 +434,21 @@ class RedisKillSwitch:
         pipe.hgetall(self.key)
         if known:
             pipe.publish(self.channel, "reasserted")
-        out = await self.store.run(pipe.execute())
+        out = await self.driver.run(pipe.execute())
         reasserted = [scope for scope, done in zip(known, out[: len(known)], strict=True) if done]
         self._epoch = _s(out[len(known) + 1])
         self._entries = self._parse(out[len(known) + 2])
         if not lost:
             return  # first sight of an empty store: nothing was known, nothing lost
         why = "epoch missing" if found is None else "epoch changed"
-        with contextlib.suppress(RedisError, OSError):  # a restarted server: the idle pooled connections are stale
-            await self.store.pool.disconnect(inuse_connections=False)
+        await self.driver.forget_idle()  # a restarted server: the idle pooled connections are stale
         log.error("Redis lost the kill switches (%s); re-asserted %s", why, reasserted or "none")
         if self.on_loss is not None:
             await self.on_loss(StateLoss("killswitch", why, sorted(known), reasserted))
 
     async def _listen(self) -> None:
         """Wake the follower on every change message; returns when the connection breaks."""
-        pubsub = self.store.redis.pubsub()
+        pubsub = self.driver.redis.pubsub()
         try:
             await pubsub.subscribe(self.channel)
             while not self._stopping:
@@ -455,7 +486,7 @@ class RedisKillSwitch:
 
     async def engage(self, scope: str, reason: str, operator: str) -> KillSwitchEntry:
         entry = KillSwitchEntry(validate_scope(scope), reason, operator, time.time())
-        pipe = self.store.redis.pipeline(transaction=True)
+        pipe = self.driver.redis.pipeline(transaction=True)
         pipe.hset(self.key, scope, json.dumps(entry.as_dict()))
         pipe.publish(self.channel, scope)
         await self._write(pipe)
@@ -464,7 +495,7 @@ class RedisKillSwitch:
 
     async def release(self, scope: str) -> KillSwitchEntry | None:
         validate_scope(scope)
-        pipe = self.store.redis.pipeline(transaction=True)
+        pipe = self.driver.redis.pipeline(transaction=True)
         pipe.hget(self.key, scope)
         pipe.hdel(self.key, scope)
         pipe.publish(self.channel, scope)
@@ -477,7 +508,7 @@ class RedisKillSwitch:
 
     async def _write(self, pipe: Any) -> list[Any]:
         try:
-            out: list[Any] = await self.store.run(pipe.execute())
+            out: list[Any] = await self.driver.run(pipe.execute())
         except StoreUnavailable as e:
             log.warning("kill-switch change not written: %s", e)
             raise Unavailable("the state store did not answer", code="store.unavailable") from e
@@ -515,50 +546,50 @@ class RedisMcpState:
     is two hashes under its tenant's hash tag (``<prefix>{t:<hash>}mcp:listed:<server>:<s>``:
     tool name → expiry, epoch seconds; ``…mcp:requests:<server>:<s>``: gateway id → the
     server's id, at most ``limit`` fields), each expiring ``ttl_s`` after its last write.
-    Uses the admission store's connection pool and timeout.
+    Uses the driver's connection pool and timeout.
     """
 
-    def __init__(self, admission: RedisAdmission) -> None:
-        self.store = admission
-        self.prefix = admission.prefix
+    def __init__(self, driver: RedisDriver) -> None:
+        self.driver = driver
+        self.prefix = driver.prefix
         self._pins = self.prefix + "mcp:pins"
         self._holds = self.prefix + "mcp:holds"
-        self._add_request = admission.redis.register_script(ADD_SERVER_REQUEST)
-        self._take_request = admission.redis.register_script(TAKE_SERVER_REQUEST)
+        self._add_request = driver.redis.register_script(ADD_SERVER_REQUEST)
+        self._take_request = driver.redis.register_script(TAKE_SERVER_REQUEST)
 
     def _session(self, server: str, session: str) -> str:
         return f"{self.prefix}mcp:session:{server}:{session}"
 
     async def bind_session(self, server: str, session: str, owner: str, ttl_s: float) -> None:
-        await self.store.run(self.store.redis.set(self._session(server, session), owner, px=int(ttl_s * 1000)))
+        await self.driver.run(self.driver.redis.set(self._session(server, session), owner, px=int(ttl_s * 1000)))
 
     async def session_owner(self, server: str, session: str) -> str | None:
-        raw = await self.store.run(self.store.redis.get(self._session(server, session)))
+        raw = await self.driver.run(self.driver.redis.get(self._session(server, session)))
         return raw.decode() if isinstance(raw, bytes) else None
 
     async def drop_session(self, server: str, session: str) -> None:
-        await self.store.run(self.store.redis.delete(self._session(server, session)))
+        await self.driver.run(self.driver.redis.delete(self._session(server, session)))
 
     async def pins(self) -> dict[str, str]:
-        raw = await self.store.run(self.store.redis.hgetall(self._pins))
+        raw = await self.driver.run(self.driver.redis.hgetall(self._pins))
         return {k.decode(): v.decode() for k, v in raw.items()}
 
     async def set_pin(self, tool: str, digest: str) -> None:
-        await self.store.run(self.store.redis.hset(self._pins, tool, digest))
+        await self.driver.run(self.driver.redis.hset(self._pins, tool, digest))
 
     async def holds(self) -> dict[str, dict[str, Any]]:
-        raw = await self.store.run(self.store.redis.hgetall(self._holds))
+        raw = await self.driver.run(self.driver.redis.hgetall(self._holds))
         return {k.decode(): json.loads(v) for k, v in raw.items()}
 
     async def hold(self, tool: str) -> dict[str, Any] | None:
-        raw = await self.store.run(self.store.redis.hget(self._holds, tool))
+        raw = await self.driver.run(self.driver.redis.hget(self._holds, tool))
         return json.loads(raw) if raw is not None else None
 
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
         if held is None:
-            await self.store.run(self.store.redis.hdel(self._holds, tool))
+            await self.driver.run(self.driver.redis.hdel(self._holds, tool))
         else:
-            await self.store.run(self.store.redis.hset(self._holds, tool, json.dumps(held)))
+            await self.driver.run(self.driver.redis.hset(self._holds, tool, json.dumps(held)))
 
     def _state(self, kind: str, tenant: str | None, server: str, session: str | None) -> str:
         from gateway.stages.admission import tenant_tag
@@ -572,33 +603,33 @@ class RedisMcpState:
             return
         key = self._state("listed", tenant, server, session)
         until = str(time.time() + ttl_s)
-        pipe = self.store.redis.pipeline(transaction=False)
+        pipe = self.driver.redis.pipeline(transaction=False)
         pipe.hset(key, mapping=dict.fromkeys(names, until))
         pipe.pexpire(key, int(ttl_s * 1000))
-        await self.store.run(pipe.execute())
+        await self.driver.run(pipe.execute())
 
     async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
-        raw = await self.store.run(self.store.redis.hget(self._state("listed", tenant, server, session), name))
+        raw = await self.driver.run(self.driver.redis.hget(self._state("listed", tenant, server, session), name))
         return raw is not None and float(raw) > time.time()
 
     async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
-        await self.store.run(self.store.redis.delete(self._state("listed", tenant, server, session)))
+        await self.driver.run(self.driver.redis.delete(self._state("listed", tenant, server, session)))
 
     async def add_server_request(
         self, tenant: str | None, server: str, session: str | None, gid: str, server_id: str, limit: int, ttl_s: float
     ) -> bool:
         key = self._state("requests", tenant, server, session)
-        added = await self.store.run(self._add_request(keys=[key], args=[gid, server_id, limit, int(ttl_s * 1000)]))
+        added = await self.driver.run(self._add_request(keys=[key], args=[gid, server_id, limit, int(ttl_s * 1000)]))
         return bool(added)
 
     async def take_server_request(self, tenant: str | None, server: str, session: str | None, gid: str) -> str | None:
         key = self._state("requests", tenant, server, session)
-        raw = await self.store.run(self._take_request(keys=[key], args=[gid]))
+        raw = await self.driver.run(self._take_request(keys=[key], args=[gid]))
         return _s(raw) if raw is not None else None
 
     async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:
         keys = [self._state(k, tenant, server, session) for k in ("listed", "requests")]
-        await self.store.run(self.store.redis.delete(*keys))
+        await self.driver.run(self.driver.redis.delete(*keys))
 
 
 # KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
@@ -641,19 +672,19 @@ return 1
 
 
 class RedisRuns:
-    """Run state, one Redis hash per run (fields as in ``store/base.py``); shares the admission pool.
+    """Run state, one Redis hash per run (fields as in ``store/base.py``).
 
     ``load`` is one script call (HGETALL and a sliding expiry), ``observe`` another
     (merge within the bounds, atomically). Both raise ``StoreUnavailable`` past ``timeout_ms``.
     """
 
-    def __init__(self, store: RedisAdmission) -> None:
-        self.store = store
-        self._load = store.redis.register_script(RUN_LOAD)
-        self._observe = store.redis.register_script(RUN_OBSERVE)
+    def __init__(self, driver: RedisDriver) -> None:
+        self.driver = driver
+        self._load = driver.script(RUN_LOAD)
+        self._observe = driver.script(RUN_OBSERVE)
 
     async def load(self, key: str, limits: RunLimits) -> RunState:
-        raw = _s(await self.store.run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
+        raw = _s(await self.driver.run(self._load(keys=[key], args=[int(limits.ttl_s * 1000)])))
         parts = raw.split("\0") if raw else []
         return run_state_of(dict(zip(parts[0::2], parts[1::2], strict=False)))
 
@@ -671,4 +702,4 @@ class RedisRuns:
         ]
         for f, v in (*sources, *findings, *dests):
             args += [f, v]
-        await self.store.run(self._observe(keys=[key], args=args))
+        await self.driver.run(self._observe(keys=[key], args=args))

@@ -1,0 +1,235 @@
+"""The detectors' prefilter (``inspect/prefilter.py``) never closes a detector that would find something.
+
+Soundness is checked two ways, with each engine (Hyperscan when the wheel is installed,
+the pure-Python one always): per detector, on every string of the eval corpus, of the
+eval cases and of the detector tests (and obfuscated variants of each: upper case,
+full-width, zero-width joiners, decomposed Unicode); and end to end, the inspector's
+findings on every corpus record with and without the prefilter are identical.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import threading
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.inspect.base import PLAIN, Anchors, DetectorTraits, Surface, Target
+from gateway.inspect.prefilter import Engine, Prefilter, available_engine
+from gateway.inspect.runner import InspectOptions, Inspector, all_detectors
+
+ROOT = Path(__file__).parent
+ENGINES: list[Engine] = ["python", "hyperscan"] if available_engine() == "hyperscan" else ["python"]
+TAGS = [frozenset(), frozenset({"shell", "sql"})]
+
+
+@cache
+def records() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for name in ("eval/corpus.jsonl", "eval/cases.jsonl"):
+        with (ROOT / name).open() as f:
+            out += [json.loads(line) for line in f if line.strip()]
+    return out
+
+
+def _strings_in(v: Any) -> Iterator[str]:
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield str(k)
+            yield from _strings_in(x)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _strings_in(x)
+
+
+@cache
+def all_strings() -> list[str]:
+    """Every string of the corpus (and its argument values), and every string literal of the detector tests."""
+    seen: dict[str, None] = {}
+    for r in records():
+        seen[r["text"]] = None
+        if r["surface"] == "request_arg":
+            try:
+                args = json.loads(r["text"])
+            except ValueError:
+                continue
+            for s in _strings_in(args):
+                seen[s] = None
+    for path in sorted(ROOT.glob("test_inspect*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 2:
+                seen[node.value] = None
+    return list(seen)
+
+
+_FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+
+
+def variants(s: str) -> Iterator[str]:
+    yield s
+    yield s.upper()
+    yield s.translate(_FULLWIDTH)
+    if len(s) <= 2000:
+        yield "\u200b".join(s)
+    yield unicodedata.normalize("NFKD", s.replace("a", "á").replace("e", "é"))
+
+
+def test_every_declared_detector_is_open_where_it_finds_something() -> None:
+    dets = [d for d in all_detectors() if d.traits.anchors is not None]
+    assert {d.name for d in dets} >= {"injection", "secrets", "pii", "ssrf", "path_traversal", "xss"}
+    pres = {e: [Prefilter([d], e) for d in dets] for e in ENGINES}
+    checked = found = 0
+    for s in all_strings():
+        for v in variants(s) if len(s) <= 400 else (s,):  # obfuscated forms of the short ones
+            configs: list[tuple[Surface, frozenset[str]]] = [
+                ("request_arg", TAGS[0]),
+                ("request_arg", TAGS[1]),
+                ("tool_output", TAGS[0]),
+            ]
+            for surface, tags in configs:
+                t = Target(v, None, surface, "", "", tags)
+                for i, d in enumerate(dets):
+                    checked += 1
+                    hits = d.scan(t)
+                    if hits:
+                        found += 1
+                        for e, pre in pres.items():
+                            assert pre[i].open(t) == [True], (e, d.name, v[:200], hits)
+    assert found > 1000 and checked > found  # the strings exercise the detectors
+
+
+def _opts(tags: frozenset[str]) -> InspectOptions:
+    return InspectOptions(tags=tags, allowed_roots=("/srv",))
+
+
+def test_findings_are_the_same_with_and_without_the_prefilter() -> None:
+    off = Inspector(prefilter=False)
+    ons = {e: Inspector(engine=e) for e in ENGINES}
+    differ: list[tuple[str, str]] = []
+    compared = with_findings = 0
+
+    def key(fs: list[Any]) -> list[tuple[Any, ...]]:
+        return [dataclasses.astuple(f) for f in fs]
+
+    for r in records():
+        if r["surface"] == "request_arg":
+            try:
+                args = json.loads(r["text"])
+            except ValueError:
+                args = {"text": r["text"]}
+            # as parsed, as one string (the single-string path), under path- and secret-named fields
+            shapes = [args, r["text"], {"path": r["text"], "api_key": r["text"], "q": "x"}]
+            for tags in TAGS:
+                want = [key(off.arguments(a, _opts(tags))) for a in shapes]
+                with_findings += any(want)
+                for e, on in ons.items():
+                    compared += 1
+                    if [key(on.arguments(a, _opts(tags))) for a in shapes] != want:
+                        differ.append((e, r.get("id", r["text"][:60])))
+        else:
+            body = r["text"].encode()
+            fs, hs = off.output(body, _opts(TAGS[0]))
+            with_findings += bool(fs)
+            for e, on in ons.items():
+                compared += 1
+                fs2, hs2 = on.output(body, _opts(TAGS[0]))
+                if key(fs2) != key(fs) or [h.span for h in hs2] != [h.span for h in hs]:
+                    differ.append((e, r.get("id", r["text"][:60])))
+    assert not differ, differ[:10]
+    assert with_findings > 500 and compared > with_findings
+
+
+def test_closed_detectors_are_skipped() -> None:
+    """On prose without anchors the prefilter closes the pattern detectors (so it does something)."""
+    for engine in ENGINES:
+        ins = Inspector(engine=engine)
+        assert ins.prefilter is not None
+        is_open = ins.prefilter.open(Target("the committee met on friday", None, "request_arg", ""))
+        names = {d.name for d, o in zip(ins.detectors, is_open, strict=True) if o}
+        assert "injection" not in names and "xss" not in names and "ssrf" not in names and "pii" not in names
+        assert "decoded" in names  # no declaration: always runs
+
+
+def test_a_detector_without_declaration_always_runs_and_empty_anchors_are_refused() -> None:
+    class Bare:
+        name = "bare"
+        traits = PLAIN
+
+        def scan(self, t: Target) -> list[Any]:
+            return []
+
+    class Empty(Bare):
+        traits = DetectorTraits(anchors=Anchors(raw=("x", "")))
+
+    for engine in ENGINES:
+        assert Prefilter([Bare()], engine).open(Target("", None, "request_arg", "")) == [True]
+        with pytest.raises(ValueError, match="empty anchor"):
+            Prefilter([Empty()], engine)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_concurrent_scans_from_two_threads(engine: Engine) -> None:
+    """The event loop and the inspection thread use one prefilter at once (Hyperscan's
+    scratch space serves one scan at a time: each thread needs its own)."""
+    pre = Prefilter(all_detectors(), engine)
+    texts = [
+        Target("the quick brown fox = 'x' or <b> http://a " * 8_000, None, "request_arg", ""),
+        Target("select 1 from x where a='b' or 1=1", None, "request_arg", ""),
+    ]
+    want = [pre.open(t) for t in texts]
+    errors: list[str] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(40):
+                if pre.open(texts[i % 2]) != want[i % 2]:
+                    errors.append("different answer")
+        except Exception as e:  # any failure of a concurrent scan is the finding
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[:3]
+
+
+def test_the_pii_regex_gate_never_says_no_where_the_regex_matches() -> None:
+    """``pii``'s Hyperscan gate (card, IBAN, SSN) is a superset of the regexes' matches, on
+    every corpus and test string, their obfuscated variants, other scripts' digits and the
+    shapes the patterns take; and it does close them on text without candidates."""
+    from gateway.inspect import pii
+
+    pats = [pii._CARD, pii._IBAN, pii._SSN]
+    extra = [
+        "4111 1111 1111 1111",
+        "5500-0000-0000-0004",
+        "378282246310005",
+        "DE89 3704 0044 0532 0130 00",
+        "GB29NWBK60161331926819",
+        "078-05-1120",
+        "\u0661\u0662\u0663-\u0664\u0665-\u0666\u0667\u0668\u0669",  # Arabic-Indic digits
+        "\uff11\uff12\uff13-\uff14\uff15-\uff16\uff17\uff18\uff19",  # full-width digits
+        "\u0966\u0967\u0968-\u0969\u096a-\u096b\u096c\u096d\u096e",  # Devanagari digits
+    ]
+    matched = [0, 0, 0]
+    for s in [*all_strings(), *extra]:
+        for v in variants(s) if len(s) <= 400 else (s,):
+            gate = pii._GATE.possible(v)
+            for i, rx in enumerate(pats):
+                if rx.search(v) is not None:
+                    matched[i] += 1
+                    assert gate is None or i in gate, (rx.pattern, v[:200])
+    assert all(n >= 3 for n in matched), matched  # each pattern was exercised
+    if available_engine() == "hyperscan":
+        assert pii._GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
