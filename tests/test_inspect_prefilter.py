@@ -21,9 +21,10 @@ from typing import Any
 
 import pytest
 
-from gateway.inspect.base import PLAIN, Anchors, DetectorTraits, Surface, Target
+from gateway.inspect.base import PLAIN, Anchors, DetectorTraits, Target
 from gateway.inspect.prefilter import Engine, Prefilter, available_engine
 from gateway.inspect.runner import InspectOptions, Inspector, all_detectors
+from gateway.model import Surface
 
 ROOT = Path(__file__).parent
 ENGINES: list[Engine] = ["python", "hyperscan"] if available_engine() == "hyperscan" else ["python"]

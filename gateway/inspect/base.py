@@ -6,9 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from gateway.model import Finding
+from gateway.model import Finding, Surface
 
-Surface = Literal["request_arg", "tool_output"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
 
 

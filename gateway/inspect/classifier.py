@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import ConfigError
-from gateway.inspect.base import Surface, Target, excerpt, finding
-from gateway.model import Finding
+from gateway.inspect.base import Target, excerpt, finding
+from gateway.model import Finding, Surface
 
 if TYPE_CHECKING:
     from gateway.config import ClassifierConfig

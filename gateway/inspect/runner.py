@@ -35,7 +35,7 @@ import jsonschema
 
 from gateway import jsondoc
 from gateway.inspect import procpool
-from gateway.inspect.base import Detector, Hit, Surface, Target, finding
+from gateway.inspect.base import Detector, Hit, Target, finding
 from gateway.inspect.code import (
     CodeExecDetector,
     ShellAllowListDetector,
@@ -53,7 +53,7 @@ from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
 from gateway.inspect.traversal import TraversalDetector
-from gateway.model import Finding
+from gateway.model import Finding, Surface
 
 log = logging.getLogger("callgate.inspect")
 
