@@ -13,7 +13,10 @@ Figures:
   time (user + system, from ``/proc``) the measured process used meanwhile — its
   one-core capacity, stable on a shared machine where wall-clock throughput is not;
 - *p50/p99 added*: latency at a constant rate (open loop, latency from when each call
-  was due) minus the direct call's, for bare and callgate.
+  was due) minus the direct call's, for bare and callgate;
+- *loop >10 ms*: during those constant-rate runs, how many of the gateway's event-loop
+  timer wake-ups (every 20 ms, ``callgate_event_loop_lag_seconds``) came more than
+  10 ms late, of all of them: a call that holds the loop stalls every other call.
 
 Load comes from ``bench/loadgen.py`` in its own process (raw asyncio streams, requests
 built once). Every figure is the median over ``--rounds`` rounds with its min-max.
@@ -158,6 +161,27 @@ def cpu_seconds(pid: int) -> float:
             with contextlib.suppress(FileNotFoundError):
                 todo.extend(int(c) for c in (task / "children").read_text().split())
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def loop_lag(admin_port: int) -> tuple[float, float]:
+    """(timer wake-ups, those more than 10 ms late) of the gateway's event loop so far
+    (``callgate_event_loop_lag_seconds``, see gateway/looplag.py)."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    url = f"http://127.0.0.1:{admin_port}/metrics"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        text = r.read().decode()
+    count = under = 0.0
+    for fam in text_string_to_metric_families(text):
+        if fam.name == "callgate_event_loop_lag_seconds":
+            for sample in fam.samples:
+                if sample.name.endswith("_count"):
+                    count = sample.value
+                elif sample.name.endswith("_bucket") and sample.labels.get("le") == "0.01":
+                    under = sample.value
+    return count, count - under
 
 
 def loadgen(mode: str, spec: dict[str, Any]) -> dict[str, Any]:
@@ -320,6 +344,7 @@ def main() -> int:
         p50: dict[tuple[str, str, str], list[float]] = {}
         p99: dict[tuple[str, str, str], list[float]] = {}
         bad: dict[tuple[str, str, str], dict[str, int]] = {}
+        stalls: dict[tuple[str, str, str], list[tuple[float, float]]] = {}  # (wake-ups > 10 ms late, all)
         for case in todo:  # warm every target once (caches, pools, imports)
             for t in targets(case):
                 saturate(t, case.body, 0.3, 4)
@@ -336,7 +361,11 @@ def main() -> int:
                             bad.setdefault(key, {}).setdefault(st, 0)
                             bad[key][st] += n
                     if not a.no_latency:
+                        lag0 = loop_lag(admin_port) if t.name == "callgate" else (0.0, 0.0)
                         fr = fixed_rate(t, case.body, case.rate, a.seconds)
+                        if t.name == "callgate":
+                            lag1 = loop_lag(admin_port)
+                            stalls.setdefault(key, []).append((lag1[1] - lag0[1], lag1[0] - lag0[0]))
                         p50.setdefault(key, []).append(fr["p50_ms"])
                         p99.setdefault(key, []).append(fr["p99_ms"])
                         for st, n in fr["statuses"].items():
@@ -349,7 +378,7 @@ def main() -> int:
 
     head = (
         f"{'path':5}{'case':16}{'direct':>20}{'bare':>20}{'callgate':>20}{'cg ÷ bare':>20}"
-        f"{'rate/s':>7}  {'p50 added: bare | callgate':<36}{'p99 added: bare | callgate':<36}"
+        f"{'rate/s':>7}  {'p50 added: bare | callgate':<36}{'p99 added: bare | callgate':<36}{'loop >10 ms':>12}"
     )
     print("\ncalls per CPU-second of the measured process (median [min-max] over rounds); added latency in ms")
     print(head)
@@ -360,7 +389,11 @@ def main() -> int:
         ratio = [gi / bi for gi, bi in zip(g, b, strict=True)]
         row: dict[str, Any] = {"direct": d, "bare": b, "callgate": g, "callgate_over_bare": ratio}
         lat = ("", "")
+        late = ""
         if not a.no_latency:
+            over, ticks = (sum(x) for x in zip(*stalls[(*k, "callgate")], strict=True))
+            late = f"{over:.0f}/{ticks:.0f}"
+            row["loop_over_10ms"] = [over, ticks]
             added: dict[str, list[float]] = {}
             for n in ("bare", "callgate"):
                 for q, src in (("p50", p50), ("p99", p99)):
@@ -374,7 +407,7 @@ def main() -> int:
         results[f"{case.path} {case.label}"] = row
         print(
             f"{case.path:5}{case.label:16}{med(d):>20}{med(b):>20}{med(g):>20}{med(ratio):>20}"
-            f"{case.rate:>7.0f}  {lat[0]:<36}{lat[1]:<36}"
+            f"{case.rate:>7.0f}  {lat[0]:<36}{lat[1]:<36}{late:>12}"
         )
     for key, sts in bad.items():
         print(f"not answered 2xx: {' '.join(key)}: {sts} (299: a JSON-RPC error)")

@@ -20,6 +20,8 @@ from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from gateway import looplag
+
 OTHER = "(other)"
 UNKNOWN = "(unknown)"
 AGENT = "(agent)"
@@ -194,6 +196,11 @@ class Metrics:
             ["phase"],
         )
         self.ready = gauge("ready", "1 when the gateway is ready to serve", multiprocess_mode="livemin")
+        self.loop_lag = histogram(
+            "event_loop_lag_seconds",
+            "How much later than asked the event loop ran a 20 ms timer (the loop held by other work)",
+            buckets=looplag.BUCKETS,
+        )
         # stdio MCP servers (gateway/mcp/stdio): label `server` is a configured name, so bounded
         self.stdio_starts = counter("stdio_starts", "stdio MCP server child processes started", ["server"])
         self.stdio_ready = gauge(

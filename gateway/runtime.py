@@ -10,16 +10,20 @@ one runtime.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from functools import partial
 
 import aiohttp
 from aiohttp import web
 
+from gateway import looplag
 from gateway.adapters.http import HttpAdapter
 from gateway.adapters.mcp import McpTools
 from gateway.approvals.notify import Notifier
@@ -178,6 +182,8 @@ class Runtime:
             log.error("decision log %s cannot be opened: %s", self.settings.decision_log.path, e)
         self.notifier.start(http)
         stack.push_async_callback(closing, "approval notifier", self.notifier.close)
+        lag = asyncio.get_running_loop().create_task(looplag.watch(self.metrics.loop_lag), name="callgate-loop-lag")
+        stack.push_async_callback(closing, "event-loop lag watch", partial(_cancel, lag))
         self.approvals.start()
         stack.push_async_callback(closing, "approval service", self.approvals.close)
         self._pipeline = Pipeline(default_stages(self))
@@ -300,3 +306,9 @@ class Runtime:
             return
         async with self.stdio.running():
             yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -10,7 +10,8 @@ Controls (attributes of ``OpaStandIn``): ``delay_s`` sleeps before answering,
 ``fail_status`` answers decisions with that HTTP status and an OPA-style error
 body, ``refuse_puts`` answers data PUTs so,
 ``bundle_revision`` reports a bundle revision in provenance (else only a version,
-as ``opa run --server`` on plain files does). ``posts`` counts decisions asked.
+as ``opa run --server`` on plain files does), ``pad_bytes`` adds that much padding to
+each decision answer. ``posts`` counts decisions asked.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class OpaStandIn:
         self.fail_status: int | None = None
         self.refuse_puts: int | None = None
         self.bundle_revision: str | None = None
+        self.pad_bytes = 0
         self.posts = 0
         self.puts: list[str] = []
 
@@ -74,6 +76,8 @@ class OpaStandIn:
         except PolicyError as e:
             return web.json_response({"code": "internal_error", "message": str(e)}, status=500)
         out: dict[str, Any] = {"decision_id": f"standin-{self.posts}"}
+        if self.pad_bytes:
+            out["padding"] = "x" * self.pad_bytes
         if result is not None:
             out["result"] = result
         if request.query.get("provenance") == "true":

@@ -111,3 +111,22 @@ async def test_max_pending_and_listing(approvals: ApprovalStore) -> None:
     everything = await approvals.query(None, 10)
     assert {a.id for a in everything} == {a.id for a in made}
     assert [a.id for a in await approvals.query("denied", 10)] == [made[0].id]
+
+
+async def test_every_redis_approval_key_shares_one_cluster_slot(redis_server: Any) -> None:
+    """The scripts touch an approval and the indexes together: in a Redis Cluster they must
+    share one slot (the indexes once lacked the hash tag)."""
+    from redis.crc import key_slot
+
+    redis_server.command("FLUSHALL")
+    driver = RedisDriver(RedisStoreConfig(url=redis_server.url, key_prefix="t:cg:", timeout_ms=2000))
+    try:
+        store = RedisApprovals(driver)
+        a, b = approval(), approval()
+        assert await store.create(a, 10, 60) and await store.create(b, 10, 60)
+        assert (await store.decide(a.id, "alice", True, ""))[0] == "ok"
+        keys = {k.decode() for k in await driver.redis.keys("t:cg:*")}
+    finally:
+        await driver.close()
+    assert len(keys) >= 4  # two approvals and the indexes
+    assert len({key_slot(k.encode()) for k in keys}) == 1, keys

@@ -236,3 +236,30 @@ async def test_traversal_in_the_url_path_is_denied(make_gateway: GatewayFactory,
     r = await gw.agent.get("/tools/echo/files/report-2026.pdf", headers=gw.auth())
     assert r.status == 200
     assert gw.records()[-1]["findings"] == []
+
+
+async def test_a_remembered_url_path_is_judged_the_same_every_time(
+    make_gateway: GatewayFactory, upstream: Upstream
+) -> None:
+    """URL paths' findings are remembered per path (stages/inspect_args.py): the second and
+    later calls on a path are denied exactly like the first, each with its own findings."""
+    from gateway.stages import inspect_args
+
+    gw = await make_gateway()
+    for _ in range(3):
+        r = await gw.agent.get("/tools/echo/%65tc/passwd", headers=gw.auth())
+        assert r.status == 403 and "inspect.path_traversal" in {x["code"] for x in (await r.json())["reasons"]}
+        assert gw.records()[-1]["findings"][0]["path"] == "@/path"
+    assert upstream.seen == []
+    # bounded: past PATH_MEMO_SIZE distinct paths the oldest is forgotten
+    stage = next(s for s in gw.rt.pipeline.stages if isinstance(s, inspect_args.InspectArgsStage))
+    first = next(iter(stage._path_memo))
+    assert "etc/passwd" in first
+    for i in range(inspect_args.PATH_MEMO_SIZE + 10):
+        await stage._path_findings(f"/p{i}")
+    assert len(stage._path_memo) == inspect_args.PATH_MEMO_SIZE
+    assert first not in stage._path_memo
+    # a long path is never remembered, and still judged
+    long_path = "/etc/passwd/" + "a" * inspect_args.PATH_MEMO_CHARS
+    assert any(f.detector == "path_traversal" for f in await stage._path_findings(long_path))
+    assert long_path not in stage._path_memo

@@ -137,6 +137,24 @@ async def test_opa_error_status_denies_503(
     assert upstream.seen == []
 
 
+async def test_an_oversized_answer_denies_503_unread(
+    make_gateway: GatewayFactory, opa: tuple[OpaStandIn, str], upstream: Upstream
+) -> None:
+    """A decision answer over MAX_ANSWER_BYTES is refused, not read into memory: fail closed."""
+    from gateway.policy.opa import MAX_ANSWER_BYTES
+
+    standin, url = opa
+    gw = await make_gateway(policy=opa_policy(url))
+    standin.pad_bytes = MAX_ANSWER_BYTES + 1
+    r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth())
+    assert r.status == 503
+    assert_problem(await r.json(), 503, "policy.unavailable")
+    assert upstream.seen == []
+    standin.pad_bytes = 1000  # a padded answer under the cap is read as usual
+    r = await gw.agent.post("/tools/echo/x", json={}, headers=gw.auth())
+    assert r.status == 200
+
+
 async def test_undefined_result_is_none_and_denies(opa: tuple[OpaStandIn, str]) -> None:
     _, url = opa
     engine = OpaEngine(url, {"gateway": {"agents": None, "tools": {}, "extra": {}}})

@@ -42,8 +42,12 @@ from typing import Any
 import aiohttp
 
 from gateway import jsondoc
-from gateway.body import read_capped
+from gateway.body import TooLarge, read_capped
 from gateway.policy.engine import PolicyError
+
+# A decision is a small document; an answer past this is refused (the call fails closed,
+# 503 policy.unavailable) rather than read into memory.
+MAX_ANSWER_BYTES = 1 << 20
 
 _RULE = re.compile(r"^data(\.[A-Za-z_][A-Za-z0-9_]*)+$")
 
@@ -148,7 +152,9 @@ class OpaEngine:
                 if resp.status // 100 != 2:
                     text = await error_text(resp)
                     raise PolicyError(f"OPA answered HTTP {resp.status} for {rule}: {text}")
-                raw = await resp.read()
+                raw = await read_capped(resp.content, MAX_ANSWER_BYTES)
+        except TooLarge as e:
+            raise PolicyError(f"OPA's answer for {rule} exceeds {MAX_ANSWER_BYTES} bytes") from e
         except (aiohttp.ClientError, TimeoutError) as e:
             raise PolicyError(f"OPA at {self.url} did not answer for {rule}: {_describe(e)}") from e
         try:

@@ -53,7 +53,8 @@ from gateway.runs import no_run
 
 
 def allowed(decision: Mapping[str, Any]) -> bool:
-    return decision.get("allow") is True and not decision.get("require_approval", False)
+    """Does this decision (as ``decide`` returns it) let the call run without a person?"""
+    return classify(parse_decision(decision)) == "allow"
 
 
 def codes(decision: Mapping[str, Any]) -> list[str]:
@@ -233,12 +234,12 @@ def replay(
         before = rec["decision"]
         try:
             after = decide(engine, rule, doc)
+            was, now = allowed(before), allowed(after)  # a recorded decision that does not parse: an error too
         except PolicyError as e:
             report.errors.append((str(rec.get("id")), str(e)))
             continue
         report.replayed += 1
         change = Change(str(rec.get("id")), str(rec.get("tool")), str(rec.get("agent")), codes(before), codes(after))
-        was, now = allowed(before), allowed(after)
         if was and not now:
             report.allow_to_deny.append(change)
         elif now and not was:

@@ -9,6 +9,7 @@ the call itself: findings go to ``ctx.findings`` and so to
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
@@ -16,13 +17,15 @@ from gateway.inspect.classifier import ClassifierDetector
 from gateway.inspect.runner import InspectOptions, Inspector
 from gateway.inspect.ssrf import resolved_findings
 from gateway.metrics import Metrics
-from gateway.model import CallContext
+from gateway.model import CallContext, Finding
 
 if TYPE_CHECKING:
     from gateway.pipeline import Next
 
 
 PATH_OPTIONS = InspectOptions()
+PATH_MEMO_SIZE = 4096  # distinct URL paths whose findings are remembered
+PATH_MEMO_CHARS = 256  # longer paths are inspected every time
 
 
 class InspectArgsStage:
@@ -33,6 +36,25 @@ class InspectArgsStage:
         self.metrics = metrics
         self.classifier = classifier
         self.latency = metrics.stage_latency.labels("inspect_args")
+        self._path_memo: dict[str, tuple[Finding, ...]] = {}
+
+    async def _path_findings(self, path: str) -> list[Finding]:
+        """The URL path's findings. Paths repeat (one per tool route) and the detectors are
+        pure functions of the text and the fixed ``PATH_OPTIONS``: short paths' findings are
+        remembered (bounded; copies are handed out, since a call's findings are its own)."""
+        memo = self._path_memo
+        known = memo.get(path)
+        if known is None:
+            known = tuple(
+                await self.inspector.arguments_async(
+                    {"path": path}, PATH_OPTIONS, root="@", schema=False, size=len(path)
+                )
+            )
+            if len(path) <= PATH_MEMO_CHARS:
+                if len(memo) >= PATH_MEMO_SIZE:
+                    memo.pop(next(iter(memo)))  # the oldest
+                memo[path] = known
+        return [replace(f) for f in known]
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
@@ -46,11 +68,7 @@ class InspectArgsStage:
             if ctx.call.protocol == "http" and ctx.call.path not in ("", "/"):
                 # The URL path is the agent's too, and reaches the tool decoded once (%2e%2e -> ..).
                 # Plain options: allowed_roots and tags are about argument values, not the route.
-                ctx.findings.extend(
-                    await self.inspector.arguments_async(
-                        {"path": ctx.call.path}, PATH_OPTIONS, root="@", schema=False, size=len(ctx.call.path)
-                    )
-                )
+                ctx.findings.extend(await self._path_findings(ctx.call.path))
             params = parse_qs(ctx.call.query, keep_blank_values=True) if ctx.call.query else None
             if params:  # query parameters reach the tool too; paths start with "?"
                 ctx.findings.extend(

@@ -424,8 +424,8 @@ class RedisApprovals:
 
     Keys (under the store's prefix and the hash tag ``{approvals}``, so one Redis Cluster
     slot): ``approval:<id>``,
-    ``approvals:pending`` (id → expiry), ``approvals:granted`` (granted, waiting for
-    their retry, for the expiry sweep), ``approvals:all`` (id → creation, the newest
+    ``{approvals}:index:pending`` (id → expiry), ``{approvals}:index:granted`` (granted, waiting for
+    their retry, for the expiry sweep), ``{approvals}:index:all`` (id → creation, the newest
     10 000, for listings).
     """
 
@@ -437,9 +437,10 @@ class RedisApprovals:
         # together, so in a Redis Cluster they must share a slot. Approvals are few (at most
         # ``max_pending`` waiting), so one slot is no hot spot.
         self.prefix = prefix + "{approvals}:"
-        self.k_pending = prefix + "approvals:pending"
-        self.k_granted = prefix + "approvals:granted"
-        self.k_all = prefix + "approvals:all"
+        # The indexes carry the tag too ("index:" is no approval id: ids are hex).
+        self.k_pending = self.prefix + "index:pending"
+        self.k_granted = self.prefix + "index:granted"
+        self.k_all = self.prefix + "index:all"
         self._create = driver.script(CREATE)
         self._decide = driver.script(DECIDE)
         self._consume = driver.script(CONSUME)
