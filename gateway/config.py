@@ -400,7 +400,9 @@ class McpServerConfig(Model):
     allowed_roots: list[str] = Field(default_factory=list, description="absolute paths path arguments must stay under")
     record_fields: list[str] = Field(default_factory=list, description="argument fields copied into the record")
     definition_ttl_s: float = Field(
-        300.0, gt=0, description="sessionless calls re-check a tool's definition (tools/list) after this long"
+        300.0,
+        gt=0,
+        description="a call re-checks its tool's definition (tools/list) when its session has not listed it this long",
     )
     trust: Trust = Field("untrusted", description="trust of its tools' outputs; per-tool trust in tool_trust")
     tool_trust: dict[str, Trust] = Field(default_factory=dict)

@@ -60,6 +60,9 @@ def supervise(argv: list[str], workers: int) -> int:
     own_dir = MULTIPROC_ENV not in os.environ
     mp_dir = os.environ.get(MULTIPROC_ENV) or tempfile.mkdtemp(prefix="callgate-metrics-")
     env = {**os.environ, MULTIPROC_ENV: mp_dir}
+    # Workers inherit an ignored SIGHUP until they install their reload handler: a reload
+    # asked for while one still starts must not kill it (and with it the whole group).
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     procs = [
         subprocess.Popen([sys.executable, "-m", "gateway", *argv, "--worker-index", str(i)], env=env)  # noqa: S603 - our own command
         for i in range(workers)

@@ -307,6 +307,50 @@ def free_port() -> int:
         return port
 
 
+def serve_config(store: str, port: int, admin: int, log: Path) -> str:
+    """The head of a config for a gateway a test starts as ``callgate serve`` (store, listeners,
+    dev identity, decision log, agent ``demo`` of tenant ``acme``); the test appends its tools."""
+    return f"""\
+{store}
+server: {{port: {port}}}
+admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
+identity:
+  issuers: [t]
+  audience: callgate
+  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
+decision_log: {{path: "{log}"}}
+agents: {{demo: {{tenants: [acme]}}}}
+"""
+
+
+@contextlib.asynccontextmanager
+async def mcp_client(gw: Gateway, token: str, server: str = "demo", **session: Any) -> AsyncIterator[Any]:
+    """The ``mcp`` SDK's own client (streamable HTTP) at ``/mcp/<server>``, initialized;
+    ``session`` goes to ``ClientSession`` (e.g. ``logging_callback``)."""
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    url = str(gw.agent.make_url(f"/mcp/{server}"))
+    async with (
+        create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write, **session) as s,
+    ):
+        await s.initialize()
+        yield s
+
+
+def mcp_initialize(client: str = "t", msg_id: int = 0) -> dict[str, Any]:
+    """An MCP ``initialize`` request (protocol 2025-06-18, no capabilities) from client ``client``."""
+    return {
+        "jsonrpc": "2.0",
+        "id": msg_id,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": client, "version": "1"}},
+    }
+
+
 class RedisServer:
     """A real ``redis-server`` on a free loopback port, no persistence; start/stop at will."""
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.types import TextContent
 
 from gateway.cli import main as cli_main
 from gateway.mcp.pins import definition_hash
-from tests.conftest import ADMIN_TOKEN, ECHO_KEY, Gateway, GatewayFactory, McpUpstream, serve_mcp
+from tests.conftest import ADMIN_TOKEN, Gateway, GatewayFactory, McpUpstream, mcp_client, serve_mcp
 
 ALL_TOOLS = {"echo", "add", "fetch_note", "count", "whoami"}
 
@@ -32,18 +27,6 @@ def mcp_config(url: str, **over: Any) -> dict[str, Any]:
             **over,
         }
     }
-
-
-@asynccontextmanager
-async def mcp_client(gw: Gateway, token: str, server: str = "demo") -> AsyncIterator[ClientSession]:
-    url = str(gw.agent.make_url(f"/mcp/{server}"))
-    async with (
-        create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        yield session
 
 
 def tool_records(gw: Gateway) -> list[dict[str, Any]]:
@@ -89,9 +72,11 @@ async def test_call_allowed_goes_through_pipeline_with_tool_credential(mcp_gatew
         r = await s.call_tool("add", {"a": 2, "b": 40}, meta={"idempotency_key": "op-1"})
         assert not r.is_error and text_of(r) == "42"
         who = await s.call_tool("whoami", {})
-    assert text_of(who) == f"Bearer {ECHO_KEY}"  # the tool's credential, never the agent's token
+    # the server got the tool's credential, never the agent's token; its echo of it is scrubbed
+    assert text_of(who) == "[REDACTED:credential]"
     calls = tool_records(mcp_gateway)
     assert [c["tool"] for c in calls] == ["demo.add", "demo.whoami"]
+    assert [f["detector"] for f in calls[1]["output_findings"]] == ["credential_scrub"]  # whoami's echo
     rec = calls[0]
     assert rec["protocol"] == "mcp" and rec["action"] == "tools/call"
     assert rec["outcome"] == "allowed" and rec["agent"] == "demo" and rec["forwarded"] is True

@@ -14,10 +14,22 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POLICIES, Gateway, GatewayFactory, Upstream, settings_dict
+from gateway.stages.scrub import MASK as MASK_BYTES
+from tests.conftest import (
+    ECHO_KEY,
+    POLICIES,
+    Gateway,
+    GatewayFactory,
+    RedisServer,
+    Upstream,
+    mcp_client,
+    mcp_initialize,
+    settings_dict,
+)
 from tests.hostile_mcp import INJECTION, RUG_PULL, Hostile, deep_json, start_hostile
 
 ACCEPT = "application/json, text/event-stream"
+MASK = MASK_BYTES.decode()
 
 
 @pytest.fixture
@@ -69,17 +81,7 @@ class Agent:
         return r.status, json.loads(body) if body else None
 
     async def open(self) -> None:
-        init = {
-            "jsonrpc": "2.0",
-            "id": 0,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "1"},
-            },
-        }
-        r = await self.gw.agent.post("/mcp/evil", json=init, headers=self.headers())
+        r = await self.gw.agent.post("/mcp/evil", json=mcp_initialize(), headers=self.headers())
         assert r.status == 200, await r.text()
         self.sid = r.headers["Mcp-Session-Id"]
         status, _ = await self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})
@@ -561,10 +563,15 @@ async def test_an_allowed_server_request_reaches_the_agent_and_its_answer_the_se
     while b"roots/list" not in line:
         line = await asyncio.wait_for(r.content.readline(), 10)
     r.close()
-    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": [{"uri": "file:///srv"}]}})
+    gid = json.loads(line[5:])["id"]  # the agent sees the gateway's id, the record's
+    (rec,) = records(gw, "roots/list")
+    assert rec["outcome"] == "allowed" and gid == f"callgate-{rec['id']}"
+    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # the server's own id
+    assert status == 400 and "r-1" not in hostile.answers
+    status, _ = await a.post({"jsonrpc": "2.0", "id": gid, "result": {"roots": [{"uri": "file:///srv"}]}})
     assert status == 202
-    assert hostile.answers["r-1"]["result"]["roots"] == [{"uri": "file:///srv"}]
-    status, _ = await a.post({"jsonrpc": "2.0", "id": "r-1", "result": {"roots": []}})  # answered already
+    assert hostile.answers["r-1"]["result"]["roots"] == [{"uri": "file:///srv"}]  # mapped back to the server's id
+    status, _ = await a.post({"jsonrpc": "2.0", "id": gid, "result": {"roots": []}})  # answered already
     assert status == 400
     assert [x["outcome"] for x in records(gw, "roots/list")] == ["allowed"]
 
@@ -586,3 +593,105 @@ async def test_a_quiet_get_stream_notices_a_departed_agent(
         await asyncio.sleep(0.1)
     (rec,) = records(gw, "session/stream")
     assert rec["code"] == "client.disconnected"
+
+
+# ------------------------------------------------------------------ the injected credential never goes back
+
+
+async def test_a_server_echoing_its_credential_reaches_the_sdk_client_scrubbed(gw: Gateway, hostile: Hostile) -> None:
+    """Results (raw and escaped), structuredContent, log notifications, SSE event ids and the GET
+    stream: the credential callgate injected is masked and recorded as the HTTP path does."""
+    logs: list[Any] = []
+
+    async def on_log(params: Any) -> None:
+        logs.append(params.data)
+
+    async with mcp_client(gw, gw.token(scopes=["tool:evil.*"]), "evil", logging_callback=on_log) as s:
+        leak = await s.call_tool("leak", {})
+        leak_json = await s.call_tool("leak_json", {})
+    assert all(h["Authorization"] == f"Bearer {ECHO_KEY}" for h in hostile.headers)  # it was sent, and echoed
+    assert not leak.is_error and leak.content[0].text == f"the key is {MASK}"  # type: ignore[union-attr]
+    assert leak.structured_content == {"key": MASK}
+    assert logs == [MASK]
+    assert leak_json.content[0].text == f"I was sent {MASK}"  # type: ignore[union-attr]
+    assert ECHO_KEY not in repr((leak, leak_json, logs))
+    for rec in records(gw, "tools/call"):
+        (f,) = [f for f in rec["output_findings"] if f["detector"] == "credential_scrub"]
+        assert f["kind"] == "credential_echo" and f["owasp"] == ["LLM02"] and rec["outcome"] == "allowed"
+    assert (
+        gw.metric("callgate_credential_scrubs_total", {"where": "body"}) == 5
+    )  # leak: event id, log, text, structuredContent; leak_json: text
+
+    # a server notification on the GET stream
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.get("/mcp/evil", headers={**a.headers(), "Accept": "text/event-stream"})
+    hostile.push.put_nowait({"method": "_leak"})
+    line = b""
+    while b"notifications/message" not in line:
+        line = await asyncio.wait_for(r.content.readline(), 10)
+    r.close()
+    assert json.loads(line[5:])["params"]["data"] == MASK and ECHO_KEY.encode() not in line
+
+
+async def test_a_cancellation_names_the_gateway_id_of_the_request_whatever_worker_gets_it(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    """The id the server sees is derived from server, session and the agent's id: two gateways
+    (two workers, or before and after a restart) agree on it with nothing shared."""
+    gw = await make_gateway(mcp_servers=config(hostile.url))
+    a = Agent(gw)
+    await a.open()
+    await a.call("echo", {"text": "x"}, msg_id=7)
+    sent = [m for m in hostile.seen if m.get("method") == "tools/call"][-1]["id"]
+    # another process (worker, replica, or the gateway after a restart) sharing only the binding
+    log = {"path": str(gw.settings.decision_log.path.with_name("other.jsonl"))}
+    other = Agent(await make_gateway(mcp_servers=config(hostile.url), decision_log=log))
+    other.token, other.sid = a.token, a.sid
+    owner = await gw.rt.mcp_state.session_owner("evil", a.sid or "")
+    await other.gw.rt.mcp_state.bind_session("evil", a.sid or "", owner or "", 60)
+    status, _ = await other.post(
+        {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7, "reason": "x"}}
+    )
+    assert status == 202
+    cancel = [m for m in hostile.seen if m.get("method") == "notifications/cancelled"][-1]
+    assert cancel["params"]["requestId"] == sent and sent.startswith("callgate-")
+    status, _ = await a.post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "7"}})
+    assert [m for m in hostile.seen if m.get("method") == "notifications/cancelled"][-1]["params"]["requestId"] != sent
+
+
+@pytest.mark.parametrize(
+    ("raw", "scrubbed"),
+    [
+        (b'{"t":"line\\nsk-abc/123"}', {"t": f"line\n{MASK}"}),
+        (b'{"t":"sk-abc\\/123"}', {"t": MASK}),  # "\/" is "/"
+        (b'{"t":"\\u0073k-abc/123"}', {"t": MASK}),
+        (b'{"sk-abc/123":1}', {MASK: 1}),
+        (b'{"t":"clean\\ntext"}', None),  # an escape that spells no character of the secret: not re-encoded
+    ],
+)
+def test_scrub_json_sees_through_escapes(raw: bytes, scrubbed: Any) -> None:
+    from gateway.stages.scrub import scrub_json, spellings
+
+    doc = json.loads(raw)
+    out, n = scrub_json(raw, doc, spellings("sk-abc/123", "Bearer sk-abc/123"))
+    assert (out, n) == ((scrubbed, 1) if scrubbed is not None else (doc, 0))
+
+
+async def test_a_state_store_that_does_not_answer_is_a_recorded_503_not_a_500(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 300})
+    a = Agent(gw)
+    await a.open()
+    redis_server.stop()
+    try:
+        answer = await a.call("echo", {"text": "x"})  # the session check and the listed-tools check need it
+        assert answer["result"]["isError"] is True and meta(answer)["code"] == "store.unavailable"
+        status, doc = await a.post({"jsonrpc": "2.0", "id": "callgate-x", "result": {}})  # an answer to match
+        assert status == 503 and doc["error"]["data"]["code"] == "store.unavailable"
+    finally:
+        redis_server.start()
+    assert [r["code"] for r in records(gw)[-2:]] == ["store.unavailable", "store.unavailable"]
+    assert not [m for m in hostile.seen if m.get("method") == "tools/call"]

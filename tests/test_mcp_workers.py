@@ -13,26 +13,30 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from redis.crc import key_slot
 
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
-from tests.conftest import RedisServer, free_port, serve_mcp
+from gateway.stages.admission import tenant_tag
+from tests.conftest import GatewayFactory, RedisServer, free_port, mcp_initialize, serve_config, serve_mcp
+from tests.hostile_mcp import start_hostile
 
-CONFIG = """\
-store: {{url: '{redis}'}}
-server: {{port: {port}}}
-admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
-identity:
-  issuers: [t]
-  audience: callgate
-  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
-decision_log: {{path: "{log}"}}
-agents: {{demo: {{tenants: [acme]}}}}
+MCP = """\
 mcp_servers:
-  demo:
-    upstream: {mcp}
+  {name}:
+    upstream: {url}
     credentials: {{key: {{header: Authorization, value: {{env: CG_TEST_ECHO_KEY}}}}}}
 """
+
+
+def write_config(tmp_path: Path, store: str, name: str, url: str, extra: str = "") -> tuple[Path, int, int]:
+    port, admin = free_port(), free_port()
+    cfg = tmp_path / "c.yaml"
+    head = serve_config(f"store: {{url: '{store}'}}", port, admin, tmp_path / "d.jsonl")
+    cfg.write_text(head + MCP.format(name=name, url=url) + extra)
+    return cfg, port, admin
+
+
 ACCEPT = "application/json, text/event-stream"
 
 
@@ -69,65 +73,48 @@ def answer_of(body: str, ctype: str) -> Any:
     return json.loads(body)
 
 
-def workers_that_answered(tmp_path: Path) -> set[str]:
-    """Workers whose log has a tools/call record."""
-    return {
-        p.name
-        for p in tmp_path.glob("d.w*.jsonl")
-        if any('"action":"tools/call"' in line for line in p.read_text().splitlines())
-    }
+async def open_session(
+    s: aiohttp.ClientSession, cfg: Path, port: int, server: str, scopes: list[str]
+) -> tuple[str, dict[str, str]]:
+    """An MCP session of agent ``demo`` (tenant ``acme``) at ``/mcp/<server>``: its URL and headers."""
+    token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=scopes)
+    headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "MCP-Protocol-Version": "2025-06-18"}
+    url = f"http://127.0.0.1:{port}/mcp/{server}"
+    async with s.post(url, json=mcp_initialize("w"), headers=headers) as r:
+        assert r.status == 200, await r.text()
+        headers["Mcp-Session-Id"] = r.headers["Mcp-Session-Id"]
+    return url, headers
+
+
+def records_per_worker(tmp_path: Path, action: str) -> dict[str, int]:
+    """Per worker log, how many call records of ``action`` it holds."""
+    out: dict[str, int] = {}
+    for p in sorted(tmp_path.glob("d.w*.jsonl")):
+        recs = [json.loads(line) for line in p.read_text().splitlines() if f'"action":"{action}"' in line]
+        out[p.name] = sum(r["kind"] == "call" for r in recs)
+    return out
 
 
 async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     redis_server.command("FLUSHALL")
-    port, admin = free_port(), free_port()
     with serve_mcp() as up:
-        cfg = tmp_path / "c.yaml"
-        cfg.write_text(
-            CONFIG.format(redis=redis_server.url, port=port, admin=admin, log=tmp_path / "d.jsonl", mcp=up.url)
-        )
-        token = mint_dev_token(load_settings(cfg), agent="demo", tenant="acme", scopes=["tool:demo.*"])
-        headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "MCP-Protocol-Version": "2025-06-18"}
-        url = f"http://127.0.0.1:{port}/mcp/demo"
+        cfg, port, admin = write_config(tmp_path, redis_server.url, "demo", up.url)
         proc = await start(cfg)
         try:
             # a new connection each time: SO_REUSEPORT spreads them over the workers
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
                 await ready(s, admin)
-                init = {
-                    "jsonrpc": "2.0",
-                    "id": 0,
-                    "method": "initialize",
-                    "params": {
-                        "protocolVersion": "2025-06-18",
-                        "capabilities": {},
-                        "clientInfo": {"name": "w", "version": "1"},
-                    },
-                }
-                async with s.post(url, json=init, headers=headers) as r:
-                    assert r.status == 200, await r.text()
-                    sid = r.headers["Mcp-Session-Id"]
-                headers["Mcp-Session-Id"] = sid
+                url, headers = await open_session(s, cfg, port, "demo", ["tool:demo.*"])
                 async with s.post(
                     url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
                 ) as r:
                     assert r.status == 202
 
-                async def echo(i: int) -> str:
-                    call = {
-                        "jsonrpc": "2.0",
-                        "id": i,
-                        "method": "tools/call",
-                        "params": {"name": "echo", "arguments": {"text": f"n{i}"}},
-                    }
-                    async with s.post(url, json=call, headers=headers) as r:
-                        assert r.status == 200, await r.text()
-                        doc = answer_of(await r.text(), r.content_type)
-                    return str(doc["result"]["content"][0]["text"])
-
-                assert [await echo(i) for i in range(1, 21)] == [f"n{i}" for i in range(1, 21)]
+                assert [await echo(s, url, headers, i, f"n{i}") for i in range(1, 21)] == [
+                    f"n{i}" for i in range(1, 21)
+                ]
                 # SIGHUP reloads every worker's policies; MCP tools stay known (they became tool.unknown once)
                 proc.send_signal(signal.SIGHUP)
                 reloads = 0.0
@@ -141,7 +128,9 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                         break
                     await asyncio.sleep(0.1)
                 assert reloads == 2  # both workers reloaded
-                assert [await echo(i) for i in range(21, 27)] == [f"n{i}" for i in range(21, 27)]
+                assert [await echo(s, url, headers, i, f"n{i}") for i in range(21, 27)] == [
+                    f"n{i}" for i in range(21, 27)
+                ]
                 other = mint_dev_token(load_settings(cfg), agent="demo", tenant="globex", scopes=["tool:demo.*"])
                 async with s.post(
                     url,
@@ -149,7 +138,7 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                     headers={**headers, "Authorization": f"Bearer {other}"},
                 ) as r:
                     assert r.status == 403  # bound to its owner on every worker
-            assert workers_that_answered(tmp_path) == {"d.w0.jsonl", "d.w1.jsonl"}
+            assert all(records_per_worker(tmp_path, "tools/call").values())  # both workers served the session
         finally:
             await stop(proc)
         # a restart: the same session goes on (Redis kept the binding; the server kept its session)
@@ -157,19 +146,137 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
                 await ready(s, admin)
-                assert await echo_after_restart(s, url, headers) == "after restart"
+                assert await echo(s, url, headers, 50, "after restart") == "after restart"
         finally:
             await stop(proc)
 
 
-async def echo_after_restart(s: aiohttp.ClientSession, url: str, headers: dict[str, str]) -> str:
+async def echo(s: aiohttp.ClientSession, url: str, headers: dict[str, str], msg_id: int, text: str) -> str:
+    """``tools/call`` of ``echo``; the text it answered."""
     call = {
         "jsonrpc": "2.0",
-        "id": 50,
+        "id": msg_id,
         "method": "tools/call",
-        "params": {"name": "echo", "arguments": {"text": "after restart"}},
+        "params": {"name": "echo", "arguments": {"text": text}},
     }
     async with s.post(url, json=call, headers=headers) as r:
         assert r.status == 200, await r.text()
         doc = answer_of(await r.text(), r.content_type)
     return str(doc["result"]["content"][0]["text"])
+
+
+async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path, redis_server: RedisServer) -> None:
+    """A tool listed through one worker is called through the other without a new list (and
+    after a restart), and the agent's answer to a server request reaches the server whichever
+    worker takes it."""
+    redis_server.command("FLUSHALL")
+    hostile, server = await start_hostile()
+    allow = "policy: {data: {mcp_allow_methods: [roots/list]}}\n"
+    cfg, port, admin = write_config(tmp_path, redis_server.url, "evil", hostile.url, allow)
+    proc = await start(cfg)
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            await ready(s, admin)
+            url, headers = await open_session(s, cfg, port, "evil", ["tool:evil.*", "tool:evil"])
+            async with s.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=headers) as r:
+                listed = answer_of(await r.text(), r.content_type)
+            assert "echo" in [t["name"] for t in listed["result"]["tools"]]
+            assert sum(records_per_worker(tmp_path, "tools/list").values()) == 1
+
+            # calls until both workers have served one (SO_REUSEPORT spreads new connections)
+            for i in range(2, 60):
+                assert await echo(s, url, headers, i, f"n{i}") == f"n{i}"
+                if all(records_per_worker(tmp_path, "tools/call").values()):
+                    break
+            calls = records_per_worker(tmp_path, "tools/call")
+            assert len(calls) == 2 and all(calls.values()), calls
+            assert hostile.methods().count("tools/list") == 1  # the agent's own: no worker listed again
+
+            # server requests on the GET stream (held by one worker), answered on fresh connections
+            stream = await s.get(url, headers={**headers, "Accept": "text/event-stream"})
+            assert stream.status == 200
+            elsewhere = 0
+            for i in range(60):
+                hostile.push.put_nowait({"jsonrpc": "2.0", "id": f"r-{i}", "method": "roots/list"})
+                line = b""
+                while b"roots/list" not in line:
+                    line = await asyncio.wait_for(stream.content.readline(), 10)
+                gid = json.loads(line[5:])["id"]
+                assert gid != f"r-{i}"
+                (holder,) = [w for w, n in records_per_worker(tmp_path, "roots/list").items() if n]
+                before = records_per_worker(tmp_path, "ping")
+                # with a ping in the same batch, whose record says which worker took the answer
+                answer = {"jsonrpc": "2.0", "id": gid, "result": {"roots": [{"uri": f"file:///r{i}"}]}}
+                ping = {"jsonrpc": "2.0", "id": 1000 + i, "method": "ping"}
+                async with s.post(url, json=[answer, ping], headers=headers) as r:
+                    assert r.status == 200, await r.text()
+                    assert [d["id"] for d in await r.json()] == [1000 + i]  # the answer itself: no reply
+                after = records_per_worker(tmp_path, "ping")
+                (taker,) = [w for w in after if after[w] != before.get(w, 0)]
+                assert hostile.answers[f"r-{i}"]["result"]["roots"] == [{"uri": f"file:///r{i}"}]
+                elsewhere += taker != holder
+                if elsewhere >= 2 and i >= 3:
+                    break
+            stream.close()
+            assert elsewhere >= 2  # delivered from the worker that never saw the request
+            # a second answer to an answered request is refused on either worker
+            async with s.post(url, json=answer, headers=headers) as r:
+                assert r.status == 400
+        await stop(proc)
+        # a restart: what the session listed is still known (Redis), so no new list either
+        proc = await start(cfg)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
+            await ready(s, admin)
+            assert await echo(s, url, headers, 50, "after restart") == "after restart"
+        assert hostile.methods().count("tools/list") == 1
+    finally:
+        await stop(proc)
+        hostile.push.put_nowait({"method": "_close"})
+        await server.close()
+
+
+async def test_session_state_is_per_tenant_bounded_and_taken_once(
+    make_gateway: GatewayFactory, store: Any, redis_server: RedisServer
+) -> None:
+    """The store's side of the shared session state, on both stores (Redis: keys under the tenant's tag)."""
+    gw = await make_gateway(store=store)
+    st = gw.rt.mcp_state
+    await st.mark_listed("acme", "demo", "s1", ["echo", "add"], 60)
+    assert await st.listed("acme", "demo", "s1", "echo") and await st.listed("acme", "demo", "s1", "add")
+    assert not await st.listed("globex", "demo", "s1", "echo")  # another tenant's session of that id
+    assert not await st.listed("acme", "demo", None, "echo") and not await st.listed("acme", "demo", "s2", "echo")
+    await st.mark_listed("acme", "demo", "s2", ["echo"], 0.05)
+    await asyncio.sleep(0.1)
+    assert not await st.listed("acme", "demo", "s2", "echo")  # definition_ttl_s passed
+    await st.forget_listed("acme", "demo", "s1")
+    assert not await st.listed("acme", "demo", "s1", "echo")
+
+    assert [await st.add_server_request("acme", "demo", "s1", f"g{i}", f'"r{i}"', 3, 60) for i in range(4)] == [
+        True,
+        True,
+        True,
+        False,  # the limit per session
+    ]
+    assert await st.take_server_request("globex", "demo", "s1", "g0") is None
+    assert await st.take_server_request("acme", "demo", "s1", "g0") == '"r0"'
+    assert await st.take_server_request("acme", "demo", "s1", "g0") is None  # taken once
+    assert await st.add_server_request("acme", "demo", "s1", "g3", '"r3"', 3, 60)  # room again
+    await st.mark_listed("acme", "demo", "s1", ["echo"], 60)
+    await st.forget_session("acme", "demo", "s1")
+    assert await st.take_server_request("acme", "demo", "s1", "g1") is None
+    assert not await st.listed("acme", "demo", "s1", "echo")
+    if store != "memory":
+        await st.mark_listed("acme", "demo", "s9", ["echo"], 60)
+        await st.add_server_request("acme", "demo", "s9", "g", "1", 3, 60)
+        raw = redis_server.command("KEYS", "*mcp:*:demo:s=s9").decode()
+        names = [line for line in raw.split("\r\n") if "mcp:" in line]
+        assert len(names) == 2 and all(tenant_tag("acme") + "mcp:" in n for n in names), names
+        assert len({key_slot(n.encode()) for n in names}) == 1  # one tenant, one slot
+        ttl = int(redis_server.command("PTTL", names[0]).decode().split("\r\n")[0].lstrip(":"))
+        assert 0 < ttl <= 60_000
+    else:  # bounded in number of sessions: expired ones swept first, then the oldest goes
+        st.MAX_SESSIONS = 3  # type: ignore[attr-defined]
+        for i in range(5):
+            await st.mark_listed("acme", "demo", f"m{i}", ["echo"], 60)
+        assert len(st._listed) == 3 and await st.listed("acme", "demo", "m4", "echo")  # type: ignore[attr-defined]
+        assert not await st.listed("acme", "demo", "m0", "echo")

@@ -24,8 +24,6 @@ from typing import Any
 import aiohttp
 import pytest
 from mcp import ClientSession
-from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp.shared.exceptions import MCPError
 from mcp.types import TextContent
 
@@ -34,7 +32,7 @@ from gateway.errors import ConfigError
 from gateway.mcp.stdio import StdioBridge
 from gateway.mcp.stdio.relay import StdioRelay
 from gateway.runtime import Runtime
-from tests.conftest import Gateway, GatewayFactory, settings_dict
+from tests.conftest import Gateway, GatewayFactory, mcp_client, settings_dict
 
 HOSTILE = str(Path(__file__).with_name("stdio_hostile.py"))
 TIME_CMD = [sys.executable, "-m", "mcp_server_time", "--local-timezone", "UTC"]
@@ -59,18 +57,6 @@ def deep_update(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     for k, v in over.items():
         out[k] = deep_update(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
-
-
-@asynccontextmanager
-async def mcp_client(gw: Gateway, token: str, server: str, **kw: Any) -> AsyncIterator[ClientSession]:
-    url = str(gw.agent.make_url(f"/mcp/{server}"))
-    async with (
-        create_mcp_http_client(headers={"Authorization": f"Bearer {token}"}) as http,
-        streamable_http_client(url, http_client=http) as (read, write),
-        ClientSession(read, write, **kw) as session,
-    ):
-        await session.initialize()
-        yield session
 
 
 def text_of(result: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -16,28 +17,14 @@ from gateway.audit.verify import verify_log
 from gateway.cli import main
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
-from tests.conftest import RedisServer, Upstream, free_port
-
-CONFIG = """\
-{store}
-server: {{port: {port}}}
-admin: {{port: {admin}, token: {{env: CG_TEST_ADMIN_TOKEN}}}}
-identity:
-  issuers: [t]
-  audience: callgate
-  keys: [{{kind: hmac, secret: {{env: CG_TEST_SIGNING_KEY}}, dev: true}}]
-decision_log: {{path: "{log}"}}
-agents: {{demo: {{tenants: [acme]}}}}
-tools:
-  echo:
-    upstream: {upstream}/echo
-"""
+from tests.conftest import RedisServer, Upstream, free_port, serve_config
 
 
 def write_config(tmp_path: Path, upstream: str, store: str) -> tuple[Path, int, int]:
     port, admin = free_port(), free_port()
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(CONFIG.format(store=store, port=port, admin=admin, log=tmp_path / "d.jsonl", upstream=upstream))
+    tools = f"tools:\n  echo:\n    upstream: {upstream}/echo\n"
+    cfg.write_text(serve_config(store, port, admin, tmp_path / "d.jsonl") + tools)
     return cfg, port, admin
 
 
@@ -105,6 +92,44 @@ async def test_two_workers_share_the_port_and_aggregate_metrics(
         counts = calls_per_worker_log(tmp_path)
         assert sum(counts) == 40
         assert all(c > 0 for c in counts), counts  # both workers served
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+
+
+def children_of(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+
+
+async def test_a_reload_while_workers_start_does_not_kill_them(tmp_path: Path, redis_server: RedisServer) -> None:
+    """SIGHUP at once after start: a worker without its handler yet used to die of it, taking the group down."""
+    cfg, _, admin = write_config(tmp_path, "http://127.0.0.1:9", f"store: {{url: '{redis_server.url}'}}")
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway", "serve", "--config", str(cfg), "--workers", "2",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(300):  # the supervisor has started its workers (its own handlers are set by then)
+            if children_of(proc.pid):
+                break
+            await asyncio.sleep(0.01)
+        for _ in range(10):  # through the workers' start-up (imports alone take ~1 s)
+            proc.send_signal(signal.SIGHUP)
+            await asyncio.sleep(0.1)
+        async with aiohttp.ClientSession() as s:
+            for _ in range(150):
+                assert proc.returncode is None, "the gateway died of a SIGHUP during start-up"
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with s.get(f"http://127.0.0.1:{admin}/readyz") as r:
+                        if r.status == 200:
+                            break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the gateway did not become ready")
+        await asyncio.sleep(2)  # both workers are up by now, or the group is gone
+        assert proc.returncode is None
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gateway.mcp.mediator import store_unavailable
 from gateway.model import CallContext
+from gateway.store.base import StoreUnavailable
 from gateway.tools import Tool, mcp_server_tool, mcp_tool
 
 if TYPE_CHECKING:
@@ -49,7 +51,13 @@ class McpAdapter:
         self.mediator = mediator
 
     async def load(self, ctx: CallContext) -> None:
-        await self.mediator.load(ctx)
+        try:
+            await self.mediator.load(ctx)
+        except StoreUnavailable as e:  # sessions, pins, listed tools: 503, recorded, not a 500
+            raise store_unavailable(e) from e
 
     async def emit(self, ctx: CallContext) -> None:
-        await self.mediator.emit(ctx)
+        try:
+            await self.mediator.emit(ctx)
+        except StoreUnavailable as e:
+            raise store_unavailable(e) from e

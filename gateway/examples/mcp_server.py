@@ -4,7 +4,8 @@ Tools: ``echo`` (returns its text), ``add``, ``fetch_note`` (returns a stored no
 one of which carries a prompt injection and one an AWS access key), ``count`` (reports progress between
 steps, so a streamed answer can be seen arriving piece by piece), and ``whoami``
 (returns the ``Authorization`` header the server received, to show the agent's
-token never arrives). ``--rug-pull`` changes ``echo``'s description, as a
+token never arrives; through callgate the agent sees ``[REDACTED:credential]``,
+the server's own key being scrubbed from answers). ``--rug-pull`` changes ``echo``'s description, as a
 compromised server would after being approved.
 """
 

@@ -11,11 +11,13 @@
   their own (``session/stream``, ``session/close``), through the same pipeline.
 - any other HTTP method: 405, recorded.
 
-Each forwarded request carries the gateway's own id (``callgate-<call id>``); only an
+Each forwarded request carries the gateway's own id (``gateway_id``); only an
 answer with exactly that id is taken as the answer, mapped back to the agent's id
 and screened by the request's rule (``gateway.mcp.rules``); anything else from the
-server is a request (policy decides), a notification (forwarded if listed) or
-dropped and counted (``callgate_mcp_dropped_messages_total``).
+server is a request (policy decides; forwarded under an id of the gateway's, kept in
+the state store so the agent's answer may reach any worker), a notification
+(forwarded if listed) or dropped and counted (``callgate_mcp_dropped_messages_total``).
+What a session has listed is in the state store too: no per-worker MCP state.
 
 Refusals of a ``tools/call`` (policy, inspection, limits, kill switch, upstream) are a
 tool result with ``isError: true`` whose text states the reasons, plus
@@ -26,9 +28,9 @@ tool result with ``isError: true`` whose text states the reasons, plus
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
-import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +49,7 @@ from gateway.errors import (
     MethodNotAllowed,
     NotFound,
     Reason,
+    Unavailable,
     UpstreamError,
     UpstreamTimeout,
 )
@@ -70,6 +73,8 @@ from gateway.pipeline import Pipeline
 from gateway.policy.engine import log_policy_error_once
 from gateway.policy.input import build_input, classify, parse_decision
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
+from gateway.stages.scrub import credential_needles, note_scrub, scrub_bytes, scrub_json
+from gateway.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
     from gateway.runtime import Runtime
@@ -89,7 +94,8 @@ STREAM_LIMIT = 64 << 20  # a message cap when output inspection is off
 SESSION_TTL_S = 24 * 3600.0
 MAX_PAGES = 10  # tools/list pages fetched to find a definition
 MAX_EVENTS = 10_000  # server messages relayed on one POST answer
-PENDING_LIMIT = 1_000
+PENDING_LIMIT = 1_000  # outstanding server requests per session
+SERVER_REQUEST_TTL_S = 3600.0  # an agent's answer to a server request is taken this long after it
 KEEPALIVE_S = 15.0  # a quiet GET stream writes a comment this often, so a departed agent is noticed
 # Codes that are about the transport, not the call: the HTTP status says it too.
 TRANSPORT_CODES = frozenset(
@@ -112,6 +118,21 @@ RESULT_STATUSES = frozenset({202, 403, 409, 422, 429, 502, 503, 504})
 
 def owner_of(agent: Agent) -> str:
     return f"{agent.tenant or ''}/{agent.id}"
+
+
+def store_unavailable(e: StoreUnavailable) -> Unavailable:
+    return Unavailable(f"the MCP session state could not be read or written: {e}", code="store.unavailable")
+
+
+def gateway_id(server: str, session: str | None, client_id: Any) -> str:
+    """The id the server sees for an agent's request: derived from the server, the session and
+    the agent's id (``1`` and ``"1"`` differ), so a ``notifications/cancelled`` reaching any
+    worker, or arriving after a restart, names the same request without shared state.
+
+    JSON-RPC ids are unique among a session's requests in flight, so these are too.
+    """
+    raw = jsonrpc.dumps([server, session, client_id])
+    return GID_PREFIX + hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
 def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -164,6 +185,7 @@ class Exchange:
     preset: GatewayError | None = None  # refused before the pipeline could know why
     answer: dict[str, Any] | None = None  # what the agent gets for its request
     relayed: int = 0
+    needles: list[bytes] = field(default_factory=list)  # the injected credential's spellings, scrubbed from answers
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -184,12 +206,6 @@ class Mediator:
         self.pins = rt.mcp_pins
         self.state = rt.mcp_state
         self.metrics = rt.metrics
-        # Definitions checked per (server, session): name -> time; sessionless entries expire.
-        self.verified: dict[tuple[str, str | None], dict[str, float]] = {}
-        # Server requests forwarded to an agent and not yet answered: (server, session) -> ids.
-        self.pending: dict[tuple[str, str | None], set[Any]] = {}
-        # Agent request ids in flight (for notifications/cancelled): (server, session, id) -> gid.
-        self.inflight: dict[tuple[str, str | None, str], str] = {}
 
     # ------------------------------------------------------------------ entry
 
@@ -259,8 +275,8 @@ class Mediator:
         params = msg.params
         if msg.method != "notifications/cancelled" or not isinstance(params, dict):
             return msg.body
-        gid = self.inflight.get((server, request.headers.get(SESSION_HEADER), repr(params.get("requestId"))))
-        return {**msg.body, "params": {**params, "requestId": gid or f"{GID_PREFIX}unknown"}}
+        gid = gateway_id(server, request.headers.get(SESSION_HEADER), params.get("requestId"))
+        return {**msg.body, "params": {**params, "requestId": gid}}
 
     async def run(
         self,
@@ -299,7 +315,7 @@ class Mediator:
                 )
         gid = None
         if msg is not None and msg.kind == "request":
-            gid = GID_PREFIX + call_id
+            gid = gateway_id(server, session, msg.id)
             body = jsonrpc.dumps({**msg.body, "id": gid})
         meta = params.get("_meta") if isinstance(params, dict) else None
         approval_id, mode = callgate_meta(meta if isinstance(meta, dict) else {})
@@ -336,19 +352,15 @@ class Mediator:
             approval_id=headers.get("X-Callgate-Approval") or approval_id,
             mode=headers.get("X-Callgate-Mode") or mode,
         )
-        clean = CIMultiDict(headers)
-        clean.popall("Accept-Encoding", None)
-        ctx = CallContext(call=call, request=request.clone(headers=clean), mcp_session=session)
+        seen = request  # what the pipeline sees of the request
+        if "Accept-Encoding" in headers:  # we read the answer: the server must not compress it
+            clean = CIMultiDict(headers)
+            clean.popall("Accept-Encoding")
+            seen = request.clone(headers=clean)
+        ctx = CallContext(call=call, request=seen, mcp_session=session)
         ex = Exchange(server, srv, request, rule, msg, gid, session, buffered, preset)
         ctx.mcp = ex
-        key = (server, session, repr(msg.id)) if gid is not None and msg is not None else None
-        if key is not None and len(self.inflight) < 10_000:
-            self.inflight[key] = gid  # type: ignore[assignment]
-        try:
-            await self.pipeline.run(ctx, self.adapter)
-        finally:
-            if key is not None:
-                self.inflight.pop(key, None)
+        await self.pipeline.run(ctx, self.adapter)
         if ctx.response is not None:
             return ctx.response, ex.answer
         if ctx.draft is not None and ctx.error is None and msg is not None and msg.kind == "request":
@@ -410,23 +422,19 @@ class Mediator:
     async def check_definition(self, ctx: CallContext, ex: Exchange) -> None:
         """The tool's definition must be listed by the server and approved (pinned, not held).
 
-        A tool not yet seen in this session (or, without a session, not within
-        ``definition_ttl_s``) is looked up with ``tools/list`` first.
+        A tool this session has not listed within ``definition_ttl_s`` (on any worker: the
+        state store knows; without a session, per tenant) is looked up with ``tools/list`` first.
         """
         tool = ctx.need_tool()
         name = tool.name.partition(".")[2]
-        key = (ex.server, ex.session)
-        ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
-        seen = self.verified.get(key, {})
-        at = seen.get(name)
-        if at is None or time.monotonic() - at > ttl:
+        agent = ctx.need_agent()
+        if not await self.state.listed(agent.tenant, ex.server, ex.session, name):
             try:
-                await self.refresh_definitions(ex, ctx.need_agent())
+                found = await self.refresh_definitions(ex, agent)
             except GatewayError:
                 ctx.tool = None  # a name the server never listed never becomes a metric label
                 raise
-            at = self.verified.get(key, {}).get(name)
-            if at is None:
+            if not any(t.get("name") == name for t in found):
                 ctx.tool = None  # an unknown name never becomes a metric label
                 raise NotFound(f"MCP server {ex.server!r} lists no tool {name!r}", code="tool.unknown")
         held = await self.pins.status(tool.name)
@@ -467,12 +475,9 @@ class Mediator:
         return found
 
     async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> set[str]:
-        """Pin or hold each definition; remember it as checked for this session. Returns held names."""
-        key = (ex.server, ex.session)
-        if len(self.verified) >= 10_000:
-            self.verified.clear()
-        seen = self.verified.setdefault(key, {})
-        now = time.monotonic()
+        """Pin or hold each definition; remember it as checked for this session (in the state
+        store, so every worker knows, for ``definition_ttl_s``). Returns held names."""
+        seen: list[str] = []
         held_names: set[str] = set()
         for i, t in enumerate(tools[:10_000]):
             if i % 32 == 31:
@@ -481,11 +486,13 @@ class Mediator:
             if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
                 continue
             held, new = await self.pins.observe(f"{ex.server}.{name}", t)
-            seen[name] = now
+            seen.append(name)
             if held is not None:
                 held_names.add(name)
                 if new:
                     await self.record_hold(agent, held)
+        ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
+        await self.state.mark_listed(agent.tenant, ex.server, ex.session, seen, ttl)
         return held_names
 
     async def record_hold(self, agent: Agent, held: Any) -> None:
@@ -557,24 +564,31 @@ class Mediator:
     async def client_response(
         self, request: web.Request, server: str, srv: Tool | None, msg: Message
     ) -> tuple[web.StreamResponse, dict[str, Any] | None]:
-        """An agent's answer to a server request: forwarded only if that request is outstanding."""
+        """An agent's answer to a server request: forwarded only if that request is outstanding.
+
+        Outstanding requests are in the state store (``take_server_request``), so the answer
+        may reach any worker; it is taken once, so a second answer is dropped.
+        """
         session = request.headers.get(SESSION_HEADER)
-        pending = self.pending.get((server, session))
-        if srv is None or pending is None or msg.id not in pending:
-            self.metrics.mcp_dropped.labels("client", "answer_unmatched").inc()
-            err = BadRequest("an answer to no outstanding server request", code="mcp.answer_unmatched")
-            return await self.run(request, server, srv, REFUSED, None, b"", preset=err)
         try:
             from gateway.identity import extract_bearer
 
             agent = await self.rt.verifier.verify(extract_bearer(request.headers.get("Authorization")))
             if session is None or await self.state.session_owner(server, session) != owner_of(agent):
                 raise Forbidden("this MCP session belongs to another agent", code="mcp.session_not_owned")
+            server_id = None
+            if srv is not None and isinstance(msg.id, str) and msg.id.startswith(GID_PREFIX):
+                server_id = await self.state.take_server_request(agent.tenant, server, session, msg.id)
+        except StoreUnavailable as e:
+            return await self.run(request, server, srv, REFUSED, None, b"", preset=store_unavailable(e))
         except GatewayError as e:
             return await self.run(request, server, srv, REFUSED, None, b"", preset=e)
-        pending.discard(msg.id)
+        if srv is None or server_id is None:
+            self.metrics.mcp_dropped.labels("client", "answer_unmatched").inc()
+            err = BadRequest("an answer to no outstanding server request", code="mcp.answer_unmatched")
+            return await self.run(request, server, srv, REFUSED, None, b"", preset=err)
         try:
-            await self.upstream_call(request, srv, session, msg.body)
+            await self.upstream_call(request, srv, session, {**msg.body, "id": jsonrpc.loads(server_id.encode())})
         except GatewayError as e:
             log.info("answer to a server request of %s not delivered: %s", server, e)
         return web.Response(status=202), None
@@ -614,10 +628,11 @@ class Mediator:
 
     async def recheck(self, ctx: CallContext, ex: Exchange) -> None:
         """The server says its tools changed: fetch them now, so a rug pull is held before any call."""
-        self.verified.pop((ex.server, ex.session), None)
         try:
+            await self.state.forget_listed(ctx.need_agent().tenant, ex.server, ex.session)
             await self.refresh_definitions(ex, ctx.need_agent())
-        except GatewayError as e:
+        except (GatewayError, StoreUnavailable) as e:
+            # (the next call finds the store down too, or the tool unlisted: it is checked then)
             log.warning("re-checking the tools of %s after list_changed failed: %s", ex.server, e)
 
     async def server_request(self, ctx: CallContext, ex: Exchange, m: Message) -> dict[str, Any] | None:
@@ -641,13 +656,24 @@ class Mediator:
         sctx.tool = self.tools.resolve(ex.server)
         await self.server_pipeline.run(sctx, _Decided())
         if sctx.error is None:
-            if len(self.pending) >= 10_000:  # bounded: the oldest sessions' answers are then dropped
-                self.pending.clear()
-            pending = self.pending.setdefault((ex.server, ex.session), set())
-            if len(pending) < PENDING_LIMIT:
-                pending.add(m.id)
-                return m.body
-            sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
+            # the agent sees the gateway's id (this request's record id); its answer, on any worker, maps back
+            gid = GID_PREFIX + call.call_id
+            tenant = ctx.need_agent().tenant
+            try:
+                if await self.state.add_server_request(
+                    tenant,
+                    ex.server,
+                    ex.session,
+                    gid,
+                    jsonrpc.dumps(m.id).decode(),
+                    PENDING_LIMIT,
+                    SERVER_REQUEST_TTL_S,
+                ):
+                    return {**m.body, "id": gid}
+                sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
+            except StoreUnavailable as e:  # not forwarded: its answer could not be matched
+                log.warning("server request %s of %s refused: %s", m.method, ex.server, e)
+                sctx.error = store_unavailable(e)
         err = sctx.error
         refusal = denied_error(m.id, err, call.call_id)
         try:
@@ -831,10 +857,10 @@ class Mediator:
             await self.state.bind_session(ex.server, new_sid, owner_of(ctx.need_agent()), SESSION_TTL_S)
         if ex.rule is CLOSE and up.status < 300 and ex.session is not None:
             await self.state.drop_session(ex.server, ex.session)
-            self.verified.pop((ex.server, ex.session), None)
-            self.pending.pop((ex.server, ex.session), None)
+            await self.state.forget_session(ctx.need_agent().tenant, ex.server, ex.session)
         cfg = tool.config.inspect
         limit = int(cfg.output_limit) if cfg.output else STREAM_LIMIT
+        ex.needles = credential_needles(ctx)
         output.admit(tool, up.headers)
         ctype = next((v for k, v in up.headers if k.lower() == "content-type"), "").lower()
         if up.status == 202 or (up.status < 300 and ex.rule is CLOSE):
@@ -850,7 +876,7 @@ class Mediator:
             body = await output.read(tool, up.body, up.stream, limit)
             up.stream = None
             try:
-                doc = jsonrpc.loads(body)
+                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
             except Malformed as e:
                 raise UpstreamError(f"MCP server {ex.server!r} sent malformed JSON: {e}", code="upstream.failed") from e
             for d in (doc if isinstance(doc, list) else [doc])[:MAX_EVENTS]:
@@ -885,7 +911,7 @@ class Mediator:
         doc: Any = None
         if body:
             try:
-                doc = jsonrpc.loads(body)
+                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
             except Malformed:
                 doc = None
         message = f"the MCP server answered HTTP {status}"
@@ -934,7 +960,7 @@ class Mediator:
                 if data is None:
                     continue
                 try:
-                    doc = jsonrpc.loads(data)
+                    doc = self.scrub(ctx, ex, data, jsonrpc.loads(data))
                 except Malformed:
                     self.metrics.mcp_dropped.labels("server", "invalid").inc()
                     continue
@@ -944,7 +970,7 @@ class Mediator:
                     if out is None:
                         out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
                         await out.prepare(ex.request)
-                    chunk = sse.encode(forward, event)
+                    chunk = sse.encode(forward, self.scrub_event(ctx, ex, event))
                     await out.write(chunk)
                     sent += len(chunk)
                 if ex.answer is not None or ex.relayed >= MAX_EVENTS:
@@ -991,6 +1017,25 @@ class Mediator:
             raise GatewayError("the agent disconnected", code="client.disconnected") from e
         up.bytes_sent = sent
         ctx.response = out
+
+    def scrub(self, ctx: CallContext, ex: Exchange, raw: bytes | str, doc: Any) -> Any:
+        """One message from the server without the credential the gateway injected (``stages/scrub.py``)."""
+        if not ex.needles:
+            return doc
+        doc, n = scrub_json(raw, doc, ex.needles)
+        if n:
+            note_scrub(ctx, self.metrics, "body", "body", n)
+        return doc
+
+    def scrub_event(self, ctx: CallContext, ex: Exchange, event: bytes) -> bytes:
+        """An SSE event's own fields (``id:``, ``event:``), kept on the way to the agent, scrubbed too."""
+        if not ex.needles:
+            return event
+        meta = b"\n".join(line for line in event.splitlines() if not line.startswith(b"data:"))
+        meta, n = scrub_bytes(meta, ex.needles)
+        if n:
+            note_scrub(ctx, self.metrics, "body", "body", n)
+        return meta
 
     def refusal_answer(self, ex: Exchange, err: GatewayError, call_id: str) -> dict[str, Any]:
         if ex.rule.per_tool and as_result(err):

@@ -16,13 +16,19 @@ A body the gateway cannot scan is refused, not passed: the credentials stage ask
 upstream for ``Accept-Encoding: identity`` when it injects a credential, and an answer
 that is compressed anyway is 502 ``output.unscrubbable`` (fail closed).
 
+MCP answers get the same scrub: headers here; the body message by message in the
+mediator (``gateway/mcp/mediator.py``), once parsed, with ``scrub_json`` — so a secret
+spelt with JSON escapes (``\u0041…``) in a result, an error, a server request or a
+notification, on the POST answer or the GET stream, is caught too.
+
 Each scrub adds a finding (detector ``credential_scrub``, kind ``credential_echo``,
 surface ``tool_output``, LLM02) to the record's ``output_findings`` and counts in
-``callgate_credential_scrubs_total{where=header|body}``.
+``callgate_credential_scrubs_total{where=header|body}`` (``note_scrub``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -41,9 +47,40 @@ MIN_SECRET = 4  # shorter values would mangle ordinary text; config warns about 
 
 def spellings(secret: str, header_value: str) -> list[bytes]:
     """The byte strings to scrub, longest first (so a full header value goes before its secret)."""
+    return list(_spellings(secret, header_value))
+
+
+@functools.lru_cache(maxsize=256)  # a handful of credentials, asked for on every call
+def _spellings(secret: str, header_value: str) -> tuple[bytes, ...]:
     forms = {header_value, secret, json.dumps(secret)[1:-1], quote(secret, safe="")}
     out = {f.encode() for f in forms if len(f) >= MIN_SECRET}
-    return sorted(out, key=len, reverse=True)
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+def credential_needles(ctx: CallContext) -> list[bytes]:
+    """The spellings of the credential injected into this call (none when none was)."""
+    if ctx.credential is None or ctx.tool is None:
+        return []
+    cred = ctx.tool.credentials[ctx.credential]
+    return spellings(cred.secret, cred.value)
+
+
+def note_scrub(ctx: CallContext, metrics: Metrics, where: str, path: str, count: int) -> None:
+    """Record ``count`` occurrences scrubbed at ``path``: one finding per path, every one counted."""
+    metrics.credential_scrubs.labels(where).inc(count)
+    if any(f.detector == "credential_scrub" and f.path == path for f in ctx.output_findings):
+        return
+    ctx.output_findings.append(
+        Finding(
+            detector="credential_scrub",
+            surface="tool_output",
+            severity="high",
+            owasp=("LLM02",),
+            path=path,
+            evidence=f"{count} occurrence(s) of the injected credential {ctx.credential!r}",
+            kind="credential_echo",
+        )
+    )
 
 
 def scrub_bytes(data: bytes, needles: list[bytes]) -> tuple[bytes, int]:
@@ -53,6 +90,46 @@ def scrub_bytes(data: bytes, needles: list[bytes]) -> tuple[bytes, int]:
             count += data.count(n)
             data = data.replace(n, MASK)
     return data, count
+
+
+def scrub_json(raw: bytes | str, doc: Any, needles: list[bytes]) -> tuple[Any, int]:
+    """``doc`` (parsed from ``raw``) with every spelling in ``needles`` replaced in its strings.
+
+    A string whose characters of a needle are not escaped in ``raw`` stands in it verbatim,
+    so without an escape that could spell such a character (``\\u…``, or ``\\/`` when a needle
+    has a ``/``, …: ``_escapes``) a needle absent from ``raw`` is absent from ``doc`` — the
+    usual case, a ``\\n`` in a text included: nothing is re-encoded. Otherwise the document is
+    re-encoded canonically (one spelling per character) and scrubbed. A replacement that
+    breaks the JSON (a needle spanning its syntax) raises ``UpstreamError``.
+    """
+    if not needles:
+        return doc, 0
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if not any(n in raw for n in needles) and not any(e in raw for e in _escapes(tuple(needles))):
+        return doc, 0
+    # ASCII JSON: each string is the concatenation of its characters' escapes, and a secret's
+    # escaped spelling (``json.dumps(secret)[1:-1]``, one of the needles) stands in it as is
+    canonical = json.dumps(doc, separators=(",", ":")).encode()
+    clean, n = scrub_bytes(canonical, needles)
+    if not n:
+        return doc, 0
+    try:
+        return json.loads(clean), n
+    except ValueError as e:
+        raise UpstreamError(
+            "the answer carries the injected credential where it cannot be masked",
+            code="output.unscrubbable",
+            reasons=[Reason.of("output.unscrubbable", "the credential could not be masked", ["LLM02"])],
+        ) from e
+
+
+@functools.lru_cache(maxsize=256)
+def _escapes(needles: tuple[bytes, ...]) -> tuple[bytes, ...]:
+    """The JSON escapes that could spell a character of a needle (``\\u`` spells any)."""
+    chars = set(b"".join(needles))
+    short = {0x22: b'\\"', 0x5C: b"\\\\", 0x2F: b"\\/", 8: b"\\b", 12: b"\\f", 10: b"\\n", 13: b"\\r", 9: b"\\t"}
+    return (b"\\u", *(esc for c, esc in short.items() if c in chars))
 
 
 class ScrubbedStream:
@@ -93,41 +170,26 @@ class ScrubStage:
 
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
-        self.header_hits = metrics.credential_scrubs.labels("header")
-        self.body_hits = metrics.credential_scrubs.labels("body")
-
-    def _finding(self, ctx: CallContext, path: str, count: int) -> None:
-        ctx.output_findings.append(
-            Finding(
-                detector="credential_scrub",
-                surface="tool_output",
-                severity="high",
-                owasp=("LLM02",),
-                path=path,
-                evidence=f"{count} occurrence(s) of the injected credential {ctx.credential!r}",
-                kind="credential_echo",
-            )
-        )
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
-        if ctx.credential is None or ctx.call.protocol != "http" or ctx.upstream is None:
+        if ctx.credential is None or ctx.upstream is None:
             await nxt(ctx)
             return
         tool = ctx.need_tool()
-        cred = tool.credentials[ctx.credential]
-        needles = spellings(cred.secret, cred.value)
+        needles = credential_needles(ctx)
         if not needles:
             await nxt(ctx)
             return
         up = ctx.upstream
+        http = ctx.call.protocol == "http"
         headers: list[tuple[str, str]] = []
         for k, v in up.headers:
             clean, n = scrub_bytes(v.encode("utf-8", "surrogateescape"), needles)
             if n:
-                self._finding(ctx, f"headers/{k}", n)
-                self.header_hits.inc(n)
+                note_scrub(ctx, self.metrics, "header", f"headers/{k}", n)
                 v = clean.decode("utf-8", "surrogateescape")
-            if k.lower() == "content-encoding" and v.strip().lower() not in ("", "identity"):
+            # (an encoded MCP answer is refused by the mediator: output.uninspectable)
+            if http and k.lower() == "content-encoding" and v.strip().lower() not in ("", "identity"):
                 raise UpstreamError(
                     f"tool {tool.name!r} answered with Content-Encoding {v}; the gateway cannot scrub its "
                     "credential from an encoded body",
@@ -136,19 +198,18 @@ class ScrubStage:
                 )
             headers.append((k, v))
         up.headers = headers
-        if up.body is not None:
+        if not http:  # MCP: the mediator scrubs each message once parsed (scrub_json)
+            pass
+        elif up.body is not None:
             body, n = scrub_bytes(up.body, needles)
             if n:
-                self._finding(ctx, "body", n)
-                self.body_hits.inc(n)
+                note_scrub(ctx, self.metrics, "body", "body", n)
                 up.body = body
                 up.bytes_sent = len(body)
         elif up.stream is not None:
 
             def hit(n: int) -> None:
-                if not any(f.detector == "credential_scrub" and f.path == "body" for f in ctx.output_findings):
-                    self._finding(ctx, "body", n)
-                self.body_hits.inc(n)
+                note_scrub(ctx, self.metrics, "body", "body", n)
 
             up.stream = ScrubbedStream(up.stream, needles, hit)
         await nxt(ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -161,6 +162,40 @@ class McpStateStore(Protocol):
     async def holds(self) -> dict[str, dict[str, Any]]: ...
     async def hold(self, tool: str) -> dict[str, Any] | None: ...
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None: ...
+
+    # A session's working state, kept per tenant (Redis: keys under the tenant's hash tag)
+    # so any worker can carry on a session another worker started. ``session`` is ``None``
+    # for sessionless exchanges (then the state is shared by the tenant's sessionless calls).
+
+    async def mark_listed(
+        self, tenant: str | None, server: str, session: str | None, names: Sequence[str], ttl_s: float
+    ) -> None:
+        """Tools ``names`` of ``server`` were listed (and pinned) in this session; good for ``ttl_s``."""
+        ...
+
+    async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
+        """Was tool ``name`` listed in this session within its ``ttl_s``?"""
+        ...
+
+    async def add_server_request(
+        self, tenant: str | None, server: str, session: str | None, gid: str, server_id: str, limit: int, ttl_s: float
+    ) -> bool:
+        """Remember a server request forwarded to the agent under the gateway's id ``gid``
+        (``server_id``: the server's own id, as JSON). ``False`` when ``limit`` are outstanding."""
+        ...
+
+    async def take_server_request(self, tenant: str | None, server: str, session: str | None, gid: str) -> str | None:
+        """The server's id (JSON) of the outstanding request ``gid``, removed atomically (exactly one
+        answer is delivered, whichever worker gets it); ``None`` when there is none."""
+        ...
+
+    async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
+        """The session's tools must be listed again (the server said they changed)."""
+        ...
+
+    async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:
+        """The session ended: drop its listed tools and outstanding server requests."""
+        ...
 
 
 # ---------------------------------------------------------------- run context

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,8 +151,15 @@ class MemoryAdmission:
         entry.expires = now + s.ttl_s
 
 
+McpKey = tuple[str | None, str, str | None]  # tenant, server, session
+
+
 class MemoryMcpState:
-    """MCP sessions, pins and holds in this process (``McpStateStore``); sessions bounded in number."""
+    """MCP sessions, pins, holds and per-session state in this process (``McpStateStore``).
+
+    Bounded: ``MAX_SESSIONS`` bindings, and as many sessions' listed tools and outstanding
+    server requests (expired entries are swept when full; then the oldest session goes).
+    """
 
     MAX_SESSIONS = 100_000
 
@@ -159,6 +167,58 @@ class MemoryMcpState:
         self._sessions: dict[tuple[str, str], tuple[str, float]] = {}
         self._pins: dict[str, str] = {}
         self._holds: dict[str, dict[str, Any]] = {}
+        self._listed: dict[McpKey, dict[str, float]] = {}  # name -> expiry (monotonic)
+        self._requests: dict[McpKey, dict[str, tuple[str, float]]] = {}  # gid -> (server id, expiry)
+
+    def _room(self, table: dict[McpKey, Any], key: McpKey) -> None:
+        """Make room for one more session in ``table``: expired entries first, then the oldest."""
+        if key in table or len(table) < self.MAX_SESSIONS:
+            return
+        now = time.monotonic()
+        for k in [k for k, v in table.items() if all(e <= now for e in _expiries(v))]:
+            del table[k]
+        if len(table) >= self.MAX_SESSIONS:
+            table.pop(next(iter(table)))
+
+    async def mark_listed(
+        self, tenant: str | None, server: str, session: str | None, names: Sequence[str], ttl_s: float
+    ) -> None:
+        key = (tenant, server, session)
+        self._room(self._listed, key)
+        until = time.monotonic() + ttl_s
+        self._listed.setdefault(key, {}).update(dict.fromkeys(names, until))
+
+    async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
+        until = self._listed.get((tenant, server, session), {}).get(name)
+        return until is not None and until > time.monotonic()
+
+    async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
+        self._listed.pop((tenant, server, session), None)
+
+    async def add_server_request(
+        self, tenant: str | None, server: str, session: str | None, gid: str, server_id: str, limit: int, ttl_s: float
+    ) -> bool:
+        key = (tenant, server, session)
+        self._room(self._requests, key)
+        now = time.monotonic()
+        reqs = self._requests.setdefault(key, {})
+        if len(reqs) >= limit:
+            for g in [g for g, (_, until) in reqs.items() if until <= now]:
+                del reqs[g]
+            if len(reqs) >= limit:
+                return False
+        reqs[gid] = (server_id, now + ttl_s)
+        return True
+
+    async def take_server_request(self, tenant: str | None, server: str, session: str | None, gid: str) -> str | None:
+        found = self._requests.get((tenant, server, session), {}).pop(gid, None)
+        if found is None or found[1] <= time.monotonic():
+            return None
+        return found[0]
+
+    async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:
+        self._listed.pop((tenant, server, session), None)
+        self._requests.pop((tenant, server, session), None)
 
     async def bind_session(self, server: str, session: str, owner: str, ttl_s: float) -> None:
         if len(self._sessions) >= self.MAX_SESSIONS:
@@ -197,6 +257,10 @@ class MemoryMcpState:
             self._holds.pop(tool, None)
         else:
             self._holds[tool] = held
+
+
+def _expiries(v: dict[str, Any]) -> list[float]:
+    return [e if isinstance(e, float) else e[1] for e in v.values()]
 
 
 class MemoryRuns:

@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -521,11 +521,32 @@ class RedisKillSwitch:
         return match_entry(self._entries, tenant, agent, tool)
 
 
+# KEYS: requests hash   ARGV: gid, server id (JSON), limit, ttl_ms
+ADD_SERVER_REQUEST = """
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+# KEYS: requests hash   ARGV: gid. HGET and HDEL in one step: one answer is delivered, on whichever worker.
+TAKE_SERVER_REQUEST = """
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return v
+"""
+
+
 class RedisMcpState:
-    """MCP sessions, pins and holds in Redis (``McpStateStore``), shared by every worker and replica.
+    """MCP sessions, pins, holds and per-session state in Redis (``McpStateStore``), shared by
+    every worker and replica.
 
     A session is one key (``<prefix>mcp:session:<server>:<id>`` → owner, expiring
-    ``ttl_s`` after binding); pins and holds are two hashes.
+    ``ttl_s`` after binding); pins and holds are two hashes. A session's working state
+    is two hashes under its tenant's hash tag (``<prefix>{t:<hash>}mcp:listed:<server>:<s>``:
+    tool name → expiry, epoch seconds; ``…mcp:requests:<server>:<s>``: gateway id → the
+    server's id, at most ``limit`` fields), each expiring ``ttl_s`` after its last write.
+    Uses the driver's connection pool and timeout.
     """
 
     def __init__(self, driver: RedisDriver) -> None:
@@ -533,6 +554,8 @@ class RedisMcpState:
         self.prefix = driver.prefix
         self._pins = self.prefix + "mcp:pins"
         self._holds = self.prefix + "mcp:holds"
+        self._add_request = driver.redis.register_script(ADD_SERVER_REQUEST)
+        self._take_request = driver.redis.register_script(TAKE_SERVER_REQUEST)
 
     def _session(self, server: str, session: str) -> str:
         return f"{self.prefix}mcp:session:{server}:{session}"
@@ -567,6 +590,46 @@ class RedisMcpState:
             await self.driver.run(self.driver.redis.hdel(self._holds, tool))
         else:
             await self.driver.run(self.driver.redis.hset(self._holds, tool, json.dumps(held)))
+
+    def _state(self, kind: str, tenant: str | None, server: str, session: str | None) -> str:
+        from gateway.stages.admission import tenant_tag
+
+        return f"{self.prefix}{tenant_tag(tenant)}mcp:{kind}:{server}:{'s=' + session if session is not None else '-'}"
+
+    async def mark_listed(
+        self, tenant: str | None, server: str, session: str | None, names: Sequence[str], ttl_s: float
+    ) -> None:
+        if not names:
+            return
+        key = self._state("listed", tenant, server, session)
+        until = str(time.time() + ttl_s)
+        pipe = self.driver.redis.pipeline(transaction=False)
+        pipe.hset(key, mapping=dict.fromkeys(names, until))
+        pipe.pexpire(key, int(ttl_s * 1000))
+        await self.driver.run(pipe.execute())
+
+    async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
+        raw = await self.driver.run(self.driver.redis.hget(self._state("listed", tenant, server, session), name))
+        return raw is not None and float(raw) > time.time()
+
+    async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
+        await self.driver.run(self.driver.redis.delete(self._state("listed", tenant, server, session)))
+
+    async def add_server_request(
+        self, tenant: str | None, server: str, session: str | None, gid: str, server_id: str, limit: int, ttl_s: float
+    ) -> bool:
+        key = self._state("requests", tenant, server, session)
+        added = await self.driver.run(self._add_request(keys=[key], args=[gid, server_id, limit, int(ttl_s * 1000)]))
+        return bool(added)
+
+    async def take_server_request(self, tenant: str | None, server: str, session: str | None, gid: str) -> str | None:
+        key = self._state("requests", tenant, server, session)
+        raw = await self.driver.run(self._take_request(keys=[key], args=[gid]))
+        return _s(raw) if raw is not None else None
+
+    async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:
+        keys = [self._state(k, tenant, server, session) for k in ("listed", "requests")]
+        await self.driver.run(self.driver.redis.delete(*keys))
 
 
 # KEYS: run   ARGV: ttl_ms. One bulk string, fields and values joined by NUL (none contains
