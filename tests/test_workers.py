@@ -77,20 +77,32 @@ async def test_two_workers_share_the_port_and_aggregate_metrics(
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.1)
-            await asyncio.sleep(0.5)  # the second worker may bind a moment after the first
-            statuses = []
-            for _ in range(40):  # a new connection each time: SO_REUSEPORT spreads them
-                async with s.get(f"http://127.0.0.1:{port}/tools/echo/x", headers=auth) as r:
-                    statuses.append(r.status)
-            assert statuses == [200] * 40
+            statuses: list[int] = []
+
+            async def calls(n: int) -> None:
+                for _ in range(n):  # a new connection each time: SO_REUSEPORT spreads them
+                    async with s.get(f"http://127.0.0.1:{port}/tools/echo/x", headers=auth) as r:
+                        statuses.append(r.status)
+
+            # /readyz answers once one worker is up; the second may bind a moment later (under
+            # load, seconds): call until both have served (each worker has its own log).
+            deadline = asyncio.get_running_loop().time() + 20
+            while True:
+                await calls(10)
+                logs = sorted(tmp_path.glob("d.w*.jsonl"))
+                if len(logs) == 2 and all(c > 0 for c in calls_per_worker_log(tmp_path)):
+                    break
+                assert asyncio.get_running_loop().time() < deadline, "the second worker never served a call"
+            await calls(40)
+            assert statuses == [200] * len(statuses)
             for _ in range(2):  # whichever worker answers, the count covers both
                 async with s.get(f"http://127.0.0.1:{admin}/metrics") as r:
                     text = await r.text()
                 m = re.search(r'^callgate_calls_total\{code="ok",decision="allowed",tool="echo"\} (\S+)$', text, re.M)
                 assert m is not None
-                assert float(m.group(1)) == 40
+                assert float(m.group(1)) == len(statuses)
         counts = calls_per_worker_log(tmp_path)
-        assert sum(counts) == 40
+        assert sum(counts) == len(statuses)
         assert all(c > 0 for c in counts), counts  # both workers served
     finally:
         if proc.returncode is None:
