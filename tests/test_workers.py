@@ -46,6 +46,11 @@ def calls_per_worker_log(tmp_path: Path) -> list[int]:
     return counts
 
 
+def both_served(tmp_path: Path) -> bool:
+    """Has each of the two workers written a call record yet?"""
+    return len(list(tmp_path.glob("d.w*.jsonl"))) == 2 and all(c > 0 for c in calls_per_worker_log(tmp_path))
+
+
 async def test_two_workers_share_the_port_and_aggregate_metrics(
     tmp_path: Path, upstream: Upstream, redis_server: RedisServer
 ) -> None:
@@ -89,8 +94,7 @@ async def test_two_workers_share_the_port_and_aggregate_metrics(
             deadline = asyncio.get_running_loop().time() + 20
             while True:
                 await calls(10)
-                logs = sorted(tmp_path.glob("d.w*.jsonl"))
-                if len(logs) == 2 and all(c > 0 for c in calls_per_worker_log(tmp_path)):
+                if both_served(tmp_path):
                     break
                 assert asyncio.get_running_loop().time() < deadline, "the second worker never served a call"
             await calls(40)
