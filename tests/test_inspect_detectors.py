@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.inspect import code, decode, injection, pii, secrets, ssrf, traversal
 from gateway.inspect.normalize import fold, tag_text
@@ -344,3 +346,22 @@ def test_private_key_without_end_line_is_redacted_to_the_end_of_its_string() -> 
     _, hits = INS.output(text.encode(), InspectOptions())
     out = redact(text, hits, {"private_key"})
     assert json.loads(out) == {"k": "[REDACTED:private_key]"}
+
+
+_SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", "\n\x00\n", "\x00\n", "--", "#",
+               "/*", ";", "true", "union", "select", "1", "42", "=", "(", ")", "a", "x_", "like", "drop", "case ",
+               "begin ", "%", "all"]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_SQL_TOKENS), max_size=40))
+def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str]) -> None:
+    """``code._FromCandidates`` gives the very match ``rx.search`` gives (same span, same groups)."""
+    from gateway.inspect import code
+
+    text = "".join(tokens)
+    for fast in (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY):
+        want, got = fast.rx.search(text), fast.search(text)
+        assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
+        if want is not None and got is not None:
+            assert (want.span(), want.groups()) == (got.span(), got.groups()), (fast.rx.pattern[:40], text)

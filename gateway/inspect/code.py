@@ -6,7 +6,9 @@ handling) / ASI05 (unexpected code execution).
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections.abc import Callable, Iterator
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 
@@ -119,6 +121,72 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3};\s{0,3}(?:select|iif|declare|exec|waitfor|begin)\b",
     re.I,
 )
+
+
+class _FromCandidates:
+    """``rx.search(text)``, trying ``rx.match`` only where a match can start.
+
+    Python's regex engine tries every position of the text for a pattern that opens with
+    an alternation, a lookbehind or ``\\b``: on a 16 KiB text a single search cost
+    0.1-0.2 ms. ``starts(text)`` yields, in ascending order, a superset of the positions
+    at which ``rx`` can begin a match (each pattern below says why); the first that
+    matches is the one ``search`` would find (same leftmost position, same backtracking),
+    so the result is the same match. ``tests/test_inspect_detectors.py`` checks it
+    against ``rx.search`` on generated texts.
+    """
+
+    __slots__ = ("rx", "starts")
+
+    def __init__(self, rx: re.Pattern[str], starts: Callable[[str], Iterator[int]]) -> None:
+        self.rx = rx
+        self.starts = starts
+
+    def search(self, text: str) -> re.Match[str] | None:
+        match = self.rx.match
+        for p in self.starts(text):
+            m = match(text, p)
+            if m is not None:
+                return m
+        return None
+
+
+_QUOTE = re.compile(r"['\"]")
+_OR = re.compile(r"(?=or)", re.I)
+_BOOL_OP = re.compile(r"(?=or|and|xor|\|\||&&)", re.I)
+
+
+def _quotes(text: str) -> Iterator[int]:
+    """A quote's position: ``_SQL_QUOTE_OP`` opens with zero-width tests, then a quote."""
+    return (m.start() for m in _QUOTE.finditer(text))
+
+
+def _quote_end_starts(text: str) -> Iterator[int]:
+    """``_SQL_QUOTE_END``: a quote, or the character before it (``[\\w)]`` then a quote), or
+    "or" (``\\bor ... true``)."""
+    around = (p for q in _quotes(text) for p in (q - 1, q) if p >= 0)
+    return heapq.merge(around, (m.start() for m in _OR.finditer(text)))
+
+
+def _bool_ops(text: str) -> Iterator[int]:
+    """``_SQL_TAUTOLOGY`` opens with ``\\b`` and or/and/xor/||/&&: each place one starts."""
+    return (m.start() for m in _BOOL_OP.finditer(text))
+
+
+def _string_starts(text: str) -> Iterator[int]:
+    """``_SQL_VALUE_THEN_QUERY`` begins at the text's start or after the runner's separator."""
+    yield 0
+    i = text.find("\x00\n")
+    while i != -1:
+        yield i + 2
+        i = text.find("\x00\n", i + 2)
+
+
+_FAST_QUOTE_OP = _FromCandidates(_SQL_QUOTE_OP, _quotes)
+_FAST_QUOTE_END = _FromCandidates(_SQL_QUOTE_END, _quote_end_starts)
+_FAST_TAUTOLOGY = _FromCandidates(_SQL_TAUTOLOGY, _bool_ops)
+_FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _string_starts)
+
+
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
               "union")  # fmt: skip
@@ -301,7 +369,7 @@ class SqlDetector:
         norm = t.norm
         tagged = "sql" in t.tags
         if not tagged and ("'" in norm or '"' in norm):
-            m = _SQL_QUOTE_OP.search(norm)
+            m = _FAST_QUOTE_OP.search(norm)
             if m:
                 ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
                 return [Hit(finding(self.name, t, "quote_operator_probe", "high", OWASP, ev, 0.8))]
@@ -310,16 +378,16 @@ class SqlDetector:
         quote = "'" in norm or '"' in norm
         boolean = any(b in norm for b in _SQL_BOOL)
         for rx, kind, gate in (
-            (_SQL_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
+            (_FAST_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
             (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
             (_SQL_UNION_PROBE, "union_probe", "union" in norm),
             (_SQL_ORACLE, "blind_oracle", _sql_oracle_maybe(norm)),
             (
-                _SQL_VALUE_THEN_QUERY,
+                _FAST_VALUE_THEN_QUERY,
                 "value_then_query",
                 not tagged and (";" in norm or "(" in norm) and any(w in norm for w in ("select", "case", "begin")),
             ),
-            (_SQL_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
+            (_FAST_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
         ):
             if not gate:
                 continue
