@@ -350,7 +350,8 @@ def test_private_key_without_end_line_is_redacted_to_the_end_of_its_string() -> 
 
 _SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", "\n\x00\n", "\x00\n", "--", "#",
                "/*", ";", "true", "union", "select", "1", "42", "=", "(", ")", "a", "x_", "like", "drop", "case ",
-               "begin ", "%", "all"]  # fmt: skip
+               "begin ", "%", "all", "AND", "Xor", "|", "&", "`", "$(", "%0a", "%0D", "\\n", "\\N", "ls", "cat",
+               "/bin/sh", "/usr/bin/id", "-la", "\u0130", "é"]  # fmt: skip
 
 
 @settings(max_examples=3000, deadline=None)
@@ -360,7 +361,8 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
     from gateway.inspect import code
 
     text = "".join(tokens)
-    for fast in (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY):
+    fast_ones = (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY)
+    for fast in (*fast_ones, code._FAST_SHELL_SPLICE):
         want, got = fast.rx.search(text), fast.search(text)
         assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
         if want is not None and got is not None:

@@ -151,8 +151,19 @@ class _FromCandidates:
 
 
 _QUOTE = re.compile(r"['\"]")
-_OR = re.compile(r"(?=or)", re.I)
-_BOOL_OP = re.compile(r"(?=or|and|xor|\|\||&&)", re.I)
+# Case-insensitive finders, as the patterns are: on ASCII text a case-sensitive one over the
+# lower-cased text (same positions) lets the engine skip to the tokens' first letters.
+_OR = (re.compile("or"), re.compile("or", re.I))
+# Found one after another: a token inside another ("or" in "xor", "|" in "|||") starts no
+# match, since each needs a word boundary before it there.
+_BOOL_OP = (re.compile(r"or|and|xor|\|\||&&"), re.compile(r"or|and|xor|\|\||&&", re.I))
+_SEPARATOR = re.compile(r"[;&|`]|\$\(|%0[ad]|\\n", re.I)  # no token starts inside another
+
+
+def _positions(finders: tuple[re.Pattern[str], re.Pattern[str]], text: str) -> Iterator[int]:
+    if text.isascii():
+        return (m.start() for m in finders[0].finditer(text.lower()))
+    return (m.start() for m in finders[1].finditer(text))
 
 
 def _quotes(text: str) -> Iterator[int]:
@@ -164,12 +175,12 @@ def _quote_end_starts(text: str) -> Iterator[int]:
     """``_SQL_QUOTE_END``: a quote, or the character before it (``[\\w)]`` then a quote), or
     "or" (``\\bor ... true``)."""
     around = (p for q in _quotes(text) for p in (q - 1, q) if p >= 0)
-    return heapq.merge(around, (m.start() for m in _OR.finditer(text)))
+    return heapq.merge(around, _positions(_OR, text))
 
 
 def _bool_ops(text: str) -> Iterator[int]:
     """``_SQL_TAUTOLOGY`` opens with ``\\b`` and or/and/xor/||/&&: each place one starts."""
-    return (m.start() for m in _BOOL_OP.finditer(text))
+    return _positions(_BOOL_OP, text)
 
 
 def _string_starts(text: str) -> Iterator[int]:
@@ -181,6 +192,12 @@ def _string_starts(text: str) -> Iterator[int]:
         i = text.find("\x00\n", i + 2)
 
 
+def _splice_starts(text: str) -> Iterator[int]:
+    """``_SHELL_SPLICE``: a string's start, or a separator (``;&|```, ``$(``, ``%0a``, ``%0d``, ``\\n``)."""
+    return heapq.merge(_string_starts(text), (m.start() for m in _SEPARATOR.finditer(text)))
+
+
+_FAST_SHELL_SPLICE = _FromCandidates(_SHELL_SPLICE, _splice_starts)
 _FAST_QUOTE_OP = _FromCandidates(_SQL_QUOTE_OP, _quotes)
 _FAST_QUOTE_END = _FromCandidates(_SQL_QUOTE_END, _quote_end_starts)
 _FAST_TAUTOLOGY = _FromCandidates(_SQL_TAUTOLOGY, _bool_ops)
@@ -309,7 +326,7 @@ class ShellDetector:
         m = _SHELL_ALWAYS.search(raw) if _shell_always_maybe(low) else None
         kind = "shell_attack"
         if m is None and "shell" not in t.tags and any(tok in low for tok in _SHELL_TOKENS):
-            m = _SHELL_SPLICE.search(raw)
+            m = _FAST_SHELL_SPLICE.search(raw)
             kind = "command_splice"
         if not m:
             return []
