@@ -4,22 +4,9 @@ that must pass (ordinary prose, SQL a SQL tool takes, repository links)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from gateway.inspect.runner import InspectOptions, Inspector
-
-INS = Inspector()
-
-
-def high(args: Any, **opts: Any) -> set[str]:
-    return {f"{f.detector}:{f.kind}" for f in INS.arguments(args, InspectOptions(**opts)) if f.severity == "high"}
-
-
-def out_high(text: str) -> set[str]:
-    found, _ = INS.output(text.encode(), InspectOptions())
-    return {f"{f.detector}:{f.kind}" for f in found if f.severity == "high"}
+from tests.test_inspect_families import high, out_high  # the high findings' detector:kind
 
 
 @pytest.mark.parametrize(
