@@ -111,3 +111,20 @@ async def test_a_process_that_cannot_start_fails_the_call_closed(monkeypatch: py
     with pytest.raises(Unavailable) as err:
         await procpool.output(spec, b"x" * 5000, OPTS)
     assert err.value.code == "inspection.unavailable" and err.value.status == 503
+
+
+async def test_an_inspection_over_the_time_limit_fails_closed_and_the_process_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every wait is bounded: past ``TIMEOUT_S`` the call gets 503 and the stuck process is killed."""
+    ins = Inspector()
+    await ins.warm()
+    (pid,) = procpool.pids()
+    monkeypatch.setattr(procpool, "TIMEOUT_S", 0.05)
+    with pytest.raises(Unavailable) as err:
+        await ins.output_async(("http://0x7f.1/ " * 70_000).encode(), OPTS)  # ~1 s of work
+    assert err.value.code == "inspection.unavailable" and "did not finish" in str(err.value)
+    await wait_gone(pid)
+    monkeypatch.setattr(procpool, "TIMEOUT_S", 30.0)
+    findings, _ = await ins.output_async(("http://0x7f.1/ " * 300).encode(), OPTS)
+    assert "loopback_address" in {f.kind for f in findings}

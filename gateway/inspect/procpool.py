@@ -52,6 +52,9 @@ class Spec:
 _ctx = multiprocessing.get_context("forkserver")
 _ctx.set_forkserver_preload(["gateway.inspect.runner"])
 _lock = threading.Lock()
+# The longest one inspection may take, waiting in the queue included (a 1 MiB hostile body
+# takes about 2 s of CPU here).
+TIMEOUT_S = 30.0
 _pools: dict[tuple[int, Spec], ProcessPoolExecutor] = {}  # keyed by pid too: a forked worker makes its own
 
 # ------------------------------------------------------------------ in the inspection process
@@ -123,6 +126,12 @@ def _pool(spec: Spec) -> ProcessPoolExecutor:
         return pool
 
 
+def _processes(pool: ProcessPoolExecutor) -> dict[int, Any]:
+    """The pool's worker processes by pid (``ProcessPoolExecutor`` keeps them in ``_processes``)."""
+    procs: dict[int, Any] | None = getattr(pool, "_processes", None)
+    return procs or {}
+
+
 def _drop(spec: Spec, pool: ProcessPoolExecutor) -> None:
     with _lock:
         if _pools.get((os.getpid(), spec)) is pool:
@@ -145,11 +154,18 @@ async def run(spec: Spec, fn: Any, *args: Any) -> Any:
             log.error("the inspection process cannot start: %s", e)
             raise _unavailable("the inspection process cannot start") from e
         try:
-            return await pending
+            return await asyncio.wait_for(pending, TIMEOUT_S)
         except BrokenProcessPool as e:
             _drop(spec, pool)
             log.error("the inspection process died during an inspection; the next one starts a new process")
             raise _unavailable() from e
+        except TimeoutError as e:
+            # Stuck (or a queue that long): kill it; the calls waiting on it fail closed too.
+            for proc in list(_processes(pool).values()):
+                proc.kill()
+            _drop(spec, pool)
+            log.error("an inspection took over %s s; the inspection process was killed", TIMEOUT_S)
+            raise _unavailable(f"the inspection did not finish in {TIMEOUT_S:g} s") from e
     raise _unavailable()
 
 
@@ -188,16 +204,7 @@ async def warm(spec: Spec) -> int:
 
 
 def pids() -> list[int]:
-    """The inspection processes of this gateway process (for tests and the bench's CPU count)."""
+    """The inspection processes of this gateway process (tests kill them)."""
     with _lock:
         pools = [p for (pid, _), p in _pools.items() if pid == os.getpid()]
-    return [pid for p in pools for pid in list(getattr(p, "_processes", None) or {})]
-
-
-def shutdown() -> None:
-    """Stop this process's inspection processes (gateway stop; tests)."""
-    with _lock:
-        mine = [k for k in _pools if k[0] == os.getpid()]
-        pools = [_pools.pop(k) for k in mine]
-    for p in pools:
-        p.shutdown(wait=True, cancel_futures=True)
+    return [pid for p in pools for pid in list(_processes(p))]
