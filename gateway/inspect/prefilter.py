@@ -45,6 +45,18 @@ def _on_match(did: int, _start: int, _end: int, _flags: int, ctx: set[int]) -> N
     ctx.add(did)
 
 
+def _scan(db: Any, scratches: threading.local, name: str, text: str) -> set[int]:
+    """The ids of ``db``'s expressions that match ``text``. Hyperscan scratch space serves
+    one scan at a time: one per thread and database (``name``), made on first use."""
+    scratch = getattr(scratches, name, None)
+    if scratch is None:
+        scratch = _hs.Scratch(db)
+        setattr(scratches, name, scratch)
+    hit: set[int] = set()
+    db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch)
+    return hit
+
+
 _compiled: dict[tuple[tuple[bytes, ...], tuple[int, ...]], Any] = {}
 _compiling = threading.Lock()
 
@@ -94,8 +106,7 @@ class Prefilter:
                     self.tokens[view].append((i, toks))
         self.n = n
         self._dbs: dict[str, Any] = {}
-        # Hyperscan scratch space serves one scan at a time: one per thread (the event loop
-        # and the inspection thread scan at once), made on first use.
+        # per thread, for ``_scan``
         self._scratch = threading.local()
         if self.engine == "hyperscan":
             assert _hs is not None
@@ -121,17 +132,7 @@ class Prefilter:
                 continue
             text = views[view]()
             if self.engine == "hyperscan":
-                hit: set[int] = set()
-                db = self._dbs[view]
-                scratch = getattr(self._scratch, view, None)
-                if scratch is None:
-                    assert _hs is not None
-                    scratch = _hs.Scratch(db)
-                    setattr(self._scratch, view, scratch)
-                db.scan(
-                    text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch
-                )
-                for i in hit:
+                for i in _scan(self._dbs[view], self._scratch, view, text):
                     out[i] = True
             else:
                 for i, toks in owners:
@@ -174,11 +175,4 @@ class RegexGate:
         """Indexes of the patterns that may match ``text``; None: all may (no engine)."""
         if self._db is None:
             return None
-        scratch = getattr(self._scratch, "s", None)
-        if scratch is None:
-            scratch = self._scratch.s = _hs.Scratch(self._db)
-        hit: set[int] = set()
-        self._db.scan(
-            text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch
-        )
-        return hit
+        return _scan(self._db, self._scratch, "s", text)
