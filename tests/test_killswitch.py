@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
+from gateway.store.redis import RedisKillSwitch
 from tests.conftest import Gateway, GatewayFactory, RedisServer, Upstream
 
 
@@ -150,3 +152,31 @@ async def test_change_reaches_other_replica_within_a_second(
     await engage(a, "global")
     c = await make_gateway(store=store, decision_log={"path": str(tmp_path / "c.jsonl")})
     assert (await c.agent.get("/tools/echo/x", headers=c.auth())).status == 503
+
+
+async def test_an_unreadable_entry_in_redis_engages_its_scope_and_hides_no_other(
+    make_gateway: GatewayFactory, redis_server: RedisServer
+) -> None:
+    """Fail closed per entry: a value that does not parse engages its own scope, and a
+    switch engaged after it still reaches this replica."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(store={"url": redis_server.url})
+    assert (await gw.agent.get("/tools/echo/x", headers=gw.auth())).status == 200
+    ks = gw.rt.stores.killswitch
+    assert isinstance(ks, RedisKillSwitch)
+    redis_server.command("HSET", ks.key, "tool:echo", "{not-json")
+    redis_server.command("PUBLISH", ks.channel, "tool:echo")
+    deadline = time.monotonic() + 3
+    while (await gw.agent.get("/tools/echo/x", headers=gw.auth())).status != 503:
+        assert time.monotonic() < deadline, "the unreadable entry did not engage its scope"
+        await asyncio.sleep(0.05)
+    # another replica engages a switch: this one's follower still takes it in
+    entry = '{"scope":"tenant:initech","reason":"r","operator":"o","since":1.0}'
+    with redis.Redis.from_url(redis_server.url) as client:  # the inline protocol would split the JSON
+        client.hset(ks.key, "tenant:initech", entry)
+        client.publish(ks.channel, "tenant:initech")
+    while ks.match("initech", "demo", "other") is None:
+        assert time.monotonic() < deadline + 3, "a switch engaged after the unreadable entry was not seen"
+        await asyncio.sleep(0.05)
+    unreadable = ks.match("acme", "demo", "echo")
+    assert unreadable is not None and unreadable.scope == "tool:echo" and "unreadable" in unreadable.reason

@@ -397,10 +397,19 @@ class RedisKillSwitch:
 
     @staticmethod
     def _parse(raw: dict[Any, Any]) -> dict[str, KillSwitchEntry]:
+        """Each entry on its own: one that cannot be read counts as engaged for its scope
+        (fail closed), and never keeps the other entries from being seen."""
         entries: dict[str, KillSwitchEntry] = {}
         for scope, value in raw.items():
-            d = json.loads(value)
-            entries[_s(scope)] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+            key = _s(scope)
+            try:
+                d = json.loads(value)
+                entries[key] = KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+            except (ValueError, KeyError, TypeError):
+                log.error("kill-switch entry %r cannot be read; treating its scope as engaged", key)
+                entries[key] = KillSwitchEntry(
+                    key, "kill-switch entry unreadable; treated as engaged", "(unknown)", 0.0
+                )
         return entries
 
     async def refresh(self) -> None:
@@ -554,8 +563,8 @@ class RedisMcpState:
         self.prefix = driver.prefix
         self._pins = self.prefix + "mcp:pins"
         self._holds = self.prefix + "mcp:holds"
-        self._add_request = driver.redis.register_script(ADD_SERVER_REQUEST)
-        self._take_request = driver.redis.register_script(TAKE_SERVER_REQUEST)
+        self._add_request = driver.script(ADD_SERVER_REQUEST)
+        self._take_request = driver.script(TAKE_SERVER_REQUEST)
 
     def _session(self, server: str, session: str) -> str:
         return f"{self.prefix}mcp:session:{server}:{session}"
