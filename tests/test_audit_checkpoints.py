@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gateway.audit.chain import GENESIS, canonical
-from gateway.audit.checkpoint import Checkpoint, keygen, load_public_key, read_export
+from gateway.audit.checkpoint import MARKER, Checkpoint, keygen, load_public_key, read_export
 from gateway.audit.log import DecisionLog, LogCheckFailed
 from gateway.audit.verify import verify_log
 from gateway.cli import main
@@ -149,6 +149,22 @@ async def test_removed_and_reordered_records_fail_with_key(tmp_path: Path, key: 
     cfg.path.write_bytes(rehash(recs[:1] + recs[2:]))
     report = verify_log(cfg.path, key=pub)
     assert not report.ok and any("signed" in p.message for p in report.problems)
+
+
+async def test_a_record_spelling_the_checkpoint_marker_nested_is_no_checkpoint(tmp_path: Path, key: Path) -> None:
+    """After an unclean stop the tail holds records past the last checkpoint; one whose
+    arguments spell ``"kind":"checkpoint"`` is a call, and the log reopens."""
+    cfg = cfg_for(tmp_path, key, every_records=100)
+    await write(cfg, 3)
+    data = cfg.path.read_bytes()
+    nested = {"kind": "call", "id": "late", "args": {"fields": {"x": {"kind": "checkpoint"}}}}
+    cfg.path.write_bytes(data + rehash([*lines(cfg.path), nested])[len(data) :])
+    assert MARKER in cfg.path.read_bytes().splitlines()[-1]
+    log = DecisionLog(cfg)
+    await log.open()  # it failed: "the newest checkpoint line is damaged or altered"
+    assert log.checkpoint is not None
+    await log.close()
+    assert verify_log(cfg.path, key=load_public_key(key)).ok
 
 
 async def test_reopen_checks_and_continues(tmp_path: Path, key: Path) -> None:

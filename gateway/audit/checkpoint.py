@@ -200,7 +200,8 @@ def write_export(path: Path, cp: Checkpoint) -> None:
 # ---------------------------------------------------------------- the tail check at start-up
 
 MARKER = b'"kind":"checkpoint"'
-"""In canonical JSON a string value cannot contain this unescaped, so it marks checkpoint lines."""
+"""A checkpoint line holds these bytes. So can another record, nested (an argument value
+``{"kind": "checkpoint"}`` is canonical JSON too): ``_newest_checkpoint`` checks the top level."""
 _CHUNK = 1 << 20
 
 
@@ -219,6 +220,26 @@ def _line_at(mm: Any, end: int) -> bytes:
     """The line ending at ``end`` (the byte after its ``\\n``), without the newline."""
     start = mm.rfind(b"\n", 0, end - 1) + 1
     return bytes(mm[start : end - 1])
+
+
+def _newest_checkpoint(mm: Any) -> int:
+    """Where the newest line whose record is a checkpoint holds ``MARKER``; -1 when none.
+
+    Searches back from the end; a line with the marker only nested (a call whose arguments
+    spell it) is passed over, a line that does not parse is returned (reported damaged)."""
+    end: int = len(mm)
+    while True:
+        at: int = mm.rfind(MARKER, 0, end)
+        if at < 0:
+            return -1
+        line_start: int = mm.rfind(b"\n", 0, at) + 1
+        try:
+            rec = json.loads(_line_at(mm, mm.find(b"\n", at) + 1))
+        except ValueError:
+            return at
+        if not isinstance(rec, dict) or rec.get("kind") == "checkpoint":
+            return at
+        end = line_start
 
 
 def _hash_of(raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
@@ -261,7 +282,7 @@ def scan(fd: int, size: int, pub: Ed25519PublicKey, exported: list[tuple[str, Ch
         _, st.log_id = _hash_of(bytes(mm[:first]))
         if st.log_id is None:
             problems.append("the first line is not an intact record")
-        in_log = mm.rfind(MARKER)
+        in_log = _newest_checkpoint(mm)
         cp_start = mm.rfind(b"\n", 0, in_log) + 1 if in_log >= 0 else -1
         # newline counts at the offsets we need: each checkpoint's offset, the in-log line's start, the end
         wanted = sorted({size, *(cp.offset for _, cp in exported if 0 < cp.offset <= size), max(cp_start, 0)})
