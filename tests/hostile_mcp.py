@@ -53,6 +53,7 @@ class Hostile:
     push: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     got_answer: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
+    flood_list: int = 0  # tools/list answered over SSE after this many unrelated messages
 
     def methods(self) -> list[str | None]:
         return [m.get("method") for m in self.seen]
@@ -108,6 +109,16 @@ class Hostile:
             return web.json_response(await self.answer(m), headers={"Mcp-Session-Id": sid})
         if method == "tools/call":
             return await self.call(request, m)
+        if method == "tools/list" and self.flood_list:
+            resp = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+            await resp.prepare(request)
+            noise = {"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info", "data": "x"}}
+            chunk = f"data: {json.dumps(noise)}\n\n".encode()
+            for _ in range(self.flood_list):
+                await resp.write(chunk)
+            await resp.write(f"data: {json.dumps(await self.answer(m))}\n\n".encode())
+            await resp.write_eof()
+            return resp
         return web.json_response(await self.answer(m))
 
     async def answer(self, m: dict[str, Any]) -> dict[str, Any]:

@@ -381,6 +381,36 @@ async def test_tool_called_without_listing_is_checked_against_its_pin(
     assert not any("no_such_tool" in t for t in labels) and "(unknown)" in labels
 
 
+async def test_the_gateways_own_list_takes_only_its_answer_and_at_most_max_events_messages(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    """A call without a prior list makes the gateway list the tools itself; a server that
+    answers over SSE after unrelated messages has them dropped and counted, and one that
+    never stops sending them fails the call after MAX_EVENTS, it does not hold it open."""
+    from gateway.mcp.mediator import MAX_EVENTS
+
+    gw = await make_gateway(mcp_servers=config(hostile.url))
+
+    def dropped() -> float:
+        value = gw.rt.metrics.registry.get_sample_value(
+            "callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "answer_unmatched"}
+        )
+        return value or 0.0
+
+    hostile.flood_list = 5
+    a = Agent(gw)
+    await a.open()
+    before = dropped()
+    answer = await a.call("echo", {"text": "x"})  # no tools/list in this session
+    assert "result" in answer and not answer["result"].get("isError")
+    assert dropped() - before == 5
+    hostile.flood_list = MAX_EVENTS + 5
+    b = Agent(gw)
+    await b.open()
+    failed = await b.call("echo", {"text": "x"})
+    assert meta(failed)["code"] == "upstream.failed", failed
+
+
 # ------------------------------------------------------------------ lists
 
 

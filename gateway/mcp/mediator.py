@@ -541,6 +541,9 @@ class Mediator:
                 if resp.status != 200:
                     raise UpstreamError(f"MCP server {srv.name!r} answered HTTP {resp.status}", code="upstream.failed")
                 if ctype.startswith("text/event-stream"):
+                    # Only the answer is taken; anything else on this stream is dropped and
+                    # counted, and a stream that sends MAX_EVENTS messages without it fails.
+                    events = 0
                     async for event in sse.iter_events(resp.content, limit):
                         data = sse.data(event)
                         if data is None:
@@ -548,6 +551,13 @@ class Mediator:
                         m = jsonrpc.classify(jsonrpc.loads(data))
                         if m.kind == "response" and m.id == doc.get("id"):
                             return m.body
+                        self.metrics.mcp_dropped.labels("server", "answer_unmatched").inc()
+                        events += 1
+                        if events >= MAX_EVENTS:
+                            raise UpstreamError(
+                                f"MCP server {srv.name!r} sent {events} messages without the answer",
+                                code="upstream.failed",
+                            )
                     return None
                 body = await output.read(srv, None, resp.content, limit)
                 m = jsonrpc.classify(jsonrpc.loads(body))
