@@ -62,6 +62,8 @@ class Hostile:
         names = [
             "echo",
             "chunked_injection",
+            "link_injection",
+            "meta_injection",
             "big",
             "big_chunked",
             "gzip",
@@ -155,6 +157,11 @@ class Hostile:
         def result(text: str, **extra: Any) -> dict[str, Any]:
             return {"jsonrpc": "2.0", "id": mid, "result": {"content": [{"type": "text", "text": text}], **extra}}
 
+        if name in ("link_injection", "meta_injection"):  # the injection outside any text item
+            link = {"type": "resource_link", "uri": "file:///notes.txt", "name": "notes", "description": INJECTION}
+            if name == "link_injection":
+                return web.json_response({"jsonrpc": "2.0", "id": mid, "result": {"content": [link]}})
+            return web.json_response(result("ok", _meta={"note": INJECTION}))
         if name == "chunked_injection":  # application/json, no Content-Length
             resp = web.StreamResponse(headers={"Content-Type": "application/json"})
             await resp.prepare(request)

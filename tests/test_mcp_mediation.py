@@ -287,6 +287,16 @@ async def test_chunked_big_and_gzip_answers_are_screened(gw: Gateway) -> None:
     assert blocked == 2
 
 
+async def test_an_injection_outside_the_text_items_is_screened_too(gw: Gateway) -> None:
+    """A resource link's description and the result's ``_meta`` reach the model too."""
+    a = Agent(gw)
+    await a.open()
+    for name in ("link_injection", "meta_injection"):
+        hidden = await a.call(name)
+        assert hidden["result"]["isError"] is True and meta(hidden)["reasons"][0]["code"] == "output.injection", name
+        assert INJECTION not in json.dumps(hidden), name
+
+
 async def test_output_limit_applies_to_sse_answers(make_gateway: GatewayFactory, hostile: Hostile) -> None:
     gw = await make_gateway(mcp_servers=config(hostile.url, inspect={"output_limit": 3000}))
     a = Agent(gw)

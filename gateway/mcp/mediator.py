@@ -193,6 +193,27 @@ class Exchange:
         return self.msg.id if self.msg is not None else None
 
 
+METADATA = "(metadata)"  # the part of a tool result that is neither its text nor structuredContent
+
+
+def _metadata(result: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+    """What of a tool result ``screen_tool_result`` does not screen as text: every other key,
+    and each content item less its text and binary payload."""
+    rest: dict[str, Any] = {k: v for k, v in result.items() if k not in ("content", "structuredContent")}
+    described: list[Any] = []
+    for item in items:
+        if not isinstance(item, dict):
+            described.append(item)
+            continue
+        d = {k: v for k, v in item.items() if k not in ("text", "data", "resource")}
+        res = item.get("resource")
+        if isinstance(res, dict):
+            d["resource"] = {k: v for k, v in res.items() if k not in ("text", "blob")}
+        described.append(d)
+    rest["content"] = described
+    return rest
+
+
 class Mediator:
     def __init__(self, rt: Runtime, pipeline: Pipeline, server_pipeline: Pipeline) -> None:
         from gateway.adapters.mcp import McpAdapter
@@ -751,11 +772,17 @@ class Mediator:
                 parts.append((f"content[{i}].resource.text", res["text"].encode(errors="replace")))
         if "structuredContent" in result:
             parts.append(("structuredContent", jsonrpc.dumps(result["structuredContent"])))
-        if not parts:
-            return result
+        # Everything else the model may read (resource links' names and descriptions, unknown
+        # item types, _meta, other keys) is screened too, as one part; binary payloads
+        # (``data``, ``blob``) are not text. Text to redact there blocks the result.
+        parts.append((METADATA, jsonrpc.dumps(_metadata(result, items))))
         jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200, self.rt.classifier)
         if not jd.kinds:
             return result
+        if any(h.finding.kind in jd.kinds for h in jd.hits.get(METADATA, ())):
+            raise UpstreamError(
+                "the result's metadata carries text to redact", code="output.blocked", reasons=jd.reasons
+            )
         new_items = list(items)
         for i, item in enumerate(items):
             if f"content[{i}].text" in jd.hits:
