@@ -735,3 +735,77 @@ async def test_a_state_store_that_does_not_answer_is_a_recorded_503_not_a_500(
         redis_server.start()
     assert [r["code"] for r in records(gw)[-2:]] == ["store.unavailable", "store.unavailable"]
     assert not [m for m in hostile.seen if m.get("method") == "tools/call"]
+
+
+class Monitor:
+    """Redis ``MONITOR`` on a socket of its own: every command the server runs, with its keys."""
+
+    def __init__(self, server: RedisServer) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        self.sock.sendall(b"MONITOR\r\n")
+        self.lines: list[str] = []
+        self.buf = b""
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+        self.server = server
+
+    def read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            self.buf += data
+            *done, self.buf = self.buf.split(b"\r\n")
+            self.lines += [d.decode(errors="replace") for d in done]
+
+    async def mark(self) -> list[str]:
+        """The commands since the last mark (a marker command, seen once everything before it is)."""
+        import uuid
+
+        marker = uuid.uuid4().hex
+        self.server.command("ECHO", marker)
+        for _ in range(200):
+            if any(marker in line for line in self.lines):
+                break
+            await asyncio.sleep(0.02)
+        i = next(i for i, line in enumerate(self.lines) if marker in line)
+        seen, self.lines = self.lines[:i], self.lines[i + 1 :]
+        return seen
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_a_tool_list_reads_and_writes_the_pins_once_whatever_its_length(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer
+) -> None:
+    """Each listed tool read the whole pin map and its hold: 2 round trips per tool in Redis."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 1000})
+    a = Agent(gw)
+    await a.open()
+    mon = Monitor(redis_server)
+    try:
+        await mon.mark()
+
+        async def pin_commands() -> list[str]:
+            listed = await a.request("tools/list")
+            assert len(listed["result"]["tools"]) >= len(hostile.tools()) - 1
+            return [line.split('"')[1].lower() for line in await mon.mark() if "mcp:pins" in line or "mcp:holds" in line]
+
+        assert len(hostile.tools()) > 20
+        assert sorted(await pin_commands()) == ["hmget", "hmget", "hset"]  # all new: read, pin them all
+        assert sorted(await pin_commands()) == ["hmget", "hmget"]  # all pinned: the read only
+        hostile.descriptions["echo"] = RUG_PULL
+        assert sorted(await pin_commands()) == ["hmget", "hmget", "hset"]  # one held: read, hold it
+        assert "echo" not in {t["name"] for t in (await a.request("tools/list"))["result"]["tools"]}
+        (hold,) = gw.records("mcp.definition")
+        assert hold["tool"] == "evil.echo" and hold["reason"] == "definition.changed"
+    finally:
+        mon.close()

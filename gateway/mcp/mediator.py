@@ -56,6 +56,7 @@ from gateway.errors import (
 from gateway.inspect import output
 from gateway.mcp import jsonrpc, sse
 from gateway.mcp.jsonrpc import Malformed, Message
+from gateway.mcp.pins import Held
 from gateway.mcp.rules import (
     CLIENT_NOTIFICATION,
     CLOSE,
@@ -498,25 +499,20 @@ class Mediator:
     async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> set[str]:
         """Pin or hold each definition; remember it as checked for this session (in the state
         store, so every worker knows, for ``definition_ttl_s``). Returns held names."""
-        seen: list[str] = []
+        valid = [t for t in tools[:10_000] if isinstance(t.get("name"), str) and TOOL_NAME.fullmatch(t["name"])]
+        cut = len(ex.server) + 1
         held_names: set[str] = set()
-        for i, t in enumerate(tools[:10_000]):
-            if i % 32 == 31:
-                await asyncio.sleep(0)  # a long list never holds the event loop
-            name = t.get("name")
-            if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
-                continue
-            held, new = await self.pins.observe(f"{ex.server}.{name}", t)
-            seen.append(name)
-            if held is not None:
-                held_names.add(name)
-                if new:
-                    await self.record_hold(agent, held)
+        # one store read and at most one write for the whole list
+        for held, new in await self.pins.observe([(f"{ex.server}.{t['name']}", t) for t in valid]):
+            held_names.add(held.tool[cut:])
+            if new:
+                await self.record_hold(agent, held)
         ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
+        seen = [t["name"] for t in valid]
         await self.state.mark_listed(agent.tenant, ex.server, ex.session, seen, ttl)
         return held_names
 
-    async def record_hold(self, agent: Agent, held: Any) -> None:
+    async def record_hold(self, agent: Agent, held: Held) -> None:
         from gateway.clock import iso_now
 
         log.warning("MCP tool %s held: %s (%s)", held.tool, held.reason, held.hash)
@@ -525,7 +521,7 @@ class Mediator:
             "id": new_call_id(),
             "time": iso_now(),
             "agent": agent.id,
-            **held.as_dict(await self.pins.pinned(held.tool)),
+            **held.as_dict(held.pinned),
         }
         try:
             await self.rt.log.append(rec)

@@ -163,6 +163,14 @@ class McpStateStore(Protocol):
     async def hold(self, tool: str) -> dict[str, Any] | None: ...
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None: ...
 
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        """The pins and the holds of ``tools`` (those that have one), in one round trip."""
+        ...
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        """Set these pins and holds (``None``: the hold is lifted), in one round trip."""
+        ...
+
     # A session's working state, kept per tenant (Redis: keys under the tenant's hash tag)
     # so any worker can carry on a session another worker started. ``session`` is ``None``
     # for sessionless exchanges (then the state is shared by the tenant's sessionless calls).

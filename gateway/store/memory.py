@@ -258,6 +258,15 @@ class MemoryMcpState:
         else:
             self._holds[tool] = held
 
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        pins = {t: self._pins[t] for t in tools if t in self._pins}
+        return pins, {t: self._holds[t] for t in tools if t in self._holds}
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        self._pins.update(pins)
+        for tool, held in holds.items():
+            await self.set_hold(tool, held)
+
 
 def _expiries(v: dict[str, Any]) -> list[float]:
     return [e if isinstance(e, float) else e[1] for e in v.values()]

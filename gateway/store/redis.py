@@ -600,6 +600,32 @@ class RedisMcpState:
         else:
             await self.driver.run(self.driver.redis.hset(self._holds, tool, json.dumps(held)))
 
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        if not tools:
+            return {}, {}
+        pipe = self.driver.redis.pipeline(transaction=False)
+        pipe.hmget(self._pins, list(tools))
+        pipe.hmget(self._holds, list(tools))
+        pins, holds = await self.driver.run(pipe.execute())
+        return (
+            {t: v.decode() for t, v in zip(tools, pins, strict=True) if v is not None},
+            {t: json.loads(v) for t, v in zip(tools, holds, strict=True) if v is not None},
+        )
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        lifted = [t for t, held in holds.items() if held is None]
+        kept = {t: json.dumps(held) for t, held in holds.items() if held is not None}
+        if not (pins or lifted or kept):
+            return
+        pipe = self.driver.redis.pipeline(transaction=False)
+        if pins:
+            pipe.hset(self._pins, mapping=pins)
+        if kept:
+            pipe.hset(self._holds, mapping=kept)
+        if lifted:
+            pipe.hdel(self._holds, *lifted)
+        await self.driver.run(pipe.execute())
+
     def _state(self, kind: str, tenant: str | None, server: str, session: str | None) -> str:
         from gateway.stages.admission import tenant_tag
 
