@@ -31,6 +31,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -187,6 +188,7 @@ class Exchange:
     answer: dict[str, Any] | None = None  # what the agent gets for its request
     relayed: int = 0
     needles: list[bytes] = field(default_factory=list)  # the injected credential's spellings, scrubbed from answers
+    server_requests: dict[bytes, str] = field(default_factory=dict)  # forwarded here: server's id (JSON) → ours
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -635,17 +637,47 @@ class Mediator:
         if m.kind == "request":
             return await self.server_request(ctx, ex, m)
         if m.kind == "notification" and m.method in SERVER_NOTIFICATIONS:
+            if m.method == "notifications/cancelled":
+                mapped = self.cancelled_for_agent(ex, m)
+                if mapped is None:
+                    self.metrics.mcp_dropped.labels("server", "cancel_unmatched").inc()
+                    return None
+                m = mapped
             if m.method == "notifications/tools/list_changed":
                 await self.recheck(ctx, ex)
-            if m.method == "notifications/message" and not await self.screen_notification(ctx, m):
+            if not await self.screen_notification(ctx, m):
                 self.metrics.mcp_dropped.labels("server", "blocked").inc()
                 return None
             return m.body
         self.metrics.mcp_dropped.labels("server", "notification" if m.kind == "notification" else "invalid").inc()
         return None
 
+    def cancelled_for_agent(self, ex: Exchange, m: Message) -> Message | None:
+        """A server's ``notifications/cancelled`` with the id the agent knows, or ``None`` (dropped).
+
+        It names either the agent's request in flight in this exchange (by the gateway's id,
+        mapped back to the agent's) or a request of the server's own forwarded in this
+        exchange (by the server's id, mapped to the gateway's id the agent got). Anything else
+        names no request of this agent's that the gateway can vouch for.
+        """
+        params = m.params
+        if not isinstance(params, dict) or "requestId" not in params:
+            return None
+        rid = params["requestId"]
+        if isinstance(rid, str) and rid == ex.gid and ex.answer is None:
+            agent_id = ex.client_id
+        else:
+            agent_id = ex.server_requests.get(jsonrpc.dumps(rid)) if jsonrpc.valid_id(rid) else None
+            if agent_id is None:
+                return None
+        return Message("notification", {**m.body, "params": {**params, "requestId": agent_id}}, None, m.method)
+
     async def screen_notification(self, ctx: CallContext, m: Message) -> bool:
-        """A log message from the server reaches the client (and maybe the model): inspected like output."""
+        """Whatever a forwarded notification carries (a log line, a progress ``message``, a
+        cancellation's ``reason``, a resource's ``uri``…) reaches the client and maybe the model:
+        its params are inspected like output, whatever the method; text to redact blocks it."""
+        if not m.params:
+            return True  # nothing but the method (list_changed)
         try:
             await self.screen_document(ctx, {"params": m.params}, allow_redaction=False)
         except GatewayError as e:
@@ -681,7 +713,7 @@ class Mediator:
         )
         sctx = CallContext(call=call, request=ctx.request, agent=ctx.agent, mcp_session=ex.session)
         sctx.tool = self.tools.resolve(ex.server)
-        await self.server_pipeline.run(sctx, _Decided())
+        await self.server_pipeline.run(sctx, _Decided(lambda c: self.screen_server_request(c, m.params)))
         if sctx.error is None:
             # the agent sees the gateway's id (this request's record id); its answer, on any worker, maps back
             gid = GID_PREFIX + call.call_id
@@ -696,6 +728,8 @@ class Mediator:
                     PENDING_LIMIT,
                     SERVER_REQUEST_TTL_S,
                 ):
+                    if len(ex.server_requests) < PENDING_LIMIT:  # so a cancellation on this stream maps
+                        ex.server_requests[jsonrpc.dumps(m.id)] = gid
                     return {**m.body, "id": gid}
                 sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
             except StoreUnavailable as e:  # not forwarded: its answer could not be matched
@@ -708,6 +742,13 @@ class Mediator:
         except GatewayError as e:
             log.info("refusal of %s to %s not delivered: %s", m.method, ex.server, e)
         return None
+
+    async def screen_server_request(self, sctx: CallContext, params: Any) -> None:
+        """An allowed server request goes to the agent, whose model reads it (a sampling prompt, an
+        elicitation's message and schema): its params are screened as output first; text to
+        redact blocks it (the refusal goes to the server, the record says ``output.blocked``)."""
+        if params:  # _meta too: the agent gets it
+            await self.screen_document(sctx, {"params": params}, allow_redaction=False)
 
     async def screen_answer(self, ctx: CallContext, ex: Exchange, m: Message) -> dict[str, Any]:
         """The server's answer, screened by the request's rule, with the agent's id."""
@@ -948,9 +989,18 @@ class Mediator:
             except Malformed:
                 doc = None
         message = f"the MCP server answered HTTP {status}"
-        err = doc.get("error") if isinstance(doc, dict) else None
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            message = err["message"][:500]
+        found = doc.get("error") if isinstance(doc, dict) else None
+        if isinstance(found, dict) and isinstance(found.get("message"), str):
+            message = found["message"][:500]
+            try:  # the server's text reaches the model: screened like an error answer
+                await self.screen_document(ctx, {"error": {"message": message}}, allow_redaction=False)
+            except GatewayError as blocked:
+                ctx.error = blocked  # a denial, recorded; the agent gets our refusal instead
+                up.bytes_sent = 0
+                refusal = self.refusal_answer(ex, blocked, ctx.call.call_id)
+                ex.answer = refusal if ex.msg is not None and ex.msg.kind == "request" else None
+                ctx.response = json_response(refusal, headers=dict(headers))
+                return
         err = UpstreamError(f"{message} (HTTP {status})", code="upstream.status", extra={"upstream_status": status})
         # the server's 4xx means something to the client (404: open a new session); anything else is ours
         err.status = status if 400 <= status < 500 else 502
@@ -1099,10 +1149,14 @@ class _Bytes:
 
 
 class _Decided:
-    """The server-request pipeline's terminal: the decision is all it needs."""
+    """The server-request pipeline's terminal: once policy allows, the request is screened."""
+
+    def __init__(self, screen: Callable[[CallContext], Awaitable[None]]) -> None:
+        self.screen = screen
 
     async def load(self, ctx: CallContext) -> None:
         return None
 
     async def emit(self, ctx: CallContext) -> None:
+        await self.screen(ctx)
         ctx.response = True
