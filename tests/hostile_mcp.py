@@ -256,10 +256,22 @@ class Hostile:
                     "params": {"progressToken": 1, "progress": 1, "message": INJECTION},
                 },
                 {"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": 1, "progress": 2}},
-                {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": mid, "reason": INJECTION}},
-                {"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": "notes://" + INJECTION}},
+                {
+                    "jsonrpc": "2.0",
+                    "method": "notifications/cancelled",
+                    "params": {"requestId": mid, "reason": INJECTION},
+                },
+                {
+                    "jsonrpc": "2.0",
+                    "method": "notifications/resources/updated",
+                    "params": {"uri": "notes://" + INJECTION},
+                },
                 {"jsonrpc": "2.0", "method": "notifications/resources/updated", "params": {"uri": "notes://plain"}},
-                {"jsonrpc": "2.0", "method": "notifications/tools/list_changed", "params": {"_meta": {"why": INJECTION}}},
+                {
+                    "jsonrpc": "2.0",
+                    "method": "notifications/tools/list_changed",
+                    "params": {"_meta": {"why": INJECTION}},
+                },
                 result("done"),
             ]
         elif name == "cancel":  # cancellations naming: the request in flight, ids it never had, its own request
@@ -269,7 +281,12 @@ class Hostile:
                 {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "callgate-0"}},
                 {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": args.get("agent_id")}},
                 {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"reason": "no id"}},
-                {"jsonrpc": "2.0", "id": 5, "method": "sampling/createMessage", "params": {"messages": [ask], "maxTokens": 5}},
+                {
+                    "jsonrpc": "2.0",
+                    "id": 5,
+                    "method": "sampling/createMessage",
+                    "params": {"messages": [ask], "maxTokens": 5},
+                },
                 {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": "5", "reason": "b"}},
                 {"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5, "reason": "c"}},
                 result("done"),

@@ -198,7 +198,7 @@ async def test_sse_events_split_anywhere_and_bounded() -> None:
 
 
 async def test_sse_a_big_event_in_tiny_chunks_is_read_in_linear_time() -> None:
-    """The buffer was searched from its start on every chunk: a 1 MiB event in 1–16-byte
+    """The buffer was searched from its start on every chunk: a 1 MiB event in 1-16-byte
     chunks cost ~10^11 byte comparisons. Now each byte is searched once."""
     import random
     import time

@@ -357,10 +357,17 @@ async def test_a_non_200_answers_error_text_is_screened_like_an_error_answer(gw:
     assert failed["result"]["isError"] is True and meta(failed)["code"] == "output.blocked"
     assert "evil.example" not in json.dumps(failed)
     status, kept = await a.post(
-        {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "status_injection", "arguments": {"status": 400}}}
+        {
+            "jsonrpc": "2.0",
+            "id": 9,
+            "method": "tools/call",
+            "params": {"name": "status_injection", "arguments": {"status": 400}},
+        }
     )
     assert status == 200 and meta(kept)["code"] == "output.blocked" and "evil.example" not in json.dumps(kept)
-    status, other = await a.post({"jsonrpc": "2.0", "id": 10, "method": "prompts/get", "params": {"name": "status_evil"}})
+    status, other = await a.post(
+        {"jsonrpc": "2.0", "id": 10, "method": "prompts/get", "params": {"name": "status_evil"}}
+    )
     assert status == 200 and other["id"] == 10 and other["error"]["data"]["code"] == "output.blocked"
     assert "evil.example" not in json.dumps(other)
     recs = [*records(gw, "tools/call"), *records(gw, "prompts/get")]
@@ -700,12 +707,19 @@ async def test_a_servers_cancellation_reaches_the_agent_only_with_an_id_the_agen
 ) -> None:
     """The server's notifications/cancelled went out as sent: the gateway's own ids (which the
     agent never saw), ids of nothing, and the server's id of a request the agent got under ours."""
-    gw = await make_gateway(mcp_servers=config(hostile.url), policy={"data": {"mcp_allow_methods": ["sampling/createMessage"]}})
+    gw = await make_gateway(
+        mcp_servers=config(hostile.url), policy={"data": {"mcp_allow_methods": ["sampling/createMessage"]}}
+    )
     a = Agent(gw)
     await a.open()
     r = await gw.agent.post(
         "/mcp/evil",
-        json={"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "cancel", "arguments": {"agent_id": 4}}},
+        json={
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "cancel", "arguments": {"agent_id": 4}},
+        },
         headers=a.headers(),
     )
     body = await r.text()
@@ -902,7 +916,9 @@ async def test_a_tool_list_reads_and_writes_the_pins_once_whatever_its_length(
         async def pin_commands() -> list[str]:
             listed = await a.request("tools/list")
             assert len(listed["result"]["tools"]) >= len(hostile.tools()) - 1
-            return [line.split('"')[1].lower() for line in await mon.mark() if "mcp:pins" in line or "mcp:holds" in line]
+            return [
+                line.split('"')[1].lower() for line in await mon.mark() if "mcp:pins" in line or "mcp:holds" in line
+            ]
 
         assert len(hostile.tools()) > 20
         assert sorted(await pin_commands()) == ["hmget", "hmget", "hset"]  # all new: read, pin them all

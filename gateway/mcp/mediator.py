@@ -164,12 +164,18 @@ def denied_result(err: GatewayError, call_id: str) -> dict[str, Any]:
     }
 
 
-def denied_error(msg_id: Any, err: GatewayError, call_id: str) -> dict[str, Any]:
-    return jsonrpc.error(msg_id, jsonrpc.DENIED, f"{err.code}: {err.message}", denial_meta(err, call_id))
-
-
 def as_result(err: GatewayError) -> bool:
     return err.status in RESULT_STATUSES and err.code not in TRANSPORT_CODES
+
+
+def refusal(msg_id: Any, err: GatewayError, call_id: str, *, tool_result: bool = False) -> dict[str, Any]:
+    """The one answer the gateway gives in place of the server's: for a ``tools/call``
+    (``tool_result``) a result the model reads when the error allows (``as_result``),
+    else a JSON-RPC error (``-32001`` unless the error says which) with the same data."""
+    if tool_result and as_result(err):
+        return {"jsonrpc": "2.0", "id": msg_id, "result": denied_result(err, call_id)}
+    rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
+    return jsonrpc.error(msg_id, rpc_code, f"{err.code}: {err.message}", denial_meta(err, call_id))
 
 
 @dataclass(slots=True)
@@ -399,19 +405,13 @@ class Mediator:
         call_id = ctx.call.call_id
         headers = {"X-Callgate-Call-Id": call_id, **err.headers}
         msg = ex.msg
-        if msg is not None and msg.kind == "request" and err.code not in TRANSPORT_CODES:
-            if ex.rule.per_tool and as_result(err):
-                answer = {"jsonrpc": "2.0", "id": msg.id, "result": denied_result(err, call_id)}
-            else:
-                rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
-                answer = jsonrpc.error(msg.id, rpc_code, f"{err.code}: {err.message}", denial_meta(err, call_id))
-            status = err.status if err.status in (401,) else 200
-            return json_response(answer, status=status, headers=headers), answer
-        rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
-        doc = jsonrpc.error(msg.id if msg is not None else None, rpc_code, f"{err.code}: {err.message}")
-        doc["error"]["data"] = denial_meta(err, call_id)
+        request = msg is not None and msg.kind == "request"
+        if request and err.code not in TRANSPORT_CODES:  # the refusal is the answer: HTTP 200 (401 stays)
+            answer = self.refusal_answer(ex, err, call_id)
+            return json_response(answer, status=401 if err.status == 401 else 200, headers=headers), answer
+        doc = refusal(msg.id if msg is not None else None, err, call_id)  # the transport failed: its status
         return json_response(doc, status=err.status if err.status >= 400 else 400, headers=headers), (
-            doc if msg is not None and msg.kind == "request" else None
+            doc if request else None
         )
 
     # ------------------------------------------------------------------ adapter edges
@@ -736,9 +736,8 @@ class Mediator:
                 log.warning("server request %s of %s refused: %s", m.method, ex.server, e)
                 sctx.error = store_unavailable(e)
         err = sctx.error
-        refusal = denied_error(m.id, err, call.call_id)
         try:
-            await self.upstream_call(ex.request, srv, ex.session, refusal)
+            await self.upstream_call(ex.request, srv, ex.session, refusal(m.id, err, call.call_id))
         except GatewayError as e:
             log.info("refusal of %s to %s not delivered: %s", m.method, ex.server, e)
         return None
@@ -786,10 +785,7 @@ class Mediator:
                     body["result"] = await self.screen_document(ctx, result)
         except GatewayError as e:
             ctx.error = e  # recorded as the call's outcome (a block is a denial), answered in place
-            if ex.rule.per_tool:
-                body["result"] = denied_result(e, ctx.call.call_id)
-            else:
-                return denied_error(ex.client_id, e, ctx.call.call_id)
+            return self.refusal_answer(ex, e, ctx.call.call_id)
         return body
 
     async def screen_tool_result(self, ctx: CallContext, result: dict[str, Any]) -> dict[str, Any]:
@@ -997,9 +993,9 @@ class Mediator:
             except GatewayError as blocked:
                 ctx.error = blocked  # a denial, recorded; the agent gets our refusal instead
                 up.bytes_sent = 0
-                refusal = self.refusal_answer(ex, blocked, ctx.call.call_id)
-                ex.answer = refusal if ex.msg is not None and ex.msg.kind == "request" else None
-                ctx.response = json_response(refusal, headers=dict(headers))
+                refused = self.refusal_answer(ex, blocked, ctx.call.call_id)
+                ex.answer = refused if ex.msg is not None and ex.msg.kind == "request" else None
+                ctx.response = json_response(refused, headers=dict(headers))
                 return
         err = UpstreamError(f"{message} (HTTP {status})", code="upstream.status", extra={"upstream_status": status})
         # the server's 4xx means something to the client (404: open a new session); anything else is ours
@@ -1121,9 +1117,7 @@ class Mediator:
         return meta
 
     def refusal_answer(self, ex: Exchange, err: GatewayError, call_id: str) -> dict[str, Any]:
-        if ex.rule.per_tool and as_result(err):
-            return {"jsonrpc": "2.0", "id": ex.client_id, "result": denied_result(err, call_id)}
-        return denied_error(ex.client_id, err, call_id)
+        return refusal(ex.client_id, err, call_id, tool_result=ex.rule.per_tool)
 
 
 async def _write(out: web.StreamResponse, chunk: bytes) -> int:

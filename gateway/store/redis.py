@@ -619,9 +619,9 @@ class RedisMcpState:
             return
         pipe = self.driver.redis.pipeline(transaction=False)
         if pins:
-            pipe.hset(self._pins, mapping=pins)
+            pipe.hset(self._pins, mapping=dict(pins.items()))
         if kept:
-            pipe.hset(self._holds, mapping=kept)
+            pipe.hset(self._holds, mapping=dict(kept.items()))
         if lifted:
             pipe.hdel(self._holds, *lifted)
         await self.driver.run(pipe.execute())
