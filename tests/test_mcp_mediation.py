@@ -930,3 +930,40 @@ async def test_a_tool_list_reads_and_writes_the_pins_once_whatever_its_length(
         assert hold["tool"] == "evil.echo" and hold["reason"] == "definition.changed"
     finally:
         mon.close()
+
+
+async def test_a_tool_call_reads_its_session_listing_and_hold_in_one_round_trip(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session's owner, whether the tool is listed, and its hold were three round trips."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 1000})
+    a = Agent(gw)
+    await a.open()
+    await a.request("tools/list")
+    import traceback
+
+    from gateway.store.redis import RedisMcpState
+
+    mcp_state = set(vars(RedisMcpState))
+    driver = gw.rt.mcp_state.driver  # type: ignore[attr-defined]
+    trips = 0
+    run = driver.run
+
+    async def counted(aw: Any) -> Any:  # the driver's own run; the MCP state's round trips counted
+        nonlocal trips
+        caller = traceback.extract_stack(limit=2)[0]
+        if caller.filename.endswith("store/redis.py") and caller.name in mcp_state:
+            trips += 1
+        return await run(aw)
+
+    monkeypatch.setattr(driver, "run", counted)
+    assert (await a.call("echo", {"text": "x"}))["result"]["content"][0]["text"] == "x"
+    assert trips == 1
+    hostile.descriptions["echo"] = RUG_PULL  # held by another session's list: the same read sees it
+    b = Agent(gw)
+    await b.open()
+    await b.request("tools/list")
+    trips = 0
+    held = await a.call("echo", {"text": "x"})
+    assert meta(held)["code"] == "mcp.tool_held" and trips == 1

@@ -57,7 +57,7 @@ from gateway.errors import (
 from gateway.inspect import output
 from gateway.mcp import jsonrpc, sse
 from gateway.mcp.jsonrpc import Malformed, Message
-from gateway.mcp.pins import Held
+from gateway.mcp.pins import Held, held_from
 from gateway.mcp.rules import (
     CLIENT_NOTIFICATION,
     CLOSE,
@@ -422,8 +422,16 @@ class Mediator:
         if ex.preset is not None:
             raise ex.preset
         agent = ctx.need_agent()
-        if ex.session is not None:
+        owner: str | None = None
+        listed, hold = False, None
+        if ex.rule.per_tool:  # the session, the listing and the hold: one store round trip
+            tool = ctx.need_tool()
+            owner, listed, hold = await self.state.call_state(
+                agent.tenant, ex.server, ex.session, tool.name[len(ex.server) + 1 :], tool.name
+            )
+        elif ex.session is not None:
             owner = await self.state.session_owner(ex.server, ex.session)
+        if ex.session is not None:
             if owner is None:
                 raise NotFound("no such MCP session; initialize a new one", code="mcp.session_unknown")
             if owner != owner_of(agent):
@@ -441,27 +449,29 @@ class Mediator:
                     code="request.invalid",
                     extra={"rpc_code": jsonrpc.INVALID_PARAMS},
                 )
-            await self.check_definition(ctx, ex)
+            await self.check_definition(ctx, ex, listed, held_from(hold) if hold is not None else None)
 
-    async def check_definition(self, ctx: CallContext, ex: Exchange) -> None:
+    async def check_definition(self, ctx: CallContext, ex: Exchange, listed: bool, held: Held | None) -> None:
         """The tool's definition must be listed by the server and approved (pinned, not held).
 
-        A tool this session has not listed within ``definition_ttl_s`` (on any worker: the
-        state store knows; without a session, per tenant) is looked up with ``tools/list`` first.
+        A tool this session has not listed within ``definition_ttl_s`` (``listed``; on any
+        worker: the state store knows; without a session, per tenant) is looked up with
+        ``tools/list`` first, and its hold is what that list found; otherwise ``held`` (read
+        with the session, ``load``) stands.
         """
         tool = ctx.need_tool()
-        name = tool.name.partition(".")[2]
+        name = tool.name[len(ex.server) + 1 :]
         agent = ctx.need_agent()
-        if not await self.state.listed(agent.tenant, ex.server, ex.session, name):
+        if not listed:
             try:
-                found = await self.refresh_definitions(ex, agent)
+                found, holds = await self.refresh_definitions(ex, agent)
             except GatewayError:
                 ctx.tool = None  # a name the server never listed never becomes a metric label
                 raise
             if not any(t.get("name") == name for t in found):
                 ctx.tool = None  # an unknown name never becomes a metric label
                 raise NotFound(f"MCP server {ex.server!r} lists no tool {name!r}", code="tool.unknown")
-        held = await self.pins.status(tool.name)
+            held = holds.get(name)
         if held is not None:
             ctx.findings.extend(held.findings)
             raise Forbidden(
@@ -477,11 +487,12 @@ class Mediator:
                 ],
             )
 
-    async def refresh_definitions(self, ex: Exchange, agent: Agent) -> list[dict[str, Any]]:
-        """``tools/list`` from the server (all pages, bounded); pins observed; returns the definitions."""
+    async def refresh_definitions(self, ex: Exchange, agent: Agent) -> tuple[list[dict[str, Any]], dict[str, Held]]:
+        """``tools/list`` from the server (all pages, bounded); pins observed; returns the
+        definitions and the holds among them (by name)."""
         srv = ex.srv
         if srv is None:
-            return []
+            return [], {}
         found: list[dict[str, Any]] = []
         cursor: Any = None
         for _ in range(MAX_PAGES):
@@ -495,18 +506,17 @@ class Mediator:
             cursor = result.get("nextCursor")
             if not isinstance(cursor, str) or not cursor:
                 break
-        await self.observe_definitions(ex, agent, found)
-        return found
+        return found, await self.observe_definitions(ex, agent, found)
 
-    async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> set[str]:
+    async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> dict[str, Held]:
         """Pin or hold each definition; remember it as checked for this session (in the state
-        store, so every worker knows, for ``definition_ttl_s``). Returns held names."""
+        store, so every worker knows, for ``definition_ttl_s``). Returns the holds by name."""
         valid = [t for t in tools[:10_000] if isinstance(t.get("name"), str) and TOOL_NAME.fullmatch(t["name"])]
         cut = len(ex.server) + 1
-        held_names: set[str] = set()
+        held_names: dict[str, Held] = {}
         # one store read and at most one write for the whole list
         for held, new in await self.pins.observe([(f"{ex.server}.{t['name']}", t) for t in valid]):
-            held_names.add(held.tool[cut:])
+            held_names[held.tool[cut:]] = held
             if new:
                 await self.record_hold(agent, held)
         ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s

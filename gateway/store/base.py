@@ -201,6 +201,13 @@ class McpStateStore(Protocol):
         """The session's tools must be listed again (the server said they changed)."""
         ...
 
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        """What a ``tools/call`` checks, in one round trip: the owner of ``session`` (``None``
+        without one), whether tool ``name`` is listed in it (``listed``), and ``tool``'s hold."""
+        ...
+
     async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:
         """The session ended: drop its listed tools and outstanding server requests."""
         ...

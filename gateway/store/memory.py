@@ -258,6 +258,12 @@ class MemoryMcpState:
         else:
             self._holds[tool] = held
 
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        owner = await self.session_owner(server, session) if session is not None else None
+        return owner, await self.listed(tenant, server, session, name), self._holds.get(tool)
+
     async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         pins = {t: self._pins[t] for t in tools if t in self._pins}
         return pins, {t: self._holds[t] for t in tools if t in self._holds}

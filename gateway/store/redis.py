@@ -647,6 +647,21 @@ class RedisMcpState:
         raw = await self.driver.run(self.driver.redis.hget(self._state("listed", tenant, server, session), name))
         return raw is not None and float(raw) > time.time()
 
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        pipe = self.driver.redis.pipeline(transaction=False)
+        if session is not None:
+            pipe.get(self._session(server, session))
+        pipe.hget(self._state("listed", tenant, server, session), name)
+        pipe.hget(self._holds, tool)
+        *owner, listed, hold = await self.driver.run(pipe.execute())
+        return (
+            _s(owner[0]) if owner and owner[0] is not None else None,
+            listed is not None and float(listed) > time.time(),
+            json.loads(hold) if hold is not None else None,
+        )
+
     async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
         await self.driver.run(self.driver.redis.delete(self._state("listed", tenant, server, session)))
 
