@@ -221,3 +221,43 @@ async def test_sse_a_big_event_in_tiny_chunks_is_read_in_linear_time() -> None:
         _ = [e async for e in sse.iter_events(Chunks(chunks), 1 << 19)]
     split = [b"data: 1\n", b"\n", b"data: 2\r", b"\n\r", b"\n", b"data: 3\n\n"]
     assert [sse.data(e) async for e in sse.iter_events(Chunks(split), 100)] == ["1", "2", "3"]
+
+
+def test_gateway_ids_keep_look_alikes_apart() -> None:
+    from gateway.mcp.mediator import gateway_id
+
+    ids = [
+        gateway_id("s", "x", 7),
+        gateway_id("s", "x", "7"),
+        gateway_id("s", "x", 7.0),
+        gateway_id("s", "x", "7.0"),
+        gateway_id("s", None, 7),
+        gateway_id("s", "-", 7),
+        gateway_id("s", "x\n", 7),
+        gateway_id("t", "x", 7),
+    ]
+    assert len(set(ids)) == len(ids) and all(i.startswith("callgate-") for i in ids)
+    assert gateway_id("s", "x", 7) == gateway_id("s", "x", 7)  # derived: the same on every worker
+
+
+def test_only_a_plain_results_shape_skips_the_metadata_screen() -> None:
+    from gateway.mcp.mediator import _metadata, _shape_only
+
+    def shape_only(result: dict[str, object]) -> bool:
+        items = result.get("content")
+        return _shape_only(_metadata(result, items if isinstance(items, list) else []))
+
+    text = {"type": "text", "text": "anything at all"}
+    assert shape_only({"content": [text, text], "isError": False, "resultType": "complete"})
+    assert shape_only({"content": [], "structuredContent": {"x": "screened apart"}})
+    for odd in (
+        {"content": [{**text, "annotations": {"audience": ["user"]}}]},
+        {"content": [text], "_meta": {"note": "hi"}},
+        {"content": [{"type": "resource_link", "uri": "file:///a", "name": "a"}]},
+        {"content": [{"type": "image", "data": "AAAA", "mimeType": "image/png"}]},
+        {"content": [text], "isError": "no"},
+        {"content": [text], "resultType": "other"},
+        {"content": [text], "note": "extra"},
+        {"content": ["a bare string"]},
+    ):
+        assert not shape_only(odd), odd

@@ -133,7 +133,14 @@ def gateway_id(server: str, session: str | None, client_id: Any) -> str:
 
     JSON-RPC ids are unique among a session's requests in flight, so these are too.
     """
-    raw = jsonrpc.dumps([server, session, client_id])
+    if isinstance(client_id, str):
+        agent_id = "s" + client_id
+    elif isinstance(client_id, int) and not isinstance(client_id, bool):
+        agent_id = "i" + str(client_id)
+    else:  # not a valid request id (a cancellation may name anything): matches none
+        agent_id = "j" + jsonrpc.dumps(client_id).decode()
+    # no JSON encoding per request: neither a server name nor a header value holds a newline
+    raw = f"{server}\n{'-' if session is None else '+' + session}\n{agent_id}".encode()
     return GID_PREFIX + hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
@@ -203,6 +210,18 @@ class Exchange:
 
 
 METADATA = "(metadata)"  # the part of a tool result that is neither its text nor structuredContent
+
+
+def _shape_only(meta: dict[str, Any]) -> bool:
+    """Whether the metadata is nothing but a plain result's shape (text items' type,
+    ``isError``, ``resultType``): no text of the server's, nothing to screen."""
+    for k, v in meta.items():
+        if k == "content":
+            if any(d != {"type": "text"} for d in v):
+                return False
+        elif not ((k == "isError" and isinstance(v, bool)) or (k == "resultType" and v == "complete")):
+            return False
+    return True
 
 
 def _metadata(result: dict[str, Any], items: list[Any]) -> dict[str, Any]:
@@ -818,7 +837,9 @@ class Mediator:
         # Everything else the model may read (resource links' names and descriptions, unknown
         # item types, _meta, other keys) is screened too, as one part; binary payloads
         # (``data``, ``blob``) are not text. Text to redact there blocks the result.
-        parts.append((METADATA, jsonrpc.dumps(_metadata(result, items))))
+        rest = _metadata(result, items)
+        if not _shape_only(rest):  # (the common plain result has none: a detector pass saved)
+            parts.append((METADATA, jsonrpc.dumps(rest)))
         jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200, self.rt.classifier)
         if not jd.kinds:
             return result
