@@ -333,3 +333,27 @@ async def test_checkpoint_copy_in_redis_catches_a_replaced_export(
     move(export, tmp_path / "gone")
     with pytest.raises(LogCheckFailed, match="Redis"):
         await Runtime(gw.settings).start()
+
+
+async def test_a_malformed_checkpoint_copy_in_redis_stops_the_start_like_a_bad_export(
+    make_gateway: GatewayFactory, tmp_path: Path, key: Path, redis_server: RedisServer
+) -> None:
+    redis_server.command("FLUSHALL")
+    over = {
+        "store": {"url": redis_server.url, "timeout_ms": 1000},
+        "decision_log": {"checkpoints": {"key": {"file": str(key)}, "every_records": 2}},
+    }
+    gw = await make_gateway(**over)
+    for _ in range(4):
+        assert (await gw.agent.get("/tools/echo/x", headers=gw.auth())).status == 200
+    await gw.agent.close()
+    await gw.admin.close()
+    # someone who rewrote the log and its export spoils the third witness too
+    import redis
+
+    with redis.Redis.from_url(redis_server.url) as r:
+        keys = r.keys("*audit:checkpoint:*")
+        assert len(keys) == 1, keys
+        r.set(keys[0], "{not a checkpoint")
+    with pytest.raises(LogCheckFailed, match=r"Redis .* checkpoint copy is malformed"):
+        await Runtime(gw.settings).start()
