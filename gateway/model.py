@@ -166,6 +166,10 @@ class UpstreamResult:
     bytes_sent: int = 0
 
 
+MAX_OUTPUT_FINDINGS = 256
+"""Output findings one call's record keeps; the rest are counted (``output_findings_dropped``)."""
+
+
 @dataclass(slots=True)
 class CallContext:
     call: ToolCall
@@ -173,7 +177,8 @@ class CallContext:
     agent: Agent | None = None
     tool: Tool | None = None
     findings: list[Finding] = field(default_factory=list)
-    output_findings: list[Finding] = field(default_factory=list)
+    output_findings: list[Finding] = field(default_factory=list)  # at most MAX_OUTPUT_FINDINGS kept
+    output_findings_dropped: int = 0  # past that (a long MCP stream screens message after message)
     decision: Decision | None = None
     output_decision: Decision | None = None
     usage: dict[str, Any] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from gateway.model import MAX_OUTPUT_FINDINGS
 from gateway.stages.scrub import MASK as MASK_BYTES
 from tests.conftest import (
     ECHO_KEY,
@@ -347,6 +348,24 @@ async def test_every_forwarded_server_notification_is_screened(gw: Gateway) -> N
     assert msgs[0]["params"] == {"progressToken": 1, "progress": 2}
     assert msgs[1]["params"] == {"uri": "notes://plain"} and msgs[-1]["result"]["content"][0]["text"] == "done"
     assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "blocked"}) == 4
+
+
+async def test_a_flood_of_flagged_notifications_leaves_a_bounded_record(gw: Gateway) -> None:
+    """Every screened message adds findings to the exchange's record: it keeps MAX_OUTPUT_FINDINGS
+    and counts the rest (a long GET stream grew its record without limit)."""
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "flood", "arguments": {}}},
+        headers=a.headers(),
+    )
+    body = await r.text()
+    assert r.status == 200 and "evil.example" not in body
+    assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "blocked"}) == 300
+    (rec,) = records(gw, "tools/call")
+    assert len(rec["output_findings"]) == MAX_OUTPUT_FINDINGS
+    assert rec["output_findings_dropped"] >= 300 - MAX_OUTPUT_FINDINGS
 
 
 async def test_a_non_200_answers_error_text_is_screened_like_an_error_answer(gw: Gateway) -> None:

@@ -27,7 +27,7 @@ from gateway.errors import Reason, UpstreamError
 from gateway.inspect.base import Hit
 from gateway.inspect.classifier import ClassifierDetector, windows
 from gateway.inspect.runner import Inspector, redact
-from gateway.model import CallContext, Finding
+from gateway.model import MAX_OUTPUT_FINDINGS, CallContext, Finding
 
 if TYPE_CHECKING:
     from gateway.metrics import Metrics
@@ -111,7 +111,9 @@ async def judge(
                     f.path = path + f.path
             out.findings += fs
             out.hits[path] = hs
-        ctx.output_findings.extend(out.findings)
+        room = MAX_OUTPUT_FINDINGS - len(ctx.output_findings)
+        ctx.output_findings.extend(out.findings[: max(room, 0)])
+        ctx.output_findings_dropped += max(len(out.findings) - max(room, 0), 0)
         if out.findings:
             decision = await output_decision(policy, metrics, ctx, status, out.findings)
             all_hits = [h for hs in out.hits.values() for h in hs]

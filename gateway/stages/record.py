@@ -153,6 +153,8 @@ class RecordStage:
                 "run": ctx.run.as_record() if ctx.run is not None else None,
             }
         )
+        if ctx.output_findings_dropped:
+            rec["output_findings_dropped"] = ctx.output_findings_dropped
         if ctx.call.mode != "live":
             rec["mode"] = ctx.call.mode[:16]  # an invalid one is refused, but recorded bounded
         approval = ctx.approval or ctx.pending_approval
