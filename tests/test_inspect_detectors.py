@@ -306,18 +306,19 @@ def test_no_pattern_backtracks_catastrophically() -> None:
     assert len(patterns) > 25
     for rx in patterns:
         for s in ADVERSARIAL:
-            t0 = time.perf_counter()
+            # this thread's CPU, not the wall clock: backtracking is CPU, a loaded machine is not
+            t0 = time.thread_time()
             list(rx.finditer(s))
-            dt = time.perf_counter() - t0
+            dt = time.thread_time() - t0
             assert dt < 0.5, f"{rx.pattern[:60]!r} took {dt:.2f}s on {s[:20]!r}..."
 
 
 def test_whole_inspector_is_fast_on_adversarial_input() -> None:
     for s in ADVERSARIAL:
-        t0 = time.perf_counter()
+        t0 = time.thread_time()
         INS.arguments({"v": s}, InspectOptions(tags=frozenset({"shell", "sql"})))
         INS.output(s.encode(), InspectOptions())
-        assert time.perf_counter() - t0 < 1.0, s[:20]
+        assert time.thread_time() - t0 < 1.0, s[:20]
 
 
 def test_joined_scan_finds_what_string_by_string_finds() -> None:
