@@ -1,11 +1,19 @@
-"""Per-call constants made cheap: call ids from a pooled OS generator, timestamps formatted once per second."""
+"""Per-call constants made cheap: call ids from a pooled OS generator, timestamps formatted
+once per second, one canonical encoder built once; each fast path against the slow one."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.clock import iso, iso_now
+from gateway.jsondoc import canonical
 from gateway.model import new_call_id
 
 
@@ -38,3 +46,43 @@ def test_timestamps_formatted_once_per_second_stay_exact() -> None:
     assert iso(1.5) == "1970-01-01T00:00:01.500000Z"  # going back a second is formatted again
     now = time.time()
     assert iso_now() == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)) or int(time.time()) != int(now)
+
+
+def _reference(obj: Any) -> bytes:
+    """The canonical encoding as written before the encoder was built once (and as documented)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+_json = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=6), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json)
+def test_canonical_gives_the_bytes_and_errors_of_json_dumps(obj: Any) -> None:
+    try:
+        want: bytes | tuple[type, str] = _reference(obj)
+    except (TypeError, ValueError) as e:  # NaN / infinities, lone surrogates
+        want = (type(e), str(e))
+    try:
+        got: bytes | tuple[type, str] = canonical(obj)
+    except (TypeError, ValueError) as e:
+        got = (type(e), str(e))
+    assert got == want
+
+
+def test_canonical_refuses_what_json_cannot_hold() -> None:
+    for bad in ({"a": object()}, {(1, 2): 1}, {1: 2, "1": 3}):
+        with pytest.raises(TypeError):
+            canonical(bad)
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    with pytest.raises(RecursionError):  # no circular-reference table: the nesting bound ends it
+        canonical(cycle)
