@@ -93,6 +93,7 @@ class RecordStage:
         self.policy = policy
         self.stream = stream  # the console's live decision stream
         self.total = metrics.stage_latency.labels("total")
+        self._calls: dict[tuple[str | None, str, str], Any] = {}  # calls' child per (tool, outcome, code)
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         cancelled: BaseException | None = None
@@ -119,9 +120,13 @@ class RecordStage:
             self.stream.publish(record)
         self.total.observe(elapsed)
         err = ctx.error
-        self.metrics.calls.labels(
-            self.metrics.names.tool(ctx.tool.name if ctx.tool else None), record["outcome"], err.code if err else "ok"
-        ).inc()
+        key = (ctx.tool.name if ctx.tool else None, record["outcome"], err.code if err else "ok")
+        counter = self._calls.get(key)
+        if counter is None:  # label values are bounded (configured tools, outcomes, error codes)
+            if len(self._calls) >= 4096:
+                self._calls.clear()
+            counter = self._calls[key] = self.metrics.calls.labels(self.metrics.names.tool(key[0]), key[1], key[2])
+        counter.inc()
         if cancelled is not None:
             raise cancelled
 
