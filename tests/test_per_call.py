@@ -86,3 +86,32 @@ def test_canonical_refuses_what_json_cannot_hold() -> None:
     cycle.append(cycle)
     with pytest.raises(RecursionError):  # no circular-reference table: the nesting bound ends it
         canonical(cycle)
+
+
+def test_a_schemas_validator_is_built_once_and_finds_what_a_fresh_one_finds() -> None:
+    import jsonschema
+
+    from gateway.inspect.runner import _validator, schema_findings
+
+    schema = {
+        "type": "object",
+        "properties": {"q": {"type": "string", "maxLength": 5}, "n": {"type": "integer"}},
+        "additionalProperties": False,
+    }
+    other = {"type": "object", "required": ["x"]}
+    assert _validator(schema) is _validator(schema)
+    assert _validator(other) is not _validator(schema)
+    assert _validator(dict(schema)) is not _validator(schema)  # keyed by the object, not its id alone
+    for args in ({"q": "ok", "n": 1}, {"q": "too long", "n": "x", "extra": 1}, [], {"x": 1}):
+        for s in (schema, other):
+            fresh = jsonschema.Draft202012Validator(s)
+            want = sorted((list(e.absolute_path), e.validator) for e in fresh.iter_errors(args))
+            got = schema_findings(args, s)
+            assert len(got) == len(want)
+            assert {f.kind for f in got} == {
+                "unknown_argument" if v == "additionalProperties" else f"schema_{v}" for _, v in want
+            }
+    assert {f.kind for f in schema_findings({"q": "too long", "extra": 1}, schema)} == {
+        "schema_maxLength",
+        "unknown_argument",
+    }
