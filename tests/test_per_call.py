@@ -115,3 +115,19 @@ def test_a_schemas_validator_is_built_once_and_finds_what_a_fresh_one_finds() ->
         "schema_maxLength",
         "unknown_argument",
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(_json)
+def test_the_policy_input_encoder_gives_what_json_dumps_gives(obj: Any) -> None:
+    from gateway.policy.embedded import _encode_input
+
+    try:
+        want: str | tuple[type, str] = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        want = (type(e), str(e))
+    try:
+        got: str | tuple[type, str] = _encode_input(obj)
+    except (TypeError, ValueError) as e:
+        got = (type(e), str(e))
+    assert got == want
