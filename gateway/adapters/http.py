@@ -83,7 +83,9 @@ async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
     """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent,
     and a body that does not arrive within ``server.body_timeout_s`` (408, ``gateway/server.py``)."""
     limits = request.config_dict.get(CLIENT_LIMITS)
-    if limits is None:
+    if limits is None or request.content.is_eof():
+        # no deadline set, or the whole body has arrived already (a small one comes with the
+        # headers): nothing left to wait for, so no timer to arm and cancel
         return await _read_limited(request, limit, what)
     try:
         async with asyncio.timeout(limits.body_timeout_s):
