@@ -179,6 +179,8 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
             prof.dump_stats(a.profile)
         cpu = _cpu() - cpu0
         out.update(calls=res["count"], statuses=res["statuses"], calls_per_cpu_s=round(res["count"] / cpu, 1))
+    eng = rt.policy.engine
+    out["policy_cache"] = [getattr(eng, "cache_hits", None), getattr(eng, "cache_misses", None)]
     print(json.dumps(out))
     return 0
 
