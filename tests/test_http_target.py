@@ -124,6 +124,41 @@ def test_bad_queries_are_refused(raw: str) -> None:
         canonical_query(raw)
 
 
+def test_a_remembered_target_is_what_working_it_out_gives() -> None:
+    """``canonical_target`` remembers targets that pass: asked again (and for another tool, and
+    after the memo is full), it answers as the uncached composition does, and refuses as it did."""
+    from gateway.adapters import http
+
+    tails = ["/x", "/a%20b?q=a+b", "/caf%C3%A9/x?z=1&&a=", "/..%2fsecret", "/a%00b", "?q=%00", "", "/?x"]
+    targets = [f"/tools/{tool}{tail}" for tool in ("echo", "other") for tail in tails]
+
+    def uncached(raw: str, tool: str) -> tuple[str, str] | str:
+        try:
+            raw_path, raw_query = split_target(raw)
+            head, path = canonical_tail(raw_path, 2)
+            if head != ["tools", tool]:
+                return "refused"
+            return path, canonical_query(raw_query)
+        except (PathInvalid, QueryInvalid):
+            return "refused"
+
+    def cached(raw: str, tool: str) -> tuple[str, str] | str:
+        try:
+            return http.canonical_target(raw, tool)
+        except (PathInvalid, QueryInvalid):
+            return "refused"
+
+    for _ in range(2):  # the second time from the memo
+        for raw in targets:
+            for tool in ("echo", "other"):
+                assert cached(raw, tool) == uncached(raw, tool), (raw, tool)
+    assert ("/tools/echo/x", "echo") in http._TARGETS and ("/tools/echo/x", "other") not in http._TARGETS
+    for i in range(http.TARGET_MEMO_SIZE + 10):  # bounded
+        http.canonical_target(f"/tools/echo/n{i}", "echo")
+    assert len(http._TARGETS) <= http.TARGET_MEMO_SIZE
+    assert cached("/tools/echo/a%20b?q=a+b", "echo") == ("/a b", "q=a%20b")
+
+
 def test_targets_that_are_not_origin_form_or_carry_a_fragment_are_refused() -> None:
     for raw in ["http://evil/tools/echo/x", "*", "/tools/echo/a#frag"]:
         with pytest.raises(PathInvalid):
