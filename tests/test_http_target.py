@@ -288,3 +288,28 @@ def test_public_host_must_be_a_host_and_port(tmp_path: Path, bad: str) -> None:
         Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": bad}))
     ok = Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": "[::1]:8443"}))
     assert ok.server.public_host == "[::1]:8443"
+
+
+def test_remembered_upstream_urls_are_what_the_tool_builds(tmp_path: Path) -> None:
+    """``ForwardStage`` remembers (tool, path, query) -> URL: the same URL the tool builds,
+    per Tool object (a tool compiled anew, e.g. another base URL, gets its own), bounded."""
+    from gateway.metrics import MetricLabels, Metrics
+    from gateway.stages import forward
+    from gateway.tools import compile_tools
+
+    def tools(base: str) -> Any:
+        s = Settings.model_validate(settings_dict(tmp_path, base))
+        return compile_tools(s)["echo"], s
+
+    echo, s = tools("http://127.0.0.1:1")
+    other, _ = tools("http://127.0.0.1:2/base/")
+    stage = forward.ForwardStage(None, Metrics("t", labels=MetricLabels({}, {}, [])), s.server)  # type: ignore[arg-type]
+    cases = [("/search", ""), ("/a b/c%d", "q=a%20b"), ("", ""), ("/", "x=1"), ("/caf\u00e9", "")]
+    for _ in range(2):
+        for tool in (echo, other):
+            for path, query in cases:
+                assert stage.upstream_url(tool, path, query) == tool.upstream_url(path, query)
+    assert stage.upstream_url(other, "/search", "") != stage.upstream_url(echo, "/search", "")
+    for i in range(forward.MEMO_SIZE + 5):
+        stage.upstream_url(echo, f"/n{i}", "")
+    assert len(stage._urls) <= forward.MEMO_SIZE
