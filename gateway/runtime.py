@@ -218,8 +218,12 @@ class Runtime:
         path = str(self.settings.decision_log.path.resolve())
         return f"{self.key_prefix}audit:checkpoint:{hashlib.sha256(path.encode()).hexdigest()[:16]}"
 
-    async def _checkpoint_copies(self) -> list[tuple[str, Checkpoint]]:
-        """The copy of the newest checkpoint kept in Redis (if any), and export future ones there."""
+    async def _checkpoint_copies(self) -> list[tuple[str, Checkpoint | None]]:
+        """The copy of the newest checkpoint kept in Redis (if any), and export future ones there.
+
+        A copy that does not parse is returned as ``None``: the log reports it as a problem,
+        as it does an unreadable exported file (someone who can rewrite the log and the
+        export could otherwise silence the third witness by spoiling it)."""
         key = self._checkpoint_key()
         redis = self.stores.driver
         if key is None or redis is None:
@@ -240,9 +244,6 @@ class Runtime:
             cp = Checkpoint.parse(json.loads(raw))
         except ValueError:
             cp = None
-        if cp is None:
-            log.error("the checkpoint copy in Redis (%s) is malformed; ignored", key)
-            return []
         return [(f"Redis ({key})", cp)]
 
     async def reload_policies(self) -> tuple[str, str]:

@@ -312,9 +312,8 @@ def test_serve_refuses_a_forged_log(tmp_path: Path, key: Path) -> None:
     assert b"refusing to start" in proc.stderr and b"does not sit where it was signed" in proc.stderr
 
 
-async def test_checkpoint_copy_in_redis_catches_a_replaced_export(
-    make_gateway: GatewayFactory, tmp_path: Path, key: Path, redis_server: RedisServer
-) -> None:
+async def _four_calls_with_a_redis_copy(make_gateway: GatewayFactory, key: Path, redis_server: RedisServer) -> Any:
+    """A gateway keeping its checkpoint copy in Redis, after four calls, stopped."""
     redis_server.command("FLUSHALL")
     over = {
         "store": {"url": redis_server.url, "timeout_ms": 1000},
@@ -325,6 +324,13 @@ async def test_checkpoint_copy_in_redis_catches_a_replaced_export(
         assert (await gw.agent.get("/tools/echo/x", headers=gw.auth())).status == 200
     await gw.agent.close()
     await gw.admin.close()
+    return gw
+
+
+async def test_checkpoint_copy_in_redis_catches_a_replaced_export(
+    make_gateway: GatewayFactory, tmp_path: Path, key: Path, redis_server: RedisServer
+) -> None:
+    gw = await _four_calls_with_a_redis_copy(make_gateway, key, redis_server)
     path = gw.settings.decision_log.path
     export = Path(str(path) + ".checkpoint")
     raw = path.read_bytes().splitlines(keepends=True)
@@ -332,4 +338,19 @@ async def test_checkpoint_copy_in_redis_catches_a_replaced_export(
     path.write_bytes(b"".join(raw[:3]))
     move(export, tmp_path / "gone")
     with pytest.raises(LogCheckFailed, match="Redis"):
+        await Runtime(gw.settings).start()
+
+
+async def test_a_malformed_checkpoint_copy_in_redis_stops_the_start_like_a_bad_export(
+    make_gateway: GatewayFactory, tmp_path: Path, key: Path, redis_server: RedisServer
+) -> None:
+    gw = await _four_calls_with_a_redis_copy(make_gateway, key, redis_server)
+    # someone who rewrote the log and its export spoils the third witness too
+    import redis
+
+    with redis.Redis.from_url(redis_server.url) as r:
+        keys = r.keys("*audit:checkpoint:*")
+        assert len(keys) == 1, keys
+        r.set(keys[0], "{not a checkpoint")
+    with pytest.raises(LogCheckFailed, match=r"Redis .* checkpoint copy is malformed"):
         await Runtime(gw.settings).start()

@@ -197,6 +197,45 @@ def write_export(path: Path, cp: Checkpoint) -> None:
             os.close(dfd)
 
 
+# ---------------------------------------------------------------- checks shared with verify.py
+
+
+def in_log_problem(
+    cp: Checkpoint | None, pub: Ed25519PublicKey, prev_hash: Any, seq: int, offset: int, log_id: str | None
+) -> str | None:
+    """What is wrong with a checkpoint line found in the log (``None``: it anchors the log).
+
+    ``prev_hash``, ``seq`` and ``offset`` are the line's own: the record before it, the
+    records before it, and the byte it starts at — what the checkpoint signed."""
+    if cp is None:
+        return "malformed checkpoint"
+    if not cp.verify(pub):
+        return "checkpoint has a bad signature or another key"
+    if cp.head != prev_hash or cp.seq != seq or cp.offset != offset:
+        return (
+            "checkpoint does not sit where it was signed: records before it were changed, "
+            "removed, inserted or re-hashed"
+        )
+    if log_id is not None and cp.log_id != log_id:
+        return f"checkpoint belongs to another log (log id {cp.log_id})"
+    return None
+
+
+def copy_problem(cp: Checkpoint, pub: Ed25519PublicKey, log_id: str | None, size: int, records: int) -> str | None:
+    """What is wrong with a copy kept outside the log (exported file, Redis) before its line is
+    looked up; ``size`` and ``records``: the log's bytes and lines."""
+    if not cp.verify(pub):
+        return "has a bad signature or another key"
+    if log_id is not None and cp.log_id != log_id:
+        return f"belongs to another log (log id {cp.log_id})"
+    if cp.offset > size or cp.seq > records:
+        return (
+            f"covers {cp.seq} records up to byte {cp.offset}, but the log has {records} records, "
+            f"{size} bytes: records were removed from the end"
+        )
+    return None
+
+
 # ---------------------------------------------------------------- the tail check at start-up
 
 MARKER = b'"kind":"checkpoint"'
@@ -303,25 +342,13 @@ def scan(fd: int, size: int, pub: Ed25519PublicKey, exported: list[tuple[str, Ch
             own = Checkpoint.parse(rec)
             if rec is None or h is None or own is None:
                 problems.append(f"the newest checkpoint line (byte {cp_start}) is damaged or altered")
-            elif not own.verify(pub):
-                problems.append(f"the newest checkpoint line (byte {cp_start}) has a bad signature or another key")
-            elif own.head != rec.get("prev_hash") or own.offset != cp_start or own.seq != counts[max(cp_start, 0)]:
-                problems.append(
-                    f"the newest checkpoint line (byte {cp_start}) does not sit where it was signed: "
-                    "records before it were changed, removed or re-hashed"
-                )
+            elif why := in_log_problem(own, pub, rec.get("prev_hash"), counts[max(cp_start, 0)], cp_start, None):
+                problems.append(f"the newest checkpoint line (byte {cp_start}): {why}")
             else:
                 anchors.append(("log's", own))
         for where, cp in exported:
-            if not cp.verify(pub):
-                problems.append(f"the {where} checkpoint has a bad signature or another key")
-            elif st.log_id is not None and cp.log_id != st.log_id:
-                problems.append(f"the {where} checkpoint belongs to another log (log id {cp.log_id})")
-            elif cp.offset > size or cp.seq > st.seq:
-                problems.append(
-                    f"the {where} checkpoint covers {cp.seq} records up to byte {cp.offset}, but the log has "
-                    f"{st.seq} records, {size} bytes: records were removed from the end"
-                )
+            if why := copy_problem(cp, pub, st.log_id, size, st.seq):
+                problems.append(f"the {where} checkpoint {why}")
             elif cp.offset == 0 or _hash_of(_line_at(mm, cp.offset))[1] != cp.head or counts.get(cp.offset) != cp.seq:
                 problems.append(
                     f"the record the {where} checkpoint signed (line {cp.seq}) is not in the log: it was rewritten"

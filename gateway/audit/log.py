@@ -306,7 +306,7 @@ class DecisionLog:
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def open(self, anchors: Sequence[tuple[str, Checkpoint]] = ()) -> None:
+    async def open(self, anchors: Sequence[tuple[str, Checkpoint | None]] = ()) -> None:
         """Open (creating it and its directory), lock, recover a torn tail, continue the chain.
 
         Raises ``AuditUnavailable`` if the file cannot be opened or its last record
@@ -314,7 +314,8 @@ class DecisionLog:
 
         With checkpoints, the tail is checked against the newest signed checkpoint —
         the log's own, the exported file's, and ``anchors`` (copies kept elsewhere,
-        e.g. Redis) — and ``LogCheckFailed`` is raised when it fails, unless
+        e.g. Redis; ``None``: a copy that does not parse, a problem like an unreadable
+        export) — and ``LogCheckFailed`` is raised when it fails, unless
         ``allow_unverified_start``: then an ``admin`` record ``log.override`` lists
         the problems and a fresh checkpoint anchors the log as found.
         """
@@ -329,7 +330,12 @@ class DecisionLog:
         problems: list[str] = []
         unanchored = 0
         if self._signer is not None:
-            exported: list[tuple[str, Checkpoint]] = list(anchors)
+            exported: list[tuple[str, Checkpoint]] = []
+            for where, copy in anchors:
+                if copy is None:
+                    problems.append(f"the {where} checkpoint copy is malformed")
+                else:
+                    exported.append((where, copy))
             try:
                 cp = read_export(self.export_path)
             except ValueError as e:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.audit.chain import GENESIS, record_hash
-from gateway.audit.checkpoint import Checkpoint
+from gateway.audit.checkpoint import Checkpoint, copy_problem, in_log_problem
 
 ORPHAN_WARNING = "reached the upstream; outcome not recorded — the gateway stopped mid-call"
 
@@ -145,20 +145,8 @@ def verify_log(
                     log_id = computed or None
                 if rec.get("kind") == "checkpoint":
                     cp = Checkpoint.parse(rec)
-                    if cp is None:
-                        problems.append(VerifyProblem(lineno, "malformed checkpoint"))
-                    elif not cp.verify(key):
-                        problems.append(VerifyProblem(lineno, "checkpoint signature does not verify with this key"))
-                    elif cp.head != prev or cp.seq != lineno - 1 or cp.offset != line_start:
-                        problems.append(
-                            VerifyProblem(
-                                lineno,
-                                "checkpoint does not sit where it was signed (records before it were changed, "
-                                "removed, inserted or re-hashed)",
-                            )
-                        )
-                    elif log_id is not None and cp.log_id != log_id:
-                        problems.append(VerifyProblem(lineno, f"checkpoint belongs to another log ({cp.log_id})"))
+                    if why := in_log_problem(cp, key, prev, lineno - 1, line_start, log_id):
+                        problems.append(VerifyProblem(lineno, why))
                     else:
                         n_checkpoints += 1
                         anchored = max(anchored, lineno)  # a checkpoint line vouches for itself too
@@ -183,18 +171,8 @@ def verify_log(
                     intents.pop(str(ident), None)
 
     if key is not None and checkpoint is not None:
-        if not checkpoint.verify(key):
-            problems.append(VerifyProblem(0, "the exported checkpoint's signature does not verify with this key"))
-        elif log_id is not None and checkpoint.log_id != log_id:
-            problems.append(VerifyProblem(0, "the exported checkpoint belongs to another log"))
-        elif checkpoint.offset > offset:
-            problems.append(
-                VerifyProblem(
-                    0,
-                    f"the exported checkpoint covers {checkpoint.seq} records up to byte {checkpoint.offset}, "
-                    f"but the log has {records} lines, {offset} bytes: records were removed from the end",
-                )
-            )
+        if why := copy_problem(checkpoint, key, log_id, offset, lineno):
+            problems.append(VerifyProblem(0, f"the exported checkpoint {why}"))
         elif not external_seen:
             problems.append(VerifyProblem(0, "no line ends where the exported checkpoint says: the log was rewritten"))
     if expect_head is not None and head != expect_head:
