@@ -53,10 +53,10 @@ def outcome_of(ctx: CallContext) -> str:
 
 def argument_summary(ctx: CallContext) -> dict[str, Any]:
     call = ctx.call
-    summary: dict[str, Any] = {
-        "digest": "sha256:" + hashlib.sha256(call.body).hexdigest(),
-        "bytes": len(call.body),
-    }
+    digest = ctx.body_digest
+    if digest is None:  # the intent record's, reused by the call record (the body does not change)
+        digest = ctx.body_digest = "sha256:" + hashlib.sha256(call.body).hexdigest()
+    summary: dict[str, Any] = {"digest": digest, "bytes": len(call.body)}
     if ctx.tool is not None and ctx.tool.config.record_fields and isinstance(call.arguments, dict):
         summary["fields"] = {k: call.arguments[k] for k in ctx.tool.config.record_fields if k in call.arguments}
     return summary
