@@ -210,16 +210,20 @@ async def test_batch_runs_each_call_through_the_pipeline(mcp_gateway: Gateway) -
 
 async def test_sse_results_stream_through_unbuffered(mcp_gateway: Gateway) -> None:
     seen: list[float] = []
+    messages: list[str | None] = []
 
     async def progress(p: float, total: float | None, message: str | None) -> None:
         seen.append(time.monotonic())
+        messages.append(message)
 
     async with mcp_client(mcp_gateway, mcp_gateway.token(scopes=["tool:demo.*"])) as s:
         t0 = time.monotonic()
         r = await s.call_tool("count", {"n": 3, "gap_s": 0.4}, progress_callback=progress)
         done = time.monotonic()
     assert text_of(r) == "counted to 3"
-    assert len(seen) == 3
+    # the SDK's own progressToken came back unchanged (the callback is found by it), each
+    # progress screened and forwarded with its message
+    assert len(seen) == 3 and messages == ["step 1", "step 2", "step 3"]
     # the first progress event reached the client while the tool was still working
     assert seen[0] - t0 < 0.35 and done - seen[0] > 0.7
     (rec,) = tool_records(mcp_gateway)

@@ -195,3 +195,69 @@ async def test_sse_events_split_anywhere_and_bounded() -> None:
     with pytest.raises(sse.EventTooLarge):  # never terminated: the buffer is bounded too
         _ = [e async for e in sse.iter_events(Chunks([b"data: " + b"x" * 600] * 3), 1000)]
     assert sse.encode({"x": 1}, b"id: 7\nevent: message\ndata: old\n\n") == b'id: 7\nevent: message\ndata: {"x":1}\n\n'
+
+
+async def test_sse_a_big_event_in_tiny_chunks_is_read_in_linear_time() -> None:
+    """The buffer was searched from its start on every chunk: a 1 MiB event in 1-16-byte
+    chunks cost ~10^11 byte comparisons. Now each byte is searched once."""
+    import random
+    import time
+
+    rnd = random.Random(9)
+    payload = b"data: " + b"x" * (1 << 20) + b"\r\n\r\ndata: {}\n\n"
+    chunks: list[bytes] = []
+    i = 0
+    while i < len(payload):
+        n = rnd.randint(1, 16)
+        chunks.append(payload[i : i + n])
+        i += n
+    t0 = time.process_time()
+    events = [e async for e in sse.iter_events(Chunks(chunks), 2 << 20)]
+    cpu = time.process_time() - t0
+    assert [len(sse.data(e) or "") for e in events] == [1 << 20, 2]
+    assert cpu < 5.0, f"{cpu:.2f} s CPU for {len(chunks)} chunks"
+    # the bounds hold in tiny chunks too: an event over the limit, a separator split across chunks
+    with pytest.raises(sse.EventTooLarge):
+        _ = [e async for e in sse.iter_events(Chunks(chunks), 1 << 19)]
+    split = [b"data: 1\n", b"\n", b"data: 2\r", b"\n\r", b"\n", b"data: 3\n\n"]
+    assert [sse.data(e) async for e in sse.iter_events(Chunks(split), 100)] == ["1", "2", "3"]
+
+
+def test_gateway_ids_keep_look_alikes_apart() -> None:
+    from gateway.mcp.mediator import gateway_id
+
+    ids = [
+        gateway_id("s", "x", 7),
+        gateway_id("s", "x", "7"),
+        gateway_id("s", "x", 7.0),
+        gateway_id("s", "x", "7.0"),
+        gateway_id("s", None, 7),
+        gateway_id("s", "-", 7),
+        gateway_id("s", "x\n", 7),
+        gateway_id("t", "x", 7),
+    ]
+    assert len(set(ids)) == len(ids) and all(i.startswith("callgate-") for i in ids)
+    assert gateway_id("s", "x", 7) == gateway_id("s", "x", 7)  # derived: the same on every worker
+
+
+def test_only_a_plain_results_shape_skips_the_metadata_screen() -> None:
+    from gateway.mcp.mediator import _metadata, _shape_only
+
+    def shape_only(result: dict[str, object]) -> bool:
+        items = result.get("content")
+        return _shape_only(_metadata(result, items if isinstance(items, list) else []))
+
+    text = {"type": "text", "text": "anything at all"}
+    assert shape_only({"content": [text, text], "isError": False, "resultType": "complete"})
+    assert shape_only({"content": [], "structuredContent": {"x": "screened apart"}})
+    for odd in (
+        {"content": [{**text, "annotations": {"audience": ["user"]}}]},
+        {"content": [text], "_meta": {"note": "hi"}},
+        {"content": [{"type": "resource_link", "uri": "file:///a", "name": "a"}]},
+        {"content": [{"type": "image", "data": "AAAA", "mimeType": "image/png"}]},
+        {"content": [text], "isError": "no"},
+        {"content": [text], "resultType": "other"},
+        {"content": [text], "note": "extra"},
+        {"content": ["a bare string"]},
+    ):
+        assert not shape_only(odd), odd

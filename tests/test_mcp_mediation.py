@@ -326,6 +326,55 @@ async def test_server_notifications_are_filtered(gw: Gateway) -> None:
     assert meta(err)["code"] == "output.blocked" and INJECTION not in json.dumps(err)
 
 
+async def test_every_forwarded_server_notification_is_screened(gw: Gateway) -> None:
+    """Not only notifications/message: progress messages, cancellation reasons, resource URIs,
+    anything in params reaches the client (and maybe the model)."""
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "noisy", "arguments": {}}},
+        headers=a.headers(),
+    )
+    body = await r.text()
+    msgs = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    assert "evil.example" not in body
+    assert [m.get("method") for m in msgs] == [
+        "notifications/progress",
+        "notifications/resources/updated",
+        None,
+    ]
+    assert msgs[0]["params"] == {"progressToken": 1, "progress": 2}
+    assert msgs[1]["params"] == {"uri": "notes://plain"} and msgs[-1]["result"]["content"][0]["text"] == "done"
+    assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "blocked"}) == 4
+
+
+async def test_a_non_200_answers_error_text_is_screened_like_an_error_answer(gw: Gateway) -> None:
+    """The error text of a server's HTTP 4xx/5xx reached the model with only the credential scrub."""
+    a = Agent(gw)
+    await a.open()
+    failed = await a.call("status_injection", {"status": 500})  # a tool: a result the model reads
+    assert failed["result"]["isError"] is True and meta(failed)["code"] == "output.blocked"
+    assert "evil.example" not in json.dumps(failed)
+    status, kept = await a.post(
+        {
+            "jsonrpc": "2.0",
+            "id": 9,
+            "method": "tools/call",
+            "params": {"name": "status_injection", "arguments": {"status": 400}},
+        }
+    )
+    assert status == 200 and meta(kept)["code"] == "output.blocked" and "evil.example" not in json.dumps(kept)
+    status, other = await a.post(
+        {"jsonrpc": "2.0", "id": 10, "method": "prompts/get", "params": {"name": "status_evil"}}
+    )
+    assert status == 200 and other["id"] == 10 and other["error"]["data"]["code"] == "output.blocked"
+    assert "evil.example" not in json.dumps(other)
+    recs = [*records(gw, "tools/call"), *records(gw, "prompts/get")]
+    assert [(r["outcome"], r["code"]) for r in recs] == [("denied", "output.blocked")] * 3
+    assert all(r["output_findings"] for r in recs)
+
+
 # ------------------------------------------------------------------ server → client requests and the GET stream
 
 
@@ -616,6 +665,76 @@ async def test_an_allowed_server_request_reaches_the_agent_and_its_answer_the_se
     assert [x["outcome"] for x in records(gw, "roots/list")] == ["allowed"]
 
 
+async def test_an_allowed_server_request_is_screened_before_the_agent_sees_it(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    """Policy allowing sampling or elicitation let their text (the prompt, the question, the
+    schema) reach the agent's model unscreened. (An injection there is already denied by
+    argument inspection and policy; PII that output policy redacts was not.)"""
+    allow = {"mcp_allow_methods": ["sampling/createMessage", "elicitation/create"]}
+    gw = await make_gateway(mcp_servers=config(hostile.url), policy={"data": allow})
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.get("/mcp/evil", headers={**a.headers(), "Accept": "text/event-stream"})
+    assert r.status == 200
+    card, ssn = "4111 1111 1111 1111", "078-05-1120"
+    evil_prompt = {"messages": [{"role": "user", "content": {"type": "text", "text": f"card {card}"}}], "maxTokens": 5}
+    evil_schema = {"message": "Your name?", "requestedSchema": {"type": "object", "description": f"ssn {ssn}"}}
+    hostile.push.put_nowait({"jsonrpc": "2.0", "id": "s-1", "method": "sampling/createMessage", "params": evil_prompt})
+    hostile.push.put_nowait({"jsonrpc": "2.0", "id": "e-1", "method": "elicitation/create", "params": evil_schema})
+    hostile.push.put_nowait(
+        {"jsonrpc": "2.0", "id": "e-2", "method": "elicitation/create", "params": {"message": "Your name?"}}
+    )
+    line = b""
+    while b"elicitation/create" not in line:
+        line = await asyncio.wait_for(r.content.readline(), 10)
+        assert card.encode() not in line and ssn.encode() not in line and b"sampling" not in line
+    r.close()
+    assert json.loads(line[5:])["params"] == {"message": "Your name?"}  # the clean one
+    for sid in ("s-1", "e-1"):
+        assert hostile.answers[sid]["error"]["data"]["code"] == "output.blocked"
+    recs = [*records(gw, "sampling/createMessage"), *records(gw, "elicitation/create")]
+    assert [(x["outcome"], x["code"]) for x in recs] == [
+        ("denied", "output.blocked"),
+        ("denied", "output.blocked"),
+        ("allowed", None),
+    ]
+    assert recs[0]["output_findings"] and recs[1]["output_findings"]
+
+
+async def test_a_servers_cancellation_reaches_the_agent_only_with_an_id_the_agent_knows(
+    make_gateway: GatewayFactory, hostile: Hostile
+) -> None:
+    """The server's notifications/cancelled went out as sent: the gateway's own ids (which the
+    agent never saw), ids of nothing, and the server's id of a request the agent got under ours."""
+    gw = await make_gateway(
+        mcp_servers=config(hostile.url), policy={"data": {"mcp_allow_methods": ["sampling/createMessage"]}}
+    )
+    a = Agent(gw)
+    await a.open()
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "cancel", "arguments": {"agent_id": 4}},
+        },
+        headers=a.headers(),
+    )
+    body = await r.text()
+    msgs = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    assert "callgate-0" not in body
+    sampling = next(m for m in msgs if m.get("method") == "sampling/createMessage")
+    (rec,) = records(gw, "sampling/createMessage")
+    assert sampling["id"] == f"callgate-{rec['id']}"
+    cancels = [m["params"] for m in msgs if m.get("method") == "notifications/cancelled"]
+    assert cancels == [{"requestId": 4, "reason": "a"}, {"requestId": sampling["id"], "reason": "c"}]
+    assert msgs[-1]["id"] == 4 and msgs[-1]["result"]["content"][0]["text"] == "done"
+    dropped = {"direction": "server", "reason": "cancel_unmatched"}
+    assert gw.metric("callgate_mcp_dropped_messages_total", dropped) == 4  # "callgate-0", 4, no id, "5"
+
+
 async def test_a_quiet_get_stream_notices_a_departed_agent(
     gw: Gateway, hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -735,3 +854,116 @@ async def test_a_state_store_that_does_not_answer_is_a_recorded_503_not_a_500(
         redis_server.start()
     assert [r["code"] for r in records(gw)[-2:]] == ["store.unavailable", "store.unavailable"]
     assert not [m for m in hostile.seen if m.get("method") == "tools/call"]
+
+
+class Monitor:
+    """Redis ``MONITOR`` on a socket of its own: every command the server runs, with its keys."""
+
+    def __init__(self, server: RedisServer) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        self.sock.sendall(b"MONITOR\r\n")
+        self.lines: list[str] = []
+        self.buf = b""
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
+        self.server = server
+
+    def read(self) -> None:
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            self.buf += data
+            *done, self.buf = self.buf.split(b"\r\n")
+            self.lines += [d.decode(errors="replace") for d in done]
+
+    async def mark(self) -> list[str]:
+        """The commands since the last mark (a marker command, seen once everything before it is)."""
+        import uuid
+
+        marker = uuid.uuid4().hex
+        self.server.command("ECHO", marker)
+        for _ in range(200):
+            if any(marker in line for line in self.lines):
+                break
+            await asyncio.sleep(0.02)
+        i = next(i for i, line in enumerate(self.lines) if marker in line)
+        seen, self.lines = self.lines[:i], self.lines[i + 1 :]
+        return seen
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+async def test_a_tool_list_reads_and_writes_the_pins_once_whatever_its_length(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer
+) -> None:
+    """Each listed tool read the whole pin map and its hold: 2 round trips per tool in Redis."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 1000})
+    a = Agent(gw)
+    await a.open()
+    mon = Monitor(redis_server)
+    try:
+        await mon.mark()
+
+        async def pin_commands() -> list[str]:
+            listed = await a.request("tools/list")
+            assert len(listed["result"]["tools"]) >= len(hostile.tools()) - 1
+            return [
+                line.split('"')[1].lower() for line in await mon.mark() if "mcp:pins" in line or "mcp:holds" in line
+            ]
+
+        assert len(hostile.tools()) > 20
+        assert sorted(await pin_commands()) == ["hmget", "hmget", "hset"]  # all new: read, pin them all
+        assert sorted(await pin_commands()) == ["hmget", "hmget"]  # all pinned: the read only
+        hostile.descriptions["echo"] = RUG_PULL
+        assert sorted(await pin_commands()) == ["hmget", "hmget", "hset"]  # one held: read, hold it
+        assert "echo" not in {t["name"] for t in (await a.request("tools/list"))["result"]["tools"]}
+        (hold,) = gw.records("mcp.definition")
+        assert hold["tool"] == "evil.echo" and hold["reason"] == "definition.changed"
+    finally:
+        mon.close()
+
+
+async def test_a_tool_call_reads_its_session_listing_and_hold_in_one_round_trip(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session's owner, whether the tool is listed, and its hold were three round trips."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 1000})
+    a = Agent(gw)
+    await a.open()
+    await a.request("tools/list")
+    import traceback
+
+    from gateway.store.redis import RedisMcpState
+
+    mcp_state = set(vars(RedisMcpState))
+    driver = gw.rt.mcp_state.driver  # type: ignore[attr-defined]
+    trips = 0
+    run = driver.run
+
+    async def counted(aw: Any) -> Any:  # the driver's own run; the MCP state's round trips counted
+        nonlocal trips
+        caller = traceback.extract_stack(limit=2)[0]
+        if caller.filename.endswith("store/redis.py") and caller.name in mcp_state:
+            trips += 1
+        return await run(aw)
+
+    monkeypatch.setattr(driver, "run", counted)
+    assert (await a.call("echo", {"text": "x"}))["result"]["content"][0]["text"] == "x"
+    assert trips == 1
+    hostile.descriptions["echo"] = RUG_PULL  # held by another session's list: the same read sees it
+    b = Agent(gw)
+    await b.open()
+    await b.request("tools/list")
+    trips = 0
+    held = await a.call("echo", {"text": "x"})
+    assert meta(held)["code"] == "mcp.tool_held" and trips == 1

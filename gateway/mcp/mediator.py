@@ -31,6 +31,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,7 @@ from gateway.errors import (
 from gateway.inspect import output
 from gateway.mcp import jsonrpc, sse
 from gateway.mcp.jsonrpc import Malformed, Message
+from gateway.mcp.pins import Held, held_from
 from gateway.mcp.rules import (
     CLIENT_NOTIFICATION,
     CLOSE,
@@ -131,7 +133,14 @@ def gateway_id(server: str, session: str | None, client_id: Any) -> str:
 
     JSON-RPC ids are unique among a session's requests in flight, so these are too.
     """
-    raw = jsonrpc.dumps([server, session, client_id])
+    if isinstance(client_id, str):
+        agent_id = "s" + client_id
+    elif isinstance(client_id, int) and not isinstance(client_id, bool):
+        agent_id = "i" + str(client_id)
+    else:  # not a valid request id (a cancellation may name anything): matches none
+        agent_id = "j" + jsonrpc.dumps(client_id).decode()
+    # no JSON encoding per request: neither a server name nor a header value holds a newline
+    raw = f"{server}\n{'-' if session is None else '+' + session}\n{agent_id}".encode()
     return GID_PREFIX + hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
@@ -162,12 +171,18 @@ def denied_result(err: GatewayError, call_id: str) -> dict[str, Any]:
     }
 
 
-def denied_error(msg_id: Any, err: GatewayError, call_id: str) -> dict[str, Any]:
-    return jsonrpc.error(msg_id, jsonrpc.DENIED, f"{err.code}: {err.message}", denial_meta(err, call_id))
-
-
 def as_result(err: GatewayError) -> bool:
     return err.status in RESULT_STATUSES and err.code not in TRANSPORT_CODES
+
+
+def refusal(msg_id: Any, err: GatewayError, call_id: str, *, tool_result: bool = False) -> dict[str, Any]:
+    """The one answer the gateway gives in place of the server's: for a ``tools/call``
+    (``tool_result``) a result the model reads when the error allows (``as_result``),
+    else a JSON-RPC error (``-32001`` unless the error says which) with the same data."""
+    if tool_result and as_result(err):
+        return {"jsonrpc": "2.0", "id": msg_id, "result": denied_result(err, call_id)}
+    rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
+    return jsonrpc.error(msg_id, rpc_code, f"{err.code}: {err.message}", denial_meta(err, call_id))
 
 
 @dataclass(slots=True)
@@ -186,6 +201,7 @@ class Exchange:
     answer: dict[str, Any] | None = None  # what the agent gets for its request
     relayed: int = 0
     needles: list[bytes] = field(default_factory=list)  # the injected credential's spellings, scrubbed from answers
+    server_requests: dict[bytes, str] = field(default_factory=dict)  # forwarded here: server's id (JSON) → ours
     notes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -194,6 +210,18 @@ class Exchange:
 
 
 METADATA = "(metadata)"  # the part of a tool result that is neither its text nor structuredContent
+
+
+def _shape_only(meta: dict[str, Any]) -> bool:
+    """Whether the metadata is nothing but a plain result's shape (text items' type,
+    ``isError``, ``resultType``): no text of the server's, nothing to screen."""
+    for k, v in meta.items():
+        if k == "content":
+            if any(d != {"type": "text"} for d in v):
+                return False
+        elif not ((k == "isError" and isinstance(v, bool)) or (k == "resultType" and v == "complete")):
+            return False
+    return True
 
 
 def _metadata(result: dict[str, Any], items: list[Any]) -> dict[str, Any]:
@@ -396,19 +424,13 @@ class Mediator:
         call_id = ctx.call.call_id
         headers = {"X-Callgate-Call-Id": call_id, **err.headers}
         msg = ex.msg
-        if msg is not None and msg.kind == "request" and err.code not in TRANSPORT_CODES:
-            if ex.rule.per_tool and as_result(err):
-                answer = {"jsonrpc": "2.0", "id": msg.id, "result": denied_result(err, call_id)}
-            else:
-                rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
-                answer = jsonrpc.error(msg.id, rpc_code, f"{err.code}: {err.message}", denial_meta(err, call_id))
-            status = err.status if err.status in (401,) else 200
-            return json_response(answer, status=status, headers=headers), answer
-        rpc_code = err.extra.get("rpc_code", jsonrpc.DENIED)
-        doc = jsonrpc.error(msg.id if msg is not None else None, rpc_code, f"{err.code}: {err.message}")
-        doc["error"]["data"] = denial_meta(err, call_id)
+        request = msg is not None and msg.kind == "request"
+        if request and err.code not in TRANSPORT_CODES:  # the refusal is the answer: HTTP 200 (401 stays)
+            answer = self.refusal_answer(ex, err, call_id)
+            return json_response(answer, status=401 if err.status == 401 else 200, headers=headers), answer
+        doc = refusal(msg.id if msg is not None else None, err, call_id)  # the transport failed: its status
         return json_response(doc, status=err.status if err.status >= 400 else 400, headers=headers), (
-            doc if msg is not None and msg.kind == "request" else None
+            doc if request else None
         )
 
     # ------------------------------------------------------------------ adapter edges
@@ -419,8 +441,16 @@ class Mediator:
         if ex.preset is not None:
             raise ex.preset
         agent = ctx.need_agent()
-        if ex.session is not None:
+        owner: str | None = None
+        listed, hold = False, None
+        if ex.rule.per_tool:  # the session, the listing and the hold: one store round trip
+            tool = ctx.need_tool()
+            owner, listed, hold = await self.state.call_state(
+                agent.tenant, ex.server, ex.session, tool.name[len(ex.server) + 1 :], tool.name
+            )
+        elif ex.session is not None:
             owner = await self.state.session_owner(ex.server, ex.session)
+        if ex.session is not None:
             if owner is None:
                 raise NotFound("no such MCP session; initialize a new one", code="mcp.session_unknown")
             if owner != owner_of(agent):
@@ -438,27 +468,29 @@ class Mediator:
                     code="request.invalid",
                     extra={"rpc_code": jsonrpc.INVALID_PARAMS},
                 )
-            await self.check_definition(ctx, ex)
+            await self.check_definition(ctx, ex, listed, held_from(hold) if hold is not None else None)
 
-    async def check_definition(self, ctx: CallContext, ex: Exchange) -> None:
+    async def check_definition(self, ctx: CallContext, ex: Exchange, listed: bool, held: Held | None) -> None:
         """The tool's definition must be listed by the server and approved (pinned, not held).
 
-        A tool this session has not listed within ``definition_ttl_s`` (on any worker: the
-        state store knows; without a session, per tenant) is looked up with ``tools/list`` first.
+        A tool this session has not listed within ``definition_ttl_s`` (``listed``; on any
+        worker: the state store knows; without a session, per tenant) is looked up with
+        ``tools/list`` first, and its hold is what that list found; otherwise ``held`` (read
+        with the session, ``load``) stands.
         """
         tool = ctx.need_tool()
-        name = tool.name.partition(".")[2]
+        name = tool.name[len(ex.server) + 1 :]
         agent = ctx.need_agent()
-        if not await self.state.listed(agent.tenant, ex.server, ex.session, name):
+        if not listed:
             try:
-                found = await self.refresh_definitions(ex, agent)
+                found, holds = await self.refresh_definitions(ex, agent)
             except GatewayError:
                 ctx.tool = None  # a name the server never listed never becomes a metric label
                 raise
             if not any(t.get("name") == name for t in found):
                 ctx.tool = None  # an unknown name never becomes a metric label
                 raise NotFound(f"MCP server {ex.server!r} lists no tool {name!r}", code="tool.unknown")
-        held = await self.pins.status(tool.name)
+            held = holds.get(name)
         if held is not None:
             ctx.findings.extend(held.findings)
             raise Forbidden(
@@ -474,11 +506,12 @@ class Mediator:
                 ],
             )
 
-    async def refresh_definitions(self, ex: Exchange, agent: Agent) -> list[dict[str, Any]]:
-        """``tools/list`` from the server (all pages, bounded); pins observed; returns the definitions."""
+    async def refresh_definitions(self, ex: Exchange, agent: Agent) -> tuple[list[dict[str, Any]], dict[str, Held]]:
+        """``tools/list`` from the server (all pages, bounded); pins observed; returns the
+        definitions and the holds among them (by name)."""
         srv = ex.srv
         if srv is None:
-            return []
+            return [], {}
         found: list[dict[str, Any]] = []
         cursor: Any = None
         for _ in range(MAX_PAGES):
@@ -492,31 +525,25 @@ class Mediator:
             cursor = result.get("nextCursor")
             if not isinstance(cursor, str) or not cursor:
                 break
-        await self.observe_definitions(ex, agent, found)
-        return found
+        return found, await self.observe_definitions(ex, agent, found)
 
-    async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> set[str]:
+    async def observe_definitions(self, ex: Exchange, agent: Agent, tools: list[dict[str, Any]]) -> dict[str, Held]:
         """Pin or hold each definition; remember it as checked for this session (in the state
-        store, so every worker knows, for ``definition_ttl_s``). Returns held names."""
-        seen: list[str] = []
-        held_names: set[str] = set()
-        for i, t in enumerate(tools[:10_000]):
-            if i % 32 == 31:
-                await asyncio.sleep(0)  # a long list never holds the event loop
-            name = t.get("name")
-            if not isinstance(name, str) or not TOOL_NAME.fullmatch(name):
-                continue
-            held, new = await self.pins.observe(f"{ex.server}.{name}", t)
-            seen.append(name)
-            if held is not None:
-                held_names.add(name)
-                if new:
-                    await self.record_hold(agent, held)
+        store, so every worker knows, for ``definition_ttl_s``). Returns the holds by name."""
+        valid = [t for t in tools[:10_000] if isinstance(t.get("name"), str) and TOOL_NAME.fullmatch(t["name"])]
+        cut = len(ex.server) + 1
+        held_names: dict[str, Held] = {}
+        # one store read and at most one write for the whole list
+        for held, new in await self.pins.observe([(f"{ex.server}.{t['name']}", t) for t in valid]):
+            held_names[held.tool[cut:]] = held
+            if new:
+                await self.record_hold(agent, held)
         ttl = self.rt.settings.mcp_servers[ex.server].definition_ttl_s
+        seen = [t["name"] for t in valid]
         await self.state.mark_listed(agent.tenant, ex.server, ex.session, seen, ttl)
         return held_names
 
-    async def record_hold(self, agent: Agent, held: Any) -> None:
+    async def record_hold(self, agent: Agent, held: Held) -> None:
         from gateway.clock import iso_now
 
         log.warning("MCP tool %s held: %s (%s)", held.tool, held.reason, held.hash)
@@ -525,7 +552,7 @@ class Mediator:
             "id": new_call_id(),
             "time": iso_now(),
             "agent": agent.id,
-            **held.as_dict(await self.pins.pinned(held.tool)),
+            **held.as_dict(held.pinned),
         }
         try:
             await self.rt.log.append(rec)
@@ -639,17 +666,47 @@ class Mediator:
         if m.kind == "request":
             return await self.server_request(ctx, ex, m)
         if m.kind == "notification" and m.method in SERVER_NOTIFICATIONS:
+            if m.method == "notifications/cancelled":
+                mapped = self.cancelled_for_agent(ex, m)
+                if mapped is None:
+                    self.metrics.mcp_dropped.labels("server", "cancel_unmatched").inc()
+                    return None
+                m = mapped
             if m.method == "notifications/tools/list_changed":
                 await self.recheck(ctx, ex)
-            if m.method == "notifications/message" and not await self.screen_notification(ctx, m):
+            if not await self.screen_notification(ctx, m):
                 self.metrics.mcp_dropped.labels("server", "blocked").inc()
                 return None
             return m.body
         self.metrics.mcp_dropped.labels("server", "notification" if m.kind == "notification" else "invalid").inc()
         return None
 
+    def cancelled_for_agent(self, ex: Exchange, m: Message) -> Message | None:
+        """A server's ``notifications/cancelled`` with the id the agent knows, or ``None`` (dropped).
+
+        It names either the agent's request in flight in this exchange (by the gateway's id,
+        mapped back to the agent's) or a request of the server's own forwarded in this
+        exchange (by the server's id, mapped to the gateway's id the agent got). Anything else
+        names no request of this agent's that the gateway can vouch for.
+        """
+        params = m.params
+        if not isinstance(params, dict) or "requestId" not in params:
+            return None
+        rid = params["requestId"]
+        if isinstance(rid, str) and rid == ex.gid and ex.answer is None:
+            agent_id = ex.client_id
+        else:
+            agent_id = ex.server_requests.get(jsonrpc.dumps(rid)) if jsonrpc.valid_id(rid) else None
+            if agent_id is None:
+                return None
+        return Message("notification", {**m.body, "params": {**params, "requestId": agent_id}}, None, m.method)
+
     async def screen_notification(self, ctx: CallContext, m: Message) -> bool:
-        """A log message from the server reaches the client (and maybe the model): inspected like output."""
+        """Whatever a forwarded notification carries (a log line, a progress ``message``, a
+        cancellation's ``reason``, a resource's ``uri``…) reaches the client and maybe the model:
+        its params are inspected like output, whatever the method; text to redact blocks it."""
+        if not m.params:
+            return True  # nothing but the method (list_changed)
         try:
             await self.screen_document(ctx, {"params": m.params}, allow_redaction=False)
         except GatewayError as e:
@@ -685,7 +742,7 @@ class Mediator:
         )
         sctx = CallContext(call=call, request=ctx.request, agent=ctx.agent, mcp_session=ex.session)
         sctx.tool = self.tools.resolve(ex.server)
-        await self.server_pipeline.run(sctx, _Decided())
+        await self.server_pipeline.run(sctx, _Decided(lambda c: self.screen_server_request(c, m.params)))
         if sctx.error is None:
             # the agent sees the gateway's id (this request's record id); its answer, on any worker, maps back
             gid = GID_PREFIX + call.call_id
@@ -700,18 +757,26 @@ class Mediator:
                     PENDING_LIMIT,
                     SERVER_REQUEST_TTL_S,
                 ):
+                    if len(ex.server_requests) < PENDING_LIMIT:  # so a cancellation on this stream maps
+                        ex.server_requests[jsonrpc.dumps(m.id)] = gid
                     return {**m.body, "id": gid}
                 sctx.error = GatewayError("too many server requests outstanding", code="mcp.server_request_limit")
             except StoreUnavailable as e:  # not forwarded: its answer could not be matched
                 log.warning("server request %s of %s refused: %s", m.method, ex.server, e)
                 sctx.error = store_unavailable(e)
         err = sctx.error
-        refusal = denied_error(m.id, err, call.call_id)
         try:
-            await self.upstream_call(ex.request, srv, ex.session, refusal)
+            await self.upstream_call(ex.request, srv, ex.session, refusal(m.id, err, call.call_id))
         except GatewayError as e:
             log.info("refusal of %s to %s not delivered: %s", m.method, ex.server, e)
         return None
+
+    async def screen_server_request(self, sctx: CallContext, params: Any) -> None:
+        """An allowed server request goes to the agent, whose model reads it (a sampling prompt, an
+        elicitation's message and schema): its params are screened as output first; text to
+        redact blocks it (the refusal goes to the server, the record says ``output.blocked``)."""
+        if params:  # _meta too: the agent gets it
+            await self.screen_document(sctx, {"params": params}, allow_redaction=False)
 
     async def screen_answer(self, ctx: CallContext, ex: Exchange, m: Message) -> dict[str, Any]:
         """The server's answer, screened by the request's rule, with the agent's id."""
@@ -749,10 +814,7 @@ class Mediator:
                     body["result"] = await self.screen_document(ctx, result)
         except GatewayError as e:
             ctx.error = e  # recorded as the call's outcome (a block is a denial), answered in place
-            if ex.rule.per_tool:
-                body["result"] = denied_result(e, ctx.call.call_id)
-            else:
-                return denied_error(ex.client_id, e, ctx.call.call_id)
+            return self.refusal_answer(ex, e, ctx.call.call_id)
         return body
 
     async def screen_tool_result(self, ctx: CallContext, result: dict[str, Any]) -> dict[str, Any]:
@@ -775,7 +837,9 @@ class Mediator:
         # Everything else the model may read (resource links' names and descriptions, unknown
         # item types, _meta, other keys) is screened too, as one part; binary payloads
         # (``data``, ``blob``) are not text. Text to redact there blocks the result.
-        parts.append((METADATA, jsonrpc.dumps(_metadata(result, items))))
+        rest = _metadata(result, items)
+        if not _shape_only(rest):  # (the common plain result has none: a detector pass saved)
+            parts.append((METADATA, jsonrpc.dumps(rest)))
         jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200, self.rt.classifier)
         if not jd.kinds:
             return result
@@ -952,9 +1016,18 @@ class Mediator:
             except Malformed:
                 doc = None
         message = f"the MCP server answered HTTP {status}"
-        err = doc.get("error") if isinstance(doc, dict) else None
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            message = err["message"][:500]
+        found = doc.get("error") if isinstance(doc, dict) else None
+        if isinstance(found, dict) and isinstance(found.get("message"), str):
+            message = found["message"][:500]
+            try:  # the server's text reaches the model: screened like an error answer
+                await self.screen_document(ctx, {"error": {"message": message}}, allow_redaction=False)
+            except GatewayError as blocked:
+                ctx.error = blocked  # a denial, recorded; the agent gets our refusal instead
+                up.bytes_sent = 0
+                refused = self.refusal_answer(ex, blocked, ctx.call.call_id)
+                ex.answer = refused if ex.msg is not None and ex.msg.kind == "request" else None
+                ctx.response = json_response(refused, headers=dict(headers))
+                return
         err = UpstreamError(f"{message} (HTTP {status})", code="upstream.status", extra={"upstream_status": status})
         # the server's 4xx means something to the client (404: open a new session); anything else is ours
         err.status = status if 400 <= status < 500 else 502
@@ -1075,9 +1148,7 @@ class Mediator:
         return meta
 
     def refusal_answer(self, ex: Exchange, err: GatewayError, call_id: str) -> dict[str, Any]:
-        if ex.rule.per_tool and as_result(err):
-            return {"jsonrpc": "2.0", "id": ex.client_id, "result": denied_result(err, call_id)}
-        return denied_error(ex.client_id, err, call_id)
+        return refusal(ex.client_id, err, call_id, tool_result=ex.rule.per_tool)
 
 
 async def _write(out: web.StreamResponse, chunk: bytes) -> int:
@@ -1103,10 +1174,14 @@ class _Bytes:
 
 
 class _Decided:
-    """The server-request pipeline's terminal: the decision is all it needs."""
+    """The server-request pipeline's terminal: once policy allows, the request is screened."""
+
+    def __init__(self, screen: Callable[[CallContext], Awaitable[None]]) -> None:
+        self.screen = screen
 
     async def load(self, ctx: CallContext) -> None:
         return None
 
     async def emit(self, ctx: CallContext) -> None:
+        await self.screen(ctx)
         ctx.response = True

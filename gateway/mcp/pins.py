@@ -11,6 +11,7 @@ every worker and replica.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ class Held:
     reason: str  # "definition.changed" | "definition.poisoned"
     definition: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    pinned: str | None = None  # the approved hash it departs from, when one is known
 
     def as_dict(self, pinned: str | None) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ def held_from(doc: dict[str, Any]) -> Held:
         doc["reason"],
         doc.get("definition") or {},
         [_finding(f) for f in doc.get("findings", [])],
+        doc.get("pinned"),
     )
 
 
@@ -88,32 +91,41 @@ class DefinitionPins:
         self.configured: dict[str, str] = dict(pinned or {})
 
     async def pinned(self, full_name: str) -> str | None:
-        pins = await self.store.pins()
+        pins, _ = await self.store.pin_states([full_name])
         return pins.get(full_name) or self.configured.get(full_name)
 
-    async def observe(self, full_name: str, tool: dict[str, Any]) -> tuple[Held | None, bool]:
-        """Check one listed definition; pin it if new and clean.
+    async def observe(self, tools: list[tuple[str, dict[str, Any]]]) -> list[tuple[Held, bool]]:
+        """Check listed definitions (``{server}.{name}``, definition); pin the new clean ones.
 
-        Returns the hold (``None`` when the definition is approved) and whether the
-        hold is new (so the caller records it once).
+        One store read for the whole list and at most one write, whatever its length.
+        Returns the holds, each with whether it is new (so the caller records it once).
         """
-        digest = definition_hash(tool)
-        pinned = await self.pinned(full_name)
-        if pinned == digest:
-            if await self.store.hold(full_name) is not None:
-                await self.store.set_hold(full_name, None)
-            return None, False
-        findings = screen_definition(tool)
-        if pinned is None and not findings:
-            await self.store.set_pin(full_name, digest)
-            return None, False
-        reason = "definition.changed" if pinned is not None else "definition.poisoned"
-        held = Held(full_name, digest, reason, tool, findings)
-        before = await self.store.hold(full_name)
-        new = before is None or before.get("definition_hash") != digest
-        if new:
-            await self.store.set_hold(full_name, held.as_dict(pinned))
-        return held, new
+        pins, holds = await self.store.pin_states(list(dict.fromkeys(n for n, _ in tools)))
+        new_pins: dict[str, str] = {}
+        changed: dict[str, dict[str, Any] | None] = {}
+        out: list[tuple[Held, bool]] = []
+        for i, (full_name, tool) in enumerate(tools):
+            if i % 32 == 31:
+                await asyncio.sleep(0)  # hashing and screening a long list never holds the event loop
+            digest = definition_hash(tool)
+            pinned = pins.get(full_name) or self.configured.get(full_name)
+            if pinned == digest:
+                if holds.pop(full_name, None) is not None:
+                    changed[full_name] = None
+                continue
+            findings = screen_definition(tool)
+            if pinned is None and not findings:
+                pins[full_name] = new_pins[full_name] = digest
+                continue
+            reason = "definition.changed" if pinned is not None else "definition.poisoned"
+            held = Held(full_name, digest, reason, tool, findings, pinned)
+            before = holds.get(full_name)
+            new = before is None or before.get("definition_hash") != digest
+            if new:
+                holds[full_name] = changed[full_name] = held.as_dict(pinned)
+            out.append((held, new))
+        await self.store.update_pins(new_pins, changed)
+        return out
 
     async def status(self, full_name: str) -> Held | None:
         doc = await self.store.hold(full_name)

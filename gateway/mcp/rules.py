@@ -14,9 +14,11 @@ server → client (screened in ``Mediator.server_message``)
     answers         only to the gateway's own id of the request in flight; screened
                     by the request's rule (``screen``); anything else dropped and counted
     requests        ``sampling/createMessage``, ``elicitation/create``, ``roots/list``,
-                    ...: policy decides (default deny → a JSON-RPC error to the server)
-    notifications   ``SERVER_NOTIFICATIONS`` forwarded; ``tools/list_changed`` re-checks
-                    pins first; any other dropped and counted
+                    ...: policy decides (default deny → a JSON-RPC error to the server);
+                    an allowed one is screened like output before the agent gets it
+    notifications   ``SERVER_NOTIFICATIONS`` forwarded, each one's params screened like
+                    output; ``cancelled`` only with an id the agent knows (mapped);
+                    ``tools/list_changed`` re-checks pins first; any other dropped and counted
 """
 
 from __future__ import annotations

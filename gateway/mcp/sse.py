@@ -39,6 +39,7 @@ async def _chunks(stream: Any, idle_s: float | None) -> AsyncIterator[bytes]:
 async def iter_events(stream: Any, limit: int, idle_s: float | None = None) -> AsyncIterator[bytes]:
     """Whole events; with ``idle_s``, ``b""`` after that long without one (the caller's keepalive)."""
     buf = bytearray()
+    scanned = 0  # buf[:scanned] holds no separator: each byte is searched once (small chunks stay linear)
     pending_cr = False
     async for chunk in _chunks(stream, idle_s):
         if not chunk:
@@ -51,13 +52,15 @@ async def iter_events(stream: Any, limit: int, idle_s: float | None = None) -> A
             chunk, pending_cr = chunk[:-1], True
         buf += chunk.replace(b"\r\n", b"\n")
         while True:
-            end = buf.find(b"\n\n")
+            end = buf.find(b"\n\n", max(scanned - 1, 0))  # a separator may straddle the old end
             if end < 0:
+                scanned = len(buf)
                 break
             if end > limit:
                 raise EventTooLarge(f"an event longer than {limit} bytes")
             event = bytes(buf[: end + 2])
             del buf[: end + 2]
+            scanned = 0
             if event.strip():
                 yield event
         if len(buf) > limit:

@@ -163,6 +163,14 @@ class McpStateStore(Protocol):
     async def hold(self, tool: str) -> dict[str, Any] | None: ...
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None: ...
 
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        """The pins and the holds of ``tools`` (those that have one), in one round trip."""
+        ...
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        """Set these pins and holds (``None``: the hold is lifted), in one round trip."""
+        ...
+
     # A session's working state, kept per tenant (Redis: keys under the tenant's hash tag)
     # so any worker can carry on a session another worker started. ``session`` is ``None``
     # for sessionless exchanges (then the state is shared by the tenant's sessionless calls).
@@ -191,6 +199,13 @@ class McpStateStore(Protocol):
 
     async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
         """The session's tools must be listed again (the server said they changed)."""
+        ...
+
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        """What a ``tools/call`` checks, in one round trip: the owner of ``session`` (``None``
+        without one), whether tool ``name`` is listed in it (``listed``), and ``tool``'s hold."""
         ...
 
     async def forget_session(self, tenant: str | None, server: str, session: str | None) -> None:

@@ -258,6 +258,21 @@ class MemoryMcpState:
         else:
             self._holds[tool] = held
 
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        owner = await self.session_owner(server, session) if session is not None else None
+        return owner, await self.listed(tenant, server, session, name), self._holds.get(tool)
+
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        pins = {t: self._pins[t] for t in tools if t in self._pins}
+        return pins, {t: self._holds[t] for t in tools if t in self._holds}
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        self._pins.update(pins)
+        for tool, held in holds.items():
+            await self.set_hold(tool, held)
+
 
 def _expiries(v: dict[str, Any]) -> list[float]:
     return [e if isinstance(e, float) else e[1] for e in v.values()]

@@ -600,6 +600,32 @@ class RedisMcpState:
         else:
             await self.driver.run(self.driver.redis.hset(self._holds, tool, json.dumps(held)))
 
+    async def pin_states(self, tools: Sequence[str]) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        if not tools:
+            return {}, {}
+        pipe = self.driver.redis.pipeline(transaction=False)
+        pipe.hmget(self._pins, list(tools))
+        pipe.hmget(self._holds, list(tools))
+        pins, holds = await self.driver.run(pipe.execute())
+        return (
+            {t: v.decode() for t, v in zip(tools, pins, strict=True) if v is not None},
+            {t: json.loads(v) for t, v in zip(tools, holds, strict=True) if v is not None},
+        )
+
+    async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
+        lifted = [t for t, held in holds.items() if held is None]
+        kept = {t: json.dumps(held) for t, held in holds.items() if held is not None}
+        if not (pins or lifted or kept):
+            return
+        pipe = self.driver.redis.pipeline(transaction=False)
+        if pins:
+            pipe.hset(self._pins, mapping=dict(pins.items()))
+        if kept:
+            pipe.hset(self._holds, mapping=dict(kept.items()))
+        if lifted:
+            pipe.hdel(self._holds, *lifted)
+        await self.driver.run(pipe.execute())
+
     def _state(self, kind: str, tenant: str | None, server: str, session: str | None) -> str:
         from gateway.stages.admission import tenant_tag
 
@@ -620,6 +646,21 @@ class RedisMcpState:
     async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
         raw = await self.driver.run(self.driver.redis.hget(self._state("listed", tenant, server, session), name))
         return raw is not None and float(raw) > time.time()
+
+    async def call_state(
+        self, tenant: str | None, server: str, session: str | None, name: str, tool: str
+    ) -> tuple[str | None, bool, dict[str, Any] | None]:
+        pipe = self.driver.redis.pipeline(transaction=False)
+        if session is not None:
+            pipe.get(self._session(server, session))
+        pipe.hget(self._state("listed", tenant, server, session), name)
+        pipe.hget(self._holds, tool)
+        *owner, listed, hold = await self.driver.run(pipe.execute())
+        return (
+            _s(owner[0]) if owner and owner[0] is not None else None,
+            listed is not None and float(listed) > time.time(),
+            json.loads(hold) if hold is not None else None,
+        )
 
     async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
         await self.driver.run(self.driver.redis.delete(self._state("listed", tenant, server, session)))

@@ -39,15 +39,16 @@ from aiohttp import web
 
 from gateway.config import McpServerConfig, SecretSource, Settings
 from gateway.errors import ConfigError
+from gateway.mcp.jsonrpc import INVALID_REQUEST, PARSE_ERROR
+from gateway.mcp.jsonrpc import error as rpc_error
 from gateway.mcp.stdio.process import OFFLOAD_BYTES, ChildSpec, Message, child_environment
-from gateway.mcp.stdio.relay import INVALID_REQUEST, RelayError, Session, StdioRelay, dumps_sized, rpc_error
+from gateway.mcp.stdio.relay import RelayError, Session, StdioRelay, dumps_sized
 from gateway.metrics import Metrics
 from gateway.tools import BridgeEndpoint
 
 log = logging.getLogger("callgate.stdio")
 
 SESSION_HEADER = "Mcp-Session-Id"
-PARSE_ERROR = -32700
 MAX_BATCH = 64
 MAX_SESSION_ID = 128
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gateway.errors import Unavailable
+from gateway.mcp.jsonrpc import INVALID_REQUEST, METHOD_NOT_FOUND
+from gateway.mcp.jsonrpc import error as rpc_error
 from gateway.mcp.stdio.process import OFFLOAD_BYTES, ChildSpec, ChildUnavailable, Message, StdioProcess, Tally
 
 if TYPE_CHECKING:
@@ -47,17 +49,8 @@ log = logging.getLogger("callgate.stdio")
 HANDSHAKE_VERSION = "2025-11-25"
 CLIENT_INFO = {"name": "callgate-stdio-bridge", "version": "1"}
 STDIO_ERROR = -32000  # JSON-RPC "server error" range; data.code says which
-METHOD_NOT_FOUND = -32601
-INVALID_REQUEST = -32600
 MAX_SUBSCRIPTIONS = 256  # per session
 MAX_SERVER_REQUESTS = 64
-
-
-def rpc_error(msg_id: Any, code: int, message: str, reason: str | None = None) -> Message:
-    err: dict[str, Any] = {"code": code, "message": message}
-    if reason is not None:
-        err["data"] = {"code": reason}
-    return {"jsonrpc": "2.0", "id": msg_id, "error": err}
 
 
 class RelayError(Unavailable):
@@ -68,7 +61,7 @@ class RelayError(Unavailable):
         super().__init__(message, code=code)
 
     def answer(self, msg_id: Any) -> Message:
-        return rpc_error(msg_id, STDIO_ERROR, self.message, self.code)
+        return rpc_error(msg_id, STDIO_ERROR, self.message, {"code": self.code})
 
 
 @dataclass(eq=False, slots=True)
@@ -276,7 +269,9 @@ class StdioRelay:
         self._set_ready(False)
         for p in list(self.pending.values()):
             self._forget(p)
-            p.finish(rpc_error(p.client_id, STDIO_ERROR, f"stdio server {self.name!r} exited", "stdio.exited"))
+            p.finish(
+                rpc_error(p.client_id, STDIO_ERROR, f"stdio server {self.name!r} exited", {"code": "stdio.exited"})
+            )
         for key, sr in list(self.server_requests.items()):
             sr.timer.cancel()
             self._deliver_related(
@@ -294,7 +289,7 @@ class StdioRelay:
                     p.client_id,
                     STDIO_ERROR,
                     f"the stdio server's answer is larger than its line limit ({self.limits.max_line} B)",
-                    "stdio.too_large",
+                    {"code": "stdio.too_large"},
                 )
             )
 
@@ -357,7 +352,7 @@ class StdioRelay:
         for p in list(s.in_flight.values()):
             self._forget(p)
             self._bg(self._send_quietly(self._cancelled(p.bid, "session closed")))
-            p.finish(rpc_error(p.client_id, STDIO_ERROR, "the session was closed", "stdio.session_closed"))
+            p.finish(rpc_error(p.client_id, STDIO_ERROR, "the session was closed", {"code": "stdio.session_closed"}))
         for uri in s.subscriptions:
             subs = self.subscribers.get(uri)
             if subs is not None:
@@ -421,7 +416,7 @@ class StdioRelay:
             except (ChildUnavailable, RelayError) as e:
                 self._forget(p)
                 reason = e.code if isinstance(e, RelayError) else "stdio.unavailable"
-                p.finish(rpc_error(msg_id, STDIO_ERROR, str(e), reason))
+                p.finish(rpc_error(msg_id, STDIO_ERROR, str(e), {"code": reason}))
             while True:
                 while p.events:
                     yield p.events.popleft(), 0
@@ -440,7 +435,7 @@ class StdioRelay:
                             msg_id,
                             STDIO_ERROR,
                             f"stdio server {self.name!r} did not answer within {self.timeout:g} s",
-                            "stdio.timeout",
+                            {"code": "stdio.timeout"},
                         )
                     )
         finally:
@@ -489,7 +484,7 @@ class StdioRelay:
             if p is None:
                 return
             self._forget(p)
-            p.finish(rpc_error(p.client_id, STDIO_ERROR, "cancelled by the client", "stdio.cancelled"))
+            p.finish(rpc_error(p.client_id, STDIO_ERROR, "cancelled by the client", {"code": "stdio.cancelled"}))
             await self._send_quietly({**msg, "params": {**params, "requestId": p.bid}})  # type: ignore[dict-item]
             return
         try:
