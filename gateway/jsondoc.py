@@ -121,12 +121,28 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH, *, 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+# ``JSONEncoder.encode`` builds a C encoder (and a fresh circular-reference table) on every
+# call: a few microseconds, as much as encoding a small record. This one is built once,
+# with the same options and no circular-reference table (None): what we encode is parsed
+# JSON or built from it, never circular; a cycle would end in ``RecursionError``, which
+# deep nesting raises anyway. Same bytes (tests/test_audit_records.py compares them).
+_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_CANONICAL_C: Any = (
+    _c_encoder(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, False)
+    if _c_encoder is not None
+    else None
+)
+
+
 def canonical(obj: Any) -> bytes:
     """The canonical JSON encoding of ``obj``.
 
     Same bytes as ``json.dumps(obj, sort_keys=True, separators=(",", ":"),
     ensure_ascii=False, allow_nan=False).encode()``. Raises ``TypeError``/``ValueError``
-    for values JSON cannot represent (including NaN and infinities) and
-    ``UnicodeEncodeError`` for strings with lone surrogates.
+    for values JSON cannot represent (including NaN and infinities),
+    ``UnicodeEncodeError`` for strings with lone surrogates, and ``RecursionError`` for
+    nesting too deep (or a cycle).
     """
-    return _CANONICAL.encode(obj).encode()
+    if _CANONICAL_C is None:  # pragma: no cover - CPython has the C encoder
+        return _CANONICAL.encode(obj).encode()
+    return "".join(_CANONICAL_C(obj, 0)).encode()

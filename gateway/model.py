@@ -203,6 +203,7 @@ class CallContext:
     draft: dict[str, Any] | None = None  # draft mode: what would have been sent, instead of forwarding
     # MCP: the session the call belongs to (Mcp-Session-Id); a run id when X-Agent-Run is absent.
     mcp_session: str | None = None
+    body_digest: str | None = None  # the records' "sha256:<hex>" of call.body, made once (record.argument_summary)
     wall_time: float = field(default_factory=time.time)
     started: float = field(default_factory=time.perf_counter)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import socket
 import time
@@ -66,7 +67,9 @@ async def test_allowed_call_reaches_upstream_with_tool_credential_only(gateway: 
     assert rec["agent"] == "demo" and rec["tenant"] == "acme"
     assert rec["intent"] == "look something up" and rec["run_id"] == "run-42"
     assert rec["args"]["fields"] == {"q": "hi"}
-    assert rec["args"]["digest"].startswith("sha256:")
+    sent = json.dumps({"q": "hi", "n": 3}).encode()
+    assert rec["args"]["digest"] == "sha256:" + hashlib.sha256(sent).hexdigest() == intents[0]["args"]["digest"]
+    assert rec["args"]["bytes"] == len(sent) == intents[0]["args"]["bytes"]
     assert "n" not in rec["args"]["fields"]
     assert rec["decision"]["allow"] is True and rec["decision"]["credential"] == "echo-key"
     assert rec["policy_revision"].startswith("sha256:")

@@ -124,6 +124,41 @@ def test_bad_queries_are_refused(raw: str) -> None:
         canonical_query(raw)
 
 
+def test_a_remembered_target_is_what_working_it_out_gives() -> None:
+    """``canonical_target`` remembers targets that pass: asked again (and for another tool, and
+    after the memo is full), it answers as the uncached composition does, and refuses as it did."""
+    from gateway.adapters import http
+
+    tails = ["/x", "/a%20b?q=a+b", "/caf%C3%A9/x?z=1&&a=", "/..%2fsecret", "/a%00b", "?q=%00", "", "/?x"]
+    targets = [f"/tools/{tool}{tail}" for tool in ("echo", "other") for tail in tails]
+
+    def uncached(raw: str, tool: str) -> tuple[str, str] | str:
+        try:
+            raw_path, raw_query = split_target(raw)
+            head, path = canonical_tail(raw_path, 2)
+            if head != ["tools", tool]:
+                return "refused"
+            return path, canonical_query(raw_query)
+        except (PathInvalid, QueryInvalid):
+            return "refused"
+
+    def cached(raw: str, tool: str) -> tuple[str, str] | str:
+        try:
+            return http.canonical_target(raw, tool)
+        except (PathInvalid, QueryInvalid):
+            return "refused"
+
+    for _ in range(2):  # the second time from the memo
+        for raw in targets:
+            for tool in ("echo", "other"):
+                assert cached(raw, tool) == uncached(raw, tool), (raw, tool)
+    assert ("/tools/echo/x", "echo") in http._TARGETS and ("/tools/echo/x", "other") not in http._TARGETS
+    for i in range(http.TARGET_MEMO_SIZE + 10):  # bounded
+        http.canonical_target(f"/tools/echo/n{i}", "echo")
+    assert len(http._TARGETS) <= http.TARGET_MEMO_SIZE
+    assert cached("/tools/echo/a%20b?q=a+b", "echo") == ("/a b", "q=a%20b")
+
+
 def test_targets_that_are_not_origin_form_or_carry_a_fragment_are_refused() -> None:
     for raw in ["http://evil/tools/echo/x", "*", "/tools/echo/a#frag"]:
         with pytest.raises(PathInvalid):
@@ -253,3 +288,28 @@ def test_public_host_must_be_a_host_and_port(tmp_path: Path, bad: str) -> None:
         Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": bad}))
     ok = Settings.model_validate(settings_dict(tmp_path, "http://127.0.0.1:1", server={"public_host": "[::1]:8443"}))
     assert ok.server.public_host == "[::1]:8443"
+
+
+def test_remembered_upstream_urls_are_what_the_tool_builds(tmp_path: Path) -> None:
+    """``ForwardStage`` remembers (tool, path, query) -> URL: the same URL the tool builds,
+    per Tool object (a tool compiled anew, e.g. another base URL, gets its own), bounded."""
+    from gateway.metrics import MetricLabels, Metrics
+    from gateway.stages import forward
+    from gateway.tools import compile_tools
+
+    def tools(base: str) -> Any:
+        s = Settings.model_validate(settings_dict(tmp_path, base))
+        return compile_tools(s)["echo"], s
+
+    echo, s = tools("http://127.0.0.1:1")
+    other, _ = tools("http://127.0.0.1:2/base/")
+    stage = forward.ForwardStage(None, Metrics("t", labels=MetricLabels({}, {}, [])), s.server)  # type: ignore[arg-type]
+    cases = [("/search", ""), ("/a b/c%d", "q=a%20b"), ("", ""), ("/", "x=1"), ("/caf\u00e9", "")]
+    for _ in range(2):
+        for tool in (echo, other):
+            for path, query in cases:
+                assert stage.upstream_url(tool, path, query) == tool.upstream_url(path, query)
+    assert stage.upstream_url(other, "/search", "") != stage.upstream_url(echo, "/search", "")
+    for i in range(forward.MEMO_SIZE + 5):
+        stage.upstream_url(echo, f"/n{i}", "")
+    assert len(stage._urls) <= forward.MEMO_SIZE

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.inspect.base import PLAIN, Anchors, DetectorTraits, Target
 from gateway.inspect.prefilter import Engine, Prefilter, available_engine
@@ -236,3 +238,69 @@ def test_the_pii_regex_gate_never_says_no_where_the_regex_matches() -> None:
     assert all(n >= 3 for n in matched), matched  # each pattern was exercised
     if available_engine() == "hyperscan":
         assert pii._GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
+
+
+def _anchor_literals() -> list[str]:
+    toks: set[str] = set()
+    for d in all_detectors():
+        a = d.traits.anchors
+        if a is not None:
+            toks.update(a.raw + a.lower + a.norm)
+    return sorted(toks)
+
+
+_WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x1f"]
+
+
+def _ascii_texts() -> Iterator[str]:
+    """ASCII texts where the views differ: anchors in both cases, with folded and unfolded
+    whitespace around and inside them, at the edges, and every corpus string."""
+    lits = [t for t in _anchor_literals() if t.isascii()]
+    for tok in lits:
+        for ws in _WS:
+            spaced = tok.replace(" ", ws or " ")
+            for form in (tok, tok.upper(), tok.swapcase(), tok.title(), spaced, spaced.upper()):
+                yield form
+                yield f"{ws}x {form}{ws}"
+                yield f"say{ws}{form}{ws}now"
+    for s in all_strings():
+        if s.isascii():
+            yield s
+            yield s.upper()
+            yield " ".join(s.split())
+
+
+@pytest.mark.skipif(available_engine() != "hyperscan", reason="the one-pass ASCII scan is Hyperscan's")
+def test_the_one_pass_ascii_scan_opens_what_the_view_by_view_scan_opens() -> None:
+    """``Prefilter.open`` scans ASCII text once (raw literals as they are, lower and norm ones
+    ignoring case); it must open exactly the detectors the three views open one by one."""
+    dets = all_detectors()
+    hs = Prefilter(dets, "hyperscan")
+    py = Prefilter(dets, "python")
+    n = opened = 0
+    for text in _ascii_texts():
+        fast = hs.open(Target(text, None, "request_arg", ""))
+        views = hs._open_views(Target(text, None, "request_arg", ""), [i in hs.always for i in range(hs.n)])
+        ref = py.open(Target(text, None, "request_arg", ""))
+        assert fast == views == ref, text[:200]
+        n += 1
+        opened += sum(fast) - len(hs.always)
+    assert n > 5000 and opened > n  # the texts open detectors, many of them
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_anchor_literals()) | st.text(st.sampled_from(" \t\n\x00aAzZ-:/<%{'\";|&.1"), max_size=6),
+        max_size=6,
+    ),
+    st.sampled_from(_WS),
+)
+def test_the_one_pass_ascii_scan_on_generated_text(parts: list[str], sep: str) -> None:
+    text = sep.join(parts)
+    dets = all_detectors()
+    t = Target(text, None, "tool_output", "")
+    want = Prefilter(dets, "python").open(Target(text, None, "tool_output", ""))
+    assert Prefilter(dets).open(t) == want
+    if t.norm_ is not None:  # set by the one-pass scan: it must be the fold
+        assert t.norm_ == Target(text, None, "tool_output", "").norm

@@ -83,7 +83,9 @@ async def read_limited(request: web.Request, limit: int, what: str) -> bytes:
     """The request body, refusing more than ``limit`` bytes (413) whether or not a length was sent,
     and a body that does not arrive within ``server.body_timeout_s`` (408, ``gateway/server.py``)."""
     limits = request.config_dict.get(CLIENT_LIMITS)
-    if limits is None:
+    if limits is None or request.content.is_eof():
+        # no deadline set, or the whole body has arrived already (a small one comes with the
+        # headers): nothing left to wait for, so no timer to arm and cancel
         return await _read_limited(request, limit, what)
     try:
         async with asyncio.timeout(limits.body_timeout_s):
@@ -111,13 +113,30 @@ async def _read_limited(request: web.Request, limit: int, what: str) -> bytes:
         raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of {what}") from e
 
 
+TARGET_MEMO_SIZE = 4096  # distinct request targets whose canonical form is remembered
+TARGET_MEMO_CHARS = 256  # longer targets are worked out every time
+_TARGETS: dict[tuple[str, str], tuple[str, str]] = {}
+
+
 def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:
-    """``(path relative to the tool, query)`` in canonical form (``gateway.target``); 400 otherwise."""
+    """``(path relative to the tool, query)`` in canonical form (``gateway.target``); 400 otherwise.
+
+    A pure function of its arguments, and an agent's targets repeat (one per tool route):
+    short ones that pass are remembered (bounded; a refused one is worked out each time)."""
+    key = (raw_target, tool_name)
+    known = _TARGETS.get(key)
+    if known is not None:
+        return known
     raw_path, raw_query = split_target(raw_target)
     head, path = canonical_tail(raw_path, 2)
     if head != ["tools", tool_name]:
         raise PathInvalid("the request target does not name the tool it was routed to")
-    return path, canonical_query(raw_query)
+    known = (path, canonical_query(raw_query))
+    if len(raw_target) <= TARGET_MEMO_CHARS:
+        if len(_TARGETS) >= TARGET_MEMO_SIZE:
+            _TARGETS.pop(next(iter(_TARGETS)))  # the oldest
+        _TARGETS[key] = known
+    return known
 
 
 def refuse_override_headers(headers: Mapping[str, str]) -> None:

@@ -221,6 +221,7 @@ class DecisionLog:
     def __init__(self, cfg: DecisionLogConfig, metrics: Metrics | None = None) -> None:
         self._cfg = cfg
         self._metrics = metrics
+        self._kind_counters: dict[str, Any] = {}  # log_records' child per kind label (at most len(KINDS) + 1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd: int | None = None
         self._closing = False
@@ -505,7 +506,7 @@ class DecisionLog:
             if since and (self._cp_due or since >= self._cfg.checkpoints.every_records):  # type: ignore[union-attr]
                 log_id = self._log_id
                 if log_id is None:  # the first record of the log is in this batch
-                    log_id = json.loads(lines[0])["hash"] if self._seq == 0 else self._head
+                    log_id = written[0][2] if self._seq == 0 and written else self._head
                 cp = self._signer.sign(
                     log_id, self._seq + len(lines), self._size + sum(map(len, lines)), prev, iso(time.time())
                 )
@@ -531,8 +532,8 @@ class DecisionLog:
         self._head = prev
         self._writable = True
         if self._signer is not None:
-            if self._log_id is None and self._seq == 0:
-                self._log_id = json.loads(lines[0])["hash"]
+            if self._log_id is None and self._seq == 0 and written:
+                self._log_id = written[0][2]  # the first line's hash, as chained above
             self._seq += len(lines)
             self._since_cp += len(lines)
             if cp is not None:
@@ -550,8 +551,12 @@ class DecisionLog:
                 kind = record.get("kind")
                 label = kind if kind in KINDS else "other"
                 kinds[label] = kinds.get(label, 0) + 1
+            counters = self._kind_counters
             for label, n in kinds.items():
-                self._metrics.log_records.labels(kind=label).inc(n)
+                counter = counters.get(label)
+                if counter is None:
+                    counter = counters[label] = self._metrics.log_records.labels(kind=label)
+                counter.inc(n)
         if self._cfg.fsync == "always":
             self._unsynced.extend((fut, h) for _, fut, h in written)
             if self._sync_task is None and self._loop is not None:

@@ -57,27 +57,36 @@ def _scan(db: Any, scratches: threading.local, name: str, text: str) -> set[int]
     return hit
 
 
-_compiled: dict[tuple[tuple[bytes, ...], tuple[int, ...]], Any] = {}
+_compiled: dict[tuple[tuple[bytes, ...], tuple[int, ...], tuple[bool, ...]], Any] = {}
 _compiling = threading.Lock()
 
 
-def _literal_db(exprs: tuple[bytes, ...], ids: tuple[int, ...]) -> Any:
+def _literal_db(exprs: tuple[bytes, ...], ids: tuple[int, ...], caseless: tuple[bool, ...] | None = None) -> Any:
     """One Hyperscan database per distinct set of literals, compiled once per process
     (~0.1 s each; every gateway runtime builds inspectors with the same detectors).
-    A database is read-only once compiled: scans share it, each with its own scratch."""
+    A database is read-only once compiled: scans share it, each with its own scratch.
+    ``caseless``: per literal, match ASCII letters in either case."""
     assert _hs is not None
+    nocase = caseless if caseless is not None else (False,) * len(exprs)
     with _compiling:
-        db = _compiled.get((exprs, ids))
+        db = _compiled.get((exprs, ids, nocase))
         if db is None:
             db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
             db.compile(
                 expressions=list(exprs),
                 ids=list(ids),
                 elements=len(exprs),
-                flags=[_hs.HS_FLAG_SINGLEMATCH] * len(exprs),
+                flags=[_hs.HS_FLAG_SINGLEMATCH | (_hs.HS_FLAG_CASELESS if c else 0) for c in nocase],
             )
-            _compiled[(exprs, ids)] = db
+            _compiled[(exprs, ids, nocase)] = db
         return db
+
+
+def _folds_to_lower(tok: str) -> bool:
+    """Can ``tok`` be found in lower-cased ASCII text by a caseless search of the raw text?
+    (ASCII and lower-case: ``tok in text.lower()`` iff ``tok`` occurs in ``text`` ignoring
+    ASCII case, for ASCII ``text``. Other literals never occur in lower-cased ASCII text.)"""
+    return tok.isascii() and tok == tok.lower()
 
 
 class Prefilter:
@@ -106,6 +115,11 @@ class Prefilter:
                     self.tokens[view].append((i, toks))
         self.n = n
         self._dbs: dict[str, Any] = {}
+        # ASCII text in one pass (Hyperscan only; ``_ascii_dbs``)
+        self._ascii_all: Any = None
+        self._ascii_flat: Any = None
+        self._norm_ws: Any = None
+        self._norm_ws_owners: list[int] = []
         # per thread, for ``_scan``
         self._scratch = threading.local()
         if self.engine == "hyperscan":
@@ -116,15 +130,72 @@ class Prefilter:
                     continue
                 ids = [i for i, toks in owners for _ in toks]
                 self._dbs[view] = _literal_db(tuple(exprs), tuple(ids))
+            self._ascii_dbs()
+
+    def _ascii_dbs(self) -> None:
+        """ASCII text in one pass (``open``): for ASCII ``raw``, ``raw.lower()`` differs only
+        in case, and ``t.norm`` (``normalize.fold``) is ``raw.lower()`` with whitespace runs
+        made one space and the ends stripped. So one scan of ``raw`` answers every view:
+        raw literals as they are, lower and norm literals ignoring ASCII case — norm ones
+        holding whitespace only when the text's whitespace is already folded (``_ascii_all``);
+        otherwise those are looked up in ``t.norm`` (``_norm_ws``). A literal without
+        whitespace occurs in ``fold(raw)`` iff it occurs in ``raw.lower()``: an occurrence
+        lies inside one whitespace-free run, and the runs are the same in both."""
+        raw: list[tuple[int, str, bool]] = [(i, tok, False) for i, toks in self.tokens["raw"] for tok in toks]
+        lower = [(i, tok, True) for i, toks in self.tokens["lower"] for tok in toks if _folds_to_lower(tok)]
+        norm = [(i, tok) for i, toks in self.tokens["norm"] for tok in toks if _folds_to_lower(tok)]
+        flat = [(i, tok, True) for i, tok in norm if tok.split() == [tok]]
+        spaced = [(i, tok) for i, toks in self.tokens["norm"] for tok in toks if tok.split() != [tok]]
+
+        def db(lits: list[tuple[int, str, bool]]) -> Any:
+            if not lits:
+                return None
+            return _literal_db(
+                tuple(_hs_literal(tok) for _, tok, _ in lits),
+                tuple(i for i, _, _ in lits),
+                tuple(c for _, _, c in lits),
+            )
+
+        self._ascii_all = db([*raw, *lower, *[(i, tok, True) for i, tok in norm]])
+        self._ascii_flat = db([*raw, *lower, *flat])
+        self._norm_ws = db([(i, tok, False) for i, tok in spaced])
+        self._norm_ws_owners = sorted({i for i, _ in spaced})
 
     def open(self, t: Target) -> list[bool]:
         """Per detector (by index): may it find anything in ``t``? (Field names not considered.)"""
         out = [False] * self.n
         for i in self.always:
             out[i] = True
-        if self.non_ascii and not t.raw.isascii():
+        raw = t.raw
+        if raw.isascii():
+            if self.engine == "hyperscan":
+                return self._open_ascii(t, out)
+        elif self.non_ascii:
             for i in self.non_ascii:
                 out[i] = True
+        return self._open_views(t, out)
+
+    def _open_ascii(self, t: Target, out: list[bool]) -> list[bool]:
+        """``open`` for ASCII text with Hyperscan: one scan of ``raw`` (see ``_ascii_dbs``)."""
+        raw = t.raw
+        folded = " ".join(raw.split())
+        if folded == raw:
+            if self._ascii_all is not None:
+                for i in _scan(self._ascii_all, self._scratch, "ascii_all", raw):
+                    out[i] = True
+            return out
+        if self._ascii_flat is not None:
+            for i in _scan(self._ascii_flat, self._scratch, "ascii_flat", raw):
+                out[i] = True
+        if self._norm_ws is not None and not all(out[i] for i in self._norm_ws_owners):
+            if t.norm_ is None:
+                t.norm_ = folded.lower()  # = normalize.fold(raw) for ASCII raw
+            for i in _scan(self._norm_ws, self._scratch, "norm_ws", t.norm_):
+                out[i] = True
+        return out
+
+    def _open_views(self, t: Target, out: list[bool]) -> list[bool]:
+        """``open`` view by view: each view's text made and scanned on its own."""
         views: dict[str, Callable[[], str]] = {"raw": lambda: t.raw, "lower": t.raw.lower, "norm": lambda: t.norm}
         for view in _VIEWS:
             owners = self.tokens[view]

@@ -47,7 +47,6 @@ from gateway.inspect.code import (
 )
 from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
-from gateway.inspect.normalize import fold
 from gateway.inspect.pii import PiiDetector
 from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
@@ -164,9 +163,10 @@ class FindingCap:
     __slots__ = ("dropped", "kept", "per", "seen")
 
     def __init__(self) -> None:
+        # plain dicts: a Counter costs more to make than a small input costs to inspect
         self.kept: list[Finding] = []
-        self.per: Counter[tuple[str, str]] = Counter()
-        self.dropped: Counter[tuple[str, str]] = Counter()
+        self.per: dict[tuple[str, str], int] = {}
+        self.dropped: dict[tuple[str, str], int] = {}
         self.seen = 0
 
     def add(self, findings: Iterable[Finding]) -> None:
@@ -174,11 +174,12 @@ class FindingCap:
         for f in findings:
             self.seen += 1
             k = (f.detector, f.kind)
-            if per[k] < MAX_PER_KIND:
-                per[k] += 1
+            n = per.get(k, 0)
+            if n < MAX_PER_KIND:
+                per[k] = n + 1
                 kept.append(f)
             else:
-                dropped[k] += 1
+                dropped[k] = dropped.get(k, 0) + 1
 
     def result(self) -> list[Finding]:
         kept = self.kept
@@ -196,7 +197,8 @@ class FindingCap:
             chosen_set = set(chosen)
             for i, f in enumerate(kept):
                 if i not in chosen_set:
-                    self.dropped[(f.detector, f.kind)] += 1
+                    k = (f.detector, f.kind)
+                    self.dropped[k] = self.dropped.get(k, 0) + 1
             kept = [kept[i] for i in chosen]
         summary = ", ".join(f"{d}/{k}={n}" for (d, k), n in sorted(self.dropped.items(), key=lambda x: (-x[1], x[0])))
         first = kept[0] if kept else self.kept[0]
@@ -251,6 +253,8 @@ class Inspector:
         self.prefilter = Prefilter(self.detectors, engine) if prefilter else None
         self._only: dict[str, Inspector] = {}
         self._keyed_memo: dict[tuple[int, str], bool] = {}
+        # detectors with a field-name rule: the only closed ones that may still run on a string
+        self._keyed_ids = frozenset(i for i, d in enumerate(self.detectors) if d.traits.keyed is not None)
         self._thread: ThreadPoolExecutor | None = None
 
     async def _off_loop(self, fn: Callable[[], _T]) -> _T:
@@ -307,11 +311,15 @@ class Inspector:
             raw, None, surface, path, key.lower(), opts.tags, opts.allowed_roots, opts.shell_commands, opts.sql_verbs
         )
         hits: list[Hit] = []
-        is_open = self.prefilter.open(t) if self.prefilter is not None else None
+        if self.prefilter is None:
+            for d in self.detectors:
+                hits.extend(d.scan(t))
+            return hits
+        is_open = self.prefilter.open(t)
+        keyed = self._keyed_ids if t.key else ()
         for di, d in enumerate(self.detectors):
-            if is_open is not None and not is_open[di] and not self._keyed_on(di, d, t.key):
-                continue
-            hits.extend(d.scan(t))
+            if is_open[di] or (di in keyed and self._keyed_on(di, d, t.key)):
+                hits.extend(d.scan(t))
         return hits
 
     def _keyed_on(self, di: int, d: Detector, key: str) -> bool:
@@ -434,7 +442,7 @@ class Inspector:
             pos += len(s.text) + len(_SEP)
         whole = Target(
             joined,
-            fold(joined),
+            None,  # folded on first use: the prefilter folds ASCII text only when a literal needs it
             "request_arg",
             "",
             "",
@@ -532,7 +540,7 @@ class Inspector:
         text = body.decode("utf-8", errors="replace")
         yield
         hits: list[Hit] = []  # for redaction; findings are capped
-        spans: Counter[str] = Counter()
+        spans: dict[str, int] = {}  # located hits per kind
         overflow: dict[str, Hit] = {}
         first: dict[str, Finding] = {}
         seen_unlocated: set[tuple[str, str, str]] = set()
@@ -549,15 +557,15 @@ class Inspector:
                     continue  # starts in the overlap: the next slice keeps it
                 else:
                     kind = h.finding.kind
-                    spans[kind] += 1
+                    n_kind = spans[kind] = spans.get(kind, 0) + 1
                     cap.add((h.finding,))
-                    if spans[kind] > MAX_SPANS_PER_KIND:
+                    if n_kind > MAX_SPANS_PER_KIND:
                         if kind not in overflow:
                             overflow[kind] = Hit(h.finding, None)
                             hits.append(overflow[kind])
                         continue
                     span = (h.span[0] + a, h.span[1] + a)
-                    if spans[kind] > MAX_PER_KIND:
+                    if n_kind > MAX_PER_KIND:
                         # Past the findings kept per kind only the span matters: it shares the
                         # first hit's finding, so thousands of spans keep one object each
                         # alive, not three (the collector's passes stay short).
@@ -588,8 +596,25 @@ class Inspector:
         return cap.result(), hits
 
 
-def schema_findings(args: Any, schema: dict[str, Any]) -> list[Finding]:
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}  # id(schema) -> (schema, its validator)
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """The schema's validator, built once per schema object (a tool's settings hold one for
+    the gateway's life; building costs about as much as validating a small call). Keyed by
+    identity and holding the schema, so an id is never taken for a later object's; bounded."""
+    hit = _VALIDATORS.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
     validator = jsonschema.Draft202012Validator(schema)
+    if len(_VALIDATORS) >= 256:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
+def schema_findings(args: Any, schema: dict[str, Any]) -> list[Finding]:
+    validator = _validator(schema)
     t = Target("", "", "request_arg", "")
     out: list[Finding] = []
     for err in sorted(validator.iter_errors(args), key=lambda e: list(e.absolute_path)):

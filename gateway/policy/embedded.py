@@ -178,6 +178,25 @@ def _canonical(data: Mapping[str, Any]) -> str:
         raise PolicyLoadError(f"policy data is not JSON: {e}") from e
 
 
+_INPUT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# Built once, like ``jsondoc.canonical``'s: ``json.dumps`` with options makes a new encoder per
+# call. No circular-reference table: an input is built from parsed JSON (a cycle would be a
+# RecursionError, which is caught where deep nesting is).
+_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
+_INPUT_C: Any = (
+    _c_encoder(None, _INPUT_ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
+    if _c_encoder is not None
+    else None
+)
+
+
+def _encode_input(doc: Any) -> str:
+    """``json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``."""
+    if _INPUT_C is None:  # pragma: no cover - CPython has the C encoder
+        return _INPUT_ENCODER.encode(doc)
+    return "".join(_INPUT_C(doc, 0))
+
+
 def _new_regorus_engine() -> Any:
     # With RUST_BACKTRACE set, a builtin panic prints a full Rust backtrace to stderr.
     os.environ.pop("RUST_BACKTRACE", None)
@@ -306,7 +325,7 @@ class EmbeddedEngine:
         if input_doc is not None:
             doc = input_doc if self.cache_paths is None else prune(input_doc, self.cache_paths)
             try:
-                payload = json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                payload = _encode_input(doc)
             except (TypeError, ValueError, RecursionError) as e:
                 raise PolicyError(f"policy input is not JSON: {e}") from e
             if self.cache_paths is not None:

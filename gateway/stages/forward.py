@@ -21,7 +21,10 @@ from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
 
 if TYPE_CHECKING:
+    from yarl import URL
+
     from gateway.pipeline import Next
+    from gateway.tools import Tool
 
 BUFFER_LIMIT = 1 << 20
 __all__ = ["BUFFER_LIMIT", "RESPONSE_DROP", "ForwardStage", "forwarded_headers"]
@@ -36,12 +39,23 @@ def local_host(request: Any) -> str:
     return "unknown"
 
 
-def forwarded_headers(ctx: CallContext, public_host: str | None) -> list[tuple[str, str]]:
+MEMO_SIZE = 4096  # upstream URLs and Forwarded header sets remembered per stage
+MEMO_CHARS = 256  # longer paths + queries are built every time
+
+
+def forwarded_headers(
+    ctx: CallContext, public_host: str | None, memo: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None
+) -> list[tuple[str, str]]:
     req = ctx.request
-    return [
-        *forwarded(req.remote or "unknown", req.scheme, public_host or local_host(req)),
-        ("X-Callgate-Call-Id", ctx.call.call_id),
-    ]
+    key = (req.remote or "unknown", req.scheme, public_host or local_host(req))
+    hop = memo.get(key) if memo is not None else None
+    if hop is None:
+        hop = forwarded(*key)
+        if memo is not None:  # one per client address: bounded
+            if len(memo) >= MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            memo[key] = hop
+    return [*hop, ("X-Callgate-Call-Id", ctx.call.call_id)]
 
 
 class ForwardStage:
@@ -52,12 +66,32 @@ class ForwardStage:
         self.metrics = metrics
         self.public_host = server.public_host
         self.latency = metrics.stage_latency.labels("upstream")
+        # Pure functions of their keys, remembered (bounded): the URL of (tool, path, query)
+        # and the Forwarded headers of (peer, scheme, host).
+        self._urls: dict[tuple[str, str, str], tuple[Tool, URL]] = {}
+        self._hops: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+
+    def upstream_url(self, tool: Tool, path: str, query: str) -> URL:
+        """``tool.upstream_url(path, query)``, remembered for short targets (per Tool object:
+        a tool of the same name compiled anew gets its own)."""
+        key = (tool.name, path, query)
+        hit = self._urls.get(key)
+        if hit is not None and hit[0] is tool:
+            return hit[1]
+        url = tool.upstream_url(path, query)
+        if len(path) + len(query) <= MEMO_CHARS:
+            if len(self._urls) >= MEMO_SIZE:
+                self._urls.pop(next(iter(self._urls)))
+            self._urls[key] = (tool, url)
+        return url
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()
         call = ctx.call
-        headers: list[tuple[str, str]] = ctx.need_forward_headers() + forwarded_headers(ctx, self.public_host)
-        url = tool.upstream_url(call.path, call.query)
+        headers: list[tuple[str, str]] = ctx.need_forward_headers() + forwarded_headers(
+            ctx, self.public_host, self._hops
+        )
+        url = self.upstream_url(tool, call.path, call.query)
         t0 = time.perf_counter()
         ctx.forwarded = True
         try:

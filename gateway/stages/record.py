@@ -53,10 +53,10 @@ def outcome_of(ctx: CallContext) -> str:
 
 def argument_summary(ctx: CallContext) -> dict[str, Any]:
     call = ctx.call
-    summary: dict[str, Any] = {
-        "digest": "sha256:" + hashlib.sha256(call.body).hexdigest(),
-        "bytes": len(call.body),
-    }
+    digest = ctx.body_digest
+    if digest is None:  # the intent record's, reused by the call record (the body does not change)
+        digest = ctx.body_digest = "sha256:" + hashlib.sha256(call.body).hexdigest()
+    summary: dict[str, Any] = {"digest": digest, "bytes": len(call.body)}
     if ctx.tool is not None and ctx.tool.config.record_fields and isinstance(call.arguments, dict):
         summary["fields"] = {k: call.arguments[k] for k in ctx.tool.config.record_fields if k in call.arguments}
     return summary
@@ -93,6 +93,7 @@ class RecordStage:
         self.policy = policy
         self.stream = stream  # the console's live decision stream
         self.total = metrics.stage_latency.labels("total")
+        self._calls: dict[tuple[str | None, str, str], Any] = {}  # calls' child per (tool, outcome, code)
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         cancelled: BaseException | None = None
@@ -119,9 +120,13 @@ class RecordStage:
             self.stream.publish(record)
         self.total.observe(elapsed)
         err = ctx.error
-        self.metrics.calls.labels(
-            self.metrics.names.tool(ctx.tool.name if ctx.tool else None), record["outcome"], err.code if err else "ok"
-        ).inc()
+        key = (ctx.tool.name if ctx.tool else None, record["outcome"], err.code if err else "ok")
+        counter = self._calls.get(key)
+        if counter is None:  # label values are bounded (configured tools, outcomes, error codes)
+            if len(self._calls) >= 4096:
+                self._calls.clear()
+            counter = self._calls[key] = self.metrics.calls.labels(self.metrics.names.tool(key[0]), key[1], key[2])
+        counter.inc()
         if cancelled is not None:
             raise cancelled
 
