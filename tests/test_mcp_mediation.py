@@ -308,15 +308,21 @@ async def test_output_limit_applies_to_sse_answers(make_gateway: GatewayFactory,
     assert meta(long)["code"] == "output.too_large"
 
 
+async def streamed_call(gw: Gateway, a: Agent, name: str, msg_id: int) -> tuple[int, str, list[dict[str, Any]]]:
+    """``tools/call`` of ``name`` answered over SSE: status, raw body, the messages in order."""
+    r = await gw.agent.post(
+        "/mcp/evil",
+        json={"jsonrpc": "2.0", "id": msg_id, "method": "tools/call", "params": {"name": name, "arguments": {}}},
+        headers=a.headers(),
+    )
+    body = await r.text()
+    return r.status, body, [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+
+
 async def test_server_notifications_are_filtered(gw: Gateway) -> None:
     a = Agent(gw)
     await a.open()
-    r = await gw.agent.post(
-        "/mcp/evil",
-        json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "chatty", "arguments": {}}},
-        headers=a.headers(),
-    )
-    msgs = [json.loads(line[5:]) for line in (await r.text()).splitlines() if line.startswith("data:")]
+    _, _, msgs = await streamed_call(gw, a, "chatty", 3)
     assert [m.get("method") for m in msgs] == ["notifications/progress", "notifications/message", None]
     assert msgs[1]["params"]["data"] == "step 1"  # the log line carrying an injection never arrives
     assert msgs[-1]["result"]["content"][0]["text"] == "done"
@@ -332,13 +338,7 @@ async def test_every_forwarded_server_notification_is_screened(gw: Gateway) -> N
     anything in params reaches the client (and maybe the model)."""
     a = Agent(gw)
     await a.open()
-    r = await gw.agent.post(
-        "/mcp/evil",
-        json={"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "noisy", "arguments": {}}},
-        headers=a.headers(),
-    )
-    body = await r.text()
-    msgs = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    _, body, msgs = await streamed_call(gw, a, "noisy", 3)
     assert "evil.example" not in body
     assert [m.get("method") for m in msgs] == [
         "notifications/progress",
@@ -355,13 +355,8 @@ async def test_a_flood_of_flagged_notifications_leaves_a_bounded_record(gw: Gate
     and counts the rest (a long GET stream grew its record without limit)."""
     a = Agent(gw)
     await a.open()
-    r = await gw.agent.post(
-        "/mcp/evil",
-        json={"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "flood", "arguments": {}}},
-        headers=a.headers(),
-    )
-    body = await r.text()
-    assert r.status == 200 and "evil.example" not in body
+    status, body, _ = await streamed_call(gw, a, "flood", 4)
+    assert status == 200 and "evil.example" not in body
     assert gw.metric("callgate_mcp_dropped_messages_total", {"direction": "server", "reason": "blocked"}) == 300
     (rec,) = records(gw, "tools/call")
     assert len(rec["output_findings"]) == MAX_OUTPUT_FINDINGS
