@@ -12,7 +12,7 @@ work is counted here.
   closed-loop load (``--conns``), like ``make bench``'s figure.
 - ``--profile FILE``: the same load under cProfile, stats written to FILE.
 
-``python -m bench.percall --path http|mcp [--size 50|1024] [--seconds 3] [--stages]``
+``python -m bench.percall --path http|mcp [--size 50|1024|16384|262144] [--seconds 3] [--stages]``
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
     else:
         from bench.inspect import payload
 
-        args = {"q": "what is the weather in Lisbon", **payload(1)}
+        args = {"q": "what is the weather in Lisbon", **payload(a.size // 1024)}
     body = _body(a.path, args, None)
     if a.path == "http":
         path, headers = "/tools/echo/search", {"Content-Type": "application/json", **auth}
@@ -188,7 +188,7 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--path", choices=["http", "mcp"], default="http")
-    ap.add_argument("--size", type=int, choices=[50, 1024], default=50)
+    ap.add_argument("--size", type=int, choices=[50, 1024, 16384, 262144], default=50)
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--conns", type=int, default=16)
     ap.add_argument("--stages", action="store_true", help="per-stage CPU per call (one connection)")

@@ -83,19 +83,23 @@ def _decode(data: str | bytes | bytearray) -> Any:
     return value
 
 
-def depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value, iteratively (no recursion limit)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        v, d = stack.pop()
-        if isinstance(v, dict):
-            deepest = max(deepest, d)
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            deepest = max(deepest, d)
-            stack.extend((x, d + 1) for x in v)
-    return deepest
+def depth(value: Any, limit: int | None = None) -> int:
+    """Nesting depth of a parsed JSON value, iteratively (no recursion limit).
+
+    Level by level, carrying only the containers (a document's leaves are most of it);
+    with ``limit``, stops once the depth passes it (the answer is then ``limit + 1``)."""
+    level = [value] if isinstance(value, _CONTAINERS) else []
+    d = 0
+    while level and (limit is None or d <= limit):
+        d += 1
+        below: list[Any] = []
+        for v in level:
+            below += [x for x in (v.values() if isinstance(v, dict) else v) if isinstance(x, _CONTAINERS)]
+        level = below
+    return d
+
+
+_CONTAINERS = (dict, list)  # a tuple: isinstance with ``dict | list`` is ~3x slower
 
 
 def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH, *, portable: bool = True) -> Any:
@@ -112,7 +116,7 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH, *, 
         value = decode(data)
     except RecursionError:
         raise TooDeep(max_depth) from None
-    if depth(value) > max_depth:
+    if depth(value, max_depth) > max_depth:
         raise TooDeep(max_depth)
     return value
 

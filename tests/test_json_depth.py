@@ -10,6 +10,8 @@ import json
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway import jsondoc
 from gateway.adapters.http import MAX_JSON_DEPTH
@@ -123,3 +125,27 @@ async def test_a_surrogate_pair_escape_is_text(gateway: Gateway, upstream: Upstr
     )
     assert r.status == 200
     assert len(upstream.seen) == 1
+
+
+def _reference_depth(v: object) -> int:
+    """The plain recursive definition (small values only)."""
+    if isinstance(v, dict):
+        return 1 + max((_reference_depth(x) for x in v.values()), default=0)
+    if isinstance(v, list):
+        return 1 + max((_reference_depth(x) for x in v), default=0)
+    return 0
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=2), kids, max_size=4),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_json_values, st.integers(min_value=0, max_value=6))
+def test_depth_is_the_nesting_depth_and_stops_past_its_limit(value: object, limit: int) -> None:
+    want = _reference_depth(value)
+    assert jsondoc.depth(value) == want
+    assert jsondoc.depth(value, limit) == min(want, limit + 1)

@@ -52,9 +52,6 @@ def render_error(err: GatewayError, call_id: str) -> web.Response:
     )
 
 
-json_depth = jsondoc.depth
-
-
 def parse_arguments(body: bytes, content_type: str) -> Any:
     """The call's arguments: JSON when the body is JSON, form fields, or the text itself.
 
