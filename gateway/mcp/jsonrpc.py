@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from gateway import jsondoc
+
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
@@ -33,20 +35,6 @@ class Malformed(ValueError):
         self.rpc_code = rpc_code
 
 
-def depth_exceeds(doc: Any, limit: int = MAX_DEPTH) -> bool:
-    """Whether ``doc`` nests containers deeper than ``limit`` (iterative, containers only)."""
-    stack: list[tuple[Any, int]] = [(doc, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
-    return False
-
-
 def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
     try:
         doc = json.loads(raw)
@@ -56,7 +44,7 @@ def loads(raw: bytes | str, limit: int = MAX_DEPTH) -> Any:
         raise Malformed(f"parse error: {e}") from e
     opens = raw.count(b"{") + raw.count(b"[") if isinstance(raw, bytes) else raw.count("{") + raw.count("[")
     # nesting needs an opening bracket per level: only a document with more of them is walked
-    if opens > limit and isinstance(doc, dict | list) and depth_exceeds(doc, limit):
+    if opens > limit and jsondoc.depth(doc, limit) > limit:
         raise Malformed(f"JSON nested deeper than {limit} levels", "request.too_deep", INVALID_REQUEST)
     return doc
 
