@@ -64,18 +64,18 @@ _json = st.recursive(
 )
 
 
+def _outcome(encode: Any, obj: Any) -> Any:
+    """What ``encode(obj)`` gives: its text, or the error's type and message."""
+    try:
+        return encode(obj)
+    except (TypeError, ValueError) as e:
+        return (type(e), str(e))
+
+
 @settings(max_examples=400, deadline=None)
 @given(_json)
 def test_canonical_gives_the_bytes_and_errors_of_json_dumps(obj: Any) -> None:
-    try:
-        want: bytes | tuple[type, str] = _reference(obj)
-    except (TypeError, ValueError) as e:  # NaN / infinities, lone surrogates
-        want = (type(e), str(e))
-    try:
-        got: bytes | tuple[type, str] = canonical(obj)
-    except (TypeError, ValueError) as e:
-        got = (type(e), str(e))
-    assert got == want
+    assert _outcome(canonical, obj) == _outcome(_reference, obj)  # errors: NaN / infinities, lone surrogates
 
 
 def test_canonical_refuses_what_json_cannot_hold() -> None:
@@ -122,12 +122,7 @@ def test_a_schemas_validator_is_built_once_and_finds_what_a_fresh_one_finds() ->
 def test_the_policy_input_encoder_gives_what_json_dumps_gives(obj: Any) -> None:
     from gateway.policy.embedded import _encode_input
 
-    try:
-        want: str | tuple[type, str] = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as e:
-        want = (type(e), str(e))
-    try:
-        got: str | tuple[type, str] = _encode_input(obj)
-    except (TypeError, ValueError) as e:
-        got = (type(e), str(e))
-    assert got == want
+    def reference(o: Any) -> str:
+        return json.dumps(o, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+    assert _outcome(_encode_input, obj) == _outcome(reference, obj)
