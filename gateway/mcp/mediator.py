@@ -96,6 +96,7 @@ STREAM_LIMIT = 64 << 20  # a message cap when output inspection is off
 SESSION_TTL_S = 24 * 3600.0
 MAX_PAGES = 10  # tools/list pages fetched to find a definition
 MAX_EVENTS = 10_000  # server messages relayed on one POST answer
+YIELD_AFTER = 64 << 10  # after parsing a message larger than this, the loop serves others before going on
 PENDING_LIMIT = 1_000  # outstanding server requests per session
 SERVER_REQUEST_TTL_S = 3600.0  # an agent's answer to a server request is taken this long after it
 KEEPALIVE_S = 15.0  # a quiet GET stream writes a comment this often, so a departed agent is noticed
@@ -280,6 +281,9 @@ class Mediator:
         except Malformed as e:
             err = BadRequest(str(e), code=e.code, extra={"rpc_code": e.rpc_code})
             return (await self.run(request, server, srv, REFUSED, None, b"", preset=err))[0]
+        if len(body) > YIELD_AFTER:
+            # parsed a large message: let the loop serve others before the id rewrite re-encodes it
+            await asyncio.sleep(0)
         if not batch:
             return (await self.message(request, server, srv, docs[0], buffered=False))[0]
         if any(isinstance(d, dict) and d.get("method") == "initialize" for d in docs):
@@ -977,7 +981,10 @@ class Mediator:
             body = await output.read(tool, up.body, up.stream, limit)
             up.stream = None
             try:
-                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
+                parsed = jsonrpc.loads(body)
+                if len(body) > YIELD_AFTER:  # (each of parse, scrub and re-encode is ms of loop at 1 MiB)
+                    await asyncio.sleep(0)
+                doc = self.scrub(ctx, ex, body, parsed)
             except Malformed as e:
                 raise UpstreamError(f"MCP server {ex.server!r} sent malformed JSON: {e}", code="upstream.failed") from e
             for d in (doc if isinstance(doc, list) else [doc])[:MAX_EVENTS]:
