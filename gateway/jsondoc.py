@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 DEFAULT_MAX_DEPTH = 256
@@ -121,21 +122,25 @@ def loads(data: str | bytes | bytearray, max_depth: int = DEFAULT_MAX_DEPTH, *, 
     return value
 
 
-# Built once: ``json.dumps`` with non-default options builds a new encoder per call.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def compact_encoder(*, sort_keys: bool) -> Callable[[Any], str]:
+    """``json.dumps(obj, sort_keys=..., separators=(",", ":"), ensure_ascii=False,
+    allow_nan=False)``, built once.
+
+    ``json.dumps`` with options, and ``JSONEncoder.encode`` too, build a C encoder (and a
+    fresh circular-reference table) on every call: a few microseconds, as much as encoding
+    a small record. This one is built once, with no circular-reference table: what we
+    encode is parsed JSON or built from it, never circular; a cycle would end in
+    ``RecursionError``, which deep nesting raises anyway. Same text (hypothesis tests in
+    tests/test_per_call.py)."""
+    py = json.JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    make: Any = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has the C encoder
+        return py.encode
+    c = make(None, py.default, json.encoder.encode_basestring, None, ":", ",", sort_keys, False, False)
+    return lambda obj: "".join(c(obj, 0))
 
 
-# ``JSONEncoder.encode`` builds a C encoder (and a fresh circular-reference table) on every
-# call: a few microseconds, as much as encoding a small record. This one is built once,
-# with the same options and no circular-reference table (None): what we encode is parsed
-# JSON or built from it, never circular; a cycle would end in ``RecursionError``, which
-# deep nesting raises anyway. Same bytes (tests/test_audit_records.py compares them).
-_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_CANONICAL_C: Any = (
-    _c_encoder(None, _CANONICAL.default, json.encoder.encode_basestring, None, ":", ",", True, False, False)
-    if _c_encoder is not None
-    else None
-)
+_canonical = compact_encoder(sort_keys=True)
 
 
 def canonical(obj: Any) -> bytes:
@@ -147,6 +152,4 @@ def canonical(obj: Any) -> bytes:
     ``UnicodeEncodeError`` for strings with lone surrogates, and ``RecursionError`` for
     nesting too deep (or a cycle).
     """
-    if _CANONICAL_C is None:  # pragma: no cover - CPython has the C encoder
-        return _CANONICAL.encode(obj).encode()
-    return "".join(_CANONICAL_C(obj, 0)).encode()
+    return _canonical(obj).encode()

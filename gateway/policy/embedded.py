@@ -56,7 +56,7 @@ from typing import Any, Literal
 
 import regorus
 
-from gateway.jsondoc import canonical
+from gateway.jsondoc import canonical, compact_encoder
 from gateway.policy.engine import PolicyError, PolicyLoadError
 from gateway.policy.readset import Path as InputPath
 from gateway.policy.readset import input_reads, prune
@@ -178,23 +178,8 @@ def _canonical(data: Mapping[str, Any]) -> str:
         raise PolicyLoadError(f"policy data is not JSON: {e}") from e
 
 
-_INPUT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-# Built once, like ``jsondoc.canonical``'s: ``json.dumps`` with options makes a new encoder per
-# call. No circular-reference table: an input is built from parsed JSON (a cycle would be a
-# RecursionError, which is caught where deep nesting is).
-_c_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-_INPUT_C: Any = (
-    _c_encoder(None, _INPUT_ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-    if _c_encoder is not None
-    else None
-)
-
-
-def _encode_input(doc: Any) -> str:
-    """``json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``."""
-    if _INPUT_C is None:  # pragma: no cover - CPython has the C encoder
-        return _INPUT_ENCODER.encode(doc)
-    return "".join(_INPUT_C(doc, 0))
+_encode_input = compact_encoder(sort_keys=False)
+"""The policy input as ``json.dumps(doc, separators=(",", ":"), ensure_ascii=False, allow_nan=False)``."""
 
 
 def _new_regorus_engine() -> Any:
