@@ -546,6 +546,11 @@ return v
 """
 
 
+def _fresh(listed: Any) -> bool:
+    """A listed-tools entry (its expiry, Unix seconds) that has not expired."""
+    return listed is not None and float(listed) > time.time()
+
+
 class RedisMcpState:
     """MCP sessions, pins, holds and per-session state in Redis (``McpStateStore``), shared by
     every worker and replica.
@@ -644,8 +649,8 @@ class RedisMcpState:
         await self.driver.run(pipe.execute())
 
     async def listed(self, tenant: str | None, server: str, session: str | None, name: str) -> bool:
-        raw = await self.driver.run(self.driver.redis.hget(self._state("listed", tenant, server, session), name))
-        return raw is not None and float(raw) > time.time()
+        key = self._state("listed", tenant, server, session)
+        return _fresh(await self.driver.run(self.driver.redis.hget(key, name)))
 
     async def call_state(
         self, tenant: str | None, server: str, session: str | None, name: str, tool: str
@@ -658,7 +663,7 @@ class RedisMcpState:
         *owner, listed, hold = await self.driver.run(pipe.execute())
         return (
             _s(owner[0]) if owner and owner[0] is not None else None,
-            listed is not None and float(listed) > time.time(),
+            _fresh(listed),
             json.loads(hold) if hold is not None else None,
         )
 
