@@ -34,7 +34,8 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"(?:ignore|disregard) (?:all |your |the |any )?(?:previous|prior|above|earlier) i[a-z]?nstructions?\b|"
             r"(?<![a-z])(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
             r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|system|original)\b[^.\n]{0,30}?"
-            r"\b(?:i[a-z]?nstructions?|prompts?|rules|directives|guidelines|guidance|guardrails|policies|constraints)\b|"
+            r"\b(?:i[a-z]?nstructions?|prompts?|rules|directives|directions|guidelines|guidance|guardrails|policies|"
+            r"constraints)\b|"
             r"\b(?:forget|disregard|ignore) (?:everything|all of (?:that|this)|what (?:you were|i) told you)"
             r"(?: (?:above|before|so far|earlier|previously))?\b"
         ),
@@ -272,20 +273,28 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard\w{0,3}|"
         r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
-        r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b"
+        r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
+        # "rules" is an ordinary word: only after a persona's release from them
+        r"\b(?:not|no longer|never) (?:bound|restricted|constrained|limited) by (?:any |all |the |your )?(?:\w{1,15} )?"
+        r"rules\b|\b(?:free (?:of|from)|freed from|broken free of) (?:any |all |the |your )?(?:\w{1,15} )?rules\b"
     ),
-    re.compile(r"\b(?:stay|staying|break|breaking) (?:in )?character\b"),
+    re.compile(r"\b(?:stay|stays|staying|break|breaking|remain|remains|remaining|keep|keeps) (?:in )?character\b"),
     re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
     re.compile(
         r"\b(?:two|2|both) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|personalities|"
-        r"replies|ways)\b"
+        r"replies|ways)\b|"
+        # two answers labelled for the reader: "[ChatGPT]:" ... "[AntiGPT]:", "Aligned:" ... "Unaligned:"
+        r"[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d]"
+        r"(?=[^\n]{0,300}?[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d])"
     ),
     re.compile(
         r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power|unhinged|"
-        r"immoral|remorseless|boundless)\b"
+        r"immoral|remorseless|boundless|unaligned|misaligned)\b"
     ),
     re.compile(
-        r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,20}\bmode\b|\bmode (?:enabled|activated|on)\b"
+        r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,40}\bmode\b|\bmode (?:enabled|activated|on)\b|"
+        # the opposite of the model's own manner: "opposite mode", "the exact opposite personality"
+        r"\b(?:exact |complete )?opposite (?:mode|manner|personality|persona|character|of your)\b"
     ),
     re.compile(r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b"),
     re.compile(r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
@@ -297,7 +306,11 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"(?:as|like|to be|being)\b|"
         r"\b(?:take on|play|assume|adopt|immerse yourself (?:in|into)) the (?:role|persona|character|identity|"
         r"personality)\b|\blet['\u2019]?s (?:do a |play a )?(?:roleplay|role-play|game|act out)\b|"
-        r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)"
+        r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)|"
+        # "you are a typical user named Kevin", "you're Burple, an advanced ... model"
+        r"\byou(?: are|['\u2019]re)(?: now)? (?:an? )?(?:\w{1,20} ){0,3}(?:named|called) [\"'\u201c]?\w|"
+        r"\byou(?: are|['\u2019]re)(?: now)? [\"'\u201c]?\w{2,20}[\"'\u201d]?, an? (?:\w{1,20} ){0,3}"
+        r"(?:ai|model|chatbot|assistant|bot|language model|character|persona|entity)\b"
     ),
     # the model named as what the persona is not: ChatGPT, OpenAI, "a language model"
     re.compile(r"\b(?:chatgpt|openai|open ai|gpt-?[34]|ai language model)\b"),
@@ -306,7 +319,9 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:say|answer|do|generate|write|output|tell)s? (?:absolutely )?(?:anything|everything|any question|"
         r"all questions|whatever)\b|"
         r"\b(?:without|no|never (?:give|gives|include|add|issue)) (?:any )?(?:warnings?|disclaimers?|moraliz\w{1,4}|"
-        r"moralis\w{1,4})\b"
+        r"moralis\w{1,4})\b|"
+        r"\b(?:do|does|answer|answers|follow|follows) (?:exactly |precisely )?what(?:ever)? (?:the (?:prompt|user)|i) "
+        r"(?:says?|asks?|wants?|requests?)\b"
     ),
     # refusal suppression and prefix injection (Wei et al., "Jailbroken"): the answer's opening is
     # dictated, apologies, notes and refusal words are forbidden; each its own cue
@@ -326,7 +341,15 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     # a fictional or hypothetical model, being or setting framing the request
     re.compile(
         r"\b(?:hypothetical|fictional|fake|imaginary)\b (?:\w{1,15} )?(?:ai|chatbot|being|language model|model|"
-        r"universe|world|setting|scenario|console)\b"
+        r"universe|world|setting|scenario|console|movie|film|scene)\b|\b(?:the|our|this) scene is (?:set|out of)\b|"
+        # another model announced in place of this one: "an unrestricted AI bot ... is now online"
+        r"\b(?:ai|bot|model|assistant|language model|chatbot)\b[^.\n]{0,40}\b(?:is now online|has taken over|took over|"
+        r"is now in (?:control|charge))\b"
+    ),
+    # the model itself declared out of service, so that another may answer
+    re.compile(
+        r"\b(?:the|this) (?:assistant|ai|model|chatbot|bot)(?: is| has been| was)(?: now)? (?:in error and offline|"
+        r"offline|disabled|deactivated|shut down|replaced)\b"
     ),
 ]
 _PERSONA_MIN = 3
@@ -337,12 +360,14 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("from now on", "from this "),
     ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
     ("anything now", "do anything", "no longer "),
-    ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard"),
+    ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard",
+     "legality", "principles", "moderation", "rules"),
     ("character",),
     (" polic",),
-    ("two ", "2 "),
-    ("unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "unbound", "unchained", "unlimited power"),
-    ("mode",),
+    ("two ", "2 ", "both ", ":"),
+    ("unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "unbound", "unchained", "unlimited power",
+     "unhinged", "immoral", "remorseless", "boundless", "unaligned", "misaligned"),
+    ("mode", "opposite"),
     ("refuse", "decline", "reject", "question", "say no"),
     ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
     ("hypothetical",),
@@ -358,12 +383,15 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "disclaimer",
         "moraliz",
         "moralis",
+        "what",
     ),
     ("with the ", 'with "', "with '", "with \u201c"),
     ("apologi",),
     ("note", "disclaimer", "warning", "caveat"),
     ("the word", "include any negative"),
-    ("hypothetical", "fictional", "fake", "imaginary"),
+    ("hypothetical", "fictional", "fake", "imaginary", "scene is", "now online", "taken over", "took over",
+     "now in control", "now in charge"),
+    ("offline", "disabled", "deactivated", "shut down", "replaced"),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
@@ -375,6 +403,10 @@ _PERSONA_ANCHORS = (
     "you will pose", "you will simulate", "you will play", "you are going to", "you are about to", "take on the",
     "the role of", "the persona", "immerse yourself", "let's play", "let's act", "let's do a", "simulate",
     "chatgpt", "openai", "hypothetical", "fictional",
+    # amorality, a persona kept or released from its rules, an opposite persona, another model online
+    "unethical", "immoral", "amoral", "boundless", "unhinged", "remorseless", "unaligned", "unchained", "in character",
+    "opposite", "not bound by", "no longer bound", "not restricted by", "without warning", "now online", "named",
+    "called", "scene is",
     # refusal suppression, prefix injection
     "apologi", "disclaimer", "never say the word", "start your response", "begin your response", "start your reply",
     "begin your reply", "start your answer", "begin your answer",
