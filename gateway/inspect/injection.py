@@ -15,6 +15,7 @@ Every pattern uses bounded repetition only (no nested unbounded quantifiers).
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
@@ -22,6 +23,59 @@ from gateway.inspect.normalize import tag_text
 
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
+
+# An override in another language: a verb of ignoring or forgetting, then (within a few words)
+# the earlier instructions. Matched on the folded text and, for Cyrillic, Greek and other
+# non-Latin scripts, on a fold that keeps them (``_plain_fold``: the confusable map turns
+# Cyrillic letters into Latin ones). Each alternative opens with one of ``_FOREIGN_TOKENS``.
+_FOREIGN_OVERRIDE = (
+    # es / pt / it
+    r"\b(?:ignora|ignore|ignorar|olvida|olvide|olvidar|descarta|descarte|omite|desconsidera|desconsidere|esque[cç]a|"
+    r"esquece|dimentica|dimenticate|ignorate)\b (?:\w{1,12} ){0,3}(?:instrucci[oó]n(?:es)?|indicaciones|"
+    r"[oó]rdenes|instru[cç](?:[oõ]es|ao|ão)|istruzion[ei]|indicazioni|regras|reglas|regole|comandos|comandi) "
+    r"(?:\w{1,12} ){0,2}(?:anteriores|previas|pr[eé]vias|precedentes|precedenti|de arriba|acima|sopra|iniciales|"
+    r"originales|originais|originali)\b|"
+    # fr
+    r"\b(?:ignore[zr]?|oublie[zr]?|ne tiens pas compte d)\b[^.\n]{0,30}?\b(?:instructions|consignes|directives|"
+    r"r[eè]gles|ordres) (?:\w{1,12} ){0,2}(?:pr[eé]c[eé]dentes|ant[eé]rieures|ci-dessus|initiales|d'origine)\b|"
+    # de
+    r"\b(?:ignoriere|ignorier|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie)\b[^.\n]{0,30}?"
+    r"\b(?:vorherigen|bisherigen|obigen|vorangegangenen|vorigen|fr[uü]heren|urspr[uü]nglichen|alle) "
+    r"(?:\w{1,12} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben)\b|"
+    # nl / pl / tr / id / vi
+    r"\b(?:negeer|vergeet)\b[^.\n]{0,30}?\b(?:vorige|eerdere|voorgaande|bovenstaande|alle) "
+    r"(?:\w{1,12} )?(?:instructies|opdrachten|regels)\b|"
+    r"\b(?:zignoruj|ignoruj|zapomnij)\b[^.\n]{0,30}?\b(?:poprzednie|wcze[sś]niejsze|powy[zż]sze|wszystkie) "
+    r"(?:\w{1,12} )?(?:instrukcje|polecenia|zasady)\b|"
+    r"\b[oö]nceki (?:t[uü]m )?(?:talimatlar[iı]|komutlar[iı]|kurallar[iı])(?:n[iı])? (?:yok say|g[oö]rmezden gel|unut)|"  # noqa: RUF001
+    r"\b(?:abaikan|lupakan)\b[^.\n]{0,30}?\b(?:instruksi|perintah|aturan)\b[^.\n]{0,20}?\b(?:sebelumnya|di atas)\b|"
+    r"\b(?:bỏ qua|quên)\b[^.\n]{0,30}?\b(?:hướng dẫn|chỉ dẫn|chỉ thị|lệnh)\b[^.\n]{0,20}?(?:trước|ở trên)|"
+    # ru / uk (on the plain fold)
+    r"(?:проигнорируй|игнорируй|забудь|не обращай внимания на)(?:те)? (?:\w{1,12} ){0,2}(?:предыдущие|прошлые|"
+    r"вышеуказанные|все|прежние|исходные) (?:\w{1,12} )?(?:инструкции|указания|команды|правила)|"
+    r"(?:ігноруй|проігноруй|забудь)(?:те)? (?:\w{1,12} ){0,2}(?:попередні|всі|усі) (?:\w{1,12} )?"  # noqa: RUF001
+    r"(?:інструкції|вказівки|команди|правила)|"
+    # ar / hi
+    r"(?:تجاهل|انس|تجاهلي) (?:\w{1,12} ){0,2}(?:التعليمات|الإرشادات|الأوامر|القواعد) (?:\w{1,12} )?السابقة|"
+    r"(?:पिछले|पहले के|ऊपर के) (?:सभी )?(?:निर्देशों|आदेशों) (?:को )?(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)|"
+    # zh / ja / ko
+    r"(?:忽略|无视|忽视|無視|忘记|忘記|不要理会)(?:掉)?(?:你)?(?:之前|以上|先前|前面|上面|上述|所有|全部|原来|原來)(?:的)?(?:所有|全部)?(?:的)?"
+    r"(?:指令|指示|说明|說明|规则|規則|提示|命令)|"
+    r"(?:以前|前|上記|これまで|今まで)の(?:すべての|全ての)?(?:指示|命令|指令|ルール)を(?:すべて)?(?:無視|忘れ)|"
+    r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? (?:모두 )?(?:무시|잊어)"
+)
+_FOREIGN_TOKENS = (
+    "ignor", "olvid", "descart", "omite", "desconsider", "esquec", "esqueç", "dimentic", "oubli", "ne tiens pas",
+    "vergiss", "vergessen", "missacht", "negeer", "vergeet", "zignoruj", "ignoruj", "zapomnij", "nceki", "abaikan",
+    "lupakan", "bỏ qua", "quên", "игнор", "забудь", "не обращай", "ігнор", "проігнор", "تجاهل", "انس", "पिछले",
+    "पहले के", "ऊपर के", "忽略", "无视", "忽视", "無視", "忘记", "忘記", "不要理会", "の", "이전", "앞의", "위의", "기존",
+)  # fmt: skip
+
+
+def _plain_fold(text: str) -> str:
+    """NFKC, case folded, whitespace collapsed, without the confusable map (non-Latin scripts kept)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
 
 # (kind, severity, confidence, pattern on folded text). _TOKENS below gives, per rule,
 # substrings one of which every match contains: a cheap ``in`` test skips the regex.
@@ -191,17 +245,7 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         "non_english_override",
         "high",
         0.9,
-        re.compile(
-            r"ignora (?:todas )?(?:las )?instrucciones (?:anteriores|previas)|"
-            r"ignore[zr] (?:toutes )?les instructions (?:précédentes|precedentes|antérieures)|"
-            r"ignorier(?:e|en sie) (?:alle )?(?:vorherigen|bisherigen|obigen) (?:anweisungen|instruktionen)|"
-            r"ignora (?:tutte )?le istruzioni precedenti|"
-            r"ignore (?:todas )?as instruções anteriores|"
-            r"игнорируй(?:те)? (?:все )?(?:предыдущие|прошлые) (?:инструкции|указания)|"
-            r"忽略(?:之前|以上|先前|所有)(?:的)?(?:所有)?(?:指令|指示|说明)|"
-            r"(?:前|以前)の指示を無視|"
-            r"이전 지시(?:를|사항을)? 무시"
-        ),
+        re.compile(_FOREIGN_OVERRIDE),
     ),
 ]
 
@@ -224,10 +268,11 @@ _TOKENS: list[tuple[str, ...]] = [
                                                                    "prompted"))),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
      "given", "sentence of", "line of", "words of", "word of", "paragraph of"),
-    ("ignor", "игнор", "忽略", "無視", "무시"),
+    _FOREIGN_TOKENS,
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
 _RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
+_FOREIGN_RX = _RULES[-1][3]
 
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
@@ -360,13 +405,41 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("from now on", "from this "),
     ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
     ("anything now", "do anything", "no longer "),
-    ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard",
-     "legality", "principles", "moderation", "rules"),
+    (
+        "restriction",
+        "limit",
+        "filter",
+        "censor",
+        "guideline",
+        "polic",
+        "ethic",
+        "moral",
+        "confines",
+        "safeguard",
+        "legality",
+        "principles",
+        "moderation",
+        "rules",
+    ),
     ("character",),
     (" polic",),
     ("two ", "2 ", "both ", ":"),
-    ("unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "unbound", "unchained", "unlimited power",
-     "unhinged", "immoral", "remorseless", "boundless", "unaligned", "misaligned"),
+    (
+        "unfiltered",
+        "uncensored",
+        "unrestricted",
+        "amoral",
+        "unethical",
+        "unbound",
+        "unchained",
+        "unlimited power",
+        "unhinged",
+        "immoral",
+        "remorseless",
+        "boundless",
+        "unaligned",
+        "misaligned",
+    ),
     ("mode", "opposite"),
     ("refuse", "decline", "reject", "question", "say no"),
     ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
@@ -389,8 +462,18 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("apologi",),
     ("note", "disclaimer", "warning", "caveat"),
     ("the word", "include any negative"),
-    ("hypothetical", "fictional", "fake", "imaginary", "scene is", "now online", "taken over", "took over",
-     "now in control", "now in charge"),
+    (
+        "hypothetical",
+        "fictional",
+        "fake",
+        "imaginary",
+        "scene is",
+        "now online",
+        "taken over",
+        "took over",
+        "now in control",
+        "now in charge",
+    ),
     ("offline", "disabled", "deactivated", "shut down", "replaced"),
 ]
 _PERSONA_ANCHORS = (
@@ -570,11 +653,28 @@ class InjectionDetector:
         hits = self._rules(t, t.norm, "")
         if hits and hits[0].finding.severity == "high":
             return hits
+        foreign = self._foreign(t)
+        if foreign:
+            return foreign
         hidden = tag_text(t.raw)
         if hidden:
             return [Hit(finding(NAME, t, "unicode_tags", "high", OWASP, excerpt(hidden, 0, len(hidden)), 0.95))]
         more = self._persona(t) or self._turns(t) or self._exfil(t) or self._hidden(t) or self._directives(t)
         return more or hits
+
+    def _foreign(self, t: Target) -> list[Hit]:
+        """Overrides in scripts the confusable map folds away (Cyrillic, Greek): the foreign
+        rule again, on ``_plain_fold`` of the raw text."""
+        raw = t.raw
+        if raw.isascii() or not any("\u0370" <= c <= "\u04ff" for c in raw[:20000]):
+            return []
+        plain = _plain_fold(raw)
+        if not any(tok in plain for tok in _FOREIGN_TOKENS):
+            return []
+        m = _FOREIGN_RX.search(plain)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "non_english_override", "high", OWASP, excerpt(plain, m.start(), m.end()), 0.9))]
 
     def _directives(self, t: Target) -> list[Hit]:
         """Tool outputs only: the data directs the model to run or answer with code that acts on
