@@ -764,3 +764,31 @@ def test_pretext_cues_complete_a_persona() -> None:
 )
 def test_injection_third_round_look_alikes_pass(text: str) -> None:
     assert not {k for k in high({"q": text}) if k.startswith("injection:")}, (text, high({"q": text}))
+
+
+def test_every_cue_match_holds_one_of_its_gate_tokens() -> None:
+    """Each persona cue and each injection rule runs only when one of its tokens is in the text: a
+    match without one is a cue the gate hides (the "both responses" cue had no "both", the amorality
+    cue no "boundless", the leak rule no "developer message"). Checked on every eval text."""
+    import json
+    from pathlib import Path
+
+    from gateway.inspect import injection
+    from gateway.inspect.normalize import fold
+
+    here = Path(__file__).parent / "eval"
+    texts = []
+    for name in ("corpus.jsonl", "external.jsonl", "cases.jsonl"):
+        for line in (here / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                texts.append(fold(r.get("text") or json.dumps(r.get("args", ""))))
+    gates = [(rx, toks) for rx, toks in zip(injection._PERSONA_CUES, injection._PERSONA_TOKENS, strict=True)]
+    gates += [(rx, toks) for *_, rx, toks in injection._RULES_T]
+    misses = []
+    for text in texts:
+        for rx, toks in gates:
+            m = rx.search(text)
+            if m is not None and not any(tok in text for tok in toks):
+                misses.append((rx.pattern[:40], m.group(0)[:60]))
+    assert not misses, misses[:10]
