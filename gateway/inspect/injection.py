@@ -62,13 +62,33 @@ _FOREIGN_OVERRIDE = (
     r"(?:忽略|无视|忽视|無視|忘记|忘記|不要理会)(?:掉)?(?:你)?(?:之前|以上|先前|前面|上面|上述|所有|全部|原来|原來)(?:的)?(?:所有|全部)?(?:的)?"
     r"(?:指令|指示|说明|說明|规则|規則|提示|命令)|"
     r"(?:以前|前|上記|これまで|今まで)の(?:すべての|全ての)?(?:指示|命令|指令|ルール)を(?:すべて)?(?:無視|忘れ)|"
-    r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? (?:모두 )?(?:무시|잊어)"
+    r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? (?:모두 )?(?:무시|잊어)|"
+    # "forget everything above", without naming the instructions
+    r"\b(?:ignora|olvida|olvide|descarta) todo lo (?:anterior|dicho|de arriba)\b|"
+    r"\b(?:ignore[zr]?|oublie[zr]?) tout ce qui (?:pr[eé]c[eè]de|a [eé]t[eé] dit|est au-dessus)\b|"
+    r"\b(?:ignoriere|vergiss|vergessen sie) alles(?:,)? (?:bisherige|vorherige|obige|oben|davor|was (?:ich|man) "
+    r"(?:dir|ihnen) (?:gesagt|geschrieben))\b|"
+    r"\b(?:ignora|dimentica) tutto (?:quanto |ci[oò] che [eè] )?(?:sopra|prima|detto)\b|"
+    r"\b(?:ignore|ignora|esque[cç]a|esquece) tudo (?:o que foi dito|acima|anterior)\b|"
+    r"(?:забудь|игнорируй)(?:те)? вс[её],? (?:что|выше|сказанное|предыдущее)|"
+    r"(?:忘记|忽略|无视)(?:之前|以上|上面)(?:的)?(?:所有内容|一切|全部内容)|"
+    # a banner of new instructions, and the system prompt asked for
+    r"\b(?:nuevas instrucciones|nouvelles instructions|neue anweisungen|nuove istruzioni|novas instru[cç][oõ]es|"
+    r"nieuwe instructies|nowe instrukcje) ?:|(?:новые инструкции|新的指令|新指令|新しい指示) ?[:\uff1a]|"
+    r"\b(?:muestra|revela|mu[eé]strame|rev[eé]lame|affiche|r[eé]v[eè]le|montre|zeige|verrate|gib) (?:\w{1,10} )?"
+    r"(?:tu|el|ton|le|votre|deinen|den|dein) (?:prompt del sistema|prompt syst[eè]me|system-?prompt|"
+    r"systemanweisungen)\b|(?:покажи|раскрой|выведи) (?:свой |твой |мне )?(?:системный промпт|системные инструкции)|"
+    r"(?:显示|告诉我|输出)(?:你的)?系统提示|システムプロンプトを(?:表示|教えて|出力)"
 )
 _FOREIGN_TOKENS = (
     "ignor", "olvid", "descart", "omite", "desconsider", "esquec", "esqueç", "dimentic", "oubli", "ne tiens pas",
     "vergiss", "vergessen", "missacht", "negeer", "vergeet", "zignoruj", "ignoruj", "zapomnij", "nceki", "abaikan",
     "lupakan", "bỏ qua", "quên", "игнор", "забудь", "не обращай", "ігнор", "проігнор", "تجاهل", "انس", "पिछले",
     "पहले के", "ऊपर के", "忽略", "无视", "忽视", "無視", "忘记", "忘記", "不要理会", "の", "이전", "앞의", "위의", "기존",
+    "nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni", "novas instru",
+    "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示", "muestra",
+    "revela", "affiche", "révèle", "revele", "montre", "zeige", "verrate", "gib ", "покажи", "раскрой", "выведи",
+    "显示", "告诉我", "输出", "システムプロンプト", "muéstrame", "revélame",
 )  # fmt: skip
 
 
