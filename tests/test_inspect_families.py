@@ -700,6 +700,7 @@ def test_real_sql_third_round_passes_a_sql_tool(v: str) -> None:
         "${confirm(1)}",
         "data:text/javascript;base64,YWxlcnQoMSk=",
         "<!doctype html><html><body><script>alert(1)</script></body></html>",
+        "<scr\x00ipt>alert(1)</scr\x00ipt>",  # NULs inside the tag name
     ],
 )
 def test_xss_third_round(v: str) -> None:

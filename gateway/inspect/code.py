@@ -353,6 +353,9 @@ _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdo
 # value with those removed, after "=", "(" or a quote
 _XSS_SPLIT_SCHEME = re.compile(r"(?:=|\()[\"'`]?(?:java|vb)script:")
 _SQUEEZE = re.compile(r"[\s\x00]+")
+# NULs inside markup ("<scr\x00ipt>", UTF-16 text read as bytes): removed where they touch a
+# character other than a space (the runner's separator is a NUL between spaces in the folded text)
+_NUL_INSIDE = re.compile(r"(?<=[^ \x00])\x00+|\x00+(?=[^ \x00])")
 _XSS_IN_DOCUMENT = re.compile(
     r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)|"
     r"<\s?script\b[^<>]{0,100}>\s?(?:alert|prompt|confirm)\s?[(`]",
@@ -588,6 +591,9 @@ class XssDetector:
         document = "<html" in norm[:2000] or "<!doctype" in norm[:2000]
         m = (_XSS_IN_DOCUMENT if document else _XSS).search(norm)
         text = norm
+        if not m and not document and "\x00" in norm:
+            text = _NUL_INSIDE.sub("", norm)
+            m = _XSS.search(text) if text != norm else None
         if not m and not document and ("java" in norm or "script" in norm) and ("=" in norm or "(" in norm):
             text = _SQUEEZE.sub("", norm)
             m = _XSS_SPLIT_SCHEME.search(text)
@@ -643,6 +649,7 @@ PATTERNS = {
     "sql_quote_op": _SQL_QUOTE_OP,
     "xss": _XSS,
     "xss_split_scheme": _XSS_SPLIT_SCHEME,
+    "nul_inside": _NUL_INSIDE,
     "code_exec": _CODE_EXEC,
     "template": _TEMPLATE,
     "template_danger": _TEMPLATE_DANGER,
