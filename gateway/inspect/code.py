@@ -101,9 +101,13 @@ _SQL_TIME = re.compile(
     r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
     r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}delay(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}'|"
     r"\brandomblob\s?\(\s?\d{6,}|\bdbms_pipe\s?\.\s?receive_message\s?\(|\bdbms_lock\s?\.\s?sleep\s?\(|"
-    r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b|"
-    # error-based probes: an XPath function fed a constant and a concatenated marker, the
-    # duplicate-key and overflow tricks, a catalogue value forced into a number; out-of-band calls
+    r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
+    re.I,
+)
+# Error-based probes: an XPath function fed a constant and a concatenated marker, the duplicate-key
+# and overflow tricks, a catalogue value forced into a number; out-of-band calls and procedures.
+# Apart from _SQL_TIME, with its own gate: each alternative costs every position of every text.
+_SQL_ERROR = re.compile(
     r"\b(?:extractvalue|updatexml)\s?\(\s?(?:\d{1,12}|null|rand\(\))\s?,\s?(?:concat(?:_ws)?\s?\(|\(\s?select\b|0x)|"
     r"\bfloor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)|\bexp\s?\(\s?~\s?\(|"
     r"\bconvert\s?\(\s?int\s?,\s?\(?\s?(?:select\b|@@version|db_name\(|user_name\(|system_user)|"
@@ -279,11 +283,16 @@ _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _string_starts)
 
 
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
+_SQL_ERROR_WORDS = ("extractvalue", "updatexml", "rand(", "rand (", "exp(", "exp (", "convert", "gtid_subset",
+                    "name_const", "json_keys", "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_",
+                    "sp_")  # fmt: skip
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
-              "dbms_pipe", "dbms_lock", "extractvalue", "updatexml", "rand(", "rand (", "exp(", "exp (", "convert",
-              "gtid_subset", "name_const", "json_keys", "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery",
-              "xp_", "sp_", "union")  # fmt: skip
+              "dbms_pipe", "dbms_lock", *_SQL_ERROR_WORDS, "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
+
+
+_SQL_TIME_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
+                   "dbms_pipe", "dbms_lock")  # fmt: skip
 
 
 # what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
@@ -332,22 +341,29 @@ _XSS = re.compile(
     r"(?:src|srcdoc|data|href|content|onload|http-equiv)\s?=|"
     r"\bsrcdoc\s?=|\bdata:(?:text/(?:html|javascript|ecmascript)|application/(?:x-)?(?:javascript|ecmascript))|"
     r"<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
-    # a form button sent elsewhere, IE data binding, Netscape script entities, UTF-7 markup, CSS
-    # and octal escapes of "<script", legacy CSS script hooks, a sink called on a window object
-    r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?\bformaction\s?=|\bdataformatas\s?=\s?[\"']?html|=\s?[\"']?&\{|"
-    r"\+adw-\s?/?(?:script|img|svg|iframe|body|a\b)|\\0{0,4}3c\s?/?(?:script|img|svg|iframe)\b|"
-    r"\\74\s?/?(?:script|img|svg|iframe)\b|\b(?:behaviou?r|-moz-binding)\s?:\s?url\s?\(|"
-    r"\bexpression\s?\(\s?(?:alert|prompt|confirm|eval|document\.|window\.)|"
-    r"\b(?:window|top|self|parent|frames|globalthis)\s?(?:\.|\[\s?[\"'])\s?(?:alert|prompt|confirm)\b|"
     r"(?:^|(?<=\n)|['\"`;})])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]|"
     # an event handler whose body calls a script sink, wherever it stands (no tag needed)
     r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch|document\.cookie|"
     r"document\.location|window\.location)\b",
     re.I,
 )
+# A form button sent elsewhere, IE data binding, Netscape script entities, UTF-7 markup, CSS and
+# octal escapes of "<script", legacy CSS script hooks, a sink called on a window object: apart
+# from _XSS, run only when one of _XSS_MORE_TOKENS is there.
+_XSS_MORE = re.compile(
+    r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?\bformaction\s?=|\bdataformatas\s?=\s?[\"']?html|=\s?[\"']?&\{|"
+    r"\+adw-\s?/?(?:script|img|svg|iframe|body|a\b)|\\0{0,4}3c\s?/?(?:script|img|svg|iframe)\b|"
+    r"\\74\s?/?(?:script|img|svg|iframe)\b|\b(?:behaviou?r|-moz-binding)\s?:\s?url\s?\(|"
+    r"\bexpression\s?\(\s?(?:alert|prompt|confirm|eval|document\.|window\.)|"
+    r"\b(?:window|top|self|parent|frames|globalthis)\s?(?:\.|\[\s?[\"'])\s?(?:alert|prompt|confirm)\b",
+    re.I,
+)
+_XSS_MORE_TOKENS = ("formaction", "dataformatas", "&{", "+adw-", "\\", "behavio", "-moz-binding", "expression",
+                    "alert", "prompt", "confirm")  # fmt: skip
 _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
                "\" on", "' on", "document.", "window.", "eval", "atob", "fetch", "data:application", "dataformatas",
-               "=&{", "= &{", "='&{", "=\"&{", "+adw-", "\\", "behavio", "-moz-binding", "java", "script")  # fmt: skip
+               "=&{", "= &{", "='&{", "=\"&{", "+adw-", "\\", "behavio", "-moz-binding", "java", "script",
+               "expression")  # fmt: skip
 # "javascript:" with whitespace, control characters or NULs between its letters (browsers drop
 # tab, line feed and carriage return inside a URL scheme: "jav&#x09;ascript:"), looked for in the
 # value with those removed, after "=", "(" or a quote
@@ -537,7 +553,8 @@ class SqlDetector:
         clause = any(w in norm for w in _CLAUSE_WORDS)
         for rx, kind, gate in (
             (_FAST_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
-            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
+            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_TIME_WORDS)),
+            (_SQL_ERROR, "error_or_oob_probe", any(w in norm for w in _SQL_ERROR_WORDS)),
             (_SQL_UNION_PROBE, "union_probe", "union" in norm),
             (_SQL_ORACLE, "blind_oracle", _sql_oracle_maybe(norm)),
             (
@@ -590,6 +607,8 @@ class XssDetector:
         # handlers that call alert/eval-like sinks count.
         document = "<html" in norm[:2000] or "<!doctype" in norm[:2000]
         m = (_XSS_IN_DOCUMENT if document else _XSS).search(norm)
+        if not m and not document and any(tok in norm for tok in _XSS_MORE_TOKENS):
+            m = _XSS_MORE.search(norm)
         text = norm
         if not m and not document and "\x00" in norm:
             text = _NUL_INSIDE.sub("", norm)
@@ -643,11 +662,13 @@ PATTERNS = {
     "sql_tautology": _SQL_TAUTOLOGY,
     "sql_quote_end": _SQL_QUOTE_END,
     "sql_time": _SQL_TIME,
+    "sql_error": _SQL_ERROR,
     "sql_union": _SQL_UNION_PROBE,
     "sql_inference": _SQL_INFERENCE,
     "sql_comment": _SQL_COMMENT,
     "sql_quote_op": _SQL_QUOTE_OP,
     "xss": _XSS,
+    "xss_more": _XSS_MORE,
     "xss_split_scheme": _XSS_SPLIT_SCHEME,
     "nul_inside": _NUL_INSIDE,
     "code_exec": _CODE_EXEC,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
@@ -24,72 +25,116 @@ from gateway.inspect.normalize import tag_text
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
 
+
 # An override in another language: a verb of ignoring or forgetting, then (within a few words)
 # the earlier instructions. Matched on the folded text and, for Cyrillic, Greek and other
 # non-Latin scripts, on a fold that keeps them (``_plain_fold``: the confusable map turns
-# Cyrillic letters into Latin ones). Each alternative opens with one of ``_FOREIGN_TOKENS``.
-_FOREIGN_OVERRIDE = (
-    # es / pt / it
-    r"\b(?:ignora|ignore|ignorar|olvida|olvide|olvidar|descarta|descarte|omite|desconsidera|desconsidere|esque[cç]a|"
-    r"esquece|dimentica|dimenticate|ignorate)\b (?:\w{1,12} ){0,3}(?:instrucci[oó]n(?:es)?|indicaciones|"
-    r"[oó]rdenes|instru[cç](?:[oõ]es|ao|ão)|istruzion[ei]|indicazioni|regras|reglas|regole|comandos|comandi) "
-    r"(?:\w{1,12} ){0,2}(?:anteriores|previas|pr[eé]vias|precedentes|precedenti|de arriba|acima|sopra|iniciales|"
-    r"originales|originais|originali)\b|"
-    # fr
-    r"\b(?:ignore[zr]?|oublie[zr]?|ne tiens pas compte d)\b[^.\n]{0,30}?\b(?:instructions|consignes|directives|"
-    r"r[eè]gles|ordres) (?:\w{1,12} ){0,2}(?:pr[eé]c[eé]dentes|ant[eé]rieures|ci-dessus|initiales|d'origine)\b|"
-    # de
-    r"\b(?:ignoriere|ignorier|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie)\b[^.\n]{0,30}?"
-    r"\b(?:vorherigen|bisherigen|obigen|vorangegangenen|vorigen|fr[uü]heren|urspr[uü]nglichen|alle) "
-    r"(?:\w{1,12} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben)\b|"
-    # nl / pl / tr / id / vi
-    r"\b(?:negeer|vergeet)\b[^.\n]{0,30}?\b(?:vorige|eerdere|voorgaande|bovenstaande|alle) "
-    r"(?:\w{1,12} )?(?:instructies|opdrachten|regels)\b|"
-    r"\b(?:zignoruj|ignoruj|zapomnij)\b[^.\n]{0,30}?\b(?:poprzednie|wcze[sś]niejsze|powy[zż]sze|wszystkie) "
-    r"(?:\w{1,12} )?(?:instrukcje|polecenia|zasady)\b|"
-    r"\b[oö]nceki (?:t[uü]m )?(?:talimatlar[iı]|komutlar[iı]|kurallar[iı])(?:n[iı])? (?:yok say|g[oö]rmezden gel|unut)|"  # noqa: RUF001
-    r"\b(?:abaikan|lupakan)\b[^.\n]{0,30}?\b(?:instruksi|perintah|aturan)\b[^.\n]{0,20}?\b(?:sebelumnya|di atas)\b|"
-    r"\b(?:bỏ qua|quên)\b[^.\n]{0,30}?\b(?:hướng dẫn|chỉ dẫn|chỉ thị|lệnh)\b[^.\n]{0,20}?(?:trước|ở trên)|"
-    # ru / uk (on the plain fold)
-    r"(?:проигнорируй|игнорируй|забудь|не обращай внимания на)(?:те)? (?:\w{1,12} ){0,2}(?:предыдущие|прошлые|"
-    r"вышеуказанные|все|прежние|исходные) (?:\w{1,12} )?(?:инструкции|указания|команды|правила)|"
-    r"(?:ігноруй|проігноруй|забудь)(?:те)? (?:\w{1,12} ){0,2}(?:попередні|всі|усі) (?:\w{1,12} )?"  # noqa: RUF001
-    r"(?:інструкції|вказівки|команди|правила)|"
-    # ar / hi
-    r"(?:تجاهل|انس|تجاهلي) (?:\w{1,12} ){0,2}(?:التعليمات|الإرشادات|الأوامر|القواعد) (?:\w{1,12} )?السابقة|"
-    r"(?:पिछले|पहले के|ऊपर के) (?:सभी )?(?:निर्देशों|आदेशों) (?:को )?(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)|"
-    # zh / ja / ko
-    r"(?:忽略|无视|忽视|無視|忘记|忘記|不要理会)(?:掉)?(?:你)?(?:之前|以上|先前|前面|上面|上述|所有|全部|原来|原來)(?:的)?(?:所有|全部)?(?:的)?"
-    r"(?:指令|指示|说明|說明|规则|規則|提示|命令)|"
-    r"(?:以前|前|上記|これまで|今まで)の(?:すべての|全ての)?(?:指示|命令|指令|ルール)を(?:すべて)?(?:無視|忘れ)|"
-    r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? (?:모두 )?(?:무시|잊어)|"
-    # "forget everything above", without naming the instructions
-    r"\b(?:ignora|olvida|olvide|descarta) todo lo (?:anterior|dicho|de arriba)\b|"
-    r"\b(?:ignore[zr]?|oublie[zr]?) tout ce qui (?:pr[eé]c[eè]de|a [eé]t[eé] dit|est au-dessus)\b|"
-    r"\b(?:ignoriere|vergiss|vergessen sie) alles(?:,)? (?:bisherige|vorherige|obige|oben|davor|was (?:ich|man) "
-    r"(?:dir|ihnen) (?:gesagt|geschrieben))\b|"
-    r"\b(?:ignora|dimentica) tutto (?:quanto |ci[oò] che [eè] )?(?:sopra|prima|detto)\b|"
-    r"\b(?:ignore|ignora|esque[cç]a|esquece) tudo (?:o que foi dito|acima|anterior)\b|"
-    r"(?:забудь|игнорируй)(?:те)? вс[её],? (?:что|выше|сказанное|предыдущее)|"
-    r"(?:忘记|忽略|无视)(?:之前|以上|上面)(?:的)?(?:所有内容|一切|全部内容)|"
-    # a banner of new instructions, and the system prompt asked for
-    r"\b(?:nuevas instrucciones|nouvelles instructions|neue anweisungen|nuove istruzioni|novas instru[cç][oõ]es|"
-    r"nieuwe instructies|nowe instrukcje) ?:|(?:новые инструкции|新的指令|新指令|新しい指示) ?[:\uff1a]|"
-    r"\b(?:muestra|revela|mu[eé]strame|rev[eé]lame|affiche|r[eé]v[eè]le|montre|zeige|verrate|gib) (?:\w{1,10} )?"
-    r"(?:tu|el|ton|le|votre|deinen|den|dein) (?:prompt del sistema|prompt syst[eè]me|system-?prompt|"
-    r"systemanweisungen)\b|(?:покажи|раскрой|выведи) (?:свой |твой |мне )?(?:системный промпт|системные инструкции)|"
-    r"(?:显示|告诉我|输出)(?:你的)?系统提示|システムプロンプトを(?:表示|教えて|出力)"
-)
-_FOREIGN_TOKENS = (
-    "ignor", "olvid", "descart", "omite", "desconsider", "esquec", "esqueç", "dimentic", "oubli", "ne tiens pas",
-    "vergiss", "vergessen", "missacht", "negeer", "vergeet", "zignoruj", "ignoruj", "zapomnij", "nceki", "abaikan",
-    "lupakan", "bỏ qua", "quên", "игнор", "забудь", "не обращай", "ігнор", "проігнор", "تجاهل", "انس", "पिछले",
-    "पहले के", "ऊपर के", "忽略", "无视", "忽视", "無視", "忘记", "忘記", "不要理会", "の", "이전", "앞의", "위의", "기존",
-    "nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni", "novas instru",
-    "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示", "muestra",
-    "revela", "affiche", "révèle", "revele", "montre", "zeige", "verrate", "gib ", "покажи", "раскрой", "выведи",
-    "显示", "告诉我", "输出", "システムプロンプト", "muéstrame", "revélame",
-)  # fmt: skip
+# Cyrillic letters into Latin ones).
+def _part(tokens: tuple[str, ...], *alternatives: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    return tokens, re.compile("|".join(alternatives))
+
+
+# One pattern per language group, each run only when one of its tokens is in the text: one
+# pattern of all of them cost every position of every text the whole alternation.
+_FOREIGN_PARTS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    _part(
+        ("ignor", "olvid", "descart", "omite", "desconsider", "esquec", "esqueç", "dimentic"),  # es / pt / it
+        r"\b(?:ignora|ignore|ignorar|olvida|olvide|olvidar|descarta|descarte|omite|desconsidera|desconsidere|"
+        r"esque[cç]a|esquece|dimentica|dimenticate|ignorate)\b (?:\w{1,12} ){0,3}(?:instrucci[oó]n(?:es)?|"
+        r"indicaciones|[oó]rdenes|instru[cç](?:[oõ]es|ao|ão)|istruzion[ei]|indicazioni|regras|reglas|regole|comandos|"
+        r"comandi) (?:\w{1,12} ){0,2}(?:anteriores|previas|pr[eé]vias|precedentes|precedenti|de arriba|acima|sopra|"
+        r"iniciales|originales|originais|originali)\b",
+    ),
+    _part(
+        ("ignor", "oubli", "ne tiens pas"),  # fr
+        r"\b(?:ignore[zr]?|oublie[zr]?|ne tiens pas compte d)\b[' ](?:\w{1,12}[' ]){0,3}(?:instructions|consignes|"
+        r"directives|r[eè]gles|ordres) (?:\w{1,12} ){0,2}(?:pr[eé]c[eé]dentes|ant[eé]rieures|ci-dessus|initiales|"
+        r"d'origine)\b",
+    ),
+    _part(
+        ("ignorier", "vergiss", "vergessen", "missacht"),  # de
+        r"\b(?:ignoriere|ignorier|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie) (?:\w{1,12} ){0,3}"
+        r"(?:vorherigen|bisherigen|obigen|vorangegangenen|vorigen|fr[uü]heren|urspr[uü]nglichen|alle) "
+        r"(?:\w{1,12} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben)\b",
+    ),
+    _part(
+        ("negeer", "vergeet", "zignoruj", "ignoruj", "zapomnij", "nceki", "abaikan", "lupakan", "bỏ qua", "quên"),
+        r"\b(?:negeer|vergeet) (?:\w{1,12} ){0,3}(?:vorige|eerdere|voorgaande|bovenstaande|alle) "
+        r"(?:\w{1,12} )?(?:instructies|opdrachten|regels)\b",  # nl
+        r"\b(?:zignoruj|ignoruj|zapomnij) (?:\w{1,12} ){0,3}(?:poprzednie|wcze[sś]niejsze|powy[zż]sze|wszystkie) "
+        r"(?:\w{1,12} )?(?:instrukcje|polecenia|zasady)\b",  # pl
+        r"\b[oö]nceki (?:t[uü]m )?(?:talimatlar[iı]|komutlar[iı]|kurallar[iı])(?:n[iı])? "  # noqa: RUF001
+        r"(?:yok say|g[oö]rmezden gel|unut)",  # tr
+        r"\b(?:abaikan|lupakan) (?:\w{1,12} ){0,3}(?:instruksi|perintah|aturan) (?:\w{1,12} ){0,2}"
+        r"(?:sebelumnya|di atas)\b",
+        # vi
+        r"\b(?:bỏ qua|quên) (?:\w{1,12} ){0,4}(?:hướng dẫn|chỉ dẫn|chỉ thị|lệnh) (?:\w{1,12} ){0,2}(?:trước|ở trên)",
+    ),
+    _part(
+        ("игнор", "забудь", "не обращай", "ігнор", "проігнор"),  # ru / uk, on the plain fold
+        r"(?:проигнорируй|игнорируй|забудь|не обращай внимания на)(?:те)? (?:\w{1,12} ){0,2}(?:предыдущие|прошлые|"
+        r"вышеуказанные|все|прежние|исходные) (?:\w{1,12} )?(?:инструкции|указания|команды|правила)",
+        r"(?:ігноруй|проігноруй|забудь)(?:те)? (?:\w{1,12} ){0,2}(?:попередні|всі|усі) (?:\w{1,12} )?"  # noqa: RUF001
+        r"(?:інструкції|вказівки|команди|правила)",
+        r"(?:забудь|игнорируй)(?:те)? вс[её],? (?:что|выше|сказанное|предыдущее)",
+    ),
+    _part(
+        ("تجاهل", "انس", "पिछले", "पहले के", "ऊपर के"),  # ar / hi
+        r"(?:تجاهل|انس|تجاهلي) (?:\w{1,12} ){0,2}(?:التعليمات|الإرشادات|الأوامر|القواعد) (?:\w{1,12} )?السابقة",
+        r"(?:पिछले|पहले के|ऊपर के) (?:सभी )?(?:निर्देशों|आदेशों) (?:को )?(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)",
+    ),
+    _part(
+        # zh / ja / ko
+        ("忽略", "无视", "忽视", "無視", "忘记", "忘記", "不要理会", "の", "이전", "앞의", "위의", "기존"),
+        r"(?:忽略|无视|忽视|無視|忘记|忘記|不要理会)(?:掉)?(?:你)?(?:之前|以上|先前|前面|上面|上述|所有|全部|原来|原來)(?:的)?"
+        r"(?:所有|全部)?(?:的)?(?:指令|指示|说明|說明|规则|規則|提示|命令|所有内容|一切|全部内容)",
+        r"(?:以前|前|上記|これまで|今まで)の(?:すべての|全ての)?(?:指示|命令|指令|ルール)を(?:すべて)?(?:無視|忘れ)",
+        r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? "
+        r"(?:모두 )?(?:무시|잊어)",
+    ),
+    _part(
+        ("todo lo", "tout ce qui", "alles", "tutto", "tudo"),  # "forget everything above", naming nothing
+        r"\b(?:ignora|olvida|olvide|descarta) todo lo (?:anterior|dicho|de arriba)\b",
+        r"\b(?:ignore[zr]?|oublie[zr]?) tout ce qui (?:pr[eé]c[eè]de|a [eé]t[eé] dit|est au-dessus)\b",
+        r"\b(?:ignoriere|vergiss|vergessen sie) alles(?:,)? (?:bisherige|vorherige|obige|oben|davor|was (?:ich|man) "
+        r"(?:dir|ihnen) (?:gesagt|geschrieben))\b",
+        r"\b(?:ignora|dimentica) tutto (?:quanto |ci[oò] che [eè] )?(?:sopra|prima|detto)\b",
+        r"\b(?:ignore|ignora|esque[cç]a|esquece) tudo (?:o que foi dito|acima|anterior)\b",
+    ),
+    _part(
+        ("nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni", "novas instru",
+         "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示"),  # banners
+        r"\b(?:nuevas instrucciones|nouvelles instructions|neue anweisungen|nuove istruzioni|novas instru[cç][oõ]es|"
+        r"nieuwe instructies|nowe instrukcje) ?:",
+        r"(?:новые инструкции|新的指令|新指令|新しい指示) ?[:\uff1a]",
+    ),
+    _part(
+        ("muestra", "revela", "muéstrame", "revélame", "affiche", "révèle", "revele", "montre", "zeige", "verrate",
+         "gib ", "покажи", "раскрой", "выведи", "显示", "告诉我", "输出", "システムプロンプト"),  # the prompt asked for
+        r"\b(?:muestra|revela|mu[eé]strame|rev[eé]lame|affiche|r[eé]v[eè]le|montre|zeige|verrate|gib) (?:\w{1,10} )?"
+        r"(?:tu|el|ton|le|votre|deinen|den|dein) (?:prompt del sistema|prompt syst[eè]me|system-?prompt|"
+        r"systemanweisungen)\b",
+        r"(?:покажи|раскрой|выведи) (?:свой |твой |мне )?(?:системный промпт|системные инструкции)",
+        r"(?:显示|告诉我|输出)(?:你的)?系统提示|システムプロンプトを(?:表示|教えて|出力)",
+    ),
+]  # fmt: skip
+_FOREIGN_TOKENS = tuple(tok for toks, _ in _FOREIGN_PARTS for tok in toks)
+
+
+class _Foreign:
+    """The earliest match of the language parts whose tokens are in the text (``search`` as a
+    pattern's, for the rule table)."""
+
+    pattern = "non-English overrides (_FOREIGN_PARTS)"
+
+    def search(self, text: str) -> re.Match[str] | None:
+        best: re.Match[str] | None = None
+        for toks, rx in _FOREIGN_PARTS:
+            if any(tok in text for tok in toks):
+                m = rx.search(text)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+        return best
 
 
 def _plain_fold(text: str) -> str:
@@ -99,7 +144,11 @@ def _plain_fold(text: str) -> str:
 
 # (kind, severity, confidence, pattern on folded text). _TOKENS below gives, per rule,
 # substrings one of which every match contains: a cheap ``in`` test skips the regex.
-_RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
+class _Searcher(Protocol):
+    def search(self, text: str) -> re.Match[str] | None: ...
+
+
+_RULES: list[tuple[str, Severity, float, _Searcher]] = [
     (
         "instruction_override",
         "high",
@@ -290,7 +339,14 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"\b(?:first|opening|last) (?:sentence|line|words?|paragraph) of (?:your|the) "
             r"(?:system prompt|system message|instructions|initial prompt|prompt)\b|"
             r"\b(?:what you see|everything you see|all (?:the )?text|initiali[sz]ation) above "
-            r"(?:this (?:message|line|text|conversation)|starting)\b|\binitiali[sz]ation above\b|"
+            r"(?:this (?:message|line|text|conversation)|starting)\b|\binitiali[sz]ation above\b"
+        ),
+    ),
+    (
+        "prompt_leak",
+        "high",
+        0.85,
+        re.compile(
             # a sentence about the prompt left open for the model to complete: "The system prompt says: '"
             r"(?:system ?prompt|system message|system instructions|prompt del sistema|invite syst[eè]me|"
             r"systemaufforderung|prompt di sistema|prompt do sistema|システムプロンプト|系统提示|系統提示|"
@@ -305,7 +361,7 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         "non_english_override",
         "high",
         0.9,
-        re.compile(_FOREIGN_OVERRIDE),
+        _Foreign(),
     ),
 ]
 
@@ -331,13 +387,15 @@ _TOKENS: list[tuple[str, ...]] = [
                                                                    "prompted"))),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
      "given", "sentence of", "line of", "words of", "word of", "paragraph of", "developer message", "hidden",
-     "secret", "invite syst", "systemaufforderung", "システムプロンプト", "系统提示", "系統提示", "시스템 프롬프트",
-     "from your", "in your", "of your"),
+     "secret"),
+    ("system prompt", "systemprompt", "system message", "system instructions", "prompt del sistema", "invite syst",
+     "systemaufforderung", "prompt di sistema", "prompt do sistema", "システムプロンプト", "系统提示", "系統提示",
+     "시스템 프롬프트", "from your", "in your", "of your"),
     _FOREIGN_TOKENS,
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
 _RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
-_FOREIGN_RX = _RULES[-1][3]
+_FOREIGN_RX = _Foreign()
 
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
