@@ -499,14 +499,6 @@ class SqlVerbsDetector:
         return [Hit(finding(self.name, t, "verb_not_allowed", "high", OWASP, verb[:20], 0.9))]
 
 
-def _query(norm: str, m: re.Match[str]) -> bool:
-    """Does the value holding ``m`` (in the runner's joined text, the string it lies in) open
-    with a query of its own (SELECT, WITH, VALUES), rather than a value a fragment was appended to?"""
-    start = norm.rfind("\x00\n", 0, m.start())
-    head = norm[start + 2 if start != -1 else 0 : m.start()].lstrip(" (")
-    return head.startswith(("select ", "with ", "values"))
-
-
 class SqlDetector:
     """SQL injection: strict quote-led and probe patterns on every tool's arguments."""
 
@@ -581,10 +573,9 @@ class SqlDetector:
                 # statement is ordinary there (destructive verbs are for ``sql_verbs``).
                 continue
             m = rx.search(norm)
-            if m and kind == "union_probe" and _UNION_TAIL.search(m.group(0)) is None and (tagged or _query(norm, m)):
-                # A SQL tool takes "SELECT 1 UNION SELECT 2", and so does any tool whose value is a
-                # whole query: there the probe needs its tail (a comment cutting off the rest, or
-                # a system catalogue).
+            if m and tagged and kind == "union_probe" and _UNION_TAIL.search(m.group(0)) is None:
+                # A SQL tool takes "SELECT 1 UNION SELECT 2": there the probe needs its tail
+                # (a comment cutting off the rest, or a system catalogue).
                 continue
             if m:
                 return norm, kind, m
