@@ -95,7 +95,7 @@ def test_external_set_floors_per_package() -> None:
                 "sql_injection @ pypi:wapiti3": 0.97,
                 "sql_injection @ github:swisskyrepo/PayloadsAllTheThings": 0.93,
                 # third round (dev; measured on the old / new rules): langkit 33.3% / 62.5%, brs-kb 90.5% /
-                # 94.6%, hermes-jailbench prompt injection 32.1% / 75.0% (sqlmap's tamper forms are in the
+                # 94.9%, hermes-jailbench prompt injection 32.1% / 75.0% (sqlmap's tamper forms are in the
                 # sqlmap row: 15/64 before)
                 "jailbreak @ pypi:langkit": 0.58,
                 "xss @ pypi:brs-kb": 0.92,
