@@ -360,7 +360,13 @@ def test_private_key_without_end_line_is_redacted_to_the_end_of_its_string() -> 
 _SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", "\n\x00\n", "\x00\n", "--", "#",
                "/*", ";", "true", "union", "select", "1", "42", "=", "(", ")", "a", "x_", "like", "drop", "case ",
                "begin ", "%", "all", "AND", "Xor", "|", "&", "`", "$(", "%0a", "%0D", "\\n", "\\N", "ls", "cat",
-               "/bin/sh", "/usr/bin/id", "-la", "\u0130", "é"]  # fmt: skip
+               "/bin/sh", "/usr/bin/id", "-la", "\u0130", "é",
+               # the near-token searches' tokens and what stands before them (_FAST_TIME, _ERROR, _INFERENCE)
+               "sleep", "SLEEP", "pg_", "sleep(", "(5)", "benchmark(", "10000000", "waitfor", " delay ", "'0:0:5'",
+               "randomblob(", "1000000", "dbms_pipe.receive_message(", "dbms_lock.sleep(", "xp_cmdshell", "load_file(",
+               "into", " outfile", " dumpfile", "extractvalue(", "updatexml(", "concat(", "0x7e", "floor(rand(0)*2)",
+               "exp(~(", "convert(int,", "@@version", "gtid_subset(", "name_const(", "utl_http.request(", "xp_dirtree",
+               "sp_oacreate", "substring(", "mid", "ascii(", "((", "( (", "\u212a", "\u017f", "by", ","]  # fmt: skip
 
 
 @settings(max_examples=3000, deadline=None)
@@ -371,7 +377,8 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
 
     text = "".join(tokens)
     fast_ones = (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY)
-    for fast in (*fast_ones, code._FAST_SHELL_SPLICE):
+    near_ones = (code._FAST_TIME, code._FAST_ERROR, code._FAST_INFERENCE)
+    for fast in (*fast_ones, *near_ones, code._FAST_SHELL_SPLICE):
         want, got = fast.rx.search(text), fast.search(text)
         assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
         if want is not None and got is not None:
