@@ -131,7 +131,9 @@ async def test_a_1mib_argument_message_holds_the_loop_no_longer_than_its_parse(
     make_gateway: GatewayFactory, fast_mcp: str
 ) -> None:
     gw = await make_gateway_for(make_gateway, fast_mcp)
-    args = {"q": "what is the weather in Lisbon", **payload(1024)}  # ~11,000 small objects
+    # ~11,000 small objects (22,000 strings: the call is refused for too_much_text, after the
+    # parse and the re-encoding measured here)
+    args = {"q": "what is the weather in Lisbon", **payload(1024)}
     raw = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "echo", "arguments": args}})
     parse = cpu_of(lambda: json.loads(raw))
     doc = json.loads(raw)
@@ -139,13 +141,16 @@ async def test_a_1mib_argument_message_holds_the_loop_no_longer_than_its_parse(
     # (next callback) the whole message re-encoded with the gateway's id
     check = cpu_of(lambda: jsondoc.depth(doc, jsonrpc.MAX_DEPTH))
     encode = cpu_of(lambda: jsonrpc.dumps(doc))
-    with Holds() as holds:
-        holds.on = True
-        await call(gw, args)
-        holds.on = False
+    longest = []  # per call: noise (a collection, another thread) only ever adds, so the least of three
+    for _ in range(3):
+        with Holds() as holds:
+            holds.on = True
+            await call(gw, args)
+            holds.on = False
+        longest.append(holds.longest)
     old = max(parse + check, encode)
-    assert holds.longest < parse + 0.5 * min(check, encode), (
-        f"the loop was held {holds.longest * 1000:.1f} ms at once (parse {parse * 1000:.1f} ms, "
+    assert min(longest) < parse + 0.5 * min(check, encode), (
+        f"the loop was held {min(longest) * 1000:.1f} ms at once (parse {parse * 1000:.1f} ms, "
         f"nesting check {check * 1000:.1f}, encoding {encode * 1000:.1f}; the old code ~{old * 1000:.1f}; "
         f"{holds.what})"
     )
@@ -156,19 +161,23 @@ async def test_a_large_answer_holds_the_loop_no_longer_than_its_parse(
 ) -> None:
     gw = await make_gateway_for(make_gateway, fast_mcp)
     # 3 MiB of prose in a text item: parsing it takes about a third of encoding it (the old
-    # code encoded the whole answer in one callback, after the output decision)
+    # code encoded the whole answer in one callback, after the output decision; measured
+    # here, the least of three calls: old 12.6-13.7 ms against bounds of 8.4-11.6, new 5.8-8.4)
     text = prose(3072)
     answer = {"jsonrpc": "2.0", "id": "x", "result": {"content": [{"type": "text", "text": text}], "isError": False}}
     raw = json.dumps(answer).encode()
     parse = cpu_of(lambda: json.loads(raw), 3)
     encode = cpu_of(lambda: jsonrpc.dumps(answer), 3)
-    with Holds() as holds:
-        holds.on = True
-        body = await call(gw, {"q": "big", "prose_kib": 3072})
-        holds.on = False
-    got = json.loads(body)
-    assert got["id"] == 7 and got["result"]["content"][0]["text"] == text  # forwarded whole, unchanged
-    assert holds.longest < (parse + encode) / 2, (
-        f"the loop was held {holds.longest * 1000:.1f} ms at once (parse {parse * 1000:.1f} ms, "
+    longest = []  # per call: noise (a collection, another thread) only ever adds, so the least of three
+    for _ in range(3):
+        with Holds() as holds:
+            holds.on = True
+            body = await call(gw, {"q": "big", "prose_kib": 3072})
+            holds.on = False
+        longest.append(holds.longest)
+        got = json.loads(body)
+        assert got["id"] == 7 and got["result"]["content"][0]["text"] == text  # forwarded whole, unchanged
+    assert min(longest) < parse + (encode - parse) / 3, (
+        f"the loop was held {min(longest) * 1000:.1f} ms at once (parse {parse * 1000:.1f} ms, "
         f"encoding {encode * 1000:.1f} ms; {holds.what})"
     )

@@ -29,9 +29,9 @@ MAX_DEPTH = 64  # the embedded policy engine caps input nesting at 127 levels
 MAX_BATCH = 64
 # A message over LARGE bytes is parsed and encoded in steps, the event loop running others
 # between them (``*_async``): a 1 MiB message takes 3-5 ms to parse and as long to encode.
-LARGE = 64 << 10
+LARGE = jsondoc.LARGE  # 64 KiB
 STEP = 64 << 10  # characters encoded in one step
-DEPTH_STEP = 2048  # containers looked into in one step of the nesting check (~1 ms)
+DEPTH_STEP = jsondoc.DEPTH_STEP  # containers looked into in one step of the nesting check (~1 ms)
 
 Kind = Literal["request", "notification", "response", "invalid"]
 
