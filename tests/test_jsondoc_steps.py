@@ -96,3 +96,27 @@ def test_the_credential_search_finds_a_needle_across_a_slice_cut() -> None:
         assert n == 1 and needle.decode() not in clean["t"]
     raw = b'{"t":"' + b"x" * (3 * scrub.SEARCH_SLICE) + b'"}'
     assert scrub.scrub_json(raw, json.loads(raw), [needle]) == (json.loads(raw), 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1, 2, {"b": "c"}]}',
+        "[" * 300 + "]" * 300,  # too deep for the default bound
+        "[" * 3000 + "]" * 3000,  # past the decoder's recursion limit
+        '{"a": NaN}',  # not portable
+        '{"a": "\\ud800"}',  # a lone surrogate
+        '{"a": 1e999}',
+        '{"a": ',  # not JSON
+    ],
+)
+def test_loads_in_steps_gives_what_loads_gives(text: str) -> None:
+    def outcome(fn: Any) -> Any:
+        try:
+            return ("ok", fn())
+        except ValueError as e:
+            return (type(e).__name__, str(e))
+
+    for data in (text, text.encode()):
+        want = outcome(lambda: jsondoc.loads(data))  # noqa: B023
+        assert outcome(lambda: jsondoc.run(jsondoc.loads_steps(data))) == want  # noqa: B023
