@@ -14,7 +14,8 @@ for a core. A timer like ``gateway/looplag.py``'s counts wake-ups more than 10 m
 and, for each callback over ``--threshold`` ms, keeps the calls inside it that took
 over 0.5 ms; the summary adds them up by function, outermost first. The profiler slows
 Python code (not C code such as ``json.loads``) by about 2x: read the holders' names
-and their share, not the absolute figures.
+and their share, not the absolute figures. Under it, aiohttp's client has failed a call
+now and then (``AttributeError`` in ``ClientResponse.start``); without it, never.
 
 ``python -m bench.stalls --case mcp-args-256|mcp-out-1024|http-args-256|http-out-1024 [--seconds 10] [--attribute]``
 """
