@@ -1,6 +1,7 @@
 """A minimal MCP (streamable HTTP, JSON answers, stateless) upstream for the benchmark.
 
-It answers ``tools/call`` of ``echo`` with a short result (or one of ``out_kib`` KiB), as fast as aiohttp
+It answers ``tools/call`` of ``echo`` with a short result (or one of ``out_kib`` KiB, or of
+``prose_kib`` KiB of plain prose), as fast as aiohttp
 can, so the benchmark measures what callgate adds rather than the SDK server's own
 cost (the SDK's server is measured separately).
 """
@@ -15,6 +16,13 @@ from aiohttp import web
 
 from bench.upstream import sized
 
+PROSE = "The committee reviewed the proposal and agreed to revisit the budget next quarter. "
+
+
+def prose(kib: int) -> str:
+    return (PROSE * (kib * 1024 // len(PROSE) + 1))[: kib * 1024]
+
+
 TOOLS = [{"name": "echo", "description": "Echo the text back.", "inputSchema": {"type": "object"}}]
 
 
@@ -26,9 +34,11 @@ async def handle(request: web.Request) -> web.Response:
     result: dict[str, Any]
     if method == "tools/call":
         args = (msg.get("params") or {}).get("arguments") or {}
-        out_kib = args.get("out_kib")
+        out_kib, prose_kib = args.get("out_kib"), args.get("prose_kib")
         if isinstance(out_kib, int) and out_kib > 0:  # a realistic answer of that size
             result = {"content": [{"type": "text", "text": sized(min(4096, out_kib)).decode()}], "isError": False}
+        elif isinstance(prose_kib, int) and prose_kib > 0:  # plain prose of that size (tests)
+            result = {"content": [{"type": "text", "text": prose(min(4096, prose_kib))}], "isError": False}
         else:
             result = {"content": [{"type": "text", "text": str(args.get("text", ""))[:200]}], "isError": False}
     elif method == "tools/list":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -59,6 +59,17 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
     A body that claims or looks like JSON must parse (400 otherwise) so that inspection
     and policy never see a half-understood payload.
     """
+    return jsondoc.run(parse_arguments_steps(body, content_type))
+
+
+async def parse_arguments_async(body: bytes, content_type: str) -> Any:
+    """``parse_arguments`` for the event loop: a JSON body over ``jsondoc.LARGE`` in steps."""
+    if len(body) <= jsondoc.LARGE:
+        return parse_arguments(body, content_type)
+    return await jsondoc.run_async(parse_arguments_steps(body, content_type))
+
+
+def parse_arguments_steps(body: bytes, content_type: str) -> Generator[None, None, Any]:
     if not body:
         return None
     ct = content_type.lower()
@@ -66,7 +77,9 @@ def parse_arguments(body: bytes, content_type: str) -> Any:
     looks_json = stripped[:1] in (b"{", b"[")
     if ct == "application/json" or ct.endswith("+json") or looks_json:
         try:
-            return jsondoc.loads(body, MAX_JSON_DEPTH)
+            if len(body) <= jsondoc.LARGE:
+                return jsondoc.loads(body, MAX_JSON_DEPTH)
+            return (yield from jsondoc.loads_steps(body, MAX_JSON_DEPTH))
         except jsondoc.TooDeep as e:
             raise BadRequest(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels", code="request.too_deep") from e
         except (ValueError, UnicodeDecodeError) as e:
@@ -241,7 +254,7 @@ class HttpAdapter:
         refuse_override_headers(ctx.request.headers)
         body = await read_limited(ctx.request, tool.body_limit, f"tool {tool.name!r}")
         ctx.call.body = body
-        ctx.call.arguments = parse_arguments(body, ctx.call.content_type)
+        ctx.call.arguments = await parse_arguments_async(body, ctx.call.content_type)  # a large one in steps
 
     async def emit(self, ctx: CallContext) -> None:
         up = ctx.need_upstream()

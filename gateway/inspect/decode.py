@@ -20,7 +20,7 @@ import binascii
 import codecs
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from gateway.inspect.base import PLAIN, Detector, Hit, Target
@@ -172,7 +172,7 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             continue
         if push("base16", _text(b)):
             return out
-    for m in _B64.finditer(raw):  # one pass: hex and base32 runs are base64-alphabet runs too
+    for m in _b64_runs(raw):  # one pass: hex and base32 runs are base64-alphabet runs too
         chunk = m.group(0)
         if (chunk.isalpha() and not chunk.isupper()) or chunk.isdigit():  # a long word or number
             continue
@@ -217,6 +217,35 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)) and push("rot13", rot):
                 return out
     return out
+
+
+_B64_CLASS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+# a byte of the base64 alphabet (both) -> "a", any other -> " "
+_B64_MAP = bytes(0x61 if b in _B64_CLASS else 0x20 for b in range(256))
+_B64_MIN = b"a" * 20
+
+
+def _b64_runs(raw: str) -> Iterator[re.Match[str]]:
+    """``_B64.finditer(raw)``, the same matches, found faster in ASCII text.
+
+    ``_B64`` matches each maximal run of at least 20 base64-alphabet characters, from its
+    start (the look-behind), with up to two ``=`` after it. ``re`` tries the pattern at
+    every position of the text (30 µs per KiB of prose); here the text's bytes are mapped
+    to ``a`` (alphabet) or space in one ``bytes.translate``, a run of 20 ``a`` is found
+    with ``bytes.find``, and ``_B64`` is matched only at such a run's start (which is
+    where its first 20 ``a`` begin: the search starts past the previous run). Non-ASCII
+    text (a character's index is not its byte's) takes ``finditer``."""
+    if not raw.isascii():
+        yield from _B64.finditer(raw)
+        return
+    mapped = raw.encode("ascii").translate(_B64_MAP)
+    pos = mapped.find(_B64_MIN)
+    while pos >= 0:
+        m = _B64.match(raw, pos)
+        if m is None:  # pragma: no cover - a run of 20 from its start always matches
+            return
+        yield m
+        pos = mapped.find(_B64_MIN, m.end())
 
 
 def variants(raw: str) -> list[tuple[str, str]]:

@@ -39,6 +39,7 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict
 
+from gateway import jsondoc
 from gateway.adapters.http import read_limited
 from gateway.approvals.mcp_glue import callgate_meta, draft_result
 from gateway.body import read_capped
@@ -75,7 +76,7 @@ from gateway.pipeline import Pipeline
 from gateway.policy.engine import log_policy_error_once
 from gateway.policy.input import build_input, classify, parse_decision
 from gateway.stages.credentials import AGENT_ONLY, filter_headers
-from gateway.stages.scrub import credential_needles, note_scrub, scrub_bytes, scrub_json
+from gateway.stages.scrub import credential_needles, note_scrub, scrub_bytes, scrub_json_steps
 from gateway.store.base import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ STREAM_LIMIT = 64 << 20  # a message cap when output inspection is off
 SESSION_TTL_S = 24 * 3600.0
 MAX_PAGES = 10  # tools/list pages fetched to find a definition
 MAX_EVENTS = 10_000  # server messages relayed on one POST answer
-YIELD_AFTER = 64 << 10  # after parsing a message larger than this, the loop serves others before going on
+YIELD_AFTER = jsonrpc.LARGE  # a message larger than this is parsed, scrubbed and encoded in steps
 PENDING_LIMIT = 1_000  # outstanding server requests per session
 SERVER_REQUEST_TTL_S = 3600.0  # an agent's answer to a server request is taken this long after it
 KEEPALIVE_S = 15.0  # a quiet GET stream writes a comment this often, so a departed agent is noticed
@@ -201,6 +202,7 @@ class Exchange:
     preset: GatewayError | None = None  # refused before the pipeline could know why
     answer: dict[str, Any] | None = None  # what the agent gets for its request
     relayed: int = 0
+    size: int = 0  # the length of the server's message being handled (a bound for re-encoding parts of it)
     needles: list[bytes] = field(default_factory=list)  # the injected credential's spellings, scrubbed from answers
     server_requests: dict[bytes, str] = field(default_factory=dict)  # forwarded here: server's id (JSON) → ours
     notes: dict[str, Any] = field(default_factory=dict)
@@ -275,24 +277,22 @@ class Mediator:
         limit = srv.body_limit if srv is not None else 1 << 20
         try:
             body = await read_limited(request, limit, f"MCP server {server!r}")
-            docs, batch = jsonrpc.parse(body)
+            docs, batch = await jsonrpc.parse_async(body)  # a large one in steps, the loop running between
         except GatewayError as e:
             return (await self.run(request, server, srv, REFUSED, None, b"", preset=e))[0]
         except Malformed as e:
             err = BadRequest(str(e), code=e.code, extra={"rpc_code": e.rpc_code})
             return (await self.run(request, server, srv, REFUSED, None, b"", preset=err))[0]
-        if len(body) > YIELD_AFTER:
-            # parsed a large message: let the loop serve others before the id rewrite re-encodes it
-            await asyncio.sleep(0)
+        size = len(body)  # a bound on each message's length, for the re-encoding
         if not batch:
-            return (await self.message(request, server, srv, docs[0], buffered=False))[0]
+            return (await self.message(request, server, srv, docs[0], buffered=False, size=size))[0]
         if any(isinstance(d, dict) and d.get("method") == "initialize" for d in docs):
             err = BadRequest("initialize cannot be part of a batch", code="mcp.batch_invalid")
             return (await self.run(request, server, srv, REFUSED, None, b"", preset=err))[0]
         answers: list[Any] = []
         first: web.StreamResponse | None = None
         for d in docs:
-            resp, answer = await self.message(request, server, srv, d, buffered=True)
+            resp, answer = await self.message(request, server, srv, d, buffered=True, size=size)
             first = first or resp
             if answer is not None:
                 answers.append(answer)
@@ -301,7 +301,7 @@ class Mediator:
         return json_response(answers)
 
     async def message(
-        self, request: web.Request, server: str, srv: Tool | None, doc: Any, *, buffered: bool
+        self, request: web.Request, server: str, srv: Tool | None, doc: Any, *, buffered: bool, size: int = 0
     ) -> tuple[web.StreamResponse, dict[str, Any] | None]:
         msg = jsonrpc.classify(doc)
         if msg.kind == "response":
@@ -317,11 +317,11 @@ class Mediator:
                     f"{method} is a request: it needs an id (sent as a notification, it is refused)",
                     code="mcp.request_without_id",
                 )
-            body = jsonrpc.dumps(self.rewrite_cancel(request, server, msg))
+            body = await jsonrpc.dumps_async(self.rewrite_cancel(request, server, msg), size)
             return await self.run(
                 request, server, srv, CLIENT_NOTIFICATION, msg, body, preset=preset, buffered=buffered
             )
-        return await self.run(request, server, srv, client_rule(method), msg, b"", buffered=buffered)
+        return await self.run(request, server, srv, client_rule(method), msg, b"", buffered=buffered, size=size)
 
     def rewrite_cancel(self, request: web.Request, server: str, msg: Message) -> dict[str, Any]:
         """``notifications/cancelled`` names the agent's request id: give the server the gateway's."""
@@ -342,8 +342,12 @@ class Mediator:
         *,
         preset: GatewayError | None = None,
         buffered: bool = False,
+        size: int = 0,
     ) -> tuple[web.StreamResponse, dict[str, Any] | None]:
-        """One operation through the pipeline; the response and (for a request) the answer."""
+        """One operation through the pipeline; the response and (for a request) the answer.
+
+        ``size``: a bound on the message's encoded length (its POST body's), so a large one is
+        re-encoded in steps."""
         call_id = new_call_id()
         headers = request.headers
         session = headers.get(SESSION_HEADER)
@@ -369,19 +373,15 @@ class Mediator:
         gid = None
         if msg is not None and msg.kind == "request":
             gid = gateway_id(server, session, msg.id)
-            body = jsonrpc.dumps({**msg.body, "id": gid})
         meta = params.get("_meta") if isinstance(params, dict) else None
         approval_id, mode = callgate_meta(meta if isinstance(meta, dict) else {})
-        if (
-            gid is not None
-            and msg is not None
-            and isinstance(params, dict)
-            and isinstance(meta, dict)
-            and "callgate" in meta
-        ):
-            # _meta.callgate is the agent talking to the gateway: it does not go on to the server
-            clean_params = {**params, "_meta": {k: v for k, v in meta.items() if k != "callgate"}}
-            body = jsonrpc.dumps({**msg.body, "id": gid, "params": clean_params})
+        if gid is not None and msg is not None:
+            if isinstance(params, dict) and isinstance(meta, dict) and "callgate" in meta:
+                # _meta.callgate is the agent talking to the gateway: it does not go on to the server
+                clean_params = {**params, "_meta": {k: v for k, v in meta.items() if k != "callgate"}}
+                body = await jsonrpc.dumps_async({**msg.body, "id": gid, "params": clean_params}, size)
+            else:
+                body = await jsonrpc.dumps_async({**msg.body, "id": gid}, size)
         idem = headers.get("Idempotency-Key")
         if idem is None and isinstance(meta, dict):
             found = meta.get("idempotency_key") or meta.get("idempotencyKey")
@@ -836,14 +836,15 @@ class Mediator:
             res = item.get("resource")
             if isinstance(res, dict) and isinstance(res.get("text"), str):
                 parts.append((f"content[{i}].resource.text", res["text"].encode(errors="replace")))
+        size = ctx.mcp.size if ctx.mcp is not None else 0
         if "structuredContent" in result:
-            parts.append(("structuredContent", jsonrpc.dumps(result["structuredContent"])))
+            parts.append(("structuredContent", await jsonrpc.dumps_async(result["structuredContent"], size)))
         # Everything else the model may read (resource links' names and descriptions, unknown
         # item types, _meta, other keys) is screened too, as one part; binary payloads
         # (``data``, ``blob``) are not text. Text to redact there blocks the result.
         rest = _metadata(result, items)
         if not _shape_only(rest):  # (the common plain result has none: a detector pass saved)
-            parts.append((METADATA, jsonrpc.dumps(rest)))
+            parts.append((METADATA, await jsonrpc.dumps_async(rest, size)))
         jd = await output.judge(self.rt.inspector, self.rt.policy, self.metrics, ctx, parts, 200, self.rt.classifier)
         if not jd.kinds:
             return result
@@ -862,10 +863,12 @@ class Mediator:
         out = {**result, "content": new_items}
         if "structuredContent" in jd.hits:
             redacted = output.apply(
-                jsonrpc.dumps(result["structuredContent"]).decode(), jd.hits["structuredContent"], jd.kinds
+                (await jsonrpc.dumps_async(result["structuredContent"], size)).decode(),
+                jd.hits["structuredContent"],
+                jd.kinds,
             )
             try:
-                out["structuredContent"] = jsonrpc.loads(redacted)
+                out["structuredContent"] = await jsonrpc.loads_async(redacted)
             except Malformed as e:
                 raise UpstreamError(
                     "redacted structuredContent is not JSON", code="output.blocked", reasons=jd.reasons
@@ -882,7 +885,7 @@ class Mediator:
         tool = ctx.need_tool()
         if not tool.config.inspect.output:
             return result
-        raw = jsonrpc.dumps(result)
+        raw = await jsonrpc.dumps_async(result, ctx.mcp.size if ctx.mcp is not None else 0)
         jd = await output.judge(
             self.rt.inspector, self.rt.policy, self.metrics, ctx, [("", raw)], 200, self.rt.classifier
         )
@@ -894,7 +897,7 @@ class Mediator:
             )
         redacted = output.apply(raw.decode(), jd.hits[""], jd.kinds)
         try:
-            doc = jsonrpc.loads(redacted)
+            doc = await jsonrpc.loads_async(redacted)
         except Malformed as e:
             raise UpstreamError("the redacted answer is not JSON", code="output.blocked", reasons=jd.reasons) from e
         return doc if isinstance(doc, dict) else result
@@ -980,22 +983,21 @@ class Mediator:
         elif ctype.startswith("application/json"):
             body = await output.read(tool, up.body, up.stream, limit)
             up.stream = None
+            ex.size = len(body)
             try:
-                parsed = jsonrpc.loads(body)
-                if len(body) > YIELD_AFTER:  # (each of parse, scrub and re-encode is ms of loop at 1 MiB)
-                    await asyncio.sleep(0)
-                doc = self.scrub(ctx, ex, body, parsed)
+                # (each of parse, scrub and re-encode is ms of loop at 1 MiB: in steps, the loop running between)
+                doc = await self.scrub(ctx, ex, body, await jsonrpc.loads_async(body))
             except Malformed as e:
                 raise UpstreamError(f"MCP server {ex.server!r} sent malformed JSON: {e}", code="upstream.failed") from e
             for d in (doc if isinstance(doc, list) else [doc])[:MAX_EVENTS]:
                 await self.server_message(ctx, ex, d)
-            self.finish(ctx, ex, headers)
+            await self.finish(ctx, ex, headers)
         else:
             raise UpstreamError(
                 f"MCP server {ex.server!r} answered with content type {ctype or 'none'}", code="upstream.failed"
             )
 
-    def finish(self, ctx: CallContext, ex: Exchange, headers: list[tuple[str, str]]) -> None:
+    async def finish(self, ctx: CallContext, ex: Exchange, headers: list[tuple[str, str]]) -> None:
         """Answer with ``ex.answer`` as JSON (or fail when the server never answered)."""
         up = ctx.need_upstream()
         if ex.msg is None or ex.msg.kind != "request":
@@ -1004,7 +1006,7 @@ class Mediator:
             return
         if ex.answer is None:
             raise UpstreamError(f"MCP server {ex.server!r} sent no answer to the request", code="upstream.no_answer")
-        body = jsonrpc.dumps(ex.answer)
+        body = await jsonrpc.dumps_async(ex.answer, ex.size)
         up.body = body  # kept for an idempotent replay (which puts the retry's own id in)
         up.bytes_sent = len(body)
         ctx.response = web.Response(status=200, body=body, content_type="application/json", headers=headers)
@@ -1019,7 +1021,7 @@ class Mediator:
         doc: Any = None
         if body:
             try:
-                doc = self.scrub(ctx, ex, body, jsonrpc.loads(body))
+                doc = await self.scrub(ctx, ex, body, jsonrpc.loads(body))
             except Malformed:
                 doc = None
         message = f"the MCP server answered HTTP {status}"
@@ -1062,6 +1064,7 @@ class Mediator:
             stream = _Bytes(up.body)
         up.stream = None
         out: web.StreamResponse | None = None
+        answer_body: bytes | None = None
         sent = 0
         buffered = ex.buffered
         if ex.rule.stream:  # the agent waits on the stream itself: open it now
@@ -1076,8 +1079,9 @@ class Mediator:
                 data = sse.data(event)
                 if data is None:
                     continue
+                ex.size = len(data)
                 try:
-                    doc = self.scrub(ctx, ex, data, jsonrpc.loads(data))
+                    doc = await self.scrub(ctx, ex, data, await jsonrpc.loads_async(data))
                 except Malformed:
                     self.metrics.mcp_dropped.labels("server", "invalid").inc()
                     continue
@@ -1087,7 +1091,10 @@ class Mediator:
                     if out is None:
                         out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
                         await out.prepare(ex.request)
-                    chunk = sse.encode(forward, self.scrub_event(ctx, ex, event))
+                    payload = await jsonrpc.dumps_async(forward, ex.size)
+                    if forward is ex.answer:
+                        answer_body = payload  # (the same bytes, kept for a replay: not encoded twice)
+                    chunk = sse.frame(payload, self.scrub_event(ctx, ex, event))
                     await out.write(chunk)
                     sent += len(chunk)
                 if ex.answer is not None or ex.relayed >= MAX_EVENTS:
@@ -1120,14 +1127,14 @@ class Mediator:
                 out = web.StreamResponse(status=200, headers=[*headers, ("Content-Type", "text/event-stream")])
                 await out.prepare(ex.request)
             else:
-                self.finish(ctx, ex, headers)
+                await self.finish(ctx, ex, headers)
                 return
         if ex.msg is not None and ex.msg.kind == "request" and ex.answer is None:
             err = UpstreamError(f"MCP server {ex.server!r} sent no answer to the request", code="upstream.no_answer")
             ctx.error = err
             sent += await _write(out, sse.encode(self.refusal_answer(ex, err, ctx.call.call_id)))
         if ex.answer is not None:
-            up.body = jsonrpc.dumps(ex.answer)
+            up.body = answer_body if answer_body is not None else await jsonrpc.dumps_async(ex.answer, ex.size)
         try:
             await out.write_eof()
         except (ConnectionResetError, aiohttp.ClientConnectionResetError) as e:
@@ -1135,11 +1142,13 @@ class Mediator:
         up.bytes_sent = sent
         ctx.response = out
 
-    def scrub(self, ctx: CallContext, ex: Exchange, raw: bytes | str, doc: Any) -> Any:
-        """One message from the server without the credential the gateway injected (``stages/scrub.py``)."""
+    async def scrub(self, ctx: CallContext, ex: Exchange, raw: bytes | str, doc: Any) -> Any:
+        """One message from the server without the credential the gateway injected (``stages/scrub.py``;
+        a large one in steps, the loop running between)."""
         if not ex.needles:
             return doc
-        doc, n = scrub_json(raw, doc, ex.needles)
+        steps = scrub_json_steps(raw, doc, ex.needles)
+        doc, n = jsondoc.run(steps) if len(raw) <= YIELD_AFTER else await jsondoc.run_async(steps)
         if n:
             note_scrub(ctx, self.metrics, "body", "body", n)
         return doc

@@ -4,7 +4,7 @@
 lines over 128 KiB) and yields whole events; an event longer than ``limit`` raises
 ``EventTooLarge`` — the buffer is bounded. ``data`` joins an event's ``data:``
 lines; ``encode`` writes a message back into an event, keeping its ``id:`` and
-``event:`` lines.
+``event:`` lines (``frame``: the same for a message already encoded).
 """
 
 from __future__ import annotations
@@ -86,6 +86,10 @@ def data(event: bytes) -> str | None:
 
 
 def encode(message: Any, event: bytes = b"event: message\n") -> bytes:
+    return frame(json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode(), event)
+
+
+def frame(payload: bytes, event: bytes = b"event: message\n") -> bytes:
+    """An encoded message (``payload``: JSON, one line) as an event, with ``event``'s own lines."""
     kept = [line for line in event.splitlines() if line and not line.startswith(b"data:")]
-    payload = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
     return b"\n".join([*kept, b"data: " + payload]) + b"\n\n"

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from gateway import jsondoc
 from gateway.errors import Reason, UpstreamError
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Finding
@@ -102,15 +103,21 @@ def scrub_json(raw: bytes | str, doc: Any, needles: list[bytes]) -> tuple[Any, i
     re-encoded canonically (one spelling per character) and scrubbed. A replacement that
     breaks the JSON (a needle spanning its syntax) raises ``UpstreamError``.
     """
+    return jsondoc.run(scrub_json_steps(raw, doc, needles))
+
+
+def scrub_json_steps(raw: bytes | str, doc: Any, needles: list[bytes]) -> Generator[None, None, tuple[Any, int]]:
+    """``scrub_json`` yielding between bounded steps: the search of ``raw`` slice by slice
+    (``SEARCH_SLICE`` bytes), the re-encoding piece by piece (``jsondoc.compact_steps``)."""
     if not needles:
         return doc, 0
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    if not any(n in raw for n in needles) and not any(e in raw for e in _escapes(tuple(needles))):
+    if not (yield from _holds_any(raw, (*needles, *_escapes(tuple(needles))))):
         return doc, 0
     # ASCII JSON: each string is the concatenation of its characters' escapes, and a secret's
     # escaped spelling (``json.dumps(secret)[1:-1]``, one of the needles) stands in it as is
-    canonical = json.dumps(doc, separators=(",", ":")).encode()
+    canonical = yield from jsondoc.compact_steps(doc, ensure_ascii=True)
     clean, n = scrub_bytes(canonical, needles)
     if not n:
         return doc, 0
@@ -122,6 +129,25 @@ def scrub_json(raw: bytes | str, doc: Any, needles: list[bytes]) -> tuple[Any, i
             code="output.unscrubbable",
             reasons=[Reason.of("output.unscrubbable", "the credential could not be masked", ["LLM02"])],
         ) from e
+
+
+SEARCH_SLICE = 256 << 10  # bytes searched for the needles in one step (~0.2 ms per needle)
+
+
+def _holds_any(raw: bytes, needles: tuple[bytes, ...]) -> Generator[None, None, bool]:
+    """Whether any of ``needles`` occurs in ``raw``; slice by slice, each slice reading a
+    needle's length less one into the next (so an occurrence across the cut is found)."""
+    if len(raw) <= SEARCH_SLICE:
+        return any(n in raw for n in needles)
+    over = max(len(n) for n in needles) - 1
+    view = memoryview(raw)
+    for lo in range(0, len(raw), SEARCH_SLICE):
+        if lo:
+            yield
+        part = bytes(view[lo : lo + SEARCH_SLICE + over])
+        if any(n in part for n in needles):
+            return True
+    return False
 
 
 @functools.lru_cache(maxsize=256)
