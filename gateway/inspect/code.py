@@ -6,7 +6,6 @@ handling) / ASI05 (unexpected code execution).
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Callable, Iterator
 
@@ -246,6 +245,8 @@ class _Tokens:
         if text.isascii():
             low = text.lower()
             for t in self.tokens:
+                if len(t) > 1 and t[0] not in low:  # memchr: ~50x faster than a missing "$(" found
+                    continue
                 i = low.find(t)
                 while i != -1:
                     at.append(i)
@@ -294,8 +295,9 @@ def _quotes(text: str) -> Iterator[int]:
 def _quote_end_starts(text: str) -> Iterator[int]:
     """``_SQL_QUOTE_END``: a quote, or the character before it (``[\\w)]`` then a quote), or
     "or" (``\\bor ... true``)."""
-    around = (p for q in _quotes(text) for p in (q - 1, q) if p >= 0)
-    return heapq.merge(around, _word_led(text, iter(_OR(text))))
+    at = [p for q in _quotes(text) for p in (q - 1, q) if p >= 0]
+    at.extend(_word_led(text, iter(_OR(text))))
+    return iter(sorted(set(at)))  # (one C sort: heapq.merge costs ~1 µs a position)
 
 
 def _bool_ops(text: str) -> Iterator[int]:
@@ -314,7 +316,7 @@ def _string_starts(text: str) -> Iterator[int]:
 
 def _splice_starts(text: str) -> Iterator[int]:
     """``_SHELL_SPLICE``: a string's start, or a separator (``;&|```, ``$(``, ``%0a``, ``%0d``, ``\\n``)."""
-    return heapq.merge(_string_starts(text), _SEPARATOR(text))
+    return iter(sorted({*_string_starts(text), *_SEPARATOR(text)}))
 
 
 def _near(tokens: tuple[str, ...], before: int) -> Callable[[str], Iterator[int]]:
