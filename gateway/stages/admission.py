@@ -149,8 +149,8 @@ class AdmissionStage:
         self.tz = ZoneInfo(limits.timezone)
         self.idem = limits.idempotency
         self.keep_headers = frozenset(h.lower() for h in self.idem.headers)
-        self.latency = metrics.stage_latency.labels("admission")
-        self.settle_latency = metrics.stage_latency.labels("settle")
+        self.latency = metrics.stage("admission")
+        self.settle_latency = metrics.stage("settle")
         self._high_water: dict[tuple[str, str], tuple[str, float]] = {}  # bounded: quota names x labels
         self._rules: dict[str, list[RateRule]] = {}
         if limits.fail_open:

@@ -35,7 +35,7 @@ class InspectArgsStage:
         self.inspector = inspector
         self.metrics = metrics
         self.classifier = classifier
-        self.latency = metrics.stage_latency.labels("inspect_args")
+        self.latency = metrics.stage("inspect_args")
         self._path_memo: dict[str, tuple[Finding, ...]] = {}
 
     async def _path_findings(self, path: str) -> list[Finding]:

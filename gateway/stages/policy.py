@@ -40,7 +40,7 @@ class PolicyStage:
     def __init__(self, policy: PolicyRef, metrics: Metrics, settings: Settings) -> None:
         self.policy = policy
         self.metrics = metrics
-        self.latency = metrics.stage_latency.labels("policy")
+        self.latency = metrics.stage("policy")
         self.enforce = policy.enforce
         for check in ("policy", "output_policy"):
             metrics.shadow_mode.labels(check).set(0 if self.enforce else 1)
