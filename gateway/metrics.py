@@ -110,7 +110,7 @@ class PendingHistogram:
     keeps buckets non-cumulative and sums them when collected).
     """
 
-    __slots__ = ("_child", "_bounds", "_counts", "_sum", "_dirty")
+    __slots__ = ("_bounds", "_child", "_counts", "_dirty", "_sum")
 
     def __init__(self, child: Histogram) -> None:
         self._child = child
@@ -188,7 +188,7 @@ class Metrics:
         # by id() of the child, which each entry holds (so the id cannot be reused while it is here)
         self._pending_hist: dict[int, PendingHistogram] = {}
         self._pending_ctr: dict[int, PendingCounter] = {}
-        self.registry.register(_FlushFirst(self))  # type: ignore[arg-type]
+        self.registry.register(_FlushFirst(self))
         ns, r = namespace, self.registry
 
         # One constructor per kind, bound to this gateway's namespace and registry.

@@ -18,7 +18,6 @@ import uuid
 from typing import Any
 
 import orjson
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -565,7 +565,9 @@ class DecisionLog:
                 label = kind if kind in KINDS else "other"
                 counter = counters.get(label)
                 if counter is None:
-                    counter = counters[label] = self._metrics.pending_counter(self._metrics.log_records.labels(kind=label))
+                    counter = counters[label] = self._metrics.pending_counter(
+                        self._metrics.log_records.labels(kind=label)
+                    )
                 counter.inc()
         if self._cfg.fsync == "always":
             self._unsynced.extend((fut, h) for _, fut, h in written)
