@@ -24,9 +24,9 @@ pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 examples="none (CONFIG is not the quick start's)"
 if [ "$CONFIG" -ef "$QUICKSTART" ]; then
-  export CALLGATE_TOOLS__ECHO__UPSTREAM=http://127.0.0.1:$UPSTREAM_PORT/echo
-  export CALLGATE_TOOLS__TRANSFER__UPSTREAM=http://127.0.0.1:$UPSTREAM_PORT/transfer
-  export CALLGATE_MCP_SERVERS__DEMO__UPSTREAM=http://127.0.0.1:$MCP_PORT/mcp
+  # every example tool and MCP server (127.0.0.1:9901 / :9902 in the config) follows the ports
+  overrides=$("$BIN/python" -m gateway.examples.ports "$CONFIG" "$UPSTREAM_PORT" "$MCP_PORT")
+  eval "$overrides"
   "$BIN/python" -m gateway.examples.upstream --port "$UPSTREAM_PORT" &
   pids+=($!)
   "$BIN/python" -m gateway.examples.mcp_server --port "$MCP_PORT" &

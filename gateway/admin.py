@@ -30,6 +30,7 @@ from gateway.errors import (
     GatewayError,
     NotFound,
     Unauthenticated,
+    Unavailable,
     Unprocessable,
 )
 from gateway.identity import extract_bearer
@@ -121,6 +122,8 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
             return await handler(request)  # type: ignore[no-any-return]
         except GatewayError as e:
             return _problem(e)
+        except StoreUnavailable as e:  # down, or holding what it cannot have written: a 503, never a 500
+            return _problem(Unavailable(f"the state store could not be used: {e}", code="store.unavailable"))
 
     app.middlewares.append(errors_and_auth)
 

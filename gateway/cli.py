@@ -489,6 +489,17 @@ def cmd_approvals(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
+def admin_client_args(
+    s: argparse.ArgumentParser,
+    operator: str = "who you are, for the record (default: $USER)",
+) -> None:
+    """The options of every command that talks to the admin API (``_admin_target`` reads them)."""
+    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
+    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
+    s.add_argument("--config", help="read the admin URL and token from this configuration")
+    s.add_argument("--operator", help=operator)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="callgate", description="callgate: a security gateway for LLM agents' tool calls")
     p.add_argument("--log-level", default=os.environ.get("CALLGATE_LOG_LEVEL", "INFO"))
@@ -619,10 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["engage", "release", "status"])
     s.add_argument("scope", nargs="?", help="global, tenant:<id>, agent:<id> or tool:<name>")
     s.add_argument("--reason")
-    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
-    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
-    s.add_argument("--config", help="read the admin URL and token from this configuration")
-    s.add_argument("--operator", help="who you are, for the record (default: $USER)")
+    admin_client_args(s)
     s.set_defaults(func=cmd_killswitch)
 
     s = sub.add_parser(
@@ -634,10 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["list", "approve"])
     s.add_argument("tool", nargs="?", help="{server}.{name}")
     s.add_argument("--hash", help="approve only if the held definition still has this hash")
-    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
-    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
-    s.add_argument("--config", help="read the admin URL and token from this configuration")
-    s.add_argument("--operator", help="who you are, for the record (default: $USER)")
+    admin_client_args(s)
     s.set_defaults(func=cmd_mcp)
 
     s = sub.add_parser(
@@ -652,10 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--reason")
     s.add_argument("--state", default="pending", help="for list: pending, granted, denied, expired, used ('' = all)")
     s.add_argument("--limit", type=int, default=50)
-    s.add_argument("--admin-url", help="default: from --config, else http://127.0.0.1:8081")
-    s.add_argument("--token", help="admin token (default: $CALLGATE_ADMIN_TOKEN, else the config's admin.token)")
-    s.add_argument("--config", help="read the admin URL and token from this configuration")
-    s.add_argument("--operator", help="who approves, for separation of duties and the record (default: $USER)")
+    admin_client_args(s, operator="who approves, for separation of duties and the record (default: $USER)")
     s.set_defaults(func=cmd_approvals)
     return p
 

@@ -307,6 +307,24 @@ def free_port() -> int:
         return port
 
 
+async def wait_ready(
+    session: Any, admin: int, proc: asyncio.subprocess.Process | None = None, seconds: float = 60.0
+) -> None:
+    """Wait for ``/readyz`` of a gateway a test started as ``callgate serve`` (by the clock: on
+    a loaded 2-core machine two workers' start-up took more than 150 polls of 0.1 s)."""
+    import aiohttp
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc is None or proc.returncode is None, f"the gateway exited ({proc.returncode}) before it was ready"
+        with contextlib.suppress(aiohttp.ClientError):
+            async with session.get(f"http://127.0.0.1:{admin}/readyz") as r:
+                if r.status == 200:
+                    return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the gateway did not become ready in {seconds:.0f} s")
+
+
 def serve_config(store: str, port: int, admin: int, log: Path) -> str:
     """The head of a config for a gateway a test starts as ``callgate serve`` (store, listeners,
     dev identity, decision log, agent ``demo`` of tenant ``acme``); the test appends its tools."""

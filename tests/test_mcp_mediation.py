@@ -870,6 +870,38 @@ async def test_a_state_store_that_does_not_answer_is_a_recorded_503_not_a_500(
     assert not [m for m in hostile.seen if m.get("method") == "tools/call"]
 
 
+async def test_state_the_store_cannot_have_written_is_a_recorded_503_never_a_500_nor_a_lifted_hold(
+    make_gateway: GatewayFactory, hostile: Hostile, redis_server: RedisServer
+) -> None:
+    """A hold, a listing or a stored answer in Redis that is not what the gateway writes
+    (another program, a bad restore): each read raised from ``json.loads``/``float`` (500)."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(mcp_servers=config(hostile.url), store={"url": redis_server.url, "timeout_ms": 1000})
+    a = Agent(gw)
+    await a.open()
+    await a.request("tools/list")
+    state = gw.rt.mcp_state  # type: ignore[attr-defined]
+    redis = state.driver.redis
+    before = len([m for m in hostile.seen if m.get("method") == "tools/call"])
+    for bad in (b"not json", b'{"tool": 1}', b"[]"):
+        await redis.hset(state.prefix + "mcp:holds", "evil.echo", bad)
+        answer = await a.call("echo", {"text": "x"})
+        assert answer["result"]["isError"] is True and meta(answer)["code"] == "store.unavailable", bad
+        assert records(gw)[-1]["code"] == "store.unavailable"
+        status, doc = await a.post({"jsonrpc": "2.0", "id": 99, "method": "tools/list"})
+        assert status == 200 and doc["error"]["data"]["code"] == "store.unavailable", (status, doc)
+        r = await gw.admin.get("/admin/mcp/tools", headers=gw.admin_auth)
+        assert r.status == 503 and (await r.json())["code"] == "store.unavailable"
+    assert len([m for m in hostile.seen if m.get("method") == "tools/call"]) == before  # the hold was never lifted
+
+    await redis.hdel(state.prefix + "mcp:holds", "evil.echo")
+    listed = [k for k in await redis.keys(state.prefix + "*mcp:listed:*")]
+    assert listed
+    await redis.hset(listed[0], "echo", "soon")  # not an expiry: counts as not listed, checked against its pin
+    answer = await a.call("echo", {"text": "x"})
+    assert answer["result"]["content"][0]["text"] == "x"
+
+
 class Monitor:
     """Redis ``MONITOR`` on a socket of its own: every command the server runs, with its keys."""
 

@@ -18,7 +18,15 @@ from redis.crc import key_slot
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
 from gateway.stages.admission import tenant_tag
-from tests.conftest import GatewayFactory, RedisServer, free_port, mcp_initialize, serve_config, serve_mcp
+from tests.conftest import (
+    GatewayFactory,
+    RedisServer,
+    free_port,
+    mcp_initialize,
+    serve_config,
+    serve_mcp,
+    wait_ready,
+)
 from tests.hostile_mcp import start_hostile
 
 MCP = """\
@@ -55,16 +63,8 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
 
 
 async def ready(s: aiohttp.ClientSession, admin: int) -> None:
-    for _ in range(150):
-        try:
-            async with s.get(f"http://127.0.0.1:{admin}/readyz") as r:
-                if r.status == 200:
-                    await asyncio.sleep(0.5)  # the second worker may bind a moment after the first
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError("the gateway did not become ready")
+    await wait_ready(s, admin)
+    await asyncio.sleep(0.5)  # the second worker may bind a moment after the first
 
 
 def answer_of(body: str, ctype: str) -> Any:

@@ -127,6 +127,24 @@ def test_make_run_prints_and_honours_its_port_and_config(tmp_path: Path) -> None
             except OSError:
                 time.sleep(0.2)
         assert status == 200
+        # every example tool reaches the example upstream on UPSTREAM_PORT (web and send_email
+        # were left on 9901: 502 upstream.unreachable)
+        token = subprocess.run(
+            [str(ROOT / ".venv/bin/callgate"), "token", "--config", "deploy/quickstart.yaml", "--agent", "demo",
+             "--tenant", "acme", "--scope", "tool:echo", "--scope", "tool:web",
+             "--scope", "tool:send_email:external_send"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        base = f"http://127.0.0.1:{ports['PORT']}/tools"
+        for method, path, body in (
+            ("POST", "/echo/x", b'{"q": "hi"}'),
+            ("GET", "/web/supplier-notice", None),
+            ("POST", "/send_email/messages", b'{"to": "ops@acme.example", "text": "paid"}'),  # outside a run
+        ):
+            req = urllib.request.Request(base + path, data=body, method=method, headers={  # noqa: S310 - ours
+                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})  # fmt: skip
+            with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - the gateway just started
+                assert r.status == 200, path
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)

@@ -183,3 +183,25 @@ async def test_pool_is_open_and_scripts_loaded_before_the_first_call(
     assert redis_server.command("CLIENT", "LIST").count(b"\n") - before >= 24
     shas = [hashlib.sha1(s.encode()).hexdigest() for s in (ADMIT, SETTLE)]  # noqa: S324 - Redis's script ids
     assert redis_server.command("SCRIPT", "EXISTS", *shas).count(b":1") == 2
+
+
+async def test_a_stored_answer_or_switch_the_gateway_cannot_have_written_is_a_clear_error(
+    make_gateway: GatewayFactory, upstream: Upstream, redis_server: RedisServer
+) -> None:
+    """A replayed answer whose headers are not the gateway's JSON, and a kill switch released
+    while unreadable: both raised from ``json.loads`` (a 500)."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(store={"url": redis_server.url, "timeout_ms": 1000})
+    assert (await call(gw, "acme", key="k-bad")).status == 200
+    redis = gw.rt.stores.driver.redis  # type: ignore[union-attr]
+    (key,) = [k for k in await redis.keys("*:idem:*") if not k.endswith(b":idem:-")]  # the one keyed call
+    await redis.hset(key, "headers", "not json")
+    r = await call(gw, "acme", key="k-bad")
+    assert r.status == 503 and (await r.json())["code"] == "store.unavailable"
+    assert gw.records("call")[-1]["code"] == "store.unavailable" and len(upstream.seen) == 1
+
+    ks = gw.rt.killswitch  # type: ignore[attr-defined]
+    await redis.hset(ks.key, "tool:echo", "{broken")
+    r2 = await gw.admin.delete("/admin/killswitch", json={"scope": "tool:echo"}, headers=gw.admin_auth)
+    assert r2.status == 200, await r2.text()
+    assert "unreadable" in (await r2.json())["released"]["reason"]

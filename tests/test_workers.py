@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import signal
@@ -17,7 +16,7 @@ from gateway.audit.verify import verify_log
 from gateway.cli import main
 from gateway.config import load_settings
 from gateway.identity import mint_dev_token
-from tests.conftest import RedisServer, Upstream, free_port, serve_config
+from tests.conftest import RedisServer, Upstream, free_port, serve_config, wait_ready
 
 
 def write_config(tmp_path: Path, upstream: str, store: str) -> tuple[Path, int, int]:
@@ -74,14 +73,7 @@ async def test_two_workers_share_the_port_and_aggregate_metrics(
     auth = {"Authorization": f"Bearer {token}"}
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-            for _ in range(150):
-                try:
-                    async with s.get(f"http://127.0.0.1:{admin}/readyz") as r:
-                        if r.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
+            await wait_ready(s, admin, proc)
             statuses: list[int] = []
 
             async def calls(n: int) -> None:
@@ -135,15 +127,7 @@ async def test_a_reload_while_workers_start_does_not_kill_them(tmp_path: Path, r
             proc.send_signal(signal.SIGHUP)
             await asyncio.sleep(0.1)
         async with aiohttp.ClientSession() as s:
-            for _ in range(150):
-                assert proc.returncode is None, "the gateway died of a SIGHUP during start-up"
-                with contextlib.suppress(aiohttp.ClientError):
-                    async with s.get(f"http://127.0.0.1:{admin}/readyz") as r:
-                        if r.status == 200:
-                            break
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the gateway did not become ready")
+            await wait_ready(s, admin, proc)  # fails if the gateway died of a SIGHUP during start-up
         await asyncio.sleep(2)  # both workers are up by now, or the group is gone
         assert proc.returncode is None
     finally:

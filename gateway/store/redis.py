@@ -311,8 +311,12 @@ class RedisAdmission:
         out = await self.driver.run(self._admit(keys=keys, args=args))
         verdict: Verdict = _s(out[0])  # type: ignore[assignment]
         if verdict == "replay":
-            headers = [(str(k), str(v)) for k, v in json.loads(out[2])]
-            return AdmitResult("replay", response=StoredResponse(int(out[1]), headers, bytes(out[3])))
+            try:
+                headers = [(str(k), str(v)) for k, v in json.loads(out[2])]
+                status = int(out[1])
+            except (TypeError, ValueError) as e:  # written by something else: not replayed, not a 500
+                raise StoreUnavailable("the stored answer of this idempotency key cannot be read") from e
+            return AdmitResult("replay", response=StoredResponse(status, headers, bytes(out[3])))
         if verdict == "rate_limited":
             return AdmitResult(verdict, retry_after=float(out[1]), rule=req.rates[int(out[2]) - 1].name)
         if verdict == "quota_exhausted":
@@ -512,8 +516,7 @@ class RedisKillSwitch:
         self._entries = {k: v for k, v in self._entries.items() if k != scope}
         if not out[0]:
             return None
-        d = json.loads(out[0])
-        return KillSwitchEntry(d["scope"], d["reason"], d["operator"], float(d["since"]))
+        return self._parse({scope: out[0]})[scope]  # an unreadable entry is released all the same
 
     async def _write(self, pipe: Any) -> list[Any]:
         try:
@@ -547,8 +550,30 @@ return v
 
 
 def _fresh(listed: Any) -> bool:
-    """A listed-tools entry (its expiry, Unix seconds) that has not expired."""
-    return listed is not None and float(listed) > time.time()
+    """A listed-tools entry (its expiry, Unix seconds) that has not expired. An entry that is
+    not a number (written by something else) counts as not listed: the agent lists again."""
+    if listed is None:
+        return False
+    try:
+        return float(listed) > time.time()
+    except (TypeError, ValueError):
+        return False
+
+
+HOLD_FIELDS = ("tool", "definition_hash", "reason")
+
+
+def _hold(tool: str, raw: Any) -> dict[str, Any]:
+    """A stored hold, checked: an unreadable one is ``StoreUnavailable`` (503, recorded), not a
+    500 and not a lifted hold: a held tool stays uncallable until the entry is readable or
+    approved anew."""
+    try:
+        doc = json.loads(raw)
+    except (TypeError, ValueError) as e:
+        raise StoreUnavailable(f"the hold of {tool!r} in the state store is not JSON") from e
+    if not isinstance(doc, dict) or not all(isinstance(doc.get(k), str) for k in HOLD_FIELDS):
+        raise StoreUnavailable(f"the hold of {tool!r} in the state store lacks {', '.join(HOLD_FIELDS)}")
+    return doc
 
 
 class RedisMcpState:
@@ -593,11 +618,11 @@ class RedisMcpState:
 
     async def holds(self) -> dict[str, dict[str, Any]]:
         raw = await self.driver.run(self.driver.redis.hgetall(self._holds))
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
+        return {k.decode(): _hold(k.decode(), v) for k, v in raw.items()}
 
     async def hold(self, tool: str) -> dict[str, Any] | None:
         raw = await self.driver.run(self.driver.redis.hget(self._holds, tool))
-        return json.loads(raw) if raw is not None else None
+        return _hold(tool, raw) if raw is not None else None
 
     async def set_hold(self, tool: str, held: dict[str, Any] | None) -> None:
         if held is None:
@@ -614,7 +639,7 @@ class RedisMcpState:
         pins, holds = await self.driver.run(pipe.execute())
         return (
             {t: v.decode() for t, v in zip(tools, pins, strict=True) if v is not None},
-            {t: json.loads(v) for t, v in zip(tools, holds, strict=True) if v is not None},
+            {t: _hold(t, v) for t, v in zip(tools, holds, strict=True) if v is not None},
         )
 
     async def update_pins(self, pins: dict[str, str], holds: dict[str, dict[str, Any] | None]) -> None:
@@ -664,7 +689,7 @@ class RedisMcpState:
         return (
             _s(owner[0]) if owner and owner[0] is not None else None,
             _fresh(listed),
-            json.loads(hold) if hold is not None else None,
+            _hold(tool, hold) if hold is not None else None,
         )
 
     async def forget_listed(self, tenant: str | None, server: str, session: str | None) -> None:
