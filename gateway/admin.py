@@ -141,7 +141,6 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
 
     async def metrics(request: web.Request) -> web.Response:
         rt.log.publish_depth()
-        rt.metrics.flush()  # this worker's pending figures (other workers publish theirs every second)
         return web.Response(body=generate_latest(scrape_registry(rt)), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def record_admin(request: web.Request, action: str, **fields: Any) -> None:

@@ -10,26 +10,28 @@ is not a configured tool to ``(other)`` (an MCP tool to ``<server>.*``), a tenan
 is not in the agent registry to ``(other)``, and every agent to ``(agent)``. Per-agent
 figures belong in the decision record, not in series.
 
-**Per-call figures are kept in plain numbers and published in batches.** A call made
+**Per-call figures are kept in plain numbers and published when collected.** A call made
 ~15 metric updates (ten stage-latency observations, the call counter, the decision
 log's batch size, record counts and queue depth), each taking one or two of
 ``prometheus_client``'s locks: tens of microseconds of a call that costs about a
-millisecond. ``Metrics.pending`` hands out ``PendingHistogram`` / ``PendingCounter``
-children that add to lists and floats; ``Metrics.flush`` adds what they hold to the
-real series. Flushes happen before every collection of the registry (``/metrics``,
-``get_sample_value``: a collector registered first), every ``PUBLISH_S`` seconds
-(``Metrics.publish``, so other workers' scrapes see this one's figures within that), and
-when the runtime closes. The exposed names, labels, buckets and values are the same.
+millisecond. ``Metrics.pending_histogram`` / ``pending_counter`` hand out
+``PendingHistogram`` / ``PendingCounter`` children that add to lists and floats;
+``Metrics.flush`` adds what they hold to the real series, first thing whenever the
+registry is collected (``/metrics``, ``get_sample_value``: a collector registered before
+every metric). The exposed names, labels, buckets and values are the same. With several
+workers (``PROMETHEUS_MULTIPROC_DIR``), any worker's scrape reads every worker's files
+and must see all their calls at once, so there the children are the series' own and
+each update is written as it happens, as before.
 """
 
 from __future__ import annotations
 
-import asyncio
+import os
 from bisect import bisect_left
 from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Literal, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.metrics_core import Metric
@@ -98,7 +100,12 @@ LATENCY_BUCKETS = (
 )
 
 
-PUBLISH_S = 1.0  # pending per-call figures reach the series at least this often
+class Observes(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+class Counts(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
 
 
 class PendingHistogram:
@@ -184,6 +191,8 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         self.names = labels if labels is not None else MetricLabels()
         self._ks_labels: set[str] = set()
+        # one process: per-call figures batched until collected; several workers: written at once
+        self.batched = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self._pending: list[PendingHistogram | PendingCounter] = []
         # by id() of the child, which each entry holds (so the id cannot be reused while it is here)
         self._pending_hist: dict[int, PendingHistogram] = {}
@@ -333,36 +342,36 @@ class Metrics:
         for result in ("sent", "failed", "dropped"):
             self.approval_notify.labels(result)
 
-    def pending_histogram(self, child: Histogram) -> PendingHistogram:
-        """``child`` (a labelled ``Histogram``) observed through ``PendingHistogram``; one per child."""
+    def pending_histogram(self, child: Histogram) -> Observes:
+        """``child`` (a labelled ``Histogram``) observed through ``PendingHistogram``, one per
+        child; with several workers, ``child`` itself (see the module docstring)."""
+        if not self.batched:
+            return child
         got = self._pending_hist.get(id(child))
         if got is None:
             got = self._pending_hist[id(child)] = PendingHistogram(child)
             self._pending.append(got)
         return got
 
-    def pending_counter(self, child: Counter) -> PendingCounter:
-        """``child`` (a labelled ``Counter``) counted through ``PendingCounter``; one per child."""
+    def pending_counter(self, child: Counter) -> Counts:
+        """``child`` (a labelled ``Counter``) counted through ``PendingCounter``, one per child;
+        with several workers, ``child`` itself."""
+        if not self.batched:
+            return child
         got = self._pending_ctr.get(id(child))
         if got is None:
             got = self._pending_ctr[id(child)] = PendingCounter(child)
             self._pending.append(got)
         return got
 
-    def stage(self, name: str) -> PendingHistogram:
-        """The ``stage_latency_seconds`` child of stage ``name``, observed in batches."""
+    def stage(self, name: str) -> Observes:
+        """The ``stage_latency_seconds`` child of stage ``name`` (batched, see the module docstring)."""
         return self.pending_histogram(self.stage_latency.labels(name))
 
     def flush(self) -> None:
         """Add every pending figure to its series (see the module docstring)."""
         for p in self._pending:
             p.flush()
-
-    async def publish(self, every_s: float = PUBLISH_S) -> None:
-        """Flush every ``every_s`` seconds, forever (cancel to stop)."""
-        while True:
-            await asyncio.sleep(every_s)
-            self.flush()
 
     def set_killswitches(self, scopes: Iterable[str]) -> None:
         """``killswitch_engaged`` from the engaged scopes: a count per scope label, stale labels to 0."""

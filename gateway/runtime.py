@@ -184,9 +184,6 @@ class Runtime:
         stack.push_async_callback(closing, "approval notifier", self.notifier.close)
         lag = asyncio.get_running_loop().create_task(looplag.watch(self.metrics.loop_lag), name="callgate-loop-lag")
         stack.push_async_callback(closing, "event-loop lag watch", partial(_cancel, lag))
-        # per-call figures are batched (gateway/metrics.py): published every second, and once more at close
-        publish = asyncio.get_running_loop().create_task(self.metrics.publish(), name="callgate-metrics-publish")
-        stack.push_async_callback(closing, "metrics publisher", partial(_cancel, publish))
         self.approvals.start()
         stack.push_async_callback(closing, "approval service", self.approvals.close)
         self._pipeline = Pipeline(default_stages(self))
@@ -288,7 +285,6 @@ class Runtime:
         """Close what ``start`` opened, in reverse, then the thread pools; never stops at a failing close."""
         self.metrics.ready.set(0)
         await self._resources.aclose()  # each entry goes through ``_closing``: none raises
-        self.metrics.flush()  # what the last calls (and the log's close) counted
         if self.classifier is not None:
             try:
                 self.classifier.close()
