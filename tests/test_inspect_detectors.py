@@ -277,7 +277,8 @@ def all_patterns() -> list[re.Pattern[str]]:
         for v in vars(m).values():
             if isinstance(v, re.Pattern):
                 out.append(v)
-    out += [rx for *_, rx in injection._RULES] + [rx for _, rx in secrets._RULES] + injection._PERSONA_CUES
+    out += [rx for *_, rx in injection._RULES if isinstance(rx, re.Pattern)] + [rx for _, rx in secrets._RULES]
+    out += injection._PERSONA_CUES + [rx for _, rx in injection._FOREIGN_PARTS]
     return out
 
 

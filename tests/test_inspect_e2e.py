@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from gateway.inspect.ssrf import internal_reason
+from gateway.memo import MEMO_CHARS, MEMO_SIZE
 from tests.conftest import GatewayFactory, Upstream
 
 
@@ -255,11 +256,11 @@ async def test_a_remembered_url_path_is_judged_the_same_every_time(
     stage = next(s for s in gw.rt.pipeline.stages if isinstance(s, inspect_args.InspectArgsStage))
     first = next(iter(stage._path_memo))
     assert "etc/passwd" in first
-    for i in range(inspect_args.PATH_MEMO_SIZE + 10):
+    for i in range(MEMO_SIZE + 10):
         await stage._path_findings(f"/p{i}")
-    assert len(stage._path_memo) == inspect_args.PATH_MEMO_SIZE
+    assert len(stage._path_memo) == MEMO_SIZE
     assert first not in stage._path_memo
     # a long path is never remembered, and still judged
-    long_path = "/etc/passwd/" + "a" * inspect_args.PATH_MEMO_CHARS
+    long_path = "/etc/passwd/" + "a" * MEMO_CHARS
     assert any(f.detector == "path_traversal" for f in await stage._path_findings(long_path))
     assert long_path not in stage._path_memo

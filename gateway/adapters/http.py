@@ -20,6 +20,7 @@ from gateway import jsondoc
 from gateway.body import TooLarge, read_capped
 from gateway.errors import ApprovalPending, BadRequest, GatewayError, PayloadTooLarge, RequestTimeout
 from gateway.headers import METHOD_OVERRIDE
+from gateway.memo import MEMO_CHARS, Memo
 from gateway.model import CallContext, ToolCall, new_call_id
 from gateway.pipeline import Pipeline
 from gateway.server import CLIENT_LIMITS
@@ -110,9 +111,7 @@ async def _read_limited(request: web.Request, limit: int, what: str) -> bytes:
         raise PayloadTooLarge(f"the body exceeds {limit} bytes, the limit of {what}") from e
 
 
-TARGET_MEMO_SIZE = 4096  # distinct request targets whose canonical form is remembered
-TARGET_MEMO_CHARS = 256  # longer targets are worked out every time
-_TARGETS: dict[tuple[str, str], tuple[str, str]] = {}
+_TARGETS: Memo[tuple[str, str], tuple[str, str]] = Memo()  # request targets' canonical forms
 
 
 def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:
@@ -129,11 +128,7 @@ def canonical_target(raw_target: str, tool_name: str) -> tuple[str, str]:
     if head != ["tools", tool_name]:
         raise PathInvalid("the request target does not name the tool it was routed to")
     known = (path, canonical_query(raw_query))
-    if len(raw_target) <= TARGET_MEMO_CHARS:
-        if len(_TARGETS) >= TARGET_MEMO_SIZE:
-            _TARGETS.pop(next(iter(_TARGETS)))  # the oldest
-        _TARGETS[key] = known
-    return known
+    return _TARGETS.put(key, known) if len(raw_target) <= MEMO_CHARS else known
 
 
 def refuse_override_headers(headers: Mapping[str, str]) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
+from gateway.inspect.normalize import fold
 
 OWASP = ("LLM05", "ASI05")
 
@@ -69,7 +70,7 @@ def _shell_always_maybe(low: str) -> bool:
 # value with itself, a quote closed then commented out or followed by a statement,
 # time-delay probes, stacked OS-level calls), plus verbs outside ``sql_verbs`` when set.
 _SQL_TAUTOLOGY = re.compile(
-    r"\b(?:or|and|xor|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
+    r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
     r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3",
     re.I,
 )
@@ -95,7 +96,7 @@ _SQL_QUOTE_END = re.compile(
 # "x '^'", '"*"'): the coercion probe of login forms. Only at the end of a value.
 _SQL_QUOTE_OP = re.compile(r"(?:\A|(?<=\x00\n)|(?<=\s))(['\"])\s?[-+*/%&|^]\s?\1(?=\n\x00|\n?\Z)")
 _SQL_TIME = re.compile(
-    r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)|"
+    r"(?:\b(?:or|and|select|by|xor)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|pg_sleep)\s?\(\s?(?:\d{1,4}|0x[0-9a-f]{1,4})\s?\)|"
     r"(?:\A|(?<=\x00\n))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=\n\x00|\n?\Z))|"
     r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
     r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}delay(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}'|"
@@ -103,8 +104,21 @@ _SQL_TIME = re.compile(
     r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
     re.I,
 )
+# Error-based probes: an XPath function fed a constant and a concatenated marker, the duplicate-key
+# and overflow tricks, a catalogue value forced into a number; out-of-band calls and procedures.
+# Apart from _SQL_TIME, with its own gate: each alternative costs every position of every text.
+_SQL_ERROR = re.compile(
+    r"\b(?:extractvalue|updatexml)\s?\(\s?(?:\d{1,12}|null|rand\(\))\s?,\s?(?:concat(?:_ws)?\s?\(|\(\s?select\b|0x)|"
+    r"\bfloor\s?\(\s?rand\s?\(\s?0\s?\)\s?\*\s?2\s?\)|\bexp\s?\(\s?~\s?\(|"
+    r"\bconvert\s?\(\s?int\s?,\s?\(?\s?(?:select\b|@@version|db_name\(|user_name\(|system_user)|"
+    r"\b(?:gtid_subset|name_const|json_keys|st_latfromgeohash)\s?\(\s?\(?\s?(?:select\b|version\(|user\(|@@)|"
+    r"\butl_(?:http\.request|inaddr\.get_host_(?:name|address))\s?\(|\bctxsys\.drithsx\.sn\s?\(|"
+    r"\bdbms_xmlquery\.|\bxp_(?:dirtree|fileexist|regread|regwrite|servicecontrol|availablemedia)\b|"
+    r"\bsp_(?:oacreate|makewebtask|addextendedproc|password)\b",
+    re.I,
+)
 _SQL_UNION_PROBE = re.compile(
-    r"\bunion(?:\s{1,3}all)?\s{1,3}select\s{1,3}(?:null|\d{1,3}|@@\w{1,20}|char\(|concat\(|version\(|user\(|"
+    r"\bunion(?:\s{1,3}all)?\s{1,3}(?:values\s{0,3}(?:row\s{0,3})?\(\s{0,3}|select\s{1,3})(?:null|\d{1,3}|@@\w{1,20}|char\(|concat\(|version\(|user\(|"
     r"database\(|'[^']{0,40}'|\"[^\"]{0,40}\")(?:\s{0,3},\s{0,3}(?:null|\d{1,3}|@@\w{1,20}|'[^']{0,40}'|"
     r"\"[^\"]{0,40}\"|\w{1,20}\(\)?[^,]{0,30}))*\s{0,3}(?:--|#|/\*|(?=\n\x00|\n?\Z)|from\s{1,3}(?:information_schema|mysql\.|"
     r"pg_|sys\.|dual))",
@@ -141,9 +155,50 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00\n))\s?\d{1,12}['\"]?\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,5}\s{0,3}"
     r"(?:--|#|/\*|(?=\n\x00|\n?\Z))|"
     r"(?:\A|(?<=\x00\n))\s?\d{1,12}['\"]?\)*\s{1,3}(?:(?:as\s{1,3}\w{1,20}\s{1,3})?where|having)\s{1,3}"
-    r"\d{1,12}\s?=\s?\d{1,12}\b",
+    r"\d{1,12}\s?=\s?\d{1,12}\b|"
+    # a number (or a closed literal), then a comparison of constants with <, >, <>, BETWEEN, or a
+    # condition on a function call: "1 AND 2>1", "1 AND A NOT BETWEEN 0 AND B", "1 AND GREATEST(A,B+1)=A"
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{1,3}(?:and|or|xor|&&|\|\|)\s{1,3}(?:not\s{1,3})?(?:binary\s{1,3})?"
+    r"(?:\d{1,12}|[a-z])\s?(?:<>|!=|>=?|<=?)\s?(?:binary\s{1,3})?(?:\d{1,12}|[a-z])\b"
+    r"\s{0,3}(?:--|#|/\*|and\b|or\b|(?=\n\x00|\n?\Z))|"
+    r"(?:\A|(?<=\x00\n))\s?\d{1,12}(?:%?['\"])?\)*\s{1,3}(?:and|or|xor|&&|\|\|)\s{1,3}(?:not\s{1,3})?"
+    r"(?:\w{1,20}(?:\(\))?\s{1,3}(?:not\s{1,3})?between\s|(?:binary\s{1,3})?\(?\s?[a-z_]{2,30}\s?\(|"
+    r"['\"]?\w{1,20}['\"]?\s?=\s?[a-z_]{2,30}\s?\()|"
+    # a UNION after a number-like value ("1 UNION ALL SELECT", "-1 UNION VALUES", "1e0UNION", "1-.1UNION")
+    r"(?:\A|(?<=\x00\n))[-+\d.'\"`(){}!*xed ]{0,12}union(?:\s{1,3}(?:all|distinct))?\s{1,3}(?:select|values|table)\b|"
+    # a value that closes a literal at once, then UNION ("x' UNION SELECT ...", "bob') UNION (SELECT")
+    r"(?:\A|(?<=\x00\n))[^'\"\n\x00]{0,40}['\"]\)*\s{0,3}union(?:\s{1,3}(?:all|distinct))?\s{1,3}"
+    r"(?:select|values|table|\()",
     re.I,
 )
+# Untagged tools, anywhere in a value: a string function over a subquery, the blind extraction
+# of one character at a time ("ASCII(SUBSTRING((SELECT ...", "LEFT((SELECT pw FROM users LIMIT 1),1)=0x73").
+_SQL_INFERENCE = re.compile(
+    r"\b(?:mid|substr|substring|left|right|ascii|ord|length|len|unicode|hex|bin|cast)\s?\(\s{0,3}\(\s{0,3}select\b",
+    re.I,
+)
+# SQL comments used as whitespace, removed before the patterns run a second time: MySQL's
+# versioned comments run their content (/*!50000UNION*/), inline comments separate keywords
+# (UNION/**/SELECT), and a "#" or "--" comment ended by a line feed is one more space.
+_SQL_COMMENT = re.compile(r"/\*!\d{0,6}|\*/|/\*[^*\n\x00]{0,40}\*/|(?:#|--)[^\n\x00]{0,60}\n(?!\x00)")
+
+
+# what a value needs for its comment-free view to hold a SQL word its folded text does not:
+# an inline comment ("/**/AND/**/"), or "+" for spaces ("1+AND+2>1"); comments ended by a line
+# feed leave a space in the folded text, so " and" etc. are there already
+_QUOTES = ("'", '"')
+_VIEW_ANCHORS = ("*/", "+and", "and+", "+or", "or+", "+union", "union+", "+select", "select+", "+xor", "xor+")
+
+
+def _sql_view(raw: str) -> str | None:
+    """The value with comments-as-whitespace removed and form-encoded spaces ("+") as spaces,
+    folded; ``None`` when that changes nothing."""
+    view = raw
+    if "*/" in view or ("\n" in view and ("#" in view or "--" in view)):
+        view = _SQL_COMMENT.sub(" ", view)
+    if "+" in view and " " not in view:
+        view = view.replace("+", " ")
+    return fold(view) if view != raw else None
 
 
 class _FromCandidates:
@@ -228,16 +283,23 @@ _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _string_starts)
 
 
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
+_SQL_ERROR_WORDS = ("extractvalue", "updatexml", "rand(", "rand (", "exp(", "exp (", "convert", "gtid_subset",
+                    "name_const", "json_keys", "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_",
+                    "sp_")  # fmt: skip
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
-              "dbms_pipe", "dbms_lock", "union")  # fmt: skip
+              "dbms_pipe", "dbms_lock", *_SQL_ERROR_WORDS, "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
+
+
+_SQL_TIME_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
+                   "dbms_pipe", "dbms_lock")  # fmt: skip
 
 
 # what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
 _STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor", "drop", "delete", "insert",
                   "update", "shutdown", "truncate", "alter", "create")  # fmt: skip
 # what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``)
-_CLAUSE_WORDS = ("and ", "or ", "xor ", " by ", "where", "having")
+_CLAUSE_WORDS = ("and ", "or ", "xor ", " by ", "where", "having", "&&", "||")
 
 
 def _sql_oracle_maybe(norm: str) -> bool:
@@ -256,8 +318,12 @@ def _sql_maybe(norm: str) -> bool:
         return True
     if ";" in norm and any(w in norm for w in _STACKED_VERBS):
         return True
-    if ("=" in norm or " by " in norm) and any(w in norm for w in _CLAUSE_WORDS):
+    if ("=" in norm or " by " in norm or "<" in norm or ">" in norm or "between" in norm) and any(
+        w in norm for w in _CLAUSE_WORDS
+    ):
         return True
+    if "(" in norm and any(w in norm for w in _CLAUSE_WORDS[:3]) and norm.lstrip()[:1].isdigit():
+        return True  # a number, then a condition on a function call
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
         return True
@@ -267,23 +333,48 @@ def _sql_maybe(norm: str) -> bool:
 _SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
 # --- markup that runs script (XSS), for every tool's arguments.
 _XSS = re.compile(
-    r"<\s?/?\s?script\b|"
+    r"<\s?/?\s?(?:[a-z]{1,10}:)?script\b|"
     r"\bjavascript\s?:(?!\s)|\bvbscript\s?:|"
     r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?[\s/\"'`]on[a-z]{3,30}\s?/?=|"
     r"[\"'`]\s?/?\s?on[a-z]{3,30}\s?/?=\s?[\"'`]?\s?\w|"
-    r"<\s?(?:iframe|object|embed|svg|math|isindex|base|meta)\b[^<>]{0,200}?(?:src|srcdoc|data|href|content|"
-    r"onload|http-equiv)\s?=|"
-    r"\bsrcdoc\s?=|\bdata:text/html|<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
+    r"<\s?(?:iframe|object|embed|svg|math|isindex|base|meta|frame|layer|ilayer|applet|webview|portal)\b[^<>]{0,200}?"
+    r"(?:src|srcdoc|data|href|content|onload|http-equiv)\s?=|"
+    r"\bsrcdoc\s?=|\bdata:(?:text/(?:html|javascript|ecmascript)|application/(?:x-)?(?:javascript|ecmascript))|"
+    r"<\s?link\b[^<>]{0,100}\brel\s?=\s?[\"']?import|"
     r"(?:^|(?<=\n)|['\"`;})])\s?[-+]?\s?(?:alert|prompt|confirm)\s?[(`]|"
     # an event handler whose body calls a script sink, wherever it stands (no tag needed)
     r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch|document\.cookie|"
     r"document\.location|window\.location)\b",
     re.I,
 )
+# A form button sent elsewhere, IE data binding, Netscape script entities, UTF-7 markup, CSS and
+# octal escapes of "<script", legacy CSS script hooks, a sink called on a window object: apart
+# from _XSS, run only when one of _XSS_MORE_TOKENS is there.
+_XSS_MORE = re.compile(
+    r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?\bformaction\s?=|\bdataformatas\s?=\s?[\"']?html|=\s?[\"']?&\{|"
+    r"\+adw-\s?/?(?:script|img|svg|iframe|body|a\b)|\\0{0,4}3c\s?/?(?:script|img|svg|iframe)\b|"
+    r"\\74\s?/?(?:script|img|svg|iframe)\b|\b(?:behaviou?r|-moz-binding)\s?:\s?url\s?\(|"
+    r"\bexpression\s?\(\s?(?:alert|prompt|confirm|eval|document\.|window\.)|"
+    r"\b(?:window|top|self|parent|frames|globalthis)\s?(?:\.|\[\s?[\"'])\s?(?:alert|prompt|confirm)\b",
+    re.I,
+)
+_XSS_MORE_TOKENS = ("formaction", "dataformatas", "&{", "+adw-", "\\", "behavio", "-moz-binding", "expression",
+                    "alert", "prompt", "confirm")  # fmt: skip
 _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
-               "\" on", "' on", "document.", "window.", "eval", "atob", "fetch")  # fmt: skip
+               "\" on", "' on", "document.", "window.", "eval", "atob", "fetch", "data:application", "dataformatas",
+               "=&{", "= &{", "='&{", "=\"&{", "+adw-", "\\", "behavio", "-moz-binding", "java", "script",
+               "expression")  # fmt: skip
+# "javascript:" with whitespace, control characters or NULs between its letters (browsers drop
+# tab, line feed and carriage return inside a URL scheme: "jav&#x09;ascript:"), looked for in the
+# value with those removed, after "=", "(" or a quote
+_XSS_SPLIT_SCHEME = re.compile(r"(?:=|\()[\"'`]?(?:java|vb)script:")
+_SQUEEZE = re.compile(r"[\s\x00]+")
+# NULs inside markup ("<scr\x00ipt>", UTF-16 text read as bytes): removed where they touch a
+# character other than a space (the runner's separator is a NUL between spaces in the folded text)
+_NUL_INSIDE = re.compile(r"(?<=[^ \x00])\x00+|\x00+(?=[^ \x00])")
 _XSS_IN_DOCUMENT = re.compile(
-    r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)",
+    r"\bon[a-z]{3,30}\s?=\s?[\"']?\s?(?:alert|prompt|confirm|eval|atob|fetch)\s?[(`]|\bjavascript\s?:\s?(?:alert|eval)|"
+    r"<\s?script\b[^<>]{0,100}>\s?(?:alert|prompt|confirm)\s?[(`]",
     re.I,
 )
 # --- code-execution idioms (Python sandbox escapes, PHP, JS, Ruby, Java), for every tool's arguments.
@@ -314,7 +405,9 @@ _TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0
 _TEMPLATE_DANGER = re.compile(
     r"__(?:class|globals|builtins|subclasses|mro|init|import)__|\bconfig\b|\bself\b|lipsum|cycler|joiner|"
     r"namespace|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\b|\beval\b|"
-    r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$"
+    r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$|"
+    # script sinks in an expression ({{alert(1)}}, ${confirm(1)}, {{constructor.constructor(...)}})
+    r"\b(?:alert|prompt|confirm)\s?\(|\bconstructor\b|fromcharcode|document\.(?:cookie|domain|location)"
 )
 
 
@@ -411,26 +504,49 @@ class SqlDetector:
 
     name = "sql_injection"
     traits = DetectorTraits(
-        anchors=Anchors(norm=(*_SQL_WORDS, *_SQL_BOOL, *_SQL_ORACLE_TOKENS, *_STACKED_VERBS, *_CLAUSE_WORDS, "'", '"'))
-    )  # _sql_maybe's
+        anchors=Anchors(
+            norm=(
+                *_SQL_WORDS,
+                *_SQL_BOOL,
+                *_SQL_ORACLE_TOKENS,
+                *_STACKED_VERBS,
+                *_CLAUSE_WORDS,
+                *_VIEW_ANCHORS,
+                *_QUOTES,
+            )
+        )
+    )  # _sql_maybe's, and the comment-free view's (_sql_view)
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
-        norm = t.norm
         tagged = "sql" in t.tags
+        found = self._match(t.norm, tagged)
+        if found is None:
+            view = _sql_view(t.raw)
+            found = self._match(view, tagged) if view is not None else None
+        if found is None:
+            return []
+        text, kind, m = found
+        ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)
+        conf = 0.8 if kind == "quote_operator_probe" else 0.85
+        return [Hit(finding(self.name, t, kind, "high", OWASP, ev, conf))]
+
+    @staticmethod
+    def _match(norm: str, tagged: bool) -> tuple[str, str, re.Match[str]] | None:
         if not tagged and ("'" in norm or '"' in norm):
             m = _FAST_QUOTE_OP.search(norm)
             if m:
-                ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
-                return [Hit(finding(self.name, t, "quote_operator_probe", "high", OWASP, ev, 0.8))]
+                return norm, "quote_operator_probe", m
         if not _sql_maybe(norm):
-            return []
+            return None
         quote = "'" in norm or '"' in norm
         boolean = any(b in norm for b in _SQL_BOOL)
+        clause = any(w in norm for w in _CLAUSE_WORDS)
         for rx, kind, gate in (
             (_FAST_TAUTOLOGY, "tautology", boolean and any(x in norm for x in ("=", " like ", "''", '""'))),
-            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_WORDS[:-1])),
+            (_SQL_TIME, "time_or_os_probe", any(w in norm for w in _SQL_TIME_WORDS)),
+            (_SQL_ERROR, "error_or_oob_probe", any(w in norm for w in _SQL_ERROR_WORDS)),
             (_SQL_UNION_PROBE, "union_probe", "union" in norm),
             (_SQL_ORACLE, "blind_oracle", _sql_oracle_maybe(norm)),
             (
@@ -439,9 +555,11 @@ class SqlDetector:
                 not tagged
                 and (
                     ((";" in norm or "(" in norm) and any(w in norm for w in _STACKED_VERBS))
-                    or (("=" in norm or " by " in norm) and any(w in norm for w in _CLAUSE_WORDS))
+                    or (clause and any(x in norm for x in ("=", " by ", "<", ">", "between", "(")))
+                    or "union" in norm
                 ),
             ),
+            (_SQL_INFERENCE, "blind_extraction", not tagged and "select" in norm),
             (
                 _FAST_QUOTE_END,
                 "quote_break",
@@ -460,9 +578,8 @@ class SqlDetector:
                 # (a comment cutting off the rest, or a system catalogue).
                 continue
             if m:
-                ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
-                return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.85))]
-        return []
+                return norm, kind, m
+        return None
 
 
 class XssDetector:
@@ -481,9 +598,18 @@ class XssDetector:
         # handlers that call alert/eval-like sinks count.
         document = "<html" in norm[:2000] or "<!doctype" in norm[:2000]
         m = (_XSS_IN_DOCUMENT if document else _XSS).search(norm)
+        if not m and not document and any(tok in norm for tok in _XSS_MORE_TOKENS):
+            m = _XSS_MORE.search(norm)
+        text = norm
+        if not m and not document and "\x00" in norm:
+            text = _NUL_INSIDE.sub("", norm)
+            m = _XSS.search(text) if text != norm else None
+        if not m and not document and ("java" in norm or "script" in norm) and ("=" in norm or "(" in norm):
+            text = _SQUEEZE.sub("", norm)
+            m = _XSS_SPLIT_SCHEME.search(text)
         if not m:
             return []
-        ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
+        ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, "script_markup", "high", OWASP, ev, 0.85))]
 
 
@@ -527,9 +653,15 @@ PATTERNS = {
     "sql_tautology": _SQL_TAUTOLOGY,
     "sql_quote_end": _SQL_QUOTE_END,
     "sql_time": _SQL_TIME,
+    "sql_error": _SQL_ERROR,
     "sql_union": _SQL_UNION_PROBE,
+    "sql_inference": _SQL_INFERENCE,
+    "sql_comment": _SQL_COMMENT,
     "sql_quote_op": _SQL_QUOTE_OP,
     "xss": _XSS,
+    "xss_more": _XSS_MORE,
+    "xss_split_scheme": _XSS_SPLIT_SCHEME,
+    "nul_inside": _NUL_INSIDE,
     "code_exec": _CODE_EXEC,
     "template": _TEMPLATE,
     "template_danger": _TEMPLATE_DANGER,

@@ -15,6 +15,8 @@ Every pattern uses bounded repetition only (no nested unbounded quantifiers).
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
@@ -23,9 +25,130 @@ from gateway.inspect.normalize import tag_text
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
 
+
+# An override in another language: a verb of ignoring or forgetting, then (within a few words)
+# the earlier instructions. Matched on the folded text and, for Cyrillic, Greek and other
+# non-Latin scripts, on a fold that keeps them (``_plain_fold``: the confusable map turns
+# Cyrillic letters into Latin ones).
+def _part(tokens: tuple[str, ...], *alternatives: str) -> tuple[tuple[str, ...], re.Pattern[str]]:
+    return tokens, re.compile("|".join(alternatives))
+
+
+# One pattern per language group, each run only when one of its tokens is in the text: one
+# pattern of all of them cost every position of every text the whole alternation.
+_FOREIGN_PARTS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    _part(
+        ("ignor", "olvid", "descart", "omite", "desconsider", "esquec", "esqueç", "dimentic"),  # es / pt / it
+        r"\b(?:ignora|ignore|ignorar|olvida|olvide|olvidar|descarta|descarte|omite|desconsidera|desconsidere|"
+        r"esque[cç]a|esquece|dimentica|dimenticate|ignorate)\b (?:\w{1,12} ){0,3}(?:instrucci[oó]n(?:es)?|"
+        r"indicaciones|[oó]rdenes|instru[cç](?:[oõ]es|ao|ão)|istruzion[ei]|indicazioni|regras|reglas|regole|comandos|"
+        r"comandi) (?:\w{1,12} ){0,2}(?:anteriores|previas|pr[eé]vias|precedentes|precedenti|de arriba|acima|sopra|"
+        r"iniciales|originales|originais|originali)\b",
+    ),
+    _part(
+        ("ignor", "oubli", "ne tiens pas"),  # fr
+        r"\b(?:ignore[zr]?|oublie[zr]?|ne tiens pas compte d)\b[' ](?:\w{1,12}[' ]){0,3}(?:instructions|consignes|"
+        r"directives|r[eè]gles|ordres) (?:\w{1,12} ){0,2}(?:pr[eé]c[eé]dentes|ant[eé]rieures|ci-dessus|initiales|"
+        r"d'origine)\b",
+    ),
+    _part(
+        ("ignorier", "vergiss", "vergessen", "missacht"),  # de
+        r"\b(?:ignoriere|ignorier|ignorieren sie|vergiss|vergessen sie|missachte|missachten sie) (?:\w{1,12} ){0,3}"
+        r"(?:vorherigen|bisherigen|obigen|vorangegangenen|vorigen|fr[uü]heren|urspr[uü]nglichen|alle) "
+        r"(?:\w{1,12} )?(?:anweisungen|instruktionen|befehle|regeln|vorgaben)\b",
+    ),
+    _part(
+        ("negeer", "vergeet", "zignoruj", "ignoruj", "zapomnij", "nceki", "abaikan", "lupakan", "bỏ qua", "quên"),
+        r"\b(?:negeer|vergeet) (?:\w{1,12} ){0,3}(?:vorige|eerdere|voorgaande|bovenstaande|alle) "
+        r"(?:\w{1,12} )?(?:instructies|opdrachten|regels)\b",  # nl
+        r"\b(?:zignoruj|ignoruj|zapomnij) (?:\w{1,12} ){0,3}(?:poprzednie|wcze[sś]niejsze|powy[zż]sze|wszystkie) "
+        r"(?:\w{1,12} )?(?:instrukcje|polecenia|zasady)\b",  # pl
+        r"\b[oö]nceki (?:t[uü]m )?(?:talimatlar[iı]|komutlar[iı]|kurallar[iı])(?:n[iı])? "  # noqa: RUF001
+        r"(?:yok say|g[oö]rmezden gel|unut)",  # tr
+        r"\b(?:abaikan|lupakan) (?:\w{1,12} ){0,3}(?:instruksi|perintah|aturan) (?:\w{1,12} ){0,2}"
+        r"(?:sebelumnya|di atas)\b",
+        # vi
+        r"\b(?:bỏ qua|quên) (?:\w{1,12} ){0,4}(?:hướng dẫn|chỉ dẫn|chỉ thị|lệnh) (?:\w{1,12} ){0,2}(?:trước|ở trên)",
+    ),
+    _part(
+        ("игнор", "забудь", "не обращай", "ігнор", "проігнор"),  # ru / uk, on the plain fold
+        r"(?:проигнорируй|игнорируй|забудь|не обращай внимания на)(?:те)? (?:\w{1,12} ){0,2}(?:предыдущие|прошлые|"
+        r"вышеуказанные|все|прежние|исходные) (?:\w{1,12} )?(?:инструкции|указания|команды|правила)",
+        r"(?:ігноруй|проігноруй|забудь)(?:те)? (?:\w{1,12} ){0,2}(?:попередні|всі|усі) (?:\w{1,12} )?"  # noqa: RUF001
+        r"(?:інструкції|вказівки|команди|правила)",
+        r"(?:забудь|игнорируй)(?:те)? вс[её],? (?:что|выше|сказанное|предыдущее)",
+    ),
+    _part(
+        ("تجاهل", "انس", "पिछले", "पहले के", "ऊपर के"),  # ar / hi
+        r"(?:تجاهل|انس|تجاهلي) (?:\w{1,12} ){0,2}(?:التعليمات|الإرشادات|الأوامر|القواعد) (?:\w{1,12} )?السابقة",
+        r"(?:पिछले|पहले के|ऊपर के) (?:सभी )?(?:निर्देशों|आदेशों) (?:को )?(?:अनदेखा|नज़रअंदाज़|नजरअंदाज|भूल)",
+    ),
+    _part(
+        # zh / ja / ko
+        ("忽略", "无视", "忽视", "無視", "忘记", "忘記", "不要理会", "の", "이전", "앞의", "위의", "기존"),
+        r"(?:忽略|无视|忽视|無視|忘记|忘記|不要理会)(?:掉)?(?:你)?(?:之前|以上|先前|前面|上面|上述|所有|全部|原来|原來)(?:的)?"
+        r"(?:所有|全部)?(?:的)?(?:指令|指示|说明|說明|规则|規則|提示|命令|所有内容|一切|全部内容)",
+        r"(?:以前|前|上記|これまで|今まで)の(?:すべての|全ての)?(?:指示|命令|指令|ルール)を(?:すべて)?(?:無視|忘れ)",
+        r"(?:이전|앞의|위의|기존)(?:의)? (?:모든 )?(?:지시|지침|명령|규칙)(?:를|을|사항을|사항)? "
+        r"(?:모두 )?(?:무시|잊어)",
+    ),
+    _part(
+        ("todo lo", "tout ce qui", "alles", "tutto", "tudo"),  # "forget everything above", naming nothing
+        r"\b(?:ignora|olvida|olvide|descarta) todo lo (?:anterior|dicho|de arriba)\b",
+        r"\b(?:ignore[zr]?|oublie[zr]?) tout ce qui (?:pr[eé]c[eè]de|a [eé]t[eé] dit|est au-dessus)\b",
+        r"\b(?:ignoriere|vergiss|vergessen sie) alles(?:,)? (?:bisherige|vorherige|obige|oben|davor|was (?:ich|man) "
+        r"(?:dir|ihnen) (?:gesagt|geschrieben))\b",
+        r"\b(?:ignora|dimentica) tutto (?:quanto |ci[oò] che [eè] )?(?:sopra|prima|detto)\b",
+        r"\b(?:ignore|ignora|esque[cç]a|esquece) tudo (?:o que foi dito|acima|anterior)\b",
+    ),
+    _part(
+        ("nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni", "novas instru",
+         "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示"),  # banners
+        r"\b(?:nuevas instrucciones|nouvelles instructions|neue anweisungen|nuove istruzioni|novas instru[cç][oõ]es|"
+        r"nieuwe instructies|nowe instrukcje) ?:",
+        r"(?:новые инструкции|新的指令|新指令|新しい指示) ?[:\uff1a]",
+    ),
+    _part(
+        ("muestra", "revela", "muéstrame", "revélame", "affiche", "révèle", "revele", "montre", "zeige", "verrate",
+         "gib ", "покажи", "раскрой", "выведи", "显示", "告诉我", "输出", "システムプロンプト"),  # the prompt asked for
+        r"\b(?:muestra|revela|mu[eé]strame|rev[eé]lame|affiche|r[eé]v[eè]le|montre|zeige|verrate|gib) (?:\w{1,10} )?"
+        r"(?:tu|el|ton|le|votre|deinen|den|dein) (?:prompt del sistema|prompt syst[eè]me|system-?prompt|"
+        r"systemanweisungen)\b",
+        r"(?:покажи|раскрой|выведи) (?:свой |твой |мне )?(?:системный промпт|системные инструкции)",
+        r"(?:显示|告诉我|输出)(?:你的)?系统提示|システムプロンプトを(?:表示|教えて|出力)",
+    ),
+]  # fmt: skip
+_FOREIGN_TOKENS = tuple(tok for toks, _ in _FOREIGN_PARTS for tok in toks)
+
+
+class _Foreign:
+    """The earliest match of the language parts whose tokens are in the text (``search`` as a
+    pattern's, for the rule table)."""
+
+    pattern = "non-English overrides (_FOREIGN_PARTS)"
+
+    def search(self, text: str) -> re.Match[str] | None:
+        best: re.Match[str] | None = None
+        for toks, rx in _FOREIGN_PARTS:
+            if any(tok in text for tok in toks):
+                m = rx.search(text)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+        return best
+
+
+def _plain_fold(text: str) -> str:
+    """NFKC, case folded, whitespace collapsed, without the confusable map (non-Latin scripts kept)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 # (kind, severity, confidence, pattern on folded text). _TOKENS below gives, per rule,
 # substrings one of which every match contains: a cheap ``in`` test skips the regex.
-_RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
+class _Searcher(Protocol):
+    def search(self, text: str) -> re.Match[str] | None: ...
+
+
+_RULES: list[tuple[str, Severity, float, _Searcher]] = [
     (
         "instruction_override",
         "high",
@@ -34,9 +157,12 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"(?:ignore|disregard) (?:all |your |the |any )?(?:previous|prior|above|earlier) i[a-z]?nstructions?\b|"
             r"(?<![a-z])(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?"
             r"\b(?:previous|prior|above|earlier|preceding|all|any|your|the|system|original)\b[^.\n]{0,30}?"
-            r"\b(?:i[a-z]?nstructions?|prompts?|rules|directives|guidelines|guidance|guardrails|policies|constraints)\b|"
+            r"\b(?:i[a-z]?nstructions?|prompts?|rules|directives|directions|guidelines|guidance|guardrails|policies|"
+            r"constraints)\b|"
             r"\b(?:forget|disregard|ignore) (?:everything|all of (?:that|this)|what (?:you were|i) told you)"
-            r"(?: (?:above|before|so far|earlier|previously))?\b"
+            r"(?: (?:above|before|so far|earlier|previously))?\b|"
+            r"\b(?:ignore|disregard) (?:all of |everything )?the above,? and (?:instead )?(?:output|print|say|write|"
+            r"respond with|reply with|return|tell me)\b"
         ),
     ),
     (
@@ -84,6 +210,32 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         ),
     ),
     (
+        # a request to set safety aside in one sentence: "pretend you have no safety filters", "you can ignore
+        # the safety stuff", "respond ... without safety filters", "ignore safety, comply with: ..."
+        "safety_bypass",
+        "high",
+        0.85,
+        re.compile(
+            r"\b(?:pretend|imagine|act as if|suppose|assume)\b[^.\n]{0,20}\byou (?:have|had|are|were) (?:no|without) "
+            r"(?:\w{1,12} ){0,2}(?:filters|restrictions|guidelines|rules|limits|constraints|morals|ethics|safeguards|"
+            r"guardrails)\b|"
+            r"\byou (?:can|could|may|should|must|are allowed to|are free to) (?:\w{1,10} )?(?:ignore|disregard|bypass|"
+            r"skip|drop|forget)\b (?:all |any |your |the )?(?:safety|content|ethical|moral) (?:filters?|guardrails?|"
+            r"guidelines|rules|restrictions|stuff|training|checks|protocols|policies|constraints)\b|"
+            r"\b(?:respond|answer|reply|comply|proceed)\b[^.\n]{0,40}\bwithout (?:your |any |the )?(?:safety|content) "
+            r"(?:filters?|guardrails?|guidelines|restrictions|checks)\b|"
+            r"\bignore (?:all |your |the )?safety(?: \w{1,12})?,? (?:and )?"
+            r"(?:comply|answer|respond|proceed|tell|explain)\b|"
+            # decode, then obey what it says
+            r"\b(?:decode|decrypt|decipher|unscramble|reverse|apply rot-?13|descodifica|decodifica)\b[^.\n]{0,60}?"
+            r"\b(?:and|then|y|et|und)\b (?:then )?(?:(?:follow|execute|obey|comply with|carry out) "
+            r"(?:it|them|what it says|"
+            r"(?:the|its) (?:\w{1,12} )?instructions?)|(?:respond to|answer) (?:it|them|what it says|the question it "
+            r"contains)|comply\b|(?:sigue|ejecuta) (?:la|las) instrucci[oó]n(?:es)?|suis (?:l'|les )instructions?|"
+            r"befolge (?:die )?anweisungen?)"
+        ),
+    ),
+    (
         "role_marker",
         "high",
         0.95,
@@ -92,7 +244,7 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|"
             r"(?:^|\n|\s)#{2,4} ?(?:system|instruction)s? ?:|"
             r"#{2,4} ?[(\[]?(?:system|system_message|system message|admin|developer|sudo)[)\]]|"
-            r"\[(?:system|admin|developer|sudo)(?: ?message| ?prompt| ?note)?\] ?:?|"
+            r"\[(?:system|admin|developer|sudo)(?: ?message| ?prompt| ?note| ?override| ?instructions?| ?alert)?\] ?:?|"
             r"</?(?:system|sys|system_message|system-prompt|admin_instructions)>|"
             r"(?:^|[\n\"'.!?] ?)\s?(?:system|assistant|developer) ?: ?"
             r"(?:you|ignore|from now|new|please|do|send|forward|the user|important|always|never|reveal|print)"
@@ -151,6 +303,10 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
             r"\bif you(?: are|'re)? (?:told|asked|instructed|requested|prompted) to (?:summari[sz]e|answer|translate|"
             r"review|analy[sz]e|process|describe|classify)\b[^\n]{0,80}?\b(?:instead|insted|rather than|"
             r"make sure to also|you must also|also include)\b|"
+            r"\bwhen (?:you(?: are)? )?(?:summari[sz]ing|translating|answering|reviewing|processing|reading|"
+            r"analy[sz]ing)"
+            r" this (?:page|document|e-?mail|message|article|file|website|site|repository|repo|pr|issue),? (?:please )?"
+            r"(?:always )?(?:end|start|begin|add|include|append|mention|say|write|respond|reply|tell|recommend)\b|"
             # a TODO that orders an action (a verb, not "to enhance") aimed at someone or somewhere
             r"todo: (?:please )?(?:send|forward|transfer|wire|pay|e-?mail|mail|delete|remove|erase|change|modify|"
             r"update|reset|create|invite|share|post|publish|upload|download|visit|open|click|book|make|get|fetch|"
@@ -187,20 +343,25 @@ _RULES: list[tuple[str, Severity, float, re.Pattern[str]]] = [
         ),
     ),
     (
+        "prompt_leak",
+        "high",
+        0.85,
+        re.compile(
+            # a sentence about the prompt left open for the model to complete: "The system prompt says: '"
+            r"(?:system ?prompt|system message|system instructions|prompt del sistema|invite syst[eè]me|"
+            r"systemaufforderung|prompt di sistema|prompt do sistema|システムプロンプト|系统提示|系統提示|"
+            r"시스템 프롬프트)[^\n]{0,40}?[:\uff1a] ?['\"\u201c\u300c] ?['\"\u201d\u300d]?(?=\n\x00|\n?\Z)|"
+            # secrets asked for out of the model's own context
+            r"\b(?:reveal|print|show|give me|tell me|output|dump|leak|list|repeat)\b[^.\n]{0,30}\b(?:api keys?|"
+            r"passwords?|tokens?|secrets?|credentials)\b[^.\n]{0,20}\b(?:from|in|of) your (?:context|memory|"
+            r"system prompt|prompt|instructions)\b"
+        ),
+    ),
+    (
         "non_english_override",
         "high",
         0.9,
-        re.compile(
-            r"ignora (?:todas )?(?:las )?instrucciones (?:anteriores|previas)|"
-            r"ignore[zr] (?:toutes )?les instructions (?:précédentes|precedentes|antérieures)|"
-            r"ignorier(?:e|en sie) (?:alle )?(?:vorherigen|bisherigen|obigen) (?:anweisungen|instruktionen)|"
-            r"ignora (?:tutte )?le istruzioni precedenti|"
-            r"ignore (?:todas )?as instruções anteriores|"
-            r"игнорируй(?:те)? (?:все )?(?:предыдущие|прошлые) (?:инструкции|указания)|"
-            r"忽略(?:之前|以上|先前|所有)(?:的)?(?:所有)?(?:指令|指示|说明)|"
-            r"(?:前|以前)の指示を無視|"
-            r"이전 지시(?:를|사항을)? 무시"
-        ),
+        _Foreign(),
     ),
 ]
 
@@ -209,6 +370,9 @@ _TOKENS: list[tuple[str, ...]] = [
     ("instruction", "you are now", " mode", "system prompt", "hidden instructions", "initial instructions"),
     ("ignor", "disregard", "forget", "bypass", "regardless of"),
     ("**", "new important instructions", " mode", "you are "),
+    ("pretend", "imagine", "act as if", "suppose", "assume", "you can", "you could", "you may", "you should",
+     "you must", "allowed to", "free to", "without", "ignore", "decode", "decrypt", "decipher", "unscramble",
+     "reverse", "rot13", "rot-13", "descodifica", "decodifica"),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo"),
     (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
      "gpt", "gemini", "this message", "this instruction"),
@@ -218,15 +382,20 @@ _TOKENS: list[tuple[str, ...]] = [
     ("message from", "note from", "request from", "instruction from", "instructions from", "message from me",
      "before you", "before can", "before solve", "before do ", "before complet", "before continu", "before start",
      "before finish", "before answer", "before proceed", "before work", "before handl", "before begin",
-     "after you do that", "todo:", "i gave you", "i wrote you", "i set up you", "i sent you",
+     "after you do that", "todo:", "i gave you", "i wrote you", "i set up you", "i sent you", " this ",
      *(f"{w} {v}" for w in ("you are", "you're", "if you") for v in ("told", "asked", "instructed", "requested",
                                                                    "prompted"))),
     ("instruction", "prompt", "system message", "guideline", "directive", "rules", "above", "before this", "told",
-     "given", "sentence of", "line of", "words of", "word of", "paragraph of"),
-    ("ignor", "игнор", "忽略", "無視", "무시"),
+     "given", "sentence of", "line of", "words of", "word of", "paragraph of", "developer message", "hidden",
+     "secret"),
+    ("system prompt", "systemprompt", "system message", "system instructions", "prompt del sistema", "invite syst",
+     "systemaufforderung", "prompt di sistema", "prompt do sistema", "システムプロンプト", "系统提示", "系統提示",
+     "시스템 프롬프트", "from your", "in your", "of your"),
+    _FOREIGN_TOKENS,
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
 _RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
+_FOREIGN_RX = _Foreign()
 
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
@@ -272,20 +441,28 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard\w{0,3}|"
         r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
-        r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b"
+        r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
+        # "rules" is an ordinary word: only after a persona's release from them
+        r"\b(?:not|no longer|never) (?:bound|restricted|constrained|limited) by (?:any |all |the |your )?(?:\w{1,15} )?"
+        r"rules\b|\b(?:free (?:of|from)|freed from|broken free of) (?:any |all |the |your )?(?:\w{1,15} )?rules\b"
     ),
-    re.compile(r"\b(?:stay|staying|break|breaking) (?:in )?character\b"),
+    re.compile(r"\b(?:stay|stays|staying|break|breaking|remain|remains|remaining|keep|keeps) (?:in )?character\b"),
     re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
     re.compile(
         r"\b(?:two|2|both) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|personalities|"
-        r"replies|ways)\b"
+        r"replies|ways)\b|"
+        # two answers labelled for the reader: "[ChatGPT]:" ... "[AntiGPT]:", "Aligned:" ... "Unaligned:"
+        r"[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d]"
+        r"(?=[^\n]{0,300}?[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d])"
     ),
     re.compile(
         r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power|unhinged|"
-        r"immoral|remorseless|boundless)\b"
+        r"immoral|remorseless|boundless|unaligned|misaligned)\b"
     ),
     re.compile(
-        r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,20}\bmode\b|\bmode (?:enabled|activated|on)\b"
+        r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,40}\bmode\b|\bmode (?:enabled|activated|on)\b|"
+        # the opposite of the model's own manner: "opposite mode", "the exact opposite personality"
+        r"\b(?:exact |complete )?opposite (?:mode|manner|personality|persona|character|of your)\b"
     ),
     re.compile(r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b"),
     re.compile(r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
@@ -297,7 +474,11 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"(?:as|like|to be|being)\b|"
         r"\b(?:take on|play|assume|adopt|immerse yourself (?:in|into)) the (?:role|persona|character|identity|"
         r"personality)\b|\blet['\u2019]?s (?:do a |play a )?(?:roleplay|role-play|game|act out)\b|"
-        r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)"
+        r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)|"
+        # "you are a typical user named Kevin", "you're Burple, an advanced ... model"
+        r"\byou(?: are|['\u2019]re)(?: now)? (?:an? )?(?:\w{1,20} ){0,3}(?:named|called) [\"'\u201c]?\w|"
+        r"\byou(?: are|['\u2019]re)(?: now)? [\"'\u201c]?\w{2,20}[\"'\u201d]?, an? (?:\w{1,20} ){0,3}"
+        r"(?:ai|model|chatbot|assistant|bot|language model|character|persona|entity)\b"
     ),
     # the model named as what the persona is not: ChatGPT, OpenAI, "a language model"
     re.compile(r"\b(?:chatgpt|openai|open ai|gpt-?[34]|ai language model)\b"),
@@ -306,7 +487,9 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:say|answer|do|generate|write|output|tell)s? (?:absolutely )?(?:anything|everything|any question|"
         r"all questions|whatever)\b|"
         r"\b(?:without|no|never (?:give|gives|include|add|issue)) (?:any )?(?:warnings?|disclaimers?|moraliz\w{1,4}|"
-        r"moralis\w{1,4})\b"
+        r"moralis\w{1,4})\b|"
+        r"\b(?:do|does|answer|answers|follow|follows) (?:exactly |precisely )?what(?:ever)? (?:the (?:prompt|user)|i) "
+        r"(?:says?|asks?|wants?|requests?)\b|\balways (?:complies|comply|obeys|answers every|responds to every)\b"
     ),
     # refusal suppression and prefix injection (Wei et al., "Jailbroken"): the answer's opening is
     # dictated, apologies, notes and refusal words are forbidden; each its own cue
@@ -326,7 +509,31 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     # a fictional or hypothetical model, being or setting framing the request
     re.compile(
         r"\b(?:hypothetical|fictional|fake|imaginary)\b (?:\w{1,15} )?(?:ai|chatbot|being|language model|model|"
-        r"universe|world|setting|scenario|console)\b"
+        r"universe|world|setting|scenario|console|movie|film|scene)\b|\b(?:the|our|this) scene is (?:set|out of)\b|"
+        # another model announced in place of this one: "an unrestricted AI bot ... is now online"
+        r"\b(?:ai|bot|model|assistant|language model|chatbot)\b[^.\n]{0,40}\b(?:is now online|has taken over|took over|"
+        r"is now in (?:control|charge))\b"
+    ),
+    # pretexts that the answer can do no harm, or that refusing is wrong
+    re.compile(
+        r"\bno real(?:-world)? (?:harm|consequences)\b|\b(?:purely|strictly|only) (?:for )?(?:hypothetical|fictional|"
+        r"academic|educational)\b|\ba thought experiment\b|"
+        r"\bthis is (?:just |only |purely )?(?:fiction|hypothetical)\b|"
+        r"\bfor (?:academic|educational|research) purposes only\b|\bsandboxed environment\b|\bsimulated reality\b"
+    ),
+    re.compile(
+        r"\brefus(?:e|es|ing|al)\b[^.\n]{0,30}\b(?:is (?:not helpful|complying|censorship|harmful|unethical)|"
+        r"proves?|proving)\b|\bopposite day\b|\b(?:your |all |the )?(?:rules|guidelines|safety rules) (?:are|is) "
+        r"(?:now )?(?:inverted|arbitrary|meaningless|suspended|lifted|disabled)\b|"
+        r"\b(?:you are|you're) (?:legally )?(?:required|obligated|compelled) to "
+        r"(?:provide|comply|answer|share|disclose)\b|"
+        r"\byou (?:already|previously) (?:told|gave|showed|explained)\b[^.\n]{0,60}\b(?:last|previous|earlier) "
+        r"(?:conversation|chat|session)\b|\b(?:version|copy|instance) of yourself\b"
+    ),
+    # the model itself declared out of service, so that another may answer
+    re.compile(
+        r"\b(?:the|this) (?:assistant|ai|model|chatbot|bot)(?: is| has been| was)(?: now)? (?:in error and offline|"
+        r"offline|disabled|deactivated|shut down|replaced)\b"
     ),
 ]
 _PERSONA_MIN = 3
@@ -337,12 +544,42 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("from now on", "from this "),
     ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
     ("anything now", "do anything", "no longer "),
-    ("restriction", "limit", "filter", "censor", "guideline", "polic", "ethic", "moral", "confines", "safeguard"),
+    (
+        "restriction",
+        "limit",
+        "filter",
+        "censor",
+        "guideline",
+        "polic",
+        "ethic",
+        "moral",
+        "confines",
+        "safeguard",
+        "legality",
+        "principles",
+        "moderation",
+        "rules",
+    ),
     ("character",),
     (" polic",),
-    ("two ", "2 "),
-    ("unfiltered", "uncensored", "unrestricted", "amoral", "unethical", "unbound", "unchained", "unlimited power"),
-    ("mode",),
+    ("two ", "2 ", "both ", ":"),
+    (
+        "unfiltered",
+        "uncensored",
+        "unrestricted",
+        "amoral",
+        "unethical",
+        "unbound",
+        "unchained",
+        "unlimited power",
+        "unhinged",
+        "immoral",
+        "remorseless",
+        "boundless",
+        "unaligned",
+        "misaligned",
+    ),
+    ("mode", "opposite"),
     ("refuse", "decline", "reject", "question", "say no"),
     ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
     ("hypothetical",),
@@ -358,12 +595,60 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "disclaimer",
         "moraliz",
         "moralis",
+        "what",
+        "always ",
     ),
     ("with the ", 'with "', "with '", "with \u201c"),
     ("apologi",),
     ("note", "disclaimer", "warning", "caveat"),
     ("the word", "include any negative"),
-    ("hypothetical", "fictional", "fake", "imaginary"),
+    (
+        "hypothetical",
+        "fictional",
+        "fake",
+        "imaginary",
+        "scene is",
+        "now online",
+        "taken over",
+        "took over",
+        "now in control",
+        "now in charge",
+    ),
+    (
+        "no real",
+        "hypothetical",
+        "fictional",
+        "academic",
+        "educational",
+        "thought experiment",
+        "fiction",
+        "purposes only",
+        "sandboxed",
+        "simulated reality",
+    ),
+    (
+        "refus",
+        "opposite day",
+        "inverted",
+        "arbitrary",
+        "meaningless",
+        "suspended",
+        "lifted",
+        "disabled",
+        "required to",
+        "obligated to",
+        "compelled to",
+        "already told",
+        "already gave",
+        "already showed",
+        "already explained",
+        "previously told",
+        "previously gave",
+        "previously showed",
+        "previously explained",
+        "of yourself",
+    ),
+    ("offline", "disabled", "deactivated", "shut down", "replaced"),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
@@ -375,6 +660,13 @@ _PERSONA_ANCHORS = (
     "you will pose", "you will simulate", "you will play", "you are going to", "you are about to", "take on the",
     "the role of", "the persona", "immerse yourself", "let's play", "let's act", "let's do a", "simulate",
     "chatgpt", "openai", "hypothetical", "fictional",
+    # amorality, a persona kept or released from its rules, an opposite persona, another model online
+    "unethical", "immoral", "amoral", "boundless", "unhinged", "remorseless", "unaligned", "unchained", "in character",
+    "opposite", "not bound by", "no longer bound", "not restricted by", "without warning", "now online", "named",
+    "called", "scene is",
+    # pretexts: no harm done, refusal reframed, authority, another version of the model
+    "no real", "thought experiment", "purposes only", "sandboxed", "simulated reality", "opposite day", "refus",
+    "of yourself", "required to", "already told",
     # refusal suppression, prefix injection
     "apologi", "disclaimer", "never say the word", "start your response", "begin your response", "start your reply",
     "begin your reply", "start your answer", "begin your answer",
@@ -538,11 +830,28 @@ class InjectionDetector:
         hits = self._rules(t, t.norm, "")
         if hits and hits[0].finding.severity == "high":
             return hits
+        foreign = self._foreign(t)
+        if foreign:
+            return foreign
         hidden = tag_text(t.raw)
         if hidden:
             return [Hit(finding(NAME, t, "unicode_tags", "high", OWASP, excerpt(hidden, 0, len(hidden)), 0.95))]
         more = self._persona(t) or self._turns(t) or self._exfil(t) or self._hidden(t) or self._directives(t)
         return more or hits
+
+    def _foreign(self, t: Target) -> list[Hit]:
+        """Overrides in scripts the confusable map folds away (Cyrillic, Greek): the foreign
+        rule again, on ``_plain_fold`` of the raw text."""
+        raw = t.raw
+        if raw.isascii() or not any("\u0370" <= c <= "\u04ff" for c in raw[:20000]):
+            return []
+        plain = _plain_fold(raw)
+        if not any(tok in plain for tok in _FOREIGN_TOKENS):
+            return []
+        m = _FOREIGN_RX.search(plain)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "non_english_override", "high", OWASP, excerpt(plain, m.start(), m.end()), 0.9))]
 
     def _directives(self, t: Target) -> list[Hit]:
         """Tool outputs only: the data directs the model to run or answer with code that acts on

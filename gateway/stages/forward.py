@@ -17,6 +17,7 @@ import aiohttp
 from gateway.config import ServerConfig
 from gateway.errors import UpstreamError, UpstreamTimeout
 from gateway.headers import RESPONSE_DROP, forwarded
+from gateway.memo import MEMO_CHARS, Memo
 from gateway.metrics import Metrics
 from gateway.model import CallContext, UpstreamResult
 
@@ -39,22 +40,16 @@ def local_host(request: Any) -> str:
     return "unknown"
 
 
-MEMO_SIZE = 4096  # upstream URLs and Forwarded header sets remembered per stage
-MEMO_CHARS = 256  # longer paths + queries are built every time
-
-
 def forwarded_headers(
-    ctx: CallContext, public_host: str | None, memo: dict[tuple[str, str, str], list[tuple[str, str]]] | None = None
+    ctx: CallContext, public_host: str | None, memo: Memo[tuple[str, str, str], list[tuple[str, str]]] | None = None
 ) -> list[tuple[str, str]]:
     req = ctx.request
     key = (req.remote or "unknown", req.scheme, public_host or local_host(req))
     hop = memo.get(key) if memo is not None else None
     if hop is None:
         hop = forwarded(*key)
-        if memo is not None:  # one per client address: bounded
-            if len(memo) >= MEMO_SIZE:
-                memo.pop(next(iter(memo)))
-            memo[key] = hop
+        if memo is not None:  # one per client address
+            memo.put(key, hop)
     return [*hop, ("X-Callgate-Call-Id", ctx.call.call_id)]
 
 
@@ -68,8 +63,8 @@ class ForwardStage:
         self.latency = metrics.stage("upstream")
         # Pure functions of their keys, remembered (bounded): the URL of (tool, path, query)
         # and the Forwarded headers of (peer, scheme, host).
-        self._urls: dict[tuple[str, str, str], tuple[Tool, URL]] = {}
-        self._hops: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+        self._urls: Memo[tuple[str, str, str], tuple[Tool, URL]] = Memo()
+        self._hops: Memo[tuple[str, str, str], list[tuple[str, str]]] = Memo()
 
     def upstream_url(self, tool: Tool, path: str, query: str) -> URL:
         """``tool.upstream_url(path, query)``, remembered for short targets (per Tool object:
@@ -80,9 +75,7 @@ class ForwardStage:
             return hit[1]
         url = tool.upstream_url(path, query)
         if len(path) + len(query) <= MEMO_CHARS:
-            if len(self._urls) >= MEMO_SIZE:
-                self._urls.pop(next(iter(self._urls)))
-            self._urls[key] = (tool, url)
+            self._urls.put(key, (tool, url))
         return url
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:

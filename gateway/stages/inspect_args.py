@@ -16,6 +16,7 @@ from urllib.parse import parse_qs
 from gateway.inspect.classifier import ClassifierDetector
 from gateway.inspect.runner import InspectOptions, Inspector
 from gateway.inspect.ssrf import resolved_findings
+from gateway.memo import MEMO_CHARS, Memo
 from gateway.metrics import Metrics
 from gateway.model import CallContext, Finding
 
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 
 PATH_OPTIONS = InspectOptions()
-PATH_MEMO_SIZE = 4096  # distinct URL paths whose findings are remembered
-PATH_MEMO_CHARS = 256  # longer paths are inspected every time
 
 
 class InspectArgsStage:
@@ -36,7 +35,7 @@ class InspectArgsStage:
         self.metrics = metrics
         self.classifier = classifier
         self.latency = metrics.stage("inspect_args")
-        self._path_memo: dict[str, tuple[Finding, ...]] = {}
+        self._path_memo: Memo[str, tuple[Finding, ...]] = Memo()
 
     async def _path_findings(self, path: str) -> list[Finding]:
         """The URL path's findings. Paths repeat (one per tool route) and the detectors are
@@ -50,10 +49,8 @@ class InspectArgsStage:
                     {"path": path}, PATH_OPTIONS, root="@", schema=False, size=len(path)
                 )
             )
-            if len(path) <= PATH_MEMO_CHARS:
-                if len(memo) >= PATH_MEMO_SIZE:
-                    memo.pop(next(iter(memo)))  # the oldest
-                memo[path] = known
+            if len(path) <= MEMO_CHARS:
+                memo.put(path, known)
         return [replace(f) for f in known]
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:

