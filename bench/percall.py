@@ -181,6 +181,8 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
         out.update(calls=res["count"], statuses=res["statuses"], calls_per_cpu_s=round(res["count"] / cpu, 1))
     eng = rt.policy.engine
     out["policy_cache"] = [getattr(eng, "cache_hits", None), getattr(eng, "cache_misses", None)]
+    memo = next((s.memo for s in rt.pipeline.stages if s.name == "policy"), None)  # gateway/policy/memo.py
+    out["policy_memo"] = [memo.hits, memo.misses] if memo is not None else None
     print(json.dumps(out))
     return 0
 

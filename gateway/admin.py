@@ -140,7 +140,7 @@ def add_admin_routes(app: web.Application, rt: Runtime) -> None:
         )
 
     async def metrics(request: web.Request) -> web.Response:
-        rt.metrics.log_queue_depth.set(rt.log.queue_depth)
+        rt.log.publish_depth()
         return web.Response(body=generate_latest(scrape_registry(rt)), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def record_admin(request: web.Request, action: str, **fields: Any) -> None:

@@ -9,16 +9,32 @@ own constants, never from what an agent sends: ``MetricLabels`` maps a tool name
 is not a configured tool to ``(other)`` (an MCP tool to ``<server>.*``), a tenant that
 is not in the agent registry to ``(other)``, and every agent to ``(agent)``. Per-agent
 figures belong in the decision record, not in series.
+
+**Per-call figures are kept in plain numbers and published when collected.** A call made
+~15 metric updates (ten stage-latency observations, the call counter, the decision
+log's batch size, record counts and queue depth), each taking one or two of
+``prometheus_client``'s locks: tens of microseconds of a call that costs about a
+millisecond. ``Metrics.pending_histogram`` / ``pending_counter`` hand out
+``PendingHistogram`` / ``PendingCounter`` children that add to lists and floats;
+``Metrics.flush`` adds what they hold to the real series, first thing whenever the
+registry is collected (``/metrics``, ``get_sample_value``: a collector registered before
+every metric). The exposed names, labels, buckets and values are the same. With several
+workers (``PROMETHEUS_MULTIPROC_DIR``), any worker's scrape reads every worker's files
+and must see all their calls at once, so there the children are the series' own and
+each update is written as it happens, as before.
 """
 
 from __future__ import annotations
 
+import os
+from bisect import bisect_left
 from collections import Counter as Tally
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatchcase
-from typing import Literal
+from typing import Literal, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.metrics_core import Metric
 
 from gateway import looplag
 
@@ -84,6 +100,82 @@ LATENCY_BUCKETS = (
 )
 
 
+class Observes(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+class Counts(Protocol):
+    def inc(self, amount: float = 1) -> None: ...
+
+
+class PendingHistogram:
+    """One child of a ``Histogram``, observed in plain numbers until ``flush``.
+
+    ``observe`` puts a value in the bucket ``Histogram.observe`` would (the first upper
+    bound it does not exceed, ``+Inf`` last) and adds it to the sum; ``flush`` adds the
+    counts to the child's bucket values and the sum to its sum (``prometheus_client``
+    keeps buckets non-cumulative and sums them when collected).
+    """
+
+    __slots__ = ("_bounds", "_child", "_counts", "_dirty", "_sum")
+
+    def __init__(self, child: Histogram) -> None:
+        self._child = child
+        self._bounds: list[float] = list(child._upper_bounds)
+        self._counts = [0] * len(self._bounds)
+        self._sum = 0.0
+        self._dirty = False
+
+    def observe(self, amount: float) -> None:
+        self._counts[bisect_left(self._bounds, amount)] += 1
+        self._sum += amount
+        self._dirty = True
+
+    def flush(self) -> None:
+        if not self._dirty:
+            return
+        counts, total = self._counts, self._sum
+        self._counts, self._sum, self._dirty = [0] * len(self._bounds), 0.0, False
+        buckets = self._child._buckets
+        for i, n in enumerate(counts):
+            if n:
+                buckets[i].inc(n)
+        self._child._sum.inc(total)
+
+
+class PendingCounter:
+    """One child of a ``Counter``, counted in a plain number until ``flush``."""
+
+    __slots__ = ("_child", "n")
+
+    def __init__(self, child: Counter) -> None:
+        self._child = child
+        self.n = 0.0
+
+    def inc(self, amount: float = 1) -> None:
+        self.n += amount
+
+    def flush(self) -> None:
+        if self.n:
+            n, self.n = self.n, 0.0
+            self._child.inc(n)
+
+
+class _FlushFirst:
+    """A collector with no metrics of its own: collecting the registry flushes the pending
+    figures first (it is registered before every metric, and a registry collects in order)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        self._metrics.flush()
+        return iter(())
+
+
 # Gauges say how several worker processes combine (``serve --workers``): state shared by all
 # workers (kill switches, quotas, revision) is the live maximum, queue depth the live sum,
 # readiness the live minimum.
@@ -99,6 +191,13 @@ class Metrics:
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         self.names = labels if labels is not None else MetricLabels()
         self._ks_labels: set[str] = set()
+        # one process: per-call figures batched until collected; several workers: written at once
+        self.batched = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self._pending: list[PendingHistogram | PendingCounter] = []
+        # by id() of the child, which each entry holds (so the id cannot be reused while it is here)
+        self._pending_hist: dict[int, PendingHistogram] = {}
+        self._pending_ctr: dict[int, PendingCounter] = {}
+        self.registry.register(_FlushFirst(self))
         ns, r = namespace, self.registry
 
         # One constructor per kind, bound to this gateway's namespace and registry.
@@ -242,6 +341,37 @@ class Metrics:
             self.approval_outcomes.labels(outcome)
         for result in ("sent", "failed", "dropped"):
             self.approval_notify.labels(result)
+
+    def pending_histogram(self, child: Histogram) -> Observes:
+        """``child`` (a labelled ``Histogram``) observed through ``PendingHistogram``, one per
+        child; with several workers, ``child`` itself (see the module docstring)."""
+        if not self.batched:
+            return child
+        got = self._pending_hist.get(id(child))
+        if got is None:
+            got = self._pending_hist[id(child)] = PendingHistogram(child)
+            self._pending.append(got)
+        return got
+
+    def pending_counter(self, child: Counter) -> Counts:
+        """``child`` (a labelled ``Counter``) counted through ``PendingCounter``, one per child;
+        with several workers, ``child`` itself."""
+        if not self.batched:
+            return child
+        got = self._pending_ctr.get(id(child))
+        if got is None:
+            got = self._pending_ctr[id(child)] = PendingCounter(child)
+            self._pending.append(got)
+        return got
+
+    def stage(self, name: str) -> Observes:
+        """The ``stage_latency_seconds`` child of stage ``name`` (batched, see the module docstring)."""
+        return self.pending_histogram(self.stage_latency.labels(name))
+
+    def flush(self) -> None:
+        """Add every pending figure to its series (see the module docstring)."""
+        for p in self._pending:
+            p.flush()
 
     def set_killswitches(self, scopes: Iterable[str]) -> None:
         """``killswitch_engaged`` from the engaged scopes: a count per scope label, stale labels to 0."""

@@ -3,17 +3,27 @@ once per second, one canonical encoder built once; each fast path against the sl
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import datetime
+import enum
 import json
+import math
 import os
+import random
+import struct
+import sys
 import time
+import uuid
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.clock import iso, iso_now
-from gateway.jsondoc import canonical
+from gateway.jsondoc import FAST_NODES, canonical, orjson_agrees
 from gateway.model import new_call_id
 
 
@@ -126,3 +136,104 @@ def test_the_policy_input_encoder_gives_what_json_dumps_gives(obj: Any) -> None:
         return json.dumps(o, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
     assert _outcome(_encode_input, obj) == _outcome(reference, obj)
+
+
+# ---- orjson where it provably writes the C encoder's bytes (gateway/jsondoc.py)
+
+
+def _c_reference(obj: Any, sort_keys: bool = True) -> bytes:
+    return json.dumps(obj, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def test_orjson_escapes_every_code_point_as_the_c_encoder_does() -> None:
+    """Exhaustive: each code point but the surrogates, as a value, in a key, all of them in
+    one string, and every key of a plane sorted (code-point order against orjson's)."""
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for i in range(0, len(chars), 4096):
+        chunk = chars[i : i + 4096]
+        for doc in (chunk, {c: 1 for c in reversed(chunk)}, "".join(chunk)):
+            assert orjson_agrees(doc) or len(chunk) > FAST_NODES
+            assert orjson.dumps(doc, option=orjson.OPT_SORT_KEYS) == _c_reference(doc)
+    keys = {c: 0 for c in chars[::97]}
+    assert orjson.dumps(keys, option=orjson.OPT_SORT_KEYS) == _c_reference(keys)
+
+
+def test_orjson_writes_the_floats_it_is_given_as_repr_does() -> None:
+    """Every float ``orjson_agrees`` lets through: decade boundaries and their neighbours
+    over the whole exponent range, short decimals, and random bit patterns."""
+    rnd = random.Random(13)
+    xs: list[float] = [0.0, -0.0, 1e-4, 5e-324, sys.float_info.max, 2.0**53, 1e15, 1e16, 1e17, 1e21, 1e22]
+    for e in range(-330, 310):
+        for m in ("1", "9.999999999999999", "5", "1.5", "2.5"):
+            x = float(f"{m}e{e}")
+            xs += [x, math.nextafter(x, math.inf), math.nextafter(x, -math.inf)]
+    xs += [round(rnd.uniform(0, 1e6), rnd.randint(0, 6)) for _ in range(20_000)]
+    xs += [struct.unpack("<d", rnd.getrandbits(64).to_bytes(8, "little"))[0] for _ in range(100_000)]
+    passed = 0
+    for x in xs + [-x for x in xs]:
+        if orjson_agrees(x):
+            passed += 1
+            assert orjson.dumps(x) == repr(x).encode() == _c_reference(x), x
+    assert passed > 100_000  # most of them took the fast path
+    for x in (1e-5, 9.99e-5, 1e-6, 1.5e-7, -1e-5, math.nan, math.inf, -math.inf):
+        assert not orjson_agrees(x)  # orjson writes these otherwise (or as null)
+
+
+def test_orjson_is_not_used_for_what_it_writes_differently() -> None:
+    class Tag(enum.Enum):
+        A = 1
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    class Text(str):
+        pass
+
+    cycle: list[Any] = []
+    cycle.append(cycle)
+    for odd in (
+        uuid.uuid4(),
+        Tag.A,
+        Point(1),
+        datetime.datetime(2026, 1, 1),
+        Text("a"),
+        (1, 2),
+        {"a": [1.0, {"b": math.nan}]},
+        {"t": 1e-5},
+        collections.OrderedDict(a=1),
+        cycle,
+        list(range(FAST_NODES + 1)),
+    ):
+        assert not orjson_agrees(odd), odd
+    assert orjson_agrees({"a": [1, "x", None, True, 0.5, {"b": 2.0}]})
+
+
+_records = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.floats(min_value=1e-4, max_value=1e300)
+    | st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
+    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=6), inner, max_size=6),
+    max_leaves=60,
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_records)
+def test_the_fast_path_gives_the_c_encoders_bytes_and_errors(obj: Any) -> None:
+    """Differential: canonical() and the unsorted policy-input encoder, orjson path or not,
+    against json.dumps; and orjson itself wherever ``orjson_agrees``."""
+    from gateway.policy.embedded import _encode_input
+
+    assert _outcome(canonical, obj) == _outcome(_reference, obj)
+    unsorted = {"separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
+    assert _outcome(_encode_input, obj) == _outcome(lambda o: json.dumps(o, **unsorted), obj)
+    if orjson_agrees(obj):
+        try:
+            fast = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            return  # the caller falls back to the C encoder
+        assert fast == _reference(obj)

@@ -222,6 +222,8 @@ class DecisionLog:
         self._cfg = cfg
         self._metrics = metrics
         self._kind_counters: dict[str, Any] = {}  # log_records' child per kind label (at most len(KINDS) + 1)
+        self._batch_sizes = metrics.pending_histogram(metrics.log_batch_size) if metrics is not None else None
+        self._depth_shown = -1  # the queue depth last written to the gauge
         self._loop: asyncio.AbstractEventLoop | None = None
         self._fd: int | None = None
         self._closing = False
@@ -296,8 +298,18 @@ class DecisionLog:
         return len(self._pending) + len(self._unsynced)
 
     def _set_depth(self) -> None:
+        """The queue-depth gauge, written only when the depth changed since it was last written."""
         if self._metrics is not None:
-            self._metrics.log_queue_depth.set(self.queue_depth)
+            depth = self.queue_depth
+            if depth != self._depth_shown:
+                self._depth_shown = depth
+                self._metrics.log_queue_depth.set(depth)
+
+    def publish_depth(self) -> None:
+        """Write the queue depth to its gauge now (``/metrics`` does before every scrape)."""
+        if self._metrics is not None:
+            self._depth_shown = self.queue_depth
+            self._metrics.log_queue_depth.set(self._depth_shown)
 
     def _write_error(self) -> None:
         self._writable = False
@@ -467,7 +479,7 @@ class DecisionLog:
         self._pending.append((record, fut))
         if self._flush_handle is None:
             self._flush_handle = self._loop.call_soon(self._flush)
-        self._set_depth()
+        # no gauge update here: the flush, in this loop turn or the next, writes the depth it leaves
         return await fut
 
     def _flush(self) -> None:
@@ -545,18 +557,18 @@ class DecisionLog:
         for record, _, h in written:
             record["hash"] = h
         if self._metrics is not None:
-            self._metrics.log_batch_size.observe(len(written))
-            kinds: dict[str, int] = {}
+            if self._batch_sizes is not None:
+                self._batch_sizes.observe(len(written))
+            counters = self._kind_counters
             for record, _, _ in written:
                 kind = record.get("kind")
                 label = kind if kind in KINDS else "other"
-                kinds[label] = kinds.get(label, 0) + 1
-            counters = self._kind_counters
-            for label, n in kinds.items():
                 counter = counters.get(label)
                 if counter is None:
-                    counter = counters[label] = self._metrics.log_records.labels(kind=label)
-                counter.inc(n)
+                    counter = counters[label] = self._metrics.pending_counter(
+                        self._metrics.log_records.labels(kind=label)
+                    )
+                counter.inc()
         if self._cfg.fsync == "always":
             self._unsynced.extend((fut, h) for _, fut, h in written)
             if self._sync_task is None and self._loop is not None:

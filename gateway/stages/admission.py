@@ -149,8 +149,8 @@ class AdmissionStage:
         self.tz = ZoneInfo(limits.timezone)
         self.idem = limits.idempotency
         self.keep_headers = frozenset(h.lower() for h in self.idem.headers)
-        self.latency = metrics.stage_latency.labels("admission")
-        self.settle_latency = metrics.stage_latency.labels("settle")
+        self.latency = metrics.stage("admission")
+        self.settle_latency = metrics.stage("settle")
         self._high_water: dict[tuple[str, str], tuple[str, float]] = {}  # bounded: quota names x labels
         self._rules: dict[str, list[RateRule]] = {}
         if limits.fail_open:
@@ -208,13 +208,16 @@ class AdmissionStage:
             )
         if key is not None and not (0 < len(key) <= MAX_KEY_LENGTH):
             raise BadRequest(f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters", code="idempotency.key_invalid")
-        dims = _Dims(agent.tenant, agent.id, tool.name)
-        ttag = tenant_tag(agent.tenant)
-        known, reserve = self.call_cost(ctx, tool)
         rules = self.rules_for(tool.name)
         tightened = policy_rule(ctx)
         if tightened is not None:
             rules = [*rules, tightened]
+        if not rules and not self.limits.quotas and key is None:
+            await nxt(ctx)  # nothing to admit: no keys to make, no store call
+            return
+        dims = _Dims(agent.tenant, agent.id, tool.name)
+        ttag = tenant_tag(agent.tenant)
+        known, reserve = self.call_cost(ctx, tool)
         rates = [
             RateCheck(
                 r.name,
@@ -254,9 +257,6 @@ class AdmissionStage:
             if key is not None
             else None
         )
-        if not rates and not quotas and idem is None:
-            await nxt(ctx)
-            return
         t0 = time.perf_counter()
         try:
             res = await self.store.admit(Admission(rates, quotas, idem))

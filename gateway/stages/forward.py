@@ -60,7 +60,7 @@ class ForwardStage:
         self.session = session
         self.metrics = metrics
         self.public_host = server.public_host
-        self.latency = metrics.stage_latency.labels("upstream")
+        self.latency = metrics.stage("upstream")
         # Pure functions of their keys, remembered (bounded): the URL of (tool, path, query)
         # and the Forwarded headers of (peer, scheme, host).
         self._urls: Memo[tuple[str, str, str], tuple[Tool, URL]] = Memo()

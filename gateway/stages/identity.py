@@ -18,7 +18,7 @@ class IdentityStage:
 
     def __init__(self, verifier: Verifier, metrics: Metrics) -> None:
         self.verifier = verifier
-        self.latency = metrics.stage_latency.labels("identity")
+        self.latency = metrics.stage("identity")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         t0 = time.perf_counter()

@@ -34,7 +34,7 @@ class InspectArgsStage:
         self.inspector = inspector
         self.metrics = metrics
         self.classifier = classifier
-        self.latency = metrics.stage_latency.labels("inspect_args")
+        self.latency = metrics.stage("inspect_args")
         self._path_memo: Memo[str, tuple[Finding, ...]] = Memo()
 
     async def _path_findings(self, path: str) -> list[Finding]:

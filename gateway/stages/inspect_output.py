@@ -102,7 +102,7 @@ class InspectOutputStage:
         self.classifier = classifier
         self.policy = policy
         self.metrics = metrics
-        self.latency = metrics.stage_latency.labels("inspect_output")
+        self.latency = metrics.stage("inspect_output")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         tool = ctx.need_tool()

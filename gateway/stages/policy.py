@@ -27,6 +27,7 @@ from gateway.policy.input import (
     parse_decision,
     record_shadow,
 )
+from gateway.policy.memo import DecisionMemo, decide
 
 __all__ = ["PolicyRef", "PolicyStage", "build_input", "gateway_data", "iso_now", "parse_decision"]
 
@@ -40,8 +41,9 @@ class PolicyStage:
     def __init__(self, policy: PolicyRef, metrics: Metrics, settings: Settings) -> None:
         self.policy = policy
         self.metrics = metrics
-        self.latency = metrics.stage_latency.labels("policy")
+        self.latency = metrics.stage("policy")
         self.enforce = policy.enforce
+        self.memo = DecisionMemo()  # repeated calls skip input, key and parse (gateway/policy/memo.py)
         for check in ("policy", "output_policy"):
             metrics.shadow_mode.labels(check).set(0 if self.enforce else 1)
             metrics.fail_open.labels(check).set(0 if self.enforce else 1)
@@ -49,8 +51,7 @@ class PolicyStage:
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         t0 = time.perf_counter()
         try:
-            raw = await self.policy.engine.evaluate(self.policy.decision_rule, build_input(ctx))
-            decision = parse_decision(raw)
+            decision = await decide(self.policy.engine, self.policy.decision_rule, ctx, self.memo)
         except PolicyError as e:
             self.metrics.policy_errors.inc()
             err = Unavailable(f"policy could not be evaluated: {e}", code="policy.unavailable")

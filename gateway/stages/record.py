@@ -92,7 +92,7 @@ class RecordStage:
         self.metrics = metrics
         self.policy = policy
         self.stream = stream  # the console's live decision stream
-        self.total = metrics.stage_latency.labels("total")
+        self.total = metrics.stage("total")
         self._calls: dict[tuple[str | None, str, str], Any] = {}  # calls' child per (tool, outcome, code)
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
@@ -125,7 +125,8 @@ class RecordStage:
         if counter is None:  # label values are bounded (configured tools, outcomes, error codes)
             if len(self._calls) >= 4096:
                 self._calls.clear()
-            counter = self._calls[key] = self.metrics.calls.labels(self.metrics.names.tool(key[0]), key[1], key[2])
+            child = self.metrics.calls.labels(self.metrics.names.tool(key[0]), key[1], key[2])
+            counter = self._calls[key] = self.metrics.pending_counter(child)
         counter.inc()
         if cancelled is not None:
             raise cancelled
@@ -177,7 +178,7 @@ class IntentStage:
 
     def __init__(self, decision_log: DecisionLog, metrics: Metrics) -> None:
         self.log = decision_log
-        self.latency = metrics.stage_latency.labels("intent")
+        self.latency = metrics.stage("intent")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         t0 = time.perf_counter()

@@ -57,7 +57,7 @@ class RunStage:
         self.limits = limits_of(cfg)
         self.prefix = key_prefix
         self.metrics = metrics
-        self.latency = metrics.stage_latency.labels("run")
+        self.latency = metrics.stage("run")
 
     async def __call__(self, ctx: CallContext, nxt: Next) -> None:
         rid = run_id_of(ctx)
