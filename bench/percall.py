@@ -36,7 +36,7 @@ from aiohttp import web
 
 from bench.__main__ import MCP_HEADERS, ROOT, _body, bench_env, free_port, gateway_config, wait_http
 from bench.loadgen import build_request
-from gateway.config import load_settings
+from gateway.config import Settings, load_settings
 from gateway.identity import mint_dev_token
 from gateway.model import CallContext
 from gateway.pipeline import Next, Pipeline
@@ -76,18 +76,24 @@ def timed_entry(pipeline: Pipeline, acc: dict[str, float]) -> Next:
     return handler
 
 
-async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int:
+async def start_gateway(cfg: Path, gw_port: int) -> tuple[Settings, Runtime, web.AppRunner]:
+    """A real gateway in this process on ``gw_port``, as ``callgate serve`` runs it
+    (gateway/cli.py: the guarded runner, the heap frozen); also for ``bench.stalls``."""
     from gateway.app import create_agent_app
     from gateway.server import ClientLimits, GuardedRunner
 
     settings = load_settings(cfg)
     rt = Runtime(settings)
-    # as `callgate serve` runs it (gateway/cli.py)
     runner = GuardedRunner(create_agent_app(rt), ClientLimits.of(settings.server, rt.metrics), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", gw_port, backlog=1024).start()
     gc.collect()
     gc.freeze()
+    return settings, rt, runner
+
+
+async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int:
+    settings, rt, runner = await start_gateway(cfg, gw_port)
     try:
         return await drive(a, rt, settings, gw_port)
     finally:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import subprocess
@@ -35,13 +34,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from bench.__main__ import MCP_HEADERS, ROOT, _body, bench_env, free_port, gateway_config, wait_http
 from bench.loadgen import build_request
-from gateway.config import load_settings
+from bench.percall import start_gateway
 from gateway.identity import mint_dev_token
-from gateway.runtime import Runtime
 
 CASES: dict[str, tuple[str, int, int, float]] = {  # path, argument KiB, output KiB, rate (bench's)
     "mcp-args-256": ("mcp", 256, 0, 5.0),
@@ -137,16 +133,7 @@ async def loadgen(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int:
-    from gateway.app import create_agent_app
-    from gateway.server import ClientLimits, GuardedRunner
-
-    settings = load_settings(cfg)
-    rt = Runtime(settings)
-    runner = GuardedRunner(create_agent_app(rt), ClientLimits.of(settings.server, rt.metrics), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", gw_port, backlog=1024).start()
-    gc.collect()
-    gc.freeze()
+    settings, _, runner = await start_gateway(cfg, gw_port)
     path, arg_kib, out_kib, rate = CASES[a.case]
     from bench.inspect import payload
 
