@@ -128,3 +128,44 @@ async def test_an_inspection_over_the_time_limit_fails_closed_and_the_process_is
     monkeypatch.setattr(procpool, "TIMEOUT_S", 30.0)
     findings, _ = await ins.output_async(("http://0x7f.1/ " * 300).encode(), OPTS)
     assert "loopback_address" in {f.kind for f in findings}
+
+
+def test_a_gateway_killed_outright_leaves_no_inspection_process_behind() -> None:
+    """SIGKILL (the OOM killer, a crash) skips the pool's shutdown: the inspection process
+    blocked for ever on its task queue, and the fork server lived on with it."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import asyncio, os, time\n"
+        "from gateway.inspect import procpool\n"
+        "from gateway.inspect.runner import Inspector\n"
+        "async def main():\n"
+        "    await Inspector().warm()\n"
+        "    (pid,) = procpool.pids()\n"
+        "    print(pid, flush=True)\n"
+        "    time.sleep(60)\n"
+        "asyncio.run(main())\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        worker = int(proc.stdout.readline())
+        with open(f"/proc/{worker}/stat") as f:
+            fork_server = int(f.read().rsplit(")", 1)[1].split()[1])  # the worker's parent
+        assert fork_server != proc.pid
+    finally:
+        proc.kill()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    for pid in (worker, fork_server):
+        for _ in range(250):  # the watch looks every WATCH_S (1 s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.02)
+        else:
+            raise AssertionError(f"process {pid} outlived the gateway process that started it")
