@@ -104,12 +104,13 @@ async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int
                     print(line, end="", file=sys.stderr)
 
 
-async def loadgen(spec: dict[str, Any]) -> dict[str, Any]:
+async def loadgen(spec: dict[str, Any], mode: str = "closed") -> dict[str, Any]:
+    """``bench/loadgen.py`` in its own process (``closed`` loop, or ``open`` at ``spec["rate"]``); its result."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(spec, f)
     try:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.loadgen", "closed", "--spec", f.name, cwd=ROOT, stdout=subprocess.PIPE
+            sys.executable, "-m", "bench.loadgen", mode, "--spec", f.name, cwd=ROOT, stdout=subprocess.PIPE
         )
         out, _ = await proc.communicate()
     finally:

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,7 @@ from typing import Any
 
 from bench.__main__ import MCP_HEADERS, ROOT, _body, bench_env, free_port, gateway_config, wait_http
 from bench.loadgen import build_request
-from bench.percall import start_gateway
+from bench.percall import loadgen, start_gateway
 from gateway.identity import mint_dev_token
 
 CASES: dict[str, tuple[str, int, int, float]] = {  # path, argument KiB, output KiB, rate (bench's)
@@ -118,20 +116,6 @@ async def watch(late: list[float]) -> None:
         late.append(loop.time() - asked)
 
 
-async def loadgen(spec: dict[str, Any]) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(spec, f)
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.loadgen", "open", "--spec", f.name, cwd=ROOT, stdout=subprocess.PIPE
-        )
-        out, _ = await proc.communicate()
-    finally:
-        os.unlink(f.name)
-    result: dict[str, Any] = json.loads(out)
-    return result
-
-
 async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int:
     settings, _, runner = await start_gateway(cfg, gw_port)
     path, arg_kib, out_kib, rate = CASES[a.case]
@@ -152,7 +136,7 @@ async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int
         target, headers = "/mcp/fast", {**MCP_HEADERS, **auth}
     req = build_request("POST", "127.0.0.1", gw_port, target, headers, body).decode("latin-1")
     spec = {"host": "127.0.0.1", "port": gw_port, "request": req, "seconds": 1.0, "rate": rate}
-    warm = await loadgen(spec)
+    warm = await loadgen(spec, "open")
     if any(not s.startswith("2") or s == "299" for s in warm["statuses"]):
         print(f"warm-up answered {warm['statuses']}", file=sys.stderr)
         return 1
@@ -164,7 +148,7 @@ async def serve_and_drive(a: argparse.Namespace, cfg: Path, gw_port: int) -> int
     spec["rate"] = a.rate or rate
     tracer.on = True
     cpu0 = time.process_time()
-    res = await loadgen(spec)
+    res = await loadgen(spec, "open")
     tracer.on = False
     watcher.cancel()
     cpu = time.process_time() - cpu0
