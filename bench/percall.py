@@ -211,6 +211,12 @@ def main() -> int:
         run = uvloop.run
     except ImportError:
         run = asyncio.run
+    return with_upstreams(lambda cfg, port: run(serve_and_drive(a, cfg, port)))
+
+
+def with_upstreams(go: Callable[[Path, int], int]) -> int:
+    """The benchmark's real upstreams in their own processes and a gateway config in front of
+    them; ``go(config, gateway port)``'s result (also for ``bench.stalls``)."""
     env = bench_env()
     up_port, mcp_port, gw_port, admin_port = (free_port() for _ in range(4))
     procs: list[subprocess.Popen[bytes]] = []
@@ -220,8 +226,7 @@ def main() -> int:
                 procs.append(subprocess.Popen([sys.executable, "-m", mod, "--port", str(port)], cwd=ROOT, env=env))
             for port in (up_port, mcp_port):
                 wait_http(f"http://127.0.0.1:{port}/")
-            cfg = gateway_config(Path(td), up_port, gw_port, admin_port, mcp_port, free_port())
-            return run(serve_and_drive(a, cfg, gw_port))
+            return go(gateway_config(Path(td), up_port, gw_port, admin_port, mcp_port, free_port()), gw_port)
         finally:
             for p in procs:
                 p.terminate()

@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import MCP_HEADERS, ROOT, _body, bench_env, free_port, gateway_config, wait_http
+from bench.__main__ import MCP_HEADERS, _body
 from bench.loadgen import build_request
-from bench.percall import loadgen, start_gateway
+from bench.percall import loadgen, start_gateway, with_upstreams
 from gateway.identity import mint_dev_token
 
 CASES: dict[str, tuple[str, int, int, float]] = {  # path, argument KiB, output KiB, rate (bench's)
@@ -218,21 +216,7 @@ def main() -> int:
     ap.add_argument("--show", type=int, default=8)
     ap.add_argument("--top", type=int, default=25)
     a = ap.parse_args()
-    env = bench_env()
-    up_port, mcp_port, gw_port, admin_port = (free_port() for _ in range(4))
-    procs: list[subprocess.Popen[bytes]] = []
-    with tempfile.TemporaryDirectory() as td:
-        try:
-            for mod, port in (("bench.upstream", up_port), ("bench.mcp_upstream", mcp_port)):
-                procs.append(subprocess.Popen([sys.executable, "-m", mod, "--port", str(port)], cwd=ROOT, env=env))
-            for port in (up_port, mcp_port):
-                wait_http(f"http://127.0.0.1:{port}/")
-            cfg = gateway_config(Path(td), up_port, gw_port, admin_port, mcp_port, free_port())
-            return asyncio.run(serve_and_drive(a, cfg, gw_port))
-        finally:
-            for p in procs:
-                p.terminate()
-                p.wait()
+    return with_upstreams(lambda cfg, port: asyncio.run(serve_and_drive(a, cfg, port)))
 
 
 if __name__ == "__main__":
