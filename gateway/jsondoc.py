@@ -244,12 +244,15 @@ def orjson_agrees(obj: Any) -> bool:
     return True
 
 
-def _c_encoder(sort_keys: bool) -> Callable[[Any], str]:
-    py = json.JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+def _c_encoder(sort_keys: bool, *, ensure_ascii: bool = False, allow_nan: bool = False) -> Callable[[Any], str]:
+    """``json.dumps(obj, separators=(",", ":"), ...)`` with these options on a C encoder
+    built once (no circular-reference table: see ``compact_encoder``)."""
+    py = json.JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=ensure_ascii, allow_nan=allow_nan)
     make: Any = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - CPython has the C encoder
         return py.encode
-    c = make(None, py.default, json.encoder.encode_basestring, None, ":", ",", sort_keys, False, False)
+    string = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    c = make(None, py.default, string, None, ":", ",", sort_keys, False, allow_nan)
     return lambda obj: "".join(c(obj, 0))
 
 
@@ -301,28 +304,16 @@ def canonical(obj: Any) -> bytes:
 
 # ----------------------------------------------------------------------------- in pieces
 
-_c_make_encoder: Any = getattr(json.encoder, "c_make_encoder", None)
-
 
 class _Compact:
-    """What ``json.dumps(obj, separators=(",", ":"), ensure_ascii=...)`` builds: NaN allowed,
-    keys unsorted, no cycle check (parsed JSON has no cycles; deep nesting raises
-    ``RecursionError`` either way), built once."""
+    """What ``json.dumps(obj, separators=(",", ":"), ensure_ascii=...)`` writes (NaN allowed,
+    keys unsorted), whole and for one string, built once."""
 
     def __init__(self, ensure_ascii: bool) -> None:
-        self.py = json.JSONEncoder(separators=(",", ":"), ensure_ascii=ensure_ascii)
-        enc = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
-        self.string: Callable[[str], str] = enc
-        self.c = (
-            _c_make_encoder(None, self.py.default, enc, None, ":", ",", False, False, True)
-            if _c_make_encoder is not None
-            else None
+        self.string: Callable[[str], str] = (
+            json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
         )
-
-    def whole(self, obj: Any) -> str:
-        if self.c is None:  # pragma: no cover - CPython has the C encoder
-            return self.py.encode(obj)
-        return "".join(self.c(obj, 0))
+        self.whole = _c_encoder(False, ensure_ascii=ensure_ascii, allow_nan=True)
 
 
 _COMPACT = {False: _Compact(False), True: _Compact(True)}

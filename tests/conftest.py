@@ -444,6 +444,20 @@ class McpUpstream:
     server: Any
 
 
+@contextlib.contextmanager
+def serving(argv: Callable[[int], list[str]], what: str, timeout_s: float = 20, **popen: Any) -> Iterator[int]:
+    """A server in a process of its own, started as ``argv(port)`` on a free loopback port:
+    its port once it accepts connections (``wait_for_port``); terminated afterwards."""
+    port = free_port()
+    proc = subprocess.Popen(argv(port), **popen)
+    try:
+        wait_for_port(proc, port, timeout_s, what)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def wait_for_port(proc: subprocess.Popen[Any], port: int, timeout_s: float, what: str) -> None:
     """Wait until ``proc`` accepts connections on loopback ``port``; ``RuntimeError`` naming
     ``what`` if it exits first or ``timeout_s`` passes."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 from collections.abc import Iterator
 
@@ -17,7 +16,7 @@ import pytest
 from bench.inspect import payload
 from gateway import jsondoc
 from gateway.adapters.http import MAX_JSON_DEPTH
-from tests.conftest import ROOT, GatewayFactory, free_port, wait_for_port
+from tests.conftest import ROOT, GatewayFactory, serving
 from tests.test_mcp_loop_holds import Holds, cpu_of, frozen_heap
 
 __all__ = ["frozen_heap"]  # the fixture, used here too
@@ -25,14 +24,9 @@ __all__ = ["frozen_heap"]  # the fixture, used here too
 
 @pytest.fixture(scope="module")
 def bench_upstream() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.upstream", "--port", str(port)], cwd=ROOT)
-    try:
-        wait_for_port(proc, port, 20, "the benchmark's upstream")
+    argv = [sys.executable, "-m", "bench.upstream", "--port"]
+    with serving(lambda port: [*argv, str(port)], "the benchmark's upstream", cwd=ROOT) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 async def test_a_1mib_json_body_holds_the_loop_no_longer_than_its_parse(

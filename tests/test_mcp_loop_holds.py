@@ -17,7 +17,6 @@ import asyncio
 import gc
 import io
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -29,21 +28,16 @@ from bench.inspect import payload
 from bench.mcp_upstream import prose
 from gateway import jsondoc
 from gateway.mcp import jsonrpc
-from tests.conftest import ROOT, GatewayFactory, free_port, wait_for_port
+from tests.conftest import ROOT, GatewayFactory, serving
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
 
 @pytest.fixture(scope="module")
 def fast_mcp() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "bench.mcp_upstream", "--port", str(port)], cwd=ROOT)
-    try:
-        wait_for_port(proc, port, 20, "the benchmark's MCP server")
+    argv = [sys.executable, "-m", "bench.mcp_upstream", "--port"]
+    with serving(lambda port: [*argv, str(port)], "the benchmark's MCP server", cwd=ROOT) as port:
         yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from gateway.config import Settings
 from gateway.policy.engine import PolicyError
 from gateway.policy.opa import OpaEngine, revision_of, rule_path
-from tests.conftest import POLICIES, GatewayFactory, Upstream, settings_dict, wait_for_port
+from tests.conftest import POLICIES, GatewayFactory, Upstream, serving, settings_dict
 from tests.opa_standin import OpaStandIn
 from tests.test_http_e2e import assert_problem
 
@@ -237,18 +237,14 @@ def real_opa() -> Iterator[str]:
     binary = real_opa_binary()
     if binary is None:
         pytest.skip("no real OPA binary (tests/tools/build_opa.sh could not build one here); the stand-in tests run")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "run", "--server", f"--addr=127.0.0.1:{port}", "--log-level=error", str(POLICIES)],
+    with serving(
+        lambda port: [binary, "run", "--server", f"--addr=127.0.0.1:{port}", "--log-level=error", str(POLICIES)],
+        "opa run --server",
+        30,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(proc, port, 30, "opa run --server")
+    ) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 async def test_real_opa_decides_like_the_embedded_engine(

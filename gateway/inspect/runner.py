@@ -143,16 +143,6 @@ Steps = Generator[None, None, list[Finding]]
 _T = TypeVar("_T")
 
 
-def run_steps(steps: Steps) -> list[Finding]:
-    """Drive ``steps`` to the end on this thread, without yielding."""
-    while True:
-        try:
-            next(steps)
-        except StopIteration as stop:
-            result: list[Finding] = stop.value
-            return result
-
-
 class FindingCap:
     """Keeps at most ``MAX_PER_KIND`` findings per (detector, kind), in arrival order, and
     counts the rest; ``result`` trims to ``MAX_FINDINGS`` (most severe first, one of each
@@ -335,7 +325,7 @@ class Inspector:
         Runs to the end without yielding: for short arguments and callers outside the
         event loop. The gateway's stages use ``arguments_async``.
         """
-        return run_steps(self.arguments_steps(args, opts, root=root, schema=schema))
+        return jsondoc.run(self.arguments_steps(args, opts, root=root, schema=schema))
 
     async def arguments_async(
         self, args: Any, opts: InspectOptions, *, root: str = "", schema: bool = True, size: int | None = None
@@ -513,13 +503,7 @@ class Inspector:
 
     def output(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
         """Findings on a tool's output, and the hits with spans in the decoded text (for redaction)."""
-        steps = self.output_steps(body, opts)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as stop:
-                result: tuple[list[Finding], list[Hit]] = stop.value
-                return result
+        return jsondoc.run(self.output_steps(body, opts))
 
     async def output_async(self, body: bytes, opts: InspectOptions) -> tuple[list[Finding], list[Hit]]:
         """``output`` for the event loop: on it up to ``INLINE_BYTES``, else in the inspection process."""
