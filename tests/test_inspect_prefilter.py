@@ -304,3 +304,74 @@ def test_the_one_pass_ascii_scan_on_generated_text(parts: list[str], sep: str) -
     assert Prefilter(dets).open(t) == want
     if t.norm_ is not None:  # set by the one-pass scan: it must be the fold
         assert t.norm_ == Target(text, None, "tool_output", "").norm
+
+
+def _gated() -> list[tuple[Any, list[Any]]]:
+    """Each pattern gate with, per pattern, the pattern's search (the faster same-match one where
+    there is one: ``_FromCandidates`` is held to ``rx.search`` in test_inspect_detectors)."""
+    from gateway.inspect import code
+
+    fast = {
+        c.rx: c.search
+        for c in (
+            code._FAST_TAUTOLOGY,
+            code._FAST_TIME,
+            code._FAST_ERROR,
+            code._FAST_VALUE_THEN_QUERY,
+            code._FAST_INFERENCE,
+            code._FAST_QUOTE_END,
+            code._FAST_QUOTE_OP,
+            code._FAST_SHELL_SPLICE,
+        )
+    }
+    return [
+        (code._SQL_GATE, [fast.get(rx, rx.search) for rx in code._SQL_GATE_PATTERNS]),
+        (code._SHELL_GATE, [fast.get(rx, rx.search) for rx in (code._SHELL_ALWAYS, code._SHELL_SPLICE)]),
+    ]
+
+
+def test_the_sql_and_shell_pattern_gates_never_say_no_where_a_regex_matches() -> None:
+    """``code``'s Hyperscan gates (``PatternGate``: every SQL and shell pattern, prefilter mode,
+    alternatives apart with their edge lookarounds made consuming) are a superset of the
+    regexes' matches on every corpus and test string, their obfuscated variants, their folded
+    and comment-free views, and the runner's joined form; and they close them on benign text."""
+    from gateway.inspect import code
+    from gateway.inspect.normalize import fold
+
+    gates = _gated()
+    matched = [[0] * len(searches) for _, searches in gates]
+    for s in all_strings():
+        joined = "a\n\x00\n" + s + "\n\x00\nb"
+        texts = {s, fold(s), joined, fold(joined)}
+        view = code._sql_view(s)
+        if view is not None:
+            texts.add(view)
+        if len(s) <= 120:
+            texts.update(variants(s))
+            # Python's \s also takes 0x1c-0x1f, Hyperscan's does not
+            texts.update((s.replace(" ", "\x1f"), s.replace(" ", "\x0b")))
+        for v in texts:
+            for g, (gate, searches) in enumerate(gates):
+                possible = gate.possible(v)
+                for i, search in enumerate(searches):
+                    if possible is not None and i not in possible:
+                        assert search(v) is None, (g, i, v[:200])
+                    elif matched[g][i] < 3 and search(v) is not None:
+                        matched[g][i] += 1
+    assert all(n >= 3 for row in matched for n in row), matched  # each pattern was exercised
+    if available_engine() == "hyperscan":
+        benign = (
+            "select id, name from customers where country = 'pt' order by name\n\x00\nsee https://a.example/x?a=1&b=2"
+        )
+        assert code._SQL_GATE.possible(fold(benign)) == set()
+        assert code._SHELL_GATE.possible(benign) == set()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("'\"-#;&|`()=<> \n\x00\x1cab1ORSELECTunionsleep/*%0a$")), max_size=60))
+def test_the_pattern_gates_hold_on_generated_text(s: str) -> None:
+    for gate, searches in _gated():
+        possible = gate.possible(s)
+        for i, search in enumerate(searches):
+            if possible is not None and i not in possible:
+                assert search(s) is None, (i, s)
