@@ -383,3 +383,24 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
         assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
         if want is not None and got is not None:
             assert (want.span(), want.groups()) == (got.span(), got.groups()), (fast.rx.pattern[:40], text)
+    # and the Hyperscan gates never say no where a pattern matches (``PatternGate``)
+    for gate, pats in (
+        (code._SQL_GATE, code._SQL_GATE_PATTERNS),
+        (code._SHELL_GATE, (code._SHELL_ALWAYS, code._SHELL_SPLICE)),
+    ):
+        possible = gate.possible(text)
+        for i, rx in enumerate(pats):
+            if possible is not None and i not in possible:
+                assert rx.search(text) is None, (rx.pattern[:40], text)
+
+
+_EMAIL_PARTS = ["a", "Z", "9", ".", "-", "_", "%", "+", "@", "@@", "x.io", ".com", "b.c", " ", "\n", "\n\x00\n",
+                "é", "(", "a" * 30, "b" * 64, "c" * 70, "d" * 63]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_EMAIL_PARTS), max_size=30))
+def test_email_search_from_each_at_finds_what_finditer_finds(parts: list[str]) -> None:
+    """``pii.emails`` gives the very matches ``_EMAIL.finditer`` gives (spans and order)."""
+    text = "".join(parts)
+    assert [m.span() for m in pii.emails(text)] == [m.span() for m in pii._EMAIL.finditer(text)], text

@@ -231,13 +231,16 @@ def test_the_pii_regex_gate_never_says_no_where_the_regex_matches() -> None:
     for s in [*all_strings(), *extra]:
         for v in variants(s) if len(s) <= 400 else (s,):
             gate = pii._GATE.possible(v)
+            ascii_gate = pii._ASCII_GATE.possible(v)
             for i, rx in enumerate(pats):
                 if rx.search(v) is not None:
                     matched[i] += 1
                     assert gate is None or i in gate, (rx.pattern, v[:200])
+                    assert ascii_gate is None or i in ascii_gate, (rx.pattern, v[:200])
     assert all(n >= 3 for n in matched), matched  # each pattern was exercised
     if available_engine() == "hyperscan":
         assert pii._GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
+        assert pii._ASCII_GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
 
 
 def _anchor_literals() -> list[str]:

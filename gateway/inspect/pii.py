@@ -10,9 +10,10 @@ token) and national ids are medium: redacted from outputs by default.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
-from gateway.inspect.prefilter import RegexGate
+from gateway.inspect.prefilter import PatternGate, RegexGate
 
 NAME = "pii"
 OWASP = ("LLM02",)
@@ -27,6 +28,37 @@ _SSN = re.compile(r"\d{3}-\d{2}-\d{4}(?![\w-])")  # area/group/serial rules chec
 # Digits and capitals are everywhere, these matches are rare: one Hyperscan pass says which
 # of the three can match at all (tests/test_inspect_prefilter.py holds it sound).
 _GATE = RegexGate([_CARD.pattern, _IBAN.pattern, _SSN.pattern])
+# The same question for ASCII text, bytewise with ASCII classes: ~15x cheaper than the UTF-8
+# gate's Unicode \d and \b (0.7 against 10 µs per KiB).
+_ASCII_GATE = PatternGate([_CARD, _IBAN, _SSN])
+_LOCAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")  # _EMAIL's first class
+
+
+def emails(raw: str) -> Iterator[re.Match[str]]:
+    """``_EMAIL.finditer(raw)``, trying ``_EMAIL.match`` only once per "@".
+
+    A match's "@" is the first one after its start (the local part's class excludes "@"), and
+    what follows the "@" does not depend on where the match starts. So for each "@" only the
+    leftmost start can match: the start of the run of local-part characters before it, at most
+    64 back and not before the previous match's end. If that start fails, every start before
+    this "@" fails. A ``finditer`` instead tried every position of the text: 1,000 letters of
+    prose cost ~40 µs, the "@"s ~1 µs. ``tests/test_inspect_detectors.py`` holds the two equal.
+    """
+    match = _EMAIL.match
+    pos = 0
+    at = raw.find("@")
+    while at != -1:
+        s = at
+        lo = max(pos, at - 64)
+        while s > lo and raw[s - 1] in _LOCAL:
+            s -= 1
+        m = match(raw, s) if s < at else None
+        if m is not None:
+            yield m
+            pos = m.end()
+            at = raw.find("@", pos)
+        else:
+            at = raw.find("@", at + 1)
 
 
 def _left_ok(text: str, start: int, also: str = "") -> bool:
@@ -71,11 +103,12 @@ class PiiDetector:
             ev = excerpt(raw, m.start(), m.end(), redact=True)
             hits.append(Hit(finding(NAME, t, kind, sev, OWASP, ev, conf), m.span()))
 
-        if "@" in raw:
-            for m in _EMAIL.finditer(raw):
-                if _left_ok(raw, m.start()):
-                    add("email", "low", m, 0.9)
-        gate = _GATE.possible(raw)
+        for m in emails(raw):
+            if _left_ok(raw, m.start()):
+                add("email", "low", m, 0.9)
+        gate = _ASCII_GATE.possible(raw)
+        if gate is None:
+            gate = _GATE.possible(raw)
         for m in _CARD.finditer(raw) if gate is None or 0 in gate else ():
             if not _left_ok(raw, m.start(), "-.") or (
                 m.end() < len(raw) and (raw[m.end()].isalnum() or raw[m.end()] in "_.")
