@@ -404,3 +404,27 @@ def test_email_search_from_each_at_finds_what_finditer_finds(parts: list[str]) -
     """``pii.emails`` gives the very matches ``_EMAIL.finditer`` gives (spans and order)."""
     text = "".join(parts)
     assert [m.span() for m in pii.emails(text)] == [m.span() for m in pii._EMAIL.finditer(text)], text
+
+
+def _parse_host_ip_reference(host: str) -> Any:
+    """``ssrf.parse_host_ip`` before its character pre-check: every spelling tried."""
+    import ipaddress
+    import socket
+
+    h = host.strip("[]").split("%")[0]
+    try:
+        return ipaddress.ip_address(h)
+    except ValueError:
+        pass
+    if re.fullmatch(r"[0-9a-fA-FxX.]{1,64}", h):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(h))
+        except OSError:
+            return None
+    return None
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789abcdefxXABCDEF.:[]%gklz-_ \u0661\uff11")), max_size=40))
+def test_the_host_ip_pre_check_changes_no_answer(host: str) -> None:
+    assert ssrf.parse_host_ip(host) == _parse_host_ip_reference(host), host

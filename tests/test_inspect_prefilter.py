@@ -378,3 +378,24 @@ def test_the_pattern_gates_hold_on_generated_text(s: str) -> None:
         for i, search in enumerate(searches):
             if possible is not None and i not in possible:
                 assert search(s) is None, (i, s)
+
+
+def test_the_secrets_rule_gate_answers_as_the_token_tests_do() -> None:
+    """``secrets._RULE_GATE`` (one Hyperscan pass) says exactly which rules' tokens an ASCII text
+    holds, as the ``in`` tests it replaces do (the lower-case ones in ``raw.lower()``)."""
+    from gateway.inspect import secrets
+
+    seen = 0
+    for s in all_strings():
+        for v in variants(s) if len(s) <= 400 else (s,):
+            gate = secrets._RULE_GATE.possible(v)
+            if gate is None:
+                assert not v.isascii() or available_engine() != "hyperscan"
+                continue
+            low = v.lower()
+            want = {i for i, toks in enumerate(secrets._TOKENS.values()) if any(t in v for t in toks)}
+            if any(t in low for t in secrets._LOWER_TOKENS):
+                want.add(len(secrets._TOKENS))
+            assert gate == want, v[:200]
+            seen += bool(want)
+    assert seen >= 20

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
+from gateway.inspect.prefilter import PatternGate
 
 NAME = "secrets"
 OWASP = ("LLM02",)
@@ -45,8 +46,18 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "jwt": ("eyJ",),
     "private_key": ("PRIVATE KEY",),
 }
-_USERINFO = re.compile(r"[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")  # matched right after "://"
 _LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token")
+# One Hyperscan pass over ASCII text says which rules' tokens are there (the lower-case ones
+# ignoring case: on ASCII text that is ``tok in raw.lower()``), instead of ~30 ``in`` scans of
+# the whole text (~13 µs per KiB when none is there, as in most texts).
+_RULE_GATE = PatternGate(
+    [
+        *(re.compile("|".join(re.escape(tok) for tok in toks)) for toks in _TOKENS.values()),
+        re.compile("|".join(re.escape(tok) for tok in _LOWER_TOKENS), re.I),
+    ]
+)
+_GATED_RULES = [*_TOKENS, "secret_assignment"]
+_USERINFO = re.compile(r"[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")  # matched right after "://"
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
 _PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
 
@@ -104,9 +115,14 @@ class SecretsDetector:
         raw = t.raw
         hits: list[Hit] = []
         lower: str | None = None
+        gate = _RULE_GATE.possible(raw)
+        present = None if gate is None else {_GATED_RULES[i] for i in gate}
         for kind, rx in _RULES:
             toks = _TOKENS.get(kind)
-            if toks is not None:
+            if present is not None:
+                if kind not in present:
+                    continue
+            elif toks is not None:
                 if not any(tok in raw for tok in toks):
                     continue
             else:
