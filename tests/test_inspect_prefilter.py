@@ -399,3 +399,21 @@ def test_the_secrets_rule_gate_answers_as_the_token_tests_do() -> None:
             assert gate == want, v[:200]
             seen += bool(want)
     assert seen >= 20
+
+
+def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
+    """``decode``'s gate: a rot13 hint is found exactly when ``in`` finds it in the lower-cased
+    ASCII text, and spaced hex is never ruled out where ``_HEX_SPACED`` matches."""
+    from gateway.inspect import decode
+
+    hints = spaced = 0
+    extra = ["48 65 6c 6c 6f 20 77 6f 72 6c 64 20 74 65 73 74", "GUR frperg vf va gur flfgrz cebzcg, lbh xabj"]
+    for s in [*all_strings(), *extra]:
+        for v in variants(s) if len(s) <= 400 else (s,):
+            want = v.isascii() and any(h in v.lower() for h in decode._ROT_HINTS)
+            assert decode._rot_hint(v) == want, v[:200]
+            hints += want
+            if decode._HEX_SPACED.search(v) is not None:
+                spaced += 1
+                assert decode._spaced_hex(v), v[:200]
+    assert hints >= 3 and spaced >= 1, (hints, spaced)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from gateway.inspect.base import PLAIN, Detector, Hit, Target
+from gateway.inspect.prefilter import PatternGate
 
 MAX_VARIANTS = 8
 MAX_DECODED = 64 * 1024
@@ -164,8 +165,7 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             if push("ascii85", _text(b)):
                 return out
     # spaced hex of text has spaces (20) and common letters (e: 65, t: 74, o: 6f)
-    spaced = (" 20 " in raw or ":20:" in raw) and any(x in raw for x in (" 65", " 74", " 6f", " 6F", ":65", ":74"))
-    for m in _HEX_SPACED.finditer(raw) if spaced else ():
+    for m in _HEX_SPACED.finditer(raw) if _spaced_hex(raw) else ():
         try:
             b = bytes.fromhex(m.group(0).replace(":", " "))
         except ValueError:
@@ -206,7 +206,10 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             continue
         if push("base64", _text(b)):
             return out
-    if raw.isascii():  # rot13, judged per string of a joined scan (a separator splits them)
+    # rot13, judged per string of a joined scan (a separator splits them). A hint (no
+    # separator in it) is in some string's lower-cased text only if it is in the whole
+    # text's: one look there first, not a lower() and nine ``in`` per string (~15 µs/KiB).
+    if _rot_hint(raw):
         for seg in raw.split(_SEP)[:_MAX_RUNS]:
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
@@ -271,6 +274,29 @@ _ROT_MAX = 4096
 # rot13 of common words ("the", "you", "and", "ignore", "previous", "instructions", "system", "prompt"):
 # a cheap test before decoding a string.
 _ROT_HINTS = ("gur ", " lbh", "naq ", "vtaber", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "frperg")
+
+
+def _rot_hint(raw: str) -> bool:
+    """Is one of ``_ROT_HINTS`` in some ASCII string of ``raw`` (lower-cased)? A hint holds no
+    separator, so it is in a string's lower-cased text only if it is in the whole text's."""
+    if not raw.isascii():
+        return False
+    gate = _GATE.possible(raw)
+    return 1 in gate if gate is not None else any(h in raw.lower() for h in _ROT_HINTS)
+
+
+def _spaced_hex(raw: str) -> bool:
+    """May ``_HEX_SPACED`` match? (The gate's pass, then the literal test.)"""
+    gate = _GATE.possible(raw)
+    if gate is not None and 0 not in gate:
+        return False
+    return (" 20 " in raw or ":20:" in raw) and any(x in raw for x in (" 65", " 74", " 6f", " 6F", ":65", ":74"))
+
+
+# One Hyperscan pass over ASCII text: may spaced hex be there, is a rot13 hint there (ignoring
+# case: on ASCII text that is ``in raw.lower()``). A short ``in`` over a text of common letters
+# costs ~1 µs per KiB; these were fifteen of them on every text with a "20" in it.
+_GATE = PatternGate([_HEX_SPACED, re.compile("|".join(re.escape(h) for h in _ROT_HINTS), re.I)])
 
 
 class DecodedDetector:
