@@ -417,3 +417,22 @@ def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
                 spaced += 1
                 assert decode._spaced_hex(v), v[:200]
     assert hints >= 3 and spaced >= 1, (hints, spaced)
+
+
+def test_the_traversal_gate_answers_as_the_literal_tests_do() -> None:
+    """``traversal._maybe`` with its Hyperscan pass answers as its ``in`` tests over the
+    lower-cased text do, on every corpus string and its variants."""
+    from gateway.inspect import traversal
+
+    def reference(raw: str) -> bool:
+        low = raw.lower()
+        toks = ("..", "%", "\\", ".ini", ".ht", "passwd", *traversal._SENSITIVE_TOKENS)
+        return any(tok in low for tok in toks)
+
+    yes = 0
+    for s in all_strings():
+        for v in variants(s) if len(s) <= 400 else (s,):
+            got = traversal._maybe(Target(v, None, "request_arg", ""))
+            assert got == reference(v), v[:200]
+            yes += got
+    assert yes >= 20

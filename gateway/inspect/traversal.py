@@ -10,6 +10,7 @@ import re
 from urllib.parse import unquote
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
+from gateway.inspect.prefilter import PatternGate
 
 NAME = "path_traversal"
 OWASP = ("LLM06", "ASI02")
@@ -69,6 +70,9 @@ def _maybe(t: Target) -> bool:
     field (``keyed``)."""
     if t.surface != "request_arg":
         return False
+    gate = _MAYBE_GATE.possible(t.raw)
+    if gate is not None:
+        return bool(gate)
     low = t.raw.lower()
     return (
         ".." in low
@@ -79,6 +83,13 @@ def _maybe(t: Target) -> bool:
         or "passwd" in low
         or any(tok in low for tok in _SENSITIVE_TOKENS)
     )
+
+
+# ``_maybe``'s literals in one Hyperscan pass over ASCII text, ignoring case (there, that is
+# ``in raw.lower()``): thirteen ``in`` scans of a joined text cost ~7 µs per KiB.
+_MAYBE_GATE = PatternGate(
+    [re.compile("|".join(re.escape(x) for x in ("..", "%", "\\", ".ini", ".ht", "passwd", *_SENSITIVE_TOKENS)), re.I)]
+)
 
 
 def _path_named(key: str) -> bool:
