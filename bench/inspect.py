@@ -37,6 +37,30 @@ def payload(kib: int) -> dict[str, Any]:
     return {"query": "board summary", "items": items}
 
 
+def varied(kib: int) -> dict[str, Any]:
+    """``payload``'s six kinds of string, each item different (names, numbers, hosts, paths,
+    SQL values): a bench that repeats six strings could flatter anything keyed on content."""
+    items: list[dict[str, str]] = []
+    size = 0
+    i = 0
+    words = ["report", "budget", "meeting", "invoice", "roadmap", "contract", "audit", "forecast"]
+    while size < kib * 1024:
+        w, n = words[i % len(words)], 1000 + i * 37
+        s = [
+            f"Please summarise the attached {w} #{n} for the board meeting on day {i % 28 + 1}.",
+            f"https://docs{i % 13}.example{i % 7}.com/guides/{w}/{n}?section=s{i}&lang=en",
+            f"/srv/data/{w}s/{2000 + i % 25}/q{i % 4 + 1}/summary-{n}.csv",
+            f"Contact: {w}.{n}@acme{i % 9}.io, +44 20 {7000 + i % 2999} {n % 10000:04d}. "
+            f"Order ord_{n}, total EUR {i % 97}.99.",
+            f"City {n} is the capital of region {w}; its population is about {n * 13:,} people.",
+            f"SELECT id, name FROM {w}s WHERE country = 'C{i % 50}' AND total > {n} ORDER BY name",  # noqa: S608 (a payload)
+        ][i % 6]
+        items.append({"id": f"item-{i}", "text": s})
+        size += len(s) + 30
+        i += 1
+    return {"query": "board summary", "items": items}
+
+
 def timeit(fn: Any, reps: int) -> float:
     fn()
     best = float("inf")
@@ -65,6 +89,10 @@ def main() -> None:
     print("\nthe same, tool without tags (the default)")
     for name, args in cases[:4]:
         row(ins, name, args, InspectOptions())
+    print("\nrealistic, every item different (tags shell+sql, then none)")
+    for k in (16, 64):
+        row(ins, f"varied {k} KiB", varied(k), opts)
+        row(ins, f"varied {k} KiB untagged", varied(k), InspectOptions())
 
 
 def row(ins: Inspector, name: str, args: Any, opts: InspectOptions) -> None:
