@@ -47,7 +47,7 @@ def varied(kib: int) -> dict[str, Any]:
     while size < kib * 1024:
         w, n = words[i % len(words)], 1000 + i * 37
         s = [
-            f"Please summarise the attached {w} #{n} for the board meeting on day {i % 28 + 1}.",
+            f"Please summarise the attached {w} no. {n} for the board meeting on day {i % 28 + 1}.",
             f"https://docs{i % 13}.example{i % 7}.com/guides/{w}/{n}?section=s{i}&lang=en",
             f"/srv/data/{w}s/{2000 + i % 25}/q{i % 4 + 1}/summary-{n}.csv",
             f"Contact: {w}.{n}@acme{i % 9}.io, +44 20 {7000 + i % 2999} {n % 10000:04d}. "
