@@ -188,9 +188,10 @@ def test_ssrf_evasions(value: str, kind: str) -> None:
         ("host", "169.254.169.254", "metadata_address"),
         ("endpoint", "169.254.169.254/latest/meta-data/", "metadata_address"),
         ("url", "localhost:+11211aaa", "internal_name"),
-        ("target", "0x7f000001:80", "loopback_address"),
-        ("server", "redis:6379", "single_label_name"),
-        ("callback_url", "make-1.2.3.4-rebind-169.254-169.254-rr.1u.ms", "dns_rebinding_name"),
+        ("target", "0x7f000001:80", "loopback_address_obfuscated"),
+        ("host", "①②⑦.⓪.⓪.①", "loopback_address_via_unicode"),
+        ("link", "redis:6379", "single_label_name"),
+        ("server", "make-1.2.3.4-rebind-169.254-169.254-rr.1u.ms", "dns_rebinding_name"),
     ],
 )
 def test_ssrf_bare_hosts_in_url_fields(field: str, value: str, kind: str) -> None:
@@ -210,6 +211,12 @@ def test_ssrf_bare_hosts_in_url_fields(field: str, value: str, kind: str) -> Non
         {"url": "example.com/path"},
         {"host": "api.github.com:443"},
         {"addr": "1.2.3.4"},
+        # a cloud or network API names private hosts as configuration, not as a fetch
+        {"PrivateIpAddress": "10.0.2.17"},
+        {"DnsServers": "10.2.5.1"},
+        {"host": "localhost"},
+        {"server": "redis:6379"},
+        {"endpoint": "127.0.0.1:9200"},
         {"domain": "cafe.be"},
         {"target": "2024.10.01"},
         {"note": "redis:6379"},

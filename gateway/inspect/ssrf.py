@@ -159,16 +159,16 @@ def host_reason(host: str) -> tuple[str, Severity] | None:
     why = internal_reason(folded)
     if folded != host:
         return (why + "_via_unicode", "high") if why else ("obfuscated_host", "medium")
-    if why:
-        return why, "high"
     if not host or host.startswith("["):
-        return None
+        return (why, "high") if why else None
     if _NUMERIC_HOST.fullmatch(host) and (ip := parse_host_ip(host) or _loose_ipv4(host)) is not None:
         try:
             ipaddress.IPv4Address(host)
         except ValueError:  # a number, but not the dotted-quad spelling: only evasion writes it so
             inner = _ip_reason(ip)
             return (inner + "_obfuscated", "high") if inner else ("obfuscated_address", "medium")
+    if why:
+        return why, "high"
     if host.endswith(_REBIND):
         return "dns_rebinding_name", "high"
     if host.endswith(_CALLBACK):
@@ -214,11 +214,18 @@ def _relative_file(url: str) -> bool:
     )
 
 
-_URL_KEYS = re.compile(r"url|uri|link|href|host|endpoint|address|addr|domain|server|target|webhook|callback|origin")
+# Fields whose value is fetched (``url``, ``callback_url``, ``webhook``) and fields that name a
+# host (``host``, ``PrivateIpAddress``, ``endpoint``). A cloud or network API takes private
+# addresses in the second kind as configuration (an interface's address, a DNS server), so
+# there only what nothing legitimate names counts: metadata services, rebinding names and
+# internal addresses spelled to evade a filter.
+_FETCH_KEYS = re.compile(r"url|uri|link|href|webhook|callback|redirect")
+_HOST_KEYS = re.compile(r"host|endpoint|address|addr|domain|server|target|origin|ip")
+_HOST_FIELD_KINDS = ("metadata_address", "dns_rebinding_name")
 
 
 def _url_named(key: str) -> bool:
-    return _URL_KEYS.search(key) is not None
+    return _FETCH_KEYS.search(key) is not None or _HOST_KEYS.search(key) is not None
 
 
 _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
@@ -289,19 +296,25 @@ class SsrfDetector:
         return None
 
     def _bare(self, t: Target) -> list[Hit]:
-        """A URL-named field holding ``host[:port][/path]`` without a scheme (``127.0.0.1:6379``,
-        ``localhost:+11211``, ``169.254.169.254/latest/meta-data``): the host is judged as in a URL."""
+        """A URL- or host-named field holding ``host[:port][/path]`` without a scheme
+        (``127.0.0.1:6379``, ``localhost:+11211``, ``169.254.169.254/latest/meta-data``): the
+        host is judged as in a URL; in a host-named field only ``_HOST_FIELD_KINDS`` and
+        evasive spellings count."""
         raw = t.raw.strip()
         m = _BARE.fullmatch(raw)
         if m is None:
             return []
         host = m.group(1)
-        if not host.startswith("[") and not any(c.isalpha() for c in host) and not _DOTTED_QUAD.fullmatch(host):
+        if host.isascii() and not any(c.isalpha() for c in host) and not _DOTTED_QUAD.fullmatch(host):
             return []  # "42", "1.5", "0.5": a number or a version, not an address
         judged = host_reason(host)
         if judged is None or (judged[0] == "single_label_name" and not raw[m.end(1) :].startswith(":")):
             return []  # "production", "v1/chat/completions": a word or a relative path, not a host
         why, sev = judged
+        if _FETCH_KEYS.search(t.key) is None and not (
+            why in _HOST_FIELD_KINDS or why.endswith(("_obfuscated", "_via_unicode", "_via_wildcard_dns"))
+        ):
+            return []
         start = t.raw.find(raw)
         ev = excerpt(raw, 0, len(raw), width=80)
         return [Hit(finding(NAME, t, why, sev, OWASP, ev, 0.9 if sev == "high" else 0.6), (start, start + len(raw)))]
