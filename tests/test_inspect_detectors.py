@@ -105,6 +105,39 @@ def test_secret_named_field_needs_entropy() -> None:
     assert kinds({"token_count": "12"}) == set()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [  # a cloud API's parameters: a generated secret in a secret-named field is still a finding
+        {"MasterUserPassword": "Xk9mQ2vLp8wR4zTq"},
+        {"SessionToken": "FwoGZXIvYXdzEBYaDH7kq2w9xLmP4rTz8y"},
+        {"client_secret": "q8Zr2vLx91PmTc4K"},
+        {"RefreshToken": "1//0gRk2mX9vLq8Tz4wP"},
+    ],
+)
+def test_secret_fields_flagged(args: dict[str, str]) -> None:
+    assert ("secrets", "secret_field") in kinds(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [  # pagination cursors and idempotency keys are not credentials; example values are not secrets
+        {"NextToken": "eyJleHBpcmF0aW9uIjp7InNlY29uZHMiOjE2"},
+        {"PaginationToken": "AAEAAZ12kjhdkjhJKHkjh"},
+        {"ClientRequestToken": "a1b2c3d4-5678-90ab-cdef"},
+        {"clientToken": "Zq8x7Wv6Ut5Sr4Qp"},
+        {"IdempotencyToken": "f3a9c2e1b7d4"},
+        {"pageToken": "CiAKGjBpNDd2Nmp2Zml2cXRp"},
+        {"MasterUserPassword": "mypassword123"},
+        {"Password": "myverysecretPassword"},
+        {"password": "root-password"},
+        {"taskToken": "bad_token_value"},
+        {"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+    ],
+)
+def test_secret_field_lookalikes_pass(args: dict[str, str]) -> None:
+    assert not {k for k in kinds(args) if k[0] == "secrets"}
+
+
 def test_pii_checksums() -> None:
     assert ("pii", "payment_card") in kinds({"v": "card 4111 1111 1111 1111"})
     assert ("pii", "payment_card") not in kinds({"v": "card 4111 1111 1111 1112"})
