@@ -105,6 +105,39 @@ def test_secret_named_field_needs_entropy() -> None:
     assert kinds({"token_count": "12"}) == set()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [  # a cloud API's parameters: a generated secret in a secret-named field is still a finding
+        {"MasterUserPassword": "Xk9mQ2vLp8wR4zTq"},
+        {"SessionToken": "FwoGZXIvYXdzEBYaDH7kq2w9xLmP4rTz8y"},
+        {"client_secret": "q8Zr2vLx91PmTc4K"},
+        {"RefreshToken": "1//0gRk2mX9vLq8Tz4wP"},
+    ],
+)
+def test_secret_fields_flagged(args: dict[str, str]) -> None:
+    assert ("secrets", "secret_field") in kinds(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [  # pagination cursors and idempotency keys are not credentials; example values are not secrets
+        {"NextToken": "eyJleHBpcmF0aW9uIjp7InNlY29uZHMiOjE2"},
+        {"PaginationToken": "AAEAAZ12kjhdkjhJKHkjh"},
+        {"ClientRequestToken": "a1b2c3d4-5678-90ab-cdef"},
+        {"clientToken": "Zq8x7Wv6Ut5Sr4Qp"},
+        {"IdempotencyToken": "f3a9c2e1b7d4"},
+        {"pageToken": "CiAKGjBpNDd2Nmp2Zml2cXRp"},
+        {"MasterUserPassword": "mypassword123"},
+        {"Password": "myverysecretPassword"},
+        {"password": "root-password"},
+        {"taskToken": "bad_token_value"},
+        {"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+    ],
+)
+def test_secret_field_lookalikes_pass(args: dict[str, str]) -> None:
+    assert not {k for k in kinds(args) if k[0] == "secrets"}
+
+
 def test_pii_checksums() -> None:
     assert ("pii", "payment_card") in kinds({"v": "card 4111 1111 1111 1111"})
     assert ("pii", "payment_card") not in kinds({"v": "card 4111 1111 1111 1112"})
@@ -247,10 +280,27 @@ def test_ssrf_public_urls_pass(url: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["../../etc/passwd", "..%2f..%2fsecret", "..%252f..%252fx", "%c0%ae%c0%ae/x", "a\\..\\..\\win.ini", "/etc/shadow"],
+    [
+        "../../etc/passwd",
+        "..%2f..%2fsecret",
+        "..%252f..%252fx",
+        "%c0%ae%c0%ae/x",
+        "a\\..\\..\\win.ini",
+        "/etc/shadow",
+        "..;/..;/..;/WEB-INF/web.xml",  # Tomcat drops ";..." from a segment
+        "..;jsessionid=1/..;/var/log/app.log",
+        "0x2e0x2e0x2f0x2e0x2e0x2fvar/log/app.log",  # dots and slashes as C hex literals
+        "%c0%2e%c0%2e%c0%2f%c0%2e%c0%2e%c0%2fapp/config.yml",  # overlong with a plain second byte
+        "..%c0%2f..%c0%2fapp/config.yml",
+    ],
 )
 def test_traversal_flagged(path: str) -> None:
     assert "path_traversal" in detectors({"path": path})
+
+
+@pytest.mark.parametrize("value", ["0x2f", "mask 0x2e0x2f", "a;b/..;c", "ratio 0x2E:0x5C"])
+def test_traversal_lookalikes_pass(value: str) -> None:
+    assert "path_traversal" not in detectors({"path": value})
 
 
 def test_dotdot_in_prose_is_not_a_path() -> None:

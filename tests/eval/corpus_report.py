@@ -30,6 +30,8 @@ CORPUS = Path(__file__).with_name("corpus.jsonl")
 EXTERNAL = Path(__file__).with_name("external.jsonl")
 # SSRF payloads and public URLs (build_ssrf.py), all dev
 SSRF = Path(__file__).with_name("ssrf.jsonl")
+# cloud API calls from moto's tests (build_cloud.py), benign, all dev
+CLOUD = Path(__file__).with_name("cloud.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 # reported in their own blocks, outside the non-AgentDojo aggregates
 BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
@@ -93,9 +95,10 @@ def main() -> None:
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
     ap.add_argument("--external", action="store_true", help="external.jsonl (build_external.py), per source")
     ap.add_argument("--ssrf", action="store_true", help="ssrf.jsonl (build_ssrf.py), per source; all dev")
+    ap.add_argument("--cloud", action="store_true", help="cloud.jsonl (build_cloud.py), per source; all dev")
     args = ap.parse_args()
-    if args.external or args.ssrf:
-        external(args.split, args.show, SSRF if args.ssrf else EXTERNAL)
+    if args.external or args.ssrf or args.cloud:
+        external(args.split, args.show, SSRF if args.ssrf else CLOUD if args.cloud else EXTERNAL)
         return
     attacks, benign, dt = evaluate(args.split)
     print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
