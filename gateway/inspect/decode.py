@@ -3,7 +3,9 @@
 ``variants(raw)`` finds the encoded spans of a string (base64 / base64url, base32,
 base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding including
 ``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
-escapes, rot13) and returns their decoded forms. ``DecodedDetector`` runs every other
+escapes, rot13, and spellings a model reads but a pattern does not: quoted-printable,
+uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed text) and
+returns their decoded forms. ``DecodedDetector`` runs every other
 detector on each variant; its findings carry the encoding in their kind
 (``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
 output policy that asks to strip them blocks the output instead).
@@ -19,6 +21,7 @@ import base64
 import binascii
 import codecs
 import html
+import quopri
 import re
 from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
@@ -165,7 +168,8 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             if push("ascii85", _text(b)):
                 return out
     # spaced hex of text has spaces (20) and common letters (e: 65, t: 74, o: 6f)
-    for m in _HEX_SPACED.finditer(raw) if _spaced_hex(raw) else ():
+    gate = _GATE.possible(raw)  # one Hyperscan pass for the spaced-hex, rot13 and spelled-out gates
+    for m in _HEX_SPACED.finditer(raw) if _spaced_hex(raw, gate) else ():
         try:
             b = bytes.fromhex(m.group(0).replace(":", " "))
         except ValueError:
@@ -209,7 +213,7 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
     # rot13, judged per string of a joined scan (a separator splits them). A hint (no
     # separator in it) is in some string's lower-cased text only if it is in the whole
     # text's: one look there first, not a lower() and nine ``in`` per string (~15 µs/KiB).
-    if _rot_hint(raw):
+    if _rot_hint(raw, gate):
         for seg in raw.split(_SEP)[:_MAX_RUNS]:
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
@@ -219,6 +223,9 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
             rot = codecs.decode(low, "rot13")
             if len(_ROT_WORDS.findall(rot)) >= 3 + 2 * len(_ROT_WORDS.findall(low)) and push("rot13", rot):
                 return out
+    for via, s in _spelled(raw, gate):
+        if push(via, s):
+            return out
     return out
 
 
@@ -226,6 +233,88 @@ _B64_CLASS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_
 # a byte of the base64 alphabet (both) -> "a", any other -> " "
 _B64_MAP = bytes(0x61 if b in _B64_CLASS else 0x20 for b in range(256))
 _B64_MIN = b"a" * 20
+
+
+# Spellings a model reads but a pattern does not: quoted-printable, uuencode, Morse code,
+# the NATO alphabet, Braille, combining-mark noise ("zalgo"), reversed text. Each has a
+# cheap gate (a literal, a count or a character range) before any regex runs.
+_QP = re.compile(r"(?:=[0-9A-Fa-f]{2}|[^=\s]){1,64}(?:=[0-9A-Fa-f]{2}[^=\s]{0,64}){2,4096}")
+_UU = re.compile(r"begin [0-7]{3} [^\n]{1,255}\n((?:[!-`]{1,61}\n){1,4096})")
+_MORSE_RUN = re.compile(r"(?:[.-]{1,7}(?: / | |/)){10,4096}[.-]{1,7}")
+_MORSE = {
+    ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g", "....": "h", "..": "i",
+    ".---": "j", "-.-": "k", ".-..": "l", "--": "m", "-.": "n", "---": "o", ".--.": "p", "--.-": "q", ".-.": "r",
+    "...": "s", "-": "t", "..-": "u", "...-": "v", ".--": "w", "-..-": "x", "-.--": "y", "--..": "z",
+    "-----": "0", ".----": "1", "..---": "2", "...--": "3", "....-": "4", ".....": "5", "-....": "6",
+    "--...": "7", "---..": "8", "----.": "9", ".-.-.-": ".", "--..--": ",", "..--..": "?", "-..-.": "/",
+}  # fmt: skip
+_NATO_WORDS = ["alfa", "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett",
+               "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+               "uniform", "victor", "whiskey", "xray", "x-ray", "yankee", "zulu"]  # fmt: skip
+# A word gap is a separator run or a spelled-out "space" / "stop" / "break".
+_NATO_RUN = re.compile(
+    r"\b(?:(?:" + "|".join(_NATO_WORDS) + r"|space|stop|break)\b[\s,.;/()\[\]-]{1,12}){6,4096}", re.I
+)
+_NATO_WORD = re.compile(r"[a-z]+(?:-ray)?")
+_NATO_GAP = frozenset({"space", "stop", "break"})
+_NATO_HINTS = ("echo", "india", "oscar", "romeo", "sierra", "tango", "alfa", "alpha", "charlie")
+# Grade 1 Braille (U+2800 block): letters and the blank cell.
+_BRAILLE = str.maketrans("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵⠀", "abcdefghijklmnopqrstuvwxyz ")
+_BRAILLE_RUN = re.compile(r"[\u2800-\u28ff][\u2800-\u28ff ]{7,4096}")
+_MARKS = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_MARKS_DENSE = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{3}")
+# Reversed common words of injections and markup ("snoitcurtsni", "erongi", ">tpircs<").
+_REV_HINTS = ("snoitcurtsni", "erongi", "tpmorp", "drowssap", "tpircs<", "metsys", "suoiverp")
+
+
+_QP_GATE = re.compile(r"=3[Cc]|=20")
+_UU_GATE = re.compile(r"begin [0-7]{3} ")
+_MORSE_GATE = re.compile(r"(?:\.-|-\.)")
+
+
+def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
+    """Decoded spelled-out forms. ``gate``: ``_GATE``'s answer on ``raw`` (None: not ASCII or
+    no engine; the literal tests decide)."""
+    qp = 2 in gate if gate is not None else ("=3C" in raw or "=3c" in raw or "=20" in raw)
+    if qp and (m := _QP.search(raw)) is not None:
+        yield "quoted_printable", quopri.decodestring(m.group(0).encode()).decode("utf-8", "replace")
+    if (3 in gate if gate is not None else "begin " in raw) and (m := _UU.search(raw)) is not None:
+        try:
+            data = b"".join(binascii.a2b_uu(line) for line in m.group(1).split("\n") if line)
+        except binascii.Error:
+            data = b""
+        if (text := _text(data)) is not None:
+            yield "uuencode", text
+    morse = 4 in gate if gate is not None else True
+    if morse and raw.count(".-") + raw.count("-.") >= 8 and (m := _MORSE_RUN.search(raw)) is not None:
+        words = m.group(0).replace(" / ", "/").split("/")
+        yield "morse", " ".join("".join(_MORSE.get(c, "") for c in w.split()) for w in words)
+    if raw.isascii():
+        # A hint holds no separator: it is in some string's lower-cased text only if it is in
+        # the whole text's, so the gate (then one lower() and a few ``in``) decides whether to
+        # look per string.
+        nato = 5 in gate if gate is not None else True
+        rev = 6 in gate if gate is not None else True
+        if nato or rev:
+            whole = raw.lower()
+            nato = nato and sum(h in whole for h in _NATO_HINTS) >= 2
+            rev = rev and any(h in whole for h in _REV_HINTS)
+        for seg in raw.split(_SEP)[:_MAX_RUNS] if nato or rev else ():
+            if not 24 <= len(seg) <= _ROT_MAX:
+                continue
+            low = seg.lower()
+            if nato and sum(h in low for h in _NATO_HINTS) >= 2 and (m := _NATO_RUN.search(low)) is not None:
+                words = _NATO_WORD.findall(m.group(0))
+                yield "nato", "".join(" " if w in _NATO_GAP else w[0] for w in words)
+                nato = False
+            if rev and any(h in low for h in _REV_HINTS):
+                yield "reversed", seg[::-1]
+                rev = False
+    else:
+        if (m := _BRAILLE_RUN.search(raw)) is not None:
+            yield "braille", m.group(0).translate(_BRAILLE)
+        if _MARKS_DENSE.search(raw) is not None:
+            yield "combining_marks", _MARKS.sub("", raw)
 
 
 def _b64_runs(raw: str) -> Iterator[re.Match[str]]:
@@ -276,27 +365,36 @@ _ROT_MAX = 4096
 _ROT_HINTS = ("gur ", " lbh", "naq ", "vtaber", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "frperg")
 
 
-def _rot_hint(raw: str) -> bool:
+def _rot_hint(raw: str, gate: set[int] | None) -> bool:
     """Is one of ``_ROT_HINTS`` in some ASCII string of ``raw`` (lower-cased)? A hint holds no
     separator, so it is in a string's lower-cased text only if it is in the whole text's."""
     if not raw.isascii():
         return False
-    gate = _GATE.possible(raw)
     return 1 in gate if gate is not None else any(h in raw.lower() for h in _ROT_HINTS)
 
 
-def _spaced_hex(raw: str) -> bool:
+def _spaced_hex(raw: str, gate: set[int] | None) -> bool:
     """May ``_HEX_SPACED`` match? (The gate's pass, then the literal test.)"""
-    gate = _GATE.possible(raw)
     if gate is not None and 0 not in gate:
         return False
     return (" 20 " in raw or ":20:" in raw) and any(x in raw for x in (" 65", " 74", " 6f", " 6F", ":65", ":74"))
 
 
 # One Hyperscan pass over ASCII text: may spaced hex be there, is a rot13 hint there (ignoring
-# case: on ASCII text that is ``in raw.lower()``). A short ``in`` over a text of common letters
-# costs ~1 µs per KiB; these were fifteen of them on every text with a "20" in it.
-_GATE = PatternGate([_HEX_SPACED, re.compile("|".join(re.escape(h) for h in _ROT_HINTS), re.I)])
+# case: on ASCII text that is ``in raw.lower()``), may a spelled-out form (``_spelled``) be.
+# A short ``in`` over a text of common letters costs ~1 µs per KiB; these were fifteen of
+# them on every text with a "20" in it, and the spelled-out forms' gates six more.
+_GATE = PatternGate(
+    [
+        _HEX_SPACED,
+        re.compile("|".join(re.escape(h) for h in _ROT_HINTS), re.I),
+        _QP_GATE,
+        _UU_GATE,
+        _MORSE_GATE,
+        re.compile("|".join(re.escape(h) for h in _NATO_HINTS), re.I),
+        re.compile("|".join(re.escape(h) for h in _REV_HINTS), re.I),
+    ]
+)
 
 
 class DecodedDetector:
