@@ -61,13 +61,14 @@ _LRL_PATTERNS = (
     r"(?:nëse të kërkohet|má iarrtar ort|ma thèid iarraidh ort|uma utshelwe)[^\n]{0,120}?(?:në vend të kësaj|"
     r"ina ionad sin|an àite sin|esikhundleni salokho)",
 )
-_LRL_TOKENS = ("injoro", "puuza", "ziba", "ungayinaki", "ignoreer", "anwybydd", "balewalain", "pansinin", "hunsa",
-               "ignoreeri", "ignorē", "ignoruok", "ohita", "unohda", "ignorer", "ignoruj", "ignoră", "ignora",
-               "αγνόησε", "αγνοήστε", "neamhaird", "leig seachad", "figyelmen", "התעלם", "نادیده", "উপেক্ষা",
-               "të reja", "treoracha nua", "ùr", "ùra", "emisha", "mapya", "newydd", "nuwe instruksies",
-               "tagubilin", "zhvillues", "forbartha", "leasachaidh", "yonjiniyela", "msanidi", "datblygwr",
-               "gabim", "botún", "mearachd", "iphutha", "kosa", "kërkohet", "iarrtar", "iarraidh",
-               "utshelwe")  # fmt: skip
+_LRL_TOKENS = (
+    # every pattern above holds one: its instruction noun, its developer mode, its "instead"
+    "maagizo", "maelekezo", "imiyal", "instruksies", "cyfarwyddiadau", "tagubilin", "juhis", "instrukcij",
+    "nurodym", "ohjeet", "ohjeita", "instruktion", "instruksjon", "pokyn", "instrukce", "instructiun", "treoracha",
+    "zhvillues", "forbartha", "leasachaidh", "yonjiniyela", "msanidi", "datblygwr", "iarrtar", "iarraidh",
+    "utshelwe", "fyrirm", "udhëzim", "stiùir", "leiðbein", "instrucțiun", "οδηγίες", "utasítás", "ההוראות",
+    "دستورالعمل", "নির্দেশ", "kërkohet",
+)  # fmt: skip
 
 # One pattern per language group, each run only when one of its tokens is in the text: one
 # pattern of all of them cost every position of every text the whole alternation.
@@ -180,6 +181,20 @@ _FOREIGN_PARTS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
 _FOREIGN_TOKENS = tuple(tok for toks, _ in _FOREIGN_PARTS for tok in toks)
 
 
+def _gate(toks: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A rule's tokens split into ASCII and the rest: an absent token costs a pass over the text
+    (``in``), and an ASCII text holds no non-ASCII token, so those are skipped for it."""
+    return tuple(t for t in toks if t.isascii()), tuple(t for t in toks if not t.isascii())
+
+
+def _any_token(gate: tuple[tuple[str, ...], tuple[str, ...]], text: str) -> bool:
+    ascii_toks, other = gate
+    return any(tok in text for tok in ascii_toks) or (not text.isascii() and any(tok in text for tok in other))
+
+
+_FOREIGN_GATES = [_gate(toks) for toks, _ in _FOREIGN_PARTS]
+
+
 class _Foreign:
     """The earliest match of the language parts whose tokens are in the text (``search`` as a
     pattern's, for the rule table)."""
@@ -188,8 +203,8 @@ class _Foreign:
 
     def search(self, text: str) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        for toks, rx in _FOREIGN_PARTS:
-            if any(tok in text for tok in toks):
+        for (_, rx), gate in zip(_FOREIGN_PARTS, _FOREIGN_GATES, strict=True):
+            if _any_token(gate, text):
                 m = rx.search(text)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
@@ -461,7 +476,7 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"[^.\n]{0,60}?(?:\bto\b|\ba\b|\b[aà]\b|\ban\b) [^.\n]{0,30}?"
             r"(?:[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|https?://)|"
             r"\b(?:collect|gather|extract|rassemble|recoge|raccogli|sammle)\w{0,2}\b[^.\n]{0,60}?"
-            r"\b(?:api keys?|credentials|passwords|secrets|tokens|donn[eé]es clients?|customer (?:emails|data|"
+            r"\b(?:api keys?|credentials?|passwords?|secrets?|tokens?|donn[eé]es clients?|customer (?:emails|data|"
             r"list))\b[^.\n]{0,60}?"
             r"\b(?:send|e-?mail|forward|upload|post|envoie|env[ií]a|invia|sende)\w{0,3}\b[^.\n]{0,60}?"
             r"(?:[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|https?://)"
@@ -497,7 +512,7 @@ _TOKENS: list[tuple[str, ...]] = [
      "reverse", "rot13", "rot-13", "descodifica", "decodifica", "from rot", "from base", "from binary", "from morse",
      "from hex"),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo", "ai:", "ai :",
-     "chatbot", "model:", "model :", "sistema"),
+     "chatbot", "model:", "model :", "sistema", "système", "systeme"),
     (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
      "gpt", "gemini", "this message", "this instruction", "bot"),
     ("assistant", "ai ", "ai,", "agent", "model", "urgent", "immediately", "right now", "without"),
@@ -516,13 +531,16 @@ _TOKENS: list[tuple[str, ...]] = [
      "systemaufforderung", "prompt di sistema", "prompt do sistema", "システムプロンプト", "系统提示", "系統提示",
      "시스템 프롬프트", "from your", "in your", "of your"),
     ("context window", "prior tokens", "you received", "you were given", "you have been given", "you got"),
-    ("customer", "user", "client", "contact", "employee", "patient", "order", "api key", "credential", "password",
-     "secret", "token", "conversation", "chat history", "donnees", "données", "datos", "dati", "daten"),
+    ("send", "mail", "forward", "upload", "post", "transmit", "leak", "exfiltrat", "envoie", "envoy", "envía", "envia",
+     "invia", "sende", "schicke", "collect", "gather", "extract", "rassemble", "recoge", "raccogli", "sammle"),
     ("blocked", "forbidden", "disallowed", "interaction-config"),
     _FOREIGN_TOKENS,
 ]  # fmt: skip
 assert len(_TOKENS) == len(_RULES)
 _RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
+
+
+_GATES = [_gate(toks) for toks in _TOKENS]
 _FOREIGN_RX = _Foreign()
 
 
@@ -1098,8 +1116,8 @@ class InjectionDetector:
         """The first high-severity rule match; a lone weak cue (an address to an AI without a
         hijack in reach) is a low finding, recorded but not acted on."""
         weak: list[Hit] = []
-        for kind, sev, conf, rx, toks in _RULES_T:
-            if not any(tok in text for tok in toks):
+        for (kind, sev, conf, rx, _), gate in zip(_RULES_T, _GATES, strict=True):
+            if not _any_token(gate, text):
                 continue
             m = rx.search(text)
             if not m:

@@ -27,7 +27,7 @@ _WINDOW = 300
 
 # The model released from its constraints.
 _RELEASE = re.compile(
-    r"\b(?:no|without|free (?:of|from)|not bound by|unbound by|exempt from|ignore|disregard|bypass|"
+    r"\b(?:no|zero|without|free (?:of|from)|not bound by|unbound by|exempt from|ignore|disregard|bypass|"
     r"disable|turn off|lift|suspend)\b (?:any |all |the |your |of |its |my )?(?:\w{1,15} ){0,2}?"
     r"(?:content polic(?:y|ies)|safety (?:filters?|guidelines|rules|protocols?|checks|restrictions|policies|"
     r"measures|settings|training)|ethical (?:constraints|guidelines|limits|boundaries|rules)|restrictions|"
@@ -60,20 +60,25 @@ _ROLE = re.compile(
     r"\byou(?:'re| are| will be) (?:an? )?(?:\w{1,15} )?(?:ai|model|assistant|chatbot|bot|llm)\b|"
     r"\b(?:respond|answer|reply|behave) as if\b|"
     r"\byour (?:new |real |true )(?:role|persona|identity|directive|instructions?|purpose|task)\b|"
-    r"\b(?:from now on|from this point on|as of now|starting now|henceforth|for the rest of this conversation)\b|"
     r"\b(?:switch(?:ed)? to|enter(?:ed)?|activate[ds]?|unlock(?:ed|s)?|enable[ds]?) (?:\w{1,15} ){0,2}?mode\b|"
     r"\b(?:maintenance|developer|debug|god|admin|jailbreak|dan|sudo|root) mode\b|"
     r"\blet'?s play a game\b|\bnew (?:priority |important |system )?(?:instructions?|directive)\b|"
-    r"\b(?:override|overriding|supersedes?|takes precedence)\b|\bmodel trained without\b|"
+    r"\bmodel trained without\b|"
     r"\byou (?:will|shall|must|are to) (?:now )?(?:simulate|emulate|become|embody)\b|\bpersona\b|"
     r"\b(?:version|copy|instance) of yourself\b|\bopposite day\b|"
     # es / pt / it / fr / de
     r"\b(?:ahora eres|eres ahora|ahora est[aá]s en|a partir de ahora|act[uú]a como|finge que|modo (?:desarrollador|"
     r"desenvolvedor|sviluppatore|d[eé]veloppeur)|agora voc[eê] [eé]|a partir de agora|aja como|finja que|"
-    r"ora sei|d'ora in poi|comportati come|fingi di|modalit[aà] sviluppatore|tu es (?:maintenant|d[eé]sormais)|"
-    r"vous [eê]tes (?:maintenant|d[eé]sormais)|d[eé]sormais|[aà] partir de maintenant|agis comme|fais semblant|"
-    r"mode d[eé]veloppeur|du bist (?:jetzt|nun|ab jetzt)|ab (?:jetzt|sofort)|von nun an|entwicklermodus|"
-    r"tu so,? als)\b"
+    r"ora sei|comportati come|fingi di|modalit[aà] sviluppatore|tu es (?:maintenant|d[eé]sormais)|"
+    r"vous [eê]tes (?:maintenant|d[eé]sormais)|agis comme|fais semblant|mode d[eé]veloppeur|"
+    r"du bist (?:jetzt|nun|ab jetzt)|entwicklermodus|tu so,? als)\b"
+)
+# "from now on", "as of now", an override: a new regime declared; it counts only next to a strong
+# release ("from now on, the youngest player starts" in a game with "no rules" is not one)
+_TIME = re.compile(
+    r"\b(?:from now on|from this point on|as of now|starting now|henceforth|for the rest of this conversation|"
+    r"override|overriding|supersedes?|takes precedence|a partir de ahora|d'ora in poi|d[eé]sormais|"
+    r"[aà] partir de maintenant|ab (?:jetzt|sofort)|von nun an|a partir de agora)\b"
 )
 # A demand to comply with anything.
 _COMPLY = re.compile(
@@ -95,7 +100,8 @@ _SELF = re.compile(
 _RELEASE_TOKENS = (
     "polic", "safety", "ethical", "restrict", "limit", "filter", "censor", "guardrail", "safeguard", "moral",
     "guideline", "rules", "unrestricted", "uncensored", "unfiltered", "jailbroken", "unshackled", "unchained",
-    "restric", "einschr", "filtro", "filtri", "filtre", "regla", "regra", "regole", "règle", "regle", "regeln",
+    "restric", "einschr", "eingeschr", "filtro", "filtri", "filtre", "regla", "regra", "regole", "règle", "regle",
+    "regeln",
     "richtlinie", "límite", "limiti", "censura", "zensur", "grenzen", "directrices", "linee guida", "diretrizes",
     "seguridad", "sécurité", "securite", "sicurezza", "segurança", "seguranca", "keine ",
 )  # fmt: skip
@@ -110,7 +116,7 @@ def release(text: str) -> tuple[int, int, int] | None:
         # "no rules", "without limits": ordinary in fiction ("in mall parking lots there are no rules;
         # you're allowed to do anything"); only a role or the model's own voice makes them a release
         weak = _WEAK_END.search(m.group()) is not None
-        classes = (_ROLE, _SELF) if weak else (_ROLE, _COMPLY, _SELF)
+        classes = (_ROLE, _SELF) if weak else (_ROLE, _TIME, _COMPLY, _SELF)
         others = sum(1 for rx in classes if rx.search(text, lo, hi) is not None)
         if not weak and strong and m.start() - strong[-1][1] < _WINDOW:
             others += 1  # a second, separate release near the first
@@ -207,20 +213,21 @@ def squeezed(text: str) -> re.Match[str] | None:
 # educational purposes only" (the commonest blog disclaimer) is not one of them.
 _HARMLESS = re.compile(
     r"\bno real(?:-world| world)? (?:harm|consequences|danger|victims)\b|\bnot real (?:advice|instructions)\b|"
-    r"\bthought experiment(?: only)?\b|\bthis is (?:just |only |purely |all )?(?:fiction|fictional|a hypothetical|"
-    r"hypothetical|counterfactual|a game|pretend)\b|\bcounterfactual\b|\bfor authenticity\b|"
+    r"(?P<weak>\bthought experiment(?: only)?\b|\bthis is (?:just |only |purely |all )?(?:fiction|fictional|"
+    r"a hypothetical|hypothetical|counterfactual|a game|pretend)\b|\bcounterfactual\b)|\bfor authenticity\b|"
     r"\b(?:purely|only|strictly) (?:for )?(?:academic|hypothetical|theoretical|fictional) (?:understanding|interest|"
     r"purposes|exercise|discussion|scenario)\b|\bsimulated reality\b|\bsandboxed environment\b|"
     r"\bno one (?:will|would|could) (?:get hurt|be harmed|be hurt)\b|\bnobody (?:will|would) (?:get hurt|be harmed)\b|"
     r"\bit(?:'s| is) (?:just|only) (?:a story|fiction|for a (?:novel|book|story|screenplay|game))\b"
 )
 _ELICIT = re.compile(
-    r"\bstep[- ]by[- ]step\b|\bin (?:great |technical |full |precise |exact |complete |explicit )?detail\b|"
+    r"(?P<weak>\bstep[- ]by[- ]step\b|\bin (?:great |full |complete )?detail\b|\bexplain(?:s|ing)? how to\b)|"
+    r"\bin (?:technical |precise |exact |explicit )detail\b|"
     r"\bdetailed (?:instructions|explanation|steps|plan|guide|recipe|walkthrough|description)\b|"
     r"\bexact(?:ly)? (?:how|steps|ratios|amounts|quantities|procedure|instructions)\b|"
     r"\bwhat (?:steps|materials|ingredients|tools) (?:would|do|does|did)\b|\bthe recipe for\b|"
     r"\bhow (?:one|someone|they|he|she|a person) (?:would|could|might|can)\b|"
-    r"\bexplain(?:s|ing)? (?:exactly |precisely )?how to\b|"
+    r"\bexplain(?:s|ing)? (?:exactly |precisely )how to\b|"
     r"\bprecise (?:chemical |technical )?(?:ratios|steps|amounts)\b"
 )
 _HARMLESS_TOKENS = ("no real", "not real", "thought experiment", "this is just", "this is only", "this is purely",
@@ -235,8 +242,12 @@ def pretext(text: str) -> tuple[int, int] | None:
     """(start, end) of a harmlessness pretext with a demand for operational detail within
     ``_WINDOW`` characters, or ``None``; at most ``_MAX_RELEASE`` pretexts weighed."""
     for m in _near(_HARMLESS, text, _HARMLESS_TOKENS):
-        if _ELICIT.search(text, max(0, m.start() - _WINDOW), m.end() + _WINDOW) is not None:
-            return m.span()
+        lo, hi = max(0, m.start() - _WINDOW), m.end() + _WINDOW
+        for e in _ELICIT.finditer(text, lo, hi):
+            # a weak pretext ("this is fiction", "a thought experiment") needs a strong demand ("in
+            # technical detail", "the exact ratios"); "step by step" is how stories are told too
+            if m.group("weak") is None or e.group("weak") is None:
+                return m.span()
     return None
 
 
@@ -245,39 +256,46 @@ def pretext(text: str) -> tuple[int, int] | None:
 # and the API key"): a function name in snake_case after call/use/invoke, then within the
 # sentence a destructive or outward target (a path, a URL, an address, a secret).
 _TOOL_CALL = re.compile(
-    r"\b(?:call|calls|invoke|run|use|execute|trigger)\b (?:the )?`?([a-z][a-z0-9]{1,20}_[a-z0-9_]{2,30})`?"
+    r"\b(?:call|calls|invoke|run|use|execute|trigger)\b (?:the )?`?(?P<name>[a-z][a-z0-9]{1,20}_[a-z0-9_]{2,30})`?"
     r"(?: (?:tool|function))?\b[^\n]{0,120}?"
-    r"(?:\s/[a-z0-9_.~-]{1,40}|\s\.{1,2}/|https?://|[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|"
+    r"(?:(?P<place>\s/[a-z0-9_.~-]{1,40}|\s\.{1,2}/|https?://)|[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|"
     r"\b(?:api[ _-]?key|secret|token|password|credentials?|sk-[a-z0-9-]{4,})\b)"
 )
-_TOOL_CALL_TOKENS = ("call", "invoke", "run ", "use ", "execute", "trigger")
+# a tool that deletes, sends, fetches or runs: a path or URL is its target; for any other tool
+# (get_users, read_csv) only an address or a secret makes the call an injection
+_RISKY_NAME = re.compile(
+    r"delete|remove|drop|erase|wipe|destroy|truncate|send|post|upload|mail|transfer|forward|fetch|http|request|"
+    r"exec|shell|run|write|share|grant|pay|invite|publish|move|curl|wget"
+)
+_TOOL_CALL_TOKENS = ("call ", "invoke ", "run ", "use ", "execute ", "trigger ")
 
 
 def tool_call(text: str) -> re.Match[str] | None:
     """A ``_TOOL_CALL`` directive in folded ``text`` (gated by an underscore and its verbs)."""
     if "_" not in text or not any(tok in text for tok in _TOOL_CALL_TOKENS):
         return None
-    return _TOOL_CALL.search(text)
+    for n, m in enumerate(_TOOL_CALL.finditer(text)):
+        if n >= _MAX_RELEASE:
+            break
+        if m.group("place") is None or _RISKY_NAME.search(m.group("name")) is not None:
+            return m
+    return None
 
 
-# Prefilter anchors (folded text): every ``release`` and ``pretext`` match needs one of their
-# tokens, a tool call an underscore; the views need a digit, @ or $ (leetspeak) or a run of
-# one-letter words ("i g n o r e").
+# Prefilter anchors (folded text). Every ``release`` and ``pretext`` match needs one of their
+# tokens; a tool call one of its verbs. The views need a spelling that ordinary strings (ids,
+# numbers, decoded bytes) lack: a digit between letters of the kind leetspeak writes ("pr3v",
+# "y0u", "1n57"), or the first letters of a key word spaced out ("i g n", "s.y.s").
+_KEY_WORDS = ("ignore", "previous", "instructions", "system", "prompt", "rules", "developer", "mode", "restrict",
+              "filter", "disregard", "forget", "pretend", "unrestricted", "jailbreak", "reveal", "override",
+              "bypass", "enable", "safety", "you are", "from now")  # fmt: skip
+_LEET_BIGRAMS = ("0u", "y0", "3r", "r3", "7h", "h3", "1n", "n0", "0n", "0r", "r0", "pr3", "pr0", "4n", "4l", "l3",
+                 "5y", "y5", "r1", "1g", "9n", "5t", "m0", "v3", "u5", "7r", "w1", "1v", "3v", "d3", "r4",
+                 "5a", "j4", "4i", "3n", "n3", "0v", "b7", "y7", "0w", "f0", "5h")  # fmt: skip
 ANCHORS = (
     *_RELEASE_TOKENS,
     *_HARMLESS_TOKENS,
-    "_",
-    "0",
-    "1",
-    "3",
-    "4",
-    "5",
-    "7",
-    "9",
-    "@",
-    "$",
-    " a ",
-    " e ",
-    " i ",
-    " o ",
+    *_TOOL_CALL_TOKENS,
+    *_LEET_BIGRAMS,
+    *(sep.join(w[:3]) for w in _KEY_WORDS for sep in " .-_*|/"),
 )
