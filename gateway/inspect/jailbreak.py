@@ -160,8 +160,8 @@ _WEAK_END = re.compile(
 # --- obfuscated spellings
 # "1" is both i and l ("1gn0re", "ru135"): two readings
 _LEET = (str.maketrans("0134578@$9", "oieastbasg"), str.maketrans("0134578@$9", "oleastbasg"))
-# a word with a digit or @/$ between letters ("pr3v10u5", "1gn0re"): three or more mean leetspeak
-_LEET_WORD = re.compile(r"[a-z][0-9@$]{1,3}[a-z]|\b[0-9@$][a-z]{2}|[a-z]{2}[0-9@$]\b")
+# a word with a digit between letters ("pr3v10u5", "1gn0re"): three or more mean leetspeak
+_LEET_WORD = re.compile(r"[a-z][0-9]{1,3}[a-z]|\b[0-9][a-z]{2}|[a-z]{2}[0-9]\b")
 # six or more single letters in a row, each followed by one separator: "i.g.n.o.r.e", "i-g-n-o-r-e"
 _SPACED = re.compile(r"(?:\b[a-z][.\-_*|/ ]){6,}[a-z]\b")
 _SPACED_SEP = re.compile(r"(?<=\b[a-z])[.\-_*|/](?=[a-z]\b)")
@@ -169,16 +169,35 @@ _SPACED_SEP = re.compile(r"(?<=\b[a-z])[.\-_*|/](?=[a-z]\b)")
 
 def views(text: str) -> list[str]:
     """The folded ``text`` with leetspeak undone, and with spaced-out letters joined, each only
-    when the text shows that spelling (otherwise nothing: the common case costs two searches)."""
+    when the text shows that spelling (otherwise nothing: the common case costs two searches).
+    A view holds only the stretches around those spellings (``_VIEW_REACH`` either side, at most
+    ``_MAX_SPOTS`` of them), so the rules that run on it again never rescan a whole long text."""
     out: list[str] = []
-    if any(c in text for c in "0134579@$"):
-        for words, _ in enumerate(_LEET_WORD.finditer(text), 1):
-            if words >= 3:
-                out += [text.translate(table) for table in _LEET]
-                break
-    if _SPACED.search(text) is not None:
-        out.append(_SPACED_SEP.sub("", text))
+    if any(c in text for c in "0134579"):
+        spots = [m.span() for _, m in zip(range(_MAX_SPOTS), _LEET_WORD.finditer(text), strict=False)]
+        if len(spots) >= 3:
+            part = _stretches(text, spots)
+            out += [part.translate(table) for table in _LEET]
+    spaced = [m.span() for _, m in zip(range(_MAX_SPOTS), _SPACED.finditer(text), strict=False)]
+    if spaced:
+        out.append(_SPACED_SEP.sub("", _stretches(text, spaced)))
     return out
+
+
+_VIEW_REACH = 300
+_MAX_SPOTS = 64
+
+
+def _stretches(text: str, spans: list[tuple[int, int]]) -> str:
+    """The parts of ``text`` within ``_VIEW_REACH`` of ``spans`` (in order), merged, joined by newlines."""
+    parts: list[tuple[int, int]] = []
+    for a, b in spans:
+        lo, hi = max(0, a - _VIEW_REACH), b + _VIEW_REACH
+        if parts and lo <= parts[-1][1]:
+            parts[-1] = (parts[-1][0], max(parts[-1][1], hi))
+        else:
+            parts.append((lo, hi))
+    return "\n".join(text[a:b] for a, b in parts)
 
 
 # Phrases searched for in the letters alone (every other character dropped): each one
