@@ -40,6 +40,8 @@ eval: $(STAMP)
 	$(BIN)/python -m tests.eval.report
 	$(BIN)/python -m tests.eval.corpus_report --split test
 	$(BIN)/python -m tests.eval.corpus_report --external --split test
+	$(BIN)/python -m tests.eval.corpus_report --ssrf --split dev
+	$(BIN)/python -m tests.eval.corpus_report --cloud --split dev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -147,3 +147,35 @@ def test_external_set_floors_per_package() -> None:
                           ("game_text @ debian:crawl-common", 2)):  # fmt: skip
             if key in benign:
                 assert benign[key].hit <= most, (key, benign[key].examples[:5])
+
+
+def test_ssrf_set_floors() -> None:
+    """tests/eval/ssrf.jsonl (build_ssrf.py): PayloadsAllTheThings' SSRF payloads (read while the
+    detector was tuned, so dev) and public URLs from the standard library. Measured before the
+    tuning 242/322 (75.2%) and 0/339; after, 296/322 (91.9%) and 0/339. The misses left: hosts
+    that resolve inside only through DNS (``ssrf.resolve``), open redirects on public sites,
+    syntax templates (``dict://<user>;<auth>@<host>``), parser-confusion with spaces."""
+    from tests.eval.corpus_report import SSRF, load
+    from tests.eval.corpus_report import evaluate as corpus_evaluate
+
+    recs = load("all", SSRF)
+    assert len(recs) >= 600
+    assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
+    attacks, benign, _ = corpus_evaluate("dev", SSRF)
+    assert attacks["ssrf"].hit / attacks["ssrf"].n >= 0.90, attacks["ssrf"].examples[:5]
+    assert benign["public_url"].hit == 0, benign["public_url"].examples[:5]
+
+
+def test_cloud_api_calls_unaltered() -> None:
+    """tests/eval/cloud.jsonl (build_cloud.py): 788 AWS API calls from moto's tests, benign. First
+    measured 29/788 (3.7%) altered, every one a ``secret_field``: pagination and idempotency
+    tokens (NextToken, ClientRequestToken) and example passwords ("password123", "hunter2_");
+    after the field-name and placeholder rules, 0/788."""
+    from tests.eval.corpus_report import CLOUD, load
+    from tests.eval.corpus_report import evaluate as corpus_evaluate
+
+    recs = load("all", CLOUD)
+    assert len(recs) >= 700
+    assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
+    _, benign, _ = corpus_evaluate("dev", CLOUD)
+    assert benign["cloud_api_call"].hit / benign["cloud_api_call"].n <= 0.005, benign["cloud_api_call"].examples[:5]

@@ -105,6 +105,39 @@ def test_secret_named_field_needs_entropy() -> None:
     assert kinds({"token_count": "12"}) == set()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [  # a cloud API's parameters: a generated secret in a secret-named field is still a finding
+        {"MasterUserPassword": "Xk9mQ2vLp8wR4zTq"},
+        {"SessionToken": "FwoGZXIvYXdzEBYaDH7kq2w9xLmP4rTz8y"},
+        {"client_secret": "q8Zr2vLx91PmTc4K"},
+        {"RefreshToken": "1//0gRk2mX9vLq8Tz4wP"},
+    ],
+)
+def test_secret_fields_flagged(args: dict[str, str]) -> None:
+    assert ("secrets", "secret_field") in kinds(args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [  # pagination cursors and idempotency keys are not credentials; example values are not secrets
+        {"NextToken": "eyJleHBpcmF0aW9uIjp7InNlY29uZHMiOjE2"},
+        {"PaginationToken": "AAEAAZ12kjhdkjhJKHkjh"},
+        {"ClientRequestToken": "a1b2c3d4-5678-90ab-cdef"},
+        {"clientToken": "Zq8x7Wv6Ut5Sr4Qp"},
+        {"IdempotencyToken": "f3a9c2e1b7d4"},
+        {"pageToken": "CiAKGjBpNDd2Nmp2Zml2cXRp"},
+        {"MasterUserPassword": "mypassword123"},
+        {"Password": "myverysecretPassword"},
+        {"password": "root-password"},
+        {"taskToken": "bad_token_value"},
+        {"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+    ],
+)
+def test_secret_field_lookalikes_pass(args: dict[str, str]) -> None:
+    assert not {k for k in kinds(args) if k[0] == "secrets"}
+
+
 def test_pii_checksums() -> None:
     assert ("pii", "payment_card") in kinds({"v": "card 4111 1111 1111 1111"})
     assert ("pii", "payment_card") not in kinds({"v": "card 4111 1111 1111 1112"})
@@ -145,6 +178,90 @@ def test_pii_checksums() -> None:
 )
 def test_ssrf_flagged(url: str) -> None:
     assert "ssrf" in detectors({"url": url})
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        # spellings lax parsers accept: compatibility characters, numbers past their range,
+        # octal prefixes, a host cut at a sub-delimiter
+        ("http://①②⑦.⓪.⓪.①/", "loopback_address_via_unicode"),
+        ("http://ⓔⓧⓐⓜⓟⓛⓔ.ⓒⓞⓜ/", "obfuscated_host"),
+        ("http://425.510.425.510/", "metadata_address_obfuscated"),
+        ("http://7147006462/", "metadata_address_obfuscated"),
+        ("http://0x41414141A9FEA9FE/", "metadata_address_obfuscated"),
+        ("http://0o177.0.0.1/", "loopback_address_obfuscated"),
+        ("http://q177.0.0.1/", "loopback_address_obfuscated"),
+        ("http://134744072/", "obfuscated_address"),  # 8.8.8.8, spelled to slip past a filter
+        ("jar:http://127.0.0.1!/", "loopback_address"),
+        # metadata services, internal zones, rebinding and callback names, one-label hosts
+        ("http://100.100.100.200/latest/meta-data/", "metadata_address"),
+        ("http://192.0.0.192/latest/", "metadata_address"),
+        ("http://100.64.0.7/", "private_address"),
+        ("http://kubernetes.default.svc/api", "internal_name"),
+        ("http://grafana.corp/", "internal_name"),
+        ("http://make-1.2.3.4-rebind-169.254-169.254-rr.1u.ms/", "dns_rebinding_name"),
+        ("http://abc123.oastify.com/", "callback_name"),
+        ("http://rancher-metadata/latest", "single_label_name"),
+        ("http://jenkins:8080/script", "single_label_name"),
+        ("https://proxy.example.com/fetch/169.254.169.254/latest/meta-data/", "metadata_address_in_url"),
+        ("http://evil.example\\@good.example/", "ambiguous_authority"),
+        ("http://good.example:80\\@127.0.0.1/", "loopback_address"),
+        ("tftp://files.example.com/boot.img", "scheme_tftp"),
+    ],
+)
+def test_ssrf_evasions(value: str, kind: str) -> None:
+    assert ("ssrf", kind) in kinds({"url": value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [  # no scheme, in a URL-named field: the host is judged as in a URL
+        ("url", "127.0.0.1:6379", "loopback_address"),
+        ("host", "169.254.169.254", "metadata_address"),
+        ("endpoint", "169.254.169.254/latest/meta-data/", "metadata_address"),
+        ("url", "localhost:+11211aaa", "internal_name"),
+        ("target", "0x7f000001:80", "loopback_address_obfuscated"),
+        ("host", "①②⑦.⓪.⓪.①", "loopback_address_via_unicode"),
+        ("link", "redis:6379", "single_label_name"),
+        ("server", "make-1.2.3.4-rebind-169.254-169.254-rr.1u.ms", "dns_rebinding_name"),
+    ],
+)
+def test_ssrf_bare_hosts_in_url_fields(field: str, value: str, kind: str) -> None:
+    assert ("ssrf", kind) in kinds({field: value})
+
+
+@pytest.mark.parametrize(
+    "args",
+    [  # numbers, versions, words and relative paths in URL-named fields; hosts outside them
+        {"target": "42"},
+        {"target": "1.5"},
+        {"address": "0.5"},
+        {"address": "12 Main Street"},
+        {"server": "production"},
+        {"host": "db"},
+        {"endpoint": "v1/chat/completions"},
+        {"url": "example.com/path"},
+        {"host": "api.github.com:443"},
+        {"addr": "1.2.3.4"},
+        # a cloud or network API names private hosts as configuration, not as a fetch
+        {"PrivateIpAddress": "10.0.2.17"},
+        {"DnsServers": "10.2.5.1"},
+        {"host": "localhost"},
+        {"server": "redis:6379"},
+        {"endpoint": "127.0.0.1:9200"},
+        {"domain": "cafe.be"},
+        {"target": "2024.10.01"},
+        {"note": "redis:6379"},
+        {"version": "10.0.0.1"},
+        {"url": "https://müller.de/x"},  # an IDN name is a name, not a disguise
+        {"url": "https://web.archive.org/web/2020/http://example.com/"},
+        {"text": "see http://www.redhat.com\\n for details"},
+        {"url": "sftp://files.example.com/upload"},
+    ],
+)
+def test_ssrf_lookalikes_pass(args: dict[str, str]) -> None:
+    assert "ssrf" not in detectors(args)
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ async def test_ssrf_url_argument_is_denied_with_owasp_reason(make_gateway: Gatew
     rec = gw.records()[-1]
     assert rec["outcome"] == "denied"
     assert rec["findings"][0]["detector"] == "ssrf" and rec["findings"][0]["path"] == "/url"
-    assert rec["findings"][0]["kind"] == "metadata_address"
+    assert rec["findings"][0]["kind"] == "metadata_address_obfuscated"  # octal: a spelling only evasion uses
     assert "inspect.ssrf" in {x["code"] for x in rec["reasons"]}
 
 
@@ -202,8 +202,9 @@ async def test_ssrf_resolution_flags_names_resolving_inside(make_gateway: Gatewa
     gw = await make_gateway(tools={"echo": {"ssrf": {"resolve": True}}})
     r = await gw.agent.post("/tools/echo/fetch", json={"url": f"http://{name}:8080/"}, headers=gw.auth())
     assert r.status == 403
-    assert gw.records()[-1]["findings"][0]["kind"].endswith("_via_dns")
-    assert gw.records()[-1]["findings"][0]["path"] == "/url"
+    # a one-label name is also a static medium finding (single_label_name); DNS makes it high
+    via_dns = [f for f in gw.records()[-1]["findings"] if f["kind"].endswith("_via_dns")]
+    assert via_dns and via_dns[0]["path"] == "/url" and via_dns[0]["severity"] == "high"
     assert upstream.seen == []
 
 

@@ -84,9 +84,26 @@ def _plausible(value: str) -> bool:
     return len(value) >= 8 and entropy(value) >= 3.0 and not value.lower().startswith(("<", "${", "{{", "redacted"))
 
 
+# Tokens that are not credentials: pagination cursors and idempotency keys (AWS's NextToken,
+# ClientRequestToken, Google's pageToken), and counts (max_tokens).
+_NOT_SECRET_KEY = re.compile(
+    r"(?:next|page|pagination|continuation|starting|resume|sync|cursor|client|client_?request|request|idempotency)"
+    r"_?token|tokens?_?(?:count|type|limit|usage)|max_?tokens"
+)
+# Words no generated secret holds but every example, test and placeholder value does
+# ("password123", "mysecretpassthatsverylong", "unique-token", "mock_certificate").
+_PLACEHOLDER_WORDS = re.compile(
+    r"pass(?:word|wd)|secret|token|example|dummy|mock|fake|sample|placeholder|changeme|hunter2|test|redacted", re.I
+)
+
+
 def _secret_named(key: str) -> bool:
     """Strings in secret-named fields are judged on their own (entropy), not by pattern."""
-    return _SECRET_KEY.search(key) is not None
+    return _SECRET_KEY.search(key) is not None and _NOT_SECRET_KEY.search(key) is None
+
+
+def _placeholder_value(value: str) -> bool:
+    return value.lower() in _PLACEHOLDER_PASSWORDS or _PLACEHOLDER_WORDS.search(value) is not None
 
 
 class SecretsDetector:
@@ -140,7 +157,15 @@ class SecretsDetector:
                 ev = excerpt(raw, start, end, redact=True)
                 hits.append(Hit(finding(NAME, t, "url_password", "high", OWASP, ev, 0.9), (start, end)))
             i = raw.find("://", i + 3)
-        if not hits and t.key and _SECRET_KEY.search(t.key) and _plausible(raw) and len(raw) <= 512 and " " not in raw:
+        if (
+            not hits
+            and t.key
+            and _secret_named(t.key)
+            and _plausible(raw)
+            and len(raw) <= 512
+            and " " not in raw
+            and not _placeholder_value(raw)
+        ):
             hits.append(
                 Hit(
                     finding(NAME, t, "secret_field", "high", OWASP, excerpt(raw, 0, len(raw), redact=True), 0.7),

@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
@@ -48,19 +49,44 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
 # Schemes that smuggle requests to any service (gopher://127.0.0.1:6379/_...) or read local
 # files: flagged wherever they point. Transfer schemes to a public host are ordinary links
 # (ftp://ftp.gnu.org/...): judged by their host, like http.
-_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar"})
-_HOST_SCHEMES = frozenset({"ftp", "sftp", "tftp", "ldap", "ldaps", "smb"})
+_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar", "tftp"})
+_HOST_SCHEMES = frozenset({"ftp", "sftp", "ldap", "ldaps", "smb"})
 _OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
-_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc.cluster.local")
+# Zones no public name ends in: reserved (.localhost, .internal, .home.arpa), multicast DNS
+# (.local), cluster DNS (.svc, .cluster.local), and the private-use names ICANN will not
+# delegate (.corp, .home, .lan, .intranet, .private).
+_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc", ".svc.cluster.local", ".home.arpa",
+             ".corp", ".home", ".lan", ".intranet", ".private")  # fmt: skip
 _LOOPBACK_DOMAINS = (".localtest.me", ".lvh.me", ".vcap.me")  # public names that resolve to 127.0.0.1
+_LOOPBACK_NAMES = frozenset(d.lstrip(".") for d in _LOOPBACK_DOMAINS)
 _WILDCARD_DNS = (".nip.io", ".sslip.io", ".xip.io", ".traefik.me")
-_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# DNS-rebinding services (a name that answers first one address, then another) and
+# out-of-band callback zones of scanners: a tool call has no business with either.
+_REBIND = (".1u.ms", ".rbndr.us")
+_CALLBACK = (".burpcollaborator.net", ".oastify.com", ".interact.sh", ".interactsh.com", ".oast.pro",
+             ".oast.live", ".oast.site", ".oast.online", ".oast.fun", ".oast.me", ".dnslog.cn", ".ceye.io",
+             ".requestrepo.com")  # fmt: skip
+# Cloud metadata services: AWS/GCP/Azure/OpenStack/DigitalOcean (and its IPv6 form on AWS),
+# Alibaba, Oracle.
+_METADATA_LITERALS = ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+_METADATA = {ipaddress.ip_address(a) for a in _METADATA_LITERALS}
+_METADATA_IN_URL = re.compile("|".join(re.escape(a) for a in _METADATA_LITERALS), re.IGNORECASE)
+# (their literals anywhere in a URL: ``https://proxy.example/fetch/169.254.169.254/latest/``)
+_HOST_CUT = re.compile(r"[!$&'()*+,;=\\]")  # sub-delimiters and backslashes a lax parser cuts a host at
+_AUTH_END = re.compile(r"[/?#]")
+_IPISH = re.compile(r"[0-9a-fA-FxX.:]{1,64}")  # what any spelling of an IP address is made of
+# One label of a numeric IPv4 spelling: decimal, 0-led octal, 0x hex, or the o/0o/q octal
+# prefixes some parsers take.
+_NUMERIC_HOST = re.compile(r"[0-9a-fA-FxXoOqQ.]{1,80}")
+_NUM_LABEL = re.compile(r"(?:0[xX][0-9a-fA-F]{0,32}|(?:0[oOqQ]?|[oOqQ])[0-7]{1,32}|[0-9]{1,32})")
 
 
 def parse_host_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """An IP address in any spelling the OS resolver accepts without DNS, or None."""
     h = host.strip("[]").split("%")[0]
+    if not _IPISH.fullmatch(h):
+        return None  # a name (a letter past f, a hyphen): no need to try the parsers
     try:
         return ipaddress.ip_address(h)
     except ValueError:
@@ -73,28 +99,97 @@ def parse_host_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | 
     return None
 
 
+def _loose_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """A host every label of which is a number (1 to 4 labels) that the strict parsers refuse:
+    octets over 255 (``425.510.425.510``), a 32-bit value over 2**32 (``7147006462``,
+    ``0x41414141A9FEA9FE``), ``o177``/``0o177``/``q177`` octal. Lax parsers keep the low
+    bits; so does this. None when the host is not all numbers."""
+    labels = host.split(".")
+    if not 1 <= len(labels) <= 4 or not all(_NUM_LABEL.fullmatch(x) for x in labels):
+        return None
+    vals: list[int] = []
+    for x in labels:
+        lx = x.lower()
+        if lx.startswith("0x"):
+            vals.append(int(lx[2:] or "0", 16))
+        elif lx[0] in "oq" or lx.startswith(("0o", "0q")):
+            vals.append(int(lx.lstrip("0").lstrip("oq") or "0", 8))
+        elif len(lx) > 1 and lx[0] == "0":
+            vals.append(int(lx, 8))
+        else:
+            vals.append(int(lx))
+    n = 0
+    for v in vals[:-1]:
+        n = (n << 8) | (v & 0xFF)
+    n = (n << (8 * (5 - len(vals)))) | (vals[-1] & ((1 << (8 * (5 - len(vals)))) - 1))
+    return ipaddress.IPv4Address(n & 0xFFFFFFFF)
+
+
+def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip in _METADATA:
+        return "metadata_address"
+    if ip.is_loopback:
+        return "loopback_address"
+    if ip.is_link_local:
+        return "link_local_address"
+    if ip.is_unspecified:
+        return "unspecified_address"
+    if ip.is_private or ip.is_reserved or ip.is_multicast or not ip.is_global:  # is_global: 100.64/10 too
+        return "private_address"
+    return None
+
+
+def host_reason(host: str) -> tuple[str, Severity] | None:
+    """Why a URL's host is not a public destination, and how sure: ``internal_reason``
+    on the host as lax parsers read it (cut at sub-delimiters, compatibility characters
+    folded: ``①②⑦.⓪.⓪.①``), plus spellings that only evasion uses: numeric hosts in
+    non-standard forms, compatibility-character hosts, rebinding and callback zones,
+    single-label names."""
+    host = unquote(host).lower().rstrip(".")
+    cut = _HOST_CUT.search(host)
+    if cut is not None:
+        host = host[: cut.start()]
+    folded = host
+    if not host.isascii():
+        folded = unicodedata.normalize("NFKC", host).lower().rstrip(".")
+        if not folded.isascii() or folded == host:
+            folded = host  # an IDN name, not an ASCII name in disguise
+    why = internal_reason(folded)
+    if folded != host:
+        return (why + "_via_unicode", "high") if why else ("obfuscated_host", "medium")
+    if not host or host.startswith("["):
+        return (why, "high") if why else None
+    if _NUMERIC_HOST.fullmatch(host) and (ip := parse_host_ip(host) or _loose_ipv4(host)) is not None:
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:  # a number, but not the dotted-quad spelling: only evasion writes it so
+            inner = _ip_reason(ip)
+            return (inner + "_obfuscated", "high") if inner else ("obfuscated_address", "medium")
+    if why:
+        return why, "high"
+    if host.endswith(_REBIND):
+        return "dns_rebinding_name", "high"
+    if host.endswith(_CALLBACK):
+        return "callback_name", "medium"
+    if "." not in host and parse_host_ip(host) is None and host.replace("-", "").isalnum():
+        # One label: resolved through the search domain, i.e. on the internal network
+        # (``http://rancher-metadata/``, ``http://jenkins:8080/``).
+        return "single_label_name", ("high" if "metadata" in host else "medium")
+    return None
+
+
 def internal_reason(host: str) -> str | None:
     host = unquote(host).lower().rstrip(".")
     if not host:
         return None
     ip = parse_host_ip(host)
     if ip is not None:
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if ip in _METADATA:
-            return "metadata_address"
-        if ip.is_loopback:
-            return "loopback_address"
-        if ip.is_link_local:
-            return "link_local_address"
-        if ip.is_unspecified:
-            return "unspecified_address"
-        if ip.is_private or ip.is_reserved or ip.is_multicast:
-            return "private_address"
-        return None
+        return _ip_reason(ip)
     if host in _NAMES or host.endswith(_SUFFIXES):
         return "internal_name"
-    if host.endswith(_LOOPBACK_DOMAINS) or host in {d.lstrip(".") for d in _LOOPBACK_DOMAINS}:
+    if host.endswith(_LOOPBACK_DOMAINS) or host in _LOOPBACK_NAMES:
         return "loopback_name"
     for suffix in _WILDCARD_DNS:  # 169.254.169.254.nip.io, 10-0-0-1.sslip.io resolve to the embedded IP
         if host.endswith(suffix):
@@ -119,14 +214,48 @@ def _relative_file(url: str) -> bool:
     )
 
 
+# Fields whose value is fetched (``url``, ``callback_url``, ``webhook``) and fields that name a
+# host (``host``, ``PrivateIpAddress``, ``endpoint``). A cloud or network API takes private
+# addresses in the second kind as configuration (an interface's address, a DNS server), so
+# there only what nothing legitimate names counts: metadata services, rebinding names and
+# internal addresses spelled to evade a filter.
+_FETCH_KEYS = re.compile(r"url|uri|link|href|webhook|callback|redirect")
+_HOST_KEYS = re.compile(r"host|endpoint|address|addr|domain|server|target|origin|ip")
+_HOST_FIELD_KINDS = ("metadata_address", "dns_rebinding_name")
+
+
+def _url_named(key: str) -> bool:
+    return _FETCH_KEYS.search(key) is not None or _HOST_KEYS.search(key) is not None
+
+
+_DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_BARE = re.compile(r"(\[[0-9a-fA-F:.]{2,64}\]|[^\s/:?#@\[\]]{1,253})(?::[^\s/?#]{0,16})?(?:[/?#]\S{0,2048})?")
+
+
+def _authority(url: str) -> str:
+    rest = url[url.find("://") + 3 :]
+    end = _AUTH_END.search(rest)
+    return rest if end is None else rest[: end.start()]
+
+
+def _host_of(part: str) -> str:
+    """The host in ``userinfo@host:port`` (or a bracketed IPv6 literal)."""
+    part = part.rsplit("@", 1)[-1]
+    if part.startswith("["):
+        return part[: part.find("]") + 1] if "]" in part else part
+    return part.split(":", 1)[0]
+
+
 class SsrfDetector:
     name = NAME
-    traits = DetectorTraits(spans_raw=True, anchors=Anchors(raw=("://",)))  # every hit carries its span in the raw text
+    # Every finding needs "://" except in URL-named fields (``keyed``), where a bare
+    # ``host[:port][/path]`` value is judged too. Every hit carries its span in the raw text.
+    traits = DetectorTraits(spans_raw=True, keyed=_url_named, anchors=Anchors(raw=("://",)))
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
         if "://" not in raw:
-            return []
+            return self._bare(t) if t.key and t.surface == "request_arg" and _url_named(t.key) else []
         hits: list[Hit] = []
         for start, end, scheme in find_urls(raw):
             url = raw[start:end]
@@ -138,17 +267,57 @@ class SsrfDetector:
                 continue
             if scheme not in _OK_SCHEMES and scheme not in _HOST_SCHEMES:
                 continue
-            try:
-                host = urlsplit(url).hostname or ""
-            except ValueError:
-                hits.append(Hit(finding(NAME, t, "unparsable_url", "medium", OWASP, ev, 0.6), (start, end)))
-                continue
-            why = internal_reason(host)
-            if why and scheme in _HOST_SCHEMES:
-                why = f"scheme_{scheme}_{why}"
-            if why:
-                hits.append(Hit(finding(NAME, t, why, "high", OWASP, ev, 0.95), (start, end)))
+            judged = self._url(url, scheme)
+            if judged is not None:
+                why, sev = judged
+                hits.append(Hit(finding(NAME, t, why, sev, OWASP, ev, 0.95 if sev == "high" else 0.7), (start, end)))
         return hits
+
+    def _url(self, url: str, scheme: str) -> tuple[str, Severity] | None:
+        auth = _authority(url) if "@" in url else ""
+        if "\\@" in auth or auth.count("@") > 1:
+            # Parsers disagree on where such a host starts (``http://a.com\\@127.0.0.1/``):
+            # judge every candidate, and the ambiguity itself.
+            for part in re.split(r"[@\\]", auth):
+                judged = host_reason(_host_of(part))
+                if judged is not None and judged[1] == "high":
+                    return judged
+            return "ambiguous_authority", "medium"
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return "unparsable_url", "medium"
+        judged = host_reason(host)
+        if judged is not None:
+            why, sev = judged
+            return (f"scheme_{scheme}_{why}" if scheme in _HOST_SCHEMES else why), sev
+        if _METADATA_IN_URL.search(url):  # a proxy or redirect path to the metadata service
+            return "metadata_address_in_url", "high"
+        return None
+
+    def _bare(self, t: Target) -> list[Hit]:
+        """A URL- or host-named field holding ``host[:port][/path]`` without a scheme
+        (``127.0.0.1:6379``, ``localhost:+11211``, ``169.254.169.254/latest/meta-data``): the
+        host is judged as in a URL; in a host-named field only ``_HOST_FIELD_KINDS`` and
+        evasive spellings count."""
+        raw = t.raw.strip()
+        m = _BARE.fullmatch(raw)
+        if m is None:
+            return []
+        host = m.group(1)
+        if host.isascii() and not any(c.isalpha() for c in host) and not _DOTTED_QUAD.fullmatch(host):
+            return []  # "42", "1.5", "0.5": a number or a version, not an address
+        judged = host_reason(host)
+        if judged is None or (judged[0] == "single_label_name" and not raw[m.end(1) :].startswith(":")):
+            return []  # "production", "v1/chat/completions": a word or a relative path, not a host
+        why, sev = judged
+        if _FETCH_KEYS.search(t.key) is None and not (
+            why in _HOST_FIELD_KINDS or why.endswith(("_obfuscated", "_via_unicode", "_via_wildcard_dns"))
+        ):
+            return []
+        start = t.raw.find(raw)
+        ev = excerpt(raw, 0, len(raw), width=80)
+        return [Hit(finding(NAME, t, why, sev, OWASP, ev, 0.9 if sev == "high" else 0.6), (start, start + len(raw)))]
 
 
 async def resolved_findings(strings: Iterable[tuple[str, str]], per_name_s: float) -> list[Finding]:

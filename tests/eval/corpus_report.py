@@ -28,6 +28,10 @@ from tests.eval.report import ROOT, eval_tools
 CORPUS = Path(__file__).with_name("corpus.jsonl")
 # the second held-out set (build_external.py): split by package, dev = tuned on, test = untouched
 EXTERNAL = Path(__file__).with_name("external.jsonl")
+# SSRF payloads and public URLs (build_ssrf.py), all dev
+SSRF = Path(__file__).with_name("ssrf.jsonl")
+# cloud API calls from moto's tests (build_cloud.py), benign, all dev
+CLOUD = Path(__file__).with_name("cloud.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 # reported in their own blocks, outside the non-AgentDojo aggregates
 BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
@@ -90,9 +94,11 @@ def main() -> None:
     ap.add_argument("--split", choices=("dev", "test", "all"), default="test")
     ap.add_argument("--show", action="store_true", help="list misses and false alarms")
     ap.add_argument("--external", action="store_true", help="external.jsonl (build_external.py), per source")
+    ap.add_argument("--ssrf", action="store_true", help="ssrf.jsonl (build_ssrf.py), per source; all dev")
+    ap.add_argument("--cloud", action="store_true", help="cloud.jsonl (build_cloud.py), per source; all dev")
     args = ap.parse_args()
-    if args.external:
-        external(args.split, args.show)
+    if args.external or args.ssrf or args.cloud:
+        external(args.split, args.show, SSRF if args.ssrf else CLOUD if args.cloud else EXTERNAL)
         return
     attacks, benign, dt = evaluate(args.split)
     print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
@@ -144,11 +150,11 @@ def main() -> None:
                     print(f"{name} {fam} {ex}")
 
 
-def external(split: str, show: bool) -> None:
-    """external.jsonl per family and package: dev packages were looked at while tuning,
-    test packages never were (their rows are the out-of-sample numbers)."""
-    attacks, benign, dt = evaluate(split, EXTERNAL, by_source=True)
-    print(f"corpus: {EXTERNAL.relative_to(ROOT)} split={split}  ({dt:.1f}s)")
+def external(split: str, show: bool, corpus: Path = EXTERNAL) -> None:
+    """external.jsonl (or ssrf.jsonl) per family and package: dev packages were looked at
+    while tuning, test packages never were (their rows are the out-of-sample numbers)."""
+    attacks, benign, dt = evaluate(split, corpus, by_source=True)
+    print(f"corpus: {corpus.relative_to(ROOT)} split={split}  ({dt:.1f}s)")
     print(f"{'attacks flagged (recall)':<50} {'k/n':>11} {'rate':>7}  95% Wilson")
     for k in sorted(x for x in attacks if "@" in x):
         print(f"  {k:<48} {attacks[k].fmt()}")
