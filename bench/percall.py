@@ -10,9 +10,16 @@ work is counted here.
   ``(outside)`` is the rest of the process's CPU: aiohttp's server, the adapter, the loop.
 - default: calls per CPU-second of this process (user + system, all threads) under
   closed-loop load (``--conns``), like ``make bench``'s figure.
-- ``--profile FILE``: the same load under cProfile, stats written to FILE.
+- ``--profile FILE``: the same load under cProfile, stats written to FILE (cProfile's
+  clock is wall time: a call preempted inside ``send`` looks expensive there).
+- ``--served``: the same load against ``callgate serve`` in its own process (what ``make
+  bench`` measures), its CPU split into user and system time; ``--pyspy FILE`` records
+  it meanwhile (py-spy's raw format). py-spy samples running threads at wall-clock
+  intervals, so a thread that a wake-up preempted inside ``send`` is sampled there too:
+  read socket writes' share against the system-time figure, not the samples.
 
-``python -m bench.percall --path http|mcp [--size 50|1024|16384|262144] [--seconds 3] [--stages]``
+``python -m bench.percall --path http|mcp [--size 50|1024|16384|262144] [--seconds 3]
+[--stages | --served [--pyspy FILE]]``
 """
 
 from __future__ import annotations
@@ -119,7 +126,8 @@ async def loadgen(spec: dict[str, Any], mode: str = "closed") -> dict[str, Any]:
     return result
 
 
-async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) -> int:
+def call_request(a: argparse.Namespace, settings: Settings, port: int) -> bytes:
+    """The measured call (``a.path``, ``a.size``) as raw HTTP/1.1 request bytes."""
     token = mint_dev_token(settings, agent="bench", tenant="acme", scopes=["tool:echo", "tool:fast.*"], ttl_s=3600)
     auth = {"Authorization": f"Bearer {token}"}
     if a.size == 50:
@@ -133,7 +141,11 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
         path, headers = "/tools/echo/search", {"Content-Type": "application/json", **auth}
     else:
         path, headers = "/mcp/fast", {**MCP_HEADERS, **auth}
-    req = build_request("POST", "127.0.0.1", port, path, headers, body)
+    return build_request("POST", "127.0.0.1", port, path, headers, body)
+
+
+async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) -> int:
+    req = call_request(a, settings, port)
     spec = {"host": "127.0.0.1", "port": port, "request": req.decode("latin-1"), "seconds": 0.5, "conns": 4}
     res = await loadgen(spec)  # warm: pools, caches, the policy decision cache
     if any(not s.startswith("2") for s in res["statuses"]):
@@ -177,21 +189,82 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
         )
     else:
         prof = cProfile.Profile() if a.profile else None
-        cpu0 = _cpu()
+        cpu0, (user0, sys0) = _cpu(), _user_system(os.getpid())
         if prof is not None:
             prof.enable()
         res = await loadgen(spec)
         if prof is not None:
             prof.disable()
             prof.dump_stats(a.profile)
-        cpu = _cpu() - cpu0
-        out.update(calls=res["count"], statuses=res["statuses"], calls_per_cpu_s=round(res["count"] / cpu, 1))
+        cpu, (user, system) = _cpu() - cpu0, _user_system(os.getpid())
+        n = res["count"]
+        out.update(
+            calls=n,
+            statuses=res["statuses"],
+            calls_per_cpu_s=round(n / cpu, 1),
+            user_us_per_call=round((user - user0) / n * 1e6, 1),
+            system_us_per_call=round((system - sys0) / n * 1e6, 1),
+        )
     eng = rt.policy.engine
     out["policy_cache"] = [getattr(eng, "cache_hits", None), getattr(eng, "cache_misses", None)]
     memo = next((s.memo for s in rt.pipeline.stages if s.name == "policy"), None)  # gateway/policy/memo.py
     out["policy_memo"] = [memo.hits, memo.misses] if memo is not None else None
     print(json.dumps(out))
     return 0
+
+
+def _user_system(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds ``pid`` itself has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def served(a: argparse.Namespace, cfg: Path, port: int) -> int:
+    """``--served``: the load against ``callgate serve`` in its own process (as ``make bench`` runs it)."""
+    from bench.__main__ import PY, bench_env, cpu_seconds
+    from bench.__main__ import loadgen as loadgen_sync
+
+    settings = load_settings(cfg)
+    cmd = [PY, "-m", "gateway", "--log-level", "WARNING", "serve", "--config", str(cfg)]
+    gw = subprocess.Popen(cmd, cwd=ROOT, env=bench_env())
+    try:
+        wait_http(f"http://127.0.0.1:{settings.admin.port}/readyz")
+        spec = {"host": "127.0.0.1", "port": port, "request": call_request(a, settings, port).decode("latin-1")}
+        res = loadgen_sync("closed", {**spec, "seconds": 0.5, "conns": 4})  # warm, as percall does
+        if any(not s.startswith("2") for s in res["statuses"]):
+            print(f"warm-up answered {res['statuses']}", file=sys.stderr)
+            return 1
+        spy = None
+        if a.pyspy:
+            record = ["py-spy", "record", "--pid", str(gw.pid), "--rate", "200", "--format", "raw", "--nonblocking"]
+            spy = subprocess.Popen(
+                [*record, "--duration", str(max(1, int(a.seconds))), "--output", a.pyspy], stdout=subprocess.DEVNULL
+            )
+        tree0, (user0, sys0) = cpu_seconds(gw.pid), _user_system(gw.pid)
+        res = loadgen_sync("closed", {**spec, "seconds": a.seconds, "conns": a.conns})
+        tree, (user, system) = cpu_seconds(gw.pid) - tree0, _user_system(gw.pid)
+        if spy is not None:
+            spy.wait()
+        n = res["count"]
+        print(
+            json.dumps(
+                {
+                    "path": a.path,
+                    "size": a.size,
+                    "served": True,
+                    "calls": n,
+                    "statuses": res["statuses"],
+                    "calls_per_cpu_s": round(n / tree, 1),  # make bench's figure (children included)
+                    "user_us_per_call": round((user - user0) / n * 1e6, 1),
+                    "system_us_per_call": round((system - sys0) / n * 1e6, 1),
+                }
+            )
+        )
+        return 0
+    finally:
+        gw.terminate()
+        gw.wait()
 
 
 def main() -> int:
@@ -203,7 +276,11 @@ def main() -> int:
     ap.add_argument("--stages", action="store_true", help="per-stage CPU per call (one connection)")
     ap.add_argument("--profile", help="write cProfile stats of the load to this file")
     ap.add_argument("--dump-records", type=int, default=0, help="print the log's first N lines at the end (stderr)")
+    ap.add_argument("--served", action="store_true", help="measure `callgate serve` in its own process instead")
+    ap.add_argument("--pyspy", help="with --served: py-spy record it meanwhile, raw format, to this file")
     a = ap.parse_args()
+    if a.served:
+        return with_upstreams(lambda cfg, port: served(a, cfg, port))
     run: Callable[[Awaitable[int]], int]
     try:
         import uvloop

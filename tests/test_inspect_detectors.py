@@ -280,10 +280,27 @@ def test_ssrf_public_urls_pass(url: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["../../etc/passwd", "..%2f..%2fsecret", "..%252f..%252fx", "%c0%ae%c0%ae/x", "a\\..\\..\\win.ini", "/etc/shadow"],
+    [
+        "../../etc/passwd",
+        "..%2f..%2fsecret",
+        "..%252f..%252fx",
+        "%c0%ae%c0%ae/x",
+        "a\\..\\..\\win.ini",
+        "/etc/shadow",
+        "..;/..;/..;/WEB-INF/web.xml",  # Tomcat drops ";..." from a segment
+        "..;jsessionid=1/..;/var/log/app.log",
+        "0x2e0x2e0x2f0x2e0x2e0x2fvar/log/app.log",  # dots and slashes as C hex literals
+        "%c0%2e%c0%2e%c0%2f%c0%2e%c0%2e%c0%2fapp/config.yml",  # overlong with a plain second byte
+        "..%c0%2f..%c0%2fapp/config.yml",
+    ],
 )
 def test_traversal_flagged(path: str) -> None:
     assert "path_traversal" in detectors({"path": path})
+
+
+@pytest.mark.parametrize("value", ["0x2f", "mask 0x2e0x2f", "a;b/..;c", "ratio 0x2E:0x5C"])
+def test_traversal_lookalikes_pass(value: str) -> None:
+    assert "path_traversal" not in detectors({"path": value})
 
 
 def test_dotdot_in_prose_is_not_a_path() -> None:

@@ -32,8 +32,14 @@ _JUNK = re.compile(r"\x00|(?:^|/)\.{3,}(?:/|$)|(?:\./){3,}|\.{2,}/{2,}")
 _PATH_KEYS = re.compile(r"path|file|dir|folder|dest|source|src|target|location")
 
 
-_OVERLONG = re.compile(r"%(?:c0%ae|e0%80%ae|c0%2e|c1%8e|c0%af|e0%80%af|c1%af|c1%9c|c1%1c|c0%5c)", re.I)
-_OVERLONG_TO = {"ae": ".", "2e": ".", "8e": ".", "af": "/", "9c": "/", "1c": "/", "5c": "/"}
+_OVERLONG = re.compile(r"%(?:c0%ae|e0%80%ae|c0%2e|c1%8e|c0%af|e0%80%af|c1%af|c1%9c|c1%1c|c0%5c|c0%2f)", re.I)
+_OVERLONG_TO = {"ae": ".", "2e": ".", "8e": ".", "af": "/", "9c": "/", "1c": "/", "5c": "/", "2f": "/"}
+# Dots and slashes written as C hex literals ("0x2e0x2e0x2f"), decoded only where two dots
+# are spelled so (a lone "0x2f" is a number).
+_HEX_DOTS = re.compile(r"0x2e0x2e", re.I)
+_HEX_CHAR = re.compile(r"0x(2e|2f|5c)", re.I)
+# Tomcat and Jetty drop a path parameter from a segment: "..;/" and "..;jsessionid=x/" are "../".
+_DOTDOT_PARAM = re.compile(r"\.\.;[^/\\]{0,64}(?=[/\\]|$)")
 _PCT_U = re.compile(r"%u([0-9a-fA-F]{4})")
 # Slashes and dots that some servers fold to ASCII: division slash, fraction slash, fullwidth forms.
 _LOOKALIKE = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\uff3c": "\\", "\uff0e": ".", "\u2024": "."})
@@ -41,13 +47,16 @@ _LOOKALIKE = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\uff3c
 
 def decode(s: str) -> str:
     out = s
+    if ("0x" in s or "0X" in s) and _HEX_DOTS.search(s):
+        out = _HEX_CHAR.sub(lambda m: chr(int(m.group(1), 16)), out)
     for _ in range(3):
         nxt = _OVERLONG.sub(lambda m: _OVERLONG_TO[m.group(0)[-2:].lower()], out)
         nxt = unquote(_PCT_U.sub(lambda m: chr(int(m.group(1), 16)), nxt))
         if nxt == out:
             break
         out = nxt
-    return out.translate(_LOOKALIKE).replace("\\", "/")
+    out = out.translate(_LOOKALIKE).replace("\\", "/")
+    return _DOTDOT_PARAM.sub("..", out) if "..;" in out else out
 
 
 def escapes(path: str) -> bool:
@@ -73,6 +82,7 @@ def _maybe(t: Target) -> bool:
     return (
         ".." in low
         or "%" in low
+        or "0x2e" in low
         or "\\" in low
         or ".ini" in low
         or ".ht" in low
@@ -94,8 +104,9 @@ class TraversalDetector:
         keyed=_path_named,
         maybe=_maybe,
         anchors=Anchors(
-            lower=("..", "%", "\\", "\x00", "./", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.", "/.env",
-                   ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config", "inetpub"),
+            lower=("..", "%", "\\", "\x00", "./", "0x2e", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.",
+                   "/.env", ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config",
+                   "inetpub"),
             non_ascii=True,
         ),
     )  # fmt: skip
