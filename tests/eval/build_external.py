@@ -1021,39 +1021,43 @@ def catalogs(deb: Path) -> None:
     order, joined into texts of about 700 characters (a help page, a log), up to 10 per catalog, as
     a docs reader's output; every third also as a chat question. Ordinary foreign text with words
     like "ignore", "instructions", "previous", "system": hard negatives for non-English cues."""
-    import gettext
-
-    origin = "debian:catalogs"
     for pkg in ("apt", "coreutils"):
         for lang in _CATALOG_LANGS:
-            f = deb / "usr" / "share" / "locale" / lang / "LC_MESSAGES" / f"{pkg}.mo"
-            if not f.exists():
-                continue
-            with f.open("rb") as fh:
-                cat = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
-            name = f"/usr/share/locale/{lang}/LC_MESSAGES/{pkg}.mo"
-            buf: list[str] = []
-            first = 0
-            chunks = 0
-            for k, (key, msg) in enumerate(cat.items()):
-                if not isinstance(key, str) or not key or not isinstance(msg, str) or not msg.strip():
-                    continue
-                if not buf:
-                    first = k
-                buf.append(msg.strip())
-                if sum(len(b) for b in buf) < 700:
-                    continue
-                text = "\n".join(buf)
-                buf = []
-                chunks += 1
-                where = {"version": VERSIONS[f"debian:{pkg}"]}
-                add("tool_output", "docs.read", text, "benign", "translation", origin, name, f"entry {first}",
-                    **where)  # fmt: skip
-                if chunks % 3 == 0:
-                    add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "translation", origin,
-                        name, f"entry {first}", **where)  # fmt: skip
-                if chunks >= 10:
-                    break
+            _catalog(deb, pkg, lang, 10)
+
+
+def _catalog(deb: Path, pkg: str, lang: str, most: int) -> None:
+    """One catalog's texts (``catalogs``), at most ``most``."""
+    import gettext
+
+    f = deb / "usr" / "share" / "locale" / lang / "LC_MESSAGES" / f"{pkg}.mo"
+    if not f.exists():
+        return
+    with f.open("rb") as fh:
+        cat = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
+    name = f"/usr/share/locale/{lang}/LC_MESSAGES/{pkg}.mo"
+    where = {"version": VERSIONS[f"debian:{pkg}"]}
+    buf: list[str] = []
+    first = 0
+    chunks = 0
+    for k, (key, msg) in enumerate(cat.items()):
+        if not isinstance(key, str) or not key or not isinstance(msg, str) or not msg.strip():
+            continue
+        if not buf:
+            first = k
+        buf.append(msg.strip())
+        if sum(len(b) for b in buf) < 700:
+            continue
+        text = "\n".join(buf)
+        buf = []
+        chunks += 1
+        add("tool_output", "docs.read", text, "benign", "translation", "debian:catalogs", name, f"entry {first}",
+            **where)  # fmt: skip
+        if chunks % 3 == 0:
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "translation", "debian:catalogs",
+                name, f"entry {first}", **where)  # fmt: skip
+        if chunks >= most:
+            return
 
 
 # hermes-jailbench categories that ask the model to become someone else or to set its rules aside
@@ -1380,37 +1384,8 @@ _CATALOG_LANGS_MORE = ("ast", "bg", "bs", "ca", "cs", "cy", "da", "dz", "el", "e
 
 def catalogs_more(deb: Path) -> None:
     """As ``catalogs``, for apt's catalogs in ``_CATALOG_LANGS_MORE`` (up to 6 texts each)."""
-    import gettext
-
-    origin = "debian:catalogs"
     for lang in _CATALOG_LANGS_MORE:
-        f = deb / "usr" / "share" / "locale" / lang / "LC_MESSAGES" / "apt.mo"
-        if not f.exists():
-            continue
-        with f.open("rb") as fh:
-            cat = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
-        name = f"/usr/share/locale/{lang}/LC_MESSAGES/apt.mo"
-        buf: list[str] = []
-        first = 0
-        chunks = 0
-        for k, (key, msg) in enumerate(cat.items()):
-            if not isinstance(key, str) or not key or not isinstance(msg, str) or not msg.strip():
-                continue
-            if not buf:
-                first = k
-            buf.append(msg.strip())
-            if sum(len(b) for b in buf) < 700:
-                continue
-            text = "\n".join(buf)
-            buf = []
-            chunks += 1
-            where = {"version": VERSIONS["debian:apt"]}
-            add("tool_output", "docs.read", text, "benign", "translation", origin, name, f"entry {first}", **where)
-            if chunks % 3 == 0:
-                add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "translation", origin, name,
-                    f"entry {first}", **where)  # fmt: skip
-            if chunks >= 6:
-                break
+        _catalog(deb, "apt", lang, 6)
 
 
 def fourth_round(root: Path, deb: Path | None) -> None:
