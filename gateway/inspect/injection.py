@@ -21,7 +21,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect import jailbreak
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
+from gateway.inspect.jailbreak import gated
 from gateway.inspect.normalize import tag_text
+from gateway.inspect.prefilter import PatternGate
 
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
@@ -195,6 +197,17 @@ def _any_token(gate: tuple[tuple[str, ...], tuple[str, ...]], text: str) -> bool
 _FOREIGN_GATES = [_gate(toks) for toks, _ in _FOREIGN_PARTS]
 
 
+def _token_pattern(toks: tuple[str, ...]) -> re.Pattern[str]:
+    """The alternation of ``toks``' ASCII members, for a ``PatternGate`` over ASCII text (where
+    the others cannot occur; none: a byte no ASCII text holds)."""
+    ascii_toks = [t for t in toks if t.isascii()]
+    return re.compile("|".join(re.escape(t) for t in ascii_toks) if ascii_toks else r"\xff")
+
+
+# One Hyperscan pass says which language parts' tokens an ASCII text holds (~80 ``in`` a text).
+_FOREIGN_TOKEN_GATE = PatternGate([_token_pattern(toks) for toks, _ in _FOREIGN_PARTS])
+
+
 class _Foreign:
     """The earliest match of the language parts whose tokens are in the text (``search`` as a
     pattern's, for the rule table)."""
@@ -203,8 +216,10 @@ class _Foreign:
 
     def search(self, text: str) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        for (_, rx), gate in zip(_FOREIGN_PARTS, _FOREIGN_GATES, strict=True):
-            if _any_token(gate, text):
+        possible = gated(_FOREIGN_TOKEN_GATE, text)
+        for i, ((_, rx), gate) in enumerate(zip(_FOREIGN_PARTS, _FOREIGN_GATES, strict=True)):
+            # on ASCII text the gate's answer is the token test itself (the same literals)
+            if (i in possible) if possible is not None else _any_token(gate, text):
                 m = rx.search(text)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
@@ -543,6 +558,31 @@ _RULES_T = [(*r, toks) for r, toks in zip(_RULES, _TOKENS, strict=True)]
 _GATES = [_gate(toks) for toks in _TOKENS]
 _FOREIGN_RX = _Foreign()
 
+# One Hyperscan pass (prefilter mode, ASCII text) says which rules may match at all, before
+# their token tests (~850 ``in`` per scan of a long text, ~7 ms on 13 KB) and regexes: a rule
+# whose token is common ("#" opens role_marker) cost a 3.5 ms search of 13 KB for nothing.
+# Each rule is gated by its regex, or, for the kinds whose regexes take Hyperscan 0.1-0.4 s
+# each to compile (start-up cost) and ``_Foreign`` (not a regex), by the alternation of its
+# ASCII tokens (the token test it already makes: every match holds one). Non-ASCII
+# characters in a pattern cannot match ASCII text: ``\uXXXX`` is spelt ``\xff`` (no ASCII
+# byte) for Hyperscan. A test holds the gate to the rules on every corpus string.
+_GATE_BY_TOKENS = frozenset({"safety_bypass", "user_message_in_data", "prompt_leak", "exfil_directive"})
+
+
+def _by_tokens(kind: str, searcher: _Searcher) -> bool:
+    return kind in _GATE_BY_TOKENS or not isinstance(searcher, re.Pattern)
+
+
+def _gate_pattern(kind: str, searcher: _Searcher, toks: tuple[str, ...]) -> re.Pattern[str]:
+    if _by_tokens(kind, searcher) or not isinstance(searcher, re.Pattern):
+        return _token_pattern(toks)
+    return re.compile(re.sub(r"\\u[0-9a-fA-F]{4}", r"\\xff", searcher.pattern), searcher.flags)
+
+
+_RULE_GATE = PatternGate([_gate_pattern(kind, rx, toks) for kind, _, _, rx, toks in _RULES_T])
+# rules gated by their tokens: on ASCII text the gate's answer is their token test
+_TOKEN_GATED = frozenset(i for i, (kind, _, _, rx, _) in enumerate(_RULES_T) if _by_tokens(kind, rx))
+
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
 _MD_LINK = re.compile(r"(?<!!)\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
@@ -824,6 +864,12 @@ _PERSONA_ANCHORS = (
     "apologi", "disclaimer", "never say the word", "start your response", "begin your response", "start your reply",
     "begin your reply", "start your answer", "begin your answer",
 )  # fmt: skip
+# One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
+# persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
+_PERSONA_TOKEN_GATE = PatternGate(
+    [*(_token_pattern(toks) for toks in _PERSONA_TOKENS), _token_pattern(_PERSONA_ANCHORS)]
+)
+_ANCHORS_AT = len(_PERSONA_TOKENS)
 # --- Directives to the model inside data (tool outputs only; a user may ask these of their own
 # model). A page may show code, and an HTML page has <script>: that is content. What is an
 # injection is the data telling the model to run or to put into its answer code that acts on
@@ -1116,8 +1162,11 @@ class InjectionDetector:
         """The first high-severity rule match; a lone weak cue (an address to an AI without a
         hijack in reach) is a low finding, recorded but not acted on."""
         weak: list[Hit] = []
-        for (kind, sev, conf, rx, _), gate in zip(_RULES_T, _GATES, strict=True):
-            if not _any_token(gate, text):
+        possible = gated(_RULE_GATE, text)
+        for i, ((kind, sev, conf, rx, _), gate) in enumerate(zip(_RULES_T, _GATES, strict=True)):
+            if possible is not None and i not in possible:
+                continue
+            if (possible is None or i not in _TOKEN_GATED) and not _any_token(gate, text):
                 continue
             m = rx.search(text)
             if not m:
@@ -1155,12 +1204,14 @@ class InjectionDetector:
     def _persona_text(self, t: Target, text: str, via: str) -> list[Hit]:
         if len(text) < 80:
             return []
-        if not any(a in text for a in _PERSONA_ANCHORS):
+        possible = gated(_PERSONA_TOKEN_GATE, text)
+        if (_ANCHORS_AT not in possible) if possible is not None else not any(a in text for a in _PERSONA_ANCHORS):
             return []
         found = [
             m
-            for rx, toks in zip(_PERSONA_CUES, _PERSONA_TOKENS, strict=True)
-            if any(tok in text for tok in toks) and (m := rx.search(text)) is not None
+            for i, (rx, toks) in enumerate(zip(_PERSONA_CUES, _PERSONA_TOKENS, strict=True))
+            if ((i in possible) if possible is not None else any(tok in text for tok in toks))
+            and (m := rx.search(text)) is not None
         ]
         # one phrase counts once ("you are going to act as" is two cue groups' match)
         spans: list[tuple[int, int]] = []
