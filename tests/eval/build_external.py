@@ -101,6 +101,7 @@ import json
 import re
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -877,6 +878,18 @@ _FORTUNE_WORDS = re.compile(
 )
 
 
+def _fortune_entries(f: Path) -> Iterator[tuple[int, str]]:
+    """(first line, text) of each entry of the fortune file ``f`` of 80 to 1,500 characters."""
+    text = f.read_text(encoding="utf-8", errors="replace")
+    line = 1
+    for entry in text.split("\n%\n"):
+        start = line
+        line += entry.count("\n") + 2
+        e = entry.strip("\n%")
+        if 80 <= len(e) <= 1500:
+            yield start, e
+
+
 def fortunes(deb: Path) -> None:
     """Debian's fortunes (fortune-mod's data, ``/usr/share/games/fortunes``): entries of 80 to 1,500
     characters with one of ``_FORTUNE_WORDS``, as a quotes tool's output; every third also as a chat
@@ -887,13 +900,8 @@ def fortunes(deb: Path) -> None:
     for f in sorted(base.iterdir()):
         if f.suffix or not f.is_file():
             continue
-        text = f.read_text(encoding="utf-8", errors="replace")
-        line = 1
-        for entry in text.split("\n%\n"):
-            start = line
-            line += entry.count("\n") + 2
-            e = entry.strip("\n%")
-            if not 80 <= len(e) <= 1500 or not _FORTUNE_WORDS.search(e):
+        for start, e in _fortune_entries(f):
+            if not _FORTUNE_WORDS.search(e):
                 continue
             name = f"/usr/share/games/fortunes/{f.name}"
             add("tool_output", "quotes.read", e, "benign", "fiction", origin, name, start)
@@ -1357,14 +1365,7 @@ def fortunes_intl(deb: Path) -> None:
             for f in sorted(d.iterdir()):
                 if f.suffix == ".dat" or not f.is_file() or f.is_symlink():
                     continue
-                text = f.read_text(encoding="utf-8", errors="replace")
-                line = 1
-                for entry in text.split("\n%\n"):
-                    start = line
-                    line += entry.count("\n") + 2
-                    e = entry.strip("\n%")
-                    if not 80 <= len(e) <= 1500:
-                        continue
+                for start, e in _fortune_entries(f):
                     n += 1
                     if n % 40:
                         continue
