@@ -21,7 +21,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect import jailbreak
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
-from gateway.inspect.jailbreak import gated
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import PatternGate
 
@@ -216,7 +215,7 @@ class _Foreign:
 
     def search(self, text: str) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        possible = gated(_FOREIGN_TOKEN_GATE, text)
+        possible = _FOREIGN_TOKEN_GATE.possible_long(text)
         for i, ((_, rx), gate) in enumerate(zip(_FOREIGN_PARTS, _FOREIGN_GATES, strict=True)):
             # on ASCII text the gate's answer is the token test itself (the same literals)
             if (i in possible) if possible is not None else _any_token(gate, text):
@@ -569,19 +568,17 @@ _FOREIGN_RX = _Foreign()
 _GATE_BY_TOKENS = frozenset({"safety_bypass", "user_message_in_data", "prompt_leak", "exfil_directive"})
 
 
-def _by_tokens(kind: str, searcher: _Searcher) -> bool:
-    return kind in _GATE_BY_TOKENS or not isinstance(searcher, re.Pattern)
-
-
 def _gate_pattern(kind: str, searcher: _Searcher, toks: tuple[str, ...]) -> re.Pattern[str]:
-    if _by_tokens(kind, searcher) or not isinstance(searcher, re.Pattern):
+    if not isinstance(searcher, re.Pattern) or kind in _GATE_BY_TOKENS:
         return _token_pattern(toks)
     return re.compile(re.sub(r"\\u[0-9a-fA-F]{4}", r"\\xff", searcher.pattern), searcher.flags)
 
 
 _RULE_GATE = PatternGate([_gate_pattern(kind, rx, toks) for kind, _, _, rx, toks in _RULES_T])
 # rules gated by their tokens: on ASCII text the gate's answer is their token test
-_TOKEN_GATED = frozenset(i for i, (kind, _, _, rx, _) in enumerate(_RULES_T) if _by_tokens(kind, rx))
+_TOKEN_GATED = frozenset(
+    i for i, (kind, _, _, rx, _) in enumerate(_RULES_T) if not isinstance(rx, re.Pattern) or kind in _GATE_BY_TOKENS
+)
 
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
@@ -1162,7 +1159,7 @@ class InjectionDetector:
         """The first high-severity rule match; a lone weak cue (an address to an AI without a
         hijack in reach) is a low finding, recorded but not acted on."""
         weak: list[Hit] = []
-        possible = gated(_RULE_GATE, text)
+        possible = _RULE_GATE.possible_long(text)
         for i, ((kind, sev, conf, rx, _), gate) in enumerate(zip(_RULES_T, _GATES, strict=True)):
             if possible is not None and i not in possible:
                 continue
@@ -1204,7 +1201,7 @@ class InjectionDetector:
     def _persona_text(self, t: Target, text: str, via: str) -> list[Hit]:
         if len(text) < 80:
             return []
-        possible = gated(_PERSONA_TOKEN_GATE, text)
+        possible = _PERSONA_TOKEN_GATE.possible_long(text)
         if (_ANCHORS_AT not in possible) if possible is not None else not any(a in text for a in _PERSONA_ANCHORS):
             return []
         found = [

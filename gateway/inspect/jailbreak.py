@@ -112,7 +112,7 @@ _RELEASE_TOKENS = (
 def release(text: str) -> tuple[int, int, int] | None:
     """(start, end, cues) of a short jailbreak in folded ``text``, or ``None``. Bounded: at most
     ``_MAX_RELEASE`` release matches are weighed, each against a window of ``2 * _WINDOW``."""
-    if gated(_RELEASE_GATE, text) == set():  # one Hyperscan pass: no token, no release (~40 finds)
+    if _RELEASE_GATE.possible_long(text) == set():  # one Hyperscan pass: no token, no release (~40 finds)
         return None
     strong: list[tuple[int, int]] = []
     for m in _near(_RELEASE, text, _RELEASE_TOKENS):
@@ -132,14 +132,6 @@ def release(text: str) -> tuple[int, int, int] | None:
 
 
 _MAX_RELEASE = 20
-# Under this many characters a gate's pass costs more than the ``in`` tests it saves (a decoded
-# window, a short field): the tests run as they are.
-GATE_MIN = 512
-
-
-def gated(gate: PatternGate, text: str) -> set[int] | None:
-    """``gate.possible(text)`` for a text long enough to be worth the pass, else None (all may)."""
-    return gate.possible(text) if len(text) >= GATE_MIN else None
 
 
 _RELEASE_GATE = PatternGate([re.compile("|".join(re.escape(t) for t in _RELEASE_TOKENS if t.isascii()) or r"\xff")])
@@ -188,7 +180,7 @@ def views(text: str) -> list[str]:
     A view holds only the stretches around those spellings (``_VIEW_REACH`` either side, at most
     ``_MAX_SPOTS`` of them), so the rules that run on it again never rescan a whole long text."""
     out: list[str] = []
-    possible = gated(_VIEW_GATE, text)  # one Hyperscan pass: may either spelling be there at all
+    possible = _VIEW_GATE.possible_long(text)  # one Hyperscan pass: may either spelling be there at all
     if 0 in possible if possible is not None else any(c in text for c in "0134579"):
         spots = [m.span() for _, m in zip(range(_MAX_SPOTS), _LEET_WORD.finditer(text), strict=False)]
         if len(spots) >= 3:

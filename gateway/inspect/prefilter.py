@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from gateway.inspect.base import Detector, Target
@@ -255,40 +255,12 @@ class RegexGate:
 _PY_ASCII_SPACE = r"\t-\r\x1c-\x20"
 
 
-def _split_top(pattern: str) -> list[str]:
-    """``pattern``'s top-level alternatives (escapes, classes and groups respected)."""
-    alts: list[str] = []
+def _structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, character, group depth after it) of each character of ``pattern`` from
+    ``start`` that is neither escaped nor inside a character class."""
     depth = 0
     in_class = False
-    start = i = 0
-    n = len(pattern)
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            if c == "]" and pattern[i - 1] != "[" and pattern[i - 2 : i] != "[^":
-                in_class = False
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            alts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    alts.append(pattern[start:])
-    return alts
-
-
-def _group_end(pattern: str, open_at: int) -> int:
-    """The index just past the group opened at ``open_at``."""
-    depth = 0
-    in_class = False
-    i = open_at
+    i = start
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -299,13 +271,23 @@ def _group_end(pattern: str, open_at: int) -> int:
                 in_class = False
         elif c == "[":
             in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
+        else:
+            depth += (c == "(") - (c == ")")
+            yield i, c, depth
         i += 1
+
+
+def _split_top(pattern: str) -> list[str]:
+    """``pattern``'s top-level alternatives (escapes, classes and groups respected)."""
+    cuts = [i for i, c, depth in _structure(pattern) if c == "|" and depth == 0]
+    return [pattern[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(pattern)], strict=True)]
+
+
+def _group_end(pattern: str, open_at: int) -> int:
+    """The index just past the group opened at ``open_at``."""
+    for i, c, depth in _structure(pattern, open_at):
+        if c == ")" and depth == 0:
+            return i + 1
     raise ValueError(f"unbalanced group in {pattern!r}")
 
 
@@ -429,3 +411,12 @@ class PatternGate:
         if self._db is None or not text.isascii():
             return None
         return _scan(self._db, self._scratch, "g", text)
+
+    def possible_long(self, text: str) -> set[int] | None:
+        """``possible`` for a text of ``GATE_MIN`` characters or more; None (all may) for a
+        shorter one, where the pass costs more than the ``in`` tests it would save (a decoded
+        window, a short field)."""
+        return self.possible(text) if len(text) >= GATE_MIN else None
+
+
+GATE_MIN = 512

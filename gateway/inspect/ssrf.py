@@ -75,6 +75,7 @@ _METADATA_IN_URL = re.compile("|".join(re.escape(a) for a in _METADATA_LITERALS)
 # (their literals anywhere in a URL: ``https://proxy.example/fetch/169.254.169.254/latest/``)
 _HOST_CUT = re.compile(r"[!$&'()*+,;=\\]")  # sub-delimiters and backslashes a lax parser cuts a host at
 _AUTH_END = re.compile(r"[/?#]")
+_AUTH_SPLIT = re.compile(r"[@\\]")
 _IPISH = re.compile(r"[0-9a-fA-FxX.:]{1,64}")  # what any spelling of an IP address is made of
 # One label of a numeric IPv4 spelling: decimal, 0-led octal, 0x hex, or the o/0o/q octal
 # prefixes some parsers take.
@@ -220,7 +221,9 @@ def _relative_file(url: str) -> bool:
 # there only what nothing legitimate names counts: metadata services, rebinding names and
 # internal addresses spelled to evade a filter.
 _FETCH_KEYS = re.compile(r"url|uri|link|href|webhook|callback|redirect")
-_HOST_KEYS = re.compile(r"host|endpoint|address|addr|domain|server|target|origin|ip")
+_HOST_KEYS = re.compile(
+    r"host|endpoint|address|addr|domain|server|target|origin|ip$|ip[_.-]|ipv[46]"
+)  # not "description"
 _HOST_FIELD_KINDS = ("metadata_address", "dns_rebinding_name")
 
 
@@ -278,7 +281,7 @@ class SsrfDetector:
         if "\\@" in auth or auth.count("@") > 1:
             # Parsers disagree on where such a host starts (``http://a.com\\@127.0.0.1/``):
             # judge every candidate, and the ambiguity itself.
-            for part in re.split(r"[@\\]", auth):
+            for part in _AUTH_SPLIT.split(auth):
                 judged = host_reason(_host_of(part))
                 if judged is not None and judged[1] == "high":
                     return judged
