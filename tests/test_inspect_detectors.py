@@ -208,10 +208,28 @@ def test_ssrf_flagged(url: str) -> None:
         ("http://evil.example\\@good.example/", "ambiguous_authority"),
         ("http://good.example:80\\@127.0.0.1/", "loopback_address"),
         ("tftp://files.example.com/boot.img", "scheme_tftp"),
+        # a wrapper scheme is judged as well as the URL it wraps; a bad scheme's template too
+        ("jar:http://127.0.0.1!/", "scheme_jar"),
+        ("jar:scheme://domain/path!/", "scheme_jar"),
+        ("gopher://<proxyserver>:8080/_GET http://<attacker:80>/x HTTP/1.1%0A%0A", "scheme_gopher"),
+        ("dict://<user>;<auth>@<host>:<port>/d:<word>:<database>:<n>", "scheme_dict"),
     ],
 )
 def test_ssrf_evasions(value: str, kind: str) -> None:
     assert ("ssrf", kind) in kinds({"url": value})
+
+
+def test_ssrf_url_bounds() -> None:
+    """Where a URL ends and which scheme it has: a template's ``<placeholder>`` only in a bad
+    scheme, markup's ``>`` never; a wrapper only when it is a bad scheme itself."""
+    from gateway.inspect.ssrf import find_urls
+
+    assert find_urls("<a href=file:///etc/passwd>x</a>") == [(8, 26, "file")]
+    assert find_urls("gopher://<host>:70/_x y") == [(0, 21, "gopher")]
+    assert find_urls("see https://<host>/a") == []  # an ordinary scheme's placeholder is no URL
+    assert find_urls("jar:https://example.com/a.jar!/") == [(0, 31, "jar"), (4, 31, "https")]
+    assert find_urls("ajar:https://example.com/") == [(5, 25, "https")]
+    assert kinds({"url": "ajar:https://example.com/"}) == set()
 
 
 @pytest.mark.parametrize(

@@ -25,21 +25,44 @@ OWASP = ("LLM06", "ASI02")
 
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _REST = re.compile(r"[^\s\"'<>]{1,2048}")
+# a bad scheme's rest may hold a template's placeholders (gopher://<host>:70/_), not markup's lone ">"
+_TEMPLATE_REST = re.compile(r"(?:[^\s\"'<>]|<[^\s\"'<>]{1,64}>){1,2048}")
+
+
+def _scheme_start(text: str, end: int) -> int:
+    """Where the scheme ending at ``end`` (the ":" of "://", or of a wrapper's "jar:") starts;
+    ``end`` when there is none (at most 16 scheme characters, starting with a letter)."""
+    j = end
+    while j > 0 and end - j < 16 and text[j - 1] in _SCHEME_CHARS:
+        j -= 1
+    while j < end and not text[j].isalpha():
+        j += 1
+    return j
 
 
 def find_urls(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, scheme) of each ``scheme://rest``, found from each "://" (linear, no regex rescans)."""
+    """(start, end, scheme) of each ``scheme://rest``, found from each "://" (linear, no regex rescans).
+
+    A URL wrapped in a scheme of ``_BAD_SCHEMES`` (``jar:http://host/a.jar!/``) is reported
+    twice: with the wrapper's scheme, then as itself. A bad scheme's rest may hold a
+    template's ``<placeholder>``."""
     out: list[tuple[int, int, str]] = []
     i = text.find("://")
     while i != -1:
-        j = i
-        while j > 0 and i - j < 16 and text[j - 1] in _SCHEME_CHARS:
-            j -= 1
-        while j < i and not text[j].isalpha():  # a scheme starts with a letter
-            j += 1
-        m = _REST.match(text, i + 3)
-        if j < i - 1 and m:
-            out.append((j, m.end(), text[j:i].lower()))
+        j = _scheme_start(text, i)
+        scheme = text[j:i].lower()
+        wrapper = None
+        if j > 1 and text[j - 1] == ":":  # a wrapper scheme before this one: jar:https://...
+            w = _scheme_start(text, j - 1)
+            if w < j - 2 and text[w : j - 1].lower() in _BAD_SCHEMES:
+                wrapper = (w, text[w : j - 1].lower())
+        bad = scheme in _BAD_SCHEMES or wrapper is not None
+        m = (_TEMPLATE_REST if bad else _REST).match(text, i + 3)
+        if m and (j < i - 1 or wrapper is not None):
+            if wrapper is not None:
+                out.append((wrapper[0], m.end(), wrapper[1]))
+            if j < i - 1:
+                out.append((j, m.end(), scheme))
             i = text.find("://", m.end())
         else:
             i = text.find("://", i + 3)
