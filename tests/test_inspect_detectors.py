@@ -213,6 +213,9 @@ def test_ssrf_flagged(url: str) -> None:
         ("jar:scheme://domain/path!/", "scheme_jar"),
         ("gopher://<proxyserver>:8080/_GET http://<attacker:80>/x HTTP/1.1%0A%0A", "scheme_gopher"),
         ("dict://<user>;<auth>@<host>:<port>/d:<word>:<database>:<n>", "scheme_dict"),
+        # an "@" after a fragment or query mark, before any path: the host a lax parser reads
+        ("http://evil.com#@127.0.0.1/", "loopback_address"),
+        ("https://evil.com?@169.254.169.254/latest/", "metadata_address"),
     ],
 )
 def test_ssrf_evasions(value: str, kind: str) -> None:
@@ -230,6 +233,9 @@ def test_ssrf_url_bounds() -> None:
     assert find_urls("jar:https://example.com/a.jar!/") == [(0, 31, "jar"), (4, 31, "https")]
     assert find_urls("ajar:https://example.com/") == [(5, 25, "https")]
     assert kinds({"url": "ajar:https://example.com/"}) == set()
+    # a query or fragment that holds an address at a public host is no SSRF
+    assert not {k for k in kinds({"url": "https://example.com?to=ops@mail.example.com"}) if k[0] == "ssrf"}
+    assert not {k for k in kinds({"url": "https://example.com#contact@example.org"}) if k[0] == "ssrf"}
 
 
 @pytest.mark.parametrize(

@@ -309,6 +309,13 @@ class SsrfDetector:
                 if judged is not None and judged[1] == "high":
                     return judged
             return "ambiguous_authority", "medium"
+        head = url[url.find("://") + 3 :].split("/", 1)[0]
+        if "@" in head and ("#" in head or "?" in head):
+            # ``http://evil.com#@127.0.0.1/``: a parser that misses the fragment or query takes the
+            # host after the "@". Only an internal one counts (``?to=a@b.example`` is a query).
+            judged = host_reason(_host_of(head))
+            if judged is not None and judged[1] == "high":
+                return judged
         try:
             host = urlsplit(url).hostname or ""
         except ValueError:
