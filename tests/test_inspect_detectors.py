@@ -316,13 +316,25 @@ def test_ssrf_public_urls_pass(url: str) -> None:
         "0x2e0x2e0x2f0x2e0x2e0x2fvar/log/app.log",  # dots and slashes as C hex literals
         "%c0%2e%c0%2e%c0%2f%c0%2e%c0%2e%c0%2fapp/config.yml",  # overlong with a plain second byte
         "..%c0%2f..%c0%2fapp/config.yml",
+        # a hex slash after dots spelled otherwise; backslash and dot look-alikes
+        "%2e%2e0x2f%2e%2e0x2fapp/config.yml",
+        "..0x5c..0x5capp\\config.yml",
+        "%uff0e%uff0e0x2f%uff0e%uff0e0x2fapp/config.yml",
+        "..\u2216..\u2216app\u2216config.yml",
+        "..%u2216..%u2216app%u2216config.yml",
+        "\u2025\ufe68\u2025\ufe68app\ufe68config.yml",
+        "\uff0e\uff0e\u29f5\uff0e\uff0e\u29f5app/config.yml",
     ],
 )
 def test_traversal_flagged(path: str) -> None:
     assert "path_traversal" in detectors({"path": path})
+    # also among other strings (the joined scan's prefilter must let it through)
+    assert "path_traversal" in detectors({"path": path, "note": "quarterly report"})
 
 
-@pytest.mark.parametrize("value", ["0x2f", "mask 0x2e0x2f", "a;b/..;c", "ratio 0x2E:0x5C"])
+@pytest.mark.parametrize(
+    "value", ["0x2f", "mask 0x2e0x2f", "a;b/..;c", "ratio 0x2E:0x5C", "3..0x2f", "A\u2216B", "wait\u2025 what"]
+)
 def test_traversal_lookalikes_pass(value: str) -> None:
     assert "path_traversal" not in detectors({"path": value})
 

@@ -39,11 +39,19 @@ _OVERLONG_TO = {"ae": ".", "2e": ".", "8e": ".", "af": "/", "9c": "/", "1c": "/"
 # are spelled so (a lone "0x2f" is a number).
 _HEX_DOTS = re.compile(r"0x2e0x2e", re.I)
 _HEX_CHAR = re.compile(r"0x(2e|2f|5c)", re.I)
+# ... or where a hex slash touches two dots spelled otherwise ("%2e%2e0x2f", "..0x5c").
+_HEX_SEP = re.compile(r"\.\.0x(?:2f|5c)|0x(?:2f|5c)\.\.", re.I)
 # Tomcat and Jetty drop a path parameter from a segment: "..;/" and "..;jsessionid=x/" are "../".
 _DOTDOT_PARAM = re.compile(r"\.\.;[^/\\]{0,64}(?=[/\\]|$)")
 _PCT_U = re.compile(r"%u([0-9a-fA-F]{4})")
 # Slashes and dots that some servers fold to ASCII: division slash, fraction slash, fullwidth forms.
-_LOOKALIKE = str.maketrans({"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\uff3c": "\\", "\uff0e": ".", "\u2024": "."})
+# Also the backslash look-alikes (set minus, small and operator reverse solidus), the big
+# solidus, and the two-dot leader.
+_LOOKALIKE = str.maketrans(
+    {"\u2215": "/", "\u2044": "/", "\uff0f": "/", "\u29f8": "/", "\uff3c": "\\", "\u2216": "\\", "\ufe68": "\\",
+     "\u29f5": "\\", "\uff0e": ".", "\u2024": ".", "\u2025": ".."}
+)  # fmt: skip
+_LOOKALIKE_CHARS = tuple(chr(c) for c in _LOOKALIKE)
 
 
 def decode(s: str) -> str:
@@ -56,7 +64,10 @@ def decode(s: str) -> str:
         if nxt == out:
             break
         out = nxt
-    out = out.translate(_LOOKALIKE).replace("\\", "/")
+    out = out.translate(_LOOKALIKE)
+    if ("0x" in out or "0X" in out) and _HEX_SEP.search(out):
+        out = _HEX_CHAR.sub(lambda m: chr(int(m.group(1), 16)), out)
+    out = out.replace("\\", "/")
     return _DOTDOT_PARAM.sub("..", out) if "..;" in out else out
 
 
@@ -79,6 +90,8 @@ def _maybe(t: Target) -> bool:
     field (``keyed``)."""
     if t.surface != "request_arg":
         return False
+    if not t.raw.isascii() and any(c in t.raw for c in _LOOKALIKE_CHARS):
+        return True
     gate = _MAYBE_GATE.possible(t.raw)
     if gate is not None:
         return bool(gate)
@@ -116,7 +129,14 @@ class TraversalDetector:
         if t.surface != "request_arg":
             return []
         raw = t.raw
-        if ".." not in raw and "%" not in raw and "/" not in raw and "\\" not in raw and ".ini" not in raw.lower():
+        if (
+            ".." not in raw
+            and "%" not in raw
+            and "/" not in raw
+            and "\\" not in raw
+            and ".ini" not in raw.lower()
+            and raw.isascii()  # look-alike dots and slashes (two-dot leader, set minus)
+        ):
             return []
         s = decode(raw)
         m = _DOTDOT.search(s)
