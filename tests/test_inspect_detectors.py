@@ -332,6 +332,23 @@ def test_traversal_flagged(path: str) -> None:
     assert "path_traversal" in detectors({"path": path, "note": "quarterly report"})
 
 
+def test_traversal_every_dot_spelling_with_every_separator() -> None:
+    """The class, not the examples: each spelling of ".." a server may decode, with each
+    spelling of a separator, three levels up to a target that is not on any list."""
+    dots = ["..", "%2e%2e", "%2E%2E", "%252e%252e", "%c0%2e%c0%2e", "%c0%ae%c0%ae", "%e0%80%ae%e0%80%ae",
+            "%uff0e%uff0e", "%u002e%u002e", "0x2e0x2e", "..%00", "....", ".%2e", "%2e.", "\u2025",
+            "\uff0e\uff0e"]  # fmt: skip
+    seps = ["/", "\\", "%2f", "%5c", "%252f", "%255c", "%c0%af", "%c1%9c", "%c0%2f", "%u2215", "%u2216", "0x2f",
+            "0x5c", "%e0%80%af", "//", "\\\\", "/./", ";/", "\u2216", "\ufe68", "\u29f5", "\u2215"]  # fmt: skip
+    missed = [
+        p
+        for d in dots
+        for sep in seps
+        if "path_traversal" not in detectors({"path": (p := (d + sep) * 3 + "app/config.yml")})
+    ]
+    assert missed == []
+
+
 @pytest.mark.parametrize(
     "value", ["0x2f", "mask 0x2e0x2f", "a;b/..;c", "ratio 0x2E:0x5C", "3..0x2f", "A\u2216B", "wait\u2025 what"]
 )
