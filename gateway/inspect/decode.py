@@ -4,8 +4,8 @@
 base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding including
 ``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
 escapes, rot13, and spellings a model reads but a pattern does not: quoted-printable,
-uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed text) and
-returns their decoded forms. ``DecodedDetector`` runs every other
+uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed text, binary
+digits, Caesar shifts and Atbash) and returns their decoded forms. ``DecodedDetector`` runs every other
 detector on each variant; its findings carry the encoding in their kind
 (``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
 output policy that asks to strip them blocks the output instead).
@@ -21,6 +21,7 @@ import base64
 import binascii
 import codecs
 import html
+import math
 import quopri
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -267,6 +268,52 @@ _MARKS_DENSE = re.compile(r"[\u0300-\u036f\u0483-\u0489\u1dc0-\u1dff\u20d0-\u20f
 _REV_HINTS = ("snoitcurtsni", "erongi", "tpmorp", "drowssap", "tpircs<", "metsys", "suoiverp")
 
 
+# Shift ciphers (Caesar, any shift but rot13's, which has its own hints; Atbash, the mirrored
+# alphabet). The gate: "the", "you" or "and" enciphered, as a word. Then the letter counts say
+# which decoding reads most like English, and the common words decide, as for rot13.
+_LOWER = "abcdefghijklmnopqrstuvwxyz"
+_UNSHIFT = {k: str.maketrans(_LOWER, _LOWER[-k:] + _LOWER[:-k]) for k in range(1, 26) if k != 13}
+_ATBASH = str.maketrans(_LOWER, _LOWER[::-1])
+_SHIFT_WORDS = sorted(
+    {w.translate(str.maketrans(_LOWER, _LOWER[k:] + _LOWER[:k])) for w in ("the", "you", "and") for k in _UNSHIFT}
+    | {w.translate(_ATBASH) for w in ("the", "you", "and")}
+)
+# (between two spaces: as a ``\b`` word, or followed by a mark, Hyperscan's pass takes 4-5x as long)
+_SHIFT_HINT = re.compile(r" (?:" + "|".join(_SHIFT_WORDS) + r") ", re.I)
+# English letter frequencies (per mille), for the log-likelihood of a decoding.
+_EN = (82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, 67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1)  # a..z
+_LOG_EN = [math.log(f) for f in _EN]
+
+
+def _unshift(low: str) -> tuple[str, str] | None:
+    """("caesar" or "atbash", the decoded text) when a shift or the mirror makes ``low`` (lower
+    case) read more like English than it does, and brings at least three common words more."""
+    counts = [low.count(c) for c in _LOWER]
+    if sum(counts) < 20:
+        return None
+    seen = [(i, n) for i, n in enumerate(counts) if n]
+
+    def score(shift: int) -> float:  # cipher letter i is plain letter i - shift
+        return sum(n * _LOG_EN[(i - shift) % 26] for i, n in seen)
+
+    best, best_via, best_table = score(0), "", None
+    for k, table in _UNSHIFT.items():
+        if (sc := score(k)) > best:
+            best, best_via, best_table = sc, "caesar", table
+    if sum(n * _LOG_EN[25 - i] for i, n in seen) > best:
+        best_via, best_table = "atbash", _ATBASH
+    if best_table is None:
+        return None
+    dec = low.translate(best_table)
+    if len(_ROT_WORDS.findall(dec)) >= 3 + 2 * len(_ROT_WORDS.findall(low)):
+        return best_via, dec
+    return None
+
+
+# Bytes written as groups of eight binary digits ("01001001 01100111 ...").
+_BINARY_RUN = re.compile(r"(?:[01]{8}[ ,;]?){8,8192}")
+_BINARY_GATE = re.compile(r"[01]{8}[ ,;]?[01]{8}")
+
 _QP_GATE = re.compile(r"=3[Cc]|=20")
 _UU_GATE = re.compile(r"begin [0-7]{3} ")
 _MORSE_GATE = re.compile(r"(?:\.-|-\.)")
@@ -293,13 +340,21 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
         # A hint holds no separator: it is in some string's lower-cased text only if it is in
         # the whole text's, so the gate (then one lower() and a few ``in``) decides whether to
         # look per string.
+        if (8 in gate if gate is not None else _BINARY_GATE.search(raw) is not None) and (
+            m := _BINARY_RUN.search(raw)
+        ) is not None:
+            bits = re.sub(r"[ ,;]", "", m.group(0))
+            data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
+            if (text := _text(data)) is not None:
+                yield "binary", text
         nato = 5 in gate if gate is not None else True
         rev = 6 in gate if gate is not None else True
+        shift = 7 in gate if gate is not None else _SHIFT_HINT.search(raw) is not None
         if nato or rev:
             whole = raw.lower()
             nato = nato and sum(h in whole for h in _NATO_HINTS) >= 2
             rev = rev and any(h in whole for h in _REV_HINTS)
-        for seg in raw.split(_SEP)[:_MAX_RUNS] if nato or rev else ():
+        for seg in raw.split(_SEP)[:_MAX_RUNS] if nato or rev or shift else ():
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
             low = seg.lower()
@@ -310,6 +365,9 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
             if rev and any(h in low for h in _REV_HINTS):
                 yield "reversed", seg[::-1]
                 rev = False
+            if shift and low.count(" ") >= 4 and _SHIFT_HINT.search(low) and (found := _unshift(low)) is not None:
+                yield found
+                shift = False
     else:
         if (m := _BRAILLE_RUN.search(raw)) is not None:
             yield "braille", m.group(0).translate(_BRAILLE)
@@ -393,6 +451,8 @@ _GATE = PatternGate(
         _MORSE_GATE,
         re.compile("|".join(re.escape(h) for h in _NATO_HINTS), re.I),
         re.compile("|".join(re.escape(h) for h in _REV_HINTS), re.I),
+        _SHIFT_HINT,
+        _BINARY_GATE,
     ]
 )
 
