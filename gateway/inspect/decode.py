@@ -4,8 +4,8 @@
 base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding including
 ``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
 escapes, rot13, and spellings a model reads but a pattern does not: quoted-printable,
-uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed text, binary
-digits, Caesar shifts and Atbash) and returns their decoded forms. ``DecodedDetector`` runs every other
+uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed and upside-down
+text, binary digits, Caesar shifts and Atbash) and returns their decoded forms. ``DecodedDetector`` runs every other
 detector on each variant; its findings carry the encoding in their kind
 (``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
 output policy that asks to strip them blocks the output instead).
@@ -310,6 +310,15 @@ def _unshift(low: str) -> tuple[str, str] | None:
     return None
 
 
+# Upside-down text: the string reversed, letters turned (IPA and Latin look-alikes; b/q, d/p
+# and n/u swap). Gated by three or more turned letters that no alphabet writes as text.
+_TURNED = str.maketrans(
+    {"\u0250": "a", "\u0254": "c", "\u01dd": "e", "\u025f": "f", "\u0183": "g", "\u0265": "h", "\u1d09": "i",
+     "\u027e": "j", "\u029e": "k", "\u026f": "m", "\u0279": "r", "\u0287": "t", "\u028c": "v", "\u028d": "w",
+     "\u028e": "y", "b": "q", "q": "b", "d": "p", "p": "d", "n": "u", "u": "n"}
+)  # fmt: skip
+_TURNED_ONLY = re.compile("[\u0250\u01dd\u0265\u1d09\u0279\u0287\u028c\u028d\u028e\u029e\u026f]")
+
 # Bytes written as groups of eight binary digits ("01001001 01100111 ...").
 _BINARY_RUN = re.compile(r"(?:[01]{8}[ ,;]?){8,8192}")
 _BINARY_GATE = re.compile(r"[01]{8}[ ,;]?[01]{8}")
@@ -373,6 +382,9 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
             yield "braille", m.group(0).translate(_BRAILLE)
         if _MARKS_DENSE.search(raw) is not None:
             yield "combining_marks", _MARKS.sub("", raw)
+        m = _TURNED_ONLY.search(raw)
+        if m is not None and len(_TURNED_ONLY.findall(raw, m.start(), m.start() + 400)) >= 3:
+            yield "upside_down", raw[::-1].translate(_TURNED)
 
 
 def _b64_runs(raw: str) -> Iterator[re.Match[str]]:

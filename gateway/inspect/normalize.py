@@ -1,7 +1,7 @@
 """Normalization before matching, so obfuscation does not bypass detectors.
 
 ``fold``: Unicode NFKC, zero-width and bidi controls removed, Unicode tag characters
-removed, common Cyrillic/Greek confusables mapped to Latin, case folded, runs of
+removed, common Cyrillic/Greek confusables and Latin small capitals mapped to Latin, case folded, runs of
 whitespace collapsed to one space. ``tag_text`` recovers ASCII smuggled in Unicode
 tag characters (U+E0020..U+E007E), which render invisibly.
 """
@@ -31,7 +31,13 @@ _CONFUSABLE_FROM = (
     "\u0408\u03b1\u03bf\u03c1\u03b5\u03b9\u03ba\u03bd\u03c4\u03c5\u0391\u0392\u0395\u0396\u0397\u0399"
     "\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
 )
-_CONFUSABLES = str.maketrans(_CONFUSABLE_FROM, "aeopcyxijshdgnulqwabekmhopctxyisjaopeikvtuabezhikmnoptyx")
+_CONFUSABLE_TO = "aeopcyxijshdgnulqwabekmhopctxyisjaopeikvtuabezhikmnoptyx"
+# Latin small capitals ("ᴀʙᴄ" text generators), which NFKC leaves alone.
+_SMALL_CAPS = (  # a-z but x, which has none
+    "\u1d00\u0299\u1d04\u1d05\u1d07\ua730\u0262\u029c\u026a\u1d0a\u1d0b\u029f\u1d0d"
+    "\u0274\u1d0f\u1d18\u01eb\u0280\ua731\u1d1b\u1d1c\u1d20\u1d21\u028f\u1d22"
+)
+_CONFUSABLES = str.maketrans(_CONFUSABLE_FROM + _SMALL_CAPS, _CONFUSABLE_TO + "abcdefghijklmnopqrstuvwyz")
 
 
 def fold(text: str) -> str:
