@@ -394,6 +394,49 @@ def test_command_spliced_into_any_tools_value() -> None:
         assert "shell_injection" not in detectors({"q": v}), v
 
 
+@pytest.mark.parametrize(
+    ("v", "kind"),
+    [
+        # one token, a newline and a command (a newline alone is text's)
+        ("report.pdf\nid", "command_splice"),
+        ("example.org\r\ncat /etc/passwd", "command_splice"),
+        ("1\nnet user", "command_splice"),
+        # the whole value a probe: a token, a separator and echo/net/hostname
+        ("report.pdf;echo pwned", "command_splice"),
+        ("|net user", "command_splice"),
+        ("1&&hostname", "command_splice"),
+        # commands spelled to slip past a word list
+        ("x;c'a't /e'tc'/pas's'wd", "command_splice_obfuscated"),
+        ('x|w"h"o"am"i', "command_splice_obfuscated"),
+        ("x;who\\ami", "command_splice_obfuscated"),
+        ("x;cat$u /etc$u/passwd", "command_splice_obfuscated"),
+        ("x;/???/??t /???/p??s??", "command_glob"),
+    ],
+)
+def test_command_injection_shapes_and_spellings(v: str, kind: str) -> None:
+    assert ("shell_injection", kind) in kinds({"host": v}), v
+    assert ("shell_injection", kind) in kinds({"host": v, "note": "weekly report"}), v  # the joined scan too
+
+
+@pytest.mark.parametrize(
+    "v",
+    [
+        "Usage:\ncurl https://api.example.com/v1",
+        "#!/bin/bash\nls -la /tmp",
+        "Shopping\ncat food and milk",
+        "notes\nping me tomorrow",
+        "TODO\necho the message back to the user",
+        "v1.2.3\nrm old files",
+        "Don't; it's fine",
+        "Tom's dog; cat's toy",
+        "What?? /??/ hmm",
+        "C:\\Users\\bob\\Documents; see notes",
+    ],
+)
+def test_command_injection_lookalikes_pass(v: str) -> None:
+    assert "shell_injection" not in detectors({"q": v}), v
+
+
 def test_sql_tool_takes_sql_but_not_spliced_values() -> None:
     sql = frozenset({"sql"})
     assert "sql_injection" in detectors({"q": "SELECT * FROM u WHERE name = 'x' OR '1'='1'"}, tags=sql)

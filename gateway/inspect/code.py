@@ -26,18 +26,49 @@ _CMD_ANY = (
 _CMD_ARGS = r"(?:id|cat|ls|ping|sleep|echo|dir|net|type|rm|pwd|ps|perl|python3?|ruby|php|reg|route|chmod|touch|kill)"
 # "End of a value" and "start of a value" that hold both for one string and in the runner's
 # joined scan (strings separated by "\n\x00\n"): (?=\n\x00|\n?\Z) and (?:\A|(?<=\x00\n)).
-_SHELL_SPLICE = re.compile(
-    # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
-    r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
-    r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?(?:"
-    # an absolute path to a binary directory names a command whatever follows it
-    r"/(?:usr/(?:local/)?)?s?bin/[\w.-]{1,20}|"
+# The command after a separator: an absolute path to a binary directory (it names a command
+# whatever follows), a command that needs no argument, or one that does, with one.
+_CMD_TAIL = (
+    r"(?:/(?:usr/(?:local/)?)?s?bin/[\w.-]{1,20}|"
     + _CMD_ANY
     + r"\b(?!\s?\|)|"
     + _CMD_ARGS
-    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)))",
+    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)))"
+)
+_SHELL_SPLICE = re.compile(
+    # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
+    r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
+    r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?" + _CMD_TAIL,
     re.I,
 )
+# A whole value that is one token (or none), a separator and a command: "example.org;echo
+# pwned", "|net user", "1&&hostname"; or one token, a newline and a command: "report.pdf\nid".
+# A newline alone is text's, so only this shape counts it; its first line holds no space, "#",
+# "$", ">", ":" or "`" (a comment, a prompt, a label, a URL, a code fence).
+_NET = r"net[ \t]{1,3}(?:user|localgroup|group|share|view|use|session|accounts|config|start|stop)\b"
+_VALUE_END = r"[^\n\x00]{0,200}(?=\n\x00|\n?\Z)"
+_SHELL_VALUE = re.compile(
+    r"(?:\A|(?<=\x00\n))(?:"
+    r"[^\s;&|`#$>:]{0,200}(?:[;&|`]{1,2}|\$\()[ \t]{0,3}(?:"
+    + _CMD_TAIL
+    + "|"
+    + _NET
+    + r"|echo[ \t]{1,3}[^\s;&|`]{1,40}[ \t]?(?=\n\x00|\n?\Z)|hostname)|"
+    r"[^\s;&|`#$>:]{1,200}\r?\n[ \t]{0,3}(?:" + _CMD_TAIL + "|" + _NET + r"))" + _VALUE_END,
+    re.I,
+)
+# A command spelled to slip past a word list: quotes or a backslash inside a word
+# ("c'a't", "w\"h\"o\"am\"i", "who\\ami"), unset variables ("cat$u /etc$u/passwd"). Undone in
+# a view that the splice and value patterns then read.
+_SHELL_OBFUSCATION = re.compile(
+    r"(?<=[\w/.])(?:''|\"\"|['\"])(?=[\w/.])|(?<=\w)\\(?![nrt])(?=[a-z])|"
+    r"(?<=[\w/])\$(?:\{\w{0,10}\}|[@*]|[a-z_]\w{0,2}(?![\w]))",
+    re.I,
+)
+# ... and its gate: a separator, then within a word a quote, backslash or dollar.
+_SHELL_OBFUSCATED = re.compile(r"(?:[;&|`\n]|\$\(|%0a)[ \t]{0,3}[\w/.]{0,12}['\"\\$]", re.I)
+# A command named by wildcards: "/???/??t /???/p??s??" after a separator or as the value.
+_SHELL_GLOB = re.compile(r"(?:[;&|`\n]|\$\(|\A|(?<=\x00\n))[ \t]{0,3}/[?*]{1,8}/[\w?*]{0,20}\?[\w?*]{0,20}")
 _SHELL_ALWAYS = re.compile(
     r"\(\)\s?\{\s?:\s?;\s?\}\s?;|"  # shellshock
     r"\$\{ifs\}|"
@@ -516,8 +547,10 @@ class ShellDetector:
     ``shell``-tagged tools: attack signatures only (their values are command lines)."""
 
     name = "shell_injection"
-    # _shell_always_maybe's, splice's
-    traits = DetectorTraits(anchors=Anchors(lower=(*_SHELL_ALWAYS_TOKENS, "-e", "|", "rm ", *_SHELL_TOKENS)))
+    # _shell_always_maybe's, splice's, a value's newline, a wildcard path's "/?"
+    traits = DetectorTraits(
+        anchors=Anchors(lower=(*_SHELL_ALWAYS_TOKENS, "-e", "|", "rm ", *_SHELL_TOKENS, "\n", "/?"))
+    )
 
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
@@ -529,18 +562,33 @@ class ShellDetector:
         low = raw.lower()
         m = _SHELL_ALWAYS.search(raw) if (gate is None or 0 in gate) and _shell_always_maybe(low) else None
         kind = "shell_attack"
-        if (
-            m is None
-            and "shell" not in t.tags
-            and (gate is None or 1 in gate)
-            and any(tok in low for tok in _SHELL_TOKENS)
-        ):
-            m = _FAST_SHELL_SPLICE.search(raw)
+        if m is None and "shell" not in t.tags:
             kind = "command_splice"
+            m, ev_text = self._splice(raw, low, gate), raw
+            if m is None and (gate is None or 3 in gate) and "?" in raw:
+                m, kind = _SHELL_GLOB.search(raw), "command_glob"
+            if m is None and (gate is None or 4 in gate) and _SHELL_OBFUSCATED.search(raw) is not None:
+                view = _SHELL_OBFUSCATION.sub("", raw)
+                if view != raw:
+                    m, ev_text, kind = self._splice(view, view.lower(), None), view, "command_splice_obfuscated"
+            if m is not None:
+                ev = excerpt(ev_text, max(0, m.start() - 10), m.end() + 20)
+                return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
         if not m:
             return []
         ev = excerpt(raw, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
+
+    @staticmethod
+    def _splice(raw: str, low: str, gate: set[int] | None) -> re.Match[str] | None:
+        """A separator then a command anywhere, or a whole value that is a token, a separator
+        (or a newline) and a command."""
+        m = None
+        if (gate is None or 1 in gate) and any(tok in low for tok in _SHELL_TOKENS):
+            m = _FAST_SHELL_SPLICE.search(raw)
+        if m is None and (gate is None or 2 in gate) and ("\n" in raw or any(tok in low for tok in _SHELL_TOKENS)):
+            m = _FAST_SHELL_VALUE.search(raw)
+        return m
 
 
 def _shell_listed(t: Target) -> bool:
@@ -700,7 +748,8 @@ _SQL_GATE_PATTERNS = (
     _SQL_QUOTE_END,
 )
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
-_SHELL_GATE = PatternGate([_SHELL_ALWAYS, _SHELL_SPLICE])
+_SHELL_GATE = PatternGate([_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED])
+_FAST_SHELL_VALUE = _FromCandidates(_SHELL_VALUE, _string_starts)
 
 
 class XssDetector:
