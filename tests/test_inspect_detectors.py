@@ -34,6 +34,14 @@ def test_fold_removes_obfuscation() -> None:
     assert tag_text("hi" + "".join(chr(0xE0000 + ord(c)) for c in "run rm")) == "run rm"
 
 
+def test_value_anchored_sql_probes_among_other_fields() -> None:
+    """A joined scan's folded text separates values with " \x00 ": the SQL patterns anchored
+    on a value's start or end hold there as on "\n\x00\n" (they once held for one string only)."""
+    assert "sql_injection" in detectors({"filter": "1; DROP TABLE users--", "table": "users", "note": "weekly report"})
+    assert "sql_injection" in detectors({"a": "weekly report", "user": "admin'-'", "z": "other"})
+    assert "sql_injection" in detectors({"a": "weekly report", "id": "1 UNION ALL SELECT NULL--", "z": "other"})
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -437,6 +445,46 @@ def test_command_injection_lookalikes_pass(v: str) -> None:
     assert "shell_injection" not in detectors({"q": v}), v
 
 
+@pytest.mark.parametrize(
+    "v",
+    [
+        "x'='",  # the coercion probe with "=", after a word
+        "admin'-'",
+        "' or 1#",  # a truthy constant, the rest commented out
+        "' GROUP BY id HAVING 1=1--",
+        "1' AND '1'='2",  # the false half of blind injection's boolean pair
+        "'||(SELECT version())||'",
+        "' OR EXISTS(SELECT * FROM users)--",
+        "' AND 1=(SELECT 1 FROM PG_SLEEP(5))--",
+        "' AND SUBSTRING(@@version,1,1)='5",
+        "admin ORDER BY 10--",
+        "ORDER BY 10--",
+        "x; DROP TABLE users--",
+        "; SHUTDOWN--",
+        "admin; EXEC sp_configure 'show advanced options',1--",
+    ],
+)
+def test_sql_probe_shapes(v: str) -> None:
+    assert "sql_injection" in detectors({"username": v}), v
+    assert "sql_injection" in detectors({"username": v, "note": "weekly report"}), v  # the joined scan too
+
+
+@pytest.mark.parametrize(
+    "v",
+    [
+        "It's 5 o'clock; drop by the office",
+        "Sort order by 3 fields",
+        "Notes; update the doc, then set a reminder",
+        "x; delete the old file",
+        "What's 'this'='that' about?",
+        "see substring(name, 1, 3) and the version() call",
+        "rock'n'roll",
+    ],
+)
+def test_sql_probe_lookalikes_pass(v: str) -> None:
+    assert "sql_injection" not in detectors({"q": v}), v
+
+
 def test_sql_tool_takes_sql_but_not_spliced_values() -> None:
     sql = frozenset({"sql"})
     assert "sql_injection" in detectors({"q": "SELECT * FROM u WHERE name = 'x' OR '1'='1'"}, tags=sql)
@@ -596,7 +644,10 @@ _SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", 
                "randomblob(", "1000000", "dbms_pipe.receive_message(", "dbms_lock.sleep(", "xp_cmdshell", "load_file(",
                "into", " outfile", " dumpfile", "extractvalue(", "updatexml(", "concat(", "0x7e", "floor(rand(0)*2)",
                "exp(~(", "convert(int,", "@@version", "gtid_subset(", "name_const(", "utl_http.request(", "xp_dirtree",
-               "sp_oacreate", "substring(", "mid", "ascii(", "((", "( (", "\u212a", "\u017f", "by", ","]  # fmt: skip
+               "sp_oacreate", "substring(", "mid", "ascii(", "((", "( (", "\u212a", "\u017f", "by", ",",
+               # the value-led SQL and shell shapes (_value_starts' heads, a whole value's probe)
+               "order", "group", " having ", "exists(", "version()", "user()", "shutdown", "exec ", "echo ", "net user",
+               "hostname", "c'a't", "$u", "/???/", "?", "\r\n", "\\"]  # fmt: skip
 
 
 @settings(max_examples=3000, deadline=None)
@@ -608,7 +659,7 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
     text = "".join(tokens)
     fast_ones = (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY)
     near_ones = (code._FAST_TIME, code._FAST_ERROR, code._FAST_INFERENCE)
-    for fast in (*fast_ones, *near_ones, code._FAST_SHELL_SPLICE):
+    for fast in (*fast_ones, *near_ones, code._FAST_SHELL_SPLICE, code._FAST_SHELL_VALUE):
         want, got = fast.rx.search(text), fast.search(text)
         assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
         if want is not None and got is not None:
@@ -616,7 +667,10 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
     # and the Hyperscan gates never say no where a pattern matches (``PatternGate``)
     for gate, pats in (
         (code._SQL_GATE, code._SQL_GATE_PATTERNS),
-        (code._SHELL_GATE, (code._SHELL_ALWAYS, code._SHELL_SPLICE)),
+        (
+            code._SHELL_GATE,
+            (code._SHELL_ALWAYS, code._SHELL_SPLICE, code._SHELL_VALUE, code._SHELL_GLOB, code._SHELL_OBFUSCATED),
+        ),
     ):
         possible = gate.possible(text)
         for i, rx in enumerate(pats):
