@@ -53,7 +53,7 @@ _SHELL_VALUE = re.compile(
     + _CMD_TAIL
     + "|"
     + _NET
-    + r"|echo[ \t]{1,3}[^\s;&|`]{1,40}[ \t]?(?=\n\x00|\n?\Z)|hostname)|"
+    + r"|echo[ \t]{1,3}[^\s;&|`]{1,40}[ \t]?[`)]?(?=\n\x00|\n?\Z)|hostname)|"
     r"[^\s;&|`#$>:]{1,200}\r?\n[ \t]{0,3}(?:" + _CMD_TAIL + "|" + _NET + r"))" + _VALUE_END,
     re.I,
 )
