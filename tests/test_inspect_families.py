@@ -329,6 +329,9 @@ def test_xss_look_alikes_pass(v: str) -> None:
         "require('child_process').exec('id')",
         "eval(atob('YWxlcnQoMSk='))",
         'Runtime.getRuntime().exec("id")',
+        "getattr(__import__('os'),'system')('id')",
+        "__builtins__.__dict__['eval']('__import__(\"os\")')",
+        '<#assign ex="freemarker.template.utility.Execute"?new()> ${ ex("id") }',
     ],
 )
 def test_code_execution_idioms(v: str) -> None:
@@ -341,6 +344,7 @@ def test_source_code_using_subprocess_passes() -> None:
         "    return subprocess.run(cmd, capture_output=True, check=True, text=True).stdout\n"
         "value = eval(compile(tree, filename, 'eval'))\n"
         "cur.execute('SELECT id FROM t WHERE name = ?', (name,))\n"
+        "plugin = getattr(__import__(module, fromlist=[name]), name)\n"
     )
     assert high({"path": "src/run.py", "content": src}) == set()
 

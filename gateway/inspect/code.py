@@ -530,6 +530,8 @@ _XSS_IN_DOCUMENT = re.compile(
 # --- code-execution idioms (Python sandbox escapes, PHP, JS, Ruby, Java), for every tool's arguments.
 _CODE_EXEC = re.compile(
     r"__class__\s?\.\s?__(?:mro|base|bases)__|__subclasses__\s?\(|__globals__\s?\[|__builtins__\s?\[|"
+    r"__builtins__\s?\.\s?__dict__\s?\[|\bgetattr\s?\(\s?__import__\s?\(\s?['\"](?:os|subprocess|pty|socket|builtins)['\"]|"
+    r"\bfreemarker\.template\.utility\.execute\b|"
     r"__import__\s?\(\s?['\"](?:os|subprocess|pty|socket|builtins)['\"]\s?\)\s?\.|"
     r"\bimport\s{1,3}(?:os|subprocess|pty|socket)\s?;\s?[^;\n]{0,60}\b(?:os\.(?:popen|system|exec\w{0,2})|"
     r"subprocess\.\w{1,15}|pty\.spawn|socket\.socket)\s?\(|"
@@ -546,7 +548,7 @@ _CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "_
                 "import subprocess", "import pty", "import socket", "<?", "$_", "{${", "${@", "child_process",
                 "mainmodule", "atob", "constructor", "return process", "kernel", "popen", "%x(", "getruntime",
                 "processbuilder", "eval(", "exec(", "system(", "passthru", "shell_exec", "proc_open", "assert(",
-                "eval (", "exec (", "system (", "assert (")  # fmt: skip
+                "eval (", "exec (", "system (", "assert (", "freemarker")  # fmt: skip
 
 
 # A template expression: {{ ... }}, ${ ... }, #{ ... }, <% ... %>. Bodies exclude the
