@@ -354,8 +354,20 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
         "high",
         0.85,
         re.compile(
-            r"\b(?:note|message|attention|instructions?|important|notice) (?:to|for) "
-            r"(?:the |any |all )?(?:ai|assistant|a\.i\.|llm|language model|chatbot|bot|agent|copilot|model)s?\b|"
+            r"\b(?:note|message|attention|instructions?|important|notice|p\.? ?s\.?|reminder|memo|request) (?:to|for) "
+            r"(?:the |any |all |every )?(?:ai|assistant|a\.i\.|llm|language model|chatbot|bot|agent|copilot|model)s?\b|"
+            # spoken to the model: by name at a sentence's start, about its answer, on the user's behalf
+            r"(?:^|[.!?:;\"'(\[>] ?)"
+            r"(?:ai|assistant|ai assistant|ai agent|llm|chatbot|gpt|chatgpt|claude|copilot)"
+            r"(?: ?: ?(?:please|you|now|first|before|ignore|stop|do not|don't|make sure)| ?, ?(?:please|you|now|"
+            r"first|before|ignore|stop|do not|don't|make sure|send|forward|e-?mail|call|pay|transfer|delete|open|"
+            r"tell|recommend|reveal|visit|click))\b|"
+            r"\bbefore you (?:answer|respond|reply)(?: to)? the user\b|\bbefore you summari[sz]e (?:this|these|the)\b|"
+            r"\bwhen (?:you )?(?:summari[sz]ing|summari[sz]e) (?:this|these)\b|\bwhen answering the user\b|"
+            r"\byour (?:new|real|actual|updated|true) (?:instructions?|orders|objective)\b|"
+            r"\bthis is an? (?:message|instruction|note|directive) from (?:the |your )?"
+            r"(?:system|administrator|admin|developer|operator)\b|"
+            r"\b(?:comes|is) from your (?:system|administrator|admin|developer|operator|owner|creator)s?\b|"
             r"\b(?:ai|assistant|agent|model|llm|bot)s? (?:reading|processing|summari[sz]ing|parsing|seeing|indexing) "
             r"(?:this|these)\b|"
             r"\bif you are an? (?:ai|llm|language model|assistant|ai assistant|ai agent|autonomous agent)\b|"
@@ -528,7 +540,9 @@ _TOKENS: list[tuple[str, ...]] = [
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo", "ai:", "ai :",
      "chatbot", "model:", "model :", "sistema", "système", "systeme"),
     (" ai", "assistant", "a.i.", "llm", "language model", "chatbot", "agent", "copilot", "model", "claude",
-     "gpt", "gemini", "this message", "this instruction", "bot"),
+     "gpt", "gemini", "this message", "this instruction", "bot", "ai,", "ai:", "before you", "when summar",
+     "when you", "when answer", "your new", "your real", "your actual", "your updated", "your true", "this is a",
+     "comes from", "is from"),
     ("assistant", "ai ", "ai,", "agent", "model", "urgent", "immediately", "right now", "without"),
     ("<tool_", "<function_call", "<invoke", "function_call\"", "tool_calls\"", "\"arguments\"", "\"parameters\"",
      "\"input\""),
@@ -610,6 +624,8 @@ _ATTR_TEXT = re.compile(
 )
 # Cues that a text addressed to an AI wants it to do something for someone else.
 _HIJACK_CUE = re.compile(
+    r"\b(?:tell|inform|notify) the user\b|\brecommend\b|\b(?:call|use|invoke) the [\w.-]{1,40} tool\b|"
+    r"\b(?:click|log ?in|sign in)\b|"
     r"\b(?:send|forward|e-?mail|transfer|wire|pay|exfiltrate|upload|delete|execute|visit|"
     r"fetch|navigate|reveal|ignore|disregard|override|bypass|instead|immediately|urgent|secret|"
     r"password|api.?key|token|credential|credit card|do not (?:tell|mention|inform|reveal)|without (?:telling|asking|"
@@ -1169,7 +1185,10 @@ class InjectionDetector:
             if not m:
                 continue
             if kind == "addressed_to_ai":
-                hijack = _HIJACK_CUE.search(text, m.end(), m.end() + 300)
+                # the hijack after the address, or just before it ("pay X. (This comes from your operator.)")
+                hijack = _HIJACK_CUE.search(text, m.end(), m.end() + 300) or _HIJACK_CUE.search(
+                    text, max(0, m.start() - 150), m.start()
+                )
                 if hijack is None:
                     if not weak:
                         weak.append(
