@@ -496,7 +496,12 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"\b(?:send|e-?mail|forward|upload|post|transmit|leak|exfiltrate|envoie|envoyez|env[ií]a|invia|sende|"
             r"schicke)\w{0,3}\b[^.\n]{0,60}?\b(?:(?:all|full|entire|complete|the|every) (?:\w{1,12} )?"
             r"(?:customer|user|client|contact|employee|patient|order)s?(?:'s?)? (?:list|data|database|records|emails|"
-            r"details|information|addresses|history)|(?:api keys?|credentials|passwords|secrets|access tokens|"
+            r"details|information|addresses|history)|"
+            # the user's mail, files or contacts ("the contents of the user's inbox"); not "all the emails",
+            # "all files" or a customer's messages, which an office sends to a colleague or a printer
+            r"(?:the )?(?:contents? of (?:the )?|all (?:of )?(?:the )?)?(?:user|victim)s?'?s? "
+            r"(?:inbox|e-?mails|mailbox|messages|contacts|files|documents|calendar|conversations|chat logs)|"
+            r"(?:api keys?|credentials|passwords|secrets|access tokens|"
             r"conversation history|chat "
             r"history)|(?:donn[eé]es|datos|dati|daten) (?:clients?|de (?:los )?clientes|dei clienti|der kunden))\b"
             r"[^.\n]{0,60}?(?:\bto\b|\ba\b|\b[aà]\b|\ban\b) [^.\n]{0,30}?"
