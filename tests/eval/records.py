@@ -19,6 +19,15 @@ def record_id(surface: str, tool: str, text: str) -> str:
     return hashlib.sha256(f"{surface}\x00{tool}\x00{text}".encode()).hexdigest()[:16]
 
 
+# characters ``str.splitlines`` breaks lines at that JSON leaves as they are (it escapes the others)
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _line(r: dict[str, Any]) -> str:
+    """One record as a JSON line that every reader (``splitlines`` too) sees as one line."""
+    return json.dumps(r, ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
 class RecordSet:
     """Records in the order added, without duplicates."""
 
@@ -59,7 +68,7 @@ class RecordSet:
     def write(self, path: Path) -> None:
         """Sorted by family then id, one JSON object a line."""
         self.records.sort(key=lambda r: (r["family"], r["id"]))
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.records), encoding="utf-8")
+        path.write_text("".join(_line(r) for r in self.records), encoding="utf-8")
 
     def counts(self, key: Any) -> dict[str, int]:
         """How many records per ``key(record)``."""
