@@ -100,9 +100,9 @@ async def max_hold(work: Any) -> tuple[float, float, Any]:
 
 async def test_a_1mib_hostile_argument_never_holds_the_loop_10ms() -> None:
     ins = Inspector()
-    t0 = time.process_time()
+    t0 = time.perf_counter()
     cpu, wall, findings = await max_hold(ins.arguments_async(hostile_args(1 << 20), OPTS))
-    total = time.process_time() - t0
+    total = time.perf_counter() - t0  # (the work is mostly the inspection process's: wall time, not ours)
     assert total > 0.05, "the work must be long enough for the measurement to mean something"
     assert cpu < MAX_HOLD_S + TICK_S, f"the loop was held for {cpu * 1000:.1f} ms of CPU (wall {wall * 1000:.1f} ms)"
     assert len(findings) <= MAX_FINDINGS

@@ -439,6 +439,8 @@ def test_command_injection_shapes_and_spellings(v: str, kind: str) -> None:
         "Tom's dog; cat's toy",
         "What?? /??/ hmm",
         "C:\\Users\\bob\\Documents; see notes",
+        "Example script:\n\n```python\nimport os\nprint(os.getcwd())\n```",  # a code fence names a language
+        "```bash\nls -la /tmp\n```",
     ],
 )
 def test_command_injection_lookalikes_pass(v: str) -> None:

@@ -38,7 +38,8 @@ _CMD_TAIL = (
 _SHELL_SPLICE = re.compile(
     # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe
     r"(?:\A|(?<=\x00\n))[^\s;&|`%]{1,200}(?:[;&|`]{1,2}|%0a(?:%0d)?)[ \t]?(?=\n\x00|\n?\Z)|"
-    r"(?:[;&|`]|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?" + _CMD_TAIL,
+    # (a backtick, but not one of a markdown code fence's three: "```python" names a language)
+    r"(?:[;&|]|(?<!`)`(?!``)|\$\(|%0a|%0d|\\n)[ \t]{0,3}`?" + _CMD_TAIL,
     re.I,
 )
 # A whole value that is one token (or none), a separator and a command: "example.org;echo
