@@ -148,10 +148,11 @@ def test_external_set_floors_per_package() -> None:
         for key in [k for k in benign if k.startswith("translation @")]:
             assert benign[key].hit == 0, (key, benign[key].examples[:5])
         # ai-personas's persona prompts (fifth round): 55/1,529 altered on the old rules, most by the shell,
-        # template and XSS signatures on the code in its skill files; 53 on the new (persona findings 4 -> 2)
+        # template and XSS signatures on the code in its skill files; 53 on the new (persona findings 4 -> 2),
+        # 46 once a markdown code fence was no longer read as command substitution
         for key, most in (("fiction @ debian:fortunes-intl", 0), ("support_chat @ pypi:chatterbot-corpus", 1),
                           ("game_text @ debian:crawl-common", 2),
-                          ("persona_prompt @ pypi:ai-personas", 53)):  # fmt: skip
+                          ("persona_prompt @ pypi:ai-personas", 46)):  # fmt: skip
             if key in benign:
                 assert benign[key].hit <= most, (key, benign[key].examples[:5])
 
