@@ -609,32 +609,28 @@ class ShellDetector:
             return []
         low = raw.lower()
         m = _SHELL_ALWAYS.search(raw) if (gate is None or 0 in gate) and _shell_always_maybe(low) else None
-        kind = "shell_attack"
+        kind, ev_text = "shell_attack", raw
         if m is None and "shell" not in t.tags:
             kind = "command_splice"
-            m, ev_text = self._splice(raw, low, gate), raw
+            m = self._splice(raw, low, gate)
             if m is None and (gate is None or 3 in gate) and "?" in raw:
                 m, kind = _SHELL_GLOB.search(raw), "command_glob"
             if m is None and (gate is None or 4 in gate) and _SHELL_OBFUSCATED.search(raw) is not None:
                 view = _SHELL_OBFUSCATION.sub("", raw)
                 if view != raw:
                     m, ev_text, kind = self._splice(view, view.lower(), None), view, "command_splice_obfuscated"
-            if m is not None:
-                ev = excerpt(ev_text, max(0, m.start() - 10), m.end() + 20)
-                return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
-        if not m:
+        if m is None:
             return []
-        ev = excerpt(raw, max(0, m.start() - 10), m.end() + 20)
+        ev = excerpt(ev_text, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
 
     @staticmethod
     def _splice(raw: str, low: str, gate: set[int] | None) -> re.Match[str] | None:
         """A separator then a command anywhere, or a whole value that is a token, a separator
         (or a newline) and a command."""
-        m = None
-        if (gate is None or 1 in gate) and any(tok in low for tok in _SHELL_TOKENS):
-            m = _FAST_SHELL_SPLICE.search(raw)
-        if m is None and (gate is None or 2 in gate) and ("\n" in raw or any(tok in low for tok in _SHELL_TOKENS)):
+        separated = any(tok in low for tok in _SHELL_TOKENS)
+        m = _FAST_SHELL_SPLICE.search(raw) if separated and (gate is None or 1 in gate) else None
+        if m is None and (gate is None or 2 in gate) and (separated or "\n" in raw):
             m = _FAST_SHELL_VALUE.search(raw)
         return m
 
@@ -752,27 +748,12 @@ def _value_then_query_gate(norm: str) -> bool:
     )
 
 
+_QUOTE_BREAK_TOKENS = ("--", "#", "/*", ";", "union", " by ", "having", "||", "'%", '"%', "and '", "or '", 'and "',
+                       'or "', "exists")  # fmt: skip
+
+
 def _quote_break_gate(norm: str) -> bool:
-    return ("'" in norm or '"' in norm) and any(
-        x in norm
-        for x in (
-            "--",
-            "#",
-            "/*",
-            ";",
-            "union",
-            " by ",
-            "having",
-            "||",
-            "'%",
-            '"%',
-            "and '",
-            "or '",
-            'and "',
-            'or "',
-            "exists",
-        )
-    )
+    return ("'" in norm or '"' in norm) and any(x in norm for x in _QUOTE_BREAK_TOKENS)
 
 
 # Each SQL pattern's literal gate (a necessary condition, tried before the pattern).

@@ -5,8 +5,8 @@ base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding incl
 ``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
 escapes, rot13, and spellings a model reads but a pattern does not: quoted-printable,
 uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed and upside-down
-text, binary digits, Caesar shifts and Atbash) and returns their decoded forms. ``DecodedDetector`` runs every other
-detector on each variant; its findings carry the encoding in their kind
+text, binary digits, Caesar shifts and Atbash) and returns their decoded forms.
+``DecodedDetector`` runs every other detector on each variant; its findings carry the encoding in their kind
 (``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
 output policy that asks to strip them blocks the output instead).
 
@@ -269,7 +269,7 @@ _REV_HINTS = ("snoitcurtsni", "erongi", "tpmorp", "drowssap", "tpircs<", "metsys
 
 
 # Shift ciphers (Caesar, any shift but rot13's, which has its own hints; Atbash, the mirrored
-# alphabet). The gate: "the", "you" or "and" enciphered, as a word. Then the letter counts say
+# alphabet). The gate: "the", "you" or "and" enciphered, between spaces. Then the letter counts say
 # which decoding reads most like English, and the common words decide, as for rot13.
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
 _UNSHIFT = {k: str.maketrans(_LOWER, _LOWER[-k:] + _LOWER[:-k]) for k in range(1, 26) if k != 13}
@@ -346,9 +346,6 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
         words = m.group(0).replace(" / ", "/").split("/")
         yield "morse", " ".join("".join(_MORSE.get(c, "") for c in w.split()) for w in words)
     if raw.isascii():
-        # A hint holds no separator: it is in some string's lower-cased text only if it is in
-        # the whole text's, so the gate (then one lower() and a few ``in``) decides whether to
-        # look per string.
         if (8 in gate if gate is not None else _BINARY_GATE.search(raw) is not None) and (
             m := _BINARY_RUN.search(raw)
         ) is not None:
@@ -356,6 +353,9 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
             data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
             if (text := _text(data)) is not None:
                 yield "binary", text
+        # A hint holds no separator: it is in some string's lower-cased text only if it is in
+        # the whole text's, so the gate (then one lower() and a few ``in``) decides whether to
+        # look per string.
         nato = 5 in gate if gate is not None else True
         rev = 6 in gate if gate is not None else True
         shift = 7 in gate if gate is not None else _SHIFT_HINT.search(raw) is not None

@@ -49,11 +49,7 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     i = text.find("://")
     while i != -1:
-        j = i
-        while j > 0 and i - j < 16 and text[j - 1] in _SCHEME_CHARS:
-            j -= 1
-        while j < i and not text[j].isalpha():  # a scheme starts with a letter
-            j += 1
+        j = _scheme_start(text, i)
         scheme = text[j:i].lower()
         wrapper = None
         if j > 1 and text[j - 1] == ":":  # a wrapper scheme before this one: jar:https://...
