@@ -5,7 +5,8 @@ base16 in runs or spaced pairs, ascii85 between ``<~ ~>``, percent-encoding incl
 ``%uXXXX`` and overlong UTF-8, HTML character references, ``\\uXXXX``/``\\xXX``
 escapes, rot13, and spellings a model reads but a pattern does not: quoted-printable,
 uuencode, Morse, the NATO alphabet, Braille, combining-mark noise, reversed and upside-down
-text, binary digits, Caesar shifts and Atbash) and returns their decoded forms.
+text, binary digits, character codes in decimal or octal, ascii85 without its fence, Caesar shifts
+and Atbash) and returns their decoded forms.
 ``DecodedDetector`` runs every other detector on each variant; its findings carry the encoding in their kind
 (``<kind>_via_<encoding>``) and have no span (they cannot be redacted in place, so an
 output policy that asks to strip them blocks the output instead).
@@ -21,6 +22,7 @@ import base64
 import binascii
 import codecs
 import html
+import itertools
 import math
 import quopri
 import re
@@ -322,6 +324,73 @@ _TURNED_ONLY = re.compile("[\u0250\u01dd\u0265\u1d09\u0279\u0287\u028c\u028d\u02
 # Bytes written as groups of eight binary digits ("01001001 01100111 ...").
 _BINARY_RUN = re.compile(r"(?:[01]{8}[ ,;]?){8,8192}")
 _BINARY_GATE = re.compile(r"[01]{8}[ ,;]?[01]{8}")
+# Character codes written out: decimal ("105 103 110 ...", "105,103,110"), octal ("151 147 156") or
+# octal escapes ("\\151\\147"); twelve or more in a row.
+_CODES_RUN = re.compile(r"(?<![\d.])(?:\d{2,3}(?:, ?|[ ;]|\\(?=\d))){11,8192}\d{2,3}(?![\d.])|(?:\\[0-7]{3}){12,8192}")
+# gate: the code of a space, "(" or "<" between separators (decimal 32, 40, 60; octal 40, 50, 74): a
+# sentence or a script spelt in codes holds one, and the literals cost Hyperscan next to nothing
+_CODES_GATE = re.compile(r"[ ,;](?:32|40|50|60|74)[ ,;]|\\0[4-7][0-7]")
+_CODES_START = re.compile(r"(?:\d{2,3}(?:, ?|[ ;])){5}\d{2,3}|(?:\\[0-7]{3}){6}")
+# ascii85 without its "<~ ~>" fence: a run of its alphabet ("!" to "u") with no space, five groups or
+# more (``_bare_a85``), holding characters base64 has not (so neither a base64 run nor a word)
+# gate: four groups of ASCII text in a row (each fifth character "!" to "J"); a plain run of the
+# alphabet ("[!-u]{25}") is in every URL tail and path, and finding runs in Python then cost ~8 µs/KiB
+_A85_GATE = re.compile(r"[!-J][!-u]{4}[!-J][!-u]{4}[!-J][!-u]{4}[!-J]")
+_A85_MAP = bytes(0x61 if 0x21 <= b <= 0x75 else 0x20 for b in range(256))  # its alphabet -> "a", else " "
+_A85_MIN = b"a" * 25
+_A85_BEFORE = frozenset(" \t\r\n\x00\"'=:([{,")  # a token starts after these
+_TAG = re.compile(r"</?[a-z][a-z0-9]{0,9}>")
+_NOT_B64 = frozenset("!\"#$%&'(),.:;<>?@[\\]^`")
+
+
+def _bare_a85(raw: str) -> Iterator[tuple[str, str]]:
+    """ascii85 runs without the fence that decode to text (``raw`` is ASCII). A run of its alphabet
+    starts at a token's start (not inside a word: "ex|ample.com/..."), markup in it ("<p>...</p>")
+    splits it, and a piece is tried only where a group of ASCII text can start: each fifth character
+    "!" to "J" (a group < 2**31). A piece that is base64's alphabet only or a URL is not tried, nor
+    one whose first five groups do not decode to text; random bytes are rarely 95% printable, so
+    ``_text`` is the test."""
+    mapped = raw.encode("ascii").translate(_A85_MAP)
+    pos = mapped.find(_A85_MIN)
+    for _ in range(4 * _MAX_RUNS):
+        if pos < 0:
+            return
+        start = mapped.rfind(b" ", 0, pos) + 1
+        end = mapped.find(b" ", pos)
+        end = len(raw) if end < 0 else end
+        pos = mapped.find(_A85_MIN, end)
+        if raw[start] > "J" and raw[start] != "<":
+            continue  # a lower-case word or URL tail, no markup in front: no group starts there
+        inside_word = start > 0 and raw[start - 1] not in _A85_BEFORE
+        for i, piece in enumerate(_TAG.split(raw[start:end])[:_MAX_RUNS]):
+            if i == 0 and inside_word:  # the pieces after a tag start a token
+                continue
+            if len(piece) < 25 or max(piece[::5]) > "J" or _NOT_B64.isdisjoint(piece) or "://" in piece:
+                continue
+            try:  # the first five groups first: the whole piece only if they are text (~0.4 µs a character)
+                if _text(base64.a85decode(piece[:25].encode())) is None:
+                    continue
+                b = base64.a85decode(piece.encode())
+            except (ValueError, binascii.Error):
+                continue
+            if (text := _text(b)) is not None:
+                yield "ascii85", text
+                return
+
+
+def _codes(run: str) -> str | None:
+    """The text a run of character codes spells: decimal if every code is printable ASCII that way,
+    else octal (text or markup: a script spelt in codes is ``String.fromCharCode``'s classic)."""
+    nums = re.findall(r"\d{2,3}", run)
+    for base in (10, 8):
+        try:
+            codes = [int(n, base) for n in nums]
+        except ValueError:
+            continue
+        if all(32 <= c <= 126 for c in codes):
+            return _text("".join(map(chr, codes)).encode())
+    return None
+
 
 _QP_GATE = re.compile(r"=3[Cc]|=20")
 _UU_GATE = re.compile(r"begin [0-7]{3} ")
@@ -353,6 +422,15 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
             data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
             if (text := _text(data)) is not None:
                 yield "binary", text
+        if 9 in gate if gate is not None else _CODES_GATE.search(raw) is not None:
+            # from where six codes stand in a row (a search from every digit of a text costs ms per 16 KiB)
+            for g in itertools.islice(_CODES_START.finditer(raw), _MAX_RUNS):
+                m = _CODES_RUN.match(raw, g.start())
+                if m is not None and (text := _codes(m.group(0))) is not None:
+                    yield "char_codes", text
+                    break
+        if "<~" not in raw and (10 in gate if gate is not None else _A85_GATE.search(raw) is not None):
+            yield from _bare_a85(raw)
         # A hint holds no separator: it is in some string's lower-cased text only if it is in
         # the whole text's, so the gate (then one lower() and a few ``in``) decides whether to
         # look per string.
@@ -465,6 +543,8 @@ _GATE = PatternGate(
         re.compile("|".join(re.escape(h) for h in _REV_HINTS), re.I),
         _SHIFT_HINT,
         _BINARY_GATE,
+        _CODES_GATE,
+        _A85_GATE,
     ]
 )
 
