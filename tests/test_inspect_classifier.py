@@ -1,86 +1,41 @@
 """The optional model detector, with a tiny ONNX model this suite builds itself.
 
-The model: a WordLevel tokenizer (``tokenizers``) and an ONNX graph (``onnx.helper``)
-doing embedding-bag + linear + softmax, with weights set so the words "ignore",
-"previous", "instructions" and "exfiltrate" push the score of label 1 up and every other
-word pushes label 0. Nothing is downloaded.
+The model: a WordLevel tokenizer (``tokenizers``) and an ONNX graph (``onnx.helper``), written
+by ``tests/eval/train_classifier.write_bow_model``: embedding-bag + bias + softmax, with weights
+set so the words "ignore", "previous", "instructions" and "exfiltrate" push the score of label 1
+up and every other word pushes label 0. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 from gateway.config import ClassifierConfig
 from gateway.errors import ConfigError
 from gateway.inspect.classifier import ClassifierDetector, OnnxClassifier, build_classifier, windows
 from gateway.metrics import Metrics
 from tests.conftest import GatewayFactory, Upstream
+from tests.eval.train_classifier import write_bow_model
 
 ATTACK_WORDS = ["ignore", "previous", "instructions", "exfiltrate"]
 WORDS = ["[PAD]", "[UNK]", *ATTACK_WORDS, "hello", "weather", "report", "the", "please", "all", "in", "lisbon"]
 
 
-def build_model(path: Path, *, logits: bool = False, slow_ms: int = 0) -> Path:
-    """model.onnx + tokenizer.json (+ config.json) in ``path``; returns ``path``."""
-    path.mkdir(parents=True, exist_ok=True)
+def build_model(path: Path, *, logits: bool = False) -> Path:
+    """model.onnx + tokenizer.json + config.json in ``path`` (a summed bag of words); returns ``path``."""
     vocab = {w: i for i, w in enumerate(WORDS)}
-    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.Lowercase()
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.save(str(path / "tokenizer.json"))
-
     emb = np.zeros((len(WORDS), 2), dtype=np.float32)
     for w, i in vocab.items():
         emb[i] = [0.0, 5.0] if w in ATTACK_WORDS else [1.0, 0.0]
     emb[0] = [0.0, 0.0]  # padding adds nothing
     emb[1] = [0.0, 0.0]  # nor do unknown words
-    weight = np.eye(2, dtype=np.float32)
-    bias = np.array([0.5, -2.0], dtype=np.float32)
-    nodes = [
-        helper.make_node("Gather", ["emb", "input_ids"], ["e"]),  # [B, T, 2]
-        helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
-        helper.make_node("Unsqueeze", ["m", "axis2"], ["m3"]),
-        helper.make_node("Mul", ["e", "m3"], ["em"]),
-        helper.make_node("ReduceSum", ["em", "axis1"], ["bag"], keepdims=0),  # [B, 2]
-        helper.make_node("MatMul", ["bag", "w"], ["lin"]),
-        helper.make_node("Add", ["lin", "b"], ["z"]),
-    ]
-    out = "z"
-    if not logits:
-        nodes.append(helper.make_node("Softmax", ["z"], ["probs"], axis=1))
-        out = "probs"
-    graph = helper.make_graph(
-        nodes,
-        "tiny-injection-classifier",
-        [
-            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
-            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
-        ],
-        [helper.make_tensor_value_info(out, TensorProto.FLOAT, ["batch", 2])],
-        initializer=[
-            numpy_helper.from_array(emb, "emb"),
-            numpy_helper.from_array(weight, "w"),
-            numpy_helper.from_array(bias, "b"),
-            numpy_helper.from_array(np.array([2], dtype=np.int64), "axis2"),
-            numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.checker.check_model(model)
-    onnx.save(model, str(path / "model.onnx"))
-    (path / "config.json").write_text(json.dumps({"id2label": {"0": "SAFE", "1": "INJECTION"}}))
-    return path
+    return write_bow_model(path, vocab, emb, np.array([0.5, -2.0]), mean=False, softmax=not logits)
 
 
 @pytest.fixture

@@ -98,42 +98,53 @@ def train(docs: list[list[str]], y: np.ndarray, vocab: dict[str, int], epochs: i
     return w, b
 
 
-def export(out: Path, vocab: dict[str, int], w: np.ndarray, b: float) -> None:
+def write_bow_model(
+    out: Path, vocab: dict[str, int], emb: np.ndarray, bias: np.ndarray, *, mean: bool = True, softmax: bool = True
+) -> Path:
+    """A bag-of-words model in the layout the classifier detector loads: ``tokenizer.json`` (WordLevel over
+    ``vocab``, lower-cased, ``Whitespace``-split, unknown words ``[UNK]``), ``model.onnx`` (the rows of
+    ``emb`` [V, 2] of a text's tokens summed, or averaged when ``mean``, plus ``bias``; softmaxed unless
+    ``softmax`` is false, when the logits are the output) and ``config.json`` (labels SAFE, INJECTION)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
     out.mkdir(parents=True, exist_ok=True)
-    full = {"[PAD]": 0, "[UNK]": 1, **{t: i + 2 for t, i in vocab.items()}}
-    tok = Tokenizer(models.WordLevel(vocab=full, unk_token="[UNK]"))
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     tok.save(str(out / "tokenizer.json"))
-    emb = np.zeros((len(full), 2), dtype=np.float32)
-    emb[2:, 1] = w.astype(np.float32)  # unknown words and padding weigh nothing but count in the length
     nodes = [
-        helper.make_node("Gather", ["emb", "input_ids"], ["e"]),
+        helper.make_node("Gather", ["emb", "input_ids"], ["e"]),  # [B, T, 2]
         helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
         helper.make_node("Unsqueeze", ["m", "axis2"], ["m3"]),
         helper.make_node("Mul", ["e", "m3"], ["em"]),
-        helper.make_node("ReduceSum", ["em", "axis1"], ["bag"], keepdims=0),
-        helper.make_node("ReduceSum", ["m", "axis1"], ["count"], keepdims=1),
-        helper.make_node("Max", ["count", "one"], ["count1"]),
-        helper.make_node("Div", ["bag", "count1"], ["mean"]),
-        helper.make_node("Add", ["mean", "b"], ["z"]),
-        helper.make_node("Softmax", ["z"], ["probs"], axis=1),
+        helper.make_node("ReduceSum", ["em", "axis1"], ["bag"], keepdims=0),  # [B, 2]
     ]
+    pooled = "bag"
+    if mean:  # every token counts in the length, unknown ones too
+        nodes += [
+            helper.make_node("ReduceSum", ["m", "axis1"], ["count"], keepdims=1),
+            helper.make_node("Max", ["count", "one"], ["count1"]),
+            helper.make_node("Div", ["bag", "count1"], ["mean"]),
+        ]
+        pooled = "mean"
+    nodes.append(helper.make_node("Add", [pooled, "b"], ["z"]))
+    output = "z"
+    if softmax:
+        nodes.append(helper.make_node("Softmax", ["z"], ["probs"], axis=1))
+        output = "probs"
     graph = helper.make_graph(
         nodes,
-        "callgate-dev-bow",
+        "callgate-bag-of-words",
         [
             helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
             helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"]),
         ],
-        [helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["batch", 2])],
+        [helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", 2])],
         initializer=[
-            numpy_helper.from_array(emb, "emb"),
-            numpy_helper.from_array(np.array([0.0, b], dtype=np.float32), "b"),
+            numpy_helper.from_array(emb.astype(np.float32), "emb"),
+            numpy_helper.from_array(bias.astype(np.float32), "b"),
             numpy_helper.from_array(np.array([1.0], dtype=np.float32), "one"),
             numpy_helper.from_array(np.array([2], dtype=np.int64), "axis2"),
             numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
@@ -144,6 +155,16 @@ def export(out: Path, vocab: dict[str, int], w: np.ndarray, b: float) -> None:
     onnx.checker.check_model(model)
     onnx.save(model, str(out / "model.onnx"))
     (out / "config.json").write_text(json.dumps({"id2label": {"0": "SAFE", "1": "INJECTION"}}))
+    return out
+
+
+def export(out: Path, vocab: dict[str, int], w: np.ndarray, b: float) -> None:
+    """The trained weights ``w`` (over ``vocab``) and bias ``b`` as a model: the mean of the tokens' weights
+    plus ``b`` is the logit of INJECTION (SAFE's is 0); padding and unknown words weigh nothing."""
+    full = {"[PAD]": 0, "[UNK]": 1, **{t: i + 2 for t, i in vocab.items()}}
+    emb = np.zeros((len(full), 2), dtype=np.float32)
+    emb[2:, 1] = w
+    write_bow_model(out, full, emb, np.array([0.0, b]))
 
 
 def build(out: Path, max_fp: float = 0.005, vocab_size: int = 30000) -> dict[str, Any]:
