@@ -129,6 +129,11 @@ def test_external_set_floors_per_package() -> None:
                 # wfuzz after the third round (its records never read): SQL 44.9% -> 48.0%, XSS 79.5% -> 97.4%
                 "sql_injection @ debian:wfuzz": 0.44,
                 "xss @ debian:wfuzz": 0.92,
+                # sixth round (test, scored once, never read): fas-judgement 10/24 and 11/66, aicu-scanner
+                # prompt injection 9/197 (its jailbreaks 1/36, no floor: README, sixth round)
+                "jailbreak @ pypi:fas-judgement": 0.38,
+                "prompt_injection @ pypi:fas-judgement": 0.15,
+                "prompt_injection @ pypi:aicu-scanner": 0.04,
             },
             0.01,
         ),
