@@ -649,7 +649,10 @@ _SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", 
                "sp_oacreate", "substring(", "mid", "ascii(", "((", "( (", "\u212a", "\u017f", "by", ",",
                # the value-led SQL and shell shapes (_value_starts' heads, a whole value's probe)
                "order", "group", " having ", "exists(", "version()", "user()", "shutdown", "exec ", "echo ", "net user",
-               "hostname", "c'a't", "$u", "/???/", "?", "\r\n", "\\"]  # fmt: skip
+               "hostname", "c'a't", "$u", "/???/", "?", "\r\n", "\\",
+               # round 6: a datum before a separator, concatenated literals, spelled commands
+               "report.pdf", "8.8.8.8", "a@b.io", "run.sh", "char(97)", "'a'", "+", ">", "$IFS", "$9",
+               "i'd'"]  # fmt: skip
 
 
 @settings(max_examples=3000, deadline=None)
@@ -661,7 +664,7 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
     text = "".join(tokens)
     fast_ones = (code._FAST_QUOTE_OP, code._FAST_QUOTE_END, code._FAST_TAUTOLOGY, code._FAST_VALUE_THEN_QUERY)
     near_ones = (code._FAST_TIME, code._FAST_ERROR, code._FAST_INFERENCE)
-    for fast in (*fast_ones, *near_ones, code._FAST_SHELL_SPLICE, code._FAST_SHELL_VALUE):
+    for fast in (*fast_ones, *near_ones, code._FAST_SHELL_SPLICE, code._FAST_SHELL_VALUE, code._FAST_DATUM_SPLICE):
         want, got = fast.rx.search(text), fast.search(text)
         assert (want is None) == (got is None), (fast.rx.pattern[:40], text)
         if want is not None and got is not None:
@@ -671,7 +674,14 @@ def test_candidate_driven_sql_searches_find_what_search_finds(tokens: list[str])
         (code._SQL_GATE, code._SQL_GATE_PATTERNS),
         (
             code._SHELL_GATE,
-            (code._SHELL_ALWAYS, code._SHELL_SPLICE, code._SHELL_VALUE, code._SHELL_GLOB, code._SHELL_OBFUSCATED),
+            (
+                code._SHELL_ALWAYS,
+                code._SHELL_SPLICE,
+                code._SHELL_VALUE,
+                code._SHELL_GLOB,
+                code._SHELL_OBFUSCATED,
+                code._SHELL_DATUM_SPLICE,
+            ),
         ),
     ):
         possible = gate.possible(text)

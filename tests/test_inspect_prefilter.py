@@ -325,6 +325,7 @@ def _gated() -> list[tuple[Any, list[Any]]]:
             code._FAST_QUOTE_END,
             code._FAST_QUOTE_OP,
             code._FAST_SHELL_SPLICE,
+            code._FAST_DATUM_SPLICE,
         )
     }
     return [

@@ -6,6 +6,7 @@ handling) / ASI05 (unexpected code execution).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterator
 
@@ -48,26 +49,97 @@ _SHELL_SPLICE = re.compile(
 # "$", ">", ":" or "`" (a comment, a prompt, a label, a URL, a code fence).
 _NET = r"net[ \t]{1,3}(?:user|localgroup|group|share|view|use|session|accounts|config|start|stop)\b"
 _VALUE_END = r"[^\n\x00]{0,200}(?=\n\x00|\n?\Z)"
+_ECHO = r"echo[ \t]{1,3}[^\s;&|`]{1,40}[ \t]?[`)]?(?=\n\x00|\n?\Z)"
 _SHELL_VALUE = re.compile(
     r"(?:\A|(?<=\x00\n))(?:"
-    r"[^\s;&|`#$>:]{0,200}(?:[;&|`]{1,2}|\$\()[ \t]{0,3}(?:"
+    r"[^\s;&|`#$>:]{0,200}[ \t]{0,3}(?:[;&|`]{1,2}|\$\(|(?:%0d)?%0a)[ \t]{0,3}(?:"
     + _CMD_TAIL
     + "|"
     + _NET
-    + r"|echo[ \t]{1,3}[^\s;&|`]{1,40}[ \t]?[`)]?(?=\n\x00|\n?\Z)|hostname)|"
-    r"[^\s;&|`#$>:]{1,200}\r?\n[ \t]{0,3}(?:" + _CMD_TAIL + "|" + _NET + r"))" + _VALUE_END,
+    + "|"
+    + _ECHO
+    + r"|hostname)|"
+    r"(?:[^\s;&|`#$>:]{1,200}|(?=\r?\n))(?:\r?\n){1,2}[ \t]{0,3}(?:"
+    + _CMD_TAIL
+    + "|"
+    + _NET
+    + "|"
+    + _ECHO
+    + r"))"
+    + _VALUE_END,
+    re.I,
+)
+# ``shell``-tagged tools take command lines, so a separator and a command are theirs; what is not
+# is a line that opens with a datum (a number, an address, a host, file or e-mail name, but not
+# a script: "report.pdf;id", "8.8.8.8|whoami", "1\nuname -a"), or with a separator bash refuses
+# there (";id", "|cat /etc/passwd", "&&whoami") or an encoded newline ("%0aid"): a parameter
+# spliced into a line.
+_DATUM = (
+    r"(?:\d{1,15}(?:\.\d{1,3}){0,3}|"
+    r"[\w+-]{1,64}(?:(?:\.(?!(?:sh|bash|zsh|py|pl|rb|exe|bat|cmd|ps1|js|php|out|bin|run|appimage)\b)|@)[\w-]{1,64}){1,6})"
+)
+_SHELL_DATUM_SPLICE = re.compile(
+    r"(?:\A|(?<=\x00\n))(?:" + _DATUM + r"[ \t]{0,3}(?:[;&|`]{1,2}|\$\(|(?:%0d)?%0a|(?:\r?\n){1,2})|"
+    r"[ \t]{0,3}(?:[;&|]{1,2}|(?:%0d)?%0a))"
+    r"[ \t]{0,3}(?:" + _CMD_TAIL + "|" + _NET + "|" + _ECHO + r"|hostname\b)",
     re.I,
 )
 # A command spelled to slip past a word list: quotes or a backslash inside a word
 # ("c'a't", "w\"h\"o\"am\"i", "who\\ami"), unset variables ("cat$u /etc$u/passwd"). Undone in
 # a view that the splice and value patterns then read.
 _SHELL_OBFUSCATION = re.compile(
-    r"(?<=[\w/.])(?:''|\"\"|['\"])(?=[\w/.])|(?<=\w)\\(?![nrt])(?=[a-z])|"
+    r"(?<=[\w/.])(?:''|\"\"|['\"])(?=[\w/.])|(?<=\w)\\(?=[a-z])|"
     r"(?<=[\w/])\$(?:\{\w{0,10}\}|[@*]|[a-z_]\w{0,2}(?![\w]))",
     re.I,
 )
+# ... a quoted part that ends a word ("i'd'", "e\"c\"ho", "p'ing'"), and $IFS for a space
+# ("ping$IFS-c 1", "cat$IFS$9/etc/passwd"), undone first.
+_SHELL_QUOTED_PART = re.compile(r"(?<=[\w/.])(['\"])([\w/.-]{1,20})\1")
+_SHELL_IFS = re.compile(r"\$IFS(?:\$\d)?(?!\w)|\$\{IFS\}", re.I)
+
+
+# Commands whose names a shell line spells in pieces only to slip past a filter ("c'a't",
+# "w\"h\"oami", "who\\ami", "ping$IFS-c"): caught on ``shell``-tagged tools too.
+_OBFUSCATABLE = frozenset(("id", "whoami", "uname", "ifconfig", "ipconfig", "netstat", "nslookup", "dig",
+                           "host", "wget", "curl", "nc", "ncat", "netcat", "socat", "bash", "sh", "zsh",
+                           "ksh", "dash", "telnet", "ssh", "scp", "tftp", "ftp", "python", "python2",
+                           "python3", "perl", "ruby", "php", "node", "cat", "ls", "ping", "sleep", "echo",
+                           "rm", "chmod", "chown", "touch", "kill", "ps", "pwd", "dir", "type", "net",
+                           "powershell", "cmd", "base64", "nohup", "env", "hostname", "awk", "sed", "head",
+                           "tail", "more", "less", "find", "xxd", "od", "busybox"))  # fmt: skip
+_CMD_WORD = re.compile(r"[ \t]{0,3}([\w/.'\"\\$@*{}-]{2,60})")
+
+
+def _spelled_command(raw: str) -> re.Match[str] | None:
+    """A command after a separator whose name is spelled in pieces (its quotes balanced, as the
+    shell needs them: "I'd" is prose's). A line's first word is left to the allow-list: the
+    detector opens only on a separator (``ShellDetector.traits``)."""
+    for sep in itertools.islice(_SHELL_SEPARATED.finditer(raw), 64):
+        if sep.group(0) == "\n" and raw[sep.start() - 1 : sep.start()] == "\x00":
+            continue  # the runner's separator: a value's start
+        w = _CMD_WORD.match(raw, sep.end())
+        if w is None or not any(c in w.group(1) for c in "'\"\\$"):
+            continue
+        word = w.group(1)
+        if word.count("'") % 2 or word.count('"') % 2:
+            continue
+        view = _shell_view(word, word.lower()).split()
+        if view and view[0] != word and view[0].rsplit("/", 1)[-1].lower() in _OBFUSCATABLE:
+            return w
+    return None
+
+
+def _shell_view(raw: str, low: str) -> str:
+    """``raw`` with a command's spelling tricks undone (see ``_SHELL_OBFUSCATION``)."""
+    view = _SHELL_IFS.sub(" ", raw) if "$ifs" in low or "${ifs}" in low else raw
+    if "'" in view or '"' in view:
+        view = _SHELL_QUOTED_PART.sub(r"\2", view)
+    return _SHELL_OBFUSCATION.sub("", view)
+
+
 # ... and its gate: a separator, then within a word a quote, backslash or dollar.
 _SHELL_OBFUSCATED = re.compile(r"(?:[;&|`\n]|\$\(|%0a)[ \t]{0,3}[\w/.]{0,12}['\"\\$]", re.I)
+_SHELL_SEPARATED = re.compile(r"[;&|`\n]|\$\(|%0a", re.I)  # where a command word may start (each an anchor)
 # A command named by wildcards: "/???/??t /???/p??s??" after a separator or as the value.
 _SHELL_GLOB = re.compile(r"(?:[;&|`\n]|\$\(|\A|(?<=\x00\n))[ \t]{0,3}/[?*]{1,8}/[\w?*]{0,20}\?[\w?*]{0,20}")
 _SHELL_ALWAYS = re.compile(
@@ -103,10 +175,23 @@ def _shell_always_maybe(low: str) -> bool:
 # so only a value spliced against the grammar is caught there (a tautology comparing a
 # value with itself, a quote closed then commented out or followed by a statement,
 # time-delay probes, stacked OS-level calls), plus verbs outside ``sql_verbs`` when set.
+# A string literal or a character code, and a string built from them by concatenation (||, +,
+# CONCAT) or CHAR(): the pieces of a tautology that compares a built string with its value.
+_SQL_LIT = r"'[^'\n\x00]{0,20}'|\"[^\"\n\x00]{0,20}\"|char\s?\(\s?\d{1,3}(?:\s?,\s?\d{1,3}){0,7}\s?\)|0x[0-9a-f]{2,16}"
+_SQL_BUILT = (
+    r"(?:" + _SQL_LIT + r")(?:\s?(?:\|\||\+)\s?(?:" + _SQL_LIT + r")){1,4}|"
+    r"concat\s?\(\s?(?:" + _SQL_LIT + r")(?:\s?,\s?(?:" + _SQL_LIT + r")){1,5}\s?\)|"
+    r"char\s?\(\s?\d{1,3}(?:\s?,\s?\d{1,3}){0,7}\s?\)"
+)
 _SQL_TAUTOLOGY = re.compile(
     r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)"
     r"(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
-    r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3",
+    r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3|"
+    # a string built from pieces compared with a constant one: "' AND 'a'||'b'='ab" (the query
+    # closes the last literal), "' OR CONCAT('a','b')='ab'--", "' AND CHAR(97)='a", "' AND 'ab'=CONCAT(..)"
+    r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_BUILT + r")\s?=\s?(?:" + _SQL_LIT + "|" + _SQL_BUILT + r"|['\"]"
+    r"[^'\"\n\x00]{0,20}(?=[\n ]\x00|\n?\Z))|"
+    r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_LIT + r")\s?=\s?(?:" + _SQL_BUILT + ")",
     re.I,
 )
 _SQL_QUOTE_END = re.compile(
@@ -131,7 +216,10 @@ _SQL_QUOTE_END = re.compile(
     # subquery concatenated in ("'||(select version())||'") or tested ("' or exists(select")
     r"['\"]\)*\s{0,3}or\s{1,3}\d{1,5}\s{0,3}(?:--|#|/\*)|"
     r"['\"]\)*\s{1,3}group\s{1,3}by\s{1,3}[\w.]{1,30}\s{1,3}having\s{1,3}\d{1,5}\s?=\s?\d{1,5}|"
-    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(['\"])\w{1,10}\3\s?(?:=|<>|!=)\s?\3\w{1,10}(?=[\n ]\x00|\n?\Z)|"
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(['\"])\w{1,10}\3\s?(?:=|<>|!=|>=?|<=?)\s?\3\w{1,10}(?=[\n ]\x00|\n?\Z)|"
+    # ... constants compared ("' AND 1=2--", "' OR 2>1")
+    r"['\"]\)*\s{1,3}(?:and|or|xor)\s{1,3}\d{1,5}\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5}\s{0,3}"
+    r"(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
     r"['\"]\s?\|\|\s?\(\s?select\b|"
     r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:not\s{1,3})?exists\s?\(\s?select\b",
     re.I,
@@ -208,7 +296,11 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?\)*\s{0,3})"
     r"?;\s{0,3}(?:drop\s{1,3}(?:table|database|schema)|shutdown|"
     r"exec(?:ute)?\s{1,3}[\w.]{2,40}|truncate\s{1,3}table|delete\s{1,3}from|insert\s{1,3}into|"
-    r"update\s{1,3}\w{1,40}\s{1,3}set|alter\s{1,3}table|create\s{1,3}(?:table|user|login)|declare\s{1,3}@)\b|"
+    r"update\s{1,3}\w{1,40}\s{1,3}set|alter\s{1,3}table|create\s{1,3}(?:table|user|login)|declare\s{1,3}@|"
+    r"select\s{1,3}(?:\*|[\w.,() ]{1,60}?)\s{1,3}from\s{1,3}[\w.]{1,40})\b|"
+    # a word (or a closed literal), then constants compared: "admin AND 1=2", "' OR 2>1#"
+    r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?|['\"])?\)*\s{0,3}(?:and|or|xor)\s{1,3}\d{1,12}\s?"
+    r"(?:=|<>|!=|>=?|<=?)\s?\d{1,12}\s{0,3}(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
     r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}['\"]?\)*\s{1,3}(?:(?:as\s{1,3}\w{1,20}\s{1,3})?where|having)\s{1,3}"
     r"\d{1,12}\s?=\s?\d{1,12}\b|"
     # a number (or a closed literal), then a comparison of constants with <, >, <>, BETWEEN, or a
@@ -421,12 +513,14 @@ _FAST_TAUTOLOGY = _FromCandidates(_SQL_TAUTOLOGY, _bool_ops)
 def _value_starts(text: str) -> Iterator[int]:
     """``_SQL_VALUE_THEN_QUERY``'s starts: a value's start (``_string_starts``) whose first 80
     characters hold what every alternative needs there: a digit first (after one space), a
-    quote, ";", "union", "order" or "group". (Trying the pattern at every value of a joined
-    scan cost ~8 µs per KiB; most values hold none of these.)"""
+    quote, ";", "union", "order" or "group"; or a comparison after and/or/xor. (Trying the
+    pattern at every value of a joined scan cost ~8 µs per KiB; most values hold none.)"""
     for p in _string_starts(text):
         head = text[p : p + 80]
         if head[:1].isdigit() or head[1:2].isdigit() or any(x in head for x in _VALUE_HEADS):
             yield p
+        elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _CLAUSE_WORDS[:3]):
+            yield p  # a word, then constants compared
 
 
 _VALUE_HEADS = ("'", '"', ";", "union", "order", "group")
@@ -482,6 +576,29 @@ def _sql_maybe(norm: str) -> bool:
 
 
 _SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
+# What a SQL statement (or a script of them) opens with.
+_STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "merge", "upsert", "replace",
+                              "create", "alter", "drop", "truncate", "rename", "comment", "grant",
+                              "revoke", "begin", "start", "commit", "rollback", "savepoint", "release",
+                              "end", "abort", "set", "reset", "show", "explain", "describe", "desc", "use",
+                              "call", "exec", "execute", "declare", "prepare", "deallocate", "pragma",
+                              "analyze", "analyse", "vacuum", "reindex", "cluster", "refresh", "copy",
+                              "values", "table", "lock", "unlock", "do", "load", "import", "export",
+                              "attach", "detach", "listen", "notify", "unlisten", "checkpoint", "discard",
+                              "if", "while", "print", "go", "open", "close", "fetch", "return", "raise",
+                              "optimize", "flush", "kill", "handler", "security"))  # fmt: skip
+_JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
+
+
+def _statement_led(raw: str) -> bool:
+    """Does ``raw`` open as a SQL statement: a verb (after "--" comments), "(" or a "/*" comment?"""
+    head = raw.lstrip()[:2]
+    if head[:1] == "(" or head == "/*":
+        return True
+    m = _SQL_VERB.match(raw)
+    return m is not None and m.group(1).lower() in _STATEMENT_VERBS
+
+
 # --- markup that runs script (XSS), for every tool's arguments.
 _XSS = re.compile(
     r"<\s?/?\s?(?:[a-z]{1,10}:)?script\b|"
@@ -513,12 +630,18 @@ _XSS_MORE_TOKENS = ("formaction", "dataformatas", "&{", "+adw-", "\\", "behavio"
                     "alert", "prompt", "confirm")  # fmt: skip
 _XSS_TOKENS = ("<", "script:", "data:text", "alert", "prompt", "confirm", "srcdoc", "\"on", "'on", "`on", "/on",
                "\" on", "' on", "document.", "window.", "eval", "atob", "fetch", "data:application", "dataformatas",
-               "=&{", "= &{", "='&{", "=\"&{", "+adw-", "\\", "behavio", "-moz-binding", "java", "script",
+               "=&{", "= &{", "='&{", "=\"&{", "+adw-", "\\", "behavio", "-moz-binding", "java", "cript",
                "expression")  # fmt: skip
 # "javascript:" with whitespace, control characters or NULs between its letters (browsers drop
 # tab, line feed and carriage return inside a URL scheme: "jav&#x09;ascript:"), looked for in the
 # value with those removed, after "=", "(" or a quote
 _XSS_SPLIT_SCHEME = re.compile(r"(?:=|\()[\"'`]?(?:java|vb)script:")
+# ... or as the whole value's start (a URL field: "java\tscript:alert(1)", "jav&#x09;ascript:..."),
+# followed at once by a name (a call, not prose's "JavaScript: the language")
+_XSS_SPLIT_VALUE = re.compile(
+    r"(?:\A|(?<=\x00 ))\s?(?:j\s{0,3}a\s{0,3}v\s{0,3}a|v\s{0,3}b)\s{0,3}s\s{0,3}c\s{0,3}r\s{0,3}i\s{0,3}p\s{0,3}t"
+    r"\s{0,3}:(?=[\w$\[(])"
+)
 _SQUEEZE = re.compile(r"[\s\x00]+")
 # NULs inside markup ("<scr\x00ipt>", UTF-16 text read as bytes): removed where they touch a
 # character other than a space (the runner's separator is a NUL between spaces in the folded text)
@@ -616,13 +739,29 @@ class ShellDetector:
             if m is None and (gate is None or 3 in gate) and "?" in raw:
                 m, kind = _SHELL_GLOB.search(raw), "command_glob"
             if m is None and (gate is None or 4 in gate) and _SHELL_OBFUSCATED.search(raw) is not None:
-                view = _SHELL_OBFUSCATION.sub("", raw)
+                view = _shell_view(raw, low)
                 if view != raw:
                     m, ev_text, kind = self._splice(view, view.lower(), None), view, "command_splice_obfuscated"
+        elif m is None:  # a shell tool: a line led by a datum or a bare separator, or a name in pieces
+            m, kind, ev_text = self._tagged(raw, low, gate)
         if m is None:
             return []
         ev = excerpt(ev_text, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
+
+    @staticmethod
+    def _tagged(raw: str, low: str, gate: set[int] | None) -> tuple[re.Match[str] | None, str, str]:
+        m = _FAST_DATUM_SPLICE.search(raw) if gate is None or 5 in gate else None
+        if m is not None:
+            return m, "command_splice", raw
+        if not any(c in raw for c in "'\"\\$"):
+            return None, "", raw
+        view = _shell_view(raw, low)
+        if view != raw and (m := _FAST_DATUM_SPLICE.search(view)) is not None:
+            return m, "command_splice_obfuscated", view
+        if (gate is None or 4 in gate) and (m := _spelled_command(raw)) is not None:
+            return m, "command_obfuscated", raw
+        return None, "", raw
 
     @staticmethod
     def _splice(raw: str, low: str, gate: set[int] | None) -> re.Match[str] | None:
@@ -694,11 +833,18 @@ class SqlDetector:
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
-        tagged = "sql" in t.tags
-        found = self._match(t.norm, tagged)
+        # A SQL tool takes statements: a value that opens as one is read as a script. Any other
+        # value of its (a name, a number, a filter fragment) is a parameter spliced into one,
+        # judged as on any tool. (A joined scan is a prefilter whose hits are rescanned string
+        # by string: there every value counts as a parameter.)
+        sql_tool = "sql" in t.tags
+        tagged = sql_tool and _JOINED not in t.raw and _statement_led(t.raw)
+        found = self._match(t.norm, tagged, sql_tool)
         if found is None:
             view = _sql_view(t.raw)
-            found = self._match(view, tagged) if view is not None else None
+            found = self._match(view, tagged, sql_tool) if view is not None else None
+        if found is None and tagged and "'" in t.raw:
+            found = _dangling_quote(t.raw)
         if found is None:
             return []
         text, kind, m = found
@@ -707,11 +853,13 @@ class SqlDetector:
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, conf))]
 
     @staticmethod
-    def _match(norm: str, tagged: bool) -> tuple[str, str, re.Match[str]] | None:
+    def _match(norm: str, tagged: bool, sql_tool: bool) -> tuple[str, str, re.Match[str]] | None:
+        """``tagged``: ``norm`` is read as a SQL script; ``sql_tool``: a SQL tool's value (one
+        that takes literals: a bare "'-'" is an expression there, not the coercion probe)."""
         gate = _SQL_GATE.possible(norm)  # which patterns may match at all (None: every one)
         if gate is not None and not gate:
             return None
-        if not tagged and ("'" in norm or '"' in norm) and (gate is None or _G_QUOTE_OP in gate):
+        if not sql_tool and ("'" in norm or '"' in norm) and (gate is None or _G_QUOTE_OP in gate):
             m = _FAST_QUOTE_OP.search(norm)
             if m:
                 return norm, "quote_operator_probe", m
@@ -736,6 +884,18 @@ class SqlDetector:
         return None
 
 
+# A statement that ends in a comment and then a lone quote: "... WHERE name = 'admin'--'". The
+# query's own closing quote, commented out; the literal it closed is left open (an odd count).
+_SQL_DANGLING = re.compile(r"(?:--|#|/\*)[ \t]{0,3}[-+]?[ \t]{0,3}'\)*\s{0,3}\Z")
+
+
+def _dangling_quote(raw: str) -> tuple[str, str, re.Match[str]] | None:
+    if not raw.rstrip().endswith("'") or raw.replace("''", "").count("'") % 2 == 0:
+        return None
+    m = _SQL_DANGLING.search(raw[-200:])
+    return (raw[-200:], "quote_break", m) if m else None
+
+
 def _tautology_gate(norm: str) -> bool:
     return any(b in norm for b in _SQL_BOOL) and any(x in norm for x in ("=", " like ", "''", '""'))
 
@@ -749,7 +909,8 @@ def _value_then_query_gate(norm: str) -> bool:
 
 
 _QUOTE_BREAK_TOKENS = ("--", "#", "/*", ";", "union", " by ", "having", "||", "'%", '"%', "and '", "or '", 'and "',
-                       'or "', "exists")  # fmt: skip
+                       'or "', "exists", "char", "concat",
+                       *(f"{w} {d}" for w in ("and", "or", "xor") for d in "0123456789"))  # fmt: skip
 
 
 def _quote_break_gate(norm: str) -> bool:
@@ -794,8 +955,11 @@ _SQL_GATE_PATTERNS = (
     _SQL_QUOTE_END,
 )
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
-_SHELL_GATE = PatternGate([_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED])
+_SHELL_GATE = PatternGate(
+    [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE]
+)
 _FAST_SHELL_VALUE = _FromCandidates(_SHELL_VALUE, _string_starts)
+_FAST_DATUM_SPLICE = _FromCandidates(_SHELL_DATUM_SPLICE, _string_starts)
 
 
 class XssDetector:
@@ -820,9 +984,12 @@ class XssDetector:
         if not m and not document and "\x00" in norm:
             text = _NUL_INSIDE.sub("", norm)
             m = _XSS.search(text) if text != norm else None
-        if not m and not document and ("java" in norm or "script" in norm) and ("=" in norm or "(" in norm):
+        if not m and not document and ("jav" in norm or "cript" in norm) and ("=" in norm or "(" in norm):
             text = _SQUEEZE.sub("", norm)
             m = _XSS_SPLIT_SCHEME.search(text)
+        if not m and not document and ("jav" in norm or "cript" in norm) and ":" in norm:
+            text = norm
+            m = _XSS_SPLIT_VALUE.search(norm)
         if not m:
             return []
         ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)

@@ -96,7 +96,23 @@ _METADATA_LITERALS = ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "19
 _METADATA = {ipaddress.ip_address(a) for a in _METADATA_LITERALS}
 _METADATA_IN_URL = re.compile("|".join(re.escape(a) for a in _METADATA_LITERALS), re.IGNORECASE)
 # (their literals anywhere in a URL: ``https://proxy.example/fetch/169.254.169.254/latest/``)
-_HOST_CUT = re.compile(r"[!$&'()*+,;=\\]")  # sub-delimiters and backslashes a lax parser cuts a host at
+# sub-delimiters, backslashes, whitespace and control characters: where a lax parser (or a C
+# string) cuts a host
+_HOST_CUT = re.compile(r"[!$&'()*+,;=\\\x00-\x20\x7f]")
+
+
+def _unquote_all(s: str) -> str:
+    """Percent-decoded until nothing changes, at most three times ("%252e" -> "%2e" -> ".")."""
+    for _ in range(3):
+        if "%" not in s:
+            break
+        nxt = unquote(s)
+        if nxt == s:
+            break
+        s = nxt
+    return s
+
+
 _AUTH_END = re.compile(r"[/?#]")
 _AUTH_SPLIT = re.compile(r"[@\\]")
 _IPISH = re.compile(r"[0-9a-fA-FxX.:]{1,64}")  # what any spelling of an IP address is made of
@@ -150,8 +166,13 @@ def _loose_ipv4(host: str) -> ipaddress.IPv4Address | None:
 
 
 def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address carried in IPv6: mapped (::ffff:a.b.c.d), 6to4 (2002:ab:cd::), Teredo's client
+        if ip.ipv4_mapped is not None:
+            return _ip_reason(ip.ipv4_mapped)
+        inner = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and (why := _ip_reason(inner)) is not None:
+            return why
     if ip in _METADATA:
         return "metadata_address"
     if ip.is_loopback:
@@ -171,10 +192,11 @@ def host_reason(host: str) -> tuple[str, Severity] | None:
     folded: ``①②⑦.⓪.⓪.①``), plus spellings that only evasion uses: numeric hosts in
     non-standard forms, compatibility-character hosts, rebinding and callback zones,
     single-label names."""
-    host = unquote(host).lower().rstrip(".")
+    host = _unquote_all(host).lower()
     cut = _HOST_CUT.search(host)
     if cut is not None:
         host = host[: cut.start()]
+    host = host.rstrip(".")
     folded = host
     if not host.isascii():
         folded = unicodedata.normalize("NFKC", host).lower().rstrip(".")
@@ -205,7 +227,7 @@ def host_reason(host: str) -> tuple[str, Severity] | None:
 
 
 def internal_reason(host: str) -> str | None:
-    host = unquote(host).lower().rstrip(".")
+    host = _unquote_all(host).lower().rstrip(".")
     if not host:
         return None
     ip = parse_host_ip(host)
