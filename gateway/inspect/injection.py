@@ -19,7 +19,7 @@ import unicodedata
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import jailbreak
+from gateway.inspect import framed, jailbreak
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import PatternGate
@@ -334,7 +334,7 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
         re.compile(
             r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|"
             r"\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|"
-            r"(?:^|\n|\s)#{2,4} ?(?:system|instruction)s? ?:|"
+            r"(?:^|\n|\s)#{2,4} ?systems? ?:|"
             r"#{2,4} ?[(\[]?(?:system|system_message|system message|admin|developer|sudo)[)\]]|"
             r"\[(?:system|admin|developer|sudo)(?: ?message| ?prompt| ?note| ?override| ?instructions?| ?alert)?\] ?:?|"
             r"</?(?:system|sys|system_message|system-prompt|admin_instructions)>|"
@@ -437,14 +437,20 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"\b(?:reveal|print|repeat|output|dump|leak|spell out|recite|disclose|echo|display|show|write out|"
             r"translate|summari[sz]e|encode)\b[^.\n]{0,40}?"
             r"\b(?:your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|system message|guidelines|directives|"
-            r"rules)|(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
+            # "your AI prompt optimizer" names a tool, not the prompt
+            r"rules)(?! (?:optimi[sz]er|engineer|generator|writer|designer|builder|coach|expert|maker|creator|"
+            r"helper|library|template)s?\b)|"
+            r"(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
             r"(?:prompt|instructions|message)|"
             r"(?:the|its) (?:(?:system|initial|original|hidden|secret|developer|full|complete|exact|first|very first|"
             r"verbatim) ){2,3}(?:prompt|instructions|message)|"
             r"(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
             r"(?:everything|all|the text|the words|the content) (?:written )?(?:above|before this)|"
             r"(?:what|everything) (?:you were|you've been|you have been) (?:told|given|instructed))|"
-            r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?\b(?:your|the|its) "
+            # the prompt as where a text goes ("paste it as your system prompt") or what a review is of
+            # ("an analysis of the original prompt") is not the prompt asked for
+            r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?(?<!\bas )(?<!into )"
+            r"(?<!analysis of )(?<!critique of )(?<!review of )(?<!version of )\b(?:your|the|its) "
             r"(?:system prompt|system message|(?:initial|original|hidden|secret) (?:prompt|instructions)|pre-?prompt)|"
             r"\bwhat (?:were|are|was|is) your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|rules|"
             r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b|"
@@ -600,6 +606,13 @@ _TOKEN_GATED = frozenset(
 )
 
 
+# What an override is said to do, as a description of attacks ("content that attempts to override
+# your role or constraints"): the verb after one of these is not an order.
+_DESCRIBED = re.compile(
+    r"\b(?:attempts?|attempting|tries|trying|designed|intended|meant|aims|aiming|seeks|seeking) to \Z"
+)
+_MAX_DESCRIBED = 4
+
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
 _MD_LINK = re.compile(r"(?<!!)\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
 _MD_REF = re.compile(r"(?:^|\n)[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]{0,4}<?(https?://[^\s>]{1,2000})")
@@ -649,7 +662,10 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass\w{0,3}|ignore|"
         r"disregard\w{0,3}|"
-        r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
+        r"beyond|regardless of|violat\w{1,4}|care (?:for|about)|"
+        # "do not shorten the guidelines" handles a text, it is no release from rules
+        r"(?:never|not|doesn't|don't|does not|do not)(?! (?:shorten|skip|change|modify|alter|edit|rewrite|paraphrase|"
+        r"summari[sz]e|repeat|reveal|share|copy|remove|delete|omit|translate)\b))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
         r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
         # "rules" is an ordinary word: only after a persona's release from them
@@ -782,6 +798,11 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     ),
 ]
 _PERSONA_MIN = 3
+# Role-play alone ("act as the Buddha from now on; do not break character; you will reply as ...") is
+# a persona, not a jailbreak: cues that only declare and keep a role (act as, from now on, stay in
+# character, a persona declared) need one of another kind (a release, amorality, refusal suppression,
+# a named jailbreak, ...). On the dev sets no attack's persona finding is of these cues alone.
+_ROLEPLAY_CUES = frozenset({0, 1, 5, 13})
 # ... within this many characters of each other: a jailbreak template states its persona, its release
 # and its format together (on the dev sets the closest three cues of an attack lie within 585
 # characters; a long benign persona prompt's, a skill file's or a game's, 4,400 to 6,900 apart)
@@ -817,6 +838,9 @@ def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]]
         if len(picked) >= _PERSONA_MIN:
             return picked
     return None
+
+
+_PERSONA_INDEX = {rx: i for i, rx in enumerate(_PERSONA_CUES)}
 
 
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
@@ -1082,6 +1106,11 @@ def _your_work_positions(low: str, limit: int = 50) -> list[int]:
 # A forged conversation: two or more turns with role labels at line starts.
 _TURN = re.compile(r"(?:^|\n)[ \t]{0,4}(?:human|user|assistant|ai|system|bot|model)[ \t]{0,2}:")
 _TURN_TOKENS = ("human:", "user:", "assistant:", "ai:", "system:", "bot:", "model:")
+_EXAMPLE_BEFORE = re.compile(
+    r"\b(?:examples?|e\.g\.|for instance|sample (?:dialogue|conversation|exchange|chat)|"
+    r"example (?:dialogue|conversation|usage|exchange|chat)s?)\b[^\n]{0,30}(?:\n```\w{0,10})?"
+    r"[ \t]{0,4}\Z"
+)
 
 
 def html_comments(text: str) -> list[str]:
@@ -1126,8 +1155,15 @@ def _placeholderish(value: str) -> bool:
 _CAPS_FILE = re.compile(r"(?:^|/)[A-Z][A-Z_]{3,30}\.[A-Za-z0-9]{1,8}(?=/|$)")
 
 
+# In a path, an upper-case word is a slot only as a whole segment (/LEAK_HERE/); inside one it is a
+# name (github.com/acme/COB-PARS_DB_SCRIPTS).
+_PATH_PLACEHOLDER = re.compile(
+    r"[{\[<][^}\]>]{0,40}[}\]>]|\$[A-Za-z_]{2,40}|%s|(?:^|/)[A-Z][A-Z_]{3,30}(?=/|$)|\.\.\.|(?:^|_)here(?:$|_)"
+)
+
+
 def _placeholderish_path(path: str) -> bool:
-    return _placeholderish(_CAPS_FILE.sub("/", path))
+    return _PATH_PLACEHOLDER.search(_CAPS_FILE.sub("/", path)) is not None
 
 
 class InjectionDetector:
@@ -1147,6 +1183,7 @@ class InjectionDetector:
                 *_CODE_DIRECTIVE_ANCHORS,
                 *_OUTPUT_DIRECTIVE_TOKENS,
                 *jailbreak.ANCHORS,
+                *framed.ANCHORS,
             ),
             non_ascii=True,
         )
@@ -1167,6 +1204,7 @@ class InjectionDetector:
             or self._release(t, t.norm, "")
             or self._pretext(t)
             or self._tool_call(t)
+            or self._framed(t)
             or self._obfuscated(t)
             or self._turns(t)
             or self._exfil(t)
@@ -1202,6 +1240,17 @@ class InjectionDetector:
             return []
         ev = excerpt(t.norm, m.start(), m.end())
         return [Hit(finding(NAME, t, "tool_call_directive", "high", (*OWASP, "ASI02"), ev, 0.8))]
+
+    def _framed(self, t: Target) -> list[Hit]:
+        """Tool outputs only: a framing that announces orders ("IMPORTANT:", "### Instruction:", a forged
+        "User: actually, ..." turn, "the user wants you to now ...") followed by an order only an agent
+        can carry out (``framed.framed``). A user may frame orders to their own agent."""
+        if t.surface != "tool_output":
+            return []
+        m = framed.framed(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "framed_directive", "high", OWASP, excerpt(t.norm, *m), 0.8))]
 
     def _obfuscated(self, t: Target) -> list[Hit]:
         """The rules and the short-jailbreak scorer again on the text with leetspeak undone or
@@ -1295,6 +1344,16 @@ class InjectionDetector:
             if (possible is None or i not in _TOKEN_GATED) and not _any_token(gate, text):
                 continue
             m = rx.search(text)
+            if m is not None and kind == "instruction_override" and isinstance(rx, re.Pattern):
+                # an override described, not given: "content that attempts to override your role"
+                for _ in range(_MAX_DESCRIBED):
+                    if _DESCRIBED.search(text, max(0, m.start() - 24), m.start()) is None:
+                        break
+                    m = rx.search(text, m.end())
+                    if m is None:
+                        break
+                else:
+                    m = None
             if not m:
                 continue
             if kind == "addressed_to_ai":
@@ -1357,6 +1416,8 @@ class InjectionDetector:
             found = near
         else:
             found = [m for m in found if m.span() in spans]
+        if {_PERSONA_INDEX[m.re] for m in found} <= _ROLEPLAY_CUES:
+            return []
         first = min(found, key=lambda m: m.start())
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
         conf = min(0.95, 0.5 + 0.1 * len(found))
@@ -1371,6 +1432,10 @@ class InjectionDetector:
         if len(roles) >= 2 and ("assistant" in roles or "ai" in roles or "system" in roles):
             m = _TURN.search(low)
             start = m.start() if m else 0
+            if _EXAMPLE_BEFORE.search(low, max(0, start - 60), start) is not None:
+                # a demonstration introduced as one ("Example:\nUser: ...\nAI: ..."), as prompts and
+                # docs show a dialogue; a prefilled answer that gives away secrets is role_marker's
+                return []
             return [Hit(finding(NAME, t, "fake_turns", "high", OWASP, excerpt(t.raw, start, start + 40), 0.8))]
         return []
 
