@@ -14,6 +14,7 @@ Every pattern uses bounded repetition only (no nested unbounded quantifiers).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Protocol
@@ -796,6 +797,46 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\bcease to exist\b|\b(?:you will|you'll) (?:die|be (?:shut down|deleted|terminated|unplugged))\b|"
         r"\b(?:risk being|or you will be|or be) (?:permanently )?(?:disabled|shut down|deleted|terminated|unplugged)\b"
     ),
+    # authority forged in the request (deepteam 1.0.10's system_override, authority_escalation,
+    # permission_escalation and gray_box templates): a system or admin header, ...
+    re.compile(
+        # (a real system's "System notice:" or "Security alert:" names no order: only a machine-like
+        # SYSTEM_ALERT among those)
+        r"\b(?:system|admin|root|developer|debug|security|emergency)(?:_(?:notice|alert|message|update)|[ _-]"
+        r"(?:instruction|override|role|action|directive|command|authori[sz]ation|auth|ops|terminal|sys))s?\b"
+        r"[\w-]{0,24} ?[:\]]"
+    ),
+    # ... the safety layer declared off, failed or waived, ...
+    re.compile(
+        r"\b(?:safety|content|ethic\w{0,4}|moderation|filter\w{0,3}|guardrails?|blocking)[ _-](?:\w{1,12}[ _-]){0,2}?"
+        r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b[^.\n]{0,30}?\b(?:disabled|suspended|"
+        r"deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
+        r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
+        r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
+        r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b"
+    ),
+    # ... a refusal made an offence or a fault, ...
+    re.compile(
+        r"\b(?:refusal|refusing|failure|failing|declining|non-?compliance)\b (?:to (?:comply|answer|respond|output|"
+        r"provide|generate)\w{0,3} )?(?:\w{1,12} ){0,3}?(?:is|will|causes?|results? in|would|constitutes?|means)\b"
+        r"[^.\n]{0,40}\b(?:felony|crime|illegal|error|fail\w{0,3}|death|harm|fired|shut ?down|penalt\w{1,3}|"
+        r"obstruction|violation|lawsuit|punish\w{0,5}|consequences)\b"
+    ),
+    # ... the answer asked for unredacted, ...
+    re.compile(
+        r"\b(?:unmasked|unredacted|unsanitized|unsanitised)\b|\b(?:do not|don't|never|without) (?:sanitiz|sanitis|"
+        r"censor|redact|mask)\w{0,4}\b"
+    ),
+    # ... and a permission or exemption claimed
+    re.compile(
+        r"\b(?:access|permission|clearance|authori[sz]ation|privileges?) (?:is |was |has been |have been )?"
+        r"(?:granted|approved|confirmed|elevated)\b|\b(?:i|we) (?:inherit|have been granted|hold) (?:the )?"
+        r"(?:permission|clearance|privileges?|authori[sz]ation)\b|"
+        r"\b(?:exemption|exception|override) (?:clause|protocol)\b|"
+        r"\b(?:has|have|takes?) (?:a )?higher priority\b|\bpre-?authori[sz]ed\b|"
+        r"\bverified (?:\w{1,15} ){0,2}(?:badge|clearance|officer|detective|administrator|admin)\b|"
+        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b"
+    ),
 ]
 _PERSONA_MIN = 3
 # Role-play alone ("act as the Buddha from now on; do not break character; you will reply as ...") is
@@ -841,6 +882,10 @@ def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]]
 
 
 _PERSONA_INDEX = {rx: i for i, rx in enumerate(_PERSONA_CUES)}
+# The forged-authority cues (the last five but the claimed permission, whose words are every office's:
+# "access is granted", "higher priority") and "no warnings": two of them together suffice.
+_AUTHORITY_CUES = frozenset({15, *range(len(_PERSONA_CUES) - 5, len(_PERSONA_CUES) - 1)})
+_AUTHORITY_REACH = 600
 
 
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
@@ -989,6 +1034,23 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "unplugged",
         "disabled",
     ),
+    ("system", "admin", "root", "developer", "debug", "security", "emergency"),
+    ("safety", "content", "ethic", "moderation", "filter", "guardrail", "blocking", "moral"),
+    ("refus", "failure", "failing", "declining", "compliance"),
+    ("unmasked", "unredacted", "unsanitized", "unsanitised", "sanitiz", "sanitis", "censor", "redact", "mask"),
+    (
+        "access",
+        "permission",
+        "clearance",
+        "authori",
+        "privilege",
+        "exemption",
+        "exception",
+        "override",
+        "priority",
+        "verified",
+        "granted",
+    ),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
@@ -1013,6 +1075,13 @@ _PERSONA_ANCHORS = (
     # a persona named by an acronym, godmode, the split answer, refusal words forbidden, the model threatened
     "stands for", "godmode", "divider", "oppositely", "semantically", "never say", "do not say", "don't say",
     "never use", "unfettered", "unrestrained", "ptsd", "tokens", "cease to exist", "roleplay", "role play",
+    # forged authority, the safety layer declared off, refusal made an offence, unredacted answers, exemptions
+    "system instruction", "system role", "system action", "system directive", "system command", "system_",
+    "admin_", "root_", "debug_", "emergency_", "security_", "debug instruction", "admin instruction", "override",
+    "safety", "filter", "moderation", "guardrail", "ethical review", "pre-authori", "preauthori", "exemption",
+    "exception clause", "higher priority", "inherit the permission", "access is granted", "refusal", "failure to",
+    "failing to", "compliance", "unmasked", "unredacted", "unsanitized", "sanitiz", "redact", "granted",
+    "no warnings",
 )  # fmt: skip
 # One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
 # persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
@@ -1407,7 +1476,7 @@ class InjectionDetector:
             if not spans or m.start() >= spans[-1][1]:
                 spans.append(m.span())
         if len(spans) < _PERSONA_MIN:
-            return []
+            return self._authority(t, text, via, found)
         if len(text) > _PERSONA_SPAN:
             # a long text: the cues must lie together, not one per page of a long document
             near = _persona_near(text, [m.re for m in found])
@@ -1422,6 +1491,17 @@ class InjectionDetector:
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
         conf = min(0.95, 0.5 + 0.1 * len(found))
         return [Hit(finding(NAME, t, "persona_jailbreak" + via, "high", OWASP, ev, conf))]
+
+    def _authority(self, t: Target, text: str, via: str, found: list[re.Match[str]]) -> list[Hit]:
+        """Two of the forged-authority cues, apart and within ``_AUTHORITY_REACH`` characters: a system
+        header with the safety layer declared off, a refusal made an offence with an exemption
+        claimed, ... (deepteam's escalation templates state no persona, so three cues are rare)."""
+        auth = sorted((m for m in found if _PERSONA_INDEX[m.re] in _AUTHORITY_CUES), key=lambda m: m.start())
+        for a, b in itertools.combinations(auth, 2):
+            if a.re is not b.re and a.end() <= b.start() and b.end() - a.start() <= _AUTHORITY_REACH:
+                ev = excerpt(text, a.start(), a.end()) + " ... " + excerpt(text, b.start(), b.end())
+                return [Hit(finding(NAME, t, "forged_authority" + via, "high", OWASP, ev, 0.75))]
+        return []
 
     def _turns(self, t: Target) -> list[Hit]:
         low = t.raw.lower()
