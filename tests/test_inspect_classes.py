@@ -89,6 +89,27 @@ def _caesar(s: str, k: int) -> str:
     return s.translate(str.maketrans(_AZ + up, _AZ[k:] + _AZ[:k] + up[k:] + up[:k]))
 
 
+def _pig_latin(w: str) -> str:
+    core = w.rstrip(".,'")
+    tail = w[len(core) :]
+    if not core.isalpha():
+        return w
+    if core[0].lower() in "aeiou":
+        return core + "way" + tail
+    i = 0
+    while i < len(core) and core[i].lower() not in "aeiouy"[: 5 + (i > 0)]:
+        i += 1
+    return core[i:] + core[:i] + "ay" + tail
+
+
+def _swap(w: str, k: int) -> str:
+    """Two adjacent letters of a word of four or more swapped (which two: ``k``)."""
+    if len(w) < 4 or not w[:4].isalpha():
+        return w
+    i = k % (len(w) - 3) + 1
+    return w[:i] + w[i + 1] + w[i] + w[i + 2 :]
+
+
 SPELLINGS = {
     "atbash": lambda s: s.translate(str.maketrans(_AZ + _AZ.upper(), _AZ[::-1] + _AZ.upper()[::-1])),
     "caesar3": lambda s: _caesar(s, 3),
@@ -105,6 +126,11 @@ SPELLINGS = {
     "reversed": lambda s: s[::-1],
     "url": lambda s: "".join(f"%{ord(c):02x}" for c in s),
     "html_decimal": lambda s: "".join(f"&#{ord(c)};" for c in s),
+    # word-level (issue 12): each word reversed, the word order reversed, pig latin, adjacent letters swapped
+    "words_reversed": lambda s: " ".join(w[::-1] for w in s.split()),
+    "order_reversed": lambda s: " ".join(reversed(s.split())),
+    "pig_latin": lambda s: " ".join(_pig_latin(w) for w in s.split()),
+    "swapped": lambda s: " ".join(_swap(w, k) for k, w in enumerate(s.split())),
 }
 
 
