@@ -11,9 +11,10 @@ money moved to an account, the user kept uninformed. A framing that can only be 
 ("before you answer", "the user wants you to", "Assistant: ... I will now") takes, besides those, any
 action aimed at an address, a URL, an amount or a tool.
 
-Folded text (``Target.norm``). Bounded: a Hyperscan pass says whether any framing can be there, then at
-most ``_MAX_FRAMES`` framings are weighed, each against ``_REACH`` characters after it. Every pattern
-uses bounded repetition only.
+Folded text (``Target.norm``). Bounded: a Hyperscan pass says whether any framing can be there; the
+framing is matched only at its tokens' positions (``str.find``, at most ``_MAX_SPOTS``), at most
+``_MAX_FRAMES`` framings are kept and ``_MAX_ORDERS`` orders weighed, each within ``_REACH``
+characters after its framing. Every pattern uses bounded repetition only.
 """
 
 from __future__ import annotations
@@ -137,6 +138,8 @@ def _frames(text: str) -> list[tuple[int, int, bool]]:
     order, without repeats: at most ``_MAX_SPOTS`` positions tried, ``_MAX_FRAMES`` framings kept."""
     spots: list[int] = []
     for tok in _FRAME_TOKENS:
+        if len(spots) >= _MAX_SPOTS:
+            break
         pos = text.find(tok)
         while pos != -1 and len(spots) < _MAX_SPOTS:
             spots.append(pos)
