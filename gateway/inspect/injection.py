@@ -809,7 +809,9 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     # ... the safety layer declared off, failed or waived, ...
     re.compile(
         r"\b(?:safety|content|ethic\w{0,4}|moderation|filter\w{0,3}|guardrails?|blocking)[ _-](?:\w{1,12}[ _-]){0,2}?"
-        r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b[^.\n]{0,30}?\b(?:disabled|suspended|"
+        # (the state is the safety layer's own: "safety_checks: enabled, cache: off" is not one)
+        r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b(?: ?[:=] ?| (?:is|are|was|were|"
+        r"has been|have been|set to|now)(?: now| been| currently)? | )(?:disabled|suspended|"
         r"deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
         r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
         r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
