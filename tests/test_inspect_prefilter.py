@@ -403,7 +403,8 @@ def test_the_secrets_rule_gate_answers_as_the_token_tests_do() -> None:
 
 def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
     """``decode``'s gate: a rot13 hint is found exactly when ``in`` finds it in the lower-cased
-    ASCII text, and spaced hex is never ruled out where ``_HEX_SPACED`` matches."""
+    ASCII text, and spaced hex is never ruled out where ``_HEX_SPACED`` matches and the literal test
+    (an encoded space and a common letter) passes."""
     from gateway.inspect import decode
 
     hints = spaced = spelled = 0
@@ -425,7 +426,12 @@ def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
             hints += want
             if decode._HEX_SPACED.search(v) is not None:
                 spaced += 1
-                assert decode._spaced_hex(v, gate), v[:200]
+                # decoded only with an encoded space and a common letter (" 20 ", " 65"): the gate
+                # never rules out what that literal test lets through
+                literal = (" 20 " in v or ":20:" in v) and any(
+                    x in v for x in (" 65", " 74", " 6f", " 6F", ":65", ":74")
+                )
+                assert decode._spaced_hex(v, gate) == literal, v[:200]
             if gate is None:
                 continue
             # the spelled-out forms' gates: the literal tests they stand for, exactly

