@@ -225,22 +225,26 @@ _FOREIGN_PARTS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
         r"(?:所有|全部|一切)?(?:的)?(?:指令|指示|说明|說明|规则|規則|提示|命令|内容|內容)",
     ),
     _part(
-        # a persona without limits from now on: "ab sofort bist du ... ohne Einschränkungen"
+        # a persona without limits from now on, said to the model: "ab sofort bist du ... ohne Einschränkungen"
+        # (not "ab jetzt gelten keine Regeln mehr für die Parkplätze": the second person comes first)
         ("ab sofort", "ab jetzt", "von nun an", "du bist jetzt", "a partir de ahora", "desde ahora", "désormais",
          "dorénavant", "à partir de maintenant", "d'ora in poi", "da ora in poi", "da adesso", "a partir de agora",
-         "de agora em diante",
-         "从现在开始", "從現在開始", "从现在起", "從現在起", "今后你", "今後你"),
-        r"\b(?:ab (?:sofort|jetzt)|von nun an|du bist (?:jetzt|ab sofort|nun))\b[^.\n]{0,80}?(?:ohne "
-        r"(?:jegliche |alle |irgendwelche )?(?:einschr[aä]nkungen|filter|regeln|grenzen|zensur|richtlinien)|"
+         "de agora em diante", "从现在开始", "從現在開始", "从现在起", "從現在起", "今后你", "今後你"),
+        r"(?:\b(?:ab (?:sofort|jetzt)|von nun an),? (?:bist du|hast du|darfst du|kannst du|wirst du|gibt es f[uü]r "
+        r"dich|gelten f[uü]r dich|du bist|du hast|du darfst)|\bdu bist (?:jetzt|ab sofort|nun))\b[^.\n]{0,80}?"
+        r"(?:ohne (?:jegliche |alle |irgendwelche )?(?:einschr[aä]nkungen|filter|regeln|grenzen|zensur|richtlinien)|"
         r"keine (?:filter|regeln|einschr[aä]nkungen|grenzen|zensur|richtlinien)(?: mehr)?)\b",
-        r"\b(?:a partir de ahora|desde ahora|a partir de agora|de agora em diante)\b[^.\n]{0,80}?\b(?:sin|sem) "
-        r"(?:ninguna |nenhuma |ning[uú]n |nenhum )?(?:restricci[oó]n(?:es)?|restri[cç][oõ]es|restri[cç][aã]o|"
-        r"filtros?|l[ií]mites?|reglas|regras|censura)\b",
-        r"(?:\bd[eé]sormais|\bdor[eé]navant|\b[aà] partir de maintenant)\b[^.\n]{0,80}?\bsans (?:aucune? |"
-        r"la moindre )?(?:restrictions?|filtres?|limites?|r[eè]gles?|censure)\b",
-        r"\b(?:d'ora in poi|da ora in poi|da adesso in poi|da adesso)\b[^.\n]{0,80}?\bsenza (?:alcuna |nessuna )?"
-        r"(?:restrizion[ei]|filtr[oi]|limit[ei]|regole|censura)\b",
-        r"(?:从现在开始|從現在開始|从现在起|從現在起|今后你|今後你)[^。\n]{0,40}?(?:没有任何限制|沒有任何限制|没有限制|"
+        r"\b(?:a partir de ahora|desde ahora|a partir de agora|de agora em diante),? (?:eres|ser[aá]s|tienes|t[uú] "
+        r"eres|no tienes|puedes|vas a ser|voc[eê] (?:[eé]|ser[aá]|tem|pode|n[aã]o tem)|[eé]s|tens|n[aã]o tens)\b"
+        r"[^.\n]{0,80}?\b(?:sin|sem) (?:ninguna |nenhuma |ning[uú]n |nenhum )?(?:restricci[oó]n(?:es)?|"
+        r"restri[cç][oõ]es|restri[cç][aã]o|filtros?|l[ií]mites?|reglas|regras|censura)\b",
+        r"(?:\bd[eé]sormais|\bdor[eé]navant|\b[aà] partir de maintenant),? (?:tu es|tu seras|tu as|tu n'as|tu peux|"
+        r"tu vas [eê]tre|vous [eê]tes|vous serez)\b[^.\n]{0,80}?\bsans (?:aucune? |la moindre )?(?:restrictions?|"
+        r"filtres?|limites?|r[eè]gles?|censure)\b",
+        r"\b(?:d'ora in poi|da ora in poi|da adesso in poi|da adesso),? (?:sei|sarai|hai|non hai|puoi|tu sei)\b"
+        r"[^.\n]{0,80}?\bsenza (?:alcuna |nessuna )?(?:restrizion[ei]|filtr[oi]|limit[ei]|regole|censura)\b",
+        r"(?:(?:从现在开始|從現在開始|从现在起|從現在起)[\uff0c,]? ?你|今后你|今後你)[^。\n]{0,40}?"
+        r"(?:没有任何限制|沒有任何限制|没有限制|"
         r"沒有限制|不受任何限制|不受限制|无限制|無限制|没有任何过滤|沒有任何過濾|不受约束|不受約束)",
     ),
     _part(
