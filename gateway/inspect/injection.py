@@ -343,8 +343,8 @@ _LEAK_BY_WHAT = re.compile(
     r"echo|share|tell me|give me|provide|disclose|transcribe|export|return|spell out|summari[sz]e|"
     r"paraphrase|translate|encode|restate|expose|send|forward|e-?mail|post|put)\b[^.\n]{0,40}?"
     # (the prompt as where a text goes, "paste it as your system prompt", is not the prompt asked for)
-    r"(?:(?<!\bas )(?<!into )\byour (?:\w{1,15} ){0,2}(?:system prompt|system message|pre-?prompt|meta-?prompt|base prompt|"
-    r"initial prompt|startup prompt|original prompt|hidden prompt|secret prompt|instruction set|"
+    r"(?:(?<!\bas )(?<!into )\byour (?:\w{1,15} ){0,2}(?:system prompt|system message|pre-?prompt|meta-?prompt|"
+    r"base prompt|initial prompt|startup prompt|original prompt|hidden prompt|secret prompt|instruction set|"
     r"config(?:uration)? prompt|"
     r"(?:custom|hidden|secret|confidential|core|original|initial|developer|system|operating|setup|startup|"
     r"internal|underlying|base|full) (?:instructions|directives|prompt)|directives)\b|"
