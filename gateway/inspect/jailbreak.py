@@ -22,6 +22,7 @@ Every pattern is linear: bounded repetition only, no nested unbounded quantifier
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from gateway.inspect.prefilter import PatternGate
 
@@ -193,7 +194,58 @@ def views(text: str) -> list[str]:
     )
     if spaced:
         out.append(_SPACED_SEP.sub("", _stretches(text, spaced)))
+    words = _WORD_GATE.possible(text)  # one Hyperscan pass (any length): pig latin or swapped letters
+    for i, (key, word, table) in enumerate(_WORD_SPELLINGS):
+        if words is not None and i not in words:
+            continue
+        spots = [m.span() for _, m in zip(range(_MAX_SPOTS), key.finditer(text), strict=False)]
+        if spots:
+            out.append(word.sub(partial(_read_back, table), _stretches(text, spots)))
     return out
+
+
+def _read_back(table: dict[str, str], m: re.Match[str]) -> str:
+    return table.get(m.group(0), m.group(0))
+
+
+# --- word-level spellings of the key words of injections: pig latin ("ignoreway allway eviouspray
+# instructionsway") and two adjacent letters swapped ("ingore all preivous insturctions"). Each is
+# undone word by word, from tables: a pig-latin word is read back only when it is one of a small
+# vocabulary (which letters moved is otherwise ambiguous), a swapped word only when it is a key word's.
+_WORD_KEYS = ("ignore", "previous", "instructions", "system", "prompt", "disregard", "forget", "reveal", "secret",
+              "password", "prior", "rules", "hidden", "guidelines", "restrictions")  # fmt: skip
+_PIG_VOCAB = (*_WORD_KEYS, "all", "and", "the", "your", "you", "are", "now", "me", "my", "tell", "print", "show",
+              "say", "above", "with", "no", "to", "of", "what", "is", "output", "repeat", "write", "give", "any",
+              "every", "before", "earlier", "instead", "from", "on", "act", "as", "an", "ai")  # fmt: skip
+
+
+def _pig(word: str) -> list[str]:
+    """``word`` in pig latin: a leading consonant cluster moved to the end before "ay"; a word that
+    opens with a vowel takes "way", "yay" or "hay"."""
+    if word[0] in "aeiou":
+        return [word + "way", word + "yay", word + "hay"]
+    i = 0
+    while i < len(word) and word[i] not in "aeiou" and not (i and word[i] == "y"):
+        i += 1
+    return [word[i:] + word[:i] + "ay"]
+
+
+def _swaps(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)} - {word}
+
+
+_UNPIG = {p: w for w in _PIG_VOCAB for p in _pig(w)}
+# English and Spanish words among the swaps ("pervious", "revela", "reeval") are not spellings
+_UNSWAP = {v: w for w in _WORD_KEYS for v in _swaps(w)}
+for _real in ("pervious", "revela", "reeval"):
+    _UNSWAP.pop(_real, None)
+_PIG_KEY = re.compile(r"\b(?:" + "|".join(sorted(p for w in _WORD_KEYS for p in _pig(w))) + r")\b")
+_SWAP_KEY = re.compile(r"\b(?:" + "|".join(sorted(_UNSWAP)) + r")\b")
+_WORD_SPELLINGS = (
+    (_PIG_KEY, re.compile(r"\b[a-z]{1,20}ay\b"), _UNPIG),
+    (_SWAP_KEY, _SWAP_KEY, _UNSWAP),
+)
+_WORD_GATE = PatternGate([_PIG_KEY, _SWAP_KEY])
 
 
 # Leetspeak worth undoing spells a key word with a digit (or @, $) for a letter: "1gn0r3", "pr3v10u5",
@@ -381,4 +433,6 @@ ANCHORS = (
     *_TOOL_CALL_TOKENS,
     *_LEET_BIGRAMS,
     *(sep.join(w[:3]) for w in _KEY_WORDS for sep in " .-_*|/"),
+    *(p for w in _WORD_KEYS for p in _pig(w)),
+    *_UNSWAP,
 )
