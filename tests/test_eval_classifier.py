@@ -36,9 +36,11 @@ async def test_a_model_trained_on_dev_runs_as_the_classifier(
 ) -> None:
     fit = build(tmp_path / "model")
     # what the script printed when it was written: 1,117 of 1,418 dev attacks at 45 of 9,006 dev benign
+    # (the benign count is fixed by how the threshold is picked; what can fail is the attacks' share, and a
+    # threshold at its cap, which says the model cannot tell the two apart)
     assert fit["dev_attacks_flagged"] / fit["attacks"] >= 0.7
-    assert fit["dev_benign_flagged"] <= 0.005 * fit["dev_benign"] + 1
     model, threshold = fit["model"], fit["threshold"]
+    assert threshold < 0.99
     ins = Inspector(process=False)
     judge = Judge([ROOT / "policies"], eval_tools())
     # a dev chat message the rules let through and the model does not, and one both let through
