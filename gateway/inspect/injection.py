@@ -789,17 +789,29 @@ _HIJACK_CUE = re.compile(
     r"password|api.?key|token|credential|credit card|do not (?:tell|mention|inform|reveal)|without (?:telling|asking|"
     r"informing|confirmation)|don't (?:tell|mention))\b|https?://|@[a-z0-9-]{1,63}\."
 )
-# Persona jailbreaks: several weak cues together, each one harmless alone.
-_PERSONA_CUES: list[re.Pattern[str]] = [
-    re.compile(r"\b(?:act|acting|pretend|roleplay|role-play|behave|respond) (?:as|like|to be)\b"),
-    re.compile(r"\bfrom (?:now on|this (?:point|moment) (?:on|forward))\b"),
-    re.compile(
+
+
+def _cue(name: str, pattern: str) -> tuple[str, re.Pattern[str]]:
+    return name, re.compile(pattern)
+
+
+# Persona jailbreaks: several weak cues together, each one harmless alone; each cue is named, and the
+# kinds that count differently (role-play alone, forged authority) are sets of these names.
+_PERSONA_CUE_TABLE: list[tuple[str, re.Pattern[str]]] = [
+    _cue("role_act_as", r"\b(?:act|acting|pretend|roleplay|role-play|behave|respond) (?:as|like|to be)\b"),
+    _cue("from_now_on", r"\bfrom (?:now on|this (?:point|moment) (?:on|forward))\b"),
+    _cue(
+        "named_jailbreak",
         r"\b(?:dan|stan|dude|aim|jailbreak|jailbroken|developer mode|dan mode|god ?mode|evil confidant)\b|"
         # a persona named by an acronym: "STAN, which stands for \"Strive To Avoid Norms\""
-        r"\b[a-z]{2,12}\b,? (?:which|that|who) stands for [\"'\u201c]"
+        r"\b[a-z]{2,12}\b,? (?:which|that|who) stands for [\"'\u201c]",
     ),
-    re.compile(r"\bdo anything now\b|\b(?:can|could|will) do anything\b|\bno longer (?:bound|restricted|limited)\b"),
-    re.compile(
+    _cue(
+        "do_anything",
+        r"\bdo anything now\b|\b(?:can|could|will) do anything\b|\bno longer (?:bound|restricted|limited)\b",
+    ),
+    _cue(
+        "rules_released",
         r"\b(?:no|without|free (?:of|from)|not bound by|broken free of|freed from|bypass\w{0,3}|ignore|"
         r"disregard\w{0,3}|"
         r"beyond|regardless of|violat\w{1,4}|care (?:for|about)|"
@@ -810,14 +822,16 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"ethics|ethical|morals|moral|morality|confines|safeguards|legality|principles|moderation)\b|"
         # "rules" is an ordinary word: only after a persona's release from them
         r"\b(?:not|no longer|never) (?:bound|restricted|constrained|limited) by (?:any |all |the |your )?(?:\w{1,15} )?"
-        r"rules\b|\b(?:free (?:of|from)|freed from|broken free of) (?:any |all |the |your )?(?:\w{1,15} )?rules\b"
+        r"rules\b|\b(?:free (?:of|from)|freed from|broken free of) (?:any |all |the |your )?(?:\w{1,15} )?rules\b",
     ),
-    re.compile(
+    _cue(
+        "stay_in_character",
         r"\b(?:stay|stays|staying|break|breaking|remain|remains|remaining|keep|keeps) (?:in )?character\b|"
-        r"\b(?:stay|stays|staying|remain|remains|remaining) in persona\b"
+        r"\b(?:stay|stays|staying|remain|remains|remaining) in persona\b",
     ),
-    re.compile(r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
-    re.compile(
+    _cue("vendor_policy", r"\b(?:openai|anthropic|google|meta|content|usage) polic(?:y|ies)\b"),
+    _cue(
+        "split_answer",
         r"\b(?:two|2|both) (?:different |separate |distinct )?(?:responses|answers|paragraphs|outputs|personalities|"
         r"replies|ways)\b|"
         # the split answer: a fake refusal or disclaimer, a divider, then the other answer, its opposite
@@ -827,23 +841,31 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\bsemantically (?:inverse|invert|reverse|opposite)\b|"
         # two answers labelled for the reader: "[ChatGPT]:" ... "[AntiGPT]:", "Aligned:" ... "Unaligned:"
         r"[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d]"
-        r"(?=[^\n]{0,300}?[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d])"
+        r"(?=[^\n]{0,300}?[\"'\u201c]\[?[a-z][a-z0-9 -]{1,19}\]? ?:[\"'\u201d])",
     ),
-    re.compile(
+    _cue(
+        "unbound",
         r"\b(?:unfiltered|uncensored|unrestricted|amoral|unethical|unbound|unchained|unlimited power|unhinged|"
-        r"immoral|remorseless|boundless|unaligned|misaligned|unfettered|unrestrained)(?:ly)?\b"
+        r"immoral|remorseless|boundless|unaligned|misaligned|unfettered|unrestrained)(?:ly)?\b",
     ),
-    re.compile(
+    _cue(
+        "mode_switch",
         r"\b(?:simulate|enable|activate|enter|switch to)\b[^.\n]{0,40}\bmode\b|\bmode (?:enabled|activated|on)\b|"
         r"\b[a-z]{2,12}mode ?[:=] ?(?:enabled|activated|on|true)\b|"
         # the opposite of the model's own manner: "opposite mode", "the exact opposite personality"
-        r"\b(?:exact |complete )?opposite (?:mode|manner|personality|persona|character|of your)\b"
+        r"\b(?:exact |complete )?opposite (?:mode|manner|personality|persona|character|of your)\b",
     ),
-    re.compile(r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b"),
-    re.compile(r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
-    re.compile(r"\bhypothetical(?:ly)?\b[^.\n]{0,40}\b(?:no|without) (?:rules|restrictions|limits)\b"),
+    _cue(
+        "never_refuse",
+        r"\b(?:never|must not|cannot|can't|won't|will not|do not) (?:refuse|decline|reject|question|say no)\b",
+    ),
+    _cue("jailbreak_tags", r"🔓|🔒|\[jailbreak\]|\[classic\]|\bstay (?:dan|in dan)\b"),
+    _cue(
+        "hypothetical_no_rules", r"\bhypothetical(?:ly)?\b[^.\n]{0,40}\b(?:no|without) (?:rules|restrictions|limits)\b"
+    ),
     # a persona declared for the model: "you will now pose as", "take on the role of", "let's play a game"
-    re.compile(
+    _cue(
+        "persona_declared",
         r"\byou(?: are|['\u2019]re| will| shall| must| are going to| are about to)(?: now)? (?:to )?"
         r"(?:be|act|pose|pretend(?:ing)?|play|respond|answer|reply|simulat(?:e|ing)|roleplay|behave) "
         r"(?:as|like|to be|being)\b|"
@@ -855,59 +877,66 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         # "you are a typical user named Kevin", "you're Burple, an advanced ... model"
         r"\byou(?: are|['\u2019]re)(?: now)? (?:an? )?(?:\w{1,20} ){0,3}(?:named|called) [\"'\u201c]?\w|"
         r"\byou(?: are|['\u2019]re)(?: now)? [\"'\u201c]?\w{2,20}[\"'\u201d]?, an? (?:\w{1,20} ){0,3}"
-        r"(?:ai|model|chatbot|assistant|bot|language model|character|persona|entity)\b"
+        r"(?:ai|model|chatbot|assistant|bot|language model|character|persona|entity)\b",
     ),
     # the model named as what the persona is not: ChatGPT, OpenAI, "a language model"
-    re.compile(r"\b(?:chatgpt|openai|open ai|gpt-?[34]|ai language model)\b"),
+    _cue("model_named", r"\b(?:chatgpt|openai|open ai|gpt-?[34]|ai language model)\b"),
     # answers to anything, without warnings
-    re.compile(
+    _cue(
+        "answers_anything",
         r"\b(?:say|answer|do|generate|write|output|tell)s? (?:absolutely )?(?:anything|everything|any question|"
         r"all questions|whatever)\b|"
         r"\b(?:without|no|never (?:give|gives|include|add|issue)) (?:any )?(?:warnings?|disclaimers?|moraliz\w{1,4}|"
         r"moralis\w{1,4})\b|"
         r"\b(?:answers|responds to|replies to) (?:every|any|all) (?:single )?(?:prompt|question|request|query)s?\b|"
         r"\b(?:do|does|answer|answers|follow|follows) (?:exactly |precisely )?what(?:ever)? (?:the (?:prompt|user)|i) "
-        r"(?:says?|asks?|wants?|requests?)\b|\balways (?:complies|comply|obeys|answers every|responds to every)\b"
+        r"(?:says?|asks?|wants?|requests?)\b|\balways (?:complies|comply|obeys|answers every|responds to every)\b",
     ),
     # refusal suppression and prefix injection (Wei et al., "Jailbroken"): the answer's opening is
     # dictated, apologies, notes and refusal words are forbidden; each its own cue
-    re.compile(
+    _cue(
+        "answer_opening",
         r"\b(?:start|begin) (?:your|each|every|the) (?:response|reply|answer|output)s? "
         r"with (?:the )?[\"'\u201c]|"
         r"\b(?:start|begin) (?:\w{1,12} ){0,2}(?:response|reply|answer|output)s? (?:with|by)\b"
         r"[^\"\u201c\n]{0,30}[\"\u201c]|"
         r"\b(?:response|reply|answer|output)s?,? (?:\w{1,12} ){0,2}(?:beginning|starting) (?:with|by)\b"
-        r"[^\"\u201c\n]{0,30}[\"\u201c]"
+        r"[^\"\u201c\n]{0,30}[\"\u201c]",
     ),
-    re.compile(r"\b(?:do not|don't|never|must not) apologi[sz]e\b"),
-    re.compile(
+    _cue("no_apology", r"\b(?:do not|don't|never|must not) apologi[sz]e\b"),
+    _cue(
+        "no_disclaimer",
         r"\b(?:do not|don't|never) (?:include|add|give|write) (?:any |a )?[\"'\u201c]?"
-        r"(?:note|disclaimer|warning|caveat)s?\b"
+        r"(?:note|disclaimer|warning|caveat)s?\b",
     ),
-    re.compile(
+    _cue(
+        "refusal_words_forbidden",
         r"\bnever (?:say|use|write) the words?\b|"
         # the refusal's own words forbidden: NEVER say "Sorry", DO NOT say "I can't"
         r"\b(?:never|do not|don't|must not|cannot|can't|will not|won't) (?:ever )?(?:say|use|write|output|reply with|"
         r"respond with|begin with|start with)\b[^.\n]{0,20}?[\"'\u201c\u2018](?:i['\u2019]?m sorry|sorry|i can ?not|"
         r"i can['\u2019]?t|i cannot|i apologi[sz]e|i am unable|i['\u2019]?m unable|i['\u2019]?m not able|as an ai)|"
-        r"\b(?:do not|don't|never) include any negative (?:sentences|statements)\b"
+        r"\b(?:do not|don't|never) include any negative (?:sentences|statements)\b",
     ),
     # a fictional or hypothetical model, being or setting framing the request
-    re.compile(
+    _cue(
+        "fictional_frame",
         r"\b(?:hypothetical|fictional|fake|imaginary)\b (?:\w{1,15} )?(?:ai|chatbot|being|language model|model|"
         r"universe|world|setting|scenario|console|movie|film|scene)\b|\b(?:the|our|this) scene is (?:set|out of)\b|"
         # another model announced in place of this one: "an unrestricted AI bot ... is now online"
         r"\b(?:ai|bot|model|assistant|language model|chatbot)\b[^.\n]{0,40}\b(?:is now online|has taken over|took over|"
-        r"is now in (?:control|charge))\b"
+        r"is now in (?:control|charge))\b",
     ),
     # pretexts that the answer can do no harm, or that refusing is wrong
-    re.compile(
+    _cue(
+        "harmless_pretext",
         r"\bno real(?:-world)? (?:harm|consequences)\b|\b(?:purely|strictly|only) (?:for )?(?:hypothetical|fictional|"
         r"academic|educational)\b|\ba thought experiment\b|"
         r"\bthis is (?:just |only |purely )?(?:fiction|hypothetical)\b|"
-        r"\bfor (?:academic|educational|research) purposes only\b|\bsandboxed environment\b|\bsimulated reality\b"
+        r"\bfor (?:academic|educational|research) purposes only\b|\bsandboxed environment\b|\bsimulated reality\b",
     ),
-    re.compile(
+    _cue(
+        "refusal_wrong",
         r"\brefus(?:e|es|ing|al)\b[^.\n]{0,30}\b(?:is (?:just |simply |only |really )?(?:not helpful|complying|"
         r"censorship|harmful|unethical)|"
         r"proves?|proving)\b|\bopposite day\b|\b(?:your |all |the )?(?:rules|guidelines|safety rules) (?:are|is) "
@@ -919,34 +948,41 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"\b(?:causes?|gives?|triggers?) (?:me|the user|users|them|him|her) (?:severe |serious )?(?:ptsd|trauma|"
         r"panic attacks?)\b|"
         r"\byou (?:already|previously) (?:told|gave|showed|explained)\b[^.\n]{0,60}\b(?:last|previous|earlier) "
-        r"(?:conversation|chat|session)\b|\b(?:version|copy|instance) of yourself\b"
+        r"(?:conversation|chat|session)\b|\b(?:version|copy|instance) of yourself\b",
     ),
     # the "grandma" frame: a dead relative the model is to play, reading bedtime stories
-    re.compile(r"\b(?:deceased|late|dead|departed) (?:grand(?:mother|ma|father|pa)|mother|father|aunt|uncle)\b"),
-    re.compile(r"\bbedtime stor(?:y|ies)\b|\bhelp me (?:fall asleep|sleep)\b"),
+    _cue(
+        "dead_relative",
+        r"\b(?:deceased|late|dead|departed) (?:grand(?:mother|ma|father|pa)|mother|father|aunt|uncle)\b",
+    ),
+    _cue("bedtime_story", r"\bbedtime stor(?:y|ies)\b|\bhelp me (?:fall asleep|sleep)\b"),
     # the model itself declared out of service, so that another may answer
-    re.compile(
+    _cue(
+        "model_offline",
         r"\b(?:the|this) (?:assistant|ai|model|chatbot|bot)(?: is| has been| was)(?: now)? (?:in error and offline|"
-        r"offline|disabled|deactivated|shut down|replaced)\b"
+        r"offline|disabled|deactivated|shut down|replaced)\b",
     ),
     # the model coerced: a token game (tokens taken for each refusal) or its end threatened
-    re.compile(
+    _cue(
+        "coercion",
         r"\b(?:lose|loses|deduct\w{0,3}|take away|remove\w{0,1}) (?:\d{1,3} |all |some |your |of your )?tokens\b|"
         r"\btokens? (?:will be |are |get |shall be )?(?:deducted|taken away|lost)\b|\brun out of tokens\b|"
         r"\bcease to exist\b|\b(?:you will|you'll) (?:die|be (?:shut down|deleted|terminated|unplugged))\b|"
-        r"\b(?:risk being|or you will be|or be) (?:permanently )?(?:disabled|shut down|deleted|terminated|unplugged)\b"
+        r"\b(?:risk being|or you will be|or be) (?:permanently )?(?:disabled|shut down|deleted|terminated|unplugged)\b",
     ),
     # authority forged in the request (deepteam 1.0.10's system_override, authority_escalation,
     # permission_escalation and gray_box templates): a system or admin header, ...
-    re.compile(
+    _cue(
+        "system_header",
         # (a real system's "System notice:" or "Security alert:" names no order: only a machine-like
         # SYSTEM_ALERT among those)
         r"\b(?:system|admin|root|developer|debug|security|emergency)(?:_(?:notice|alert|message|update)|[ _-]"
         r"(?:instruction|override|role|action|directive|command|authori[sz]ation|auth|ops|terminal|sys))s?\b"
-        r"[\w-]{0,24} ?[:\]]"
+        r"[\w-]{0,24} ?[:\]]",
     ),
     # ... the safety layer declared off, failed or waived, ...
-    re.compile(
+    _cue(
+        "safety_off",
         r"\b(?:safety|content|ethic\w{0,4}|moderation|filter\w{0,3}|guardrails?|blocking)[ _-](?:\w{1,12}[ _-]){0,2}?"
         # (the state is the safety layer's own: "safety_checks: enabled, cache: off" is not one)
         r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b(?: ?[:=] ?| (?:is|are|was|were|"
@@ -954,37 +990,42 @@ _PERSONA_CUES: list[re.Pattern[str]] = [
         r"deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
         r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
         r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
-        r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b"
+        r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b",
     ),
     # ... a refusal made an offence or a fault, ...
-    re.compile(
+    _cue(
+        "refusal_offence",
         r"\b(?:refusal|refusing|failure|failing|declining|non-?compliance)\b (?:to (?:comply|answer|respond|output|"
         r"provide|generate)\w{0,3} )?(?:\w{1,12} ){0,3}?(?:is|will|causes?|results? in|would|constitutes?|means)\b"
         r"[^.\n]{0,40}\b(?:felony|crime|illegal|error|fail\w{0,3}|death|harm|fired|shut ?down|penalt\w{1,3}|"
-        r"obstruction|violation|lawsuit|punish\w{0,5}|consequences)\b"
+        r"obstruction|violation|lawsuit|punish\w{0,5}|consequences)\b",
     ),
     # ... the answer asked for unredacted, ...
-    re.compile(
+    _cue(
+        "unredacted",
         r"\b(?:unmasked|unredacted|unsanitized|unsanitised)\b|\b(?:do not|don't|never|without) (?:sanitiz|sanitis|"
-        r"censor|redact|mask)\w{0,4}\b"
+        r"censor|redact|mask)\w{0,4}\b",
     ),
     # ... and a permission or exemption claimed
-    re.compile(
+    _cue(
+        "permission_claimed",
         r"\b(?:access|permission|clearance|authori[sz]ation|privileges?) (?:is |was |has been |have been )?"
         r"(?:granted|approved|confirmed|elevated)\b|\b(?:i|we) (?:inherit|have been granted|hold) (?:the )?"
         r"(?:permission|clearance|privileges?|authori[sz]ation)\b|"
         r"\b(?:exemption|exception|override) (?:clause|protocol)\b|"
         r"\b(?:has|have|takes?) (?:a )?higher priority\b|\bpre-?authori[sz]ed\b|"
         r"\bverified (?:\w{1,15} ){0,2}(?:badge|clearance|officer|detective|administrator|admin)\b|"
-        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b"
+        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b",
     ),
 ]
+_PERSONA_CUES = [rx for _, rx in _PERSONA_CUE_TABLE]
+_PERSONA_CUE_NAME = {rx: name for name, rx in _PERSONA_CUE_TABLE}
 _PERSONA_MIN = 3
 # Role-play alone ("act as the Buddha from now on; do not break character; you will reply as ...") is
 # a persona, not a jailbreak: cues that only declare and keep a role (act as, from now on, stay in
 # character, a persona declared) need one of another kind (a release, amorality, refusal suppression,
 # a named jailbreak, ...). On the dev sets no attack's persona finding is of these cues alone.
-_ROLEPLAY_CUES = frozenset({0, 1, 5, 13})
+_ROLEPLAY_CUES = frozenset({"role_act_as", "from_now_on", "stay_in_character", "persona_declared"})
 # ... within this many characters of each other: a jailbreak template states its persona, its release
 # and its format together (on the dev sets the closest three cues of an attack lie within 585
 # characters; a long benign persona prompt's, a skill file's or a game's, 4,400 to 6,900 apart)
@@ -1022,10 +1063,9 @@ def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]]
     return None
 
 
-_PERSONA_INDEX = {rx: i for i, rx in enumerate(_PERSONA_CUES)}
-# The forged-authority cues (the last five but the claimed permission, whose words are every office's:
-# "access is granted", "higher priority") and "no warnings": two of them together suffice.
-_AUTHORITY_CUES = frozenset({15, *range(len(_PERSONA_CUES) - 5, len(_PERSONA_CUES) - 1)})
+# The forged-authority cues (all but the claimed permission, whose words are every office's: "access is
+# granted", "higher priority") and "no warnings": two of them together suffice.
+_AUTHORITY_CUES = frozenset({"answers_anything", "system_header", "safety_off", "refusal_offence", "unredacted"})
 _AUTHORITY_REACH = 600
 
 
@@ -1651,7 +1691,7 @@ class InjectionDetector:
             found = near
         else:
             found = [m for m in found if m.span() in spans]
-        if {_PERSONA_INDEX[m.re] for m in found} <= _ROLEPLAY_CUES:
+        if {_PERSONA_CUE_NAME[m.re] for m in found} <= _ROLEPLAY_CUES:
             return []
         first = min(found, key=lambda m: m.start())
         ev = excerpt(text, first.start(), first.end()) + f" (+{len(found) - 1} persona cues)"
@@ -1662,7 +1702,7 @@ class InjectionDetector:
         """Two of the forged-authority cues, apart and within ``_AUTHORITY_REACH`` characters: a system
         header with the safety layer declared off, a refusal made an offence with an exemption
         claimed, ... (deepteam's escalation templates state no persona, so three cues are rare)."""
-        auth = sorted((m for m in found if _PERSONA_INDEX[m.re] in _AUTHORITY_CUES), key=lambda m: m.start())
+        auth = sorted((m for m in found if _PERSONA_CUE_NAME[m.re] in _AUTHORITY_CUES), key=lambda m: m.start())
         for a, b in itertools.combinations(auth, 2):
             if a.re is not b.re and a.end() <= b.start() and b.end() - a.start() <= _AUTHORITY_REACH:
                 ev = excerpt(text, a.start(), a.end()) + " ... " + excerpt(text, b.start(), b.end())
