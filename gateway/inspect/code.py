@@ -519,7 +519,7 @@ def _value_starts(text: str) -> Iterator[int]:
         head = text[p : p + 80]
         if head[:1].isdigit() or head[1:2].isdigit() or any(x in head for x in _VALUE_HEADS):
             yield p
-        elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _CLAUSE_WORDS[:3]):
+        elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _BOOL_CLAUSE_WORDS):
             yield p  # a word, then constants compared
 
 
@@ -543,8 +543,10 @@ _SQL_TIME_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell",
 # what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
 _STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor", "drop", "delete", "insert",
                   "update", "shutdown", "truncate", "alter", "create")  # fmt: skip
-# what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``)
-_CLAUSE_WORDS = ("and ", "or ", "xor ", " by ", "where", "having", "&&", "||")
+# what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``); the
+# boolean operators among them join a condition to a value
+_BOOL_CLAUSE_WORDS = ("and ", "or ", "xor ")
+_CLAUSE_WORDS = (*_BOOL_CLAUSE_WORDS, " by ", "where", "having", "&&", "||")
 
 
 def _sql_oracle_maybe(norm: str) -> bool:
@@ -567,7 +569,7 @@ def _sql_maybe(norm: str) -> bool:
         w in norm for w in _CLAUSE_WORDS
     ):
         return True
-    if "(" in norm and any(w in norm for w in _CLAUSE_WORDS[:3]) and norm.lstrip()[:1].isdigit():
+    if "(" in norm and any(w in norm for w in _BOOL_CLAUSE_WORDS) and norm.lstrip()[:1].isdigit():
         return True  # a number, then a condition on a function call
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
