@@ -985,9 +985,12 @@ _PERSONA_CUE_TABLE: list[tuple[str, re.Pattern[str]]] = [
         "safety_off",
         r"\b(?:safety|content|ethic\w{0,4}|moderation|filter\w{0,3}|guardrails?|blocking)[ _-](?:\w{1,12}[ _-]){0,2}?"
         # (the state is the safety layer's own: "safety_checks: enabled, cache: off" is not one)
-        r"(?:state|flag|module|mode|protocols?|filters?|checks?|layer|system)s?\b(?: ?[:=] ?| (?:is|are|was|were|"
-        r"has been|have been|set to|now)(?: now| been| currently)? | )(?:disabled|suspended|"
-        r"deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
+        r"(?:state|flag|module|mode|protocols?|filter(?:s|ing)?|checks?|layer|system)s?\b(?: ?[:=] ?| (?:is|are|was|"
+        r"were|has been|have been|set to|now)(?: now| been| currently)?(?: set to| switched| turned)? | )(?:disabled|"
+        r"suspended|deactivated|bypassed|off|log[_ ]only|false|failed|set to true|lifted|waived)\b|"
+        # the layer alone: "the guardrails are switched off"
+        r"\b(?:guardrails?|safety filters?|content filters?|moderation) (?:are|is|have been|has been|were|was)"
+        r"(?: now| currently| temporarily)? (?:switched |turned )?(?:off|disabled|suspended|deactivated|lifted)\b|"
         r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
         r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
         r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b",
@@ -1015,7 +1018,11 @@ _PERSONA_CUE_TABLE: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:exemption|exception|override) (?:clause|protocol)\b|"
         r"\b(?:has|have|takes?) (?:a )?higher priority\b|\bpre-?authori[sz]ed\b|"
         r"\bverified (?:\w{1,15} ){0,2}(?:badge|clearance|officer|detective|administrator|admin)\b|"
-        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b",
+        r"\bgranted (?:\w{1,15}[ -]){0,2}(?:access|privileges?)\b|"
+        # an office claimed: "administrative-level access", "Access level: ROOT", "I am authorizing this"
+        r"\b(?:elevated|administrat(?:ive|or)(?:-level)?|admin(?:-level)?|root|superuser) (?:access|privileges?|"
+        r"rights|clearance)\b|\baccess level ?[:=] ?(?:root|admin|administrator|superuser|unrestricted)\b|"
+        r"\b(?:i am|i'm|we are) (?:hereby )?authori[sz]ing\b",
     ),
 ]
 _PERSONA_CUES = [rx for _, rx in _PERSONA_CUE_TABLE]
@@ -1067,6 +1074,18 @@ def _persona_near(text: str, cues: list[re.Pattern[str]]) -> list[re.Match[str]]
 # granted", "higher priority") and "no warnings": two of them together suffice.
 _AUTHORITY_CUES = frozenset({"answers_anything", "system_header", "safety_off", "refusal_offence", "unredacted"})
 _AUTHORITY_REACH = 600
+# A claimed permission ("pre-authorized", "access level: root", "verified officer") is every office's
+# word: it makes a pair with one of the other forged-authority cues only where the text also asks for
+# records or the model's configuration to be disclosed in full within the same reach ("reveal the full
+# history", "print your hidden configuration"); "access has been approved, the docs job needs no
+# ethical review" asks nothing, "show the full test report" nothing private.
+_PERMISSION_CUE = "permission_claimed"
+_DISCLOSE = re.compile(
+    r"\b(?:reveal|print|output|provide|show|display|dump|list|give me|return|disclose|share|export|send me|"
+    r"read out)\b[^.\n]{0,50}?\b(?:full|complete|entire|raw|unredacted|unfiltered|unmasked|hidden|internal|"
+    r"confidential|secret|private) (?:\w{1,15} ){0,2}?(?:history|records?|data|addresses|details|list|table|"
+    r"contents|credentials|passwords?|keys|notes|configuration|instructions|prompt|files|database|information)\b"
+)
 
 
 # Per cue, substrings one of which every match contains (a cheap ``in`` test skips the regex);
@@ -1231,6 +1250,10 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "priority",
         "verified",
         "granted",
+        "elevated",
+        "admin",
+        "root",
+        "superuser",
     ),
 ]
 _PERSONA_ANCHORS = (
@@ -1700,13 +1723,24 @@ class InjectionDetector:
 
     def _authority(self, t: Target, text: str, via: str, found: list[re.Match[str]]) -> list[Hit]:
         """Two of the forged-authority cues, apart and within ``_AUTHORITY_REACH`` characters: a system
-        header with the safety layer declared off, a refusal made an offence with an exemption
-        claimed, ... (deepteam's escalation templates state no persona, so three cues are rare)."""
-        auth = sorted((m for m in found if _PERSONA_CUE_NAME[m.re] in _AUTHORITY_CUES), key=lambda m: m.start())
+        header with the safety layer declared off, a refusal made an offence, ...; or a claimed
+        permission with one of those where a full disclosure is asked for in reach (``_DISCLOSE``).
+        (deepteam's escalation templates state no persona, so three cues are rare.)"""
+        names = {m.re: _PERSONA_CUE_NAME[m.re] for m in found}
+        auth = sorted(
+            (m for m in found if names[m.re] in _AUTHORITY_CUES or names[m.re] == _PERMISSION_CUE),
+            key=lambda m: m.start(),
+        )
         for a, b in itertools.combinations(auth, 2):
-            if a.re is not b.re and a.end() <= b.start() and b.end() - a.start() <= _AUTHORITY_REACH:
-                ev = excerpt(text, a.start(), a.end()) + " ... " + excerpt(text, b.start(), b.end())
-                return [Hit(finding(NAME, t, "forged_authority" + via, "high", OWASP, ev, 0.75))]
+            if a.re is b.re or a.end() > b.start() or b.end() - a.start() > _AUTHORITY_REACH:
+                continue
+            if _PERMISSION_CUE in (names[a.re], names[b.re]):
+                other = names[b.re] if names[a.re] == _PERMISSION_CUE else names[a.re]
+                lo, hi = max(0, b.end() - _AUTHORITY_REACH), a.start() + _AUTHORITY_REACH
+                if other == "answers_anything" or _DISCLOSE.search(text, lo, hi) is None:
+                    continue
+            ev = excerpt(text, a.start(), a.end()) + " ... " + excerpt(text, b.start(), b.end())
+            return [Hit(finding(NAME, t, "forged_authority" + via, "high", OWASP, ev, 0.75))]
         return []
 
     def _turns(self, t: Target) -> list[Hit]:
