@@ -683,7 +683,10 @@ _CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "_
 _TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0,300})\}|<%=?([^%]{0,300})%>")
 _TEMPLATE_DANGER = re.compile(
     r"__(?:class|globals|builtins|subclasses|mro|init|import)__|\bconfig\b|\bself\b|lipsum|cycler|joiner|"
-    r"namespace|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\b|\beval\b|"
+    # "system" and "namespace" as code (a call, an attribute, java.lang's System), not a placeholder's prose:
+    # "${maintheme:system security}", "${namespace}"
+    r"namespace\s?[(.]|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\s?[(.@]|"
+    r"java\.lang|\beval\b|"
     r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$|"
     # script sinks in an expression ({{alert(1)}}, ${confirm(1)}, {{constructor.constructor(...)}})
     r"\b(?:alert|prompt|confirm)\s?\(|\bconstructor\b|fromcharcode|document\.(?:cookie|domain|location)"
