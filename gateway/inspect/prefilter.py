@@ -411,4 +411,3 @@ class PatternGate:
         if self._db is None or not text.isascii():
             return None
         return _scan(self._db, self._scratch, "g", text)
-
