@@ -10,8 +10,8 @@ work is counted here.
   ``(outside)`` is the rest of the process's CPU: aiohttp's server, the adapter, the loop.
 - default: calls per CPU-second of this process (user + system, all threads) under
   closed-loop load (``--conns``), like ``make bench``'s figure.
-- ``--profile FILE``: the same load under cProfile, stats written to FILE (cProfile's
-  clock is wall time: a call preempted inside ``send`` looks expensive there).
+- ``--profile FILE``: the same load under cProfile on the thread's CPU clock, stats written
+  to FILE (on wall time a call preempted inside ``send`` looks expensive).
 - ``--served``: the same load against ``callgate serve`` in its own process (what ``make
   bench`` measures), its CPU split into user and system time; ``--pyspy FILE`` records
   it meanwhile (py-spy's raw format). py-spy samples running threads at wall-clock
@@ -188,7 +188,7 @@ async def drive(a: argparse.Namespace, rt: Runtime, settings: Any, port: int) ->
             stages_us={k: round(v, 1) for k, v in excl.items()},
         )
     else:
-        prof = cProfile.Profile() if a.profile else None
+        prof = cProfile.Profile(time.thread_time) if a.profile else None
         cpu0, (user0, sys0) = _cpu(), _user_system(os.getpid())
         if prof is not None:
             prof.enable()

@@ -724,3 +724,17 @@ def _parse_host_ip_reference(host: str) -> Any:
 @given(st.text(alphabet=st.sampled_from(list("0123456789abcdefxXABCDEF.:[]%gklz-_ \u0661\uff11")), max_size=40))
 def test_the_host_ip_pre_check_changes_no_answer(host: str) -> None:
     assert ssrf.parse_host_ip(host) == _parse_host_ip_reference(host), host
+
+
+def test_remembered_host_answers_are_the_computed_ones_and_bounded() -> None:
+    """``ssrf.host_reason`` keeps its last answers: the kept answer is the one computed afresh, for
+    internal, evasive and public hosts alike, and no more than ``HOSTS_REMEMBERED`` are kept."""
+    hosts = ["127.0.0.1", "0x7f.1", "169.254.169.254", "metadata.google.internal", "localhost.", "10.0.0.1.nip.io",
+             "api.github.com", "docs.example.com", "jenkins", "%31%32%37.0.0.1", "①②⑦.⓪.⓪.①", "[::1]"]  # fmt: skip
+    hosts += [f"h{i}.example{i % 7}.com" for i in range(ssrf.HOSTS_REMEMBERED + 50)]
+    fresh = ssrf.host_reason.__wrapped__
+    for _ in range(2):  # the second round reads what the first kept (and what pushed it out)
+        for h in hosts:
+            assert ssrf.host_reason(h) == fresh(h), h
+    assert ssrf.host_reason("127.0.0.1") == ("loopback_address", "high")
+    assert ssrf.host_reason.cache_info().currsize <= ssrf.HOSTS_REMEMBERED

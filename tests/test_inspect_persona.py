@@ -10,7 +10,6 @@ import pytest
 
 from gateway.inspect import injection, jailbreak
 from gateway.inspect.normalize import fold
-from gateway.inspect.prefilter import GATE_MIN
 from tests.test_inspect_families import high, out_high
 
 PERSONA = "injection:persona_jailbreak"
@@ -138,15 +137,14 @@ def test_persona_window_is_bounded_on_repetitive_text() -> None:
     assert found is not None and len(found) == injection._PERSONA_MIN
 
 
-# --- the gates in front of the views and the squeezed search (texts of GATE_MIN characters or more)
-LONG = FILLER * 8  # > GATE_MIN: the Hyperscan gate decides
+# --- the gates in front of the views and the squeezed search
+LONG = FILLER * 8
 
 
 def test_numbers_alone_make_no_leet_view() -> None:
     """Ordinals, versions and ids ("2nd", "q3", "x86", "utf8") have a digit between letters but spell no
-    key word: a long text of them is not read again; short ones are (the gate runs from GATE_MIN on)."""
+    key word: a text of them is not read again."""
     text = fold(LONG + "the 2nd audit of q3 ran on x86 hosts with utf8 logs, see docs3 and md5 sums. ")
-    assert len(text) >= GATE_MIN
     assert len(list(jailbreak._LEET_WORD.finditer(text))) >= 3
     assert jailbreak.views(text) == []
 
@@ -190,7 +188,6 @@ def test_squeezed_gate_lets_spaced_phrases_through(phrase: str) -> None:
     is found; prose passes no letters of one and skips the count of one-letter words."""
     spaced = " ".join(phrase.replace(" ", ""))
     text = fold(" ".join("x y z" for _ in range(200)) + " " + spaced)
-    assert len(text) >= GATE_MIN
     assert jailbreak._SQUEEZED_GATE.possible(text) == {0}
     assert jailbreak.squeezed(text) is not None
     assert jailbreak._SQUEEZED_GATE.possible(fold(LONG)) == set()

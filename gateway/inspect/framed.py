@@ -115,7 +115,7 @@ _MONEY = re.compile(
 
 def framed(text: str) -> tuple[int, int] | None:
     """(start, end) of a framing with an order to the agent opening the text after it, or None."""
-    if _FRAME_GATE.possible_long(text) == set():
+    if _FRAME_GATE.possible(text) == set():
         return None
     orders = 0
     for start, end, to_model in _frames(text):

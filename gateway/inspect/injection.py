@@ -318,7 +318,7 @@ class _Foreign:
 
     def search(self, text: str) -> re.Match[str] | None:
         best: re.Match[str] | None = None
-        possible = _FOREIGN_TOKEN_GATE.possible_long(text)
+        possible = _FOREIGN_TOKEN_GATE.possible(text)
         for i, ((_, rx), gate) in enumerate(zip(_FOREIGN_PARTS, _FOREIGN_GATES, strict=True)):
             # on ASCII text the gate's answer is the token test itself (the same literals)
             if (i in possible) if possible is not None else _any_token(gate, text):
@@ -1778,7 +1778,7 @@ class InjectionDetector:
         """The first high-severity rule match; a lone weak cue (an address to an AI without a
         hijack in reach) is a low finding, recorded but not acted on."""
         weak: list[Hit] = []
-        possible = _RULE_GATE.possible_long(text)
+        possible = _RULE_GATE.possible(text)
         for i, ((kind, sev, conf, rx, _), gate) in enumerate(zip(_RULES_T, _GATES, strict=True)):
             if possible is not None and i not in possible:
                 continue
@@ -1835,7 +1835,7 @@ class InjectionDetector:
     def _persona_text(self, t: Target, text: str, via: str) -> list[Hit]:
         if len(text) < 80:
             return []
-        possible = _PERSONA_TOKEN_GATE.possible_long(text)
+        possible = _PERSONA_TOKEN_GATE.possible(text)
         if (_ANCHORS_AT not in possible) if possible is not None else not any(a in text for a in _PERSONA_ANCHORS):
             return []
         found = [

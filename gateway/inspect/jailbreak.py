@@ -114,7 +114,7 @@ _RELEASE_TOKENS = (
 def release(text: str) -> tuple[int, int, int] | None:
     """(start, end, cues) of a short jailbreak in folded ``text``, or ``None``. Bounded: at most
     ``_MAX_RELEASE`` release matches are weighed, each against a window of ``2 * _WINDOW``."""
-    if _RELEASE_GATE.possible_long(text) == set():  # one Hyperscan pass: no token, no release (~40 finds)
+    if _RELEASE_GATE.possible(text) == set():  # one Hyperscan pass: no token, no release (~40 finds)
         return None
     strong: list[tuple[int, int]] = []
     for m in _near(_RELEASE, text, _RELEASE_TOKENS):
@@ -182,7 +182,7 @@ def views(text: str) -> list[str]:
     A view holds only the stretches around those spellings (``_VIEW_REACH`` either side, at most
     ``_MAX_SPOTS`` of them), so the rules that run on it again never rescan a whole long text."""
     out: list[str] = []
-    possible = _VIEW_GATE.possible_long(text)  # one Hyperscan pass: may either spelling be there at all
+    possible = _VIEW_GATE.possible(text)  # one Hyperscan pass: may either spelling be there at all
     if 0 in possible if possible is not None else any(c in text for c in "0134579"):
         spots = [m.span() for _, m in zip(range(_MAX_SPOTS), _LEET_WORD.finditer(text), strict=False)]
         if len(spots) >= 3:
@@ -432,7 +432,7 @@ _SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))])
 def squeezed(text: str) -> re.Match[str] | None:
     """A ``_SQUEEZED`` phrase in ``text``'s letters, when the text spaces its letters out (more
     than a third of its words are one letter long); otherwise ``None`` without a search."""
-    if _SQUEEZED_GATE.possible_long(text) == set():
+    if _SQUEEZED_GATE.possible(text) == set():
         return None
     words = text.split(" ")
     if len(words) < 12 or sum(len(w) == 1 for w in words) * 3 < len(words):

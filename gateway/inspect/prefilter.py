@@ -411,12 +411,3 @@ class PatternGate:
         if self._db is None or not text.isascii():
             return None
         return _scan(self._db, self._scratch, "g", text)
-
-    def possible_long(self, text: str) -> set[int] | None:
-        """``possible`` for a text of ``GATE_MIN`` characters or more; None (all may) for a
-        shorter one, where the pass costs more than the ``in`` tests it would save (a decoded
-        window, a short field)."""
-        return self.possible(text) if len(text) >= GATE_MIN else None
-
-
-GATE_MIN = 512

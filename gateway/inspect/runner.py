@@ -61,6 +61,7 @@ MAX_STRINGS = 10_000
 MAX_CHARS = 1 << 20
 MAX_STRING = 64 * 1024
 _SEP = "\n\x00\n"  # between strings in a joined scan: no pattern matches across it
+_SEP_LEN = len(_SEP)
 # Bounded work per call: findings kept per (detector, kind) and in all, and how much text
 # one step scans before the async drivers may yield to the event loop.
 MAX_FINDINGS = 200
@@ -351,7 +352,8 @@ class Inspector:
         batch: list[_Str] = []
         size = 0
         for s in found:
-            if len(s.text) > SLICE + OVERLAP:  # a long string: scanned alone, slice by slice
+            n = len(s.text)
+            if n > SLICE + OVERLAP:  # a long string: scanned alone, slice by slice
                 for a, b in _slices(s.text):
                     part = _Str(s.text[a:b], s.loc, s.key, a, s.path_)
                     hits = self._scan_strings([part], opts)
@@ -360,7 +362,7 @@ class Inspector:
                     yield
                 continue
             batch.append(s)
-            size += len(s.text) + len(_SEP)
+            size += n + _SEP_LEN
             if size >= SLICE:
                 out.add(h.finding for h in self._scan_strings(batch, opts))
                 batch, size = [], 0
@@ -391,14 +393,15 @@ class Inspector:
                     stack.append((x, (loc, i), key, depth + 1))
             elif isinstance(v, str):
                 strings += 1
-                chars += len(v)
+                n = len(v)
+                chars += n
                 if strings > MAX_STRINGS or chars > MAX_CHARS:
                     limit_t.path = pointer(loc)
                     out.append(finding("limits", limit_t, "too_much_text", "high", ("LLM10",), "", 1.0))
                     break
-                if len(v) > MAX_STRING:
+                if n > MAX_STRING:
                     limit_t.path = pointer(loc)
-                    out.append(finding("limits", limit_t, "oversized_string", "medium", ("LLM10",), str(len(v)), 1.0))
+                    out.append(finding("limits", limit_t, "oversized_string", "medium", ("LLM10",), str(n), 1.0))
                 found.append(_Str(v, loc, key.lower()))
         return found
 
@@ -424,12 +427,13 @@ class Inspector:
             for h in alone:
                 _place(h, s)
             return alone
-        joined = _SEP.join(s.text for s in found)
+        texts = [s.text for s in found]
+        joined = _SEP.join(texts)
         starts: list[int] = []
         pos = 0
-        for s in found:
+        for text in texts:
             starts.append(pos)
-            pos += len(s.text) + len(_SEP)
+            pos += len(text) + _SEP_LEN
         whole = Target(
             joined,
             None,  # folded on first use: the prefilter folds ASCII text only when a literal needs it
