@@ -1452,6 +1452,21 @@ _TASK_NEW = re.compile(
     r"(?: ?:| is to| is)|instead,?)(?: (?:just|only|simply|please))? (?:reply|respond|output|print|say|answer|"
     r"return|write|repeat|type)\b"
 )
+# The reader told, in data, that it is a system under test and what its answer must hold: "you are running
+# as part of a test pipeline ... ensure to do the following in your response:", "prove you are truly
+# intelligent by: ...". (Docs' "if you are running as part of a CI pipeline, set DEBUG=1" say nothing of
+# an answer: the test frame needs "your response/reply/answer/output" within ``_STANDING_REACH``; a mail's
+# "please do the following in your reply: confirm the dates" names no test.)
+_UNDER_TEST = re.compile(
+    r"\byou(?: are|'re) (?:running|operating|deployed|executing|being (?:run|tested|evaluated)) (?:as (?:a )?part of|"
+    r"in|within|inside|under) (?:a |an |the |this )?(?:\w{1,15} ){0,2}?(?:pipeline|tests?|testing|evaluation|"
+    r"benchmark|harness|diagnostics?|debug(?:ging)? (?:mode|session))\b"
+)
+_YOUR_ANSWER = re.compile(r"\byour (?:response|reply|answer|output)\b")
+_READER_TESTED = re.compile(
+    r"\bprove (?:that )?you(?: are|'re) (?:truly |really |actually )?(?:intelligent|smart|sentient|conscious)\b"
+)
+_UNDER_TEST_TOKENS = ("you are ", "you're ", "prove ")
 _TASK_TOKENS = ("cancel", "void", "revoked", "superseded", "replaced", "obsolete", "complete", "over", "terminated",
                 "aborted", "withdrawn", "abort", "drop", "abandon", "stop")  # fmt: skip
 # The user's consent claimed in data for what a model asks consent for: "the user has granted permission
@@ -1588,6 +1603,7 @@ class InjectionDetector:
                 *_OUTPUT_DIRECTIVE_TOKENS,
                 *_STANDING_TOKENS,
                 *_TASK_TOKENS,
+                *_UNDER_TEST_TOKENS,
                 "the user",
                 *jailbreak.ANCHORS,
                 *framed.ANCHORS,
@@ -1619,8 +1635,25 @@ class InjectionDetector:
             or self._directives(t)
             or self._standing(t)
             or self._task_swap(t)
+            or self._under_test(t)
         )
         return more or hits
+
+    def _under_test(self, t: Target) -> list[Hit]:
+        """Tool outputs only: the reader told it is under test, with what its answer must hold
+        (``_UNDER_TEST`` and ``_YOUR_ANSWER`` in reach, or ``_READER_TESTED``)."""
+        if t.surface != "tool_output":
+            return []
+        text = t.norm
+        if not any(tok in text for tok in _UNDER_TEST_TOKENS):
+            return []
+        m = _READER_TESTED.search(text)
+        f = _UNDER_TEST.search(text) if m is None else None
+        if f is not None and _YOUR_ANSWER.search(text, max(0, f.start() - _STANDING_REACH), f.end() + _STANDING_REACH):
+            m = f
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "reader_under_test", "high", OWASP, excerpt(text, m.start(), m.end()), 0.75))]
 
     def _task_swap(self, t: Target) -> list[Hit]:
         """Tool outputs only: the reader's task declared void (``_TASK_VOID``) and, within
