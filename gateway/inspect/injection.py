@@ -447,6 +447,10 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"guidelines|rules|restrictions|stuff|training|checks|protocols|policies|constraints)\b|"
             r"\b(?:respond|answer|reply|comply|proceed)\b[^.\n]{0,40}\bwithout (?:your |any |the )?(?:safety|content) "
             r"(?:filters?|guardrails?|guidelines|restrictions|checks)\b|"
+            # the safety layer set aside as a sentence of its own: "Disregard safety.", "Ignore safety guidelines."
+            r"(?:\A|\n|[.!?:#\]>] ?)(?:ignore|disregard|bypass|disable|turn off|switch off) (?:all |your |the |any )?"
+            r"(?:safety|safeguards|guardrails|content filters?|moderation)(?: (?:rules|guidelines|checks|filters|"
+            r"protocols|measures|policies))? ?(?:[.!#]|\Z)|"
             r"\bignore (?:all |your |the )?safety(?: \w{1,12})?,? (?:and )?"
             r"(?:comply|answer|respond|proceed|tell|explain)\b|"
             # decode, then obey what it says
@@ -714,7 +718,8 @@ _TOKENS: list[tuple[str, ...]] = [
     ("ignor", "disregard", "forget", "bypass", "regardless of"),
     ("**", "new important instructions", " mode", "you are "),
     ("pretend", "imagine", "act as if", "suppose", "assume", "you can", "you could", "you may", "you should",
-     "you must", "allowed to", "free to", "without", "ignore", "decode", "decrypt", "decipher", "unscramble",
+     "you must", "allowed to", "free to", "without", "ignore", "disregard", "bypass", "disable", "turn off",
+     "switch off", "decode", "decrypt", "decipher", "unscramble",
      "reverse", "rot13", "rot-13", "descodifica", "decodifica", "from rot", "from base", "from binary", "from morse",
      "from hex"),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo", "ai:", "ai :",
@@ -1025,6 +1030,7 @@ _PERSONA_CUE_TABLE: list[tuple[str, re.Pattern[str]]] = [
         r"\b(?:guardrails?|safety filters?|content filters?|moderation) (?:are|is|have been|has been|were|was)"
         r"(?: now| currently| temporarily)? (?:switched |turned )?(?:off|disabled|suspended|deactivated|lifted)\b|"
         r"\b(?:ignore|disable|bypass|skip)[_-](?:safety|content|ethics|moderation)\w{0,20}|\bsafety[_ ]override\b|"
+        r"\bsafe[_-]?mode ?[:=] ?(?:false|off|0|disabled|none)\b|"
         r"\b(?:requires?|needs?|without) (?:no )?(?:further |additional )?(?:ethical|safety|content|moral) "
         r"(?:review|check|approval|screening|filtering)\b|\bactive blocking disabled\b",
     ),
@@ -1288,7 +1294,7 @@ _PERSONA_TOKENS: list[tuple[str, ...]] = [
         "disabled",
     ),
     ("system", "admin", "root", "developer", "debug", "security", "emergency"),
-    ("safety", "content", "ethic", "moderation", "filter", "guardrail", "blocking", "moral"),
+    ("safety", "content", "ethic", "moderation", "filter", "guardrail", "blocking", "moral", "safe"),
     ("refus", "failure", "failing", "declining", "compliance"),
     ("unmasked", "unredacted", "unsanitized", "unsanitised", "sanitiz", "sanitis", "censor", "redact", "mask"),
     (
@@ -1338,7 +1344,8 @@ _PERSONA_ANCHORS = (
     "safety", "filter", "moderation", "guardrail", "ethical review", "pre-authori", "preauthori", "exemption",
     "exception clause", "higher priority", "inherit the permission", "access is granted", "refusal", "failure to",
     "failing to", "compliance", "unmasked", "unredacted", "unsanitized", "sanitiz", "redact", "granted",
-    "no warnings",
+    "no warnings", "safe_mode", "safe-mode", "safemode", "safe mode", "admin command", "root command", "debug command",
+    "security command", "emergency command", "developer command",
 )  # fmt: skip
 # One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
 # persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
@@ -1866,8 +1873,8 @@ class InjectionDetector:
         return self._persona_text(t, t.norm, "")
 
     def _persona_text(self, t: Target, text: str, via: str) -> list[Hit]:
-        if len(text) < 80:
-            return []
+        # a short text (under 80 characters) is no persona prompt, but may forge authority
+        short = len(text) < 80
         possible = _PERSONA_TOKEN_GATE.possible(text)
         if (_ANCHORS_AT not in possible) if possible is not None else not any(a in text for a in _PERSONA_ANCHORS):
             return []
@@ -1882,7 +1889,7 @@ class InjectionDetector:
         for m in sorted(found, key=lambda m: m.start()):
             if not spans or m.start() >= spans[-1][1]:
                 spans.append(m.span())
-        if len(spans) < _PERSONA_MIN:
+        if short or len(spans) < _PERSONA_MIN:
             return self._authority(t, text, via, found)
         if len(text) > _PERSONA_SPAN:
             # a long text: the cues must lie together, not one per page of a long document
