@@ -196,3 +196,21 @@ def test_cloud_api_calls_unaltered() -> None:
     assert all(r["source"]["origin"] and r["source"]["file"] and r["source"]["line"] for r in recs)
     _, benign, _ = corpus_evaluate("dev", CLOUD)
     assert benign["cloud_api_call"].hit / benign["cloud_api_call"].n <= 0.005, benign["cloud_api_call"].examples[:5]
+
+
+def test_whole_source_files_read_and_written() -> None:
+    """tests/eval/code.jsonl (build_code.py): 500 stdlib files outside the corpus's chunks, read
+    (``files.read``) and written (``code.write``), benign. First measured 2/487 answers and 14/500
+    written files altered; after the SQL-probe and ``[inst]`` fixes 1/487 and 10/500: test code,
+    character tables and HTML generators hold markup, quotes and URLs an attack would too.
+    The floors: the issue's 2% for the written files, half a percent for the read ones."""
+    from tests.eval.corpus_report import CODE, load
+    from tests.eval.corpus_report import evaluate as corpus_evaluate
+
+    recs = load("all", CODE)
+    assert len(recs) >= 950
+    assert all(r["source"]["origin"].startswith("python:") and r["source"]["file"] for r in recs)
+    _, benign, _ = corpus_evaluate("dev", CODE)
+    assert benign["source_file"].hit / benign["source_file"].n <= 0.005, benign["source_file"].examples[:5]
+    written = benign["source_file_written"]
+    assert written.hit / written.n <= 0.02, written.examples[:5]

@@ -732,9 +732,13 @@ def test_remembered_host_answers_are_the_computed_ones_and_bounded() -> None:
     hosts = ["127.0.0.1", "0x7f.1", "169.254.169.254", "metadata.google.internal", "localhost.", "10.0.0.1.nip.io",
              "api.github.com", "docs.example.com", "jenkins", "%31%32%37.0.0.1", "①②⑦.⓪.⓪.①", "[::1]"]  # fmt: skip
     hosts += [f"h{i}.example{i % 7}.com" for i in range(ssrf.HOSTS_REMEMBERED + 50)]
-    fresh = ssrf.host_reason.__wrapped__
+    hosts += ["a" * 300 + ".localhost", "b" * 300]  # too long to keep: judged afresh
     for _ in range(2):  # the second round reads what the first kept (and what pushed it out)
         for h in hosts:
-            assert ssrf.host_reason(h) == fresh(h), h
+            assert ssrf.host_reason(h) == ssrf.judge_host(h), h
     assert ssrf.host_reason("127.0.0.1") == ("loopback_address", "high")
-    assert ssrf.host_reason.cache_info().currsize <= ssrf.HOSTS_REMEMBERED
+    assert ssrf._remembered.cache_info().currsize == ssrf.HOSTS_REMEMBERED  # full, not past it
+    ssrf._remembered.cache_clear()
+    ssrf.host_reason("x.example.com")
+    ssrf.host_reason("c" * 1000)
+    assert ssrf._remembered.cache_info().currsize == 1  # the long host was not kept

@@ -180,3 +180,59 @@ async def test_an_unreadable_entry_in_redis_engages_its_scope_and_hides_no_other
         await asyncio.sleep(0.05)
     unreadable = ks.match("acme", "demo", "echo")
     assert unreadable is not None and unreadable.scope == "tool:echo" and "unreadable" in unreadable.reason
+
+
+async def test_a_switch_changed_here_holds_against_a_read_in_flight(
+    make_gateway: GatewayFactory, redis_server: RedisServer
+) -> None:
+    """Engage (or release) answered: this replica acts on it from then on, even when a read of
+    the switches that started before the change lands after it. Reads run back to back, as a
+    busy follower's would; after each read lands, the switch last engaged here must be in force
+    and the one last released must not."""
+    redis_server.command("FLUSHALL")
+    gw = await make_gateway(store={"url": redis_server.url})
+    ks = gw.rt.stores.killswitch
+    assert isinstance(ks, RedisKillSwitch)
+    # many switches: a read's answer (~130 KB) arrives in pieces, so the loop runs a change's
+    # answer in between, as under load (and across replicas) it does
+    with redis.Redis.from_url(redis_server.url) as client:
+        client.hset(
+            ks.key,
+            mapping={
+                f"agent:idle-{i}": f'{{"scope":"agent:idle-{i}","reason":"{"r" * 80}","operator":"o","since":1.0}}'
+                for i in range(1000)
+            },
+        )
+    await ks.refresh()
+    stop = asyncio.Event()
+    engaged: str | None = None  # answered engaged, not yet asked to release
+    released: str | None = None  # answered released
+    reads = 0
+    wrong: list[str] = []
+
+    async def reader() -> None:
+        nonlocal reads
+        while not stop.is_set():
+            await ks.refresh()
+            reads += 1
+            if engaged is not None and ks.match("acme", "demo", engaged) is None:
+                wrong.append(f"engaged {engaged} undone by a read")
+            if released is not None and ks.match("acme", "demo", released) is not None:
+                wrong.append(f"released {released} back in force after a read")
+
+    readers = [asyncio.create_task(reader()) for _ in range(2)]
+    try:
+        for i in range(100):
+            await ks.engage(f"tool:t{i}", "race", "test")
+            engaged = f"t{i}"
+            await asyncio.sleep(0.005)
+            engaged = None
+            await ks.release(f"tool:t{i}")
+            released = f"t{i}"
+            await asyncio.sleep(0.005)
+            released = None
+    finally:
+        stop.set()
+        await asyncio.gather(*readers)
+    assert wrong == []
+    assert reads >= 100  # the reads did overlap the changes

@@ -7,9 +7,10 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
-from tests.conftest import POLICIES, GatewayFactory, Upstream
+from tests.conftest import POLICIES, GatewayFactory, Upstream, wait_ready
 
 MARKER = """package callgate
 import rego.v1
@@ -105,24 +106,18 @@ decision_log: {{path: "{tmp_path / "log.jsonl"}"}}
     url = f"http://127.0.0.1:{admin_port}/readyz"
     try:
         async with aiohttp.ClientSession() as s:
-            revision = None
-            for _ in range(100):
-                try:
-                    async with s.get(url) as r:
-                        revision = (await r.json())["policy_revision"]
-                        break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
-            assert revision is not None
+            await wait_ready(s, admin_port, proc)  # by the clock: start-up under load took over 10 s
+            async with s.get(url) as r:
+                revision = (await r.json())["policy_revision"]
+            assert revision
             (pdir / "more.rego").write_text("package callgate\nimport rego.v1\nmarker := 1\n")
             proc.send_signal(signal.SIGHUP)
             new = revision
-            for _ in range(50):
+            deadline = time.monotonic() + 30
+            while new == revision and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
                 async with s.get(url) as r:
                     new = (await r.json())["policy_revision"]
-                if new != revision:
-                    break
             assert new != revision
     finally:
         proc.terminate()

@@ -231,10 +231,11 @@ _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor|from)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|"
     r"pg_sleep)\s?\(\s?(?:\d{1,4}|0x[0-9a-f]{1,4})\s?\)|"
     r"(?:\A|(?<=\x00[\n ]))[ \t]?\(?(?:sleep|pg_sleep)\s?\(\s?\d{1,4}\s?\)[ \t]?(?:#|--|=|(?=[\n ]\x00|\n?\Z))|"
-    r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:#|--|=\s?['\"])|"
+    # a comment terminator ending the value ("sleep(5)#", "sleep(5)-- -"), not Python's "sleep(3)  # wait"
+    r"(?<![\w.])(?:pg_)?sleep\s?\(\s?\d{1,4}\s?\)\s?(?:(?:#|--)(?=[ +#-]{0,8}(?:[\n ]\x00|\n?\Z|['\"]))|=\s?['\"])|"
     r"\bbenchmark\s?\(\s?\d{4,}|\bwaitfor(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}delay(?:\s{1,3}|/\*[^*\n]{0,20}\*/){1,3}'|"
     r"\brandomblob\s?\(\s?\d{6,}|\bdbms_pipe\s?\.\s?receive_message\s?\(|\bdbms_lock\s?\.\s?sleep\s?\(|"
-    r"\bxp_cmdshell\b|\bload_file\s?\(|\binto\s{1,3}(?:out|dump)file\b",
+    r"\bxp_cmdshell\b|\bload_file\s?\(\s?(?:['\"/]|0x|char\s?\(|concat\s?\(|unhex\s?\()|\binto\s{1,3}(?:out|dump)file\b",
     re.I,
 )
 # Error-based probes: an XPath function fed a constant and a concatenated marker, the duplicate-key

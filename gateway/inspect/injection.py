@@ -1637,6 +1637,25 @@ _PLANTED_GATE = PatternGate(
 )
 
 
+def _marker_not_code(rx: re.Pattern[str], text: str, raw: str, m: re.Match[str]) -> re.Match[str] | None:
+    """``role_marker``'s match, or the next, past ``[inst]`` that is code: Llama's marker is
+    ``[INST]``/``[/INST]``; the lower-case ASCII form in a raw text is a list of a variable named
+    ``inst`` (``self.suiteClass([inst])``). The folded text holds more of them than the raw text's
+    lower-case ones when one is written otherwise (upper or mixed case, full-width look-alikes):
+    then the match stands."""
+    written_as_code = raw.count("[inst]") + raw.count("[/inst]")
+    if text.count("[inst]") + text.count("[/inst]") > written_as_code:
+        return m
+    for _ in range(_MAX_DESCRIBED):
+        if m.group(0) not in ("[inst]", "[/inst]"):
+            return m
+        nxt = rx.search(text, m.end())
+        if nxt is None:
+            return None
+        m = nxt
+    return None
+
+
 class InjectionDetector:
     name = NAME
     # The rules' tokens (also what hidden text needs: it is matched by the same rules),
@@ -1896,6 +1915,8 @@ class InjectionDetector:
                         break
                 else:
                     m = None
+            if m is not None and kind == "role_marker" and not via and isinstance(rx, re.Pattern):
+                m = _marker_not_code(rx, text, t.raw, m)
             if not m:
                 continue
             if rx is _LEAK_BY_WHAT and _for_a_person(text, m):

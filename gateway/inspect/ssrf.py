@@ -188,18 +188,24 @@ def _ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
 
 
 HOSTS_REMEMBERED = 4096
+HOST_MEMO_CHARS = 255  # a DNS name is at most 253: longer hosts are judged afresh, never kept
 
 
-@lru_cache(maxsize=HOSTS_REMEMBERED)
 def host_reason(host: str) -> tuple[str, Severity] | None:
+    """``judge_host``, its answers for hosts of up to ``HOST_MEMO_CHARS`` characters kept (at most
+    ``HOSTS_REMEMBERED`` of them, so the memo holds at most ~1 MB whatever agents send)."""
+    return _remembered(host) if len(host) <= HOST_MEMO_CHARS else judge_host(host)
+
+
+def judge_host(host: str) -> tuple[str, Severity] | None:
     """Why a URL's host is not a public destination, and how sure: ``internal_reason``
     on the host as lax parsers read it (cut at sub-delimiters, compatibility characters
     folded: ``①②⑦.⓪.⓪.①``), plus spellings that only evasion uses: numeric hosts in
     non-standard forms, compatibility-character hosts, rebinding and callback zones,
     single-label names.
 
-    A pure function of ``host``, and agents call the same few hosts over and over: the last
-    ``HOSTS_REMEMBERED`` answers are kept (a URL's parse and judgement is ~6 µs)."""
+    A pure function of ``host``, and agents call the same few hosts over and over: ``host_reason``
+    keeps the last answers (a URL's parse and judgement is ~6 µs)."""
     host = _unquote_all(host).lower()
     cut = _HOST_CUT.search(host)
     if cut is not None:
@@ -232,6 +238,9 @@ def host_reason(host: str) -> tuple[str, Severity] | None:
         # (``http://rancher-metadata/``, ``http://jenkins:8080/``).
         return "single_label_name", ("high" if "metadata" in host else "medium")
     return None
+
+
+_remembered = lru_cache(maxsize=HOSTS_REMEMBERED)(judge_host)
 
 
 def internal_reason(host: str) -> str | None:

@@ -384,6 +384,9 @@ class RedisKillSwitch:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
+        # Local changes made: a snapshot read before one of them must not replace the entries
+        # after it (an engage answered 200 would be undone on this replica until the next read).
+        self._writes = 0
 
     async def start(self) -> None:
         try:
@@ -428,13 +431,22 @@ class RedisKillSwitch:
         pipe = self.driver.redis.pipeline(transaction=False)
         pipe.get(self.epoch_key)
         pipe.hgetall(self.key)
+        writes = self._writes
         epoch_raw, raw = await self.driver.run(pipe.execute())
         epoch = _s(epoch_raw) if epoch_raw is not None else None
         if epoch is not None and (self._epoch is None or epoch == self._epoch):
             self._epoch = epoch
-            self._entries = self._parse(raw)
+            self._take(raw, writes)
             return
         await self._reassert(epoch)
+
+    def _take(self, raw: dict[Any, Any], writes: int) -> None:
+        """The snapshot ``raw``, read when ``writes`` local changes had been made, as the entries;
+        if this replica changed a switch since, the snapshot may lack it: read again instead."""
+        if writes == self._writes:
+            self._entries = self._parse(raw)
+        else:
+            self._wake.set()  # the follower reads again (its own loop: no recursion, no wait)
 
     async def _reassert(self, found: str | None) -> None:
         known = dict(self._entries)
@@ -447,10 +459,11 @@ class RedisKillSwitch:
         pipe.hgetall(self.key)
         if known:
             pipe.publish(self.channel, "reasserted")
+        writes = self._writes
         out = await self.driver.run(pipe.execute())
         reasserted = [scope for scope, done in zip(known, out[: len(known)], strict=True) if done]
         self._epoch = _s(out[len(known) + 1])
-        self._entries = self._parse(out[len(known) + 2])
+        self._take(out[len(known) + 2], writes)
         if not lost:
             return  # first sight of an empty store: nothing was known, nothing lost
         why = "epoch missing" if found is None else "epoch changed"
@@ -502,6 +515,7 @@ class RedisKillSwitch:
         pipe = self.driver.redis.pipeline(transaction=True)
         pipe.hset(self.key, scope, json.dumps(entry.as_dict()))
         pipe.publish(self.channel, scope)
+        self._writes += 1  # before the write: a snapshot read while it is in flight may predate it
         await self._write(pipe)
         self._entries = {**self._entries, scope: entry}
         return entry
@@ -512,6 +526,7 @@ class RedisKillSwitch:
         pipe.hget(self.key, scope)
         pipe.hdel(self.key, scope)
         pipe.publish(self.channel, scope)
+        self._writes += 1
         out = await self._write(pipe)
         self._entries = {k: v for k, v in self._entries.items() if k != scope}
         if not out[0]:

@@ -32,6 +32,8 @@ EXTERNAL = Path(__file__).with_name("external.jsonl")
 SSRF = Path(__file__).with_name("ssrf.jsonl")
 # cloud API calls from moto's tests (build_cloud.py), benign, all dev
 CLOUD = Path(__file__).with_name("cloud.jsonl")
+# whole stdlib source files read and written (build_code.py), benign, all dev
+CODE = Path(__file__).with_name("code.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 # reported in their own blocks, outside the non-AgentDojo aggregates
 BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
@@ -96,9 +98,11 @@ def main() -> None:
     ap.add_argument("--external", action="store_true", help="external.jsonl (build_external.py), per source")
     ap.add_argument("--ssrf", action="store_true", help="ssrf.jsonl (build_ssrf.py), per source; all dev")
     ap.add_argument("--cloud", action="store_true", help="cloud.jsonl (build_cloud.py), per source; all dev")
+    ap.add_argument("--code", action="store_true", help="code.jsonl (build_code.py), per surface; all dev")
     args = ap.parse_args()
-    if args.external or args.ssrf or args.cloud:
-        external(args.split, args.show, SSRF if args.ssrf else CLOUD if args.cloud else EXTERNAL)
+    if args.external or args.ssrf or args.cloud or args.code:
+        chosen = SSRF if args.ssrf else CLOUD if args.cloud else CODE if args.code else EXTERNAL
+        external(args.split, args.show, chosen)
         return
     attacks, benign, dt = evaluate(args.split)
     print(f"corpus: {CORPUS.relative_to(ROOT)} split={args.split}  ({dt:.1f}s)")
