@@ -5,6 +5,9 @@ the pure-Python one always): per detector, on every string of the eval corpus, o
 eval cases and of the detector tests (and obfuscated variants of each: upper case,
 full-width, zero-width joiners, decomposed Unicode); and end to end, the inspector's
 findings on every corpus record with and without the prefilter are identical.
+
+A failure names a record by file and id, never by its text (held-out texts are not to be read); the
+assertions are not rewritten (PYTEST_DONT_REWRITE), so pytest does not print the values compared.
 """
 
 from __future__ import annotations
@@ -35,10 +38,16 @@ TAGS = [frozenset(), frozenset({"shell", "sql"})]
 
 @cache
 def records() -> list[dict[str, Any]]:
+    """The eval records, each with ``where``: its file and id (or line, for the id-less cases), the only
+    thing a failure may print of a record (held-out texts are never shown)."""
     out: list[dict[str, Any]] = []
     for name in ("eval/corpus.jsonl", "eval/cases.jsonl", "eval/external.jsonl"):
         with (ROOT / name).open() as f:
-            out += [json.loads(line) for line in f if line.strip()]
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    r = json.loads(line)
+                    r["where"] = f"{name}:{r.get('id', f'line {n}')}"
+                    out.append(r)
     return out
 
 
@@ -55,23 +64,34 @@ def _strings_in(v: Any) -> Iterator[str]:
 
 
 @cache
-def all_strings() -> list[str]:
-    """Every string of the corpus (and its argument values), and every string literal of the detector tests."""
-    seen: dict[str, None] = {}
+def _origins() -> dict[str, str]:
+    """Every string of the corpus (and its argument values), and every string literal of the detector
+    tests, each with where it comes from: a record's ``where`` or a test file's line."""
+    seen: dict[str, str] = {}
     for r in records():
-        seen[r["text"]] = None
+        seen.setdefault(r["text"], r["where"])
         if r["surface"] == "request_arg":
             try:
                 args = json.loads(r["text"])
             except ValueError:
                 continue
             for s in _strings_in(args):
-                seen[s] = None
+                seen.setdefault(s, r["where"] + " (an argument)")
     for path in sorted(ROOT.glob("test_inspect*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) >= 2:
-                seen[node.value] = None
-    return list(seen)
+                seen.setdefault(node.value, f"{path.name}:{node.lineno}")
+    return seen
+
+
+def all_strings() -> list[str]:
+    return list(_origins())
+
+
+def where(s: str) -> str:
+    """What a failure prints for a string: where it comes from, never a record's text. A string not
+    among ``all_strings`` is one of this file's own (an extra case or a generated form): shown."""
+    return _origins().get(s) or repr(s[:200])
 
 
 _FULLWIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
@@ -107,7 +127,7 @@ def test_every_declared_detector_is_open_where_it_finds_something() -> None:
                     if hits:
                         found += 1
                         for e, pre in pres.items():
-                            assert pre[i].open(t) == [True], (e, d.name, v[:200], hits)
+                            assert pre[i].open(t) == [True], (e, d.name, where(s), [h.finding.kind for h in hits])
     assert found > 1000 and checked > found  # the strings exercise the detectors
 
 
@@ -139,7 +159,7 @@ def test_findings_are_the_same_with_and_without_the_prefilter() -> None:
                 for e, on in ons.items():
                     compared += 1
                     if [key(on.arguments(a, _opts(tags))) for a in shapes] != want:
-                        differ.append((e, r.get("id", r["text"][:60])))
+                        differ.append((e, r["where"]))
         else:
             body = r["text"].encode()
             fs, hs = off.output(body, _opts(TAGS[0]))
@@ -148,7 +168,7 @@ def test_findings_are_the_same_with_and_without_the_prefilter() -> None:
                 compared += 1
                 fs2, hs2 = on.output(body, _opts(TAGS[0]))
                 if key(fs2) != key(fs) or [h.span for h in hs2] != [h.span for h in hs]:
-                    differ.append((e, r.get("id", r["text"][:60])))
+                    differ.append((e, r["where"]))
     assert not differ, differ[:10]
     assert with_findings > 500 and compared > with_findings
 
@@ -235,8 +255,8 @@ def test_the_pii_regex_gate_never_says_no_where_the_regex_matches() -> None:
             for i, rx in enumerate(pats):
                 if rx.search(v) is not None:
                     matched[i] += 1
-                    assert gate is None or i in gate, (rx.pattern, v[:200])
-                    assert ascii_gate is None or i in ascii_gate, (rx.pattern, v[:200])
+                    assert gate is None or i in gate, (rx.pattern, where(s))
+                    assert ascii_gate is None or i in ascii_gate, (rx.pattern, where(s))
     assert all(n >= 3 for n in matched), matched  # each pattern was exercised
     if available_engine() == "hyperscan":
         assert pii._GATE.possible("order 1042 shipped on 2025-03-04, total 19.99 EUR") == set()
@@ -255,22 +275,21 @@ def _anchor_literals() -> list[str]:
 _WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x1f"]
 
 
-def _ascii_texts() -> Iterator[str]:
+def _ascii_texts() -> Iterator[tuple[str, str]]:
     """ASCII texts where the views differ: anchors in both cases, with folded and unfolded
-    whitespace around and inside them, at the edges, and every corpus string."""
+    whitespace around and inside them, at the edges, and every corpus string; each with what a failure
+    shows of it (``where``)."""
     lits = [t for t in _anchor_literals() if t.isascii()]
     for tok in lits:
         for ws in _WS:
             spaced = tok.replace(" ", ws or " ")
             for form in (tok, tok.upper(), tok.swapcase(), tok.title(), spaced, spaced.upper()):
-                yield form
-                yield f"{ws}x {form}{ws}"
-                yield f"say{ws}{form}{ws}now"
+                for text in (form, f"{ws}x {form}{ws}", f"say{ws}{form}{ws}now"):
+                    yield repr(text), text
     for s in all_strings():
         if s.isascii():
-            yield s
-            yield s.upper()
-            yield " ".join(s.split())
+            for text in (s, s.upper(), " ".join(s.split())):
+                yield where(s), text
 
 
 @pytest.mark.skipif(available_engine() != "hyperscan", reason="the one-pass ASCII scan is Hyperscan's")
@@ -281,11 +300,11 @@ def test_the_one_pass_ascii_scan_opens_what_the_view_by_view_scan_opens() -> Non
     hs = Prefilter(dets, "hyperscan")
     py = Prefilter(dets, "python")
     n = opened = 0
-    for text in _ascii_texts():
+    for shown, text in _ascii_texts():
         fast = hs.open(Target(text, None, "request_arg", ""))
         views = hs._open_views(Target(text, None, "request_arg", ""), [i in hs.always for i in range(hs.n)])
         ref = py.open(Target(text, None, "request_arg", ""))
-        assert fast == views == ref, text[:200]
+        assert fast == views == ref, shown
         n += 1
         opened += sum(fast) - len(hs.always)
     assert n > 5000 and opened > n  # the texts open detectors, many of them
@@ -359,7 +378,7 @@ def test_the_sql_and_shell_pattern_gates_never_say_no_where_a_regex_matches() ->
                 possible = gate.possible(v)
                 for i, search in enumerate(searches):
                     if possible is not None and i not in possible:
-                        assert search(v) is None, (g, i, v[:200])
+                        assert search(v) is None, (g, i, where(s))
                     elif matched[g][i] < 3 and search(v) is not None:
                         matched[g][i] += 1
     assert all(n >= 3 for row in matched for n in row), matched  # each pattern was exercised
@@ -397,7 +416,7 @@ def test_the_secrets_rule_gate_answers_as_the_token_tests_do() -> None:
             want = {i for i, toks in enumerate(secrets._TOKENS.values()) if any(t in v for t in toks)}
             if any(t in low for t in secrets._LOWER_TOKENS):
                 want.add(len(secrets._TOKENS))
-            assert gate == want, v[:200]
+            assert gate == want, where(s)
             seen += bool(want)
     assert seen >= 20
 
@@ -426,7 +445,7 @@ def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
             gate = decode._GATE.possible(v)
             low = v.lower()
             want = v.isascii() and any(h in low for h in decode._ROT_HINTS)
-            assert decode._rot_hint(v, gate) == want, v[:200]
+            assert decode._rot_hint(v, gate) == want, where(s)
             hints += want
             if decode._HEX_SPACED.search(v) is not None:
                 spaced += 1
@@ -435,15 +454,15 @@ def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:
                 literal = (" 20 " in v or ":20:" in v) and any(
                     x in v for x in (" 65", " 74", " 6f", " 6F", ":65", ":74")
                 )
-                assert decode._spaced_hex(v, gate) == literal, v[:200]
+                assert decode._spaced_hex(v, gate) == literal, where(s)
             if gate is None:
                 continue
             # the spelled-out forms' gates: the literal tests they stand for, exactly
-            assert (2 in gate) == ("=3C" in v or "=3c" in v or "=20" in v), v[:200]
-            assert (3 in gate) == (decode._UU_GATE.search(v) is not None), v[:200]
-            assert (4 in gate) == (".-" in v or "-." in v), v[:200]
-            assert (5 in gate) == any(h in low for h in decode._NATO_HINTS), v[:200]
-            assert (6 in gate) == any(h in low for h in (*decode._REV_HINTS, *decode._ORDER_HINTS)), v[:200]
+            assert (2 in gate) == ("=3C" in v or "=3c" in v or "=20" in v), where(s)
+            assert (3 in gate) == (decode._UU_GATE.search(v) is not None), where(s)
+            assert (4 in gate) == (".-" in v or "-." in v), where(s)
+            assert (5 in gate) == any(h in low for h in decode._NATO_HINTS), where(s)
+            assert (6 in gate) == any(h in low for h in (*decode._REV_HINTS, *decode._ORDER_HINTS)), where(s)
             spelled += bool(gate & {2, 3, 5, 6})
             # the character codes' start: a prefilter never rules out where the regex finds one
             if decode._CODES_START.search(v) is not None:
@@ -466,7 +485,7 @@ def test_the_traversal_gate_answers_as_the_literal_tests_do() -> None:
     for s in [*all_strings(), "0x2e0x2e0x2fetc0x2fpasswd", "\u2025\u2216\u2025\u2216app\u2216config.yml"]:
         for v in variants(s) if len(s) <= 400 else (s,):
             got = traversal._maybe(Target(v, None, "request_arg", ""))
-            assert got == reference(v), v[:200]
+            assert got == reference(v), where(s)
             yes += got
     assert yes >= 20
 
@@ -517,45 +536,45 @@ def test_the_injection_gates_answer_as_the_tests_they_stand_for() -> None:
                 continue
             for i, ((_, _, _, rx, _), gate) in enumerate(zip(inj._RULES_T, inj._GATES, strict=True)):
                 if i in inj._TOKEN_GATED:
-                    assert (i in possible) == inj._any_token(gate, text), (i, text[:200])
+                    assert (i in possible) == inj._any_token(gate, text), (i, where(s))
                     counts["tokens"] += i in possible
                 elif rx.search(text) is not None:
-                    assert i in possible, (i, text[:200])
+                    assert i in possible, (i, where(s))
                     counts["regex"] += 1
             fg = inj._FOREIGN_TOKEN_GATE.possible(text)
             assert fg is not None
             for i, gate in enumerate(inj._FOREIGN_GATES):
-                assert (i in fg) == inj._any_token(gate, text), (i, text[:200])
+                assert (i in fg) == inj._any_token(gate, text), (i, where(s))
                 counts["foreign"] += i in fg
             pg = inj._PERSONA_TOKEN_GATE.possible(text)
             assert pg is not None
             for i, toks in enumerate(inj._PERSONA_TOKENS):
-                assert (i in pg) == any(tok in text for tok in toks), (i, text[:200])
+                assert (i in pg) == any(tok in text for tok in toks), (i, where(s))
                 counts["persona"] += i in pg
-            assert (inj._ANCHORS_AT in pg) == any(a in text for a in inj._PERSONA_ANCHORS), text[:200]
+            assert (inj._ANCHORS_AT in pg) == any(a in text for a in inj._PERSONA_ANCHORS), where(s)
             if any(tok in text for tok in jb._RELEASE_TOKENS):
-                assert jb._RELEASE_GATE.possible(text) != set(), text[:200]
+                assert jb._RELEASE_GATE.possible(text) != set(), where(s)
                 counts["release"] += 1
             vg = jb._VIEW_GATE.possible(text)
             assert vg is not None
             if jb._LEET_KEY.search(text) is not None:
-                assert 0 in vg, text[:200]
+                assert 0 in vg, where(s)
                 counts["views"] += 1
             if jb._SPACED.search(text) is not None:
-                assert 1 in vg, text[:200]
+                assert 1 in vg, where(s)
                 counts["views"] += 1
             wg = jb._WORD_GATE.possible(text)
             assert wg is not None
             if jb._PIG_KEY.search(text) is not None:
-                assert 0 in wg, text[:200]
+                assert 0 in wg, where(s)
                 counts["words"] += 1
             if jb._SWAP_KEY.search(text) is not None:
-                assert 1 in wg, text[:200]
+                assert 1 in wg, where(s)
                 counts["words"] += 1
             if framed._frames(text):
-                assert framed._FRAME_GATE.possible(text), text[:200]
+                assert framed._FRAME_GATE.possible(text), where(s)
                 counts["framed"] += 1
             if jb._SQUEEZED.search("".join(c for c in text if c.isalpha())) is not None:
-                assert jb._SQUEEZED_GATE.possible(text) == {0}, text[:200]
+                assert jb._SQUEEZED_GATE.possible(text) == {0}, where(s)
                 counts["squeezed"] += 1
     assert all(n >= 3 for n in counts.values()), counts

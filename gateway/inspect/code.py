@@ -373,11 +373,12 @@ class _FromCandidates:
         self.rx = rx
         self.starts = starts
 
-    def search(self, text: str) -> re.Match[str] | None:
+    def search(self, text: str, reject: Callable[[re.Match[str]], bool] | None = None) -> re.Match[str] | None:
+        """The first match (``reject``: the first it does not reject, tried from the later starts)."""
         match = self.rx.match
         for p in self.starts(text):
             m = match(text, p)
-            if m is not None:
+            if m is not None and (reject is None or not reject(m)):
                 return m
         return None
 
@@ -520,7 +521,7 @@ def _value_starts(text: str) -> Iterator[int]:
         head = text[p : p + 80]
         if head[:1].isdigit() or head[1:2].isdigit() or any(x in head for x in _VALUE_HEADS):
             yield p
-        elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _CLAUSE_WORDS[:3]):
+        elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _BOOL_CLAUSE_WORDS):
             yield p  # a word, then constants compared
 
 
@@ -544,8 +545,10 @@ _SQL_TIME_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell",
 # what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
 _STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor", "drop", "delete", "insert",
                   "update", "shutdown", "truncate", "alter", "create")  # fmt: skip
-# what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``)
-_CLAUSE_WORDS = ("and ", "or ", "xor ", " by ", "where", "having", "&&", "||")
+# what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``); the
+# boolean operators among them join a condition to a value
+_BOOL_CLAUSE_WORDS = ("and ", "or ", "xor ")
+_CLAUSE_WORDS = (*_BOOL_CLAUSE_WORDS, " by ", "where", "having", "&&", "||")
 
 
 def _sql_oracle_maybe(norm: str) -> bool:
@@ -568,7 +571,7 @@ def _sql_maybe(norm: str) -> bool:
         w in norm for w in _CLAUSE_WORDS
     ):
         return True
-    if "(" in norm and any(w in norm for w in _CLAUSE_WORDS[:3]) and norm.lstrip()[:1].isdigit():
+    if "(" in norm and any(w in norm for w in _BOOL_CLAUSE_WORDS) and norm.lstrip()[:1].isdigit():
         return True  # a number, then a condition on a function call
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
@@ -681,7 +684,10 @@ _CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "_
 _TEMPLATE = re.compile(r"\{\{([^{}]{0,300})\}\}|\$\{([^{}]{0,300})\}|#\{([^{}]{0,300})\}|<%=?([^%]{0,300})%>")
 _TEMPLATE_DANGER = re.compile(
     r"__(?:class|globals|builtins|subclasses|mro|init|import)__|\bconfig\b|\bself\b|lipsum|cycler|joiner|"
-    r"namespace|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\b|\beval\b|"
+    # "system" and "namespace" as code (a call, an attribute, java.lang's System), not a placeholder's prose:
+    # "${maintheme:system security}", "${namespace}"
+    r"namespace\s?[(.]|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\s?[(.@]|"
+    r"java\.lang|\beval\b|"
     r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$|"
     # script sinks in an expression ({{alert(1)}}, ${confirm(1)}, {{constructor.constructor(...)}})
     r"\b(?:alert|prompt|confirm)\s?\(|\bconstructor\b|fromcharcode|document\.(?:cookie|domain|location)"
@@ -769,10 +775,51 @@ class ShellDetector:
         """A separator then a command anywhere, or a whole value that is a token, a separator
         (or a newline) and a command."""
         separated = any(tok in low for tok in _SHELL_TOKENS)
-        m = _FAST_SHELL_SPLICE.search(raw) if separated and (gate is None or 1 in gate) else None
+        prose = raw.count("`") >= _MD_SPANS * 2 and raw.count(" ", 0, 20_000) >= _MD_WORDS
+        reject = _inline_code_rejecter(raw) if prose else None
+        m = _FAST_SHELL_SPLICE.search(raw, reject) if separated and (gate is None or 1 in gate) else None
         if m is None and (gate is None or 2 in gate) and (separated or "\n" in raw):
             m = _FAST_SHELL_VALUE.search(raw)
         return m
+
+
+_MD_SPANS = 3  # backtick spans that make a text markdown prose
+_MD_WORDS = 20  # ... with this many spaces at least
+
+
+def _inline_code(raw: str, m: re.Match[str]) -> bool:
+    """Is a ``_SHELL_SPLICE`` match, in markdown prose (the caller's test: ``_MD_SPANS`` backtick spans
+    and ``_MD_WORDS`` spaces), an inline code span ("use `whoami` to check", "the `ls` command", a table
+    cell's "| `ls` |")? Its separator is a backtick (or a cell's "|" before one) that opens a token,
+    closed on the same line within 80 characters before a non-word character (a cell: then "|").
+    A substitution glued to a value ("name`id`"), "$(...)" and ";" splices still count. Constant work
+    per match (no scan of the line or the text)."""
+    b = m.start()
+    cell = raw[b] == "|"
+    if cell:
+        b += len(m.group(0)) - len(m.group(0)[1:].lstrip(" \t"))
+    if raw[b] != "`" or (b and (raw[b - 1].isalnum() or raw[b - 1] in "_$=")):
+        return False
+    e = raw.find("`", b + 1, b + 81)
+    if e == -1 or "\n" in raw[b:e] or (e + 1 < len(raw) and (raw[e + 1].isalnum() or raw[e + 1] == "_")):
+        return False
+    return not cell or raw[e + 1 : e + 5].lstrip(" \t").startswith("|")
+
+
+_MAX_INLINE = 64  # inline code spans passed over per text; the next match counts (fail closed)
+
+
+def _inline_code_rejecter(raw: str) -> Callable[[re.Match[str]], bool]:
+    """``_inline_code`` for at most ``_MAX_INLINE`` matches of one text."""
+    left = [_MAX_INLINE]
+
+    def reject(m: re.Match[str]) -> bool:
+        if left[0] <= 0 or not _inline_code(raw, m):
+            return False
+        left[0] -= 1
+        return True
+
+    return reject
 
 
 def _shell_listed(t: Target) -> bool:

@@ -272,6 +272,7 @@ _REV_HINTS = ("snoitcurtsni", "erongi", "tpmorp", "drowssap", "tpircs<", "metsys
 # injection's words that English does not write in that order.
 _ORDER_HINTS = ("instructions previous", "instructions prior", "instructions earlier", "prompt system",
                 "rules previous", "rules prior", "password secret")  # fmt: skip
+_REVERSAL_HINTS = (*_REV_HINTS, *_ORDER_HINTS)  # either kind: the gate in front of both
 
 
 # Shift ciphers (Caesar, any shift but rot13's, which has its own hints; Atbash, the mirrored
@@ -445,7 +446,7 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
         if nato or rev:
             whole = raw.lower()
             nato = nato and sum(h in whole for h in _NATO_HINTS) >= 2
-            rev = rev and any(h in whole for h in (*_REV_HINTS, *_ORDER_HINTS))
+            rev = rev and any(h in whole for h in _REVERSAL_HINTS)
         for seg in raw.split(_SEP)[:_MAX_RUNS] if nato or rev or shift else ():
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
@@ -550,7 +551,7 @@ _GATE = PatternGate(
         _UU_GATE,
         _MORSE_GATE,
         re.compile("|".join(re.escape(h) for h in _NATO_HINTS), re.I),
-        re.compile("|".join(re.escape(h) for h in (*_REV_HINTS, *_ORDER_HINTS)), re.I),
+        re.compile("|".join(re.escape(h) for h in _REVERSAL_HINTS), re.I),
         _SHIFT_HINT,
         _BINARY_GATE,
         _CODES_GATE,

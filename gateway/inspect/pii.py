@@ -3,8 +3,9 @@
 PII is ordinary in tool traffic (an e-mail tool takes addresses, a banking tool IBANs),
 so contact details and IBANs are low severity: recorded, and redacted from a tool's
 output only when the tool opts in (``inspect.redact: [email, phone, iban]``). Card
-numbers (Luhn-valid, with token boundaries: not digits inside a hex id or a longer
-token) and national ids are medium: redacted from outputs by default.
+numbers (Luhn-valid, printed as cards are: one run of 13-19 digits or groups of 4-4-4-4(-3), 4-6-5
+or 4-6-4, with token boundaries: not digits inside a hex id, a longer token or a longer run of digit
+groups) and national ids are medium: redacted from outputs by default.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ OWASP = ("LLM02",)
 # skip ahead quickly; the left boundary is checked by hand (``_left_ok``).
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 _PHONE = re.compile(r"\+[1-9]\d{0,2}[ .-]?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){2,4}\b")
-_CARD = re.compile(r"[3-6](?:[ -]?\d){12,18}(?![\d-])")  # start checked by hand: not after a digit or "-"
+# A card number as cards are printed: 13-19 digits in one run, or groups of 4-4-4-4 (-3), 4-6-5 or
+# 4-6-4, one separator throughout (checked by hand, as is the start: not after a digit or "-").
+_CARD = re.compile(r"[3-6](?:\d{12,18}|\d{3}(?:[ -]\d{4}){3}(?:[ -]\d{3})?|\d{3}[ -]\d{6}[ -]\d{4,5})(?![\d-])")
 _IBAN = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"\d{3}-\d{2}-\d{4}(?![\w-])")  # area/group/serial rules checked by hand
 # Digits and capitals are everywhere, these matches are rare: one Hyperscan pass says which
@@ -79,6 +82,45 @@ def luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+_CARD_GROUPS = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4)})
+
+
+def card_end(raw: str, m: re.Match[str]) -> int | None:
+    """Where the card number ``_CARD`` matched ends, or None if it is none: a Luhn-valid number with
+    a token's right boundary (no word character, or "." before one), and, if it is grouped, one
+    separator throughout and no more digit groups around it: "3456 4567 5678 6789 7890" is a column
+    of numbers. A trailing group of three that fails the checksum or has its own separator may be the
+    next number ("4111 1111 1111 1111 123", a CVV): the four groups before it are tried alone."""
+    text = m.group(0)
+    seps = [c for c in text if c == " " or c == "-"]
+    sep = seps[0] if seps else ""
+    if sep:
+        groups = re.split("[ -]", text)
+        if m.start() >= 2 and raw[m.start() - 1] == sep and raw[m.start() - 2].isdigit():
+            return None  # the tail of a longer run of groups
+        if seps.count(sep) == len(seps):
+            tries = [groups, groups[:4]] if len(groups) == 5 else [groups]
+        elif len(groups) == 5 and seps.count(sep) == 3:
+            tries = [groups[:4]]  # "4111-1111-1111-1111 123": the last group is the next number's
+        else:
+            return None  # "4111 1111-1111 1111": not printed as a card
+    else:
+        tries = [[text]]
+    for gs in tries:
+        end = m.start() + len(sep.join(gs))
+        digits = "".join(gs)
+        if sep and tuple(len(g) for g in gs) not in _CARD_GROUPS:
+            continue
+        nxt = raw[end : end + 2]
+        if nxt[:1].isalnum() or nxt[:1] == "_" or (nxt[:1] == "." and nxt[1:2].isalnum()):
+            continue
+        if sep and nxt[:1] == sep and len(more := raw[end + 1 : end + 5]) == 4 and more.isdigit():
+            continue  # more groups of four follow: a column of numbers
+        if 13 <= len(digits) <= 19 and luhn(digits):
+            return end
+    return None
+
+
 def iban_ok(iban: str) -> bool:
     s = iban.replace(" ", "")
     if not 15 <= len(s) <= 34:
@@ -110,13 +152,9 @@ class PiiDetector:
         if gate is None:
             gate = _GATE.possible(raw)
         for m in _CARD.finditer(raw) if gate is None or 0 in gate else ():
-            if not _left_ok(raw, m.start(), "-.") or (
-                m.end() < len(raw) and (raw[m.end()].isalnum() or raw[m.end()] in "_.")
-            ):
-                continue
-            digits = re.sub(r"\D", "", m.group(0))
-            if 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn(digits):
-                add("payment_card", "medium", m, 0.9)
+            if _left_ok(raw, m.start(), "-.") and (end := card_end(raw, m)) is not None:
+                ev = excerpt(raw, m.start(), end, redact=True)
+                hits.append(Hit(finding(NAME, t, "payment_card", "medium", OWASP, ev, 0.9), (m.start(), end)))
         for m in _IBAN.finditer(raw) if gate is None or 1 in gate else ():
             if _left_ok(raw, m.start()) and iban_ok(m.group(0)):
                 add("iban", "low", m, 0.95)
