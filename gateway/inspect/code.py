@@ -594,8 +594,9 @@ def _sql_oracle_maybe(norm: str) -> bool:
     return "(" in norm and any(w in norm for w in _SQL_ORACLE_TOKENS[1:])
 
 
-def _sql_maybe(norm: str) -> bool:
-    """Could any SQL pattern match? (Each needs one of these shapes.)"""
+def _sql_maybe(norm: str, gate: set[int] | None = None) -> bool:
+    """Could any SQL pattern match? (Each needs one of these shapes.) ``gate``: ``_SQL_GATE``'s
+    answer, which spares the tests only whole-value shapes need when it rules those out."""
     if any(w in norm for w in _SQL_WORDS) or _sql_oracle_maybe(norm):
         return True
     if ("(" in norm or ";" in norm) and "select" in norm:
@@ -613,8 +614,12 @@ def _sql_maybe(norm: str) -> bool:
         return True
     if quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm or "having" in norm):
         return True
+    if gate is not None and _G_VALUE_THEN_QUERY not in gate:
+        return False
+    # whole values of _SQL_VALUE_THEN_QUERY's: OR and a constant commented out ("or 1--"), a versioned
+    # comment, a tautology glued to a number ("1or1=1")
     if ("or " in norm or "||" in norm) and ("--" in norm or "#" in norm or "/*" in norm):
-        return True  # OR and a constant, commented out
+        return True
     return "/*!" in norm or ("=" in norm and any(g in norm for g in _GLUED))
 
 
@@ -963,7 +968,7 @@ class SqlDetector:
             m = _FAST_QUOTE_OP.search(norm)
             if m:
                 return norm, "quote_operator_probe", m
-        if not _sql_maybe(norm):
+        if not _sql_maybe(norm, gate):
             return None
         for rx, kind, gi in _SQL_ORDER:
             if gate is not None and gi not in gate:
@@ -1035,6 +1040,7 @@ _SQL_GATES: dict[str, Callable[[str], bool]] = {
     "blind_extraction": lambda norm: any(w in norm for w in _INFERENCE_TOKENS),
     "quote_break": _quote_break_gate,
 }
+_G_VALUE_THEN_QUERY = 6  # its index in ``_SQL_GATE`` (``_sql_maybe`` asks the gate about it)
 # The SQL patterns in the order they are tried (the first match is the finding), with their
 # index in ``_SQL_GATE``; the quote-operator probe comes first, apart.
 _SQL_ORDER: tuple[tuple[_FromCandidates | re.Pattern[str], str, int], ...] = (
@@ -1043,7 +1049,7 @@ _SQL_ORDER: tuple[tuple[_FromCandidates | re.Pattern[str], str, int], ...] = (
     (_FAST_ERROR, "error_or_oob_probe", 3),
     (_SQL_UNION_PROBE, "union_probe", 4),
     (_SQL_ORACLE, "blind_oracle", 5),
-    (_FAST_VALUE_THEN_QUERY, "value_then_query", 6),
+    (_FAST_VALUE_THEN_QUERY, "value_then_query", _G_VALUE_THEN_QUERY),
     (_FAST_INFERENCE, "blind_extraction", 7),
     (_FAST_QUOTE_END, "quote_break", 8),
 )
