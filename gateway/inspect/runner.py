@@ -141,6 +141,7 @@ class _Str:
 
 
 Steps = Generator[None, None, list[Finding]]
+_LEAVES = frozenset({int, float, bool, type(None)})  # what the walk passes over (exact types)
 _T = TypeVar("_T")
 
 
@@ -372,26 +373,50 @@ class Inspector:
         return out.result()
 
     def _walk(self, args: Any, root: str, out: list[Finding]) -> list[_Str]:
-        """The strings of ``args`` (and long keys), depth-first; limits become findings in ``out``."""
+        """The strings of ``args`` (and long keys), depth-first; limits become findings in ``out``.
+
+        Parsed JSON holds exact ``dict``/``list``/``str``: those are told apart by ``type``,
+        anything else (a subclass from another caller) by ``isinstance``."""
         limit_t = Target("", "", "request_arg", "")
         stack: list[tuple[Any, _Loc, str, int]] = [(args, root, "", 0)]
+        pop, push = stack.pop, stack.append
         found: list[_Str] = []
         strings = chars = 0
         while stack:
-            v, loc, key, depth = stack.pop()
+            v, loc, key, depth = pop()
             if depth > MAX_DEPTH:
                 limit_t.path = pointer(loc)
                 out.append(finding("limits", limit_t, "too_deep", "high", ("LLM10",), f"depth>{MAX_DEPTH}", 1.0))
                 continue
-            if isinstance(v, dict):
+            t = type(v)
+            if t is not str and t is not dict and t is not list:
+                if t in _LEAVES:
+                    continue
+                if isinstance(v, dict):
+                    t = dict
+                elif isinstance(v, list):
+                    t = list
+                elif isinstance(v, str):
+                    t = str
+                else:
+                    continue
+            if t is dict:
+                d = depth + 1
                 for k, x in v.items():  # (stack order: findings come deepest-last-first, deterministically)
-                    stack.append((x, (loc, str(k)), str(k), depth + 1))
-                    if isinstance(k, str) and len(k) > 16:  # a key can carry text too
-                        stack.append((k, (loc, k), "", depth + 1))
-            elif isinstance(v, list):
+                    if type(k) is str:
+                        push((x, (loc, k), k, d))
+                        if len(k) > 16:  # a key can carry text too
+                            push((k, (loc, k), "", d))
+                    else:
+                        sk = str(k)
+                        push((x, (loc, sk), sk, d))
+                        if isinstance(k, str) and len(k) > 16:
+                            push((k, (loc, k), "", d))
+            elif t is list:
+                d = depth + 1
                 for i, x in enumerate(v):
-                    stack.append((x, (loc, i), key, depth + 1))
-            elif isinstance(v, str):
+                    push((x, (loc, i), key, d))
+            else:
                 strings += 1
                 n = len(v)
                 chars += n
@@ -452,7 +477,10 @@ class Inspector:
         is_open = self.prefilter.open(whole) if self.prefilter is not None else None
         keys = {s.key for s in found}
         for di, d in enumerate(self.detectors):
-            keyed, per_string, maybe, mapped = d.traits.keyed, d.traits.per_string, d.traits.maybe, d.traits.spans_raw
+            keyed = d.traits.keyed
+            if keyed is None and is_open is not None and not is_open[di]:
+                continue  # closed, and no field name can open it
+            per_string, maybe, mapped = d.traits.per_string, d.traits.maybe, d.traits.spans_raw
             if is_open is not None and not is_open[di]:
                 per_string, whole_hits = False, []
             else:

@@ -1,5 +1,9 @@
-"""Secrets: cloud keys, vendor tokens, JWTs, private keys, passwords in URLs, and
-high-entropy values in secret-named fields. OWASP LLM02 (sensitive information disclosure).
+"""Secrets: cloud keys, vendor tokens (GitHub, GitLab, Slack, Stripe, OpenAI, Google, npm, PyPI,
+SendGrid, Hugging Face, Azure storage, Telegram, DigitalOcean, Shopify), JWTs, private keys,
+passwords in URLs, HTTP Basic and opaque Bearer credentials, values given to a secret's name in
+text (``export AWS_SECRET_ACCESS_KEY=...``, ``client_secret: ...``, connection strings: see
+``assignments``), and high-entropy values in secret-named fields. OWASP LLM02 (sensitive
+information disclosure).
 
 Scans the raw text (secrets are ASCII) so spans can be redacted in place. Evidence
 keeps only the first four characters.
@@ -7,6 +11,9 @@ keeps only the first four characters.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import itertools
 import math
 import re
 from collections import Counter
@@ -26,14 +33,18 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}")),
     ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
-    (
-        "secret_assignment",
-        re.compile(
-            r"[\"']?\b(?:password|passwd|pwd|secret|api_?key|access_?key|secret_?key|auth_?token|access_?token|"
-            r"client_?secret|private_?key)[\"']?\s?[:=]\s?[\"']([^\"'\s]{8,200})[\"']",
-            re.I,
-        ),
-    ),
+    ("slack_webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,200}")),
+    ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("gitlab_token", re.compile(r"\bgl(?:pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,64}\b")),
+    ("sendgrid_key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
+    ("huggingface_token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
+    ("pypi_token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,500}")),
+    ("azure_storage_key", re.compile(r"AccountKey=[A-Za-z0-9+/]{86}==")),
+    ("telegram_bot_token", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")),
+    ("digitalocean_token", re.compile(r"\bdo[por]_v1_[a-f0-9]{64}\b")),
+    ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b")),
+    ("http_basic_auth", re.compile(r"\bBasic[ \t]{1,3}([A-Za-z0-9+/]{8,400}+={0,2}+)(?![A-Za-z0-9+/=])")),
+    ("http_bearer_token", re.compile(r"\bBearer[ \t]{1,3}([A-Za-z0-9._~+/-]{20,4096}+={0,2}+)(?![A-Za-z0-9._~+/=-])")),
 ]
 # Per rule: substrings one of which every match contains (None: test the lower-cased text).
 _TOKENS: dict[str, tuple[str, ...]] = {
@@ -45,8 +56,20 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "google_api_key": ("AIza",),
     "jwt": ("eyJ",),
     "private_key": ("PRIVATE KEY",),
+    "slack_webhook": ("hooks.slack.com/",),
+    "npm_token": ("npm_",),
+    "gitlab_token": ("glpat-", "gldt-", "glrt-", "glptt-"),
+    "sendgrid_key": ("SG.",),
+    "huggingface_token": ("hf_",),
+    "pypi_token": ("pypi-AgEIcHlwaS5vcmc",),
+    "azure_storage_key": ("AccountKey=",),
+    "telegram_bot_token": (":AA",),
+    "digitalocean_token": ("dop_v1_", "doo_v1_", "dor_v1_"),
+    "shopify_token": ("shpat_", "shpca_", "shppa_", "shpss_"),
+    "http_basic_auth": ("Basic",),
+    "http_bearer_token": ("Bearer",),
 }
-_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token")
+_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token", "credential")
 # One Hyperscan pass over ASCII text says which rules' tokens are there (the lower-case ones
 # ignoring case: on ASCII text that is ``tok in raw.lower()``), instead of ~30 ``in`` scans of
 # the whole text (~13 µs per KiB when none is there, as in most texts).
@@ -117,6 +140,162 @@ def _placeholder_value(value: str) -> bool:
     return value.lower() in _PLACEHOLDER_PASSWORDS or _PLACEHOLDER_WORDS.search(value) is not None
 
 
+# ---------------------------------------------------------------- values given to a secret's name
+# ``NAME = value``, ``"name": "value"``, ``name: value``, ``export NAME=value``, ``-password value``
+# is not one: a name is an identifier holding a secret word (``aws_secret_access_key``,
+# ``DB_PASSWORD``, ``clientSecret``, ``AccountKey``) and no word that makes it about a secret
+# rather than the secret (``password_policy``, ``token_count``, ``next_token``, ``public_key``).
+# Found from each secret word (no regex scans an identifier run), the name widened by hand to its
+# identifier's edges (bounded), the value read right after it. A value counts when it looks
+# generated: 8+ characters, entropy >= 3, two character classes, and no placeholder, template,
+# variable, call, attribute path or example word (``os.environ["X"]``, ``${DB_PASS}``,
+# ``<your-token>``, ``self.password``, ``changeme``).
+_ASSIGN_WORD = re.compile(r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|"
+                          r"account[_.-]?key|signing[_.-]?key|master[_.-]?key|credential", re.I)  # fmt: skip
+_IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_NAME_WORDS = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# the words a secret's name holds (after splitting on case and separators)
+_SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "apikey",
+                           "credential", "credentials", "pw", "psk"})  # fmt: skip
+_SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("account", "key"),
+                           ("signing", "key"), ("master", "key"), ("secret", "key"), ("client", "secret"),
+                           ("auth", "token"), ("access", "token"), ("refresh", "token"), ("bot", "token")})  # fmt: skip
+# a name about the secret, not holding it
+_NOT_SECRET_WORDS = frozenset({
+    "next", "page", "pagination", "continuation", "cursor", "request", "idempotency", "count", "counts", "type",
+    "types", "limit", "limits", "usage", "max", "min", "name", "names", "id", "ids", "arn", "length", "len", "policy",
+    "policies", "url", "uri", "endpoint", "file", "path", "dir", "hash", "hashed", "digest", "expiry", "expires",
+    "expiration", "expire", "expired", "ttl", "public", "pub", "version", "format", "field", "fields", "header",
+    "prompt", "label", "reset", "hint", "required", "strength", "changed", "change", "rotation", "created", "updated",
+    "enabled", "disabled", "manager", "store", "ref", "env", "var", "placeholder", "example", "sample", "dummy",
+    "fake", "test", "mock", "input", "encrypted", "encoding", "provider", "source", "location", "lifetime",
+    "generator", "validator", "regex", "pattern", "prefix", "suffix", "size", "bits", "algorithm", "alg", "method",
+    "mode", "kind", "class", "schema", "template", "doc", "docs", "help", "description", "display", "title",
+    "mask", "masked", "hidden", "show", "confirm", "confirmation", "old", "forgot", "forgotten", "login",
+    "filename", "tokens", "tokenizer", "passthrough", "bypass", "compass", "passenger", "at", "encryption", "encrypt",
+    "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history",
+})  # fmt: skip
+_ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 characters fails at once)
+    r"[\"']?[ \t]{0,3}(?::=|=>|=|:)[ \t]{0,3}"
+    r"(?:([\"'])([^\"'\\\s]{8,200}+)\1|([^\s\"'`,;&(){}\[\]<>|]{8,200}+)(?![^\s\"'`,;&(){}\[\]<>|]))"
+)
+_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_VALUE_PLACEHOLDERS = re.compile(r"x{4}|\*\*\*|\.\.\.|your|replace|insert|enter|redact|none|null|undefined|"
+                                 r"todo|fixme|here|sample|example|dummy|fake|mock|test|changeme", re.I)  # fmt: skip
+
+
+# a word ending in one of these names a secret too: PGPASSWORD, APITOKEN, DBSECRET
+_SECRET_ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
+
+
+def _secret_name(name: str) -> bool:
+    words = [w.lower() for w in _NAME_WORDS.findall(name)]
+    if not words or len(words) > 8 or any(w in _NOT_SECRET_WORDS for w in words):
+        return False
+    if any(w in _SECRET_WORDS or w.endswith(_SECRET_ENDINGS) for w in words):
+        return True
+    return any(p in _SECRET_PAIRS for p in itertools.pairwise(words))
+
+
+def _generated(value: str) -> bool:
+    """Does ``value`` look like a generated secret rather than a placeholder or a reference?"""
+    if len(value) < 8 or value.isdigit() or entropy(value) < 3.0:
+        return False
+    if value[0] in "${<@*#/~.?" or "${" in value or "{{" in value or "://" in value:
+        return False
+    if value[0] == "!" and value[1:].isalpha():
+        return False  # a YAML tag: !vault, !Ref
+    if value.startswith("%(") or (value[0] == "%" and value.endswith("%")):
+        return False  # %(name)s, %DB_PASSWORD%
+    if "." in value and all(_IDENTIFIER.fullmatch(p) for p in value.split(".")):
+        return False  # settings.api_key, process.env.TRELLO_API_KEY: where the value is, not the value
+    if _IDENTIFIER.fullmatch(value) and not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)):
+        return False  # getPassword, DB_PASSWORD_FILE: a name, not a value
+    classes = sum((any(c.islower() for c in value), any(c.isupper() for c in value), any(c.isdigit() for c in value),
+                   any(not c.isalnum() for c in value)))  # fmt: skip
+    if classes < 2:
+        return False
+    return _VALUE_PLACEHOLDERS.search(value) is None and not _placeholder_value(value)
+
+
+def assignments(raw: str) -> list[tuple[int, int]]:
+    """Spans of values given to a secret's name in ``raw`` (see above); at most 64."""
+    out: list[tuple[int, int]] = []
+    n = len(raw)
+    pos = 0
+    for m in _ASSIGN_WORD.finditer(raw):
+        if m.start() < pos:
+            continue
+        left = m.start()
+        lo = max(0, left - 40)
+        while left > lo and raw[left - 1] in _IDENT:
+            left -= 1
+        right = m.end()
+        hi = min(n, right + 40)
+        while right < hi and raw[right] in _IDENT:
+            right += 1
+        if (left > 0 and raw[left - 1] in _IDENT) or (right < n and raw[right] in _IDENT):
+            continue  # an identifier longer than a name is
+        if left > 0 and raw[left - 1] in "/?&#":
+            continue  # a URL's path or query (a reset link's ?token=...): a link the reader is meant to follow
+        name = raw[left:right].strip(".-")
+        if not _secret_name(name):
+            continue
+        v = _ASSIGN_VALUE.match(raw, right)
+        if v is None:
+            continue
+        group = 2 if v.group(2) is not None else 3
+        value = v.group(group)
+        if _generated(value):
+            out.append(v.span(group))
+            pos = v.end()
+            if len(out) >= 64:
+                break
+    return out
+
+
+def _basic_ok(value: str) -> bool:
+    """``Basic <base64 of user:password>`` with a real password."""
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    user, sep, pw = text.partition(":")
+    if not sep or not pw or not user or not text.isprintable():
+        return False
+    low = pw.lower()
+    return low not in _PLACEHOLDER_PASSWORDS and len(set(low)) > 2 and _VALUE_PLACEHOLDERS.search(pw) is None
+
+
+def _bearer_ok(value: str) -> bool:
+    """An opaque bearer token (a JWT is the ``jwt`` rule's)."""
+    return not value.startswith("eyJ") and _generated(value) and any(c.isdigit() for c in value)
+
+
+def _mixed_case(value: str) -> bool:
+    body = value[3:]
+    return any(c.isupper() for c in body) and any(c.islower() for c in body)
+
+
+def _webhook_ok(value: str) -> bool:
+    """A Slack webhook whose secret part is not filler (T00000000/B00000000/XXXXXXXX...)."""
+    return len(set(value.rsplit("/", 1)[-1])) >= 8
+
+
+# the vendor formats whose documentation fillers (glpat-xxxx...) are not reported; the older
+# rules keep reporting them (a placeholder token in a call is still a token-shaped value)
+_FILLER_CHECKED = frozenset(
+    {"npm_token", "gitlab_token", "sendgrid_key", "huggingface_token", "pypi_token", "azure_storage_key",
+     "telegram_bot_token", "digitalocean_token", "shopify_token"}
+)  # fmt: skip
+_VALUE_CHECKS = {
+    "slack_webhook": _webhook_ok,
+    "http_basic_auth": _basic_ok,
+    "http_bearer_token": _bearer_ok,
+    "huggingface_token": _mixed_case,
+}
+
+
 class SecretsDetector:
     name = NAME
     # Every hit carries its span in the raw text. Anchors: each rule's tokens, the lower-case
@@ -135,17 +314,11 @@ class SecretsDetector:
         gate = _RULE_GATE.possible(raw)
         present = None if gate is None else {_GATED_RULES[i] for i in gate}
         for kind, rx in _RULES:
-            toks = _TOKENS.get(kind)
             if present is not None:
                 if kind not in present:
                     continue
-            elif toks is not None:
-                if not any(tok in raw for tok in toks):
-                    continue
-            else:
-                lower = raw.lower() if lower is None else lower
-                if not any(tok in lower for tok in _LOWER_TOKENS):
-                    continue
+            elif not any(tok in raw for tok in _TOKENS[kind]):
+                continue
             for m in rx.finditer(raw):
                 start, end = m.span()
                 if kind == "private_key":
@@ -155,16 +328,32 @@ class SecretsDetector:
                     else:  # no END line: up to the end of the JSON string or paragraph
                         stops = [x for x in (raw.find('"', end), raw.find("\n\n", end)) if x != -1]
                         end = min(stops) if stops else len(raw)
-                elif kind == "secret_assignment":
-                    start, end = m.span(1)
-                    if not _plausible(m.group(1)):
+                elif kind in _VALUE_CHECKS:
+                    if m.lastindex:
+                        start, end = m.span(1)
+                    if not _VALUE_CHECKS[kind](raw[start:end]):
                         continue
+                elif kind in _FILLER_CHECKED and len(set(raw[start:end])) < 8:
+                    continue  # filler: glpat-xxxxxxxxxxxxxxxxxxxx
                 hits.append(
                     Hit(
                         finding(NAME, t, kind, "high", OWASP, excerpt(raw, start, end, redact=True), 0.9),
                         (start, end),
                     )
                 )
+        if present is not None and "secret_assignment" in present:
+            assigned = True
+        elif present is None:
+            lower = raw.lower()
+            assigned = any(tok in lower for tok in _LOWER_TOKENS)
+        else:
+            assigned = False
+        if assigned:
+            taken = [h.span for h in hits if h.span is not None]
+            for start, end in assignments(raw):
+                if not any(a < end and start < b for a, b in taken):
+                    ev = excerpt(raw, start, end, redact=True)
+                    hits.append(Hit(finding(NAME, t, "secret_assignment", "high", OWASP, ev, 0.85), (start, end)))
         i = raw.find("://")
         while i != -1:  # passwords in URLs: user:password@ right after a scheme
             u = _USERINFO.match(raw, i + 3)

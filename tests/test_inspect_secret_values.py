@@ -1,0 +1,173 @@
+"""Secrets given to a name in free text, and the vendor formats added with them.
+
+A generator of our own writes random secrets the way configuration, shell, code, HTTP and
+connection strings carry them (``export AWS_SECRET_ACCESS_KEY=...``, ``client_secret: ...``,
+``"apiKey": "..."``, ``Authorization: Basic ...``), and look-alikes that share the surface:
+placeholders, templates, environment and attribute references, names about a secret rather
+than holding one, reset links, algorithm names, public keys. Every secret must be found as a
+``secrets`` finding, redacted from an output, and kept out of the evidence; no look-alike may
+be flagged. Seeded, so a failure names its case.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+
+import pytest
+
+from gateway.inspect.runner import InspectOptions, Inspector, redact
+from gateway.inspect.secrets import assignments
+
+INS = Inspector()
+OPTS = InspectOptions()
+ALNUM = string.ascii_letters + string.digits
+
+
+def rand(rng: random.Random, n: int, alphabet: str = ALNUM) -> str:
+    """``n`` characters of ``alphabet``, with each of its classes (digit, upper, lower) present."""
+    classes = [f for f in (str.isdigit, str.isupper, str.islower) if any(f(c) for c in alphabet)]
+    for _ in range(1000):
+        s = "".join(rng.choice(alphabet) for _ in range(n))
+        if all(any(f(c) for c in s) for f in classes):
+            return s
+    raise AssertionError(f"no value of {n} characters with every class of {alphabet!r}")
+
+
+NAMES = [
+    "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "db_password", "clientSecret",
+    "client_secret", "API_KEY", "apiKey", "STRIPE_SECRET", "GITHUB_TOKEN", "auth_token", "refresh_token",
+    "SLACK_BOT_TOKEN", "SecretAccessKey", "smtp_password", "REDIS_PASS", "signing_key", "MASTER_KEY",
+    "accountKey", "credentials", "PGPASSWORD", "passphrase", "x-api-key",
+]  # fmt: skip
+FORMS = [
+    "{n}={v}",
+    "export {n}={v}",
+    "{n}: {v}",
+    '"{n}": "{v}"',
+    "{n} = '{v}'",
+    '{n} = "{v}"',
+    "const {n} = '{v}';",
+    "  - {n}={v}",
+    "{n}:={v}",
+    "'{n}' => '{v}',",
+    "[default]\n{n} = {v}\n",
+    "Server=db1;Database=app;User Id=svc;{n}={v};",
+]
+
+
+def secret_cases(seed: int = 7, n: int = 240) -> list[tuple[str, str]]:
+    """(text, the secret in it): names x forms x random values, in prose, files and logs."""
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    for i in range(n):
+        name = NAMES[i % len(NAMES)]
+        form = FORMS[(i // len(NAMES) + i) % len(FORMS)]
+        if name.lower() in ("db_password", "smtp_password", "redis_pass", "pgpassword", "passphrase"):
+            value = rand(rng, rng.randint(10, 20), ALNUM + "!%^+-_")
+        else:
+            value = rand(rng, rng.choice([20, 24, 32, 40]), ALNUM + ("/+" if i % 3 == 0 else ""))
+        line = form.format(n=name, v=value)
+        around = rng.choice(
+            ["{}", "# .env for staging\n{}\nLOG_LEVEL=info", "Here is the config you asked for:\n\n{}\n",
+             "2025-01-12 10:22:01 DEBUG loaded settings {}", "cat settings.ini\n{}"]
+        )  # fmt: skip
+        out.append((around.format(line), value))
+    # vendor formats (random bodies)
+    for _ in range(6):
+        b = base64.b64encode(f"svc-{rand(rng, 5)}:{rand(rng, 14)}".encode()).decode()
+        out.append((f"GET /v1/items HTTP/1.1\nAuthorization: Basic {b}\n", b))
+        t = rand(rng, 40, ALNUM + "-_")
+        out.append((f"curl -H 'Authorization: Bearer {t}' https://api.example.net/v1/me", t))
+        for tok in (
+            f"https://hooks.slack.com/services/T{rand(rng, 8, string.ascii_uppercase + string.digits)}/"
+            f"B{rand(rng, 8, string.ascii_uppercase + string.digits)}/{rand(rng, 24)}",
+            f"npm_{rand(rng, 36)}",
+            f"glpat-{rand(rng, 20, ALNUM + '_-')}",
+            f"SG.{rand(rng, 22, ALNUM + '_-')}.{rand(rng, 43, ALNUM + '_-')}",
+            f"hf_{rand(rng, 34, string.ascii_letters)}",
+            f"pypi-AgEIcHlwaS5vcmc{rand(rng, 60, ALNUM + '_-')}",
+            f"AccountKey={rand(rng, 86, ALNUM + '+/')}==",
+            f"{rng.randint(10**8, 10**9 - 1)}:AA{rand(rng, 33, ALNUM + '_-')}",
+            f"dop_v1_{''.join(rng.choice('0123456789abcdef') for _ in range(64))}",
+            f"shpat_{''.join(rng.choice('0123456789abcdef') for _ in range(32))}",
+        ):
+            out.append((f"the deploy log printed {tok} before failing", tok.removeprefix("AccountKey=")))
+    return out
+
+
+LOOK_ALIKES = [
+    "API_KEY=<your-api-key>",
+    "API_KEY=${API_KEY}",
+    "export GITHUB_TOKEN=$(gh auth token)",
+    "password: changeme",
+    'password = os.environ["DB_PASSWORD"]',
+    "token = get_token(user)",
+    '"password": "********"',
+    "PASSWORD=xxxxxxxxxxxx",
+    "api_key = settings.API_KEY",
+    "const API_KEY = process.env.TRELLO_API_KEY;",
+    "secret_key: your-secret-key-here",
+    "SECRET_KEY = 'replace-me-in-production'",
+    "password_policy = MinLength12Upper1",
+    "token_count: 12345678",
+    "max_tokens=4096",
+    "next_token: AbCdEfGh12345678",
+    "password_hash = $2b$12$KIXQJ8Y0wQe1xUu6Q7t5eO2h3Vn4mR8sT9uW0xY1zA2bC3dE4fG5h",
+    "SET password_encryption = 'scram-sha-256';",
+    "Reset it here: https://accounts.example.org/reset?token=fjahwb24jab3XY9",
+    "public_key = ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3x user@host",
+    'password: "{{ vault_db_password }}"',
+    "password: !vault |",
+    "self.password = password",
+    "def login(self, username, password=None):",
+    "Your password must be at least 8 characters and include a digit.",
+    "Authorization: Bearer <token>",
+    "Authorization: Bearer YOUR_ACCESS_TOKEN_HERE",
+    "Send a Bearer token in the Authorization header; Basic authentication is refused.",
+    "Authorization: Basic dXNlcjpwYXNzd29yZA==",  # user:password, the documentation example
+    "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+    "glpat-xxxxxxxxxxxxxxxxxxxx",
+    "from huggingface_hub import hf_hub_download",
+    "SECRET_KEY = os.getenv('SECRET_KEY', 'dev')",
+    "token_endpoint: https://login.example.com/oauth2/v2.0/token",
+    "passenger_count=12345678 compass_heading=NNW",
+    "tokenizer: BertTokenizerFast",
+    "The access key id is shown once; the secret is never displayed again.",
+    "credentials: read from ~/.aws/credentials",
+    "auth_token: ${{ secrets.AUTH_TOKEN }}",
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), secret_cases())
+def test_secrets_in_text_are_found_redacted_and_kept_out_of_evidence(text: str, secret: str) -> None:
+    fs = [f for f in INS.arguments({"text": text}, OPTS) if f.detector == "secrets"]
+    assert fs, text
+    assert all(secret not in f.evidence for f in fs)
+    findings, hits = INS.output(text.encode(), OPTS)
+    kinds = {f.kind for f in findings if f.detector == "secrets"}
+    assert kinds, text
+    assert secret not in redact(text, hits, kinds), text
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_look_alikes_are_not_secrets(text: str) -> None:
+    fs = [f for f in INS.arguments({"text": text}, OPTS) if f.detector == "secrets"]
+    assert fs == [], (text, [(f.kind, f.evidence) for f in fs])
+    findings, _ = INS.output(text.encode(), OPTS)
+    assert [f for f in findings if f.detector == "secrets"] == [], text
+
+
+def test_assignment_search_is_bounded_and_linear() -> None:
+    """At most 64 values per text, and a long run of name characters, separators or value
+    characters costs no more than a short one (names are widened by hand, 40 characters at most)."""
+    rng = random.Random(3)
+    many = "\n".join(f"API_KEY_{i}={rand(rng, 24)}" for i in range(200))
+    assert len(assignments(many)) == 64
+    import time
+
+    for hostile in ("password" * 20_000, "token=" * 20_000, "a" * 200_000, "secret: " + "Ab1" * 60_000):
+        t0 = time.thread_time()
+        assignments(hostile)
+        assert time.thread_time() - t0 < 0.5, hostile[:30]
