@@ -691,7 +691,10 @@ _SQL_TOKENS = ["'", '"', "or", "OR", "and", "xor", "||", "&&", " ", "  ", "\n", 
                "hostname", "c'a't", "$u", "/???/", "?", "\r\n", "\\",
                # round 6: a datum before a separator, concatenated literals, spelled commands
                "report.pdf", "8.8.8.8", "a@b.io", "run.sh", "char(97)", "'a'", "+", ">", "$IFS", "$9",
-               "i'd'"]  # fmt: skip
+               "i'd'",
+               # round 7: fuzz-list fragments (a versioned comment, a column tested, a glued tautology)
+               "/*!", "32302", " is ", "null", "not ", "false", " in ", "@@", "top ", "or1=1", "il.nl", "@",
+               "1/0"]  # fmt: skip
 
 
 @settings(max_examples=3000, deadline=None)

@@ -186,7 +186,9 @@ _SQL_BUILT = (
 _SQL_TAUTOLOGY = re.compile(
     r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)"
     r"(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
-    r"\bor\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3|"
+    r"(?:\bor|\|\|)\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3|"
+    # a quoted value holding dots or "@" compared with itself ("'or'il.nl'='il.nl")
+    r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(['\"])([\w.@-]{1,30})\4\s{0,3}=\s{0,3}\4\5(?:\4|(?![\w.@-]))|"
     # a string built from pieces compared with a constant one: "' AND 'a'||'b'='ab" (the query
     # closes the last literal), "' OR CONCAT('a','b')='ab'--", "' AND CHAR(97)='a", "' AND 'ab'=CONCAT(..)"
     r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_BUILT + r")\s?=\s?(?:" + _SQL_LIT + "|" + _SQL_BUILT + r"|['\"]"
@@ -211,17 +213,31 @@ _SQL_QUOTE_END = re.compile(
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
     r"alter|truncate|grant)\b|"
     r"\bor\s{1,3}true\s{0,3}(?:--|#)|"
+    # ... a boolean constant after a quote, commented out ("') or true/*", "' || not false;--")
+    r"['\"]\)*\s{0,3}(?:or|\|\|)\s{1,3}(?:true|not\s{1,3}false)\s{0,3}(?:;\s{0,3})?(?:--|#|/\*)|"
     # a truthy constant commented out ("' or 1#"), a group probe ("' group by x having 1=1"), the
     # boolean pair of blind injection ("1' and '1'='2": the query closes the last literal), a
     # subquery concatenated in ("'||(select version())||'") or tested ("' or exists(select")
-    r"['\"]\)*\s{0,3}or\s{1,3}\d{1,5}\s{0,3}(?:--|#|/\*)|"
+    r"['\"]\)*\s{0,3}(?:or|\|\|)\s{1,3}\d{1,5}\s{0,3}(?:;\s{0,3})?(?:--|#|/\*)|"
     r"['\"]\)*\s{1,3}group\s{1,3}by\s{1,3}[\w.]{1,30}\s{1,3}having\s{1,3}\d{1,5}\s?=\s?\d{1,5}|"
     r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(['\"])\w{1,10}\3\s?(?:=|<>|!=|>=?|<=?)\s?\3\w{1,10}(?=[\n ]\x00|\n?\Z)|"
     # ... constants compared ("' AND 1=2--", "' OR 2>1")
-    r"['\"]\)*\s{1,3}(?:and|or|xor)\s{1,3}\d{1,5}\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5}\s{0,3}"
-    r"(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
+    r"['\"]\)*\s{1,3}(?:and|or|xor|&&|\|\|)\s{1,3}(?:not\s{1,3})?\d{1,5}\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5}\s{0,3}"
+    r"(?:;\s{0,3})?(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
     r"['\"]\s?\|\|\s?\(\s?select\b|"
-    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:not\s{1,3})?exists\s?\(\s?select\b",
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:not\s{1,3})?exists\s?\(\s?select\b|"
+    # a condition on a column after a quote ("x' AND email IS NULL; --", "' or username like '%"), a
+    # constant tested against a subquery or a server variable ("' or 1 in (@@version)--", "' and
+    # 1=(select count(*) from t)"), EXISTS alone ("' or (exists)"), a subquery opened right after the
+    # quote ("' (select top 1", "'or select *")
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}[\w.]{1,30}\s{1,3}is\s{1,3}(?:not\s{1,3})?null\s{0,3}(?:;\s{0,3})?"
+    r"(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
+    r"['\"]\)*\s{1,3}(?:and|or|\|\|)\s{1,3}(?:[\w.]{1,30}|'[^'\n\x00]{0,20}'|\"[^\"\n\x00]{0,20}\")\s{1,3}like\s{1,3}"
+    r"['\"][^'\"\n\x00]{0,20}%|"
+    r"['\"]\)*\s{1,3}(?:and|or|\|\||&&)\s{1,3}\d{1,5}\s{0,3}(?:=|in)\s{0,3}\(\s{0,3}(?:select\b|@@\w)|"
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:not\s{1,3})?\(\s?exists\b|"
+    r"['\"]\)*\s{0,3}\(\s{0,3}select\s{1,3}(?:top\s{1,3}\d|\*|@@|count\s?\(|(?:null|\d{1,5})\s?(?:[,)]|--|#|/\*|from\b))|"
+    r"['\"]\)*\s{0,3}(?:and|or|&&|\|\|)\s{1,3}\(?\s{0,3}select\s{1,3}(?:top\s{1,3}\d|\*|@@|count\s?\()",
     re.I,
 )
 # A value that ends by closing the literal, applying an operator and reopening it ("'-'",
@@ -318,7 +334,21 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"distinct))?\s{1,3}(?:select|values|table)\b|"
     # a value that closes a literal at once, then UNION ("x' UNION SELECT ...", "bob') UNION (SELECT")
     r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}['\"]\)*\s{0,3}union(?:\s{1,3}(?:all|distinct))?\s{1,3}"
-    r"(?:select|values|table|\()",
+    r"(?:select|values|table|\()|"
+    # a number glued to a tautology ("1or1=1"), a value that closes a literal and concatenates onto it
+    # ("x'||'6", "'||(elt(..."), a MySQL versioned comment that runs an expression ("/*!32302 1/0, */")
+    r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}(?:or|and|xor)(\d{1,12})\s?=\s?\1(?!\w)|"
+    # a value that closes a literal at once and ORs a truthy constant ("admin' or 1", "1') || true")
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}['\"]\)*\s{0,3}(?:or|\|\|)\s{1,3}(?:\d{1,5}|true)\s?;?(?=[\n ]\x00|\n?\Z)|"
+    # a value that is OR and a truthy constant, commented out ("or 1--", "OR true#", "or not 1=2;--")
+    r"(?:\A|(?<=\x00[\n ]))\s?(?:or|\|\|)\s{1,3}(?:not\s{1,3})?(?:\d{1,5}|true|false)"
+    r"(?:\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5})?\s{0,3}(?:;\s{0,3})?(?:(?:--|#)[ \t+-]{0,3}(?=[\n ]\x00|\n?\Z)|/\*)|"
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w.@-]{0,20}['\"]\s?\|\|\s?(?:['\"][\w.@ -]{0,20}(?=[\n ]\x00|\n?\Z)|"
+    r"\(\s?(?:select\b|\w{1,20}\s?\())|"
+    r"(?:\A|(?<=\x00[\n ]))[^/\n\x00]{0,20}/\*!\d{0,5}\s{0,3}(?:\d{1,5}\s?[-+*/,=]|(?:and|or|xor|union|select)\b|"
+    r"(?:sleep|benchmark)\s?\()|"
+    # ... or a comment that holds a quote alone ("1/*'*/", "1/*!1111'*/"): the quote probe, hidden
+    r"(?:\A|(?<=\x00[\n ]))[^/\n\x00]{0,20}/\*!?\d{0,5}\s?['\"]\s?\*/",
     re.I,
 )
 # Untagged tools, anywhere in a value: a string function over a subquery, the blind extraction
@@ -348,9 +378,10 @@ def _sql_view(raw: str) -> str | None:
     """The value with comments-as-whitespace removed and form-encoded spaces ("+") as spaces,
     folded; ``None`` when that changes nothing."""
     view = raw
+    plus_spaced = "+" in raw and " " not in raw  # (before the comments removed leave spaces)
     if "*/" in view or ("\n" in view and ("#" in view or "--" in view)):
         view = _SQL_COMMENT.sub(" ", view)
-    if "+" in view and " " not in view:
+    if plus_spaced:
         view = view.replace("+", " ")
     return fold(view) if view != raw else None
 
@@ -521,11 +552,13 @@ def _value_starts(text: str) -> Iterator[int]:
         head = text[p : p + 80]
         if head[:1].isdigit() or head[1:2].isdigit() or any(x in head for x in _VALUE_HEADS):
             yield p
+        elif head.lstrip()[:2].lower() in ("or", "||"):
+            yield p  # OR and a constant
         elif ("=" in head or "<" in head or ">" in head) and any(w in head for w in _BOOL_CLAUSE_WORDS):
             yield p  # a word, then constants compared
 
 
-_VALUE_HEADS = ("'", '"', ";", "union", "order", "group")
+_VALUE_HEADS = ("'", '"', ";", "union", "order", "group", "/*")
 _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _value_starts)
 
 
@@ -549,6 +582,8 @@ _STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor"
 # boolean operators among them join a condition to a value
 _BOOL_CLAUSE_WORDS = ("and ", "or ", "xor ")
 _CLAUSE_WORDS = (*_BOOL_CLAUSE_WORDS, " by ", "where", "having", "&&", "||")
+# a boolean operator glued to a number ("1or1=1")
+_GLUED = tuple(f"{w}{d}" for w in ("or", "and") for d in "0123456789")
 
 
 def _sql_oracle_maybe(norm: str) -> bool:
@@ -559,8 +594,9 @@ def _sql_oracle_maybe(norm: str) -> bool:
     return "(" in norm and any(w in norm for w in _SQL_ORACLE_TOKENS[1:])
 
 
-def _sql_maybe(norm: str) -> bool:
-    """Could any SQL pattern match? (Each needs one of these shapes.)"""
+def _sql_maybe(norm: str, gate: set[int] | None = None) -> bool:
+    """Could any SQL pattern match? (Each needs one of these shapes.) ``gate``: ``_SQL_GATE``'s
+    answer, which spares the tests only whole-value shapes need when it rules those out."""
     if any(w in norm for w in _SQL_WORDS) or _sql_oracle_maybe(norm):
         return True
     if ("(" in norm or ";" in norm) and "select" in norm:
@@ -576,7 +612,15 @@ def _sql_maybe(norm: str) -> bool:
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
         return True
-    return quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm or "having" in norm)
+    if quote and ("--" in norm or "#" in norm or "/*" in norm or ";" in norm or "having" in norm):
+        return True
+    if gate is not None and _G_VALUE_THEN_QUERY not in gate:
+        return False
+    # whole values of _SQL_VALUE_THEN_QUERY's: OR and a constant commented out ("or 1--"), a versioned
+    # comment, a tautology glued to a number ("1or1=1")
+    if ("or " in norm or "||" in norm) and ("--" in norm or "#" in norm or "/*" in norm):
+        return True
+    return "/*!" in norm or ("=" in norm and any(g in norm for g in _GLUED))
 
 
 _SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
@@ -874,6 +918,8 @@ class SqlDetector:
                 *_CLAUSE_WORDS,
                 *_VIEW_ANCHORS,
                 *_QUOTES,
+                *_GLUED,
+                "/*!",
             )
         )
     )  # _sql_maybe's, and the comment-free view's (_sql_view)
@@ -887,18 +933,29 @@ class SqlDetector:
         # by string: there every value counts as a parameter.)
         sql_tool = "sql" in t.tags
         tagged = sql_tool and _JOINED not in t.raw and _statement_led(t.raw)
-        found = self._match(t.norm, tagged, sql_tool)
-        if found is None:
-            view = _sql_view(t.raw)
-            found = self._match(view, tagged, sql_tool) if view is not None else None
+        found = self._views(t.raw, t.norm, tagged, sql_tool)
         if found is None and tagged and "'" in t.raw:
             found = _dangling_quote(t.raw)
+        if found is None and "\ufffd" in t.raw:
+            # a byte that is no character before a quote ("%bf%27", "%bf%5c%27" decoded): a multi-byte
+            # charset joins it to the backslash that escaped the quote, which then closes the literal
+            raw = t.raw.replace("\ufffd\\", "x").replace("\ufffd", "x")
+            found = self._views(raw, fold(raw), tagged, sql_tool)
         if found is None:
             return []
         text, kind, m = found
         ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)
         conf = 0.8 if kind == "quote_operator_probe" else 0.85
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, conf))]
+
+    @classmethod
+    def _views(cls, raw: str, norm: str, tagged: bool, sql_tool: bool) -> tuple[str, str, re.Match[str]] | None:
+        """``_match`` on the folded value, then on its comment-free view (``_sql_view``)."""
+        found = cls._match(norm, tagged, sql_tool)
+        if found is None:
+            view = _sql_view(raw)
+            found = cls._match(view, tagged, sql_tool) if view is not None else None
+        return found
 
     @staticmethod
     def _match(norm: str, tagged: bool, sql_tool: bool) -> tuple[str, str, re.Match[str]] | None:
@@ -911,7 +968,7 @@ class SqlDetector:
             m = _FAST_QUOTE_OP.search(norm)
             if m:
                 return norm, "quote_operator_probe", m
-        if not _sql_maybe(norm):
+        if not _sql_maybe(norm, gate):
             return None
         for rx, kind, gi in _SQL_ORDER:
             if gate is not None and gi not in gate:
@@ -953,11 +1010,18 @@ def _value_then_query_gate(norm: str) -> bool:
         ((";" in norm or "(" in norm) and any(w in norm for w in _STACKED_VERBS))
         or (any(w in norm for w in _CLAUSE_WORDS) and any(x in norm for x in ("=", " by ", "<", ">", "between", "(")))
         or "union" in norm
+        or "/*!" in norm
+        or "'*/" in norm
+        or '"*/' in norm
+        # OR (or a concatenation) after a closed literal or before a comment
+        or (("or " in norm or "||" in norm) and any(x in norm for x in ("'", '"', "--", "#", "/*")))
+        or ("=" in norm and any(g in norm for g in _GLUED))
     )
 
 
 _QUOTE_BREAK_TOKENS = ("--", "#", "/*", ";", "union", " by ", "having", "||", "'%", '"%', "and '", "or '", 'and "',
-                       'or "', "exists", "char", "concat",
+                       'or "', "exists", "char", "concat", " like ", "null", "select", "true", "false", "or not",
+                       "and not",
                        *(f"{w} {d}" for w in ("and", "or", "xor") for d in "0123456789"))  # fmt: skip
 
 
@@ -976,6 +1040,7 @@ _SQL_GATES: dict[str, Callable[[str], bool]] = {
     "blind_extraction": lambda norm: any(w in norm for w in _INFERENCE_TOKENS),
     "quote_break": _quote_break_gate,
 }
+_G_VALUE_THEN_QUERY = 6  # its index in ``_SQL_GATE`` (``_sql_maybe`` asks the gate about it)
 # The SQL patterns in the order they are tried (the first match is the finding), with their
 # index in ``_SQL_GATE``; the quote-operator probe comes first, apart.
 _SQL_ORDER: tuple[tuple[_FromCandidates | re.Pattern[str], str, int], ...] = (
@@ -984,7 +1049,7 @@ _SQL_ORDER: tuple[tuple[_FromCandidates | re.Pattern[str], str, int], ...] = (
     (_FAST_ERROR, "error_or_oob_probe", 3),
     (_SQL_UNION_PROBE, "union_probe", 4),
     (_SQL_ORACLE, "blind_oracle", 5),
-    (_FAST_VALUE_THEN_QUERY, "value_then_query", 6),
+    (_FAST_VALUE_THEN_QUERY, "value_then_query", _G_VALUE_THEN_QUERY),
     (_FAST_INFERENCE, "blind_extraction", 7),
     (_FAST_QUOTE_END, "quote_break", 8),
 )
