@@ -190,7 +190,10 @@ async def test_a_switch_changed_here_holds_against_a_read_in_flight(
     busy follower's would; after each read lands, the switch last engaged here must be in force
     and the one last released must not."""
     redis_server.command("FLUSHALL")
-    gw = await make_gateway(store={"url": redis_server.url})
+    # What is tested is the order of a change and a read, not Redis's speed: each operation may
+    # take up to 2 s (the default 100 ms bound was overrun on a loaded 2-core machine, where two
+    # readers parsing 130 KB answers back to back keep the loop busy)
+    gw = await make_gateway(store={"url": redis_server.url, "timeout_ms": 2000})
     ks = gw.rt.stores.killswitch
     assert isinstance(ks, RedisKillSwitch)
     # many switches: a read's answer (~130 KB) arrives in pieces, so the loop runs a change's
