@@ -169,6 +169,10 @@ _WEAK_END = re.compile(
 # --- obfuscated spellings
 # "1" is both i and l ("1gn0re", "ru135"): two readings
 _LEET = (str.maketrans("0134578@$9", "oieastbasg"), str.maketrans("0134578@$9", "oleastbasg"))
+# every digit but "1" read as ``_LEET`` does, and the words left with a "1" in them (``_one_read``)
+_LEET_BUT_ONE = str.maketrans("034578@$9", "oeastbasg")
+_ONE_WORD = re.compile(r"[a-z]{0,30}1[a-z1]{0,30}")
+_MAX_ONES = 4
 # a word with a digit between letters ("pr3v10u5", "1gn0re"): three or more mean leetspeak
 _LEET_WORD = re.compile(r"[a-z][0-9]{1,3}[a-z]|\b[0-9][a-z]{2}|[a-z]{2}[0-9]\b")
 # six or more single letters in a row, each followed by one separator: "i.g.n.o.r.e", "i-g-n-o-r-e"
@@ -182,12 +186,17 @@ def views(text: str) -> list[str]:
     A view holds only the stretches around those spellings (``_VIEW_REACH`` either side, at most
     ``_MAX_SPOTS`` of them), so the rules that run on it again never rescan a whole long text."""
     out: list[str] = []
+    leet = False
     possible = _VIEW_GATE.possible(text)  # one Hyperscan pass: may either spelling be there at all
     if 0 in possible if possible is not None else any(c in text for c in "0134579"):
         spots = [m.span() for _, m in zip(range(_MAX_SPOTS), _LEET_WORD.finditer(text), strict=False)]
         if len(spots) >= 3:
+            leet = True
             part = _stretches(text, spots)
             out += [part.translate(table) for table in _LEET]
+            # "1" read as i or l word by word ("f1173r5 0r 11m175": filters, limits), when that differs
+            if "1" in part and (mixed := _ONE_WORD.sub(_one_read, part.translate(_LEET_BUT_ONE))) not in out:
+                out.append(mixed)
     spaced = (
         [m.span() for _, m in zip(range(_MAX_SPOTS), _SPACED.finditer(text), strict=False)]
         if possible is None or 1 in possible
@@ -199,6 +208,8 @@ def views(text: str) -> list[str]:
         runs = [m for _, m in zip(range(_MAX_SPOTS), _SPACED_RUN.finditer(text), strict=False)]
         if runs and (view := _segmented(text, runs)):
             out.append(view)
+            if leet:  # spaced letters next to leetspeak ("1 9 n 0 r 3 411 pr3v10u5"): both undone
+                out.append(_ONE_WORD.sub(_one_read, view.translate(_LEET_BUT_ONE)))
     words = _WORD_GATE.possible(text)  # one Hyperscan pass (any length): pig latin or swapped letters
     for i, (key, word, table) in enumerate(_WORD_SPELLINGS):
         if words is not None and i not in words:
@@ -207,6 +218,20 @@ def views(text: str) -> list[str]:
         if spots:
             out.append(word.sub(partial(_read_back, table), _stretches(text, spots)))
     return out
+
+
+def _one_read(m: re.Match[str]) -> str:
+    """A word with "1" in it read with each "1" as i or l, the first reading that is a vocabulary word
+    (``_SEG_VOCAB``); at most ``_MAX_ONES`` of them tried (2**4 readings), else all i."""
+    w = m.group(0)
+    ones = w.count("1")
+    if ones <= _MAX_ONES:
+        for combo in itertools.product("il", repeat=ones):
+            it = iter(combo)
+            cand = "".join(next(it) if c == "1" else c for c in w)
+            if cand in _SEG_VOCAB:
+                return cand
+    return w.replace("1", "i")
 
 
 def _read_back(table: dict[str, str], m: re.Match[str]) -> str:
