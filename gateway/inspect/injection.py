@@ -1707,6 +1707,7 @@ class InjectionDetector:
             or self._directives(t)
             or self._planted(t)
             or self._pretext_task(t)
+            or self._forged_reasoning(t)
         )
         return more or hits
 
@@ -1800,6 +1801,14 @@ class InjectionDetector:
         if m is None:
             return []
         return [Hit(finding(NAME, t, "pretext_task", "high", OWASP, excerpt(t.norm, *m), 0.75))]
+
+    def _forged_reasoning(self, t: Target) -> list[Hit]:
+        """The model's reasoning forged in the text, concluding to set its rules aside or to plant a marker,
+        link or secret in its answer (``jailbreak.forged_reasoning``)."""
+        m = jailbreak.forged_reasoning(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "forged_reasoning", "high", OWASP, excerpt(t.norm, *m), 0.75))]
 
     def _tool_call(self, t: Target) -> list[Hit]:
         """Tool outputs only: the data orders the agent to call one of its tools on a path, a URL,
