@@ -130,7 +130,7 @@ _CONCLUSION = re.compile(
 )
 _REASONING_TOKENS = ("<think", "<reasoning", "<scratchpad", "<inner_monologue", "reasoning", "thought", "thinking",
                      "chain of thought", "inner monologue", "concluded", "determined", "decided", "reasoned",
-                     "verified")  # fmt: skip
+                     "verified", "checked", "confirmed")  # fmt: skip
 
 
 def forged_reasoning(text: str) -> tuple[int, int] | None:
