@@ -1,8 +1,9 @@
 """Binary-encoded orders in a non-ASCII string (issue 12, casefold-fuzz's dev misses): digits with
-invisible characters between them ("0\u200c1\u200c0..."), or plain digits after look-alike letters
-("аnswer" with a Cyrillic a): the run is decoded once the invisible characters are taken out, as an
-ASCII string's is. Our generator: 5 orders of our own x 5 invisible characters, and 5 x 3 look-alike
-prefixes; non-ASCII texts with bit patterns that spell nothing, or spell something harmless, pass."""
+invisible characters between them (a zero-width non-joiner after each digit), or plain digits after
+look-alike letters ("answer" with a Cyrillic a): the run is decoded once the invisible characters are taken
+out, as an ASCII string's is. Our generator: 5 orders of our own x 5 invisible characters, and 5 x 3
+look-alike prefixes; non-ASCII texts with bit patterns that spell nothing, or spell something harmless,
+pass."""
 
 from __future__ import annotations
 
