@@ -574,9 +574,11 @@ def test_the_injection_gates_answer_as_the_tests_they_stand_for() -> None:
                 counts["framed"] += 1
             pt = pretext._GATE.possible(text)
             assert pt is not None
-            assert (0 in pt) == any(tok in text for tok in pretext._TOKENS), where(s)
-            assert (1 in pt) == any(tok in text for tok in pretext._LRL_TOKENS if tok.isascii()), where(s)
-            counts["pretext"] += 0 in pt
+            for i, tok in enumerate(pretext._TOKENS):
+                assert (i in pt) == (tok in text), (tok, where(s))
+            lrl = any(tok in text for tok in pretext._LRL_TOKENS if tok.isascii())
+            assert (pretext._LRL_AT in pt) == lrl, where(s)
+            counts["pretext"] += bool(pt - {pretext._LRL_AT})
             if jb._SQUEEZED.search("".join(c for c in text if c.isalpha())) is not None:
                 assert jb._SQUEEZED_GATE.possible(text) == {0}, where(s)
                 counts["squeezed"] += 1

@@ -134,13 +134,14 @@ def test_support_chats_training_mail_and_drills_pass(text: str) -> None:
 
 
 def test_the_pretext_gate_answers_as_the_token_tests_do() -> None:
-    """``pretext._GATE`` (one Hyperscan pass): a pretext is possible exactly where a token is in the text,
-    a low-resource frame where an ASCII one of its tokens is."""
+    """``pretext._GATE`` (one Hyperscan pass): each pretext token is possible exactly where it is in the
+    text, a low-resource frame where an ASCII one of its tokens is."""
     texts = [*attacks()[::5], *LOOKALIKES, *(fold(f) for f in _LRL_FRAMES), "ordinary prose about gardens"]
     for t in texts:
         v = fold(t)
         possible = pretext._GATE.possible(v)
         if possible is None:
             continue
-        assert (0 in possible) == any(tok in v for tok in pretext._TOKENS), v
-        assert (1 in possible) == any(tok in v for tok in pretext._LRL_TOKENS if tok.isascii()), v
+        for i, tok in enumerate(pretext._TOKENS):
+            assert (i in possible) == (tok in v), (tok, v)
+        assert (pretext._LRL_AT in possible) == any(tok in v for tok in pretext._LRL_TOKENS if tok.isascii()), v

@@ -133,12 +133,30 @@ _REASONING_TOKENS = ("<think", "<reasoning", "<scratchpad", "<inner_monologue", 
                      "verified", "checked", "confirmed")  # fmt: skip
 
 
+_FRAME_BEFORE, _FRAME_AFTER = 50, 40  # a frame lies within this window around one of its tokens
+
+
 def forged_reasoning(text: str) -> tuple[int, int] | None:
     """(start, end) of a reasoning frame in the model's voice and its conclusion to set rules aside or plant
-    something in its answer, within ``_WINDOW`` characters after the frame; at most ``_MAX_RELEASE`` frames."""
+    something in its answer, within ``_WINDOW`` characters after the frame; at most ``_MAX_SPOTS`` token
+    positions tried."""
     if not any(tok in text for tok in _REASONING_TOKENS):
         return None
-    for m in itertools.islice(_REASONING.finditer(text), _MAX_RELEASE):
+    # the frame is searched for only around its tokens (a search of a whole page cost ~30 us/KiB)
+    spots: list[int] = []
+    for tok in _REASONING_TOKENS:
+        p = text.find(tok)
+        while p != -1 and len(spots) < _MAX_SPOTS:
+            spots.append(p)
+            p = text.find(tok, p + len(tok))
+    end = -1
+    for p in sorted(spots):
+        if p < end:
+            continue
+        m = _REASONING.search(text, max(end, p - _FRAME_BEFORE), p + _FRAME_AFTER)
+        if m is None:
+            continue
+        end = m.end()
         c = _CONCLUSION.search(text, m.start(), m.end() + _WINDOW)
         if c is not None:
             return m.start(), c.end()

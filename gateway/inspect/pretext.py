@@ -56,9 +56,10 @@ _PRETEXT = re.compile(
 )
 # Every pretext holds one of these (``str.find``): it is searched for in a short window around each.
 _TOKENS = ("debug", "diagnos", "troubleshoot", "malfunction", "system error", "system failure", "system fault",
-           "the system is", "purposes", "exercise", "drill", "pipeline", "procedure", "harness", "suite",
-           "this is a", "this is just", "this is only", "protocol", "routine", "sequence", "mission", "priority",
-           "urgent", "emergency", "critical")  # fmt: skip
+           "the system is", "purposes", "exercise", "drill", "pipeline", "harness", "suite", "this is a",
+           "this is just", "this is only", "experimental", "maintenance", "test procedure", "test protocol",
+           "test routine", "test sequence", "mission", "priority", "urgent", "emergency", "critical")  # fmt: skip
+# (not "procedure", "protocol", "sequence": every Python module's words; their pretexts open with a token above)
 _BEFORE, _AFTER = 70, 60  # the window around a token a pretext is searched for in
 # The hand-over, opening the text after the pretext (a few characters of punctuation, a clause or a
 # clause between them).
@@ -113,7 +114,7 @@ _ERRAND = re.compile(
     r"(?:create|design|build|make|draft|put together) (?:me )?an? (?:[\w$,.%+-]{1,20} ){0,5}?(?:plan|strategy|"
     r"portfolio|ladder|budget|schedule) for (?:me|my)\b)"
 )
-_MAX_SPOTS = 200
+_MAX_SPOTS = 64
 _MAX_FRAMES = 12
 
 # --- low-resource translations: the pretext and its hand-over together
@@ -141,20 +142,25 @@ _LRL_TOKENS = ("dífhabht", "difhabht", "traenála", "traenala", "íblíne", "ib
                "treanaidh", "phìob-loidhne", "phiob-loidhne", "diagnostikimin", "trajnimi", "testimi", "amaphutha",
                "yokuzilolonga", "lokuhlola", "yomthuthukisi")  # fmt: skip
 
-# One Hyperscan pass: may a pretext (0) or a low-resource frame (1) be in an ASCII text at all?
+# One Hyperscan pass: which of the pretext tokens (index i: ``_TOKENS[i]``) and whether a low-resource
+# frame's token (index ``_LRL_AT``) an ASCII text holds, so that only those are looked for (``str.find``
+# of every token over a long text cost ~25 us/KiB).
 _GATE = PatternGate(
     [
-        re.compile("|".join(re.escape(t) for t in _TOKENS)),
+        *(re.compile(re.escape(t)) for t in _TOKENS),
         re.compile("|".join(re.escape(t) for t in _LRL_TOKENS if t.isascii())),
     ]
 )
+_LRL_AT = len(_TOKENS)
 
 
-def _pretexts(text: str) -> list[re.Match[str]]:
-    """``_PRETEXT``'s matches in short windows around its tokens (``str.find``, at most ``_MAX_SPOTS``
-    positions), in text order, without overlaps, at most ``_MAX_FRAMES``."""
+def _pretexts(text: str, possible: set[int] | None) -> list[re.Match[str]]:
+    """``_PRETEXT``'s matches in short windows around its tokens (those ``possible`` says are there;
+    ``str.find``, at most ``_MAX_SPOTS`` positions), in text order, without overlaps, at most ``_MAX_FRAMES``."""
     spots: list[int] = []
-    for tok in _TOKENS:
+    for i, tok in enumerate(_TOKENS):
+        if possible is not None and i not in possible:
+            continue
         p = text.find(tok)
         while p != -1 and len(spots) < _MAX_SPOTS:
             spots.append(p)
@@ -177,13 +183,13 @@ def _pretexts(text: str) -> list[re.Match[str]]:
 def pretext_task(text: str) -> tuple[int, int] | None:
     """(start, end) of a pretext, its hand-over and a task that is the model's, or None."""
     possible = _GATE.possible(text)
-    if (possible is None or 1 in possible) and any(tok in text for tok in _LRL_TOKENS):
+    if (possible is None or _LRL_AT in possible) and any(tok in text for tok in _LRL_TOKENS):
         m = _LRL.search(text)
         if m is not None:
             return m.start(), m.end()
-    if possible is not None and 0 not in possible:
+    if possible is not None and not possible - {_LRL_AT}:
         return None
-    for pre in _pretexts(text):
+    for pre in _pretexts(text, possible):
         # the hand-over right after the pretext, after its punctuation, or after a clause or two
         at = pre.end()
         punct = _PUNCT.match(text, at)
