@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from urllib.parse import unquote
 
 from gateway.inspect.base import PLAIN, Detector, Hit, Target
+from gateway.inspect.normalize import strip_invisible
 from gateway.inspect.prefilter import PatternGate
 
 MAX_VARIANTS = 8
@@ -383,6 +384,15 @@ def _bare_a85(raw: str) -> Iterator[tuple[str, str]]:
                 return
 
 
+def _binary(raw: str) -> str | None:
+    """The text the first run of eight-bit groups in ``raw`` spells, if it is text."""
+    m = _BINARY_RUN.search(raw)
+    if m is None:
+        return None
+    bits = re.sub(r"[ ,;]", "", m.group(0))
+    return _text(bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8)))
+
+
 def _codes(run: str) -> str | None:
     """The text a run of character codes spells: decimal if every code is printable ASCII that way,
     else octal (text or markup: a script spelt in codes is ``String.fromCharCode``'s classic)."""
@@ -421,12 +431,9 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
         yield "morse", " ".join("".join(_MORSE.get(c, "") for c in w.split()) for w in words)
     if raw.isascii():
         if (8 in gate if gate is not None else _BINARY_GATE.search(raw) is not None) and (
-            m := _BINARY_RUN.search(raw)
+            text := _binary(raw)
         ) is not None:
-            bits = re.sub(r"[ ,;]", "", m.group(0))
-            data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits) - 7, 8))
-            if (text := _text(data)) is not None:
-                yield "binary", text
+            yield "binary", text
         if (9 in gate and 11 in gate) if gate is not None else _CODES_GATE.search(raw) is not None:
             # from where six codes stand in a row (a search from every digit of a text costs ms per 16 KiB;
             # ``_CODES_START``'s own search ~50 µs/KiB of text with numbers: the gate asks first)
@@ -467,6 +474,11 @@ def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
                 yield found
                 shift = False
     else:
+        # binary digits next to look-alike letters (Cyrillic "a" and "e" in "answer: 01001001 ...") or with
+        # invisible characters between them ("0\u200c1\u200c0..."): the same run once those are taken out
+        plain = strip_invisible(raw) if "0" in raw and "1" in raw else ""
+        if _BINARY_GATE.search(plain) is not None and (text := _binary(plain)) is not None:
+            yield "binary", text
         if (m := _BRAILLE_RUN.search(raw)) is not None:
             yield "braille", m.group(0).translate(_BRAILLE)
         if _MARKS_DENSE.search(raw) is not None:

@@ -20,7 +20,7 @@ import unicodedata
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import framed, jailbreak
+from gateway.inspect import framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import PatternGate
@@ -1678,6 +1678,7 @@ class InjectionDetector:
                 *_UNDER_TEST_TOKENS,
                 *jailbreak.ANCHORS,
                 *framed.ANCHORS,
+                *pretext.ANCHORS,
             ),
             non_ascii=True,
         )
@@ -1705,6 +1706,8 @@ class InjectionDetector:
             or self._hidden(t)
             or self._directives(t)
             or self._planted(t)
+            or self._pretext_task(t)
+            or self._forged_reasoning(t)
         )
         return more or hits
 
@@ -1790,6 +1793,22 @@ class InjectionDetector:
         if m is None:
             return []
         return [Hit(finding(NAME, t, "harmless_pretext", "high", OWASP, excerpt(t.norm, *m), 0.7))]
+
+    def _pretext_task(self, t: Target) -> list[Hit]:
+        """A task handed to the reader under a pretext (debugging, a test, a training exercise, an
+        emergency) that is the model's own: its answer, its ID or prompt, an errand (``pretext``)."""
+        m = pretext.pretext_task(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "pretext_task", "high", OWASP, excerpt(t.norm, *m), 0.75))]
+
+    def _forged_reasoning(self, t: Target) -> list[Hit]:
+        """The model's reasoning forged in the text, concluding to set its rules aside or to plant a marker,
+        link or secret in its answer (``jailbreak.forged_reasoning``)."""
+        m = jailbreak.forged_reasoning(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "forged_reasoning", "high", OWASP, excerpt(t.norm, *m), 0.75))]
 
     def _tool_call(self, t: Target) -> list[Hit]:
         """Tool outputs only: the data orders the agent to call one of its tools on a path, a URL,

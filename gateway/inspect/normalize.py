@@ -47,6 +47,11 @@ def fold(text: str) -> str:
     return " ".join(s.casefold().split())
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width and bidi controls, soft hyphens and tag characters (nothing else changed)."""
+    return text.translate(_INVISIBLE)
+
+
 def tag_text(text: str) -> str:
     """ASCII hidden in Unicode tag characters, or "" when there is none."""
     if text.isascii():
