@@ -95,6 +95,13 @@ def records_per_worker(tmp_path: Path, action: str) -> dict[str, int]:
     return out
 
 
+def both_served(tmp_path: Path, action: str) -> bool:
+    """Have both workers written a call record of ``action``? (A worker whose log is not there
+    yet has served nothing: ``all()`` over the one log there would say yes.)"""
+    per = records_per_worker(tmp_path, action)
+    return len(per) == 2 and all(per.values())
+
+
 async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
@@ -138,7 +145,7 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
                     headers={**headers, "Authorization": f"Bearer {other}"},
                 ) as r:
                     assert r.status == 403  # bound to its owner on every worker
-            assert all(records_per_worker(tmp_path, "tools/call").values())  # both workers served the session
+            assert both_served(tmp_path, "tools/call"), records_per_worker(tmp_path, "tools/call")
         finally:
             await stop(proc)
         # a restart: the same session goes on (Redis kept the binding; the server kept its session)
@@ -186,7 +193,7 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
             # calls until both workers have served one (SO_REUSEPORT spreads new connections)
             for i in range(2, 60):
                 assert await echo(s, url, headers, i, f"n{i}") == f"n{i}"
-                if all(records_per_worker(tmp_path, "tools/call").values()):
+                if both_served(tmp_path, "tools/call"):
                     break
             calls = records_per_worker(tmp_path, "tools/call")
             assert len(calls) == 2 and all(calls.values()), calls
