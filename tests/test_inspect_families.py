@@ -513,6 +513,17 @@ def test_quote_operator_look_alikes_pass(v: str) -> None:
     )
 
 
+@pytest.mark.parametrize("sep", [" = ", "=", ": ", " : ", ":"])
+@pytest.mark.parametrize("op", ["-", "+", "*", "|", "&", "=", "^"])
+def test_a_config_ending_in_an_assigned_operator_literal_passes(sep: str, op: str) -> None:
+    """A config file or line whose last value is a quoted operator (gunicorn's ``accesslog = '-'``, a
+    YAML ``separator: '|'``) is an assignment's value, not a coercion probe."""
+    for q in ("'", '"'):
+        text = f"bind = {q}127.0.0.1:8000{q}\nworkers = 2\nlog{sep}{q}{op}{q}\n"
+        assert "sql_injection:quote_operator_probe" not in high({"content": text}), text
+        assert "sql_injection:quote_operator_probe" in high({"content": f"name {q}{op}{q}"}), (q, op)
+
+
 @pytest.mark.parametrize(
     "v", ["}alert(document.domain);{//", '"autofocus/onfocus=alert(1)//', ' onmouseover="document.cookie"']
 )

@@ -242,8 +242,9 @@ _SQL_QUOTE_END = re.compile(
     re.I,
 )
 # A value that ends by closing the literal, applying an operator and reopening it ("'-'",
-# "x '^'", '"*"', "admin'='"): the coercion probe of login forms. Only at the end of a value.
-_SQL_QUOTE_OP = re.compile(r"(?:\A|(?<=\x00[\n ])|(?<=\s)|(?<=\w))(['\"])\s?[-+*/%&|^=]\s?\1(?=[\n ]\x00|\n?\Z)")
+# "x '^'", '"*"', "admin'='"): the coercion probe of login forms. Only at the end of a value, and
+# not as an assignment's value ("accesslog = '-'" ending a config file, "sep: '-'").
+_SQL_QUOTE_OP = re.compile(r"(?:\A|(?<=\x00[\n ])|(?<=[^=:\s]\s)|(?<=\w))(['\"])\s?[-+*/%&|^=]\s?\1(?=[\n ]\x00|\n?\Z)")
 _SQL_TIME = re.compile(
     r"(?:\b(?:or|and|select|by|xor|from)|[,(|&+'\";])\s{0,3}\(?\s{0,3}(?:sleep|"
     r"pg_sleep)\s?\(\s?(?:\d{1,4}|0x[0-9a-f]{1,4})\s?\)|"
