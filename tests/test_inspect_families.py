@@ -513,6 +513,19 @@ def test_quote_operator_look_alikes_pass(v: str) -> None:
     )
 
 
+@pytest.mark.parametrize("begin", ["BEGIN", "begin", "BEGIN TRANSACTION", "Begin Work", "COMMIT", "END", "ROLLBACK"])
+@pytest.mark.parametrize(
+    "stmt",
+    ["CREATE TABLE t (id int)", "INSERT INTO t VALUES (1)", "DELETE FROM t WHERE id = 1", "DROP TABLE t_old"],
+)
+def test_an_sql_script_in_an_untagged_argument_is_no_stacked_value(begin: str, stmt: str) -> None:
+    """A migration written through a file tool opens with its transaction statement: a script, not a
+    value with a statement stacked after it. The same statement after a word still is one."""
+    script = f"{begin};\n{stmt};\nCOMMIT;\n"
+    assert "sql_injection:value_then_query" not in high({"content": script}), script
+    assert "sql_injection:value_then_query" in high({"q": f"beginner; {stmt}"}), stmt
+
+
 @pytest.mark.parametrize("sep", [" = ", "=", ": ", " : ", ":"])
 @pytest.mark.parametrize("op", ["-", "+", "*", "|", "&", "=", "^"])
 def test_a_config_ending_in_an_assigned_operator_literal_passes(sep: str, op: str) -> None:

@@ -311,8 +311,9 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     # ... after a word, with the rest commented out ("admin ORDER BY 10--")
     r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?\)*\s{1,3})"
     r"?(?:order|group)\s{1,3}by\s{1,3}\d{1,5}\s{0,3}(?:--|#|/\*)|"
-    # a word, then a stacked statement that changes or stops the database ("x; DROP TABLE users")
-    r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?\)*\s{0,3})"
+    # a word, then a stacked statement that changes or stops the database ("x; DROP TABLE users"),
+    # but not a script's transaction statement ("BEGIN;\nCREATE TABLE ...": a script, not a value)
+    r"(?:\A|(?<=\x00[\n ]))\s?(?:(?!(?:begin|commit|end|rollback)\b)[\w.@-]{1,40}['\"]?\)*\s{0,3})"
     r"?;\s{0,3}(?:drop\s{1,3}(?:table|database|schema)|shutdown|"
     r"exec(?:ute)?\s{1,3}[\w.]{2,40}|truncate\s{1,3}table|delete\s{1,3}from|insert\s{1,3}into|"
     r"update\s{1,3}\w{1,40}\s{1,3}set|alter\s{1,3}table|create\s{1,3}(?:table|user|login)|declare\s{1,3}@|"
