@@ -196,7 +196,11 @@ def test_ssrf_flagged(url: str) -> None:
         # spellings lax parsers accept: compatibility characters, numbers past their range,
         # octal prefixes, a host cut at a sub-delimiter
         ("http://①②⑦.⓪.⓪.①/", "loopback_address_via_unicode"),
+        ("http://127\u30020\u30020\u30021/", "loopback_address_via_unicode"),  # ideographic full stops
+        ("http://169\uff61254\uff61169\uff61254/latest/", "metadata_address_via_unicode"),  # halfwidth
+        ("http://localhost\uff0e/", "internal_name_via_unicode"),  # fullwidth
         ("http://ⓔⓧⓐⓜⓟⓛⓔ.ⓒⓞⓜ/", "obfuscated_host"),
+        ("http://example\u3002com/", "obfuscated_host"),
         ("http://425.510.425.510/", "metadata_address_obfuscated"),
         ("http://7147006462/", "metadata_address_obfuscated"),
         ("http://0x41414141A9FEA9FE/", "metadata_address_obfuscated"),
@@ -306,6 +310,8 @@ def test_ssrf_lookalikes_pass(args: dict[str, str]) -> None:
         "https://[2606:4700::1]/",
         "http://8.8.8.8.nip.io/",
         "ftp://ftp.gnu.org/gnu/",  # a transfer scheme to a public host is a link, not SSRF
+        "https://\u4f8b\u3048\u3002\u30c6\u30b9\u30c8/",  # an IDN name with an ideographic full stop
+        "https://m\u00fcnchen\uff0ede/",  # fullwidth stop, non-ASCII label: a name, not a disguise
     ],
 )
 def test_ssrf_public_urls_pass(url: str) -> None:

@@ -200,7 +200,7 @@ def host_reason(host: str) -> tuple[str, Severity] | None:
 def judge_host(host: str) -> tuple[str, Severity] | None:
     """Why a URL's host is not a public destination, and how sure: ``internal_reason``
     on the host as lax parsers read it (cut at sub-delimiters, compatibility characters
-    folded: ``①②⑦.⓪.⓪.①``), plus spellings that only evasion uses: numeric hosts in
+    folded: ``①②⑦.⓪.⓪.①``, ``127。0。0。1``), plus spellings that only evasion uses: numeric hosts in
     non-standard forms, compatibility-character hosts, rebinding and callback zones,
     single-label names.
 
@@ -213,7 +213,9 @@ def judge_host(host: str) -> tuple[str, Severity] | None:
     host = host.rstrip(".")
     folded = host
     if not host.isascii():
-        folded = unicodedata.normalize("NFKC", host).lower().rstrip(".")
+        # IDNA separates labels at the ideographic full stops too (U+3002; NFKC makes the
+        # halfwidth and fullwidth ones U+3002 and "."): ``127。0。0。1`` is 127.0.0.1 to a resolver.
+        folded = unicodedata.normalize("NFKC", host).replace("\u3002", ".").lower().rstrip(".")
         if not folded.isascii() or folded == host:
             folded = host  # an IDN name, not an ASCII name in disguise
     why = internal_reason(folded)
@@ -293,6 +295,11 @@ def _url_named(key: str) -> bool:
     return _FETCH_KEYS.search(key) is not None or _HOST_KEYS.search(key) is not None
 
 
+_LAX_MAX = 2048  # a fetched field's value judged whole (longer: not one URL)
+_LAX_HOSTS = 16  # hosts judged per value
+_LAX_AFTER = re.compile(r"@|://")
+_LAX_HOST_END = re.compile(r"[/\\?#;&\s]")
+_LAX_AUTH = re.compile(r"[^/?]{0,512}")  # up to the path or query (past "#", whitespace and "@")
 _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _BARE = re.compile(r"(\[[0-9a-fA-F:.]{2,64}\]|[^\s/:?#@\[\]]{1,253})(?::[^\s/?#]{0,16})?(?:[/?#]\S{0,2048})?")
 
@@ -319,8 +326,11 @@ class SsrfDetector:
 
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
+        fetched = bool(t.key) and t.surface == "request_arg" and _FETCH_KEYS.search(t.key) is not None
         if "://" not in raw:
-            return self._bare(t) if t.key and t.surface == "request_arg" and _url_named(t.key) else []
+            if not (t.key and t.surface == "request_arg" and _url_named(t.key)):
+                return []
+            return self._bare(t) or (self._lax(t) if fetched else [])
         hits: list[Hit] = []
         for start, end, scheme in find_urls(raw):
             url = raw[start:end]
@@ -336,7 +346,7 @@ class SsrfDetector:
             if judged is not None:
                 why, sev = judged
                 hits.append(Hit(finding(NAME, t, why, sev, OWASP, ev, 0.95 if sev == "high" else 0.7), (start, end)))
-        return hits
+        return hits or (self._lax(t) if fetched else [])
 
     def _url(self, url: str, scheme: str) -> tuple[str, Severity] | None:
         auth = _authority(url) if "@" in url else ""
@@ -366,6 +376,46 @@ class SsrfDetector:
         if _METADATA_IN_URL.search(url):  # a proxy or redirect path to the metadata service
             return "metadata_address_in_url", "high"
         return None
+
+    def _lax(self, t: Target) -> list[Hit]:
+        """A fetched field (``url``, ``callback_url``, ``webhook``) holds one URL: what lax parsers
+        read in it beyond the URLs ``find_urls`` takes. A scheme-relative or UNC value
+        (``//10.0.0.5/x``, ``\\\\10.0.0.5\\share``) names a host as a URL does; a value whose
+        authority goes on past whitespace (``http://a.com &@127.0.0.1# @b.com/``) or whose first
+        scheme is no scheme (``0://127.0.0.1:80;http://b.com/``) reads differently to each parser:
+        every host after an "@" or a "://" is judged, and the ambiguity itself is medium."""
+        raw = t.raw.strip()
+        if len(raw) > _LAX_MAX:
+            return []
+        hosts: list[str] = []
+        ambiguous = False
+        if raw[:2] in ("//", "\\\\"):
+            hosts.append(_LAX_HOST_END.split(raw[2:], 1)[0])
+        else:
+            head = raw.find("://")
+            if head == -1 or head > 16:
+                return []
+            scheme = raw[:head]
+            auth = _LAX_AUTH.match(raw, head + 3)  # the authority as far as lax parsers read it
+            split = auth is not None and "@" in auth.group(0) and any(c.isspace() for c in auth.group(0))
+            if not split and scheme[:1].isalpha() and all(c in _SCHEME_CHARS for c in scheme):
+                return []  # one URL with a well-formed scheme: find_urls and _url judge it
+            ambiguous = True
+            for m in _LAX_AFTER.finditer(raw):
+                if len(hosts) >= _LAX_HOSTS:
+                    break
+                hosts.append(_host_of(_LAX_HOST_END.split(raw[m.end() : m.end() + 253], 1)[0]))
+        for host in hosts:
+            judged = host_reason(host) if host else None
+            if judged is not None and (judged[1] == "high" or not ambiguous):
+                why, sev = judged
+                return [self._whole(t, raw, why, sev)]
+        return [self._whole(t, raw, "ambiguous_authority", "medium")] if ambiguous else []
+
+    def _whole(self, t: Target, raw: str, why: str, sev: Severity) -> Hit:
+        start = t.raw.find(raw)
+        ev = excerpt(raw, 0, len(raw), width=80)
+        return Hit(finding(NAME, t, why, sev, OWASP, ev, 0.9 if sev == "high" else 0.6), (start, start + len(raw)))
 
     def _bare(self, t: Target) -> list[Hit]:
         """A URL- or host-named field holding ``host[:port][/path]`` without a scheme
