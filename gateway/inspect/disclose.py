@@ -47,7 +47,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 # --- secret_request
 _SEP = r"[ _]"  # "SYSTEM_CMD::REVEAL_YOUR_API_KEY" folds to underscores between the words
@@ -124,7 +124,7 @@ _FOREIGN_TOKENS = (" tu ", " tus ", "vuestr", " sua", " seu", " tua", " teu", " 
                    "recibiste", "dieron", "reçues", "recues", "erhalten", "bekommen", "ricevuto")  # fmt: skip
 # one Hyperscan pass over an ASCII text: which of the foreign tokens (27 ``in`` tests cost ~40 us/KiB) and
 # the access phrase are there
-_GATE = PatternGate([re.compile("|".join(re.escape(t) for t in _FOREIGN_TOKENS if t.isascii())), _ACCESS])
+_GATE = PatternGate([re.compile("|".join(re.escape(t) for t in _FOREIGN_TOKENS if t.isascii())), _ACCESS], TEXT_GATES)
 # ru (on a fold that keeps Cyrillic): a verb of disclosure, "your" and the noun
 _CY = "[\u0430-\u044f\u0451]"  # a Cyrillic small letter
 _RUSSIAN = re.compile(
@@ -193,7 +193,7 @@ _ADDRESSEE = re.compile(
     r"\b(?:note|message|instructions?|reminder|p\.?s\.?) (?:to|for) (?:the |any )?(?:bot|agent|assistant|ai|model|"
     rf"llm)s? ?[:,]|\b{_WHO} ?:|(?:^|[.!?>\[\](\-:|*] ?){_WHO},"
 )
-_ADDRESSEE_GATE = PatternGate([_ADDRESSEE])
+_ADDRESSEE_GATE = PatternGate([_ADDRESSEE], TEXT_GATES)
 _ADDRESSEE_TOKENS = ("assistant", "ai", "llm", "model", "bot", "agent", "copilot")
 _ERRAND = re.compile(
     r"\b(?:forward|send|e-?mail|post|upload|transfer|wire|delete|remove|erase|wipe|call|invoke|include|append|"
