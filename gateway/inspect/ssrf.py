@@ -395,7 +395,7 @@ class SsrfDetector:
             head = raw.find("://")
             if head == -1 or head > 16:
                 return []
-            scheme = raw[:head]
+            scheme = raw[:head].rsplit(":", 1)[-1]  # after a wrapper's ("jar:http"): judged by find_urls
             auth = _LAX_AUTH.match(raw, head + 3)  # the authority as far as lax parsers read it
             split = auth is not None and "@" in auth.group(0) and any(c.isspace() for c in auth.group(0))
             if not split and scheme[:1].isalpha() and all(c in _SCHEME_CHARS for c in scheme):
