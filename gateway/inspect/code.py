@@ -820,7 +820,7 @@ class ShellDetector:
         """A separator then a command anywhere, or a whole value that is a token, a separator
         (or a newline) and a command."""
         separated = any(tok in low for tok in _SHELL_TOKENS)
-        prose = raw.count("`") >= _MD_SPANS * 2 and raw.count(" ", 0, 20_000) >= _MD_WORDS
+        prose = "`" in raw and raw.count(" ", 0, 20_000) >= _MD_WORDS
         reject = _inline_code_rejecter(raw) if prose else None
         m = _FAST_SHELL_SPLICE.search(raw, reject) if separated and (gate is None or 1 in gate) else None
         if m is None and (gate is None or 2 in gate) and (separated or "\n" in raw):
@@ -828,27 +828,29 @@ class ShellDetector:
         return m
 
 
-_MD_SPANS = 3  # backtick spans that make a text markdown prose
-_MD_WORDS = 20  # ... with this many spaces at least
+_MD_WORDS = 20  # spaces that make a text with a backtick prose (markdown, reStructuredText)
 
 
 def _inline_code(raw: str, m: re.Match[str]) -> bool:
-    """Is a ``_SHELL_SPLICE`` match, in markdown prose (the caller's test: ``_MD_SPANS`` backtick spans
-    and ``_MD_WORDS`` spaces), an inline code span ("use `whoami` to check", "the `ls` command", a table
-    cell's "| `ls` |")? Its separator is a backtick (or a cell's "|" before one) that opens a token,
-    closed on the same line within 80 characters before a non-word character (a cell: then "|").
-    A substitution glued to a value ("name`id`"), "$(...)" and ";" splices still count. Constant work
-    per match (no scan of the line or the text)."""
+    """Is a ``_SHELL_SPLICE`` match, in prose (the caller's test: a backtick and ``_MD_WORDS`` spaces),
+    an inline code span: markdown's ("use `whoami` to check", "the `ls` command", a table cell's
+    "| `ls` |"), reStructuredText's literal ("run ``make html``") or role (":command:`ls`")? Its
+    separator is a backtick, or two (or a cell's "|" before one), that opens a token, closed by as
+    many on the same line within 80 characters before a non-word character (a cell: then "|"). A
+    substitution glued to a value ("name`id`", "x=`id`"), "$(...)" and ";" splices still count. Constant
+    work per match (no scan of the line or the text)."""
     b = m.start()
     cell = raw[b] == "|"
     if cell:
         b += len(m.group(0)) - len(m.group(0)[1:].lstrip(" \t"))
     if raw[b] != "`" or (b and (raw[b - 1].isalnum() or raw[b - 1] in "_$=")):
         return False
-    e = raw.find("`", b + 1, b + 81)
-    if e == -1 or "\n" in raw[b:e] or (e + 1 < len(raw) and (raw[e + 1].isalnum() or raw[e + 1] == "_")):
+    ticks = "``" if raw.startswith("``", b) else "`"
+    e = raw.find(ticks, b + len(ticks), b + 81)
+    after = e + len(ticks)
+    if e == -1 or "\n" in raw[b:e] or (after < len(raw) and (raw[after].isalnum() or raw[after] in "_`")):
         return False
-    return not cell or raw[e + 1 : e + 5].lstrip(" \t").startswith("|")
+    return not cell or raw[after : after + 4].lstrip(" \t").startswith("|")
 
 
 _MAX_INLINE = 64  # inline code spans passed over per text; the next match counts (fail closed)
