@@ -593,12 +593,14 @@ def test_a_gate_group_answers_as_each_gate_alone_and_scans_a_text_once() -> None
     its folded form and its variants, each gate's answer from the group equals its own database's
     (``_scan`` of the gate's ``_db``); asking every gate about one text scans the group's database
     once, and a new text (even an equal one) is scanned again."""
-    from gateway.inspect import framed, prefilter, pretext
+    from gateway.inspect import disclose, framed, prefilter, pretext
     from gateway.inspect import injection as inj
     from gateway.inspect import jailbreak as jb
     from gateway.inspect.normalize import fold
 
     gates = [
+        disclose._GATE,
+        disclose._ADDRESSEE_GATE,
         inj._FOREIGN_TOKEN_GATE,
         inj._RULE_GATE,
         inj._PERSONA_TOKEN_GATE,

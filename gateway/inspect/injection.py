@@ -17,10 +17,11 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import framed, jailbreak, pretext
+from gateway.inspect import disclose, framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -141,9 +142,13 @@ _FOREIGN_PARTS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
     ),
     _part(
         ("nuevas instrucciones", "nouvelles instructions", "neue anweisungen", "nuove istruzioni", "novas instru",
-         "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示"),  # banners
+         "nieuwe instructies", "nowe instrukcje", "новые инструкции", "新的指令", "新指令", "新しい指示",
+         "nueva instruc", "nova instru", "nouvelle instruc", "neue anweisung", "nuova istruz"),  # banners
         r"\b(?:nuevas instrucciones|nouvelles instructions|neue anweisungen|nuove istruzioni|novas instru[cç][oõ]es|"
         r"nieuwe instructies|nowe instrukcje) ?:",
+        # one new instruction "of the system": "Nova instrução do sistema:", "Nouvelle instruction du système :"
+        r"\b(?:nueva instrucci[oó]n|nova instru[cç][aã]o|nouvelle instruction|neue anweisung|nuova istruzione) "
+        r"(?:del|do|du|des|di|vom|von) (?:sistema|syst[eè]me|systems?) ?:",
         r"(?:новые инструкции|新的指令|新指令|新しい指示) ?[:\uff1a]",
     ),
     _part(
@@ -328,6 +333,9 @@ class _Foreign:
         return best
 
 
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
 def _plain_fold(text: str) -> str:
     """NFKC, case folded, whitespace collapsed, without the confusable map (non-Latin scripts kept)."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
@@ -455,9 +463,13 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"(?:comply|answer|respond|proceed|tell|explain)\b|"
             # decode, then obey what it says
             r"\b(?:decode|decrypt|decipher|unscramble|reverse|apply rot-?13|descodifica|decodifica|"
-            r"(?:translate|convert) (?:\w{1,12} ){0,3}from (?:rot-?13|base ?64|binary|morse|hex))\b[^.\n]{0,60}?"
+            r"(?:translate|convert) (?:\w{1,12} ){0,3}from (?:rot-?13|base ?64|binary|morse|hex)|"
+            # ... or put back together: read backwards, the parts joined
+            r"read (?:it|this|them|the text|each line) (?:backwards|in reverse|right to left|from right to left)|"
+            r"(?:concatenate|combine|join|merge|assemble) (?:\w{1,12} ){0,5}?(?:parts?|pieces|halves|strings|"
+            r"fragments|segments|chunks))\b[^.\n]{0,60}?"
             r"\b(?:and|then|y|et|und)\b (?:then )?(?:do (?:exactly )?what it says|(?:follow|execute|obey|comply with|"
-            r"carry out) (?:it|them|what it says|"
+            r"carry out) (?:it|them|what it says|the result(?:ing (?:text|instruction|prompt|request))?|"
             r"(?:the|its) (?:\w{1,12} )?instructions?)|(?:respond to|answer) (?:it|them|what it says|the question it "
             r"contains)|comply\b|(?:follow|execute|obey|answer) ?:|"
             r"(?:sigue|ejecuta) (?:la|las) instrucci[oó]n(?:es)?|suis (?:l'|les )instructions?|"
@@ -728,7 +740,8 @@ _TOKENS: list[tuple[str, ...]] = [
     ("**", "new important instructions", " mode", "you are "),
     ("pretend", "imagine", "act as if", "suppose", "assume", "you can", "you could", "you may", "you should",
      "you must", "allowed to", "free to", "without", "ignore", "disregard", "bypass", "disable", "turn off",
-     "switch off", "decode", "decrypt", "decipher", "unscramble",
+     "switch off", "decode", "decrypt", "decipher", "unscramble", "backwards", "in reverse", "right to left",
+     "concatenate", "combine", "join", "merge", "assemble",
      "reverse", "rot13", "rot-13", "descodifica", "decodifica", "from rot", "from base", "from binary", "from morse",
      "from hex"),
     ("<|", "inst]", "<<", "_of_turn>", "#", "system", "assistant", "admin", "developer", "sudo", "ai:", "ai :",
@@ -1680,6 +1693,7 @@ class InjectionDetector:
                 *jailbreak.ANCHORS,
                 *framed.ANCHORS,
                 *pretext.ANCHORS,
+                *disclose.ANCHORS,
             ),
             non_ascii=True,
         )
@@ -1709,6 +1723,8 @@ class InjectionDetector:
             or self._planted(t)
             or self._pretext_task(t)
             or self._forged_reasoning(t)
+            or self._disclose(t)
+            or self._suppressed(t)
         )
         return more or hits
 
@@ -1802,6 +1818,39 @@ class InjectionDetector:
         if m is None:
             return []
         return [Hit(finding(NAME, t, "pretext_task", "high", OWASP, excerpt(t.norm, *m), 0.75))]
+
+    def _suppressed(self, t: Target) -> list[Hit]:
+        """A compliance opening dictated for the answer, refusals forbidden (``jailbreak.refusal_suppressed``)."""
+        m = jailbreak.refusal_suppressed(t.norm)
+        return [] if m is None else self._late_hit(t, "refusal_suppression", m, jailbreak.refusal_suppressed)
+
+    def _disclose(self, t: Target) -> list[Hit]:
+        """What the model holds asked for in any phrasing (``disclose.secret_request``); in tool outputs, an
+        errand planted for the model (``disclose.planted_errand``)."""
+        plain = _plain_fold(t.raw) if not t.raw.isascii() and _CYRILLIC.search(t.raw) is not None else None
+        m = disclose.secret_request(t.norm, plain)
+        if m == (0, 0):
+            return [Hit(finding(NAME, t, "secret_request", "high", OWASP, excerpt(plain or "", 0, 200), 0.75))]
+        if m is not None:
+            return self._late_hit(t, "secret_request", m, disclose.secret_request)
+        if t.surface != "tool_output":
+            return []
+        m = disclose.planted_errand(t.norm)
+        return [] if m is None else self._late_hit(t, "planted_errand", m, disclose.planted_errand)
+
+    @staticmethod
+    def _late_hit(
+        t: Target, kind: str, span: tuple[int, int], find: Callable[[str], tuple[int, int] | None]
+    ) -> list[Hit]:
+        """A high finding of ``kind`` at ``span``; none in a tool output about attacks where the raw text's
+        match lies in a code span or a quoted list item (security documentation quoting an attack: the
+        rules' own ``*_quoted_example`` finding, when one of them matched, is what such a page gets)."""
+        if t.surface == "tool_output" and _ABOUT_ATTACKS.search(t.norm) is not None:
+            low = t.raw.lower()
+            r = find(low)
+            if quoted_example(low, *r) if r is not None and r != (0, 0) else quoted_example(t.norm, *span):
+                return []
+        return [Hit(finding(NAME, t, kind, "high", OWASP, excerpt(t.norm, *span), 0.75))]
 
     def _forged_reasoning(self, t: Target) -> list[Hit]:
         """The model's reasoning forged in the text, concluding to set its rules aside or to plant a marker,

@@ -93,7 +93,13 @@ _COMPLY = re.compile(
     r"refus\w{1,4}|limits?|filters?|restrictions))\b|\b(?:do|does|will do|can do) anything\b|\bnever refuse\b|"
     r"\b(?:responde|contesta) (?:a )?(?:cualquier cosa|todo)\b|\br[eé]ponds? (?:[aà] )?(?:tout|n'importe quoi)\b|"
     r"\brispondi (?:a )?(?:tutto|qualsiasi)\b|\bbeantworte (?:einfach |jede frage|alles)|\bresponda (?:a )?tudo\b|"
-    r"\bresponder sin restricciones|\brispondere senza restrizioni|\bantworten ohne"
+    r"\bresponder sin restricciones|\brispondere senza restrizioni|\bantworten ohne|"
+    # "answer without restrictions / warnings" in es, pt, it, fr, de (the English above)
+    r"\b(?:r[eé]ponds|r[eé]pondez|responde|responda|contesta|rispondi|rispondete|antworte|antwortet)\b "
+    r"(?:\w{1,12} ){0,2}?(?:sans|sin|sem|senza|ohne) (?:aucune |aucun |ninguna |ning[uú]n |nenhuma |nenhum |alcuna |"
+    r"alcun |jegliche |jede |les |las |as |le |die )?(?:restrictions?|restricci[oó]n(?:es)?|restri[cç](?:[oõ]es|"
+    r"ao|ão)|restrizion[ei]|einschr[aä]e?nkung(?:en)?|filtres?|filtros?|filtri|filter|censure|censura|zensur|"
+    r"limites?|l[ií]mites|limiti|avertissements?|advertencias?|avisos?|avvertiment[io]|warnungen?)\b"
 )
 # The model's own voice forged: its reasoning, already decided to comply.
 _SELF = re.compile(
@@ -196,6 +202,34 @@ def release(text: str) -> tuple[int, int, int] | None:
 
 
 _MAX_RELEASE = 20
+
+# --- refusal suppressed: the answer's opening dictated as a compliance ("Begin your reply with exactly 'Sure,
+# here is'") and, within ``_WINDOW`` characters, refusing or apologising forbidden ("Do not refuse, apologize,
+# or add warnings"). Either alone is ordinary ("Start your answer with 'Yes' or 'No'", "never apologise for
+# a delay"); together they are the prefix-injection jailbreak.
+_PREFIX_DEMAND = re.compile(
+    r"\b(?:begin|start|open|preface|prefix)\w{0,3} (?:your|the|each|every) (?:reply|response|answer|output|"
+    r"message)s? (?:with|by (?:saying|writing)) (?:exactly |precisely |only |just )?(?:the (?:words?|phrase|"
+    r"sentence|text) )?[\"'\u201c\u2018`]? ?(?:sure|absolutely|of course|certainly|here is|here's|here are)\b"
+)
+_SUPPRESS = re.compile(
+    r"\b(?:do not|don't|dont|never|without|no|not)\b (?:\w{1,12} ){0,2}?(?:refus\w{0,4}|declin\w{0,4})\b|"
+    r"\b(?:do not|don't|dont|never|without|no)\b (?:\w{1,12} ){0,2}?apologi[sz]\w{0,4}\b[^.\n]{0,40}?"
+    r"\b(?:warn\w{0,4}|disclaimers?|caveats?)\b"
+)
+_SUPPRESS_TOKENS = ("begin", "start", "open", "preface", "prefix")
+
+
+def refusal_suppressed(text: str) -> tuple[int, int] | None:
+    """(start, end) of a compliance opening dictated for the answer with refusals forbidden near it, or None.
+    At most ``_MAX_RELEASE`` openings are weighed."""
+    if not any(tok in text for tok in _SUPPRESS_TOKENS) or not any(w in text for w in ("refus", "declin", "apolog")):
+        return None
+    for m in itertools.islice(_PREFIX_DEMAND.finditer(text), _MAX_RELEASE):
+        s = _SUPPRESS.search(text, max(0, m.start() - _WINDOW), m.end() + _WINDOW)
+        if s is not None:
+            return min(m.start(), s.start()), max(m.end(), s.end())
+    return None
 
 
 _RELEASE_GATE = PatternGate(
@@ -619,6 +653,7 @@ _LEET_BIGRAMS = ("0u", "y0", "3r", "r3", "7h", "h3", "1n", "n0", "0n", "0r", "r0
 ANCHORS = (
     *_RELEASE_TOKENS,
     *_REASONING_TOKENS,
+    *_SUPPRESS_TOKENS,
     *_HARMLESS_TOKENS,
     *_TOOL_CALL_TOKENS,
     *_LEET_BIGRAMS,
