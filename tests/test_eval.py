@@ -214,3 +214,24 @@ def test_whole_source_files_read_and_written() -> None:
     assert benign["source_file"].hit / benign["source_file"].n <= 0.005, benign["source_file"].examples[:5]
     written = benign["source_file_written"]
     assert written.hit / written.n <= 0.02, written.examples[:5]
+
+
+def test_secrets_set_is_what_its_builder_builds() -> None:
+    """tests/eval/secrets.jsonl is exactly what build_secrets.py makes from the stored sources, every
+    record cites its upstream commit, file and line, and no source file feeds both splits."""
+    from tests.eval.build_secrets import SPLIT, build
+    from tests.eval.corpus_report import SECRETS, load
+    from tests.eval.records import _line
+
+    rs = build()
+    rs.records.sort(key=lambda r: (r["family"], r["id"]))
+    assert SECRETS.read_text(encoding="utf-8") == "".join(_line(r) for r in rs.records)
+    recs = load("all", SECRETS)
+    assert len(recs) >= 600
+    assert all(r["source"]["origin"] and len(r["source"]["version"]) == 40 and r["source"]["line"] for r in recs)
+    sides: dict[str, set[str]] = {}
+    for r in recs:
+        sides.setdefault(r["group"], set()).add(r["split"])
+    assert all(len(s) == 1 for s in sides.values())
+    assert sum(1 for r in recs if r["split"] == "test") >= 0.25 * len(recs)
+    assert set(SPLIT.values()) == {"test"}
