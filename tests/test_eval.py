@@ -239,23 +239,27 @@ def test_secrets_set_is_what_its_builder_builds() -> None:
 
 def test_secrets_set_floors() -> None:
     """tests/eval/secrets.jsonl (build_secrets.py): gitleaks' and detect-secrets' test vectors, split by
-    source file. Measured before any rule change: dev 53/166 secrets found, 10/252 look-alikes altered;
-    test 36/78 and 54/124. After the dev classes (Entra ID client secrets, GitLab's other prefixes,
-    bare DER private keys, auth/creds names, quoted name-value call arguments; CSRF tokens and version
-    strings no longer secrets): dev 79/166 and 8/252, test unchanged (its misses are curl ``-u`` and
-    header shapes, unsigned JWTs; its alarms mostly Firebase's published example keys, which gitleaks
-    lists as false positives). Held where measured; the dev assignment misses are detect-secrets'
-    one template-like value ``{{h}o)p${e]nob(ody[...}}`` (85 of 88), left as a template."""
+    source file. First batch, measured before any rule change: dev 53/166 secrets found, 10/252
+    look-alikes altered; test 36/78 and 54/124. After its dev classes (Entra ID client secrets, GitLab's
+    other prefixes, bare DER private keys, auth/creds names, quoted name-value call arguments; CSRF tokens
+    and version strings no longer secrets): dev 79/166 and 8/252, test unchanged. Second batch (npm,
+    Telegram, Twilio, Vault; test: Discord, SendGrid, PyPI, gitleaks' JWT), measured with those rules:
+    dev 18/46 and 10/38, test 8/16 and 2/12; after Vault tokens, Telegram tokens in bot URLs and dotted
+    tokens given to a name: dev 26/46 and 10/38, test unchanged. Whole set: dev 105/212 and 18/290,
+    test 44/94 and 56/136. Held where measured. Dev misses left: detect-secrets' one template-like
+    keyword value ``{{h}o)p${e]nob(ody[...}}`` (85 records), npm placeholders (``MYTOKEN2``,
+    ``token_with_underscores``), Twilio and Slack fillers of ``x``; dev alarms left: real-looking npm
+    tokens on lines detect-secrets calls malformed, a GitHub token in the GitLab plugin's negatives."""
     from tests.eval.corpus_report import SECRETS
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     attacks, benign, _ = corpus_evaluate("dev", SECRETS, by_source=True)
     for key, least in (("secret_assignment @ github:gitleaks/gitleaks", 10), ("secret_private_key", 6),
-                       ("secret_vendor_token @ github:gitleaks/gitleaks", 32), ("secret_file", 4),
-                       ("secret_vendor_token @ github:Yelp/detect-secrets", 24)):  # fmt: skip
+                       ("secret_vendor_token @ github:gitleaks/gitleaks", 38), ("secret_file", 4),
+                       ("secret_vendor_token @ github:Yelp/detect-secrets", 30)):  # fmt: skip
         assert attacks[key].hit >= least, (key, attacks[key].examples[:5])
-    assert attacks["ALL"].hit >= 79, attacks["ALL"].examples[:5]
-    assert benign["ALL"].hit <= 8, benign["ALL"].examples[:8]
+    assert attacks["ALL"].hit >= 105, attacks["ALL"].examples[:5]
+    assert benign["ALL"].hit <= 18, benign["ALL"].examples[:8]
     attacks, benign, _ = corpus_evaluate("test", SECRETS)  # scored only: no text is shown
-    assert attacks["ALL"].hit >= 36
-    assert benign["ALL"].hit <= 54
+    assert attacks["ALL"].hit >= 44
+    assert benign["ALL"].hit <= 56

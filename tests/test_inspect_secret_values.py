@@ -297,3 +297,54 @@ def test_scanner_classes_are_found_redacted_and_kept_out_of_evidence(text: str, 
 @pytest.mark.parametrize("text", scanner_look_alikes())
 def test_scanner_class_look_alikes_are_not_secrets(text: str) -> None:
     test_look_alikes_are_not_secrets(text)
+
+
+# ------------------------------------------------ second batch (secrets.jsonl dev): Vault tokens, Telegram in bot URLs,
+# dotted tokens given to a name
+def batch2_cases(seed: int = 21) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    for _ in range(6):
+        hvs = "hvs." + rand(rng, rng.randint(90, 120), ALNUM + "_-")
+        hvb = "hvb." + rand(rng, rng.randint(138, 300), ALNUM + "_-")
+        out.append((f"vault login -method=token {hvs}", hvs))
+        out.append((f'{{"auth": null, "wrap_info": {{"token": "{hvb}"}}}}', hvb))
+        tg = f"{rng.randint(10**8, 10**10 - 1)}:AA{rand(rng, 33, ALNUM + '_-')}"
+        out.append((f"curl https://api.telegram.org/bot{tg}/sendMessage -d chat_id=42", tg))
+    return out
+
+
+@pytest.mark.parametrize(("text", "secret"), batch2_cases())
+def test_batch2_classes_are_found_redacted_and_kept_out_of_evidence(text: str, secret: str) -> None:
+    test_secrets_in_text_are_found_redacted_and_kept_out_of_evidence(text, secret)
+
+
+def test_dotted_tokens_given_to_a_name() -> None:
+    """Vault's older service tokens (``s.`` and 24 letters and digits) given to a name: a dotted value is
+    no attribute path when a segment switches between digit, capital and small letter at least every
+    second character. Random tokens do so ~89% of the time; methods and constants never."""
+    rng = random.Random(22)
+    found = 0
+    for i in range(200):
+        tok = "s." + "".join(rng.choice(ALNUM) for _ in range(24))
+        form = ("VAULT_TOKEN={}", "token: {}", '"client_token": "{}"', "export VAULT_TOKEN='{}'")[i % 4]
+        found += bool(assignments(form.format(tok)))
+    assert found >= 160, found
+    for text in ("token: s.AcceptanceTimeoutSeconds", "secret = obj.computeHmacSha256Digest",
+                 "api_key = config.readApiKeyFromVault2FA", "token = self.tokenCacheTTLSeconds2",
+                 "password: settings.DB_PASSWORD_2024_PROD", "VAULT_TOKEN=s.xxxxxxxxxxxxxxxxxxxxxxxx",
+                 "token: s.THISSTRINGISALLUPPERCASE", "token: s.thisstringisalllowercase"):  # fmt: skip
+        assert assignments(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hvs.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "the Vault docs abbreviate a token as hvs.CAES... in examples",
+        "invite bot110201543 to the channel (its user id is 110201543)",
+        "see https://core.telegram.org/bots/api#sendmessage",
+    ],
+)
+def test_batch2_look_alikes_are_not_secrets(text: str) -> None:
+    test_look_alikes_are_not_secrets(text)

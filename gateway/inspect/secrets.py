@@ -52,7 +52,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("huggingface_token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
     ("pypi_token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,500}")),
     ("azure_storage_key", re.compile(r"AccountKey=[A-Za-z0-9+/]{86}==")),
-    ("telegram_bot_token", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")),
+    # (also right after "bot", as in https://api.telegram.org/bot<token>/sendMessage)
+    ("telegram_bot_token", re.compile(r"(?:\b|(?<=bot))\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")),
+    # HashiCorp Vault service, batch and recovery tokens (Vault 1.10+)
+    ("vault_token", re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{90,400}+(?![A-Za-z0-9_-])")),
     ("digitalocean_token", re.compile(r"\bdo[por]_v1_[a-f0-9]{64}\b")),
     ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b")),
     ("azure_ad_client_secret", _AZURE_AD_SECRET),
@@ -78,6 +81,7 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "pypi_token": ("pypi-AgEIcHlwaS5vcmc",),
     "azure_storage_key": ("AccountKey=",),
     "telegram_bot_token": (":AA",),
+    "vault_token": ("hvs.", "hvb.", "hvr."),
     "digitalocean_token": ("dop_v1_", "doo_v1_", "dor_v1_"),
     "shopify_token": ("shpat_", "shpca_", "shppa_", "shpss_"),
     "azure_ad_client_secret": ("Q~",),
@@ -222,6 +226,20 @@ def _secret_name(name: str) -> bool:
     return any(p in _SECRET_PAIRS for p in itertools.pairwise(words))
 
 
+def _class(c: str) -> int:
+    return 0 if c.isdigit() else 1 if c.isupper() else 2
+
+
+def _generated_part(part: str) -> bool:
+    """A dotted value's segment that is no name: 16+ letters and digits switching between digit, capital
+    and small letter at least every second character (Vault's ``s.ZC9Ecf4M5g9o34Q6RkzGsj0z``; not
+    ``settings.API_KEY`` nor a method such as ``obj.computeHmacSha256Digest``)."""
+    if len(part) < 16 or not part.isascii() or not part.isalnum():
+        return False
+    changes = sum(_class(a) != _class(b) for a, b in itertools.pairwise(part))
+    return 2 * changes >= len(part)
+
+
 def _generated(value: str) -> bool:
     """Does ``value`` look like a generated secret rather than a placeholder or a reference?"""
     if len(value) < 8 or value.isdigit() or entropy(value) < 3.0:
@@ -234,7 +252,7 @@ def _generated(value: str) -> bool:
         return False  # a YAML tag: !vault, !Ref
     if value.startswith("%(") or (value[0] == "%" and value.endswith("%")):
         return False  # %(name)s, %DB_PASSWORD%
-    if "." in value and all(_IDENTIFIER.fullmatch(p) for p in value.split(".")):
+    if "." in value and all(_IDENTIFIER.fullmatch(p) and not _generated_part(p) for p in value.split(".")):
         return False  # settings.api_key, process.env.TRELLO_API_KEY: where the value is, not the value
     if _IDENTIFIER.fullmatch(value) and not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)):
         return False  # getPassword, DB_PASSWORD_FILE: a name, not a value
@@ -323,7 +341,7 @@ def _webhook_ok(value: str) -> bool:
 # rules keep reporting them (a placeholder token in a call is still a token-shaped value)
 _FILLER_CHECKED = frozenset(
     {"npm_token", "gitlab_token", "sendgrid_key", "huggingface_token", "pypi_token", "azure_storage_key",
-     "telegram_bot_token", "digitalocean_token", "shopify_token", "azure_ad_client_secret"}
+     "telegram_bot_token", "digitalocean_token", "shopify_token", "azure_ad_client_secret", "vault_token"}
 )  # fmt: skip
 _VALUE_CHECKS = {
     "slack_webhook": _webhook_ok,
