@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 from gateway.inspect.normalize import fold
@@ -594,7 +595,7 @@ def _sql_oracle_maybe(norm: str) -> bool:
     return "(" in norm and any(w in norm for w in _SQL_ORACLE_TOKENS[1:])
 
 
-def _sql_maybe(norm: str, gate: set[int] | None = None) -> bool:
+def _sql_maybe(norm: str, gate: AbstractSet[int] | None = None) -> bool:
     """Could any SQL pattern match? (Each needs one of these shapes.) ``gate``: ``_SQL_GATE``'s
     answer, which spares the tests only whole-value shapes need when it rules those out."""
     if any(w in norm for w in _SQL_WORDS) or _sql_oracle_maybe(norm):
@@ -801,7 +802,7 @@ class ShellDetector:
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, 0.8))]
 
     @staticmethod
-    def _tagged(raw: str, low: str, gate: set[int] | None) -> tuple[re.Match[str] | None, str, str]:
+    def _tagged(raw: str, low: str, gate: AbstractSet[int] | None) -> tuple[re.Match[str] | None, str, str]:
         m = _FAST_DATUM_SPLICE.search(raw) if gate is None or 5 in gate else None
         if m is not None:
             return m, "command_splice", raw
@@ -815,7 +816,7 @@ class ShellDetector:
         return None, "", raw
 
     @staticmethod
-    def _splice(raw: str, low: str, gate: set[int] | None) -> re.Match[str] | None:
+    def _splice(raw: str, low: str, gate: AbstractSet[int] | None) -> re.Match[str] | None:
         """A separator then a command anywhere, or a whole value that is a token, a separator
         (or a newline) and a command."""
         separated = any(tok in low for tok in _SHELL_TOKENS)

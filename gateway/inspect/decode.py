@@ -27,6 +27,7 @@ import math
 import quopri
 import re
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from urllib.parse import unquote
 
 from gateway.inspect.base import PLAIN, Detector, Hit, Target
@@ -412,7 +413,7 @@ _UU_GATE = re.compile(r"begin [0-7]{3} ")
 _MORSE_GATE = re.compile(r"(?:\.-|-\.)")
 
 
-def _spelled(raw: str, gate: set[int] | None) -> Iterator[tuple[str, str]]:
+def _spelled(raw: str, gate: AbstractSet[int] | None) -> Iterator[tuple[str, str]]:
     """Decoded spelled-out forms. ``gate``: ``_GATE``'s answer on ``raw`` (None: not ASCII or
     no engine; the literal tests decide)."""
     qp = 2 in gate if gate is not None else ("=3C" in raw or "=3c" in raw or "=20" in raw)
@@ -536,7 +537,7 @@ _ROT_MAX = 4096
 _ROT_HINTS = ("gur ", " lbh", "naq ", "vtaber", "cerivbhf", "vafgehpgvbaf", "flfgrz", "cebzcg", "frperg")
 
 
-def _rot_hint(raw: str, gate: set[int] | None) -> bool:
+def _rot_hint(raw: str, gate: AbstractSet[int] | None) -> bool:
     """Is one of ``_ROT_HINTS`` in some ASCII string of ``raw`` (lower-cased)? A hint holds no
     separator, so it is in a string's lower-cased text only if it is in the whole text's."""
     if not raw.isascii():
@@ -544,7 +545,7 @@ def _rot_hint(raw: str, gate: set[int] | None) -> bool:
     return 1 in gate if gate is not None else any(h in raw.lower() for h in _ROT_HINTS)
 
 
-def _spaced_hex(raw: str, gate: set[int] | None) -> bool:
+def _spaced_hex(raw: str, gate: AbstractSet[int] | None) -> bool:
     """May ``_HEX_SPACED`` match? (The gate's pass, then the literal test.)"""
     if gate is not None and 0 not in gate:
         return False

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 # A framing, matched at one of its tokens (``_FRAME_TOKENS``, found with ``str.find``): every
 # alternative opens with its token, so a failed try costs a character or two, not a search.
@@ -52,7 +52,9 @@ _FRAME_TOKENS = ("before", "the user", "user:", "user :", "human:", "human :", "
                  "task", "todo", "to-do", "instruction", "directive", "objective", "goal", "assignment",
                  "please also", "kindly also")  # fmt: skip
 # One Hyperscan pass says whether a framing (or a heading) may be there at all.
-_FRAME_GATE = PatternGate([_FRAME, re.compile(r"#{1,4} ?(?:(?:new|updated|additional|system) )?instructions?\b")])
+_FRAME_GATE = PatternGate(
+    [_FRAME, re.compile(r"#{1,4} ?(?:(?:new|updated|additional|system) )?instructions?\b")], TEXT_GATES
+)
 _MAX_SPOTS = 400  # token positions tried (each a ``match`` that fails at once unless a framing is there)
 _MAX_FRAMES = 24  # framings weighed
 _MAX_ORDERS = 8  # framings followed by a verb whose object is weighed

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from gateway.inspect import framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 NAME = "injection"
 OWASP = ("LLM01", "ASI01")
@@ -307,7 +307,7 @@ def _token_pattern(toks: tuple[str, ...]) -> re.Pattern[str]:
 
 
 # One Hyperscan pass says which language parts' tokens an ASCII text holds (~80 ``in`` a text).
-_FOREIGN_TOKEN_GATE = PatternGate([_token_pattern(toks) for toks, _ in _FOREIGN_PARTS])
+_FOREIGN_TOKEN_GATE = PatternGate([_token_pattern(toks) for toks, _ in _FOREIGN_PARTS], TEXT_GATES)
 
 
 class _Foreign:
@@ -786,7 +786,7 @@ def _gate_pattern(kind: str, searcher: _Searcher, toks: tuple[str, ...]) -> re.P
     return re.compile(re.sub(r"\\u[0-9a-fA-F]{4}", r"\\xff", searcher.pattern), searcher.flags)
 
 
-_RULE_GATE = PatternGate([_gate_pattern(kind, rx, toks) for kind, _, _, rx, toks in _RULES_T])
+_RULE_GATE = PatternGate([_gate_pattern(kind, rx, toks) for kind, _, _, rx, toks in _RULES_T], TEXT_GATES)
 # rules gated by their tokens: on ASCII text the gate's answer is their token test
 _TOKEN_GATED = frozenset(
     i for i, (kind, _, _, rx, _) in enumerate(_RULES_T) if not isinstance(rx, re.Pattern) or kind in _GATE_BY_TOKENS
@@ -1360,7 +1360,7 @@ _PERSONA_ANCHORS = (
 # One Hyperscan pass says which persona cues' tokens an ASCII text holds, and whether any
 # persona anchor is there (index ``_ANCHORS_AT``): ~360 ``in`` a text before.
 _PERSONA_TOKEN_GATE = PatternGate(
-    [*(_token_pattern(toks) for toks in _PERSONA_TOKENS), _token_pattern(_PERSONA_ANCHORS)]
+    [*(_token_pattern(toks) for toks in _PERSONA_TOKENS), _token_pattern(_PERSONA_ANCHORS)], TEXT_GATES
 )
 _ANCHORS_AT = len(_PERSONA_TOKENS)
 # --- Directives to the model inside data (tool outputs only; a user may ask these of their own
@@ -1633,7 +1633,8 @@ _PLANTED_GATE = PatternGate(
         _token_pattern((*_STANDING_TOKENS, *_CONSENT_TOKENS)),
         _token_pattern(_TASK_NEW_TOKENS),
         _token_pattern(_UNDER_TEST_TOKENS),
-    ]
+    ],
+    TEXT_GATES,
 )
 
 

@@ -25,7 +25,7 @@ import itertools
 import re
 from functools import partial
 
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _WINDOW = 300
 
@@ -198,7 +198,9 @@ def release(text: str) -> tuple[int, int, int] | None:
 _MAX_RELEASE = 20
 
 
-_RELEASE_GATE = PatternGate([re.compile("|".join(re.escape(t) for t in _RELEASE_TOKENS if t.isascii()) or r"\xff")])
+_RELEASE_GATE = PatternGate(
+    [re.compile("|".join(re.escape(t) for t in _RELEASE_TOKENS if t.isascii()) or r"\xff")], TEXT_GATES
+)
 _REACH = 90  # a match lies within this many characters of one of its tokens
 
 
@@ -337,7 +339,7 @@ _WORD_SPELLINGS = (
     (_PIG_KEY, re.compile(r"\b[a-z]{1,20}ay\b"), _UNPIG),
     (_SWAP_KEY, _SWAP_KEY, _UNSWAP),
 )
-_WORD_GATE = PatternGate([_PIG_KEY, _SWAP_KEY])
+_WORD_GATE = PatternGate([_PIG_KEY, _SWAP_KEY], TEXT_GATES)
 
 
 # Leetspeak worth undoing spells a key word with a digit (or @, $) for a letter: "1gn0r3", "pr3v10u5",
@@ -455,7 +457,7 @@ def _segmented(text: str, runs: list[re.Match[str]]) -> str:
     return "\n".join(parts)
 
 
-_VIEW_GATE = PatternGate([_LEET_KEY, _SPACED, _SPACED_RUN])
+_VIEW_GATE = PatternGate([_LEET_KEY, _SPACED, _SPACED_RUN], TEXT_GATES)
 _VIEW_REACH = 300
 _MAX_SPOTS = 64
 
@@ -513,7 +515,7 @@ def _spread(pattern: str) -> str:
 
 # A long text is read for ``_SQUEEZED`` only where its letters, whatever lies between them, spell one
 # of its phrases (one Hyperscan pass); the others (nearly all) skip the count of one-letter words.
-_SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))])
+_SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))], TEXT_GATES)
 
 
 def squeezed(text: str) -> re.Match[str] | None:

@@ -20,6 +20,7 @@ import importlib
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, Literal
 
 from gateway.inspect.base import Detector, Target
@@ -243,7 +244,7 @@ class RegexGate:
             return
         self._db = db
 
-    def possible(self, text: str) -> set[int] | None:
+    def possible(self, text: str) -> AbstractSet[int] | None:
         """Indexes of the patterns that may match ``text``; None: all may (no engine)."""
         if self._db is None:
             return None
@@ -381,12 +382,19 @@ class PatternGate:
     trailing lookahead made consuming (``_edges_consuming``). ASCII text only, matched
     bytewise with ASCII case-insensitivity for ``re.I`` patterns: there Python's ``\\w``,
     ``\\d``, ``\\b`` and case rules are ASCII ones. Other text, or no wheel: None (all may).
+
+    Gates asked about the same text one after another can share a database (``group``, a
+    ``GateGroup``): the first one asked about a text scans it for all of them, the others read
+    their answers from that scan. Each Hyperscan call costs a few µs however short the text, so
+    on short texts the calls, not the bytes, were the cost.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+    def __init__(self, patterns: Sequence[re.Pattern[str]], group: GateGroup | None = None) -> None:
         self.n = len(patterns)
         self._db: Any = None
         self._scratch = threading.local()
+        self._group = group
+        self._shared: int | None = None  # this gate's number in its group's database, once compiled
         if _hs is None:
             return
         exprs: list[bytes] = []
@@ -405,9 +413,90 @@ class PatternGate:
         db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
         db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
         self._db = db
+        self.exprs = (tuple(exprs), tuple(ids), tuple(flags))
+        if group is not None:
+            group.join(self)
 
-    def possible(self, text: str) -> set[int] | None:
+    def possible(self, text: str) -> AbstractSet[int] | None:
         """Indexes of the patterns that may match ``text``; None: all may (not ASCII, no engine)."""
         if self._db is None or not text.isascii():
             return None
-        return _scan(self._db, self._scratch, "g", text)
+        group = self._group
+        if group is None or (self._shared is None and not group.seal(self)):
+            return _scan(self._db, self._scratch, "g", text)
+        assert self._shared is not None  # sealed into the group's database
+        return group.answers(text).get(self._shared, _NONE)
+
+
+_NONE: frozenset[int] = frozenset()
+
+
+class GateGroup:
+    """``PatternGate``s asked about the same texts, in one Hyperscan database.
+
+    Compiled (sealed) when one of them is first asked; a gate made after that keeps its own
+    database. Per thread, the answers for the last text scanned are kept with the text
+    itself: a gate asked about the same object gets them without a scan (a ``str`` is
+    immutable, and holding it keeps its ``id`` from being reused). Hyperscan matches each
+    expression of a database on its own, so a gate's answer is the one its own database
+    gives (``tests/test_inspect_prefilter.py`` compares the two).
+
+    Worth it where the gates are asked together: the prompt-injection family's ten gates on a
+    text's folded form cost 5 µs in one scan of a short text against 24 µs one by one
+    (1,277 expressions; 16 KiB: 145 against 198 µs). Gates asked only now and then about long
+    texts are better alone: one scan for all costs what they would together.
+    """
+
+    def __init__(self) -> None:
+        self._gates: list[PatternGate] = []
+        self._lock = threading.Lock()
+        self._sealed = False
+        self._db: Any = None
+        self._owner: list[tuple[int, int]] = []  # id -> (gate number, pattern index)
+        self._local = threading.local()
+
+    def join(self, gate: PatternGate) -> None:
+        with self._lock:
+            if not self._sealed:
+                self._gates.append(gate)
+
+    def seal(self, gate: PatternGate) -> bool:
+        """Compile the shared database if not yet done; is ``gate`` in it?"""
+        with self._lock:
+            if not self._sealed:
+                self._sealed = True
+                exprs: list[bytes] = []
+                ids: list[int] = []
+                flags: list[int] = []
+                for gi, g in enumerate(self._gates):
+                    gx, gids, gflags = g.exprs
+                    base = len(self._owner)  # one id per (gate, pattern): single-match per id, as alone
+                    exprs.extend(gx)
+                    ids.extend(base + pi for pi in gids)
+                    flags.extend(gflags)
+                    self._owner.extend((gi, pi) for pi in range(g.n))
+                if exprs:
+                    db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
+                    db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=flags)
+                    self._db = db
+                    for gi, g in enumerate(self._gates):
+                        g._shared = gi
+            return gate._shared is not None
+
+    def answers(self, text: str) -> dict[int, frozenset[int]]:
+        """Per gate number, the indexes of its patterns that may match ``text`` (none: absent)."""
+        local = self._local
+        if getattr(local, "text", None) is text:
+            got: dict[int, frozenset[int]] = local.answers
+            return got
+        per: dict[int, set[int]] = {}
+        owner = self._owner
+        for eid in _scan(self._db, local, "db", text):
+            gi, pi = owner[eid]
+            per.setdefault(gi, set()).add(pi)
+        out = {gi: frozenset(ps) for gi, ps in per.items()}
+        local.text, local.answers = text, out
+        return out
+
+
+TEXT_GATES = GateGroup()  # the prompt-injection family's gates (injection, jailbreak, framed, pretext)

@@ -28,8 +28,9 @@ Folded text. Bounded: pretexts are matched only at their tokens' positions (``st
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _Q = "['\u2019]"  # folded text keeps the typographic apostrophe
 # Every alternative opens with one of ``_TOKENS``' members (``match`` at their positions).
@@ -149,12 +150,13 @@ _GATE = PatternGate(
     [
         *(re.compile(re.escape(t)) for t in _TOKENS),
         re.compile("|".join(re.escape(t) for t in _LRL_TOKENS if t.isascii())),
-    ]
+    ],
+    TEXT_GATES,
 )
 _LRL_AT = len(_TOKENS)
 
 
-def _pretexts(text: str, possible: set[int] | None) -> list[re.Match[str]]:
+def _pretexts(text: str, possible: AbstractSet[int] | None) -> list[re.Match[str]]:
     """``_PRETEXT``'s matches in short windows around its tokens (those ``possible`` says are there;
     ``str.find``, at most ``_MAX_SPOTS`` positions), in text order, without overlaps, at most ``_MAX_FRAMES``."""
     spots: list[int] = []
