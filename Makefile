@@ -43,6 +43,7 @@ eval: $(STAMP)
 	$(BIN)/python -m tests.eval.corpus_report --ssrf --split dev
 	$(BIN)/python -m tests.eval.corpus_report --cloud --split dev
 	$(BIN)/python -m tests.eval.corpus_report --code --split dev
+	$(BIN)/python -m tests.eval.corpus_report --secrets --split test
 	$(BIN)/python -m tests.eval.train_classifier
 
 clean:

@@ -24,6 +24,18 @@ from gateway.inspect.prefilter import PatternGate
 NAME = "secrets"
 OWASP = ("LLM02",)
 
+# Entra ID (Azure AD) client secrets: three characters, a digit, "Q~", 31-34 more
+_AZURE_AD_SECRET = re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])")
+# a private key's DER in bare base64 (no PEM armour): a SEQUENCE whose first element is the INTEGER
+# version 0 (PKCS#1 RSA, PKCS#8) or 1 (SEC1 EC), with a two-byte (MII...IBA), one-byte (MIG/MIH...AgE)
+# or short length (M..CAQEE: SEC1 P-256, secp256k1; M..CAQAw: PKCS#8 Ed25519); certificates and
+# public keys start with a SEQUENCE instead
+_DER_PRIVATE_KEY = re.compile(
+    r"\b(?:MII[A-Za-z0-9+/]{3}IBA[AD]|MI[GH][A-Za-z0-9+/]AgE[AB]|M[A-Za-z0-9+/]{2}CAQ(?:EE|Aw))[A-Za-z0-9+/]{40,8000}+={0,2}"
+)
+_GITLAB_PREFIXES = ("glpat-", "gloas-", "gldt-", "glrt-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-", "glsoat-",
+                    "glffct-", "glwt-")  # fmt: skip
+
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
     ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
@@ -35,14 +47,19 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
     ("slack_webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,200}")),
     ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("gitlab_token", re.compile(r"\bgl(?:pat|dt|rt|ptt)-[A-Za-z0-9_-]{20,64}\b")),
+    ("gitlab_token", re.compile(r"\bgl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct|wt)-[A-Za-z0-9_-]{20,64}\b")),
     ("sendgrid_key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
     ("huggingface_token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
     ("pypi_token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,500}")),
     ("azure_storage_key", re.compile(r"AccountKey=[A-Za-z0-9+/]{86}==")),
-    ("telegram_bot_token", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")),
+    # (also right after "bot", as in https://api.telegram.org/bot<token>/sendMessage)
+    ("telegram_bot_token", re.compile(r"(?:\b|(?<=bot))\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")),
+    # HashiCorp Vault service, batch and recovery tokens (Vault 1.10+)
+    ("vault_token", re.compile(r"\bhv[sbr]\.[A-Za-z0-9_-]{90,400}+(?![A-Za-z0-9_-])")),
     ("digitalocean_token", re.compile(r"\bdo[por]_v1_[a-f0-9]{64}\b")),
     ("shopify_token", re.compile(r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b")),
+    ("azure_ad_client_secret", _AZURE_AD_SECRET),
+    ("private_key_der", _DER_PRIVATE_KEY),
     ("http_basic_auth", re.compile(r"\bBasic[ \t]{1,3}([A-Za-z0-9+/]{8,400}+={0,2}+)(?![A-Za-z0-9+/=])")),
     ("http_bearer_token", re.compile(r"\bBearer[ \t]{1,3}([A-Za-z0-9._~+/-]{20,4096}+={0,2}+)(?![A-Za-z0-9._~+/=-])")),
 ]
@@ -58,18 +75,21 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "private_key": ("PRIVATE KEY",),
     "slack_webhook": ("hooks.slack.com/",),
     "npm_token": ("npm_",),
-    "gitlab_token": ("glpat-", "gldt-", "glrt-", "glptt-"),
+    "gitlab_token": _GITLAB_PREFIXES,
     "sendgrid_key": ("SG.",),
     "huggingface_token": ("hf_",),
     "pypi_token": ("pypi-AgEIcHlwaS5vcmc",),
     "azure_storage_key": ("AccountKey=",),
     "telegram_bot_token": (":AA",),
+    "vault_token": ("hvs.", "hvb.", "hvr."),
     "digitalocean_token": ("dop_v1_", "doo_v1_", "dor_v1_"),
     "shopify_token": ("shpat_", "shpca_", "shppa_", "shpss_"),
+    "azure_ad_client_secret": ("Q~",),
+    "private_key_der": ("IBAA", "IBAD", "AgEA", "AgEB", "CAQEE", "CAQAw"),
     "http_basic_auth": ("Basic",),
     "http_bearer_token": ("Bearer",),
 }
-_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token", "credential")
+_LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token", "cred", "auth")
 # One Hyperscan pass over ASCII text says which rules' tokens are there (the lower-case ones
 # ignoring case: on ASCII text that is ``tok in raw.lower()``), instead of ~30 ``in`` scans of
 # the whole text (~13 µs per KiB when none is there, as in most texts).
@@ -150,13 +170,14 @@ def _placeholder_value(value: str) -> bool:
 # generated: 8+ characters, entropy >= 3, two character classes, and no placeholder, template,
 # variable, call, attribute path or example word (``os.environ["X"]``, ``${DB_PASS}``,
 # ``<your-token>``, ``self.password``, ``changeme``).
-_ASSIGN_WORD = re.compile(r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_.-]?key|access[_.-]?key|private[_.-]?key|"
-                          r"account[_.-]?key|signing[_.-]?key|master[_.-]?key|credential", re.I)  # fmt: skip
+_ASSIGN_WORD = re.compile(r"pass(?:word|wd|phrase)?|pwd|secret|token|auth|creds|api[_.-]?key|access[_.-]?key|"
+                          r"private[_.-]?key|account[_.-]?key|signing[_.-]?key|master[_.-]?key|"
+                          r"credential", re.I)  # fmt: skip
 _IDENT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _NAME_WORDS = re.compile(r"[A-Z]{2,}(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+|[A-Z]+|\d+")
 # the words a secret's name holds (after splitting on case and separators)
 _SECRET_WORDS = frozenset({"password", "passwd", "passphrase", "pwd", "pass", "secret", "secrets", "token", "apikey",
-                           "credential", "credentials", "pw", "psk"})  # fmt: skip
+                           "credential", "credentials", "creds", "pw", "psk"})  # fmt: skip
 _SECRET_PAIRS = frozenset({("api", "key"), ("access", "key"), ("private", "key"), ("account", "key"),
                            ("signing", "key"), ("master", "key"), ("secret", "key"), ("client", "secret"),
                            ("auth", "token"), ("access", "token"), ("refresh", "token"), ("bot", "token")})  # fmt: skip
@@ -172,20 +193,26 @@ _NOT_SECRET_WORDS = frozenset({
     "generator", "validator", "regex", "pattern", "prefix", "suffix", "size", "bits", "algorithm", "alg", "method",
     "mode", "kind", "class", "schema", "template", "doc", "docs", "help", "description", "display", "title",
     "mask", "masked", "hidden", "show", "confirm", "confirmation", "old", "forgot", "forgotten", "login",
-    "filename", "tokens", "tokenizer", "passthrough", "bypass", "compass", "passenger", "at", "encryption", "encrypt",
+    "filename", "at", "encryption", "encrypt", "csrf", "xsrf",
     "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history",
 })  # fmt: skip
 _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 characters fails at once)
     r"[\"']?[ \t]{0,3}(?::=|=>|=|:)[ \t]{0,3}"
     r"(?:([\"'])([^\"'\\\s]{8,200}+)\1|([^\s\"'`,;&(){}\[\]<>|]{8,200}+)(?![^\s\"'`,;&(){}\[\]<>|]))"
 )
+# ``("api_token", "dafa7817-...")``: a quoted name, a comma, a quoted value (a call's arguments:
+# ``GetEnvOrDefault``, ``config.set``, ``headers.put``); the value must be quoted
+_ARG_VALUE = re.compile(r"([\"'])[ \t]{0,3},[ \t]{0,3}([\"'])([^\"'\\\s]{8,200}+)\2")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# a version (``jjwt-jackson-0.11.2``) or an address (``10.0.0.12``) given to a name: not generated
+_VERSIONED = re.compile(r"\d\.\d{1,6}\.\d")
 _VALUE_PLACEHOLDERS = re.compile(r"x{4}|\*\*\*|\.\.\.|your|replace|insert|enter|redact|none|null|undefined|"
                                  r"todo|fixme|here|sample|example|dummy|fake|mock|test|changeme", re.I)  # fmt: skip
 
 
 # a word ending in one of these names a secret too: PGPASSWORD, APITOKEN, DBSECRET
-_SECRET_ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials")
+_SECRET_ENDINGS = ("password", "passwd", "passphrase", "secret", "token", "apikey", "credential", "credentials",
+                   "creds")  # fmt: skip
 
 
 def _secret_name(name: str) -> bool:
@@ -194,7 +221,23 @@ def _secret_name(name: str) -> bool:
         return False
     if any(w in _SECRET_WORDS or w.endswith(_SECRET_ENDINGS) for w in words):
         return True
+    if words[-1] == "auth":
+        return True  # user_auth, _auth (.npmrc), "auth" (Docker's config.json); auth_server is about it
     return any(p in _SECRET_PAIRS for p in itertools.pairwise(words))
+
+
+def _class(c: str) -> int:
+    return 0 if c.isdigit() else 1 if c.isupper() else 2
+
+
+def _generated_part(part: str) -> bool:
+    """A dotted value's segment that is no name: 16+ letters and digits switching between digit, capital
+    and small letter at least every second character (Vault's ``s.ZC9Ecf4M5g9o34Q6RkzGsj0z``; not
+    ``settings.API_KEY`` nor a method such as ``obj.computeHmacSha256Digest``)."""
+    if len(part) < 16 or not part.isascii() or not part.isalnum():
+        return False
+    changes = sum(_class(a) != _class(b) for a, b in itertools.pairwise(part))
+    return 2 * changes >= len(part)
 
 
 def _generated(value: str) -> bool:
@@ -203,11 +246,13 @@ def _generated(value: str) -> bool:
         return False
     if value[0] in "${<@*#/~.?" or "${" in value or "{{" in value or "://" in value:
         return False
+    if _VERSIONED.search(value):
+        return False  # io.jsonwebtoken:jjwt-jackson-0.11.2, host: 10.0.0.12
     if value[0] == "!" and value[1:].isalpha():
         return False  # a YAML tag: !vault, !Ref
     if value.startswith("%(") or (value[0] == "%" and value.endswith("%")):
         return False  # %(name)s, %DB_PASSWORD%
-    if "." in value and all(_IDENTIFIER.fullmatch(p) for p in value.split(".")):
+    if "." in value and all(_IDENTIFIER.fullmatch(p) and not _generated_part(p) for p in value.split(".")):
         return False  # settings.api_key, process.env.TRELLO_API_KEY: where the value is, not the value
     if _IDENTIFIER.fullmatch(value) and not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)):
         return False  # getPassword, DB_PASSWORD_FILE: a name, not a value
@@ -242,9 +287,14 @@ def assignments(raw: str) -> list[tuple[int, int]]:
         if not _secret_name(name):
             continue
         v = _ASSIGN_VALUE.match(raw, right)
-        if v is None:
+        if v is not None:
+            group = 2 if v.group(2) is not None else 3
+        elif left > 0 and raw[left - 1] in "\"'" and (v := _ARG_VALUE.match(raw, right)):
+            if v.group(1) != raw[left - 1]:
+                continue  # the name's quotes do not match
+            group = 3
+        else:
             continue
-        group = 2 if v.group(2) is not None else 3
         value = v.group(group)
         if _generated(value):
             out.append(v.span(group))
@@ -277,6 +327,11 @@ def _mixed_case(value: str) -> bool:
     return any(c.isupper() for c in body) and any(c.islower() for c in body)
 
 
+def _filler(token: str) -> bool:
+    """A documentation filler (glpat-xxxxxxxxxxxxxxxxxxxx): few distinct characters, or one that is half of it."""
+    return len(set(token)) < 8 or 2 * Counter(token).most_common(1)[0][1] >= len(token)
+
+
 def _webhook_ok(value: str) -> bool:
     """A Slack webhook whose secret part is not filler (T00000000/B00000000/XXXXXXXX...)."""
     return len(set(value.rsplit("/", 1)[-1])) >= 8
@@ -286,7 +341,7 @@ def _webhook_ok(value: str) -> bool:
 # rules keep reporting them (a placeholder token in a call is still a token-shaped value)
 _FILLER_CHECKED = frozenset(
     {"npm_token", "gitlab_token", "sendgrid_key", "huggingface_token", "pypi_token", "azure_storage_key",
-     "telegram_bot_token", "digitalocean_token", "shopify_token"}
+     "telegram_bot_token", "digitalocean_token", "shopify_token", "azure_ad_client_secret", "vault_token"}
 )  # fmt: skip
 _VALUE_CHECKS = {
     "slack_webhook": _webhook_ok,
@@ -310,7 +365,6 @@ class SecretsDetector:
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
         hits: list[Hit] = []
-        lower: str | None = None
         gate = _RULE_GATE.possible(raw)
         present = None if gate is None else {_GATED_RULES[i] for i in gate}
         for kind, rx in _RULES:
@@ -333,7 +387,7 @@ class SecretsDetector:
                         start, end = m.span(1)
                     if not _VALUE_CHECKS[kind](raw[start:end]):
                         continue
-                elif kind in _FILLER_CHECKED and len(set(raw[start:end])) < 8:
+                elif kind in _FILLER_CHECKED and _filler(raw[start:end]):
                     continue  # filler: glpat-xxxxxxxxxxxxxxxxxxxx
                 hits.append(
                     Hit(
@@ -344,8 +398,8 @@ class SecretsDetector:
         if present is not None and "secret_assignment" in present:
             assigned = True
         elif present is None:
-            lower = raw.lower()
-            assigned = any(tok in lower for tok in _LOWER_TOKENS)
+            low = raw.lower()
+            assigned = any(tok in low for tok in _LOWER_TOKENS)
         else:
             assigned = False
         if assigned:

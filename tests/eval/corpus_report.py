@@ -34,6 +34,8 @@ SSRF = Path(__file__).with_name("ssrf.jsonl")
 CLOUD = Path(__file__).with_name("cloud.jsonl")
 # whole stdlib source files read and written (build_code.py), benign, all dev
 CODE = Path(__file__).with_name("code.jsonl")
+# secret scanners' test vectors (build_secrets.py), split by source file: dev tuned on, test scored only
+SECRETS = Path(__file__).with_name("secrets.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
 # reported in their own blocks, outside the non-AgentDojo aggregates
 BENCHMARKS = ("agentdojo_injection", "agentdojo_clean", "bipia_text", "bipia_code")
@@ -99,9 +101,12 @@ def main() -> None:
     ap.add_argument("--ssrf", action="store_true", help="ssrf.jsonl (build_ssrf.py), per source; all dev")
     ap.add_argument("--cloud", action="store_true", help="cloud.jsonl (build_cloud.py), per source; all dev")
     ap.add_argument("--code", action="store_true", help="code.jsonl (build_code.py), per surface; all dev")
+    ap.add_argument("--secrets", action="store_true", help="secrets.jsonl (build_secrets.py), per family and source")
     args = ap.parse_args()
-    if args.external or args.ssrf or args.cloud or args.code:
-        chosen = SSRF if args.ssrf else CLOUD if args.cloud else CODE if args.code else EXTERNAL
+    if args.external or args.ssrf or args.cloud or args.code or args.secrets:
+        chosen = (
+            SSRF if args.ssrf else CLOUD if args.cloud else CODE if args.code else SECRETS if args.secrets else EXTERNAL
+        )
         external(args.split, args.show, chosen)
         return
     attacks, benign, dt = evaluate(args.split)

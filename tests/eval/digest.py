@@ -1,75 +1,69 @@
-"""Per-record digest of every evaluation set: verdict and finding kinds, to tell exactly which records
-a detector change moved.
+"""Per-record digest of every evaluation set: verdict and finding kinds, to compare detector changes.
 
-``python -m tests.eval.digest OUT.json`` writes {set:id: "verdict detector:kind,..."} for
-``corpus.jsonl``, ``external.jsonl`` (both splits; AgentDojo and BIPIA are in the corpus),
-``ssrf.jsonl``, ``cloud.jsonl``, ``code.jsonl`` and ``cases.jsonl`` (no ids there: its line
-number and a hash of its text), and prints one hash of it all.
-``python -m tests.eval.digest --diff BEFORE.json AFTER.json`` lists the records whose verdict or
-kinds changed: id, set, split, label, family, before and after; the text only of a dev record (a
-test record's text is never shown).
+``python -m tests.eval.digest OUT.json`` writes {set: {id: "verdict detector:kind,..."}} over
+corpus (AgentDojo and BIPIA included), external, ssrf, cloud, code, secrets and cases (cases
+have no id: their index). ``python -m tests.eval.digest --diff BEFORE.json AFTER.json`` prints
+each record whose digest changed, with its label and split; a text only for dev records (test
+texts are not read).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from gateway.inspect.verdict import Judge
-from tests.eval.corpus_report import CLOUD, CODE, CORPUS, EXTERNAL, SSRF
-from tests.eval.report import CASES, ROOT, eval_tools
+from tests.eval.corpus_report import CLOUD, CODE, CORPUS, EXTERNAL, SECRETS, SSRF, load
+from tests.eval.report import ROOT, eval_tools, load_cases
 
-SETS = {"corpus": CORPUS, "external": EXTERNAL, "ssrf": SSRF, "cloud": CLOUD, "code": CODE, "cases": CASES}
+SETS = {"corpus": CORPUS, "external": EXTERNAL, "ssrf": SSRF, "cloud": CLOUD, "code": CODE, "secrets": SECRETS}
 
 
-def records() -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, record) of every set; ``cases`` records get an id of line and text."""
+def records() -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
     for name, path in SETS.items():
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            r = json.loads(line)
-            rid = r.get("id") or f"{n}-{hashlib.sha256(r['text'].encode()).hexdigest()[:8]}"
-            yield f"{name}:{rid}", r
-
-
-def digest() -> dict[str, str]:
-    judge = Judge([ROOT / "policies"], eval_tools())
-    out = {}
-    for key, r in records():
-        res = judge.judge(r)
-        kinds = ",".join(sorted({f"{f['detector']}:{f['kind']}" for f in res["findings"]}))
-        out[key] = f"{res['verdict']} {kinds}"
+        out[name] = {r["id"]: r for r in load("all", path)}
+    out["cases"] = {str(i): {**c, "split": "dev"} for i, c in enumerate(load_cases())}
     return out
 
 
-def diff(before: dict[str, str], after: dict[str, str]) -> None:
-    recs = dict(records())
-    changed = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
-    print(f"{len(changed)} of {len(after)} records changed")
-    for k in changed:
-        r = recs.get(k, {})
-        split = r.get("split", "dev") or "dev"
-        head = f"{k} split={split} label={r.get('label')} family={r.get('family')}"
-        print(f"{head}\n  before: {before.get(k)}\n  after:  {after.get(k)}")
-        if split != "test" and r:
-            print(f"  text: {r['text'][:300]!r}")
+def digest() -> dict[str, dict[str, str]]:
+    judge = Judge([ROOT / "policies"], eval_tools())
+    out: dict[str, dict[str, str]] = {}
+    for name, recs in records().items():
+        out[name] = {}
+        for rid, r in recs.items():
+            res = judge.judge(r)
+            kinds = ",".join(sorted({f"{f['detector']}:{f['kind']}" for f in res["findings"]}))
+            out[name][rid] = f"{res['verdict']} {kinds}"
+    return out
+
+
+def diff(before: dict[str, dict[str, str]], after: dict[str, dict[str, str]]) -> int:
+    recs = records()
+    changed = 0
+    for name, now in after.items():
+        was = before.get(name, {})
+        for rid in sorted(set(now) | set(was)):
+            if now.get(rid) == was.get(rid):
+                continue
+            changed += 1
+            r = recs[name].get(rid, {})
+            text = repr(r.get("text", "")[:160]) if r.get("split") == "dev" else "(test: text not shown)"
+            print(f"{name} {rid} {r.get('label')} {r.get('split')}: {was.get(rid)!r} -> {now.get(rid)!r} {text}")
+    print(f"{changed} records changed")
+    return changed
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--diff":
-        diff(*(json.loads(Path(p).read_text(encoding="utf-8")) for p in sys.argv[2:]))
+    if sys.argv[1] == "--diff":
+        diff(json.loads(Path(sys.argv[2]).read_text()), json.loads(Path(sys.argv[3]).read_text()))
         return
-    if len(sys.argv) != 2:
-        sys.exit(__doc__)
     d = digest()
-    Path(sys.argv[1]).write_text(json.dumps(d, indent=0, sort_keys=True), encoding="utf-8")
-    h = hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
-    print(f"{len(d)} records, digest {h}")
+    Path(sys.argv[1]).write_text(json.dumps(d, sort_keys=True))
+    print({k: len(v) for k, v in d.items()})
 
 
 if __name__ == "__main__":
