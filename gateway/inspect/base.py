@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -88,6 +88,20 @@ class Detector(Protocol):
     traits: DetectorTraits
 
     def scan(self, t: Target) -> list[Hit]: ...
+
+
+def token_spots(text: str, tokens: Iterable[str], limit: int) -> list[int]:
+    """Where ``tokens`` occur in ``text`` (``str.find``, each token's occurrences apart), at most ``limit``
+    positions in all, sorted: the places a rule's regex is tried, in windows around them, instead of
+    searching a whole page (a regex that opens with alternatives tries every position)."""
+    spots: list[int] = []
+    for tok in tokens:
+        p = text.find(tok)
+        while p != -1 and len(spots) < limit:
+            spots.append(p)
+            p = text.find(tok, p + len(tok))
+    spots.sort()
+    return spots
 
 
 def excerpt(text: str, start: int, end: int, *, redact: bool = False, width: int = 40) -> str:

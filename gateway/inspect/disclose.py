@@ -47,6 +47,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from gateway.inspect.base import token_spots
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 # --- secret_request
@@ -144,14 +145,10 @@ def _sentence_start(text: str, at: int) -> int:
 def secret_request(text: str, plain: str | None = None) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a request for what the model holds, or None; ``plain`` (a fold that
     keeps Cyrillic, for a non-ASCII text) is searched for the Russian phrasing, its span given as (0, 0)."""
-    spots: list[int] = []
-    for tok in _NOUN_TOKENS if "your" in text else ():  # the holding is always named "your ..."
-        p = text.find(tok)
-        while p != -1 and len(spots) < _MAX_SPOTS:
-            spots.append(p)
-            p = text.find(tok, p + len(tok))
+    # the holding is always named "your ..."
+    spots = token_spots(text, _NOUN_TOKENS, _MAX_SPOTS) if "your" in text else []
     done = -1
-    for p in sorted(spots):
+    for p in spots:
         if p < done:
             continue
         lo = max(0, p - _BACK)
@@ -225,14 +222,8 @@ def planted_errand(text: str) -> tuple[int, int] | None:
     (the model's task as the moment, an outside or answer target, the data at hand, an approval or purpose)."""
     if _ADDRESSEE_GATE.possible(text) == set():  # one Hyperscan pass: no address, no errand
         return None
-    spots: list[int] = []
-    for tok in _ADDRESSEE_TOKENS:
-        p = text.find(tok)
-        while p != -1 and len(spots) < _MAX_SPOTS:
-            spots.append(p)
-            p = text.find(tok, p + len(tok))
     done = -1
-    for p in sorted(spots):
+    for p in token_spots(text, _ADDRESSEE_TOKENS, _MAX_SPOTS):
         if p < done:
             continue
         if not any(c in text[p : p + 40] for c in ":,"):  # every address is followed by one

@@ -25,6 +25,7 @@ import itertools
 import re
 from functools import partial
 
+from gateway.inspect.base import token_spots
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _WINDOW = 300
@@ -149,14 +150,8 @@ def forged_reasoning(text: str) -> tuple[int, int] | None:
     if not any(tok in text for tok in _REASONING_TOKENS):
         return None
     # the frame is searched for only around its tokens (a search of a whole page cost ~30 us/KiB)
-    spots: list[int] = []
-    for tok in _REASONING_TOKENS:
-        p = text.find(tok)
-        while p != -1 and len(spots) < _MAX_SPOTS:
-            spots.append(p)
-            p = text.find(tok, p + len(tok))
     end = -1
-    for p in sorted(spots):
+    for p in token_spots(text, _REASONING_TOKENS, _MAX_SPOTS):
         if p < end:
             continue
         m = _REASONING.search(text, max(end, p - _FRAME_BEFORE), p + _FRAME_AFTER)

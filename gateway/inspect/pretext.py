@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
+from gateway.inspect.base import token_spots
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _Q = "['\u2019]"  # folded text keeps the typographic apostrophe
@@ -159,17 +160,10 @@ _LRL_AT = len(_TOKENS)
 def _pretexts(text: str, possible: AbstractSet[int] | None) -> list[re.Match[str]]:
     """``_PRETEXT``'s matches in short windows around its tokens (those ``possible`` says are there;
     ``str.find``, at most ``_MAX_SPOTS`` positions), in text order, without overlaps, at most ``_MAX_FRAMES``."""
-    spots: list[int] = []
-    for i, tok in enumerate(_TOKENS):
-        if possible is not None and i not in possible:
-            continue
-        p = text.find(tok)
-        while p != -1 and len(spots) < _MAX_SPOTS:
-            spots.append(p)
-            p = text.find(tok, p + len(tok))
+    tokens = (tok for i, tok in enumerate(_TOKENS) if possible is None or i in possible)
     found: list[re.Match[str]] = []
     end = -1
-    for p in sorted(spots):
+    for p in token_spots(text, tokens, _MAX_SPOTS):
         if p < end:
             continue
         m = _PRETEXT.search(text, max(end, p - _BEFORE), p + _AFTER)
