@@ -47,7 +47,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
     ("slack_webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,200}")),
     ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("gitlab_token", re.compile(r"\bgl(?:pat|oas|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct|wt)-[A-Za-z0-9_-]{20,64}\b")),
+    ("gitlab_token", re.compile(r"\b(?:" + "|".join(map(re.escape, _GITLAB_PREFIXES)) + r")[A-Za-z0-9_-]{20,64}\b")),
     ("sendgrid_key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
     ("huggingface_token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
     ("pypi_token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,500}")),

@@ -437,9 +437,7 @@ class SsrfDetector:
             why in _HOST_FIELD_KINDS or why.endswith(("_obfuscated", "_via_unicode", "_via_wildcard_dns"))
         ):
             return []
-        start = t.raw.find(raw)
-        ev = excerpt(raw, 0, len(raw), width=80)
-        return [Hit(finding(NAME, t, why, sev, OWASP, ev, 0.9 if sev == "high" else 0.6), (start, start + len(raw)))]
+        return [self._whole(t, raw, why, sev)]
 
 
 async def resolved_findings(strings: Iterable[tuple[str, str]], per_name_s: float) -> list[Finding]:
