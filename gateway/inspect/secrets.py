@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import json
 import math
 import re
 from collections import Counter
@@ -33,8 +34,49 @@ _AZURE_AD_SECRET = re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z
 _DER_PRIVATE_KEY = re.compile(
     r"\b(?:MII[A-Za-z0-9+/]{3}IBA[AD]|MI[GH][A-Za-z0-9+/]AgE[AB]|M[A-Za-z0-9+/]{2}CAQ(?:EE|Aw))[A-Za-z0-9+/]{40,8000}+={0,2}"
 )
+# A JWT (JWS compact): base64url header, payload, signature; the header's JSON opens with ``{"`` (eyJ),
+# ``{ "`` (eyAi) or a line break (ewo, ew0K), and the signature may be empty (``alg: none``, an unsecured
+# token a server that accepts it still honours). The header must decode to a JSON object naming ``alg``
+# (or ``typ``, ``kid``): a truncated documentation example (``eyJhbGciOiJIUzI1NiIs.eyJzdWIi.…``) is none.
+_JWT_HEADS = ("eyJ", "eyAi", "ewog", "ewoJ", "ew0K")
+_JWT = re.compile(
+    r"\b(?:eyJ|eyAi|ewo[gJ]|ew0K)[A-Za-z0-9_-]{4,2000}+\.(?:eyJ|eyAi|ewo[gJ]|ew0K)[A-Za-z0-9_-]{4,8000}+"
+    r"\.[A-Za-z0-9_-]{0,2000}+"
+)
 _GITLAB_PREFIXES = ("glpat-", "gloas-", "gldt-", "glrt-", "glcbt-", "glptt-", "glft-", "glimt-", "glagent-", "glsoat-",
                     "glffct-", "glwt-")  # fmt: skip
+
+# More vendors' tokens, each a fixed prefix and the vendor's documented body: Slack app-level, Google
+# OAuth client secrets and access tokens, Stripe webhook secrets, Mailgun, Postman, Databricks, Linear,
+# Grafana (service account, cloud), New Relic, Doppler, age secret keys, Sentry, Atlassian, Groq,
+# Replicate, Perplexity, xAI, Heroku, Supabase, Pulumi, Tailscale, Figma, Notion, 1Password service
+# accounts, Square, Alibaba Cloud key ids, Terraform Cloud, Dynatrace, Contentful; Discord webhooks.
+_VENDOR_PREFIXES = ("xapp-", "GOCSPX-", "ya29.", "whsec_", "key-", "PMAK-", "dapi", "lin_api_", "glsa_", "glc_",
+                    "NRAK-", "dp.pt.", "dp.st.", "dp.ct.", "dp.sa.", "AGE-SECRET-KEY-1", "sntrys_", "sntryu_", "ATATT3",
+                    "gsk_", "r8_", "pplx-", "xai-", "HRKU-", "sbp_", "pul-", "tskey-", "figd_", "ntn_", "ops_eyJ",
+                    "sq0atp-", "sq0csp-", "EAAA", "LTAI", ".atlasv1.", "dt0c01.", "CFPAT-",
+                    "/api/webhooks/")  # fmt: skip
+_VENDOR = re.compile(
+    r"\b(?:xapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[a-f0-9]{64}|GOCSPX-[A-Za-z0-9_-]{28}|ya29\.[A-Za-z0-9_-]{30,2000}+"
+    r"|whsec_[A-Za-z0-9+/]{32,88}+|key-[0-9a-f]{32}|PMAK-[0-9a-f]{24}-[0-9a-f]{34}|dapi[0-9a-f]{32}(?:-\d)?"
+    r"|lin_api_[A-Za-z0-9]{40}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}+={0,2}"
+    r"|NRAK-[A-Z0-9]{27}|dp\.(?:pt|st|ct|sa)\.[A-Za-z0-9]{40,44}|AGE-SECRET-KEY-1[0-9A-Z]{58}"
+    r"|sntrys_eyJ[A-Za-z0-9+/=_-]{60,400}+|sntryu_[a-f0-9]{64}|ATATT3[A-Za-z0-9_=-]{150,250}+|gsk_[A-Za-z0-9]{52}"
+    r"|r8_[A-Za-z0-9]{37}|pplx-[A-Za-z0-9]{48}|xai-[A-Za-z0-9]{80}|HRKU-[A-Za-z0-9_-]{60}|sbp_[a-f0-9]{40}"
+    r"|pul-[a-f0-9]{40}|tskey-[a-z]{3,8}-[A-Za-z0-9]{6,20}-[A-Za-z0-9]{16,64}|figd_[A-Za-z0-9_-]{40}"
+    r"|ntn_\d{11}[A-Za-z0-9]{35}|ops_eyJ[A-Za-z0-9+/=_-]{100,2000}+|sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}"
+    r"|EAAA[A-Za-z0-9_-]{60}|LTAI[A-Za-z0-9]{20}|[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{60,70}"
+    r"|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}|CFPAT-[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"
+    r"|https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}"
+)
+# ``curl -u user:password`` (``--user``, ``-U``/``--proxy-user`` too): the option, found anywhere, is
+# taken when its command line (back to the line start, over ``\`` continuations; 600 characters
+# at most) starts a ``curl``; ``docker run -u 1000:1000`` and ``sudo -u postgres`` are not one.
+_CURL_USER = re.compile(
+    r"(?<![\w-])(?:-u|--user|-U|--proxy-user)(?:[ \t]{1,3}|=)?([\"']?)([^\s\"':]{0,64}):([^\s\"']{0,128})\1"
+    r"(?=[\s|;&)]|$)"
+)
+_CURL = re.compile(r"(?<![\w./-])curl(?:\.exe)?[ \t]")
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
@@ -43,7 +85,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("stripe_key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}\b")),
     ("openai_key", re.compile(r"\bsk-(?:proj-|svcacct-|ant-api\d\d-)?[A-Za-z0-9_-]{20,200}")),
     ("google_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{8,2000}\.eyJ[A-Za-z0-9_-]{8,8000}\.[A-Za-z0-9_-]{8,2000}")),
+    ("jwt", _JWT),
     ("private_key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----")),
     ("slack_webhook", re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/+-]{20,200}")),
     ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
@@ -61,6 +103,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("azure_ad_client_secret", _AZURE_AD_SECRET),
     ("private_key_der", _DER_PRIVATE_KEY),
     ("http_basic_auth", re.compile(r"\bBasic[ \t]{1,3}([A-Za-z0-9+/]{8,400}+={0,2}+)(?![A-Za-z0-9+/=])")),
+    ("vendor_token", _VENDOR),
+    ("curl_user", _CURL_USER),
     ("http_bearer_token", re.compile(r"\bBearer[ \t]{1,3}([A-Za-z0-9._~+/-]{20,4096}+={0,2}+)(?![A-Za-z0-9._~+/=-])")),
 ]
 # Per rule: substrings one of which every match contains (None: test the lower-cased text).
@@ -71,7 +115,7 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "stripe_key": ("_live_", "_test_"),
     "openai_key": ("sk-",),
     "google_api_key": ("AIza",),
-    "jwt": ("eyJ",),
+    "jwt": _JWT_HEADS,
     "private_key": ("PRIVATE KEY",),
     "slack_webhook": ("hooks.slack.com/",),
     "npm_token": ("npm_",),
@@ -88,6 +132,8 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "private_key_der": ("IBAA", "IBAD", "AgEA", "AgEB", "CAQEE", "CAQAw"),
     "http_basic_auth": ("Basic",),
     "http_bearer_token": ("Bearer",),
+    "vendor_token": _VENDOR_PREFIXES,
+    "curl_user": ("curl",),
 }
 _LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token", "cred", "auth")
 # One Hyperscan pass over ASCII text says which rules' tokens are there (the lower-case ones
@@ -100,7 +146,8 @@ _RULE_GATE = PatternGate(
     ]
 )
 _GATED_RULES = [*_TOKENS, "secret_assignment"]
-_USERINFO = re.compile(r"[^/\s:@\"']{1,64}:([^/\s@\"']{3,128})@")  # matched right after "://"
+# matched right after "://" (an empty user too: redis://:password@host)
+_USERINFO = re.compile(r"[^/\s:@\"']{0,64}:([^/\s@\"']{3,128})@")
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
 _PEM_END = re.compile(r"-----END [A-Z ]{0,20}PRIVATE KEY(?: BLOCK)?-----")
 
@@ -120,6 +167,8 @@ _EXAMPLE_HOST = re.compile(
 
 def _placeholder_credentials(raw: str, u: re.Match[str]) -> bool:
     pw = u.group(1)
+    if u.start(1) == u.start() + 1 and ":" in pw:
+        return True  # no user and a colon: CVS's cvs://:pserver:anoncvs@host, not redis://:password@host
     low = pw.lower()
     if low.startswith(("${", "{", "<", "$", "*", "%s", "%(", "password", "[")) or low in _PLACEHOLDER_PASSWORDS:
         return True
@@ -197,8 +246,29 @@ _NOT_SECRET_WORDS = frozenset({
     "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history",
 })  # fmt: skip
 _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 characters fails at once)
-    r"[\"']?[ \t]{0,3}(?::=|=>|=|:)[ \t]{0,3}"
-    r"(?:([\"'])([^\"'\\\s]{8,200}+)\1|([^\s\"'`,;&(){}\[\]<>|]{8,200}+)(?![^\s\"'`,;&(){}\[\]<>|]))"
+    # after the name: its closing quote, a subscript's close (``dict["secret"] = ``) or PHP's ``[]``
+    r"(?:[\"']?\]|[\"']|\[\])?[ \t]{0,3}(?::=|=>|=|:)[ \t]{0,3}"
+    # a quoted value (C#/Objective-C ``@"…"``, Python ``r'…'``/``b'…'`` too), or a bare one
+    r"(?:[@rbRB]?([\"'])([^\"'\\\s]{8,200}+)\1|([^\s\"'`,;&(){}\[\]<>|]{8,200}+)(?![^\s\"'`,;&(){}\[\]<>|]))"
+)
+# ``secret "…";``: a directive and its quoted value (BIND's TSIG keys, nginx ``set``/``proxy_set_header``)
+_DIRECTIVE_VALUE = re.compile(r"[\"']?[ \t]{1,3}([\"'])([^\"'\\\s]{8,200}+)\1[ \t]{0,3};")
+# ``Authorization: <scheme> <credentials>`` (HTTP, a curl ``-H``, a JSON or Python header map): the
+# scheme's word (``Token``, ``Bot``, ``SSWS``, ``ApiKey``…) and the credential after it. Basic and Bearer
+# are their own rules; Digest, NTLM, Negotiate and AWS4 signatures carry no reusable secret.
+_AUTH_VALUE = re.compile(
+    r"[\"']?[ \t]{0,3}[:=][ \t]{0,3}[\"']?(?:([A-Za-z][A-Za-z0-9_-]{1,24})[ \t]{1,3})?"
+    r"([A-Za-z0-9._~+/:-]{8,1024}+={0,2}+)(?![A-Za-z0-9._~+/:=-])"
+)
+_MORE_WORDS = re.compile(r"[ \t]{1,3}[A-Za-z0-9]")
+_AUTH_SCHEMES_ELSEWHERE = frozenset({"basic", "bearer", "digest", "ntlm", "negotiate", "hoba", "mutual", "kerberos",
+                                     "aws4-hmac-sha256", "signature", "vapid", "dpop", "gnap"})  # fmt: skip
+# a reference or template: ``${DB_PASS}``, ``${DB_PASS:-x}``, ``{{ vault_pw }}``, ``{% raw %}``, Ruby's
+# ``#{pw}``, a format field ``{password}`` (not after ``{``: ``{{`` is a literal brace). Only a
+# well-formed one: a generated password may hold ``{``, ``$`` or ``}`` (``{{h}o)p${e]nob(ody[…}}``)
+_TEMPLATE = re.compile(
+    r"\$\{[A-Za-z_][A-Za-z0-9_.]{0,80}(?:[:?/|=+-][^{}]{0,80})?\}|\{\{[^{}]{0,200}\}\}|\{%[^{}%]{0,200}%\}"
+    r"|#\{[^{}]{0,80}\}|(?<!\{)\{[A-Za-z_][A-Za-z0-9_.]{0,80}(?:![rsa])?(?::[^{}]{0,20})?\}(?!\})"
 )
 # ``("api_token", "dafa7817-...")``: a quoted name, a comma, a quoted value (a call's arguments:
 # ``GetEnvOrDefault``, ``config.set``, ``headers.put``); the value must be quoted
@@ -244,7 +314,7 @@ def _generated(value: str) -> bool:
     """Does ``value`` look like a generated secret rather than a placeholder or a reference?"""
     if len(value) < 8 or value.isdigit() or entropy(value) < 3.0:
         return False
-    if value[0] in "${<@*#/~.?" or "${" in value or "{{" in value or "://" in value:
+    if value[0] in "$<@*#/~.?" or "://" in value or ("{" in value and _TEMPLATE.search(value)):
         return False
     if _VERSIONED.search(value):
         return False  # io.jsonwebtoken:jjwt-jackson-0.11.2, host: 10.0.0.12
@@ -281,9 +351,19 @@ def assignments(raw: str) -> list[tuple[int, int]]:
             right += 1
         if (left > 0 and raw[left - 1] in _IDENT) or (right < n and raw[right] in _IDENT):
             continue  # an identifier longer than a name is
-        if left > 0 and raw[left - 1] in "/?&#":
-            continue  # a URL's path or query (a reset link's ?token=...): a link the reader is meant to follow
         name = raw[left:right].strip(".-")
+        if left > 0 and raw[left - 1] in "/?&#" and not (raw[left - 1] in "?&" and _password_name(name)):
+            continue  # a URL's path or query (a reset link's ?token=...): a link the reader is meant to follow
+        if name.lower().endswith("authorization"):
+            a = _AUTH_VALUE.match(raw, right)
+            if a is not None and a.group(1) is None and _MORE_WORDS.match(raw, a.end()):
+                a = None  # "AWS4-HMAC-SHA256 Credential=…": a scheme whose parameters are no credential
+            if a is not None and _auth_header_ok(a.group(1), a.group(2)):
+                out.append(a.span(2))
+                pos = a.end()
+                if len(out) >= 64:
+                    break
+            continue
         if not _secret_name(name):
             continue
         v = _ASSIGN_VALUE.match(raw, right)
@@ -293,15 +373,43 @@ def assignments(raw: str) -> list[tuple[int, int]]:
             if v.group(1) != raw[left - 1]:
                 continue  # the name's quotes do not match
             group = 3
+        elif v := _DIRECTIVE_VALUE.match(raw, right):
+            group = 2
         else:
             continue
         value = v.group(group)
+        if name.lower().endswith("auth") and not _auth_pair_ok(value):
+            continue  # _auth=dGVzdDp0ZXN0: base64 of test:test
         if _generated(value):
             out.append(v.span(group))
             pos = v.end()
             if len(out) >= 64:
                 break
     return out
+
+
+def _password_name(name: str) -> bool:
+    """A name for a password or client secret (not a token or key): in a query string or a form body it is
+    still a secret (``?password=…``, ``&client_secret=…``), where ``?token=`` is a link to follow."""
+    words = (w.lower() for w in _NAME_WORDS.findall(name))
+    return any(w in ("password", "passwd", "pwd", "passphrase", "secret") for w in words)
+
+
+def _auth_pair_ok(value: str) -> bool:
+    """A value given to an ``auth`` name (``.npmrc``'s ``_auth``, Docker's ``auth``) that is base64 of
+    ``user:password`` is judged by its password, as ``Basic`` is; any other value passes."""
+    try:
+        text = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode("utf-8")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return True
+    return ":" not in text or not text.isprintable() or _basic_ok(value)
+
+
+def _auth_header_ok(scheme: str | None, value: str) -> bool:
+    """``Authorization: Token 9f2c…``: a credential of a scheme the Basic and Bearer rules do not read."""
+    if scheme is not None and scheme.lower() in _AUTH_SCHEMES_ELSEWHERE:
+        return False
+    return not value.startswith("eyJ") and _generated(value) and any(c.isdigit() for c in value)
 
 
 def _basic_ok(value: str) -> bool:
@@ -315,6 +423,17 @@ def _basic_ok(value: str) -> bool:
         return False
     low = pw.lower()
     return low not in _PLACEHOLDER_PASSWORDS and len(set(low)) > 2 and _VALUE_PLACEHOLDERS.search(pw) is None
+
+
+def _jwt_ok(token: str) -> bool:
+    """A JWT whose header decodes to a JSON object with ``alg``, ``typ`` or ``kid``, and whose payload decodes."""
+    head, payload, _sig = token.split(".", 2)
+    try:
+        obj = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(obj, dict) and any(k in obj for k in ("alg", "typ", "kid"))
 
 
 def _bearer_ok(value: str) -> bool:
@@ -332,6 +451,38 @@ def _filler(token: str) -> bool:
     return len(set(token)) < 8 or 2 * Counter(token).most_common(1)[0][1] >= len(token)
 
 
+def _curl_password_ok(user: str, pw: str) -> bool:
+    """``curl -u user:password``: a password that is no placeholder; with none, a user name that is a
+    generated key (``-u sk_live_…:``, ``-u 9f2c…:``, as Stripe's and Mailgun's documentation send one)."""
+    if not pw:
+        return len(user) >= 16 and _generated(user)
+    low = pw.lower()
+    if len(pw) < 4 or low in _PLACEHOLDER_PASSWORDS or len(set(low)) <= 2:
+        return False
+    if pw[0] in "$<`" or pw.startswith(("%(", "%s")) or (pw[0] == "%" and pw.endswith("%")):
+        return False  # $PASS, $(cat f), <password>, %(pw)s, %API_PASSWORD%
+    if (pw[0] == "[" and pw.endswith("]")) or ("{" in pw and _TEMPLATE.search(pw)):
+        return False  # [password], {{ pw }}
+    return _VALUE_PLACEHOLDERS.search(pw) is None and _PLACEHOLDER_WORDS.search(pw) is None
+
+
+def _curl_credentials(raw: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """The span to redact of a ``-u user:password`` that belongs to a ``curl`` command line, or None."""
+    if not _curl_password_ok(m.group(2), m.group(3)):
+        return None
+    lo = max(0, m.start() - 600)
+    line_start = m.start()
+    while True:  # back to the command's first line, over backslash continuations
+        nl = raw.rfind("\n", lo, line_start)
+        if nl == -1 or nl == lo or raw[nl - 1] != "\\":
+            break
+        line_start = nl - 1
+    start = nl + 1 if nl != -1 else lo
+    if _CURL.search(raw, start, m.start()) is None:
+        return None
+    return m.span(3) if m.group(3) else m.span(2)
+
+
 def _webhook_ok(value: str) -> bool:
     """A Slack webhook whose secret part is not filler (T00000000/B00000000/XXXXXXXX...)."""
     return len(set(value.rsplit("/", 1)[-1])) >= 8
@@ -340,10 +491,12 @@ def _webhook_ok(value: str) -> bool:
 # the vendor formats whose documentation fillers (glpat-xxxx...) are not reported; the older
 # rules keep reporting them (a placeholder token in a call is still a token-shaped value)
 _FILLER_CHECKED = frozenset(
-    {"npm_token", "gitlab_token", "sendgrid_key", "huggingface_token", "pypi_token", "azure_storage_key",
-     "telegram_bot_token", "digitalocean_token", "shopify_token", "azure_ad_client_secret", "vault_token"}
+    {"vendor_token", "npm_token", "gitlab_token", "sendgrid_key", "huggingface_token", "pypi_token",
+     "azure_storage_key", "telegram_bot_token", "digitalocean_token", "shopify_token", "azure_ad_client_secret",
+     "vault_token"}
 )  # fmt: skip
 _VALUE_CHECKS = {
+    "jwt": _jwt_ok,
     "slack_webhook": _webhook_ok,
     "http_basic_auth": _basic_ok,
     "http_bearer_token": _bearer_ok,
@@ -387,6 +540,11 @@ class SecretsDetector:
                         start, end = m.span(1)
                     if not _VALUE_CHECKS[kind](raw[start:end]):
                         continue
+                elif kind == "curl_user":
+                    span = _curl_credentials(raw, m)
+                    if span is None:
+                        continue
+                    start, end = span
                 elif kind in _FILLER_CHECKED and _filler(raw[start:end]):
                     continue  # filler: glpat-xxxxxxxxxxxxxxxxxxxx
                 hits.append(
