@@ -401,24 +401,31 @@ def test_the_pattern_gates_hold_on_generated_text(s: str) -> None:
 
 
 def test_the_secrets_rule_gate_answers_as_the_token_tests_do() -> None:
-    """``secrets._RULE_GATE`` (one Hyperscan pass) says exactly which rules' tokens an ASCII text
-    holds, as the ``in`` tests it replaces do (the lower-case ones in ``raw.lower()``)."""
+    """``secrets._RULE_GATE`` (one Hyperscan pass) says exactly which rules' tokens a text holds, and
+    which vendor prefixes, as the ``in`` tests it replaces do (the lower-case ones in ``raw.lower()``);
+    other text is asked as its ASCII projection (``secrets._gate``), unless it holds a character that
+    case-folds to an ASCII letter."""
     from gateway.inspect import secrets
 
-    seen = 0
+    rules = secrets._GATED_RULES[:-1]
+    n = len(secrets._GATED_RULES)
+    seen = other = 0
     for s in all_strings():
         for v in variants(s) if len(s) <= 400 else (s,):
-            gate = secrets._RULE_GATE.possible(v)
+            gate = secrets._gate(v)
             if gate is None:
-                assert not v.isascii() or available_engine() != "hyperscan"
+                assert available_engine() != "hyperscan" or any(c in v for c in secrets._FOLDS_TO_ASCII)
                 continue
             low = v.lower()
-            want = {i for i, toks in enumerate(secrets._TOKENS.values()) if any(t in v for t in toks)}
+            want = {i for i, kind in enumerate(rules) if any(t in v for t in secrets._TOKENS[kind])}
             if any(t in low for t in secrets._LOWER_TOKENS):
-                want.add(len(secrets._TOKENS))
+                want.add(n - 1)
+            want |= {n + j for j, p in enumerate(secrets._VENDOR_PREFIXES) if p in v}
             assert gate == want, where(s)
             seen += bool(want)
+            other += not v.isascii()
     assert seen >= 20
+    assert other >= 20 or available_engine() != "hyperscan"
 
 
 def test_the_decode_gate_answers_as_the_literal_tests_do() -> None:

@@ -14,6 +14,8 @@ formats' own documentation, not from the vectors: generated secrets and look-ali
 - passwords in a URL with no user (``redis://:pw@host``), in a query or form body
   (``&password=…``, ``?client_secret=…``);
 - base64 ``user:password`` given to ``_auth``/``auth``, judged by its password;
+- XML elements and attributes (``<password>…</password>``, ``<add key="ApiKey" value="…"/>``), long options
+  with a space (``--password …``), ``mysql -p…``, ``docker login -p …``, ``sshpass -p``, ``redis-cli -a``;
 - vendors' tokens with fixed prefixes (Slack app, Google OAuth, Stripe webhooks, Mailgun, Postman,
   Databricks, Linear, Grafana, New Relic, Doppler, age, Sentry, Atlassian, Groq, Replicate, Perplexity,
   xAI, Heroku, Supabase, Pulumi, Tailscale, Figma, Notion, 1Password, Square, Alibaba, Terraform Cloud,
@@ -223,7 +225,34 @@ def vendor_cases(seed: int = 36) -> list[tuple[str, str]]:
     return [(f"the CI job printed {t} before it failed", t) for t in toks] + [(f'{{"token": "{t}"}}', t) for t in toks]
 
 
+def config_and_cli_cases(seed: int = 38) -> list[tuple[str, str]]:
+    """XML elements and attributes, long options with a space, short password options of known commands."""
+    rng = random.Random(seed)
+    out: list[tuple[str, str]] = []
+    forms = [
+        "<password>{v}</password>",
+        "  <Password>{v}</Password>\n",
+        '<add key="ApiKey" value="{v}" />',
+        '<entry key="secret">{v}</entry>',
+        '<string name="api_key">{v}</string>',
+        "<property name='db.password' value='{v}'/>",
+        "app --password {v} --verbose",
+        "vault write auth/approle/login role_id=r1 --client-secret '{v}'",
+        "./deploy.sh --api-key {v}",
+        "mysql -h db.corp.internal -u root -p{v} app",
+        "mysqldump -uroot -p'{v}' --all-databases > all.sql",
+        "docker login -u svc -p {v} registry.corp.io",
+        "echo ok && sshpass -p '{v}' ssh svc@10.0.0.4",
+        "redis-cli -h cache.corp.internal -a {v} ping",
+    ]
+    for i in range(45):
+        v = rand(rng, rng.randint(12, 28), ALNUM + ("!%^+-_" if i % 2 else ""))
+        out.append((forms[i % len(forms)].format(v=v), v))
+    return out
+
+
 ALL_CASES = [
+    *config_and_cli_cases(),
     *symbol_password_cases(),
     *curl_cases(),
     *authorization_cases(),
@@ -295,6 +324,24 @@ def look_alikes(seed: int = 37) -> list[str]:
         "https://accounts.corp.io/reset?token=Zk29aLq0s8fj2Lm1xQ",
         "https://app.corp.io/login?next=/home&password_reset=1",
         "POST /login\n\nusername=bob&password=${PASSWORD}",
+        # XML, options and command lines
+        "<password>changeme</password>",
+        "<password>${DB_PASSWORD}</password>",
+        "<password_policy>MinLength12Upper1</password_policy>",
+        '<add key="ApiKey" value="your-api-key-here" />',
+        '<add key="ApiKeyHeaderName" value="X-Api-Key-2024" />',
+        "<password>Xk29fjLLq8a</passwd>",
+        "docker login --password-stdin registry.corp.io < token.txt",
+        "--password PASSWORD  the password to use",
+        "--token $GITHUB_TOKEN",
+        "--api-key-file /etc/app/key.txt",
+        "mysql -u root -p app",
+        "mysql -u root -ppassword",
+        "ssh -p 2222 deploy@10.0.0.4",
+        "docker run -p 8080:80 -p 8443:443 nginx",
+        "docker login -p $REGISTRY_PASSWORD registry.corp.io",
+        "tar -a -p -cf out.tar.gz src",
+        "redis-cli -a <password> ping",
         # auth values of documentation pairs
         f"//registry.npmjs.org/:_auth={base64.b64encode(b'test:test').decode()}",
         f"_auth={base64.b64encode(b'admin:password').decode()}",

@@ -18,6 +18,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Set as AbstractSet
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
 from gateway.inspect.prefilter import PatternGate
@@ -65,9 +66,12 @@ _VENDOR = re.compile(
     r"|r8_[A-Za-z0-9]{37}|pplx-[A-Za-z0-9]{48}|xai-[A-Za-z0-9]{80}|HRKU-[A-Za-z0-9_-]{60}|sbp_[a-f0-9]{40}"
     r"|pul-[a-f0-9]{40}|tskey-[a-z]{3,8}-[A-Za-z0-9]{6,20}-[A-Za-z0-9]{16,64}|figd_[A-Za-z0-9_-]{40}"
     r"|ntn_\d{11}[A-Za-z0-9]{35}|ops_eyJ[A-Za-z0-9+/=_-]{100,2000}+|sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}"
-    r"|EAAA[A-Za-z0-9_-]{60}|LTAI[A-Za-z0-9]{20}|[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{60,70}"
+    r"|EAAA[A-Za-z0-9_-]{60}|LTAI[A-Za-z0-9]{20}"
     r"|dt0c01\.[A-Z0-9]{24}\.[A-Z0-9]{64}|CFPAT-[A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])"
     r"|https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}"
+    # Terraform Cloud: <14-character id>.atlasv1.<secret> (matched from the dot, so that no alternative opens
+    # with a character class and the engine can skip to the prefixes' first characters)
+    r"|(?<=[A-Za-z0-9]{14})\.atlasv1\.[A-Za-z0-9_-]{60,70}(?![A-Za-z0-9_-])"
 )
 # ``curl -u user:password`` (``--user``, ``-U``/``--proxy-user`` too): the option, found anywhere, is
 # taken when its command line (back to the line start, over ``\`` continuations; 600 characters
@@ -77,6 +81,13 @@ _CURL_USER = re.compile(
     r"(?=[\s|;&)]|$)"
 )
 _CURL = re.compile(r"(?<![\w./-])curl(?:\.exe)?[ \t]")
+# a password given on a command line by a short option (``_cli_password``)
+_CLI_PASSWORD = re.compile(r"(?<![\w-])-([pa])([ \t]{1,3})?([\"']?)([^\s\"'`;&|<>(){}]{4,128}+)\3(?=[\s;&|)]|$)")
+_MYSQL = re.compile(r"(?<![\w./-])(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mariadb|mariadb-dump)[ \t]")
+_PASSWORD_LOGIN = re.compile(
+    r"(?<![\w./-])(?:sshpass|(?:docker|podman|nerdctl|buildah|skopeo|oras|helm registry|crane auth) login)[ \t]"
+)
+_REDIS_CLI = re.compile(r"(?<![\w./-])redis-cli[ \t]")
 
 _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
@@ -105,6 +116,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
     ("http_basic_auth", re.compile(r"\bBasic[ \t]{1,3}([A-Za-z0-9+/]{8,400}+={0,2}+)(?![A-Za-z0-9+/=])")),
     ("vendor_token", _VENDOR),
     ("curl_user", _CURL_USER),
+    ("cli_password", _CLI_PASSWORD),
     ("http_bearer_token", re.compile(r"\bBearer[ \t]{1,3}([A-Za-z0-9._~+/-]{20,4096}+={0,2}+)(?![A-Za-z0-9._~+/=-])")),
 ]
 # Per rule: substrings one of which every match contains (None: test the lower-cased text).
@@ -134,18 +146,42 @@ _TOKENS: dict[str, tuple[str, ...]] = {
     "http_bearer_token": ("Bearer",),
     "vendor_token": _VENDOR_PREFIXES,
     "curl_user": ("curl",),
+    "cli_password": ("mysql", "mariadb", "sshpass", " login", "redis-cli"),
 }
 _LOWER_TOKENS = ("pass", "pwd", "secret", "key", "token", "cred", "auth")
 # One Hyperscan pass over ASCII text says which rules' tokens are there (the lower-case ones
 # ignoring case: on ASCII text that is ``tok in raw.lower()``), instead of ~30 ``in`` scans of
 # the whole text (~13 µs per KiB when none is there, as in most texts).
+# The vendor formats' prefixes are gated one by one (after the rules), so that only those present are
+# looked for (``_vendor_matches``).
 _RULE_GATE = PatternGate(
     [
-        *(re.compile("|".join(re.escape(tok) for tok in toks)) for toks in _TOKENS.values()),
+        *(
+            re.compile("|".join(re.escape(tok) for tok in toks))
+            for kind, toks in _TOKENS.items()
+            if kind != "vendor_token"
+        ),
         re.compile("|".join(re.escape(tok) for tok in _LOWER_TOKENS), re.I),
+        *(re.compile(re.escape(tok)) for tok in _VENDOR_PREFIXES),
     ]
 )
-_GATED_RULES = [*_TOKENS, "secret_assignment"]
+_GATED_RULES = [*(kind for kind in _TOKENS if kind != "vendor_token"), "secret_assignment"]
+# characters that Python's case-insensitive matching folds to an ASCII letter (Kelvin sign, long s,
+# dotted and dotless i): a text holding one is not gated on its ASCII projection
+_FOLDS_TO_ASCII = ("\u212a", "\u017f", "\u0130", "\u0131")
+
+
+def _gate(raw: str) -> AbstractSet[int] | None:
+    """The gate's answer for ``raw``; other text is asked as its ASCII projection (each other character a
+    ``?``: the tokens are ASCII, so none appears or vanishes), so that it too is one Hyperscan pass and not
+    ~70 ``in`` scans (~30 us per KiB)."""
+    if raw.isascii():
+        return _RULE_GATE.possible(raw)
+    if any(c in raw for c in _FOLDS_TO_ASCII):
+        return None
+    return _RULE_GATE.possible(raw.encode("ascii", "replace").decode("ascii"))
+
+
 # matched right after "://" (an empty user too: redis://:password@host)
 _USERINFO = re.compile(r"[^/\s:@\"']{0,64}:([^/\s@\"']{3,128})@")
 _SECRET_KEY = re.compile(r"pass(?:word|wd)?|secret|token|api.?key|access.?key|private.?key|credential|pwd")
@@ -243,7 +279,7 @@ _NOT_SECRET_WORDS = frozenset({
     "mode", "kind", "class", "schema", "template", "doc", "docs", "help", "description", "display", "title",
     "mask", "masked", "hidden", "show", "confirm", "confirmation", "old", "forgot", "forgotten", "login",
     "filename", "at", "encryption", "encrypt", "csrf", "xsrf",
-    "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history",
+    "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history", "stdin",
 })  # fmt: skip
 _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 characters fails at once)
     # after the name: its closing quote, a subscript's close (``dict["secret"] = ``) or PHP's ``[]``
@@ -251,6 +287,13 @@ _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 charac
     # a quoted value (C#/Objective-C ``@"…"``, Python ``r'…'``/``b'…'`` too), or a bare one
     r"(?:[@rbRB]?([\"'])([^\"'\\\s]{8,200}+)\1|([^\s\"'`,;&(){}\[\]<>|]{8,200}+)(?![^\s\"'`,;&(){}\[\]<>|]))"
 )
+# XML: ``<password>…</password>``; a secret's name in a key or name attribute and its value in
+# ``value="…"`` or the element's text (.NET ``<add key="ApiKey" value="…"/>``, Android
+# ``<string name="api_key">…</string>``, Java properties ``<entry key="secret">…</entry>``)
+_XML_TEXT = re.compile(r">([^<>\s\"']{8,200}+)</")
+_XML_ATTR_VALUE = re.compile(r"[ \t]{1,3}value=([\"'])([^\"'\\\s]{8,200}+)\1|[ \t]{0,3}>([^<>\s\"']{8,200}+)</")
+# a command line's long option and its value after a space: ``--password …``, ``--client-secret …``
+_OPTION_VALUE = re.compile(r"[ \t]{1,3}([\"']?)([^\s\"'`;&|<>(){}]{8,200}+)\1(?![^\s;&|)])")
 # ``secret "…";``: a directive and its quoted value (BIND's TSIG keys, nginx ``set``/``proxy_set_header``)
 _DIRECTIVE_VALUE = re.compile(r"[\"']?[ \t]{1,3}([\"'])([^\"'\\\s]{8,200}+)\1[ \t]{0,3};")
 # ``Authorization: <scheme> <credentials>`` (HTTP, a curl ``-H``, a JSON or Python header map): the
@@ -373,8 +416,23 @@ def assignments(raw: str) -> list[tuple[int, int]]:
             if v.group(1) != raw[left - 1]:
                 continue  # the name's quotes do not match
             group = 3
-        elif v := _DIRECTIVE_VALUE.match(raw, right):
-            group = 2
+        elif (
+            right < n and raw[right] == ">" and left > 0 and raw[left - 1] == "<" and (v := _XML_TEXT.match(raw, right))
+        ):
+            if not raw.startswith(name + ">", v.end()):
+                continue  # <password>…</other>
+            group = 1
+        elif (
+            left > 0
+            and raw[left - 1] in "\"'"
+            and raw.startswith(raw[left - 1], right)
+            and (v := _XML_ATTR_VALUE.match(raw, right + 1))
+        ):
+            group = 2 if v.group(2) is not None else 3
+        elif (raw.startswith("--", left) and (v := _OPTION_VALUE.match(raw, right))) or (
+            v := _DIRECTIVE_VALUE.match(raw, right)
+        ):
+            group = 2  # --password …; secret "…";
         else:
             continue
         value = v.group(group)
@@ -466,21 +524,55 @@ def _curl_password_ok(user: str, pw: str) -> bool:
     return _VALUE_PLACEHOLDERS.search(pw) is None and _PLACEHOLDER_WORDS.search(pw) is None
 
 
-def _curl_credentials(raw: str, m: re.Match[str]) -> tuple[int, int] | None:
-    """The span to redact of a ``-u user:password`` that belongs to a ``curl`` command line, or None."""
-    if not _curl_password_ok(m.group(2), m.group(3)):
-        return None
-    lo = max(0, m.start() - 600)
-    line_start = m.start()
-    while True:  # back to the command's first line, over backslash continuations
+def _vendor_matches(raw: str, prefixes: tuple[str, ...]) -> list[re.Match[str]]:
+    """``_VENDOR``'s matches, tried only where one of ``prefixes`` is (``str.find``: a regex alternation of
+    37 prefixes costs ~35 us per KiB on every text holding one): at most 64."""
+    out: list[re.Match[str]] = []
+    for prefix in prefixes:
+        i = raw.find(prefix)
+        while i != -1 and len(out) < 64:
+            at = i
+            if prefix == "/api/webhooks/":  # the URL's start
+                at = raw.rfind("https://", max(0, i - 40), i)
+            m = _VENDOR.match(raw, at) if at != -1 else None
+            if m is not None:
+                out.append(m)
+                i = raw.find(prefix, m.end())
+            else:
+                i = raw.find(prefix, i + 1)
+    return sorted(out, key=lambda m: m.start())
+
+
+def _line_start(raw: str, pos: int) -> int:
+    """Where the command line holding ``pos`` starts: back over ``\\`` continuations, 600 characters at most."""
+    lo = max(0, pos - 600)
+    line_start = pos
+    while True:
         nl = raw.rfind("\n", lo, line_start)
         if nl == -1 or nl == lo or raw[nl - 1] != "\\":
             break
         line_start = nl - 1
-    start = nl + 1 if nl != -1 else lo
-    if _CURL.search(raw, start, m.start()) is None:
+    return nl + 1 if nl != -1 else lo
+
+
+def _curl_credentials(raw: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """The span to redact of a ``-u user:password`` that belongs to a ``curl`` command line, or None."""
+    if not _curl_password_ok(m.group(2), m.group(3)):
+        return None
+    if _CURL.search(raw, _line_start(raw, m.start()), m.start()) is None:
         return None
     return m.span(3) if m.group(3) else m.span(2)
+
+
+def _cli_password(raw: str, m: re.Match[str]) -> tuple[int, int] | None:
+    """``mysql -pXXXX`` (attached: ``-p XXXX`` names a database), ``docker login -p XXXX``, ``sshpass -p XXXX``,
+    ``redis-cli -a XXXX``: the password's span when the option belongs to such a command line, or None."""
+    if not _curl_password_ok("-", m.group(4)):
+        return None
+    cmd = _REDIS_CLI if m.group(1) == "a" else _PASSWORD_LOGIN if m.group(2) else _MYSQL
+    if cmd.search(raw, _line_start(raw, m.start()), m.start()) is None:
+        return None
+    return m.span(4)
 
 
 def _webhook_ok(value: str) -> bool:
@@ -518,15 +610,22 @@ class SecretsDetector:
     def scan(self, t: Target) -> list[Hit]:
         raw = t.raw
         hits: list[Hit] = []
-        gate = _RULE_GATE.possible(raw)
-        present = None if gate is None else {_GATED_RULES[i] for i in gate}
+        gate = _gate(raw)
+        n_rules = len(_GATED_RULES)
+        present = None if gate is None else {_GATED_RULES[i] for i in gate if i < n_rules}
+        vendors = (
+            _VENDOR_PREFIXES if gate is None else tuple(_VENDOR_PREFIXES[i - n_rules] for i in gate if i >= n_rules)
+        )
         for kind, rx in _RULES:
-            if present is not None:
+            if kind == "vendor_token":
+                if not vendors:
+                    continue
+            elif present is not None:
                 if kind not in present:
                     continue
             elif not any(tok in raw for tok in _TOKENS[kind]):
                 continue
-            for m in rx.finditer(raw):
+            for m in _vendor_matches(raw, vendors) if kind == "vendor_token" else rx.finditer(raw):
                 start, end = m.span()
                 if kind == "private_key":
                     e = _PEM_END.search(raw, end)
@@ -540,8 +639,8 @@ class SecretsDetector:
                         start, end = m.span(1)
                     if not _VALUE_CHECKS[kind](raw[start:end]):
                         continue
-                elif kind == "curl_user":
-                    span = _curl_credentials(raw, m)
+                elif kind in ("curl_user", "cli_password"):
+                    span = _curl_credentials(raw, m) if kind == "curl_user" else _cli_password(raw, m)
                     if span is None:
                         continue
                     start, end = span
