@@ -36,6 +36,7 @@ import jsonschema
 from gateway import jsondoc
 from gateway.inspect import procpool
 from gateway.inspect.base import Detector, Hit, Target, finding
+from gateway.inspect.bidi import BidiDetector
 from gateway.inspect.code import (
     CodeExecDetector,
     ShellAllowListDetector,
@@ -51,6 +52,7 @@ from gateway.inspect.pii import PiiDetector
 from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
+from gateway.inspect.terminal import TerminalDetector
 from gateway.inspect.traversal import TraversalDetector
 from gateway.model import Finding, Surface
 
@@ -93,7 +95,9 @@ def all_detectors() -> list[Detector]:
         ShellAllowListDetector(),
         SqlVerbsDetector(),
     ]
-    return [*base, DecodedDetector(base)]
+    # Terminal and bidi controls act on a display as they are, not once decoded: JSON's spelling
+    # of a terminal sequence is read by its detector itself, and base64 of either is inert text.
+    return [*base, TerminalDetector(), BidiDetector(), DecodedDetector(base)]
 
 
 @dataclass(frozen=True, slots=True)
