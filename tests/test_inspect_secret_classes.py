@@ -15,7 +15,8 @@ formats' own documentation, not from the vectors: generated secrets and look-ali
   (``&password=…``, ``?client_secret=…``);
 - base64 ``user:password`` given to ``_auth``/``auth``, judged by its password;
 - XML elements and attributes (``<password>…</password>``, ``<add key="ApiKey" value="…"/>``), long options
-  with a space (``--password …``), ``mysql -p…``, ``docker login -p …``, ``sshpass -p``, ``redis-cli -a``;
+  with a space (``--password …``), setters (``aws configure set aws_secret_access_key …``, ``setx``,
+  ``set -gx``), ``mysql -p…``, ``docker login -p …``, ``sshpass -p``, ``redis-cli -a``;
 - vendors' tokens with fixed prefixes (Slack app, Google OAuth, Stripe webhooks, Mailgun, Postman,
   Databricks, Linear, Grafana, New Relic, Doppler, age, Sentry, Atlassian, Groq, Replicate, Perplexity,
   xAI, Heroku, Supabase, Pulumi, Tailscale, Figma, Notion, 1Password, Square, Alibaba, Terraform Cloud,
@@ -244,8 +245,14 @@ def config_and_cli_cases(seed: int = 38) -> list[tuple[str, str]]:
         "docker login -u svc -p {v} registry.corp.io",
         "echo ok && sshpass -p '{v}' ssh svc@10.0.0.4",
         "redis-cli -h cache.corp.internal -a {v} ping",
+        "aws configure set aws_secret_access_key {v}",
+        "git config --global github.token {v}",
+        "npm config set //npm.corp.io/:_authToken {v}",
+        'dotnet user-secrets set "ApiKey" "{v}"',
+        "set -gx API_TOKEN {v}",
+        "setx API_KEY {v}",
     ]
-    for i in range(45):
+    for i in range(60):
         v = rand(rng, rng.randint(12, 28), ALNUM + ("!%^+-_" if i % 2 else ""))
         out.append((forms[i % len(forms)].format(v=v), v))
     return out
@@ -342,6 +349,12 @@ def look_alikes(seed: int = 37) -> list[str]:
         "docker login -p $REGISTRY_PASSWORD registry.corp.io",
         "tar -a -p -cf out.tar.gz src",
         "redis-cli -a <password> ping",
+        "aws configure set region us-east-1",
+        "aws configure set aws_secret_access_key $AWS_SECRET_ACCESS_KEY",
+        "set -x PATH /usr/local/bin/tools",
+        "git config --global user.password",
+        "The password is set in the config file; set token rotation to 90 days.",
+        "setx API_KEY_FILE C:\\keys\\api.txt",
         # auth values of documentation pairs
         f"//registry.npmjs.org/:_auth={base64.b64encode(b'test:test').decode()}",
         f"_auth={base64.b64encode(b'admin:password').decode()}",

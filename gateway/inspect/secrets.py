@@ -166,6 +166,8 @@ _RULE_GATE = PatternGate(
     ]
 )
 _GATED_RULES = [*(kind for kind in _TOKENS if kind != "vendor_token"), "secret_assignment"]
+_N_RULES = len(_GATED_RULES)
+_NO_RULES: set[str] = set()
 # characters that Python's case-insensitive matching folds to an ASCII letter (Kelvin sign, long s,
 # dotted and dotless i): a text holding one is not gated on its ASCII projection
 _FOLDS_TO_ASCII = ("\u212a", "\u017f", "\u0130", "\u0131")
@@ -293,7 +295,19 @@ _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 charac
 _XML_TEXT = re.compile(r">([^<>\s\"']{8,200}+)</")
 _XML_ATTR_VALUE = re.compile(r"[ \t]{1,3}value=([\"'])([^\"'\\\s]{8,200}+)\1|[ \t]{0,3}>([^<>\s\"']{8,200}+)</")
 # a command line's long option and its value after a space: ``--password …``, ``--client-secret …``
-_OPTION_VALUE = re.compile(r"[ \t]{1,3}([\"']?)([^\s\"'`;&|<>(){}]{8,200}+)\1(?![^\s;&|)])")
+_OPTION_VALUE = re.compile(r"[\"']?[ \t]{1,3}([\"']?)([^\s\"'`;&|<>(){}]{8,200}+)\1(?![^\s;&|)])")
+# a setter's name and value, separated by a space: ``aws configure set aws_secret_access_key …``,
+# ``git config --global github.token …``, ``npm config set //host/:_authToken …``, ``dotnet user-secrets set
+# "ApiKey" "…"``, fish's ``set -gx API_TOKEN …``, Windows' ``setx API_KEY …`` (searched in the 48 characters
+# before the name, and ending right before it)
+_SETTER = re.compile(
+    r"(?:\b(?:config(?:ure)?|config:set|user-secrets|secrets?)[ \t]{1,3}(?:set[ \t]{1,3})?"
+    r"(?:--(?:global|local|system)[ \t]{1,3})?"
+    r"|\bset[ \t]{1,3}-[gxUlu]{1,4}[ \t]{1,3}|\bsetx[ \t]{1,3})[\"'/:.A-Za-z0-9_-]{0,40}$"
+)
+# what the option, setter and directive forms all start with: a space and a value of 8+ characters (in prose
+# the next word is mostly shorter, and the three are not tried)
+_SPACED_VALUE = re.compile(r"[\"']?[ \t]{1,3}[\"']?[^\s\"']{8}")
 # ``secret "…";``: a directive and its quoted value (BIND's TSIG keys, nginx ``set``/``proxy_set_header``)
 _DIRECTIVE_VALUE = re.compile(r"[\"']?[ \t]{1,3}([\"'])([^\"'\\\s]{8,200}+)\1[ \t]{0,3};")
 # ``Authorization: <scheme> <credentials>`` (HTTP, a curl ``-H``, a JSON or Python header map): the
@@ -397,7 +411,7 @@ def assignments(raw: str) -> list[tuple[int, int]]:
         name = raw[left:right].strip(".-")
         if left > 0 and raw[left - 1] in "/?&#" and not (raw[left - 1] in "?&" and _password_name(name)):
             continue  # a URL's path or query (a reset link's ?token=...): a link the reader is meant to follow
-        if name.lower().endswith("authorization"):
+        if len(name) >= 13 and name[-13:].lower() == "authorization":
             a = _AUTH_VALUE.match(raw, right)
             if a is not None and a.group(1) is None and _MORE_WORDS.match(raw, a.end()):
                 a = None  # "AWS4-HMAC-SHA256 Credential=…": a scheme whose parameters are no credential
@@ -429,8 +443,9 @@ def assignments(raw: str) -> list[tuple[int, int]]:
             and (v := _XML_ATTR_VALUE.match(raw, right + 1))
         ):
             group = 2 if v.group(2) is not None else 3
-        elif (raw.startswith("--", left) and (v := _OPTION_VALUE.match(raw, right))) or (
-            v := _DIRECTIVE_VALUE.match(raw, right)
+        elif _SPACED_VALUE.match(raw, right) and (
+            ((raw.startswith("--", left) or _setter_before(raw, left)) and (v := _OPTION_VALUE.match(raw, right)))
+            or (v := _DIRECTIVE_VALUE.match(raw, right))
         ):
             group = 2  # --password …; secret "…";
         else:
@@ -444,6 +459,18 @@ def assignments(raw: str) -> list[tuple[int, int]]:
             if len(out) >= 64:
                 break
     return out
+
+
+def _setter_before(raw: str, left: int) -> bool:
+    """Does a setter (``_SETTER``) end right before the name at ``left``? (a substring test first: prose
+    holds secret words without an operator all the time, and the regex costs ~3 us each)"""
+    if left == 0 or raw[left - 1] not in " \t\"'/:":
+        return False
+    lo = max(0, left - 48)
+    seg = raw[lo:left]
+    if not (" set" in seg or "\tset" in seg or seg.startswith("set") or "config" in seg or "secrets " in seg):
+        return False
+    return _SETTER.search(raw, lo, left) is not None
 
 
 def _password_name(name: str) -> bool:
@@ -611,12 +638,16 @@ class SecretsDetector:
         raw = t.raw
         hits: list[Hit] = []
         gate = _gate(raw)
-        n_rules = len(_GATED_RULES)
-        present = None if gate is None else {_GATED_RULES[i] for i in gate if i < n_rules}
-        vendors = (
-            _VENDOR_PREFIXES if gate is None else tuple(_VENDOR_PREFIXES[i - n_rules] for i in gate if i >= n_rules)
-        )
-        for kind, rx in _RULES:
+        present: set[str] | None
+        vendors: tuple[str, ...]
+        if gate is None:
+            present, vendors = None, _VENDOR_PREFIXES
+        elif not gate:  # most texts: no rule's token
+            present, vendors = _NO_RULES, ()
+        else:
+            present = {_GATED_RULES[i] for i in gate if i < _N_RULES}
+            vendors = tuple(_VENDOR_PREFIXES[i - _N_RULES] for i in gate if i >= _N_RULES)
+        for kind, rx in _RULES if present is None or present or vendors else ():
             if kind == "vendor_token":
                 if not vendors:
                     continue
