@@ -333,6 +333,10 @@ def look_alikes(seed: int = 37) -> list[str]:
         "POST /login\n\nusername=bob&password=${PASSWORD}",
         # XML, options and command lines
         "<password>changeme</password>",
+        "<resumptionToken>oai:arXiv.org:2101.00001|1001|2024-01-01</resumptionToken>",
+        "<resumptionToken cursor='100'>Kq8LmZ2xR7vT4nW9pQ1s</resumptionToken>",
+        "<NextToken>AAMA-EFRSURBSGhR2Vsc0RXa3ZpT0g4Q2Vi</NextToken>",
+        "<CancellationToken>ct-9f2c8a7b6e5d4c3b2a1f</CancellationToken>",
         "<password>${DB_PASSWORD}</password>",
         "<password_policy>MinLength12Upper1</password_policy>",
         '<add key="ApiKey" value="your-api-key-here" />',

@@ -282,6 +282,7 @@ _NOT_SECRET_WORDS = frozenset({
     "mask", "masked", "hidden", "show", "confirm", "confirmation", "old", "forgot", "forgotten", "login",
     "filename", "at", "encryption", "encrypt", "csrf", "xsrf",
     "cipher", "scheme", "authentication", "complexity", "rules", "rule", "reuse", "history", "stdin",
+    "resumption", "cancellation",
 })  # fmt: skip
 _ASSIGN_VALUE = re.compile(  # (possessive: a value that runs on past 200 characters fails at once)
     # after the name: its closing quote, a subscript's close (``dict["secret"] = ``) or PHP's ``[]``
