@@ -948,7 +948,9 @@ class SqlDetector:
         # judged as on any tool. (A joined scan is a prefilter whose hits are rescanned string
         # by string: there every value counts as a parameter.)
         sql_tool = "sql" in t.tags
-        tagged = sql_tool and _JOINED not in t.raw and _statement_led(t.raw)
+        # A document (a migration or dump written through a file tool, a page quoting SQL) is read
+        # as a script too: a literal closed then another statement is a script's ordinary shape.
+        tagged = (sql_tool and _JOINED not in t.raw and _statement_led(t.raw)) or is_document(t)
         found = self._views(t.raw, t.norm, tagged, sql_tool)
         if found is None and tagged and "'" in t.raw:
             found = _dangling_quote(t.raw)
