@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -151,15 +153,15 @@ def is_document(t: Target) -> bool:
     Never a tool's output (the argument detectors do not read those), nor a runner's joined scan
     (many strings at once: it must find what any of them would, so it stays strict and the
     strings it finds something in are judged again one by one)."""
-    raw = t.raw
-    return (
-        t.surface == "request_arg"
-        and len(raw) >= DOC_CHARS
-        and raw.count("\n") >= DOC_LINES - 1
-        and _JOINED not in raw
-    )
+    return t.surface == "request_arg" and is_document_text(t.raw)
+
+
+_CONTENT_LINE = re.compile(r"\S[^\n]*")  # (searched from a line's start: the next line holding a character)
 
 
 def is_document_text(text: str) -> bool:
-    """``is_document`` of one string of an argument (a segment of a joined scan)."""
-    return len(text) >= DOC_CHARS and text.count("\n") >= DOC_LINES - 1 and _JOINED not in text
+    """``is_document`` of one string of an argument (a segment of a joined scan): lines that hold
+    something count, so a payload padded with empty lines is no document."""
+    if len(text) < DOC_CHARS or _JOINED in text:
+        return False
+    return sum(1 for _ in itertools.islice(_CONTENT_LINE.finditer(text), DOC_LINES)) >= DOC_LINES
