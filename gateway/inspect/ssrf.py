@@ -329,24 +329,34 @@ def _host_of(part: str) -> str:
 
 # Where a reader of a document fetches a URL: an HTML or SVG attribute that loads (``src``, ``href``,
 # ``data``, ``action``, ``poster``, ``background``, ``xlink:href``...), CSS ``url(`` and ``@import``,
-# an XML entity's or DTD's ``SYSTEM``/``PUBLIC`` identifier, a markdown image, a meta refresh. What
-# the text before a URL ends with (the last ``_FETCH_LOOK`` characters of its line).
+# a meta refresh (all within ``_FETCH_NEAR_LOOK`` characters before the URL); an XML entity's or DTD's
+# ``SYSTEM``/``PUBLIC`` identifier, a markdown image (within ``_FETCH_LOOK``, on the URL's line).
 _FETCH_LOOK = 240
-_FETCH_BEFORE = re.compile(
+_FETCH_NEAR_LOOK = 40
+_FETCH_NEAR = re.compile(
     r"(?:\b(?:src|srcset|href|data|action|formaction|poster|background|codebase|lowsrc|dynsrc|ping|manifest|"
     r"icon|cite|longdesc|usemap|archive|profile)\s?=\s?[\"'`]?\s?|"
     r"\burl\s?\(\s?[\"']?\s?|@import\s{1,3}[\"']?|"
-    r"\b(?:system|public)\s{1,3}(?:[\"'][^\"'\n]{0,200}[\"']\s{1,3})?[\"']|"
-    r"!\[[^\]\n]{0,200}\]\(\s?<?|"
     r"\bcontent\s?=\s?[\"']?\s?\d{0,5}\s?;\s?url\s?=\s?[\"']?)\Z",
+    re.IGNORECASE,
+)
+_FETCH_FAR = re.compile(
+    r"(?:\b(?:system|public)\s{1,3}(?:[\"'][^\"'\n]{0,200}[\"']\s{1,3})?[\"']|!\[[^\]\n]{0,200}\]\(\s?<?)\Z",
     re.IGNORECASE,
 )
 
 
 def _fetched_in_document(text: str, start: int) -> bool:
-    """Is the URL at ``start`` of a document where its reader fetches it (``_FETCH_BEFORE``)?"""
+    """Is the URL at ``start`` of a document where its reader fetches it (``_FETCH_NEAR``, ``_FETCH_FAR``)?
+    A few tries before the URL: the near markers in its last ``_FETCH_NEAR_LOOK`` characters, the far
+    ones only when the text just before it ends as they do (a quote, or "](")."""
     line = text.rfind("\n", max(0, start - _FETCH_LOOK), start) + 1
-    return _FETCH_BEFORE.search(text, max(line, start - _FETCH_LOOK), start) is not None
+    if _FETCH_NEAR.search(text, max(line, start - _FETCH_NEAR_LOOK), start) is not None:
+        return True
+    tail = text[max(line, start - 3) : start]
+    if not (tail.endswith(("'", '"')) or "](" in tail):
+        return False
+    return _FETCH_FAR.search(text, max(line, start - _FETCH_LOOK), start) is not None
 
 
 def _segment(raw: str, at: int) -> tuple[int, int]:
