@@ -268,7 +268,8 @@ TEMPLATE_BENIGN = ["{{ config.site_name }}", "{{ config.extra.homepage | d(nav.h
 TEMPLATE_ATTACKS = ["{{ config }}", "{{ config.items() }}", "{{config['SECRET_KEY']}}", "{{ self }}",
                     "{{ self._TemplateReference__context }}", "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
                     "{{ lipsum.__globals__['os'].popen('id').read() }}", "{{7*7}}",
-                    "${T(java.lang.Runtime)}"]  # fmt: skip
+                    "${T(java.lang.Runtime)}", "{{ config.SECRET_KEY }}",
+                    "{{ config.SQLALCHEMY_DATABASE_URI }}"]  # fmt: skip
 
 
 def _template(expr: str) -> str:

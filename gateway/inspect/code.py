@@ -1152,9 +1152,11 @@ class CodeExecDetector:
 # In a document (a template file, a page): the template's own expressions read its context
 # ("{{ config.site_name }}", "{{ self.title }}", "${x.replace(/__init__$/, '')}"). There only the
 # context dumped whole or by key ("{{config}}", "{{ config.items() }}", "{{config['SECRET_KEY']}}",
-# "{{self}}", "{{ self._TemplateReference__context }}") and the rest of ``_TEMPLATE_DANGER`` count.
+# "{{self}}", "{{ self._TemplateReference__context }}"), a secret read from it ("{{ config.SECRET_KEY }}")
+# and the rest of ``_TEMPLATE_DANGER`` count.
 _TEMPLATE_DANGER_IN_DOCUMENT = re.compile(
     r"__(?:class|globals|builtins|subclasses|mro|import)__|^\s?config\s?(?:\.\s?items\s?\(|\[|$)|"
+    r"^\s?config\s?\.\s?\w{0,40}(?:secret|key|password|passwd|token|credential|database_uri)|"
     r"^\s?self\s?(?:$|\.\s?_)|lipsum|cycler|joiner|"
     r"namespace\s?[(.]|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\s?[(.@]|"
     r"java\.lang|\beval\b|"
