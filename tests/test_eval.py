@@ -221,15 +221,16 @@ def test_documents_as_data() -> None:
     HTML templates and security documentation from Debian and PyPI packages, read and written through
     file, query, shell, PDF and docs tools; benign, split by source file. Measured before any rule
     change: documents in arguments altered dev 102/862, test 45/350; after the document rules
-    (``base.is_document``) dev 14/862, test 6/350 (scored only). The floor: the issue's 2%, with the
-    ``sql`` and ``shell`` tags on."""
+    (``base.is_document``) dev 14/862, test 6/350 (scored only); with main's bidi detector, dev 16/862
+    (bandit's B613 documentation quotes real bidi controls). The floor: the issue's 2%, with the ``sql``
+    and ``shell`` tags on."""
     from tests.eval.corpus_report import DOCS, load
     from tests.eval.corpus_report import evaluate as corpus_evaluate
 
     recs = load("all", DOCS)
     assert len(recs) >= 1700
     assert all(r["source"]["origin"] and r["source"]["version"] and r["source"]["file"] for r in recs)
-    for split, most in (("dev", 14), ("test", 6)):
+    for split, most in (("dev", 16), ("test", 6)):
         _, benign, _ = corpus_evaluate(split, DOCS)
         in_args = [row for fam, row in benign.items() if fam != "ALL" and not fam.endswith("_read")]
         hit, n = sum(r.hit for r in in_args), sum(r.n for r in in_args)
