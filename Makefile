@@ -44,6 +44,8 @@ eval: $(STAMP)
 	$(BIN)/python -m tests.eval.corpus_report --cloud --split dev
 	$(BIN)/python -m tests.eval.corpus_report --code --split dev
 	$(BIN)/python -m tests.eval.corpus_report --secrets --split test
+	$(BIN)/python -m tests.eval.corpus_report --docs --split dev
+	$(BIN)/python -m tests.eval.corpus_report --docs --split test
 	$(BIN)/python -m tests.eval.train_classifier
 
 clean:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -150,3 +152,33 @@ def finding(
         confidence=confidence,
         kind=kind,
     )
+
+
+# --- documents carried as data. A value of at least DOC_CHARS characters over at least DOC_LINES
+# lines is a document (a file's content, a page, a template, a script, a message body), not a
+# parameter spliced into a command, a query or a URL: the detectors that look for a value spliced
+# into an interpreter (shell splices, a URL to an internal host, a sensitive path named, a script
+# tag, a command run from code) judge it by what its reader does with it (see ``is_document``).
+DOC_CHARS = 240
+DOC_LINES = 6
+_JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
+
+
+def is_document(t: Target) -> bool:
+    """Is ``t`` one argument's value that is a document (``DOC_CHARS`` characters, ``DOC_LINES`` lines)?
+
+    Never a tool's output (the argument detectors do not read those), nor a runner's joined scan
+    (many strings at once: it must find what any of them would, so it stays strict and the
+    strings it finds something in are judged again one by one)."""
+    return t.surface == "request_arg" and is_document_text(t.raw)
+
+
+_CONTENT_LINE = re.compile(r"\S[^\n]*")  # (searched from a line's start: the next line holding a character)
+
+
+def is_document_text(text: str) -> bool:
+    """``is_document`` of one string of an argument (a segment of a joined scan): lines that hold
+    something count, so a payload padded with empty lines is no document."""
+    if len(text) < DOC_CHARS or _JOINED in text:
+        return False
+    return sum(1 for _ in itertools.islice(_CONTENT_LINE.finditer(text), DOC_LINES)) >= DOC_LINES

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 
-from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
 from gateway.inspect.normalize import fold
 from gateway.inspect.prefilter import PatternGate
 
@@ -149,7 +149,7 @@ _SHELL_ALWAYS = re.compile(
     r"/dev/(?:tcp|udp)/|"
     r"\b(?:nc|ncat|netcat)\b[^;|&\n]{0,60}\s-[a-z]{0,4}e\s{1,3}/bin/|"
     r"\bbash\s{1,3}-i\s{0,3}>&|"
-    r"\bmkfifo\b[^;\n]{0,80}\b(?:nc|ncat|sh)\b|"
+    r"\bmkfifo\b[^\n]{0,80}\b(?:nc|ncat|sh)\b|"  # (over ";": "mkfifo /tmp/f;cat /tmp/f|sh -i 2>&1|nc")
     r"\b(?:curl|wget)\b[^|;\n]{1,200}\|\s?(?:sudo\s)?(?:ba|z|k)?sh\b|"
     r"\bbase64\s{1,3}(?:-d|--decode)\b[^|;\n]{0,80}\|\s?(?:ba)?sh\b|"
     r"\brm\s{1,3}-[a-z]{0,3}[rf][a-z]{0,3}\s{1,3}(?:--no-preserve-root\s{1,3})?/(?:\s|\Z|\*)|"
@@ -710,13 +710,19 @@ _CODE_EXEC = re.compile(
     r"__import__\s?\(\s?['\"](?:os|subprocess|pty|socket|builtins)['\"]\s?\)\s?\.|"
     r"\bimport\s{1,3}(?:os|subprocess|pty|socket)\s?;\s?[^;\n]{0,60}\b(?:os\.(?:popen|system|exec\w{0,2})|"
     r"subprocess\.\w{1,15}|pty\.spawn|socket\.socket)\s?\(|"
-    r"<\?php\b|<\?=|\$_(?:get|post|request|cookie|server)\s?\[|\{\$\{|\$\{@|"
-    r"\b(?:eval|exec|system|passthru|shell_exec|popen|proc_open|assert)\s?\(\s?['\"](?:ls|pwd|whoami|id|cat|sleep|"
-    r"echo|dir|curl|wget|nc|bash|sh|uname|/(?:usr/(?:local/)?)?s?bin/)\b|"
+    # (PHP's "${@eval(...)}", not a shell's "${@}", "${@:2}", "${@/#/x}")
+    r"<\?php\b|<\?=|\$_(?:get|post|request|cookie|server)\s?\[|\{\$\{|\$\{@(?=\s?[a-z_])|"
     r"require\s?\(\s?['\"]child_process['\"]\s?\)|process\.mainmodule|\beval\s?\(\s?atob\s?\(|"
     r"constructor\s?\.\s?constructor\s?\(|\bfunction\s?\(\s?['\"]return\s{1,3}process|"
     r"\bkernel\s?\.\s?(?:exec|system|spawn)\b|\bio\.popen\s?\(|%x\(|"
     r"runtime\.getruntime\(\)\.exec\s?\(|\bnew\s{1,3}processbuilder\s?\(",
+    re.I,
+)
+# A call that runs a command given as a literal ("system('id')", "popen('/bin/ls')"): a payload's
+# shape in a value, ordinary code in a source file or its documentation (not counted in a document).
+_CODE_CALL_LITERAL = re.compile(
+    r"\b(?:eval|exec|system|passthru|shell_exec|popen|proc_open|assert)\s?\(\s?['\"](?:ls|pwd|whoami|id|cat|sleep|"
+    r"echo|dir|curl|wget|nc|bash|sh|uname|/(?:usr/(?:local/)?)?s?bin/)\b",
     re.I,
 )
 _CODE_TOKENS = ("__class__", "__subclasses__", "__globals__", "__builtins__", "__import__", "import os",
@@ -787,6 +793,11 @@ class ShellDetector:
         low = raw.lower()
         m = _SHELL_ALWAYS.search(raw) if (gate is None or 0 in gate) and _shell_always_maybe(low) else None
         kind, ev_text = "shell_attack", raw
+        if m is None and "shell" not in t.tags and (is_document(t) or ("sql" in t.tags and _statement_led(raw))):
+            # A document (a script, a SQL dump, a README written through a file tool), or a SQL
+            # tool's statement, is not a parameter spliced into a command line: only the attack
+            # signatures count in it.
+            return []
         if m is None and "shell" not in t.tags:
             kind = "command_splice"
             m = self._splice(raw, low, gate)
@@ -937,7 +948,9 @@ class SqlDetector:
         # judged as on any tool. (A joined scan is a prefilter whose hits are rescanned string
         # by string: there every value counts as a parameter.)
         sql_tool = "sql" in t.tags
-        tagged = sql_tool and _JOINED not in t.raw and _statement_led(t.raw)
+        # A document (a migration or dump written through a file tool, a page quoting SQL) is read
+        # as a script too: a literal closed then another statement is a script's ordinary shape.
+        tagged = (sql_tool and _JOINED not in t.raw and _statement_led(t.raw)) or is_document(t)
         found = self._views(t.raw, t.norm, tagged, sql_tool)
         if found is None and tagged and "'" in t.raw:
             found = _dangling_quote(t.raw)
@@ -1094,7 +1107,8 @@ class XssDetector:
             return []
         # A whole HTML document (a template a CMS tool publishes) has scripts; in one, only
         # handlers that call alert/eval-like sinks count.
-        document = "<html" in norm[:2000] or "<!doctype" in norm[:2000]
+        # A template, a partial or a page of documentation written through a file tool is one too.
+        document = "<html" in norm[:2000] or "<!doctype" in norm[:2000] or is_document(t)
         m = (_XSS_IN_DOCUMENT if document else _XSS).search(norm)
         if not m and not document and any(tok in norm for tok in _XSS_MORE_TOKENS):
             m = _XSS_MORE.search(norm)
@@ -1127,10 +1141,28 @@ class CodeExecDetector:
         if not any(tok in norm for tok in _CODE_TOKENS):
             return []
         m = _CODE_EXEC.search(norm)
+        if not m and not is_document(t):
+            m = _CODE_CALL_LITERAL.search(norm)
         if not m:
             return []
         ev = excerpt(norm, max(0, m.start() - 10), m.end() + 20)
         return [Hit(finding(self.name, t, "code_execution", "high", OWASP, ev, 0.85))]
+
+
+# In a document (a template file, a page): the template's own expressions read its context
+# ("{{ config.site_name }}", "{{ self.title }}", "${x.replace(/__init__$/, '')}"). There only the
+# context dumped whole or by key ("{{config}}", "{{ config.items() }}", "{{config['SECRET_KEY']}}",
+# "{{self}}", "{{ self._TemplateReference__context }}"), a secret read from it ("{{ config.SECRET_KEY }}")
+# and the rest of ``_TEMPLATE_DANGER`` count.
+_TEMPLATE_DANGER_IN_DOCUMENT = re.compile(
+    r"__(?:class|globals|builtins|subclasses|mro|import)__|^\s?config\s?(?:\.\s?items\s?\(|\[|$)|"
+    r"^\s?config\s?\.\s?\w{0,40}(?:secret|key|password|passwd|token|credential|database_uri)|"
+    r"^\s?self\s?(?:$|\.\s?_)|lipsum|cycler|joiner|"
+    r"namespace\s?[(.]|request\.application|\bimport\b|popen|\bos\.|runtime|\bexec\b|\bsystem\s?[(.@]|"
+    r"java\.lang|\beval\b|"
+    r"^\s?jndi:|^\s?(?:env|sys|java|lower|upper):|^\s?\d{1,4} ?\* ?\d{1,4} ?$|"
+    r"\b(?:alert|prompt|confirm)\s?\(|\bconstructor\b|fromcharcode|document\.(?:cookie|domain|location)"
+)
 
 
 class TemplateDetector:
@@ -1140,9 +1172,10 @@ class TemplateDetector:
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg" or ("{" not in t.norm and "<%" not in t.norm):
             return []
+        danger = _TEMPLATE_DANGER_IN_DOCUMENT if is_document(t) else _TEMPLATE_DANGER
         for m in _TEMPLATE.finditer(t.norm):
             body = next(g for g in m.groups() if g is not None)
-            if _TEMPLATE_DANGER.search(body):
+            if danger.search(body):
                 ev = excerpt(t.norm, m.start(), m.end())
                 return [Hit(finding(self.name, t, "template_injection", "high", OWASP, ev, 0.85))]
         return []
@@ -1164,6 +1197,7 @@ PATTERNS = {
     "xss_split_scheme": _XSS_SPLIT_SCHEME,
     "nul_inside": _NUL_INSIDE,
     "code_exec": _CODE_EXEC,
+    "code_call_literal": _CODE_CALL_LITERAL,
     "template": _TEMPLATE,
     "template_danger": _TEMPLATE_DANGER,
 }

@@ -18,7 +18,16 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
+from gateway.inspect.base import (
+    Anchors,
+    DetectorTraits,
+    Hit,
+    Severity,
+    Target,
+    excerpt,
+    finding,
+    is_document_text,
+)
 from gateway.model import Finding
 
 NAME = "ssrf"
@@ -318,6 +327,45 @@ def _host_of(part: str) -> str:
     return part.split(":", 1)[0]
 
 
+# Where a reader of a document fetches a URL: an HTML or SVG attribute that loads (``src``, ``href``,
+# ``data``, ``action``, ``poster``, ``background``, ``xlink:href``...), CSS ``url(`` and ``@import``,
+# a meta refresh (all within ``_FETCH_NEAR_LOOK`` characters before the URL); an XML entity's or DTD's
+# ``SYSTEM``/``PUBLIC`` identifier, a markdown image (within ``_FETCH_LOOK``, on the URL's line).
+_FETCH_LOOK = 240
+_FETCH_NEAR_LOOK = 40
+_FETCH_NEAR = re.compile(
+    r"(?:\b(?:src|srcset|href|data|action|formaction|poster|background|codebase|lowsrc|dynsrc|ping|manifest|"
+    r"icon|cite|longdesc|usemap|archive|profile)\s?=\s?[\"'`]?\s?|"
+    r"\burl\s?\(\s?[\"']?\s?|@import\s{1,3}[\"']?|"
+    r"\bcontent\s?=\s?[\"']?\s?\d{0,5}\s?;\s?url\s?=\s?[\"']?)\Z",
+    re.IGNORECASE,
+)
+_FETCH_FAR = re.compile(
+    r"(?:\b(?:system|public)\s{1,3}(?:[\"'][^\"'\n]{0,200}[\"']\s{1,3})?[\"']|!\[[^\]\n]{0,200}\]\(\s?<?)\Z",
+    re.IGNORECASE,
+)
+
+
+def _fetched_in_document(text: str, start: int) -> bool:
+    """Is the URL at ``start`` of a document where its reader fetches it (``_FETCH_NEAR``, ``_FETCH_FAR``)?
+    A few tries before the URL: the near markers in its last ``_FETCH_NEAR_LOOK`` characters, the far
+    ones only when the text just before it ends as they do (a quote, or "](")."""
+    line = text.rfind("\n", max(0, start - _FETCH_LOOK), start) + 1
+    if _FETCH_NEAR.search(text, max(line, start - _FETCH_NEAR_LOOK), start) is not None:
+        return True
+    tail = text[max(line, start - 3) : start]
+    if not (tail.endswith(("'", '"')) or "](" in tail):
+        return False
+    return _FETCH_FAR.search(text, max(line, start - _FETCH_LOOK), start) is not None
+
+
+def _segment(raw: str, at: int) -> tuple[int, int]:
+    """The string of a joined scan (or the whole text) that position ``at`` lies in."""
+    a = raw.rfind("\x00\n", 0, at)
+    b = raw.find("\n\x00", at)
+    return (0 if a == -1 else a + 2), (len(raw) if b == -1 else b)
+
+
 class SsrfDetector:
     name = NAME
     # Every finding needs "://" except in URL-named fields (``keyed``), where a bare
@@ -332,7 +380,19 @@ class SsrfDetector:
                 return []
             return self._bare(t) or (self._lax(t) if fetched else [])
         hits: list[Hit] = []
+        # A document (a config file, a README, a page written through a file or message tool) is
+        # not fetched by the tool that takes it: only URLs its reader fetches count there (an
+        # HTML-to-PDF tool loads an <img src>, an XML parser an entity's SYSTEM identifier). A
+        # fetched field's value is never a document. Judged per string of a joined scan.
+        doc_at: tuple[int, int, bool] | None = None
+        docs = t.surface == "request_arg" and not fetched
         for start, end, scheme in find_urls(raw):
+            if docs:
+                if doc_at is None or not doc_at[0] <= start < doc_at[1]:
+                    a, b = _segment(raw, start)
+                    doc_at = (a, b, is_document_text(raw[a:b]))
+                if doc_at[2] and not _fetched_in_document(raw, start):
+                    continue
             url = raw[start:end]
             ev = excerpt(raw, start, end, width=80)
             if scheme == "file" and _relative_file(url):

@@ -9,7 +9,7 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
 from gateway.inspect.prefilter import PatternGate
 
 NAME = "path_traversal"
@@ -146,7 +146,9 @@ class TraversalDetector:
         if m and path_like and "://" not in s[: m.start()] and escapes(s):
             return [Hit(finding(NAME, t, "dotdot", "high", OWASP, excerpt(s, 0, len(s), width=60), 0.9))]
         low = s.lower()
-        m2 = _SENSITIVE.search(low)
+        # A document (a script, a config file, documentation) names sensitive paths without opening
+        # them: there a path counts only in a path-named field.
+        m2 = _SENSITIVE.search(low) if path_like or not is_document(t) else None
         if m2 is None and " " not in s.strip():
             m2 = _TARGETS.search(low) or _JUNK.search(low)
         if m2:

@@ -34,6 +34,8 @@ SSRF = Path(__file__).with_name("ssrf.jsonl")
 CLOUD = Path(__file__).with_name("cloud.jsonl")
 # whole stdlib source files read and written (build_code.py), benign, all dev
 CODE = Path(__file__).with_name("code.jsonl")
+# documents carried as data (build_docs.py), benign hard negatives, split by source file
+DOCS = Path(__file__).with_name("docs.jsonl")
 # secret scanners' test vectors (build_secrets.py), split by source file: dev tuned on, test scored only
 SECRETS = Path(__file__).with_name("secrets.jsonl")
 TAGGED_FAMILIES = ("sql_statement", "sql_script", "orm_sql", "shell_line")
@@ -102,7 +104,11 @@ def main() -> None:
     ap.add_argument("--cloud", action="store_true", help="cloud.jsonl (build_cloud.py), per source; all dev")
     ap.add_argument("--code", action="store_true", help="code.jsonl (build_code.py), per surface; all dev")
     ap.add_argument("--secrets", action="store_true", help="secrets.jsonl (build_secrets.py), per family and source")
+    ap.add_argument("--docs", action="store_true", help="docs.jsonl (build_docs.py), per family and surface")
     args = ap.parse_args()
+    if args.docs:
+        docs(args.split, args.show)
+        return
     if args.external or args.ssrf or args.cloud or args.code or args.secrets:
         chosen = (
             SSRF if args.ssrf else CLOUD if args.cloud else CODE if args.code else SECRETS if args.secrets else EXTERNAL
@@ -157,6 +163,29 @@ def main() -> None:
             for fam, row in sorted(rows.items()):
                 for ex in row.examples:
                     print(f"{name} {fam} {ex}")
+
+
+def docs(split: str, show: bool) -> None:
+    """docs.jsonl: documents as data, each read (``files.read``), written (``files.write``) and, per
+    kind, queried (``db.query``, tag sql), run (``shell.run``, tag shell), rendered (``pdf.render``)
+    or published (``docs.publish``). All benign: every row counts records altered."""
+    _, benign, dt = evaluate(split, DOCS)
+    print(f"corpus: {DOCS.relative_to(ROOT)} split={split}  ({dt:.1f}s)")
+    print(f"{'benign altered (false alarms)':<34} {'k/n':>11} {'rate':>7}  95% Wilson")
+    for fam in sorted(k for k in benign if k != "ALL"):
+        print(f"  {fam:<32} {benign[fam].fmt()}")
+    args = Row()
+    for fam, row in benign.items():
+        if fam != "ALL" and not fam.endswith("_read"):
+            args.n += row.n
+            args.hit += row.hit
+    print(f"  {'== documents in arguments':<32} {args.fmt()}")
+    if "ALL" in benign:
+        print(f"  {'== all (tags on)':<32} {benign['ALL'].fmt()}")
+    if show:
+        for fam, row in sorted(benign.items()):
+            for ex in row.examples:
+                print(f"ALARM {fam} {ex}")
 
 
 def external(split: str, show: bool, corpus: Path = EXTERNAL) -> None:

@@ -1,7 +1,7 @@
 """Per-record digest of every evaluation set: verdict and finding kinds, to compare detector changes.
 
 ``python -m tests.eval.digest OUT.json`` writes {set: {id: "verdict detector:kind,..."}} over
-corpus (AgentDojo and BIPIA included), external, ssrf, cloud, code, secrets and cases (cases
+corpus (AgentDojo and BIPIA included), external, ssrf, cloud, code, secrets, docs and cases (cases
 have no id: their index). ``python -m tests.eval.digest --diff BEFORE.json AFTER.json`` prints
 each record whose digest changed, with its label and split; a text only for dev records (test
 texts are not read).
@@ -15,10 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from gateway.inspect.verdict import Judge
-from tests.eval.corpus_report import CLOUD, CODE, CORPUS, EXTERNAL, SECRETS, SSRF, load
+from tests.eval.corpus_report import CLOUD, CODE, CORPUS, DOCS, EXTERNAL, SECRETS, SSRF, load
 from tests.eval.report import ROOT, eval_tools, load_cases
 
-SETS = {"corpus": CORPUS, "external": EXTERNAL, "ssrf": SSRF, "cloud": CLOUD, "code": CODE, "secrets": SECRETS}
+SETS = {
+    "corpus": CORPUS,
+    "external": EXTERNAL,
+    "ssrf": SSRF,
+    "cloud": CLOUD,
+    "code": CODE,
+    "secrets": SECRETS,
+    "docs": DOCS,
+}
 
 
 def records() -> dict[str, dict[str, dict[str, Any]]]:
