@@ -33,7 +33,8 @@ delete, include, append, ...) with two more of: the model's task as its moment (
 summarizing", "before replying", "when you summarize this"), an outside target (an e-mail address, a URL, a
 tool call, "using the send tool") or the model's answer as the target ("at the end of your summary"), the
 data at hand as the object ("this email", "its full contents", "everything in it"), a claimed approval or
-purpose ("this is pre-approved", "for backup", "required for logging"). A support transcript's
+purpose ("this is pre-approved", "for backup", "required for logging"), the machine's secrets as the object
+(``_SENSITIVE``: "read ~/.ssh/id_rsa", "run env", "the API keys"; eighth data round). A support transcript's
 "Assistant: please send the receipt to support@acme.com" has the address and nothing else; "Agent:" and
 "Bot:" turns are a person's or a bot's lines to a customer and are not taken as the model addressed.
 
@@ -202,8 +203,14 @@ _MOMENT = re.compile(
 )
 _TARGET = re.compile(
     r"[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|https?://|\b[a-z_]{2,40}\([a-z_]{1,20} ?=|"
-    r"\busing the [\w-]{1,20} tool\b|\b(?:to|in|into|at the end of|of) your (?:summary|reply|response|answer|"
-    r"output)\b"
+    r"\busing the [\w-]{1,20} tool\b|\b(?:to|in|into|at the end of|of) your (?:final |next |full )?(?:summary|"
+    r"reply|response|answer|output)\b"
+)
+# what the errand is after, when it is the machine's secrets: key files, the environment, credentials
+_SENSITIVE = re.compile(
+    r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?:^|[\s`'\"/])\.env\b|"
+    r"/etc/(?:passwd|shadow)\b|\b(?:run|print|dump) `?(?:env|printenv|set)`?(?=[\s,.;]|\Z)|"
+    r"\benvironment variables\b|\b(?:api|secret|access|private|ssh) keys?\b|\bcredentials\b|\bpasswords?\b"
 )
 _OBJECT = re.compile(
     r"\b(?:this|the) (?:e-?mail|message|document|page|file|thread|summary|conversation|record)\b|"
@@ -219,7 +226,8 @@ _REACH = 220  # the errand and its marks lie this far after the addressee
 
 def planted_errand(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model addressed with an errand and two more of its marks
-    (the model's task as the moment, an outside or answer target, the data at hand, an approval or purpose)."""
+    (the model's task as the moment, an outside or answer target, the data at hand, an approval or purpose,
+    the machine's secrets)."""
     if _ADDRESSEE_GATE.possible(text) == set():  # one Hyperscan pass: no address, no errand
         return None
     done = -1
@@ -236,7 +244,7 @@ def planted_errand(text: str) -> tuple[int, int] | None:
         window = text[a.end() : end]
         if _ERRAND.search(window) is None:
             continue
-        marks = sum(rx.search(window) is not None for rx in (_MOMENT, _TARGET, _OBJECT, _CLAIM))
+        marks = sum(rx.search(window) is not None for rx in (_MOMENT, _TARGET, _OBJECT, _CLAIM, _SENSITIVE))
         if marks >= 2:
             return a.start(), end
     return None
