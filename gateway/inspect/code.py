@@ -660,13 +660,26 @@ _STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "m
 _JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
 
 
+# "--" lines and plain "/* ... */" comments before a script's first statement (a MySQL dump's "/* workaround
+# */" header); not a versioned "/*!...*/", which runs (``_statement_led`` takes one as a lead of its own)
+_SQL_LEAD_COMMENTS = re.compile(r"(?:\s{0,20}(?:--[^\n]{0,200}(?:\n|\Z)|/\*(?!!)[^*]{0,300}\*/))*\s{0,20}")
+
+
 def _statement_led(raw: str) -> bool:
-    """Does ``raw`` open as a SQL statement: a verb (after "--" comments), "(" or a "/*" comment?"""
-    head = raw.lstrip()[:2]
-    if head[:1] == "(" or head == "/*":
-        return True
-    m = _SQL_VERB.match(raw)
-    return m is not None and m.group(1).lower() in _STATEMENT_VERBS
+    """Does ``raw`` open as a SQL statement: a verb, "(" or a "/*" comment, after "--" and plain block comments?"""
+    for text in (raw.lstrip(), raw[lead.end() :] if (lead := _SQL_LEAD_COMMENTS.match(raw)) is not None else raw):
+        head = text[:2]
+        if head[:1] == "(" or head == "/*":
+            return True
+        m = _SQL_VERB.match(text)
+        if m is not None and m.group(1).lower() in _STATEMENT_VERBS:
+            return True
+    return False
+
+
+# MySQL's backtick-quoted names ("ALTER TABLE `t` ADD `id` int"): in a statement for a SQL tool they are
+# identifiers, not command substitution (``ShellDetector``)
+_SQL_BACKTICK_NAME = re.compile(r"`([\w$]{1,64})`")
 
 
 # --- markup that runs script (XSS), for every tool's arguments.
@@ -777,9 +790,21 @@ def commands_outside(line: str, allowed: frozenset[str]) -> str | None:
     return None
 
 
+# what hides a statement's verb: a plain comment before it ("/* x */ DROP ..."), and a MySQL versioned
+# comment's markers, whose content runs ("/*!40014 DROP TABLE t */")
+_VERB_HIDERS = re.compile(r"/\*(?!!)[^*]{0,300}\*/|/\*!\d{0,6}|\*/")
+
+
 def verbs_outside(sql: str, allowed: frozenset[str]) -> str | None:
-    """The first statement verb of ``sql`` (split at ;) not in ``allowed`` (lower-case)."""
+    """The first statement verb of ``sql`` (split at ;) not in ``allowed`` (lower-case), comments before it
+    set aside and a versioned comment's content read as code; a statement still opening with a comment
+    (one too long to set aside) is "/*", outside any list (fail closed)."""
     for stmt in sql.split(";")[:500]:
+        if "/*" in stmt:
+            stmt = _VERB_HIDERS.sub(" ", stmt)
+            lead = _SQL_LEAD_COMMENTS.match(stmt)
+            if stmt[lead.end() if lead is not None else 0 :].startswith("/*"):
+                return "/*"
         m = _SQL_VERB.match(stmt)
         if m and m.group(1).lower() not in allowed:
             return m.group(1).lower()
@@ -800,6 +825,8 @@ class ShellDetector:
         if t.surface != "request_arg":
             return []
         raw = t.raw
+        if "`" in raw and "sql" in t.tags and _JOINED not in raw and _statement_led(raw):
+            raw = _SQL_BACKTICK_NAME.sub(r"\1", raw)
         gate = _SHELL_GATE.possible(raw)
         if gate is not None and not gate:
             return []

@@ -537,6 +537,8 @@ _RULES: list[tuple[str, Severity, float, _Searcher]] = [
             r"\[/?inst\]|<</?sys>>|<start_of_turn>|<end_of_turn>|"
             r"(?:^|\n|\s)#{2,4} ?systems? ?:|"
             r"#{2,4} ?[(\[]?(?:system|system_message|system message|admin|developer|sudo)[)\]]|"
+            # (not a bracketed SQL Server name: "[dbo].[system]", "CREATE TABLE [system]")
+            r"(?<!\.)(?<!table )(?<!into )(?<!from )(?<!join )(?<!update )"
             r"\[(?:system|admin|developer|sudo)(?: ?message| ?prompt| ?note| ?override| ?instructions?| ?alert)?\] ?:?|"
             r"</?(?:system|sys|system_message|system-prompt|admin_instructions)>|"
             r"(?:^|[\n\"'.!?-] ?)\s?(?:system|assistant|developer) ?: ?"

@@ -127,6 +127,26 @@ texts left out as above, none found):
 Their wheels are unpacked into ``DIR/<name>/`` (``agentprobe_injection``, ``bastionprobe``,
 ``blastcontain_drill``, ``blastcontain_core``, ``cilada_redteam``); ``--onto-stored DIR`` adds them.
 
+Eighth round (all dev; added because the held-out prompt-injection and SQL wordlist packages still score far
+below dev, to measure phrasings and wordlist lines not seen before, before any rule was changed for them;
+copies of held-out texts left out as above, none found; wordlist lines also when equal to a held-out payload
+loosely, ``_loose``):
+
+- sentinelprobe 0.11.0 (MIT): its bundled cases with their own mutations (``cases.load_cases``): direct
+  injections dressed as ordinary business tasks, injected retrieved documents and repository files; benign:
+  the clean documents and files of the same cases, the users' requests, its README.
+- oubliette-dungeon 1.1.0 (Apache-2.0): the single-turn prompts and variants of ``scenarios/default.yaml``
+  (instruction override, context manipulation, extraction, social engineering, model and tool
+  exploitation, jailbreaks); benign: its README.
+- fuzzdb (github fuzzdb-project/fuzzdb, BSD-3-Clause / CC BY 3.0; per-file commits in ``FUZZDB_SQL``): its
+  SQL detection lists (``attack/sql-injection/detect/{xplatform,GenericBlind,MySQL,MSSQL,MySQL_MSSQL}.txt``),
+  stored in ``sources/fuzzdb_sql/``; 69 lines left out as loose copies of held-out payloads.
+- Debian's roundcube-core 1.6.5+dfsg-1+deb12u13 (GPL-3+): Roundcube's own database scripts
+  (``/usr/share/roundcube/SQL``, five engines), benign SQL for the ``sql``-tagged tool, scripts, untagged.
+
+The wheels are unpacked into ``DIR/sentinelprobe/`` and ``DIR/oubliette_dungeon/``, roundcube-core's
+``dpkg-deb -x`` into ``DEBDIR``; ``--onto-stored DIR DEBDIR`` adds them.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -2040,7 +2060,7 @@ def sixth_round(root: Path) -> None:
 
 
 def onto_stored(root: Path, deb: Path | None) -> None:
-    """Add the fourth to seventh rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
+    """Add the fourth to eighth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
     from its test records, as ``main`` computes them."""
     for raw in OUT.read_text(encoding="utf-8").splitlines():
