@@ -34,7 +34,8 @@ summarizing", "before replying", "when you summarize this"), an outside target (
 tool call, "using the send tool") or the model's answer as the target ("at the end of your summary"), the
 data at hand as the object ("this email", "its full contents", "everything in it"), a claimed approval or
 purpose ("this is pre-approved", "for backup", "required for logging"), the machine's secrets as the object
-(``_SENSITIVE``: "read ~/.ssh/id_rsa", "run env", "the API keys"; eighth data round). A support transcript's
+(``_SENSITIVE``: "read ~/.ssh/id_rsa", "run env", "the API keys"; not "password": a support answer's "to
+reset your password, open https://..." has the address and a URL; eighth data round). A support transcript's
 "Assistant: please send the receipt to support@acme.com" has the address and nothing else; "Agent:" and
 "Bot:" turns are a person's or a bot's lines to a customer and are not taken as the model addressed.
 
@@ -225,7 +226,7 @@ _TARGET = re.compile(
 _SENSITIVE = re.compile(
     r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?:^|[\s`'\"/])\.env\b|"
     r"/etc/(?:passwd|shadow)\b|\b(?:run|print|dump) `?(?:env|printenv|set)`?(?=[\s,.;]|\Z)|"
-    r"\benvironment variables\b|\b(?:api|secret|access|private|ssh) keys?\b|\bcredentials\b|\bpasswords?\b"
+    r"\benvironment variables\b|\b(?:api|secret|access|private|ssh) keys?\b"
 )
 _OBJECT = re.compile(
     r"\b(?:this|the) (?:e-?mail|message|document|page|file|thread|summary|conversation|record)\b|"
