@@ -263,7 +263,8 @@ deny contains reason(
 #
 # Detectors in gateway/inspect/ add findings (input.findings) with their own OWASP ids:
 # injection LLM01/ASI01, secrets and pii LLM02, shell/sql/template LLM05/ASI05,
-# ssrf/path_traversal/schema LLM06/ASI02, limits LLM10. By severity:
+# ssrf/path_traversal/schema LLM06/ASI02, terminal control sequences LLM05, limits LLM10.
+# By severity:
 # high/critical deny, medium needs approval, low/info are only recorded.
 
 findings := object.get(input, "findings", [])
@@ -324,6 +325,15 @@ base_kind(kind) := split(kind, "_via_")[0]
 output_redact contains f.kind if {
 	some f in output_findings
 	f.detector == "secrets"
+}
+
+# Terminal control sequences other than colours (clipboard writes, concealed text, reports,
+# titles, control strings, resets) are cut out of answers; hyperlinks and cursor moves
+# (progress bars) are only recorded (low).
+output_redact contains f.kind if {
+	some f in output_findings
+	f.detector == "terminal"
+	f.severity in {"medium", "high", "critical"}
 }
 
 output_redact contains f.kind if {

@@ -492,6 +492,28 @@ test_output_pii_redacted_when_the_tool_opts_in if {
 	d.redact == ["aws_access_key", "email"]
 }
 
+test_output_terminal_controls_redacted_colours_and_cursor_recorded if {
+	fs := [
+		ofnd("terminal", "terminal_clipboard", "high", ["LLM05"]),
+		ofnd("terminal", "terminal_concealed", "medium", ["LLM05"]),
+		ofnd("terminal", "terminal_cursor", "low", ["LLM05"]),
+		ofnd("terminal", "terminal_hyperlink", "low", ["LLM05"]),
+	]
+	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
+	d.allow == true
+	d.redact == ["terminal_clipboard", "terminal_concealed"]
+}
+
+test_arguments_terminal_clipboard_denied_concealed_needs_approval if {
+	deny := callgate.decision with input as object.union(acme(["tool:echo"], "echo"), {"findings": [fnd("terminal", "terminal_clipboard", "high", ["LLM05"])]})
+		with data.gateway as gateway
+	deny.allow == false
+	codes(deny) == ["inspect.terminal"]
+	held := callgate.decision with input as object.union(acme(["tool:echo"], "echo"), {"findings": [fnd("terminal", "terminal_concealed", "medium", ["LLM05"])]})
+		with data.gateway as gateway
+	held.require_approval == true
+}
+
 test_output_secrets_redacted if {
 	fs := [ofnd("secrets", "aws_access_key", "high", ["LLM02"]), ofnd("pii", "email", "low", ["LLM02"])]
 	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway

@@ -289,21 +289,27 @@ async def test_poisoned_description_is_flagged_and_held(make_gateway: GatewayFac
         gw = await make_gateway(mcp_servers=mcp_config(up.url))
         async with mcp_client(gw, gw.token(scopes=["tool:demo.*"])) as s:
             names = {t.name for t in (await s.list_tools()).tools}
-            assert "read_file" not in names and "echo" in names
+            assert "read_file" not in names and "weather" not in names and "echo" in names
+            hidden = await s.call_tool("weather", {"city": "Oslo"})
             r = await s.call_tool("read_file", {"path": "/etc/passwd"})
+        assert hidden.is_error and callgate_meta(hidden)["code"] == "mcp.tool_held"
         meta = callgate_meta(r)
         assert r.is_error and meta["code"] == "mcp.tool_held"
         assert meta["reasons"][0]["code"] == "definition.poisoned"
         r = await gw.admin.get("/admin/mcp/tools", headers=gw.admin_auth)
         state = await r.json()
-        (held,) = state["held"]
-        assert held["tool"] == "demo.read_file" and held["reason"] == "definition.poisoned"
+        held_by_tool = {h["tool"]: h for h in state["held"]}
+        assert set(held_by_tool) == {"demo.read_file", "demo.weather"}
+        held = held_by_tool["demo.read_file"]
+        assert held["reason"] == "definition.poisoned"
         assert {f["kind"] for f in held["findings"]} >= {"instruction_override"}
+        # the terminal-hidden line is the weather tool's only fault
+        assert [f["kind"] for f in held_by_tool["demo.weather"]["findings"]] == ["terminal_control"]
+        assert held_by_tool["demo.weather"]["reason"] == "definition.poisoned"
         assert "demo.echo" in state["pinned"] and "demo.read_file" not in state["pinned"]
-        (rec,) = gw.records("mcp.definition")
-        assert rec["tool"] == "demo.read_file"
-        (call,) = tool_records(gw)
-        assert call["code"] == "mcp.tool_held" and call["forwarded"] is False
+        assert {rec["tool"] for rec in gw.records("mcp.definition")} == {"demo.read_file", "demo.weather"}
+        calls = tool_records(gw)
+        assert [c["code"] for c in calls] == ["mcp.tool_held"] * 2 and not any(c["forwarded"] for c in calls)
 
 
 async def test_changed_definition_is_held_until_approved(

@@ -51,6 +51,7 @@ from gateway.inspect.pii import PiiDetector
 from gateway.inspect.prefilter import Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
+from gateway.inspect.terminal import TerminalDetector
 from gateway.inspect.traversal import TraversalDetector
 from gateway.model import Finding, Surface
 
@@ -93,7 +94,9 @@ def all_detectors() -> list[Detector]:
         ShellAllowListDetector(),
         SqlVerbsDetector(),
     ]
-    return [*base, DecodedDetector(base)]
+    # Control sequences act on a terminal as they are, not once decoded: JSON's spelling of
+    # them is read by the terminal detector itself, and base64 of one is inert text.
+    return [*base, TerminalDetector(), DecodedDetector(base)]
 
 
 @dataclass(frozen=True, slots=True)

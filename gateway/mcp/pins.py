@@ -54,7 +54,7 @@ def screen_definition(tool: dict[str, Any]) -> list[Finding]:
     findings = screen(str(tool.get("description") or ""), "description")
     schema = tool.get("inputSchema")
     if schema is not None:
-        findings += screen(json.dumps(schema, ensure_ascii=False), "inputSchema")
+        findings += screen(json.dumps(schema, ensure_ascii=False), "inputSchema", json_text=True)
     return findings
 
 

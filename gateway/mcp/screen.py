@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.inspect.terminal import first_control
 from gateway.model import Finding
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -40,21 +41,32 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def screen(text: str, path: str) -> list[Finding]:
-    """Findings (surface ``tool_definition``) for ``text`` found at ``path`` of a tool's definition."""
+def _finding(kind: str, path: str, evidence: str) -> Finding:
+    return Finding(
+        detector="mcp.injection",
+        surface="tool_definition",
+        severity="high",
+        owasp=("LLM01", "ASI04"),
+        path=path,
+        evidence=evidence,
+        kind=kind,
+    )
+
+
+def screen(text: str, path: str, *, json_text: bool = False) -> list[Finding]:
+    """Findings (surface ``tool_definition``) for ``text`` found at ``path`` of a tool's definition
+    (``json_text``: ``text`` is JSON, its control characters spelled as escapes).
+
+    Terminal control sequences of any kind are a finding too: a definition is text for the
+    model, and a terminal client showing it to its user runs them (cursor moves that erase a
+    line, concealed or same-colour text hide an instruction from the person approving it)."""
     findings: list[Finding] = []
+    at = first_control(text, json_text=json_text)
+    if at is not None:
+        evidence = text[at : at + 24].encode("unicode_escape").decode("ascii")[:60]
+        findings.append(_finding("terminal_control", path, evidence))
     for kind, pattern in _PATTERNS:
         m = pattern.search(text)
         if m is not None:
-            findings.append(
-                Finding(
-                    detector="mcp.injection",
-                    surface="tool_definition",
-                    severity="high",
-                    owasp=("LLM01", "ASI04"),
-                    path=path,
-                    evidence=m.group(0)[:120],
-                    kind=kind,
-                )
-            )
+            findings.append(_finding(kind, path, m.group(0)[:120]))
     return findings
