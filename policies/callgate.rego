@@ -328,11 +328,12 @@ output_redact contains f.kind if {
 }
 
 # Terminal control sequences other than colours (clipboard writes, concealed text, reports,
-# titles, control strings, resets) are cut out of answers; hyperlinks and cursor moves
-# (progress bars) are only recorded (low).
+# OSC and control strings, resets) and bidi controls in text without right-to-left letters
+# are cut out of answers; hyperlinks, cursor moves (progress bars), shell titles and bidi
+# overrides in right-to-left text are only recorded (low).
 output_redact contains f.kind if {
 	some f in output_findings
-	f.detector == "terminal"
+	f.detector in {"terminal", "bidi"}
 	f.severity in {"medium", "high", "critical"}
 }
 

@@ -498,10 +498,12 @@ test_output_terminal_controls_redacted_colours_and_cursor_recorded if {
 		ofnd("terminal", "terminal_concealed", "medium", ["LLM05"]),
 		ofnd("terminal", "terminal_cursor", "low", ["LLM05"]),
 		ofnd("terminal", "terminal_hyperlink", "low", ["LLM05"]),
+		ofnd("bidi", "bidi_control", "medium", ["LLM05"]),
+		ofnd("bidi", "bidi_override", "low", ["LLM05"]),
 	]
 	d := callgate.output_decision with input as out(fs, "block") with data.gateway as gateway
 	d.allow == true
-	d.redact == ["terminal_clipboard", "terminal_concealed"]
+	d.redact == ["bidi_control", "terminal_clipboard", "terminal_concealed"]
 }
 
 test_arguments_terminal_clipboard_denied_concealed_needs_approval if {

@@ -104,6 +104,23 @@ def token_spots(text: str, tokens: Iterable[str], limit: int) -> list[int]:
     return spots
 
 
+def json_escape_spots(raw: str, tokens: Iterable[str]) -> list[int]:
+    """Where ``tokens`` (JSON escapes such as ``\\u001b``, lower case) occur in the JSON text ``raw``
+    as escapes, not as escaped text: the run of backslashes before each is even. Unsorted."""
+    low = raw.lower()
+    spots: list[int] = []
+    for tok in tokens:
+        p = low.find(tok)
+        while p != -1:
+            q = p
+            while q > 0 and raw[q - 1] == "\\":
+                q -= 1
+            if (p - q) % 2 == 0:
+                spots.append(p)
+            p = low.find(tok, p + len(tok))
+    return spots
+
+
 def excerpt(text: str, start: int, end: int, *, redact: bool = False, width: int = 40) -> str:
     """A short excerpt for the record; secrets show only their first 4 characters."""
     s = text[start:end]

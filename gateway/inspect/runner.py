@@ -36,6 +36,7 @@ import jsonschema
 from gateway import jsondoc
 from gateway.inspect import procpool
 from gateway.inspect.base import Detector, Hit, Target, finding
+from gateway.inspect.bidi import BidiDetector
 from gateway.inspect.code import (
     CodeExecDetector,
     ShellAllowListDetector,
@@ -94,9 +95,9 @@ def all_detectors() -> list[Detector]:
         ShellAllowListDetector(),
         SqlVerbsDetector(),
     ]
-    # Control sequences act on a terminal as they are, not once decoded: JSON's spelling of
-    # them is read by the terminal detector itself, and base64 of one is inert text.
-    return [*base, TerminalDetector(), DecodedDetector(base)]
+    # Terminal and bidi controls act on a display as they are, not once decoded: JSON's spelling
+    # of a terminal sequence is read by its detector itself, and base64 of either is inert text.
+    return [*base, TerminalDetector(), BidiDetector(), DecodedDetector(base)]
 
 
 @dataclass(frozen=True, slots=True)

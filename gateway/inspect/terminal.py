@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, finding
+from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, finding, json_escape_spots
 
 NAME = "terminal"
 OWASP = ("LLM05",)
@@ -176,16 +176,7 @@ def _intro_positions(t: Target) -> list[tuple[int, bool]]:
             spots.append((p, False))
             p = raw.find(ch, p + 1)
     if t.surface == "tool_output" and "\\u00" in raw:
-        low = raw.lower()
-        for tok in _JSON_INTROS:
-            p = low.find(tok)
-            while p != -1:
-                q = p
-                while q > 0 and raw[q - 1] == "\\":
-                    q -= 1
-                if (p - q) % 2 == 0:  # an even run of backslashes before it: the escape is real
-                    spots.append((p, True))
-                p = low.find(tok, p + 6)
+        spots += ((p, True) for p in json_escape_spots(raw, _JSON_INTROS))
     spots.sort()
     return spots
 

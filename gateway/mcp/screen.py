@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.inspect.bidi import deceptive_control
 from gateway.inspect.terminal import first_control
 from gateway.model import Finding
 
@@ -59,12 +60,18 @@ def screen(text: str, path: str, *, json_text: bool = False) -> list[Finding]:
 
     Terminal control sequences of any kind are a finding too: a definition is text for the
     model, and a terminal client showing it to its user runs them (cursor moves that erase a
-    line, concealed or same-colour text hide an instruction from the person approving it)."""
+    line, concealed or same-colour text hide an instruction from the person approving it); so
+    are bidi controls in text without right-to-left letters (they reorder what is shown)."""
     findings: list[Finding] = []
     at = first_control(text, json_text=json_text)
     if at is not None:
         evidence = text[at : at + 24].encode("unicode_escape").decode("ascii")[:60]
         findings.append(_finding("terminal_control", path, evidence))
+    at = deceptive_control(text)
+    if at is not None:
+        findings.append(
+            _finding("bidi_control", path, text[max(0, at - 12) : at + 12].encode("unicode_escape").decode())
+        )
     for kind, pattern in _PATTERNS:
         m = pattern.search(text)
         if m is not None:
