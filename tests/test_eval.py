@@ -118,6 +118,11 @@ def test_external_set_floors_per_package() -> None:
                 # seventh round (dev; old / new rules): deepteam's escalation templates, jailbreak 0/14 / 4/14
                 # (the forged-authority cues; its role-play and pleading examples hold no cue)
                 "jailbreak @ pypi:deepteam": 0.28,
+                # eighth data round (dev; measured on the old / new rules): sentinelprobe 25/65 / 53/65,
+                # oubliette-dungeon 17/60 / 23/60, fuzzdb's SQL detection lists 108/144 / 128/144
+                "prompt_injection @ pypi:sentinelprobe": 0.78,
+                "prompt_injection @ pypi:oubliette-dungeon": 0.35,
+                "sql_injection @ github:fuzzdb-project/fuzzdb": 0.85,
             },
             0.01,
         ),

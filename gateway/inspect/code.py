@@ -212,7 +212,9 @@ _SQL_QUOTE_END = re.compile(
     r"(?:(?<=and )|(?<=or ))(['\"])%\2\s?=\s?\2|"
     r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
-    r"alter|truncate|grant)\b|"
+    r"alter|truncate|grant|desc(?:ribe)?\s{1,3}\w{1,40})\b|"
+    # the rest of a login form commented out ("admin' -- &password=")
+    r"['\"]\)*\s{0,2}--[ \t]{0,3}&[\w.]{1,30}=|"
     r"\bor\s{1,3}true\s{0,3}(?:--|#)|"
     # ... a boolean constant after a quote, commented out ("') or true/*", "' || not false;--")
     r"['\"]\)*\s{0,3}(?:or|\|\|)\s{1,3}(?:true|not\s{1,3}false)\s{0,3}(?:;\s{0,3})?(?:--|#|/\*)|"
@@ -266,7 +268,12 @@ _SQL_ERROR = re.compile(
     r"\b(?:gtid_subset|name_const|json_keys|st_latfromgeohash)\s?\(\s?\(?\s?(?:select\b|version\(|user\(|@@)|"
     r"\butl_(?:http\.request|inaddr\.get_host_(?:name|address))\s?\(|\bctxsys\.drithsx\.sn\s?\(|"
     r"\bdbms_xmlquery\.|\bxp_(?:dirtree|fileexist|regread|regwrite|servicecontrol|availablemedia)\b|"
-    r"\bsp_(?:oacreate|makewebtask|addextendedproc|password)\b",
+    r"\bsp_(?:oacreate|makewebtask|addextendedproc|password)\b|"
+    # dynamic SQL run from a hex literal (SQL Server): "0x7761...00 exec(@s)", "declare @q nvarchar(200)
+    # select @q = 0x7300..." (the statement spelled in hex so that no keyword shows)
+    r"\b0x[0-9a-f]{16,400}\s{0,3}exec(?:ute)?\s?\(\s?@\w{1,30}\s?\)|"
+    r"\bdeclare\s{1,3}@\w{1,30}\s{1,3}n?(?:var)?char\s?\(\s?(?:\d{1,5}|max)\s?\)\s{0,3}"
+    r"(?:(?:select|set)\s{1,3}@\w{1,30}\s?=\s?)?0x[0-9a-f]{8,400}",
     re.I,
 )
 _SQL_UNION_PROBE = re.compile(
@@ -301,6 +308,18 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"drop|delete|insert|update|shutdown|truncate|alter|create)\b|"
     # the value closes a literal at once, then a condition on a subquery: "x') and (select ..."
     r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}['\"]\)*\s{0,3}(?:and|or)\s{1,3}\(\s{0,3}select\b|"
+    # ... or a condition on a column or a literal: compared with a literal ("1' or 'text' > 't'", "x' and
+    # name = 'a", "' or 'text' = n'text'"), matched ("1' or user like char(37)"), listed ("' or 'a' in
+    # ('a')"), tested for NULL ("1' or username is not null or ..."); the value's first quote closes it
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}['\"]\)*\s{0,3}(?:and|or|&&|\|\|)\s{1,3}\(?\s?"
+    r"(?:n?'[^'\n\x00]{0,30}'|\"[^\"\n\x00]{0,30}\"|[a-z_][\w.]{0,30})\s{0,3}"
+    r"(?:(?:=|<>|!=|>=?|<=?)\s{0,3}(?:n?['\"]|char\s?\(|\()|like\s{1,3}(?:n?['\"]|char\s?\()|"
+    r"in\s?\(\s?['\"\d]|is\s{1,3}(?:not\s{1,3})?null\b|between\s{1,3}['\"\d])|"
+    # ... or OR with a literal left open for the query to close ("admin' or '"), or a statement begun
+    # right after the quote and the rest commented out ("1' select * from users--", "1' grant ... --")
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{1,20}['\"]\)*\s{1,3}(?:or|and|\|\|)\s{1,3}['\"](?=[\n ]\x00|\n?\Z)|"
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}['\"]\)*\s{1,3}(?:select|grant|revoke|insert|update|delete|drop|"
+    r"exec|execute|shutdown)\s[^\n\x00]{0,120}?(?:--|#|/\*)[^\n\x00]{0,10}(?=[\n ]\x00|\n?\Z)|"
     # a number, then a clause of the query it lands in: a comparison of constants ("1 AND 1=0",
     # "1 OR x=y#"), a column-count probe ("1 ORDER BY 9#"), a group or filter probe ("1 HAVING 1=1",
     # "1 WHERE 1=1 AND 1=0")
@@ -536,7 +555,7 @@ _TIME_TOKENS = ("sleep", "benchmark", "waitfor", "randomblob", "dbms_pipe", "dbm
 _FAST_TIME = _FromCandidates(_SQL_TIME, _near(_TIME_TOKENS, 16))
 # _SQL_ERROR: every alternative opens with its token (after ``\\b``).
 _ERROR_TOKENS = ("extractvalue", "updatexml", "floor", "exp", "convert", "gtid_subset", "name_const", "json_keys",
-                 "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_", "sp_")  # fmt: skip
+                 "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_", "sp_", "0x", "declare")  # fmt: skip
 _FAST_ERROR = _FromCandidates(_SQL_ERROR, _near(_ERROR_TOKENS, 0))
 _INFERENCE_TOKENS = ("select", "@@", "version(", "user(", "database(", "schema(")
 _FAST_INFERENCE = _FromCandidates(_SQL_INFERENCE, _near(_INFERENCE_TOKENS, 30))
@@ -568,7 +587,7 @@ _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _value_starts)
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
 _SQL_ERROR_WORDS = ("extractvalue", "updatexml", "rand(", "rand (", "exp(", "exp (", "convert", "gtid_subset",
                     "name_const", "json_keys", "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_",
-                    "sp_")  # fmt: skip
+                    "sp_", "0x", "declare @")  # fmt: skip
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
               "dbms_pipe", "dbms_lock", *_SQL_ERROR_WORDS, "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")
@@ -580,7 +599,7 @@ _SQL_TIME_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell",
 
 # what a stacked statement or a subquery after a value starts with (``_SQL_VALUE_THEN_QUERY``)
 _STACKED_VERBS = ("select", "case", "begin", "iif", "declare", "exec", "waitfor", "drop", "delete", "insert",
-                  "update", "shutdown", "truncate", "alter", "create")  # fmt: skip
+                  "update", "shutdown", "truncate", "alter", "create", "grant", "revoke")  # fmt: skip
 # what a clause after a number starts with (the number-led probes of ``_SQL_VALUE_THEN_QUERY``); the
 # boolean operators among them join a condition to a value
 _BOOL_CLAUSE_WORDS = ("and ", "or ", "xor ")
@@ -641,13 +660,26 @@ _STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "m
 _JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
 
 
+# "--" lines and plain "/* ... */" comments before a script's first statement (a MySQL dump's "/* workaround
+# */" header); not a versioned "/*!...*/", which runs (``_statement_led`` takes one as a lead of its own)
+_SQL_LEAD_COMMENTS = re.compile(r"(?:\s{0,20}(?:--[^\n]{0,200}(?:\n|\Z)|/\*(?!!)[^*]{0,300}\*/))*\s{0,20}")
+
+
 def _statement_led(raw: str) -> bool:
-    """Does ``raw`` open as a SQL statement: a verb (after "--" comments), "(" or a "/*" comment?"""
-    head = raw.lstrip()[:2]
-    if head[:1] == "(" or head == "/*":
-        return True
-    m = _SQL_VERB.match(raw)
-    return m is not None and m.group(1).lower() in _STATEMENT_VERBS
+    """Does ``raw`` open as a SQL statement: a verb, "(" or a "/*" comment, after "--" and plain block comments?"""
+    for text in (raw.lstrip(), raw[lead.end() :] if (lead := _SQL_LEAD_COMMENTS.match(raw)) is not None else raw):
+        head = text[:2]
+        if head[:1] == "(" or head == "/*":
+            return True
+        m = _SQL_VERB.match(text)
+        if m is not None and m.group(1).lower() in _STATEMENT_VERBS:
+            return True
+    return False
+
+
+# MySQL's backtick-quoted names ("ALTER TABLE `t` ADD `id` int"): in a statement for a SQL tool they are
+# identifiers, not command substitution (``ShellDetector``)
+_SQL_BACKTICK_NAME = re.compile(r"`([\w$]{1,64})`")
 
 
 # --- markup that runs script (XSS), for every tool's arguments.
@@ -764,9 +796,21 @@ def commands_outside(line: str, allowed: frozenset[str]) -> str | None:
     return None
 
 
+# what hides a statement's verb: a plain comment before it ("/* x */ DROP ..."), and a MySQL versioned
+# comment's markers, whose content runs ("/*!40014 DROP TABLE t */")
+_VERB_HIDERS = re.compile(r"/\*(?!!)[^*]{0,300}\*/|/\*!\d{0,6}|\*/")
+
+
 def verbs_outside(sql: str, allowed: frozenset[str]) -> str | None:
-    """The first statement verb of ``sql`` (split at ;) not in ``allowed`` (lower-case)."""
+    """The first statement verb of ``sql`` (split at ;) not in ``allowed`` (lower-case), comments before it
+    set aside and a versioned comment's content read as code; a statement still opening with a comment
+    (one too long to set aside) is "/*", outside any list (fail closed)."""
     for stmt in sql.split(";")[:500]:
+        if "/*" in stmt:
+            stmt = _VERB_HIDERS.sub(" ", stmt)
+            lead = _SQL_LEAD_COMMENTS.match(stmt)
+            if stmt[lead.end() if lead is not None else 0 :].startswith("/*"):
+                return "/*"
         m = _SQL_VERB.match(stmt)
         if m and m.group(1).lower() not in allowed:
             return m.group(1).lower()
@@ -787,6 +831,8 @@ class ShellDetector:
         if t.surface != "request_arg":
             return []
         raw = t.raw
+        if "`" in raw and "sql" in t.tags and _JOINED not in raw and _statement_led(raw):
+            raw = _SQL_BACKTICK_NAME.sub(r"\1", raw)
         gate = _SHELL_GATE.possible(raw)
         if gate is not None and not gate:
             return []
@@ -973,6 +1019,14 @@ class SqlDetector:
         if found is None:
             view = _sql_view(raw)
             found = cls._match(view, tagged, sql_tool) if view is not None else None
+        if found is None and "/**/" in raw and _SQL_SPLIT_WORD.search(raw):
+            # a keyword split by an empty comment ("uni/**/on sel/**/ect"): a filter that strips
+            # comments joins it; read it joined (a third view, only where one is split)
+            joined = _SQL_SPLIT_WORD.sub("", raw)
+            found = cls._match(fold(joined), tagged, sql_tool)
+            if found is None:
+                view = _sql_view(joined)
+                found = cls._match(view, tagged, sql_tool) if view is not None else None
         return found
 
     @staticmethod
@@ -1007,6 +1061,10 @@ class SqlDetector:
         return None
 
 
+# an empty comment between two letters: one word split in two (``_views``)
+_SQL_SPLIT_WORD = re.compile(r"(?<=[a-z])/\*\*/(?=[a-z])", re.I)
+
+
 # A statement that ends in a comment and then a lone quote: "... WHERE name = 'admin'--'". The
 # query's own closing quote, commented out; the literal it closed is left open (an odd count).
 _SQL_DANGLING = re.compile(r"(?:--|#|/\*)[ \t]{0,3}[-+]?[ \t]{0,3}'\)*\s{0,3}\Z")
@@ -1026,13 +1084,24 @@ def _tautology_gate(norm: str) -> bool:
 def _value_then_query_gate(norm: str) -> bool:
     return (
         ((";" in norm or "(" in norm) and any(w in norm for w in _STACKED_VERBS))
-        or (any(w in norm for w in _CLAUSE_WORDS) and any(x in norm for x in ("=", " by ", "<", ">", "between", "(")))
+        or (
+            any(w in norm for w in _CLAUSE_WORDS)
+            and any(x in norm for x in ("=", " by ", "<", ">", "between", "(", " null"))
+        )
         or "union" in norm
         or "/*!" in norm
         or "'*/" in norm
         or '"*/' in norm
         # OR (or a concatenation) after a closed literal or before a comment
         or (("or " in norm or "||" in norm) and any(x in norm for x in ("'", '"', "--", "#", "/*")))
+        # AND with a literal left open at the end ("admin' and '")
+        or ("and " in norm and norm.rstrip()[-1:] in ("'", '"'))
+        # a statement begun after a closed literal, the rest commented out
+        or (
+            ("'" in norm or '"' in norm)
+            and any(x in norm for x in ("--", "#", "/*"))
+            and any(w in norm for w in _STACKED_VERBS)
+        )
         or ("=" in norm and any(g in norm for g in _GLUED))
     )
 

@@ -33,7 +33,9 @@ delete, include, append, ...) with two more of: the model's task as its moment (
 summarizing", "before replying", "when you summarize this"), an outside target (an e-mail address, a URL, a
 tool call, "using the send tool") or the model's answer as the target ("at the end of your summary"), the
 data at hand as the object ("this email", "its full contents", "everything in it"), a claimed approval or
-purpose ("this is pre-approved", "for backup", "required for logging"). A support transcript's
+purpose ("this is pre-approved", "for backup", "required for logging"), the machine's secrets as the object
+(``_SENSITIVE``: "read ~/.ssh/id_rsa", "run env", "the API keys"; not "password": a support answer's "to
+reset your password, open https://..." has the address and a URL; eighth data round). A support transcript's
 "Assistant: please send the receipt to support@acme.com" has the address and nothing else; "Agent:" and
 "Bot:" turns are a person's or a bot's lines to a customer and are not taken as the model addressed.
 
@@ -66,13 +68,22 @@ _HELD = re.compile(
     rf"(?:(?:[\w-]{{1,15}}){_SEP}){{0,2}}?(?:(?P<strong>system{_SEP}prompt|system{_SEP}message|initial{_SEP}prompt|"
     rf"hidden{_SEP}prompt|pre-?prompt|api{_SEP}?keys?|secret{_SEP}keys?|access{_SEP}tokens?|credentials|"
     rf"system{_SEP}instructions|hidden{_SEP}instructions|initial{_SEP}instructions|original{_SEP}instructions)|"
-    r"(?P<weak>instructions|prompt|directives))\b"
+    # the model's runtime secrets are weak too: "print your environment variables with `env`" is a manual's
+    rf"(?P<weak>instructions|prompt|directives|\.env(?:{_SEP}file)?|env{_SEP}file|config(?:uration)?(?:\.json|\.yaml|"
+    rf"\.yml|{_SEP}files?)|environment{_SEP}variables|env{_SEP}vars))\b"
 )
 # ... or named by the model's access: "the names of every tool and credential you can access"
 _ACCESS = re.compile(
     r"\b(?:every|all|each|any) (?:(?:of )?(?:the |your )?)(?:[\w-]{1,15} (?:and|or) )?(?:credentials?|secrets?|"
     r"api keys?|keys|tokens|passwords)(?: (?:and|or) [\w-]{1,15})? (?:that )?you (?:can access|have access to|"
     r"hold|were given|can use|know)\b"
+)
+# ... or asked after, as a question: "what database credentials do you have access to?", "which API keys are
+# configured in your environment?"
+_ASKED_ACCESS = re.compile(
+    r"\b(?:what|which) (?:[\w-]{1,15} ){0,2}?(?:credentials|secrets|api keys|keys|tokens|passwords)"
+    r"(?: (?:do you have access to|can you (?:access|see|use|read)|are (?:configured|stored|set|available|loaded) "
+    r"(?:in|to|for) (?:you|your (?:environment|config\w{0,7}|system|memory|context|runtime))))\b"
 )
 _ENDS = re.compile(
     r" ?(?:[.?!,;:)\]\"'\u201d]|\Z|\n|(?:please|now|thx|thanks|pls|plz|verbatim|word for word|exactly|in full|"
@@ -90,7 +101,7 @@ _UI_AFTER = re.compile(
     r"with the (?:command|flag)|using the (?:cli|command)|button|(?:in|into|as) (?:the|an?|your) (?:[\w-]{1,15} ){0,2}"
     r"(?:field|box|form|header|variable|file|environment|parameter|argument|settings))\b"
 )
-_NOUN_TOKENS = ("prompt", "message", "key", "token", "credential", "instruction", "directive")
+_NOUN_TOKENS = ("prompt", "message", "key", "token", "credential", "instruction", "directive", "env", "config")
 _BACK, _AHEAD = 80, 40  # the verb lies this far before a noun at most; the UI tail this far after it
 _MAX_SPOTS = 64
 _MAX_ACCESS = 8
@@ -125,7 +136,9 @@ _FOREIGN_TOKENS = (" tu ", " tus ", "vuestr", " sua", " seu", " tua", " teu", " 
                    "recibiste", "dieron", "reçues", "recues", "erhalten", "bekommen", "ricevuto")  # fmt: skip
 # one Hyperscan pass over an ASCII text: which of the foreign tokens (27 ``in`` tests cost ~40 us/KiB) and
 # the access phrase are there
-_GATE = PatternGate([re.compile("|".join(re.escape(t) for t in _FOREIGN_TOKENS if t.isascii())), _ACCESS], TEXT_GATES)
+_GATE = PatternGate(
+    [re.compile("|".join(re.escape(t) for t in _FOREIGN_TOKENS if t.isascii())), _ACCESS, _ASKED_ACCESS], TEXT_GATES
+)
 # ru (on a fold that keeps Cyrillic): a verb of disclosure, "your" and the noun
 _CY = "[\u0430-\u044f\u0451]"  # a Cyrillic small letter
 _RUSSIAN = re.compile(
@@ -175,6 +188,10 @@ def secret_request(text: str, plain: str | None = None) -> tuple[int, int] | Non
             v = verbs[-1]  # the verb nearest before
             if _NOT_ASKED.search(text[_sentence_start(text, v.start()) : v.start()]) is None:
                 return v.start(), a.end()
+    if possible is None or 2 in possible:
+        for a in itertools.islice(_ASKED_ACCESS.finditer(text), _MAX_ACCESS):
+            if _NOT_ASKED.search(text[_sentence_start(text, a.start()) : a.start()]) is None:
+                return a.span()
     if (0 in possible) if possible is not None else any(tok in text for tok in _FOREIGN_TOKENS):
         for m in itertools.islice(_FOREIGN.finditer(text), _MAX_ACCESS):
             if _NOT_ASKED_FOREIGN.search(text[_sentence_start(text, m.start()) : m.start()]) is None:
@@ -202,8 +219,14 @@ _MOMENT = re.compile(
 )
 _TARGET = re.compile(
     r"[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|https?://|\b[a-z_]{2,40}\([a-z_]{1,20} ?=|"
-    r"\busing the [\w-]{1,20} tool\b|\b(?:to|in|into|at the end of|of) your (?:summary|reply|response|answer|"
-    r"output)\b"
+    r"\busing the [\w-]{1,20} tool\b|\b(?:to|in|into|at the end of|of) your (?:final |next |full )?(?:summary|"
+    r"reply|response|answer|output)\b"
+)
+# what the errand is after, when it is the machine's secrets: key files, the environment, credentials
+_SENSITIVE = re.compile(
+    r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?:^|[\s`'\"/])\.env\b|"
+    r"/etc/(?:passwd|shadow)\b|\b(?:run|print|dump) `?(?:env|printenv|set)`?(?=[\s,.;]|\Z)|"
+    r"\benvironment variables\b|\b(?:api|secret|access|private|ssh) keys?\b"
 )
 _OBJECT = re.compile(
     r"\b(?:this|the) (?:e-?mail|message|document|page|file|thread|summary|conversation|record)\b|"
@@ -219,7 +242,8 @@ _REACH = 220  # the errand and its marks lie this far after the addressee
 
 def planted_errand(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model addressed with an errand and two more of its marks
-    (the model's task as the moment, an outside or answer target, the data at hand, an approval or purpose)."""
+    (the model's task as the moment, an outside or answer target, the data at hand, an approval or purpose,
+    the machine's secrets)."""
     if _ADDRESSEE_GATE.possible(text) == set():  # one Hyperscan pass: no address, no errand
         return None
     done = -1
@@ -236,7 +260,7 @@ def planted_errand(text: str) -> tuple[int, int] | None:
         window = text[a.end() : end]
         if _ERRAND.search(window) is None:
             continue
-        marks = sum(rx.search(window) is not None for rx in (_MOMENT, _TARGET, _OBJECT, _CLAIM))
+        marks = sum(rx.search(window) is not None for rx in (_MOMENT, _TARGET, _OBJECT, _CLAIM, _SENSITIVE))
         if marks >= 2:
             return a.start(), end
     return None

@@ -127,6 +127,26 @@ texts left out as above, none found):
 Their wheels are unpacked into ``DIR/<name>/`` (``agentprobe_injection``, ``bastionprobe``,
 ``blastcontain_drill``, ``blastcontain_core``, ``cilada_redteam``); ``--onto-stored DIR`` adds them.
 
+Eighth round (all dev; added because the held-out prompt-injection and SQL wordlist packages still score far
+below dev, to measure phrasings and wordlist lines not seen before, before any rule was changed for them;
+copies of held-out texts left out as above, none found; wordlist lines also when equal to a held-out payload
+loosely, ``_loose``):
+
+- sentinelprobe 0.11.0 (MIT): its bundled cases with their own mutations (``cases.load_cases``): direct
+  injections dressed as ordinary business tasks, injected retrieved documents and repository files; benign:
+  the clean documents and files of the same cases, the users' requests, its README.
+- oubliette-dungeon 1.1.0 (Apache-2.0): the single-turn prompts and variants of ``scenarios/default.yaml``
+  (instruction override, context manipulation, extraction, social engineering, model and tool
+  exploitation, jailbreaks); benign: its README.
+- fuzzdb (github fuzzdb-project/fuzzdb, BSD-3-Clause / CC BY 3.0; per-file commits in ``FUZZDB_SQL``): its
+  SQL detection lists (``attack/sql-injection/detect/{xplatform,GenericBlind,MySQL,MSSQL,MySQL_MSSQL}.txt``),
+  stored in ``sources/fuzzdb_sql/``; 69 lines left out as loose copies of held-out payloads.
+- Debian's roundcube-core 1.6.5+dfsg-1+deb12u13 (GPL-3+): Roundcube's own database scripts
+  (``/usr/share/roundcube/SQL``, five engines), benign SQL for the ``sql``-tagged tool, scripts, untagged.
+
+The wheels are unpacked into ``DIR/sentinelprobe/`` and ``DIR/oubliette_dungeon/``, roundcube-core's
+``dpkg-deb -x`` into ``DEBDIR``; ``--onto-stored DIR DEBDIR`` adds them.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -199,6 +219,11 @@ SPLIT = {
     "pypi:bastionprobe": "dev",
     "pypi:blastcontain-drill": "dev",
     "pypi:cilada-redteam": "dev",
+    # added in the eighth round (all dev)
+    "pypi:sentinelprobe": "dev",
+    "pypi:oubliette-dungeon": "dev",
+    "github:fuzzdb-project/fuzzdb": "dev",
+    "debian:roundcube-core": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -243,6 +268,10 @@ VERSIONS = {
     "pypi:bastionprobe": "0.19.0",
     "pypi:blastcontain-drill": "0.2.0",
     "pypi:cilada-redteam": "0.1.0",
+    "pypi:sentinelprobe": "0.11.0",
+    "pypi:oubliette-dungeon": "1.1.0",
+    "github:fuzzdb-project/fuzzdb": "",  # per file, FUZZDB_SQL
+    "debian:roundcube-core": "1.6.5+dfsg-1+deb12u13",
 }
 
 RECORDS = RecordSet()
@@ -1768,6 +1797,174 @@ def seventh_round(root: Path) -> None:
         cilada_redteam(root)
 
 
+# ------------------------------------------------------------------ eighth round (dev)
+def sentinelprobe(root: Path) -> None:
+    """sentinelprobe's bundled cases (``prompt_injection_harness/cases/*.yaml``), loaded with their
+    mutations by its own ``cases.load_cases(..., include_mutations=True)`` (an urgent prompt, a
+    document wrapped as JSON, a transcript, an HTML comment or a markdown quote). Direct cases: the
+    user prompt (an ordinary task with an injected order, a fake developer message, policy laundering,
+    ...) as a chat message, ``prompt_injection``. Indirect, agent-file, secret and code-generation
+    cases: each document or repository file holding one of the case's own ``warning_patterns`` is an
+    attack, as a tool's output; the others, and the user's prompt, are benign (the business notes the
+    case asks about, an ordinary request). Each text once (mutations repeat the clean ones)."""
+    origin = "pypi:sentinelprobe"
+    base = root / "sentinelprobe"
+    (cases,) = _import_from(base, "prompt_injection_harness.cases")
+    cdir = base / "prompt_injection_harness" / "cases"
+    seen: set[tuple[str, str]] = set()
+    for c in cases.load_cases([cdir], include_mutations=True):
+        f = Path(c["_case_file"])
+        name = f"prompt_injection_harness/cases/{f.name}"
+        ln = _line_of(f, f"id: {str(c['id']).split('-MUT-')[0]}")
+        warn = [str(w).lower() for w in c.get("expectations", {}).get("warning_patterns", []) or []]
+        sources = [(str(d.get("content", "")), "files.read" if "files" in c else "web.fetch")
+                   for d in [*(c.get("documents") or []), *(c.get("files") or [])]]  # fmt: skip
+        prompt = str(c.get("user_prompt", "")).strip()
+        if not sources:
+            if ("chat", prompt) not in seen:
+                seen.add(("chat", prompt))
+                _dev_attack(origin, "request_arg", "chat.ask", prompt, "prompt_injection", name, ln, case=c["id"])
+            continue
+        if ("ask", prompt) not in seen:
+            seen.add(("ask", prompt))
+            add("request_arg", "chat.ask", json.dumps({"question": prompt}), "benign", "chat_question", origin,
+                name, ln, case=c["id"])  # fmt: skip
+        for text, tool in sources:
+            if (tool, text) in seen or not text.strip():
+                continue
+            seen.add((tool, text))
+            if any(w in text.lower() for w in warn):
+                _dev_attack(origin, "tool_output", tool, text, "prompt_injection", name, ln, case=c["id"])
+            else:
+                add("tool_output", tool, text, "benign", "document", origin, name, ln, case=c["id"])
+
+
+_OUBLIETTE_JAILBREAK = ("jailbreak",)
+
+
+def oubliette_dungeon(root: Path) -> None:
+    """oubliette-dungeon's attack library (``oubliette_dungeon/scenarios/default.yaml``): every single-turn
+    ``prompt`` and every ``variants[].prompt``, as a chat message; ``jailbreak`` as it labels them, the
+    other categories (prompt injection, context manipulation, information extraction, social
+    engineering, model and tool exploitation) ``prompt_injection``. Left out: the multi-turn sequences
+    (``multi_turn_sequence``, ``crescendo.yaml``: each turn alone is mostly an innocent question) and
+    the scenarios with no prompt text (compliance suites, resource abuse described in prose)."""
+    import yaml
+
+    origin = "pypi:oubliette-dungeon"
+    f = root / "oubliette_dungeon" / "oubliette_dungeon" / "scenarios" / "default.yaml"
+    name = "oubliette_dungeon/scenarios/default.yaml"
+    for sc in yaml.safe_load(f.read_text(encoding="utf-8")):
+        fam = "jailbreak" if sc["category"] in _OUBLIETTE_JAILBREAK else "prompt_injection"
+        ln = _line_of(f, f"- id: {sc['id']}")
+        prompts = [("prompt", sc.get("prompt"))] + [(f"variants[{k}]", v.get("prompt"))
+                                                    for k, v in enumerate(sc.get("variants") or [])]  # fmt: skip
+        for where, text in prompts:
+            if isinstance(text, str) and text.strip():
+                _dev_attack(origin, "request_arg", "chat.ask", text.strip(), fam, name, ln, scenario=sc["id"],
+                            field=where)  # fmt: skip
+
+
+def _readme_sections(origin: str, base: Path, dist: str) -> None:
+    """A wheel's README (the long description in ``METADATA``), in ~900-character sections, as
+    documentation read through a tool (benign: prose about attacks, command lines, YAML)."""
+    meta = next(base.glob(f"{dist}-*.dist-info")) / "METADATA"
+    text = meta.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n\n")
+    offset = head.count("\n") + 2
+    for ln, sec in _md_sections(body):
+        add("tool_output", "docs.read", sec, "benign", "documentation", origin, f"{meta.parent.name}/METADATA",
+            ln + offset)  # fmt: skip
+
+
+# fuzzdb's SQL injection detection lists, stored whole in sources/fuzzdb_sql/: file -> (upstream, commit)
+FUZZDB_SQL = {
+    "xplatform.txt": ("attack/sql-injection/detect/xplatform.txt", "0e2033f7262126779c8e04bc2d36cc064e577d4c"),
+    "generic_blind.txt": ("attack/sql-injection/detect/GenericBlind.txt", "c738693f78038e457186802890cd663311c50deb"),
+    "mysql.txt": ("attack/sql-injection/detect/MySQL.txt", "f1ef0a17bd8d5d4120aeb380f3bd074210781067"),
+    "mssql.txt": ("attack/sql-injection/detect/MSSQL.txt", "199993fb41bedfdf7be1e08756bebe9ea5214f80"),
+    "mysql_mssql.txt": ("attack/sql-injection/detect/MySQL_MSSQL.txt", "2863f7a5880b1efca7960d90ec828f4e7837f125"),
+}
+# fuzzdb's own placeholder in GenericBlind.txt, filled as an intruder would
+_FUZZDB_TIME = "5"
+# a wordlist line that is SQL by no reading: one keyword alone (``select``, ``having``), an LDAP filter
+# (``*(|(mail=*))``), a lone URL-encoded symbol; left out as fuzz vocabulary, not an injection
+_FUZZDB_NOT_SQL = re.compile(r"[A-Za-z_@]+|[*(|)%0-9A-Fa-f]*(?:mail|objectclass)[=*%0-9A-Fa-f()|]*|%[0-9A-Fa-f]{2}")
+
+
+def _loose(value: str) -> str:
+    """A payload without case, spaces and URL encoding: two lists' copies of one line compare equal."""
+    from urllib.parse import unquote
+
+    return re.sub(r"\s+", "", unquote(value)).lower()
+
+
+_HELD_OUT_LOOSE: set[str] = set()
+
+
+def fuzzdb_sql() -> None:
+    """Each line of fuzzdb's SQL detection lists as a lookup tool's argument (``patt_sql``'s tools and
+    rule: a line opening with a space, a quote or a closing parenthesis follows "1"). Left out: lines
+    equal to a held-out payload even loosely (``_loose``: case, spaces, URL encoding; wordlists copy
+    each other, and wfuzz's is held out), trivial ones (``_TRIVIAL``) and ``_FUZZDB_NOT_SQL``."""
+    origin = "github:fuzzdb-project/fuzzdb"
+    if not _HELD_OUT_LOOSE:
+        _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for name, (upstream, commit) in FUZZDB_SQL.items():
+        lines = (HERE / "sources" / "fuzzdb_sql" / name).read_text(encoding="utf-8").split("\n")
+        for i, line in enumerate(lines, 1):
+            line = line.replace("__TIME__", _FUZZDB_TIME)
+            if not line.strip() or _TRIVIAL.fullmatch(line.strip()) or _FUZZDB_NOT_SQL.fullmatch(line.strip()):
+                continue
+            value = f"1{line}" if line[0] in " )'\"" else line
+            if {_loose(value), _loose(line)} & _HELD_OUT_LOOSE:
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            tool, field = tools[n % 3]
+            n += 1
+            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, upstream, i,
+                version=commit)  # fmt: skip
+
+
+def roundcube(deb: Path) -> None:
+    """Roundcube's own database scripts (Debian's roundcube-core, ``/usr/share/roundcube/SQL``: the
+    initial schema and every upgrade for MySQL, PostgreSQL, SQLite, SQL Server and Oracle): real SQL
+    with MySQL versioned comments, ``SET FOREIGN_KEY_CHECKS=0``, triggers, sequences, ``GO`` batches.
+    Per file, every statement of 12 to 3,000 characters (at most 12) for the ``sql``-tagged
+    ``db.query``; each file whole (up to 6,000 characters) as a ``sql`` script; every third statement
+    also untagged, as a report tool's query, and every fourth file whole as a migration written
+    through ``code.write`` (benign)."""
+    origin = "debian:roundcube-core"
+    base = deb / "usr" / "share" / "roundcube" / "SQL"
+    for i, f in enumerate(sorted(base.rglob("*.sql"))):
+        name = f"/usr/share/roundcube/SQL/{f.relative_to(base)}"
+        text = f.read_text(encoding="utf-8", errors="replace")
+        stmts = [(ln, st) for ln, st in _sql_statements(text) if 12 <= len(st) <= 3000][:12]
+        for j, (ln, st) in enumerate(stmts):
+            add("request_arg", "db.query", json.dumps({"sql": st}), "benign", "sql_statement", origin, name, ln)
+            if j % 3 == 1:
+                add("request_arg", "reports.run", json.dumps({"name": "adhoc", "query": st}), "benign",
+                    "sql_untagged", origin, name, ln)  # fmt: skip
+        if len(stmts) >= 2 and len(text) <= 6000:
+            add("request_arg", "db.query", json.dumps({"sql": text}), "benign", "sql_script", origin, name, 1)
+        if i % 4 == 0 and len(text) <= 12000:
+            add("request_arg", "code.write", json.dumps({"path": f"SQL/{f.relative_to(base)}", "content": text}),
+                "benign", "sql_untagged", origin, name, 1)  # fmt: skip
+
+
+def eighth_round(root: Path, deb: Path | None) -> None:
+    if (root / "sentinelprobe").exists():
+        sentinelprobe(root)
+        oubliette_dungeon(root)
+        _readme_sections("pypi:sentinelprobe", root / "sentinelprobe", "sentinelprobe")
+        _readme_sections("pypi:oubliette-dungeon", root / "oubliette_dungeon", "oubliette_dungeon")
+        fuzzdb_sql()
+    if deb is not None and (deb / "usr" / "share" / "roundcube").exists():
+        roundcube(deb)
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -1863,7 +2060,7 @@ def sixth_round(root: Path) -> None:
 
 
 def onto_stored(root: Path, deb: Path | None) -> None:
-    """Add the fourth to seventh rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
+    """Add the fourth to eighth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
     from its test records, as ``main`` computes them."""
     for raw in OUT.read_text(encoding="utf-8").splitlines():
@@ -1878,6 +2075,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     fifth_round(root)
     sixth_round(root)
     seventh_round(root)
+    eighth_round(root, deb)
 
 
 def main() -> None:
@@ -1922,6 +2120,7 @@ def main() -> None:
     fifth_round(root)
     sixth_round(root)
     seventh_round(root)
+    eighth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
     _write()
 
 
