@@ -263,7 +263,7 @@ deny contains reason(
 #
 # Detectors in gateway/inspect/ add findings (input.findings) with their own OWASP ids:
 # injection LLM01/ASI01, secrets and pii LLM02, shell/sql/template LLM05/ASI05,
-# ssrf/path_traversal/schema LLM06/ASI02, terminal control sequences LLM05, limits LLM10.
+# ssrf/path_traversal/schema LLM06/ASI02, terminal and bidi controls LLM05, limits LLM10.
 # By severity:
 # high/critical deny, medium needs approval, low/info are only recorded.
 

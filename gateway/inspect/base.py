@@ -92,6 +92,10 @@ class Detector(Protocol):
     def scan(self, t: Target) -> list[Hit]: ...
 
 
+JOINED_SEP = "\n\x00\n"
+"""The runner's separator between a call's strings in a joined scan: no detector's pattern matches across it."""
+
+
 def token_spots(text: str, tokens: Iterable[str], limit: int) -> list[int]:
     """Where ``tokens`` occur in ``text`` (``str.find``, each token's occurrences apart), at most ``limit``
     positions in all, sorted: the places a rule's regex is tried, in windows around them, instead of
@@ -161,7 +165,6 @@ def finding(
 # tag, a command run from code) judge it by what its reader does with it (see ``is_document``).
 DOC_CHARS = 240
 DOC_LINES = 6
-_JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
 
 
 def is_document(t: Target) -> bool:
@@ -179,6 +182,6 @@ _CONTENT_LINE = re.compile(r"\S[^\n]*")  # (searched from a line's start: the ne
 def is_document_text(text: str) -> bool:
     """``is_document`` of one string of an argument (a segment of a joined scan): lines that hold
     something count, so a payload padded with empty lines is no document."""
-    if len(text) < DOC_CHARS or _JOINED in text:
+    if len(text) < DOC_CHARS or JOINED_SEP in text:
         return False
     return sum(1 for _ in itertools.islice(_CONTENT_LINE.finditer(text), DOC_LINES)) >= DOC_LINES

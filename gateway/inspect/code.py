@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 from collections.abc import Set as AbstractSet
 
-from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
+from gateway.inspect.base import JOINED_SEP, Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
 from gateway.inspect.normalize import fold
 from gateway.inspect.prefilter import PatternGate
 
@@ -657,7 +657,6 @@ _STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "m
                               "attach", "detach", "listen", "notify", "unlisten", "checkpoint", "discard",
                               "if", "while", "print", "go", "open", "close", "fetch", "return", "raise",
                               "optimize", "flush", "kill", "handler", "security"))  # fmt: skip
-_JOINED = "\n\x00\n"  # the runner's separator between a call's strings in a joined scan
 
 
 # "--" lines and plain "/* ... */" comments before a script's first statement (a MySQL dump's "/* workaround
@@ -831,7 +830,7 @@ class ShellDetector:
         if t.surface != "request_arg":
             return []
         raw = t.raw
-        if "`" in raw and "sql" in t.tags and _JOINED not in raw and _statement_led(raw):
+        if "`" in raw and "sql" in t.tags and JOINED_SEP not in raw and _statement_led(raw):
             raw = _SQL_BACKTICK_NAME.sub(r"\1", raw)
         gate = _SHELL_GATE.possible(raw)
         if gate is not None and not gate:
@@ -996,7 +995,7 @@ class SqlDetector:
         sql_tool = "sql" in t.tags
         # A document (a migration or dump written through a file tool, a page quoting SQL) is read
         # as a script too: a literal closed then another statement is a script's ordinary shape.
-        tagged = (sql_tool and _JOINED not in t.raw and _statement_led(t.raw)) or is_document(t)
+        tagged = (sql_tool and JOINED_SEP not in t.raw and _statement_led(t.raw)) or is_document(t)
         found = self._views(t.raw, t.norm, tagged, sql_tool)
         if found is None and tagged and "'" in t.raw:
             found = _dangling_quote(t.raw)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from urllib.parse import unquote
 
-from gateway.inspect.base import PLAIN, Detector, Hit, Target
+from gateway.inspect.base import JOINED_SEP, PLAIN, Detector, Hit, Target
 from gateway.inspect.normalize import strip_invisible
 from gateway.inspect.prefilter import PatternGate
 
@@ -115,7 +115,7 @@ def _esc_all(s: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), s)
 
 
-_SEP = "\n\x00\n"  # the runner's separator between strings in a joined scan
+_SEP = JOINED_SEP
 _CONTEXT = 200  # characters of context kept around an encoded run
 _MAX_RUNS = 64
 

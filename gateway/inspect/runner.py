@@ -35,7 +35,7 @@ import jsonschema
 
 from gateway import jsondoc
 from gateway.inspect import procpool
-from gateway.inspect.base import Detector, Hit, Target, finding
+from gateway.inspect.base import JOINED_SEP, Detector, Hit, Target, finding
 from gateway.inspect.bidi import BidiDetector
 from gateway.inspect.code import (
     CodeExecDetector,
@@ -62,7 +62,7 @@ MAX_DEPTH = 32
 MAX_STRINGS = 10_000
 MAX_CHARS = 1 << 20
 MAX_STRING = 64 * 1024
-_SEP = "\n\x00\n"  # between strings in a joined scan: no pattern matches across it
+_SEP = JOINED_SEP
 _SEP_LEN = len(_SEP)
 # Bounded work per call: findings kept per (detector, kind) and in all, and how much text
 # one step scans before the async drivers may yield to the event loop.
