@@ -134,6 +134,15 @@ def test_the_work_is_bounded_on_hostile_text(ins: Inspector) -> None:
         assert took < 0.25, (hostile[:10], took)
 
 
+def test_a_csi_padded_past_what_is_read_is_cut(ins: Inspector) -> None:
+    padded = f"ok {ESC}[" + "0;" * 40 + "8mhidden" + f"{ESC}[0m"  # concealment behind 80 parameter characters
+    _, hits = ins.output(padded.encode(), OPTS)
+    assert [(h.finding.kind, h.finding.severity) for h in hits if h.finding.detector == "terminal"] == [
+        ("terminal_overlong", "medium")
+    ]
+    assert ins.arguments({"text": f"{ESC}[" + "1;" * 20 + "32mgreen"}, OPTS) == []  # a long colour list is read whole
+
+
 def test_many_harmless_sequences_do_not_hide_a_later_one(ins: Inspector) -> None:
     colours = f"{ESC}[1m*{ESC}[0m " * 3000  # 6,000 colour codes, then a clipboard write
     fs, hits = ins.output((colours + f"{ESC}]52;c;cm0={ESC}\\").encode(), OPTS)

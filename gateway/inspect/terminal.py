@@ -21,6 +21,7 @@ text):
 | ``terminal_osc`` | any other OSC (colours and their queries, fonts, notifications, file transfers) | medium |
 | ``terminal_control_string`` | DCS, APC, PM, SOS | medium |
 | ``terminal_reset`` | ``ESC c`` (clears the screen and scrollback) | medium |
+| ``terminal_overlong`` | a CSI longer than ``MAX_CSI`` characters (parameters padded past what is read) | medium |
 | ``terminal_hyperlink`` | OSC 8 | low (recorded only) |
 | ``terminal_title`` | OSC 0-2, 7, 133, 633 (titles, working directory, shell-integration marks) | low |
 | ``terminal_cursor`` | other CSI (moves, erasing, modes, status queries: progress bars, full-screen programs) | low |
@@ -59,6 +60,7 @@ KINDS: dict[str, Severity] = {
     "terminal_osc": "medium",
     "terminal_control_string": "medium",
     "terminal_reset": "medium",
+    "terminal_overlong": "medium",
     "terminal_hyperlink": "low",
     "terminal_title": "low",
     "terminal_cursor": "low",
@@ -114,8 +116,8 @@ def _csi_kind(it: Iterator[tuple[str, int]], start_end: int) -> tuple[str | None
     end = start_end
     for k, (c, e) in enumerate(it):
         end = e
-        if k >= MAX_CSI:
-            return "terminal_cursor", end
+        if k >= MAX_CSI:  # longer than we read: what it does is unknown, so it is cut (fail closed)
+            return "terminal_overlong", end
         if "\x30" <= c <= "\x3f" or "\x20" <= c <= "\x2f":
             params.append(c)
             continue
