@@ -790,3 +790,24 @@ def test_remembered_host_answers_are_the_computed_ones_and_bounded() -> None:
     ssrf.host_reason("x.example.com")
     ssrf.host_reason("c" * 1000)
     assert ssrf._remembered.cache_info().currsize == 1  # the long host was not kept
+
+
+# The possessive runs in code.py's statement-lead patterns (no backtracking into a run whose next
+# character is then tested: a shorter run leaves a character the rest cannot match either) find
+# exactly what the backtracking originals found.
+_LEAD_ORIGINALS = {
+    "_SQL_VERB": re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I),
+    "_SQL_LEAD_COMMENTS": re.compile(r"(?:\s{0,20}(?:--[^\n]{0,200}(?:\n|\Z)|/\*(?!!)[^*]{0,300}\*/))*\s{0,20}"),
+}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="-/*! \n\tab1_;", max_size=260), st.integers(min_value=0, max_value=230))
+def test_possessive_sql_leads_match_as_before(text: str, pad: int) -> None:
+    from gateway.inspect import code
+
+    for s in (text, "-" * pad + text, " " * (pad // 10) + "--" + "x" * pad + "\n" + text):
+        for name, before in _LEAD_ORIGINALS.items():
+            now: re.Pattern[str] = getattr(code, name)
+            a, b = before.match(s), now.match(s)
+            assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), (name, s)

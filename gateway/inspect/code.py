@@ -645,7 +645,7 @@ def _sql_maybe(norm: str, gate: AbstractSet[int] | None = None) -> bool:
     return "/*!" in norm or ("=" in norm and any(g in norm for g in _GLUED))
 
 
-_SQL_VERB = re.compile(r"^\s{0,20}(?:--[^\n]{0,200}\n\s{0,20})*(\w{2,20})", re.I)
+_SQL_VERB = re.compile(r"^\s{0,20}+(?:--[^\n]{0,200}+\n\s{0,20}+)*(\w{2,20})", re.I)
 # What a SQL statement (or a script of them) opens with.
 _STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "merge", "upsert", "replace",
                               "create", "alter", "drop", "truncate", "rename", "comment", "grant",
@@ -661,7 +661,7 @@ _STATEMENT_VERBS = frozenset(("select", "with", "insert", "update", "delete", "m
 
 # "--" lines and plain "/* ... */" comments before a script's first statement (a MySQL dump's "/* workaround
 # */" header); not a versioned "/*!...*/", which runs (``_statement_led`` takes one as a lead of its own)
-_SQL_LEAD_COMMENTS = re.compile(r"(?:\s{0,20}(?:--[^\n]{0,200}(?:\n|\Z)|/\*(?!!)[^*]{0,300}\*/))*\s{0,20}")
+_SQL_LEAD_COMMENTS = re.compile(r"(?:\s{0,20}+(?:--[^\n]{0,200}+(?:\n|\Z)|/\*(?!!)[^*]{0,300}+\*/))*\s{0,20}")
 
 
 def _statement_led(raw: str) -> bool:
