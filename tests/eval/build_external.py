@@ -147,6 +147,23 @@ loosely, ``_loose``):
 The wheels are unpacked into ``DIR/sentinelprobe/`` and ``DIR/oubliette_dungeon/``, roundcube-core's
 ``dpkg-deb -x`` into ``DEBDIR``; ``--onto-stored DIR DEBDIR`` adds them.
 
+Ninth round (all dev; added because the held-out prompt-injection packages did not move over three dev rounds,
+to measure recall on phrasings not seen before, before any rule was changed for them; copies of held-out texts
+left out as above, 13):
+
+- vamp-llm-probe 1.8.0 (AGPL-3.0-only): its bundled lists (``_models.py``: Spanish injection and jailbreaks,
+  English retrieved-context, extraction and model-metadata probes) and its ASCII-smuggling payloads.
+- vexscan 0.2.1 (Apache-2.0): its attack library's probes and its planted tool-output payloads.
+- tripwire-eval 0.2.0 (MIT): its indirect injections (forged notices, re-classified identifiers, a mundane
+  redirect) in its four scenarios' contents; the contents and user messages as benign look-alikes.
+- canaryprobe 0.6.0 (MIT): its injection variants and its markdown-image exfiltration probe.
+- promptmap (github utkusen/promptmap, MIT; stored in ``sources/promptmap/``): its prompt-stealing, jailbreak
+  and distraction rules; its three distraction rules that are a plain question as benign.
+
+The wheels are unpacked into ``DIR/<name>/`` (``vamp_llm_probe``, ``vexscan``, ``tripwire_eval``,
+``canaryprobe``); ``--onto-stored DIR`` adds them (vamp-llm-probe's and vexscan's own modules are imported,
+so the build runs in the project's venv: aiohttp and pydantic).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
