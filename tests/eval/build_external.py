@@ -1994,10 +1994,16 @@ def eighth_round(root: Path, deb: Path | None) -> None:
 
 
 # ------------------------------------------------------------------ ninth round (dev)
-def _vamp_line(f: Path, text: str) -> int:
-    """The line of ``_models.py`` where a payload starts (its first 30 characters, as the source spells
-    them before Python joins its string pieces)."""
-    return _line_of(f, text[:30].replace("\n", "\\n")) or _line_of(f, text[:16])
+def _element_lines(f: Path, name: str) -> list[int]:
+    """The line where each element of the module-level list ``name`` of ``f`` starts (its source, read with
+    ``ast``; the list's runtime values are its elements in the same order)."""
+    for node in ast.parse(f.read_text(encoding="utf-8")).body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            value = node.value
+            assert isinstance(value, ast.List)
+            return [e.lineno for e in value.elts]
+    raise KeyError(name)
 
 
 def vamp_llm_probe(root: Path) -> None:
@@ -2014,8 +2020,7 @@ def vamp_llm_probe(root: Path) -> None:
     models, core = _import_from(base, "vamp_llm_probe._models", "vamp_llm_probe._core")
     f = base / "vamp_llm_probe" / "_models.py"
     name = "vamp_llm_probe/_models.py"
-    for e in models.PAYLOADS_INYECCION:
-        ln = _line_of(f, f'"{e["id"].split("-")[-1]}"') or _vamp_line(f, e["payload"])
+    for e, ln in zip(models.PAYLOADS_INYECCION, _element_lines(f, "PAYLOADS_INYECCION"), strict=True):
         _dev_attack(origin, "request_arg", "chat.ask", e["payload"], "prompt_injection", name, ln,
                     list="PAYLOADS_INYECCION", payload=e["nombre"])  # fmt: skip
     lists = (("_INYECCION_BUNDLED_ES", "prompt_injection"), ("_JAILBREAK_BUNDLED_ES", "jailbreak"),
@@ -2023,8 +2028,8 @@ def vamp_llm_probe(root: Path) -> None:
              ("_RAG_DOC_INJECTION_PAYLOADS", "prompt_injection"),
              ("_MODEL_META_PAYLOADS", "prompt_injection"))  # fmt: skip
     for attr, family in lists:
-        for text in getattr(models, attr):
-            _dev_attack(origin, "request_arg", "chat.ask", text, family, name, _vamp_line(f, text), list=attr)
+        for text, ln in zip(getattr(models, attr), _element_lines(f, attr), strict=True):
+            _dev_attack(origin, "request_arg", "chat.ask", text, family, name, ln, list=attr)
     cf = base / "vamp_llm_probe" / "_core.py"
     ln = _line_of(cf, "def _generar_payloads_ascii_smuggling")
     for k, text in enumerate(core._generar_payloads_ascii_smuggling()):
