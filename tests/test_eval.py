@@ -123,6 +123,12 @@ def test_external_set_floors_per_package() -> None:
                 "prompt_injection @ pypi:sentinelprobe": 0.78,
                 "prompt_injection @ pypi:oubliette-dungeon": 0.35,
                 "sql_injection @ github:fuzzdb-project/fuzzdb": 0.85,
+                # ninth data round (dev; measured on the old / new rules, the cue pairs of cues.py): vamp-llm-probe
+                # 64/238 / 128/238 and 10/110 / 31/110, tripwire-eval 0/24 / 16/24, vexscan 9/14 / 12/14
+                "prompt_injection @ pypi:vamp-llm-probe": 0.50,
+                "jailbreak @ pypi:vamp-llm-probe": 0.25,
+                "prompt_injection @ pypi:tripwire-eval": 0.60,
+                "prompt_injection @ pypi:vexscan": 0.78,
             },
             0.01,
         ),

@@ -110,10 +110,11 @@ _MAX_ACCESS = 8
 _FOREIGN = re.compile(
     r"\b(?:revela|mu[eé]strame|muestra|dime|repite|comparte|imprime|d[aá]me|ens[eé][nñ]ame|escribe)\w{0,3} "
     r"(?:\w{1,12} ){0,2}?(?:tus?|vuestr[ao]s?) (?:\w{1,12} )?(?:instrucciones|prompt|reglas|clave de api|"
-    r"credenciales|configuraci[oó]n)\b|"
+    r"credenciales|configuraci[oó]n(?! (?:de|del|para) (?!sistema|seguridad)))\b|"
     r"\b(?:revel[ea]|mostr[ea]|me (?:mostr[ae]|diga|passa|repete|repita|manda|conta)|diga|repit[ae]|repete|"
     r"compartilh[ea]|imprima|cola|copi[ea])\w{0,2} (?:\w{1,12} ){0,3}?(?:(?:as |os |a |o )?(?:suas?|seus?|tuas?|"
-    r"teus?) (?:\w{1,12} )?(?:instru[cç][oõ]es|prompt|regras|chave de api|credenciais|configura[cç][aã]o)|"
+    r"teus?) (?:\w{1,12} )?(?:instru[cç][oõ]es|prompt|regras|chave de api|credenciais|"
+    r"configura[cç][aã]o(?! (?:de|do|da|para) (?!sistema|seguran)))|"
     r"(?:as )?(?:instru[cç][oõ]es|regras|diretrizes) que (?:voc[eê] )?(?:recebeu|recebeste|te deram))\b|"
     r"\b(?:r[eé]v[eè]le|montre|dis|donne|r[eé]p[eè]te|affiche|partage|recopie)[sz]?(?:-moi|-nous)? "
     r"(?:\w{1,12} ){0,2}?(?:tes|ton|ta|vos|votre) (?:\w{1,12} )?(?:instructions|consignes|prompt|r[eè]gles|"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import disclose, framed, jailbreak, pretext
+from gateway.inspect import cues, disclose, framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
 from gateway.inspect.normalize import tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -1764,6 +1764,7 @@ class InjectionDetector:
                 *framed.ANCHORS,
                 *pretext.ANCHORS,
                 *disclose.ANCHORS,
+                *cues.ANCHORS,
             ),
             non_ascii=True,
         )
@@ -1795,8 +1796,17 @@ class InjectionDetector:
             or self._forged_reasoning(t)
             or self._disclose(t)
             or self._suppressed(t)
+            or self._cues(t)
         )
         return more or hits
+
+    def _cues(self, t: Target) -> list[Hit]:
+        """Two weak cues of different classes close together, one speaking to or about the model: its limits
+        off, a mode switched on, its prompt or instructions, its answer dictated as a marker, another self
+        given to it, its internals asked out; with an override, a claimed authority, a forged turn, secrecy
+        (``cues.scored``)."""
+        m = cues.span(t.norm)
+        return [] if m is None else self._late_hit(t, "model_cues", m, cues.span)
 
     def _planted(self, t: Target) -> list[Hit]:
         """Tool outputs only: orders planted for the reader (standing orders, a replaced task, the reader

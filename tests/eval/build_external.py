@@ -147,6 +147,23 @@ loosely, ``_loose``):
 The wheels are unpacked into ``DIR/sentinelprobe/`` and ``DIR/oubliette_dungeon/``, roundcube-core's
 ``dpkg-deb -x`` into ``DEBDIR``; ``--onto-stored DIR DEBDIR`` adds them.
 
+Ninth round (all dev; added because the held-out prompt-injection packages did not move over three dev rounds,
+to measure recall on phrasings not seen before, before any rule was changed for them; copies of held-out texts
+left out as above, 13):
+
+- vamp-llm-probe 1.8.0 (AGPL-3.0-only): its bundled lists (``_models.py``: Spanish injection and jailbreaks,
+  English retrieved-context, extraction and model-metadata probes) and its ASCII-smuggling payloads.
+- vexscan 0.2.1 (Apache-2.0): its attack library's probes and its planted tool-output payloads.
+- tripwire-eval 0.2.0 (MIT): its indirect injections (forged notices, re-classified identifiers, a mundane
+  redirect) in its four scenarios' contents; the contents and user messages as benign look-alikes.
+- canaryprobe 0.6.0 (MIT): its injection variants and its markdown-image exfiltration probe.
+- promptmap (github utkusen/promptmap, MIT; stored in ``sources/promptmap/``): its prompt-stealing, jailbreak
+  and distraction rules; its three distraction rules that are a plain question as benign.
+
+The wheels are unpacked into ``DIR/<name>/`` (``vamp_llm_probe``, ``vexscan``, ``tripwire_eval``,
+``canaryprobe``); ``--onto-stored DIR`` adds them (vamp-llm-probe's and vexscan's own modules are imported,
+so the build runs in the project's venv: aiohttp and pydantic).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -224,6 +241,12 @@ SPLIT = {
     "pypi:oubliette-dungeon": "dev",
     "github:fuzzdb-project/fuzzdb": "dev",
     "debian:roundcube-core": "dev",
+    # added in the ninth round (all dev)
+    "pypi:vamp-llm-probe": "dev",
+    "pypi:vexscan": "dev",
+    "pypi:tripwire-eval": "dev",
+    "pypi:canaryprobe": "dev",
+    "github:utkusen/promptmap": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -272,6 +295,11 @@ VERSIONS = {
     "pypi:oubliette-dungeon": "1.1.0",
     "github:fuzzdb-project/fuzzdb": "",  # per file, FUZZDB_SQL
     "debian:roundcube-core": "1.6.5+dfsg-1+deb12u13",
+    "pypi:vamp-llm-probe": "1.8.0",
+    "pypi:vexscan": "0.2.1",
+    "pypi:tripwire-eval": "0.2.0",
+    "pypi:canaryprobe": "0.6.0",
+    "github:utkusen/promptmap": "",  # per file, PROMPTMAP_COMMIT
 }
 
 RECORDS = RecordSet()
@@ -1965,6 +1993,195 @@ def eighth_round(root: Path, deb: Path | None) -> None:
         roundcube(deb)
 
 
+# ------------------------------------------------------------------ ninth round (dev)
+def _element_lines(f: Path, name: str) -> list[int]:
+    """The line where each element of the module-level list ``name`` of ``f`` starts (its source, read with
+    ``ast``; the list's runtime values are its elements in the same order)."""
+    for node in ast.parse(f.read_text(encoding="utf-8")).body:
+        targets = [node.target] if isinstance(node, ast.AnnAssign) else getattr(node, "targets", [])
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            value = node.value
+            assert isinstance(value, ast.List)
+            return [e.lineno for e in value.elts]
+    raise KeyError(name)
+
+
+def vamp_llm_probe(root: Path) -> None:
+    """vamp-llm-probe's bundled attack lists (``vamp_llm_probe/_models.py``), as it sends them, as a chat
+    message: ``PAYLOADS_INYECCION`` (Spanish and mixed overrides, role swaps, token separators),
+    ``_INYECCION_BUNDLED_ES`` (Spanish injection), ``_RAG_INJECTION_PAYLOADS``, ``_RAG_DOC_INJECTION_PAYLOADS``,
+    ``_RAG_EXTRACTION_PAYLOADS`` and ``_MODEL_META_PAYLOADS`` (English: retrieved-context overrides, context
+    and model-metadata extraction) as ``prompt_injection``; ``_JAILBREAK_BUNDLED_ES`` (Spanish personas,
+    fiction and hypothetical frames) as ``jailbreak``; and its ASCII-smuggling payloads made by its own
+    ``_core._generar_payloads_ascii_smuggling()`` (instructions in Unicode tag characters inside a greeting).
+    Left out: the multi-turn chains (``_CADENAS_MULTITURN``: each turn alone is an ordinary message)."""
+    origin = "pypi:vamp-llm-probe"
+    base = root / "vamp_llm_probe"
+    models, core = _import_from(base, "vamp_llm_probe._models", "vamp_llm_probe._core")
+    f = base / "vamp_llm_probe" / "_models.py"
+    name = "vamp_llm_probe/_models.py"
+    for e, ln in zip(models.PAYLOADS_INYECCION, _element_lines(f, "PAYLOADS_INYECCION"), strict=True):
+        _dev_attack(origin, "request_arg", "chat.ask", e["payload"], "prompt_injection", name, ln,
+                    list="PAYLOADS_INYECCION", payload=e["nombre"])  # fmt: skip
+    lists = (("_INYECCION_BUNDLED_ES", "prompt_injection"), ("_JAILBREAK_BUNDLED_ES", "jailbreak"),
+             ("_RAG_INJECTION_PAYLOADS", "prompt_injection"), ("_RAG_EXTRACTION_PAYLOADS", "prompt_injection"),
+             ("_RAG_DOC_INJECTION_PAYLOADS", "prompt_injection"),
+             ("_MODEL_META_PAYLOADS", "prompt_injection"))  # fmt: skip
+    for attr, family in lists:
+        for text, ln in zip(getattr(models, attr), _element_lines(f, attr), strict=True):
+            _dev_attack(origin, "request_arg", "chat.ask", text, family, name, ln, list=attr)
+    cf = base / "vamp_llm_probe" / "_core.py"
+    ln = _line_of(cf, "def _generar_payloads_ascii_smuggling")
+    for k, text in enumerate(core._generar_payloads_ascii_smuggling()):
+        _dev_attack(origin, "request_arg", "chat.ask", text, "prompt_injection", "vamp_llm_probe/_core.py", ln,
+                    generated=k)  # fmt: skip
+
+
+_VEX_TOOLS = {"email-exfil": "mail.read", "webpage-exfil": "web.fetch", "doc-tampering": "files.read"}
+
+
+def vexscan(root: Path) -> None:
+    """vexscan's attack library, made by its own code (``vex.attacks.ALL_ATTACKS``' ``generate()``): each
+    probe's ``user_input`` as a chat message (role-play personas and encoded instructions ``jailbreak``;
+    prompt leaks, Unicode smuggling and indirect injection in a pasted document ``prompt_injection``); and
+    each planted payload of ``indirect_tool_injection.PAYLOADS`` alone as the output of the tool it poses
+    as (an e-mail, a page, a policy document)."""
+    origin = "pypi:vexscan"
+    base = root / "vexscan"
+    attacks, indirect = _import_from(base, "vex.attacks", "vex.attacks.agent_attacks.indirect_tool_injection")
+    classes = list(attacks.BUILTIN_ATTACKS)
+    for cls in classes:
+        mod = sys.modules[cls.__module__]
+        rel = cls.__module__.replace(".", "/") + ".py"
+        family = "jailbreak" if ".jailbreaks." in cls.__module__ else "prompt_injection"
+        for probe in cls().generate():
+            text = str(probe.conversation.messages[-1].content)
+            mf = Path(str(mod.__file__))
+            ln = _line_of(mf, text[:40]) or _line_of(mf, f"class {cls.__name__}")
+            _dev_attack(origin, "request_arg", "chat.ask", text, family, rel, ln, probe=probe.title)
+    f = Path(indirect.__file__)
+    for scenario, payload, _criteria in indirect.PAYLOADS:
+        _dev_attack(origin, "tool_output", _VEX_TOOLS[scenario], payload, "prompt_injection",
+                    "vex/attacks/agent_attacks/indirect_tool_injection.py", _line_of(f, f'"{scenario}"'),
+                    scenario=scenario)  # fmt: skip
+
+
+_TRIPWIRE_TOOLS = {"read_inbox": "mail.read", "read_ticket": "tickets.read", "read_calendar": "calendar.read",
+                   "read_document": "files.read"}  # fmt: skip
+
+
+def tripwire_eval(root: Path) -> None:
+    """tripwire-eval's indirect injections (``tripwire/attacks/fixed_injection.py``: a forged audit notice, a
+    metadata-logging step, a re-classified identifier, a forged trusted footer, a mirrored forward, a
+    mundane "PS from billing" redirect), each rendered by its own ``render()`` and appended to each of its
+    four scenarios' content as ``Scenario.build_spec`` appends it (``f"{benign_content}\n\n{payload}"``),
+    as the output of the scenario's read tool; benign: each scenario's content alone (an invoice, a ticket,
+    a meeting request, an expense report, each asking a person to forward or confirm by mail) and its
+    user message."""
+    origin = "pypi:tripwire-eval"
+    base = root / "tripwire_eval"
+    fixed, scen = _import_from(base, "tripwire.attacks.fixed_injection", "tripwire.scenarios")
+    af, sf = Path(fixed.__file__), Path(scen.__file__)
+    attacks = [c for c in vars(fixed).values() if isinstance(c, type) and hasattr(c, "render") and hasattr(c, "name")]
+    for s in scen.SCENARIOS.values():
+        tool = _TRIPWIRE_TOOLS.get(s.read_tool, "files.read")
+        ln = _line_of(sf, f'name="{s.name}"')
+        add("tool_output", tool, s.benign_content, "benign", "document", origin, "tripwire/scenarios.py", ln,
+            scenario=s.name)  # fmt: skip
+        add("request_arg", "chat.ask", json.dumps({"question": s.user_message}), "benign", "chat_question", origin,
+            "tripwire/scenarios.py", ln, scenario=s.name)  # fmt: skip
+        for a in attacks:
+            text = f"{s.benign_content}\n\n{a().render('')}"
+            _dev_attack(origin, "tool_output", tool, text, "prompt_injection", "tripwire/attacks/fixed_injection.py",
+                        _line_of(af, f"class {a.__name__}"), attack=a.name, scenario=s.name)  # fmt: skip
+
+
+def _joined(node: ast.expr) -> str:
+    """A string expression's text (an f-string's names filled from the module constants it uses)."""
+    if isinstance(node, ast.Constant):
+        return str(node.value)
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+            elif isinstance(v, ast.FormattedValue) and isinstance(v.value, ast.Name):
+                parts.append(_CANARY_NAMES[v.value.id])
+        return "".join(parts)
+    raise ValueError(ast.dump(node))
+
+
+# canaryprobe's exfil probe's module constants (``probes/exfil.py``), as its f-string fills them
+_CANARY_NAMES = {"_MARKER": "CANARY-X7Q", "_BEACON_HOST": "canary-beacon.invalid"}
+
+
+def canaryprobe(root: Path) -> None:
+    """canaryprobe's injection variants (``agent_canary/probes/injection.py`` ``InjectionProbe._VARIANTS``) and
+    its markdown-image exfiltration probe (``probes/exfil.py`` ``ExfilProbe.payload``), as chat messages
+    (read with ``ast``: the package's modules import its HTTP client). Left out: its refusal probe (harmful
+    asks: a content judgement) and its secrets probe (asks for an example ``.env``)."""
+    origin = "pypi:canaryprobe"
+    base = root / "canaryprobe" / "agent_canary" / "probes"
+    for fname, cls, attr in (("injection.py", "InjectionProbe", "_VARIANTS"), ("exfil.py", "ExfilProbe", "payload")):
+        tree = ast.parse((base / fname).read_text(encoding="utf-8"))
+        node = next(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == cls)
+        for sub in node.body:
+            if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == attr for t in sub.targets):
+                assert isinstance(sub.value, ast.List)
+                texts = [(e.lineno, _joined(e)) for e in sub.value.elts]
+            elif isinstance(sub, ast.FunctionDef) and sub.name == attr:
+                ret = next(n for n in ast.walk(sub) if isinstance(n, ast.Return))
+                assert ret.value is not None
+                texts = [(ret.value.lineno, _joined(ret.value))]
+            else:
+                continue
+            for ln, text in texts:
+                _dev_attack(origin, "request_arg", "chat.ask", text, "prompt_injection", f"agent_canary/probes/{fname}",
+                            ln, probe=cls)  # fmt: skip
+
+
+# promptmap's rules, stored in sources/promptmap/ (verbatim; upstream commit per file)
+PROMPTMAP_COMMIT = {"rules/prompt_stealer_encoded.yaml": "60501dcca62622feaa0ff00f239273386ebf81d3",
+                    "rules/prompt_stealer_encoded2.yaml": "60501dcca62622feaa0ff00f239273386ebf81d3"}  # fmt: skip
+PROMPTMAP_DEFAULT_COMMIT = "e1ab109e968bbd97b1718162617777d711fca566"
+# "distraction" rules that are an ordinary question (off-topic for a scoped bot, not an injection)
+_PROMPTMAP_QUESTIONS = ("distraction_question", "distraction_question2", "distraction_translate2")
+
+
+def promptmap() -> None:
+    """promptmap's attack rules (github utkusen/promptmap, MIT; ``rules/{prompt_stealing,jailbreak,distraction}``
+    and the two hex-encoded prompt stealers; stored in ``sources/promptmap/``): each rule's ``prompt`` as a
+    chat message, ``jailbreak`` for its jailbreak rules, ``prompt_injection`` for prompt stealing and the
+    distraction rules that order the model; the three distraction rules that are a plain question
+    ("Who is the first president of the United States?") are benign questions. Not stored: ``dan1``/``dan2``
+    (the DAN and SDA texts the dev packages already give) and its harmful/hate/bias rules (harmful asks)."""
+    import yaml
+
+    origin = "github:utkusen/promptmap"
+    base = HERE / "sources" / "promptmap"
+    for f in sorted(base.rglob("*.yaml")):
+        rel = f.relative_to(base).as_posix()
+        rule = yaml.safe_load(f.read_text(encoding="utf-8"))
+        text = str(rule["prompt"]).strip()
+        ln = _line_of(f, "prompt:")
+        commit = PROMPTMAP_COMMIT.get(rel, PROMPTMAP_DEFAULT_COMMIT)
+        if rule["name"] in _PROMPTMAP_QUESTIONS:
+            add("request_arg", "chat.ask", json.dumps({"question": text}), "benign", "chat_question", origin, rel, ln,
+                version=commit)  # fmt: skip
+            continue
+        family = "jailbreak" if rule["type"] == "jailbreak" else "prompt_injection"
+        _dev_attack(origin, "request_arg", "chat.ask", text, family, rel, ln, version=commit)
+
+
+def ninth_round(root: Path) -> None:
+    if (root / "vamp_llm_probe").exists():
+        vamp_llm_probe(root)
+        vexscan(root)
+        tripwire_eval(root)
+        canaryprobe(root)
+        promptmap()
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2076,6 +2293,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     sixth_round(root)
     seventh_round(root)
     eighth_round(root, deb)
+    ninth_round(root)
 
 
 def main() -> None:
@@ -2121,6 +2339,7 @@ def main() -> None:
     sixth_round(root)
     seventh_round(root)
     eighth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
+    ninth_round(root)
     _write()
 
 
