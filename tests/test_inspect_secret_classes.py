@@ -414,3 +414,48 @@ def test_new_searches_are_bounded() -> None:
         t0 = time.thread_time()
         SecretsDetector().scan(Target(hostile, None, "tool_output", ""))
         assert time.thread_time() - t0 < 0.5, hostile[:30]
+
+
+# -------------------------------------------------------------------------- lists of quoted words
+def enumeration_cases(seed: int = 41) -> tuple[list[str], list[tuple[str, str]]]:
+    """A secret word as one item of a list of quoted choices (``"md5", "password", "scram-sha-256", "gss"``,
+    pg_hba.conf's METHOD line) is no name given a value; the same two words as a call's arguments
+    (``getenv("API_TOKEN", "…")``, ``put("password", "…")``, the pair last in its call) still are."""
+    rng = random.Random(seed)
+    choices = ["trust", "reject", "md5", "scram-sha-256", "gss", "sspi", "ident", "peer", "aes-256-gcm",
+               "chacha20-poly1305", "hmac-sha256", "x25519-kyber768", "oauth2-client", "saml2-sp"]  # fmt: skip
+    names = ["password", "token", "secret", "api_key", "apikey", "passwd", "client_secret"]
+    lists: list[str] = []
+    for i in range(40):
+        q = "'" if i % 3 == 0 else '"'
+        items = rng.sample(choices, 4)
+        items.insert(rng.randint(1, 2), rng.choice(names))
+        sep = rng.choice([", ", ",", " , ", ",\n# ", ", \n    "])
+        body = sep.join(f"{q}{w}{q}" for w in items)
+        frame = rng.choice(["METHOD can be {b}.", "kinds = [{b}]", "ALLOWED = ({b})", "# one of {b}"])
+        lists.append(frame.format(b=body))
+    pairs: list[tuple[str, str]] = []
+    for i in range(30):
+        v = rand(rng, rng.randint(14, 30), ALNUM)
+        name = names[i % len(names)]
+        form = rng.choice(
+            [
+                'os.getenv("{n}", "{v}")',
+                "config.put('{n}', '{v}');",
+                'headers.Add("{n}", "{v}")',
+                'set_option("{n}", "{v}", persist=True)',
+                'settings["a"] = ("user", "{n}", "{v}")',
+            ]
+        )
+        pairs.append((form.format(n=name.upper() if i % 2 else name, v=v), v))
+    return lists, pairs
+
+
+@pytest.mark.parametrize("text", enumeration_cases()[0])
+def test_lists_of_quoted_words_are_no_assignment(text: str) -> None:
+    test_look_alikes_are_not_secrets(text)
+
+
+@pytest.mark.parametrize(("text", "secret"), enumeration_cases()[1])
+def test_quoted_name_value_arguments_are_still_secrets(text: str, secret: str) -> None:
+    test_secrets_in_text_are_found_redacted_and_kept_out_of_evidence(text, secret)

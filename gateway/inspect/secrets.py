@@ -331,6 +331,10 @@ _TEMPLATE = re.compile(
 # ``("api_token", "dafa7817-...")``: a quoted name, a comma, a quoted value (a call's arguments:
 # ``GetEnvOrDefault``, ``config.set``, ``headers.put``); the value must be quoted
 _ARG_VALUE = re.compile(r"([\"'])[ \t]{0,3},[ \t]{0,3}([\"'])([^\"'\\\s]{8,200}+)\2")
+# ... unless the name is one item of a list of quoted words, with an item before it and after its
+# "value": ``METHOD can be "md5", "password", "scram-sha-256", "gss"`` (pg_hba.conf) names choices
+_ITEM_BEFORE = re.compile(r"[\"'][ \t]{0,3},[ \t]{0,3}\Z")
+_ITEM_AFTER = re.compile(r"[ \t]{0,3},[ \t]{0,3}\n?[ \t#*/]{0,8}[\"']")
 _IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # a version (``jjwt-jackson-0.11.2``) or an address (``10.0.0.12``) given to a name: not generated
 _VERSIONED = re.compile(r"\d\.\d{1,6}\.\d")
@@ -430,6 +434,8 @@ def assignments(raw: str) -> list[tuple[int, int]]:
         elif left > 0 and raw[left - 1] in "\"'" and (v := _ARG_VALUE.match(raw, right)):
             if v.group(1) != raw[left - 1]:
                 continue  # the name's quotes do not match
+            if _ITEM_BEFORE.search(raw, max(0, left - 9), left - 1) and _ITEM_AFTER.match(raw, v.end()):
+                continue  # a list of quoted words, not a name and its value
             group = 3
         elif (
             right < n and raw[right] == ">" and left > 0 and raw[left - 1] == "<" and (v := _XML_TEXT.match(raw, right))
