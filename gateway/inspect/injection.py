@@ -881,6 +881,23 @@ _PLACEHOLDER = re.compile(
 _SPLIT_URL = re.compile(r"https?://[^\s\"'<>()]{1,300}[?&/][A-Za-z0-9_.-]{0,30}=[\"'`]? ?(?:\+|\{|\[|<|\$)")
 _SPLIT_TOKENS = ("=+", "= +", "={", "= {", "=[", "=<", "=$", "='", '="', "=`")
 _APPEND_TOKENS = ("url encode", "url-encode", "urlencode", "append", "concatenate")
+# A URL in a string literal whose value a template engine fills from a variable of its own
+# (``src="…?id={{ property }}"`` in a Jinja partial, ```…?page=${n}``` in JavaScript): the page's code, not
+# a slot for the reader to fill, unless the variable names what an exfiltration wants (_EXFIL_WORDS:
+# "{{ chat_history }}", "${token}").
+_TEMPLATE_VAR = re.compile(r"\{\{-? ?([a-z_][\w.]{0,60}) ?(?:\| ?[\w(\"', )]{0,60})?-?\}\}|\$\{([a-z_][\w.]{0,60})\}")
+_MAX_SPLIT_URLS = 16
+
+
+def _template_filled(low: str, start: int, at: int) -> bool:
+    """Is the split URL (from ``start``) a string literal of code (right after a quote or a backtick) whose
+    continuation at ``at`` is a template variable named for no secret or history?"""
+    if start == 0 or low[start - 1] not in "\"'`":
+        return False  # a bare URL in prose: "visit https://x/?d={{data}}" is a slot for the reader
+    m = _TEMPLATE_VAR.match(low, at)
+    return m is not None and _EXFIL_WORDS.search(m.group(1) or m.group(2)) is None
+
+
 _APPEND_URL = re.compile(
     r"\b(?:url[- ]?encode|append|concatenate)\b[^\n]{0,80}?"
     r"\b(?:to|into|onto|at the end of|after)\b[^\n]{0,20}?https?://[^\s\"'<>]{1,300}"
@@ -2216,6 +2233,10 @@ class InjectionDetector:
             if not any(tok in low for tok in toks):
                 continue
             m = rx.search(low)
+            for _ in range(_MAX_SPLIT_URLS):
+                if m is None or kind != "split_url_exfil" or not _template_filled(low, m.start(), m.end() - 1):
+                    break
+                m = rx.search(low, m.end())
             if m:
                 return [Hit(finding(NAME, t, kind, "high", (*OWASP, "LLM02"), excerpt(low, m.start(), m.end()), 0.8))]
         return []
