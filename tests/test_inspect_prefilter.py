@@ -654,3 +654,44 @@ def test_a_gate_group_answers_as_each_gate_alone_and_scans_a_text_once() -> None
     finally:
         prefilter._scan = real
     assert answers[gates.index(inj._RULE_GATE)]  # the rule gate saw the injection
+
+
+_FIRST_CALL = """
+import asyncio, json, sys, time
+from gateway.inspect.runner import Inspector, InspectOptions
+from gateway.inspect.prefilter import TEXT_GATES
+
+async def main():
+    ins = Inspector(process=False)
+    if sys.argv[1] == "warm":
+        await ins.warm()
+    sealed = TEXT_GATES._sealed
+    t0 = time.thread_time()
+    ins.output(b'{"ok": true, "note": "benchmark upstream"}', InspectOptions())
+    print(json.dumps({"sealed_before": sealed, "first_ms": (time.thread_time() - t0) * 1000}))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(available_engine() != "hyperscan", reason="the shared database is Hyperscan's")
+def test_warm_compiles_the_shared_gate_database_before_the_first_call(tmp_path: Path) -> None:
+    """The prompt-injection family's shared Hyperscan database (``TEXT_GATES``) is compiled by
+    ``Inspector.warm`` at gateway start, not by the first call that asks one of its gates: compiling it
+    held that call ~1.5 s on the event loop. A fresh interpreter each way (the group is per process)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "first_call.py"
+    script.write_text(_FIRST_CALL)
+    root = Path(__file__).resolve().parents[1]
+    runs = {}
+    for mode in ("cold", "warm"):
+        env = {"PYTHONPATH": str(root)}
+        cmd = [sys.executable, str(script), mode]
+        out = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=120, check=True)
+        runs[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+    assert runs["cold"]["sealed_before"] is False
+    assert runs["warm"]["sealed_before"] is True
+    assert runs["warm"]["first_ms"] < 100, runs
+    assert runs["cold"]["first_ms"] > runs["warm"]["first_ms"], runs  # the compile is what warm moved

@@ -136,7 +136,11 @@ def _watch(gateway_pid: int) -> None:
 
 
 def _ready(spec: Spec) -> int:
-    _inspector(spec)
+    ins = _inspector(spec)
+    if ins.prefilter is not None:
+        from gateway.inspect.prefilter import TEXT_GATES
+
+        TEXT_GATES.seal_now()  # here, not in the first large call the process serves
     return os.getpid()
 
 
