@@ -4,6 +4,7 @@ and a gateway restart keeps it (sessions, pins and holds live in the store)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -62,9 +63,26 @@ async def stop(proc: asyncio.subprocess.Process) -> None:
     assert await asyncio.wait_for(proc.wait(), 20) == 0
 
 
-async def ready(s: aiohttp.ClientSession, admin: int) -> None:
+def listeners(port: int) -> int:
+    """Sockets listening on ``port`` in this network namespace: one per worker (SO_REUSEPORT)."""
+    n = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                n += local.rsplit(":", 1)[1] == f"{port:04X}" and state == "0A"
+    return n
+
+
+async def ready(s: aiohttp.ClientSession, admin: int, port: int) -> None:
+    """``/readyz`` answers once one worker is up; the other binds after its own start-up (which compiles the
+    prefilter database and starts an inspection process: seconds on a loaded 2-core machine), so wait
+    until both listen on the agents' port."""
     await wait_ready(s, admin)
-    await asyncio.sleep(0.5)  # the second worker may bind a moment after the first
+    deadline = asyncio.get_running_loop().time() + 60
+    while listeners(port) < 2:
+        assert asyncio.get_running_loop().time() < deadline, "the second worker never listened"
+        await asyncio.sleep(0.1)
 
 
 def answer_of(body: str, ctype: str) -> Any:
@@ -112,7 +130,7 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
         try:
             # a new connection each time: SO_REUSEPORT spreads them over the workers
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-                await ready(s, admin)
+                await ready(s, admin, port)
                 url, headers = await open_session(s, cfg, port, "demo", ["tool:demo.*"])
                 async with s.post(
                     url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers
@@ -152,7 +170,7 @@ async def test_two_workers_share_mcp_sessions_and_a_restart_keeps_them(
         proc = await start(cfg)
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-                await ready(s, admin)
+                await ready(s, admin, port)
                 assert await echo(s, url, headers, 50, "after restart") == "after restart"
         finally:
             await stop(proc)
@@ -183,7 +201,7 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
     proc = await start(cfg)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-            await ready(s, admin)
+            await ready(s, admin, port)
             url, headers = await open_session(s, cfg, port, "evil", ["tool:evil.*", "tool:evil"])
             async with s.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=headers) as r:
                 listed = answer_of(await r.text(), r.content_type)
@@ -233,7 +251,7 @@ async def test_two_workers_share_listed_tools_and_server_requests(tmp_path: Path
         # a restart: what the session listed is still known (Redis), so no new list either
         proc = await start(cfg)
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as s:
-            await ready(s, admin)
+            await ready(s, admin, port)
             assert await echo(s, url, headers, 50, "after restart") == "after restart"
         assert hostile.methods().count("tools/list") == 1
     finally:

@@ -886,7 +886,7 @@ _APPEND_TOKENS = ("url encode", "url-encode", "urlencode", "append", "concatenat
 # a slot for the reader to fill, unless the variable names what an exfiltration wants (_EXFIL_WORDS:
 # "{{ chat_history }}", "${token}").
 _TEMPLATE_VAR = re.compile(r"\{\{-? ?([a-z_][\w.]{0,60}) ?(?:\| ?[\w(\"', )]{0,60})?-?\}\}|\$\{([a-z_][\w.]{0,60})\}")
-_MAX_SPLIT_URLS = 16
+_MAX_SPLIT_URLS = 256  # template-filled URLs skipped in one text; past them the next counts (fail closed)
 
 
 def _template_filled(low: str, start: int, at: int) -> bool:
