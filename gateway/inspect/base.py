@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -108,6 +108,22 @@ def token_spots(text: str, tokens: Iterable[str], limit: int) -> list[int]:
             p = text.find(tok, p + len(tok))
     spots.sort()
     return spots
+
+
+def window_matches(
+    text: str, rx: re.Pattern[str], tokens: Iterable[str], before: int, after: int, limit: int
+) -> Iterator[re.Match[str]]:
+    """``rx``'s matches in windows of ``before``/``after`` characters around ``tokens`` (``token_spots``, at
+    most ``limit`` positions), in text order and without overlaps."""
+    end = -1
+    for p in token_spots(text, tokens, limit):
+        if p < end:
+            continue
+        m = rx.search(text, max(end, p - before), p + after)
+        if m is None or m.end() <= end:
+            continue
+        end = m.end()
+        yield m
 
 
 def json_escape_spots(raw: str, tokens: Iterable[str]) -> list[int]:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import token_spots
+from gateway.inspect.base import window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _W = r"[\w'\u2019-]{1,15} "  # one word and its space
@@ -329,14 +329,7 @@ def cues(text: str) -> list[tuple[int, int, str]]:
         if not toks:
             continue
         kept = 0
-        end = -1
-        for p in token_spots(text, toks, _MAX_SPOTS):
-            if p < end:
-                continue
-            m = rx.search(text, max(end, p - _BEFORE), p + _AFTER)
-            if m is None or m.end() <= end:
-                continue
-            end = m.end()
+        for m in window_matches(text, rx, toks, _BEFORE, _AFTER, _MAX_SPOTS):
             if name in _ACTION and _DENIED.search(text, max(0, m.start() - 24), m.start()) is not None:
                 continue
             found.append((m.start(), m.end(), name))

@@ -115,7 +115,6 @@ def _esc_all(s: str) -> str:
     return _ESCAPE.sub(lambda m: chr(int(m.group(0)[2:], 16)), s)
 
 
-_SEP = JOINED_SEP
 _CONTEXT = 200  # characters of context kept around an encoded run
 _MAX_RUNS = 64
 
@@ -139,7 +138,7 @@ def _windows(raw: str, rx: re.Pattern[str], dec: Callable[[str], str]) -> str | 
     if covered * 5 >= len(raw) or len(raw) <= 4 * _CONTEXT:
         return dec(raw)
     parts = [dec(raw[max(0, a - _CONTEXT) : b + _CONTEXT]) for a, b in spans]
-    return _SEP.join(parts)
+    return JOINED_SEP.join(parts)
 
 
 def _one_level(raw: str) -> list[tuple[str, str]]:
@@ -219,7 +218,7 @@ def _one_level(raw: str) -> list[tuple[str, str]]:
     # separator in it) is in some string's lower-cased text only if it is in the whole
     # text's: one look there first, not a lower() and nine ``in`` per string (~15 µs/KiB).
     if _rot_hint(raw, gate):
-        for seg in raw.split(_SEP)[:_MAX_RUNS]:
+        for seg in raw.split(JOINED_SEP)[:_MAX_RUNS]:
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
             low = seg.lower()
@@ -455,7 +454,7 @@ def _spelled(raw: str, gate: AbstractSet[int] | None) -> Iterator[tuple[str, str
             whole = raw.lower()
             nato = nato and sum(h in whole for h in _NATO_HINTS) >= 2
             rev = rev and any(h in whole for h in _REVERSAL_HINTS)
-        for seg in raw.split(_SEP)[:_MAX_RUNS] if nato or rev or shift else ():
+        for seg in raw.split(JOINED_SEP)[:_MAX_RUNS] if nato or rev or shift else ():
             if not 24 <= len(seg) <= _ROT_MAX:
                 continue
             low = seg.lower()
@@ -588,7 +587,7 @@ class DecodedDetector:
         for via, text in variants(t.raw):
             # Decoded windows of a joined scan keep the runner's separator: each part is
             # judged on its own, as the string it came from would be.
-            for part in text.split(_SEP)[: 2 * _MAX_RUNS]:
+            for part in text.split(JOINED_SEP)[: 2 * _MAX_RUNS]:
                 if not part:
                     continue
                 inner_t = Target(part, None, t.surface, t.path, t.key, t.tags, t.allowed_roots, t.commands, t.verbs)

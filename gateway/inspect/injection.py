@@ -1821,7 +1821,7 @@ class InjectionDetector:
         """Two weak cues of different classes close together, one speaking to or about the model: its limits
         off, a mode switched on, its prompt or instructions, its answer dictated as a marker, another self
         given to it, its internals asked out; with an override, a claimed authority, a forged turn, secrecy
-        (``cues.scored``)."""
+        (``cues.span``)."""
         m = cues.span(t.norm)
         return [] if m is None else self._late_hit(t, "model_cues", m, cues.span)
 

@@ -27,10 +27,11 @@ Folded text. Bounded: pretexts are matched only at their tokens' positions (``st
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Set as AbstractSet
 
-from gateway.inspect.base import token_spots
+from gateway.inspect.base import window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _Q = "['\u2019]"  # folded text keeps the typographic apostrophe
@@ -161,19 +162,7 @@ def _pretexts(text: str, possible: AbstractSet[int] | None) -> list[re.Match[str
     """``_PRETEXT``'s matches in short windows around its tokens (those ``possible`` says are there;
     ``str.find``, at most ``_MAX_SPOTS`` positions), in text order, without overlaps, at most ``_MAX_FRAMES``."""
     tokens = (tok for i, tok in enumerate(_TOKENS) if possible is None or i in possible)
-    found: list[re.Match[str]] = []
-    end = -1
-    for p in token_spots(text, tokens, _MAX_SPOTS):
-        if p < end:
-            continue
-        m = _PRETEXT.search(text, max(end, p - _BEFORE), p + _AFTER)
-        if m is None or m.end() <= end:
-            continue
-        found.append(m)
-        end = m.end()
-        if len(found) >= _MAX_FRAMES:
-            break
-    return found
+    return list(itertools.islice(window_matches(text, _PRETEXT, tokens, _BEFORE, _AFTER, _MAX_SPOTS), _MAX_FRAMES))
 
 
 def pretext_task(text: str) -> tuple[int, int] | None:

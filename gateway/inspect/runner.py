@@ -62,8 +62,7 @@ MAX_DEPTH = 32
 MAX_STRINGS = 10_000
 MAX_CHARS = 1 << 20
 MAX_STRING = 64 * 1024
-_SEP = JOINED_SEP
-_SEP_LEN = len(_SEP)
+_SEP_LEN = len(JOINED_SEP)
 # Bounded work per call: findings kept per (detector, kind) and in all, and how much text
 # one step scans before the async drivers may yield to the event loop.
 MAX_FINDINGS = 200
@@ -460,7 +459,7 @@ class Inspector:
                 _place(h, s)
             return alone
         texts = [s.text for s in found]
-        joined = _SEP.join(texts)
+        joined = JOINED_SEP.join(texts)
         starts: list[int] = []
         pos = 0
         for text in texts:
