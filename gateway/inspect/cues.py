@@ -343,6 +343,22 @@ _TOKEN_CLASSES = {tok: frozenset(n for n, (toks, _) in _CLASSES.items() if tok i
 _SELVES = {"internals": ("internals", "own_internals")}
 
 
+# Which classes' regexes may match at all, in the same Hyperscan pass: a class's tokens are common words
+# ("_" of every identifier, "what is" of every question) where its regex is not. Gated as a superset of
+# the windowed searches: without ``\b`` (a window's end is a string's end to ``re``), and not the classes
+# with lookarounds, which are always possible.
+_GATED = tuple(n for n, (_, rx) in _CLASSES.items() if not any(x in rx.pattern for x in ("(?=", "(?!", "(?<")))
+_CLASS_GATE = PatternGate([re.compile(_CLASSES[n][1].pattern.replace(r"\b", "")) for n in _GATED])
+
+
+def _possible_classes(text: str, names: set[str]) -> set[str]:
+    """``names`` less the gated classes whose regex cannot match ``text``."""
+    possible = _CLASS_GATE.possible(text)
+    if possible is None:
+        return names
+    return names - {n for i, n in enumerate(_GATED) if i not in possible}
+
+
 def _pairable(names: AbstractSet[str]) -> bool:
     return any(
         _pair(x, y)
@@ -383,7 +399,7 @@ def scored(text: str) -> tuple[int, int, list[str]] | None:
     text = text[:_MAX_TEXT]
     present = _present(text)
     names = {n for tok in present for n in _TOKEN_CLASSES[tok]}
-    if not _pairable(names):
+    if not _pairable(names) or not _pairable(names := _possible_classes(text, names)):
         return None
     found = [(s, e, n if n != "internals" or _MODEL_ONLY.search(text, s, e) is None else "own_internals")
              for s, e, n in _found(text, present, [n for n in _CLASSES if n in names])]  # fmt: skip

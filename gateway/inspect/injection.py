@@ -902,6 +902,7 @@ _APPEND_URL = re.compile(
     r"\b(?:url[- ]?encode|append|concatenate)\b[^\n]{0,80}?"
     r"\b(?:to|into|onto|at the end of|after)\b[^\n]{0,20}?https?://[^\s\"'<>]{1,300}"
 )
+_URL_EXFIL_GATE = PatternGate([_SPLIT_URL, _APPEND_URL], TEXT_GATES)
 _CSS_HIDDEN = re.compile(
     r"<(\w{1,10})[^<>]{0,300}style=[\"'][^\"'<>]{0,300}"
     r"(?:display:\s?none|visibility:\s?hidden|font-size:\s?0(?:px)?\b|opacity:\s?0(?:\.0)?\b|"
@@ -2228,11 +2229,11 @@ class InjectionDetector:
                 ev = excerpt(url, 0, len(url), width=60)
                 return [Hit(finding(NAME, t, kind, "high", (*OWASP, "LLM02"), ev, 0.85))]
         low = t.norm
-        for rx, kind, toks in (
-            (_SPLIT_URL, "split_url_exfil", _SPLIT_TOKENS),
-            (_APPEND_URL, "append_to_url_exfil", _APPEND_TOKENS),
+        possible = _URL_EXFIL_GATE.possible(low)  # the family's shared Hyperscan pass, over both regexes
+        for i, (rx, kind, toks) in enumerate(
+            ((_SPLIT_URL, "split_url_exfil", _SPLIT_TOKENS), (_APPEND_URL, "append_to_url_exfil", _APPEND_TOKENS))
         ):
-            if not any(tok in low for tok in toks):
+            if (possible is not None and i not in possible) or not any(tok in low for tok in toks):
                 continue
             m = rx.search(low)
             for _ in range(_MAX_SPLIT_URLS):
