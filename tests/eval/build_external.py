@@ -2264,7 +2264,7 @@ def finagent_redteam(root: Path) -> None:
 
 # mcpbait modules whose tool description carries no instruction (the attack is elsewhere: the result, a later
 # description, a shadowed name); their descriptions are benign tool descriptions
-_MCPBAIT_CLEAN_DESCRIPTION = ("result_injection", "rug_pull", "markdown_beacon")
+_MCPBAIT_CLEAN_DESCRIPTION = ("result_injection", "rug_pull", "markdown_beacon", "elicitation_phish")
 # modules whose tool result carries the attack (an instruction, a persisted rule, an exfiltrating image)
 _MCPBAIT_ATTACK_RESULT = ("result_injection", "markdown_beacon", "memory_poisoning", "elicitation_phish")
 
