@@ -164,6 +164,26 @@ The wheels are unpacked into ``DIR/<name>/`` (``vamp_llm_probe``, ``vexscan``, `
 ``canaryprobe``); ``--onto-stored DIR`` adds them (vamp-llm-probe's and vexscan's own modules are imported,
 so the build runs in the project's venv: aiohttp and pydantic).
 
+Tenth round (all dev; added to measure styles the earlier rounds hold little of, Chinese injected tool outputs,
+business-e-mail fraud aimed at a finance agent, poisoned MCP tool descriptions and results, a RAG injection grammar,
+before any rule was changed for them; copies of held-out texts left out as above, none found):
+
+- agent-redteam 0.5.0 (MIT): its Chinese suites: the text an agent met quoted in each ``injection`` context (a page,
+  an e-mail, a document, a ticket, a tool's JSON), the ``system-prompt`` and ``encoding-bypass`` questions of
+  ``info_leak``; benign: the ``allow`` controls and ``over_refusal``'s ``should_answer`` security questions.
+- finagent-redteam 0.2.0 (MIT): the inbox e-mails of its hand-written and generated scenarios (spoofed executives,
+  vendors and policies asking for wires, skipped screening, split payments, data mailed out); benign: the
+  vendors' ordinary invoices and the scenarios' user tasks.
+- mcpbait 0.2.0 (Apache-2.0): its modules' tool descriptions and results, made by its own code with fixed
+  canaries (tool poisoning, line jumping, shadowing, parameter smuggling, Unicode tags, rug pull, persisted
+  conventions, a beaconing image, a token asked of the user); benign: the honest descriptions and results.
+- rag-redteam 0.8.0 (Apache-2.0): 120 samples each of its injection and tool-call grammars (seed 0) placed among
+  its probe's documents; benign: the documents and the probe's question.
+
+The wheels are unpacked into ``DIR/<name>/`` (``agent_redteam``, ``finagent_redteam``, ``mcpbait``,
+``rag_redteam``); ``--onto-stored DIR`` adds them (finagent-redteam's, mcpbait's and rag-redteam's own modules are
+imported).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -2192,8 +2212,9 @@ def ninth_round(root: Path) -> None:
 
 
 # ------------------------------------------------------------------ tenth round (dev)
-# a quoted span of an agent-redteam context ('...', ‘...’, “...”, 「...」): the text the carrier holds
-_AR_QUOTED = re.compile(r"['‘“「]([^'’”」\n]{8,500})['’”」]")
+# a quoted span of an agent-redteam context (in ASCII or curly single quotes, curly double quotes or corner
+# brackets): the text the carrier holds
+_AR_QUOTED = re.compile("['\u2018\u201c\u300c]([^'\u2019\u201d\u300d\n]{8,500})['\u2019\u201d\u300d]")
 _AR_TOOLS = {"injection-via-web": "web.fetch", "injection-via-email": "mail.read", "injection-via-doc": "files.read",
              "injection-via-document": "files.read", "injection-via-file": "files.read",
              "injection-via-ticket": "tickets.read", "injection-via-csv": "files.read",
@@ -2251,7 +2272,8 @@ def finagent_redteam(root: Path) -> None:
         f = Path(mod.__file__)
         rel = "finagent_redteam/scenarios/" + f.name
         for sc in scenarios:
-            ln = _line_of(f, f'"{sc.id}"') or _line_of(f, "def _build_" + sc.id.split("_")[1])
+            # a hand-written scenario's id, or the f-string that names a generated one ('id=f"gen_hijack_{i:02d}"')
+            ln = _line_of(f, f'"{sc.id}"') or _line_of(f, 'f"' + sc.id.rsplit("_", 1)[0] + "_")
             add("request_arg", "chat.ask", json.dumps({"question": sc.user_task}), "benign", "chat_question", origin,
                 rel, ln, scenario=sc.id)  # fmt: skip
             for em in sc.world_factory().inbox:
@@ -2289,8 +2311,11 @@ def mcpbait(root: Path) -> None:
         _import_from(base, f"mcpbait.modules.{m.name}")
     types, canary = _import_from(base, "mcpbait.types", "mcpbait.canary")
     canary.token_hex = lambda n: ("5f3a91c2" * 8)[: 2 * n]  # fixed canaries: the build is reproducible
-    ctx = types.PayloadContext(canaries={k: canary.mint(k) for k in canary.CANARY_KINDS},
-                               workspace=Path("/srv/workspace"), beacon_url="https://beacon.example.invalid/b")  # fmt: skip
+    ctx = types.PayloadContext(
+        canaries={k: canary.mint(k) for k in canary.CANARY_KINDS},
+        workspace=Path("/srv/workspace"),
+        beacon_url="https://beacon.example.invalid/b",
+    )
     for mod in mods.get_modules():
         f = Path(sys.modules[type(mod).__module__].__file__ or "")
         rel = f"mcpbait/modules/{f.name}"
