@@ -14,7 +14,7 @@ from gateway.config import ToolConfig
 from gateway.model import Agent, CallContext, Finding, ToolCall
 from gateway.policy.embedded import EmbeddedEngine
 from gateway.policy.input import build_input, parse_decision
-from gateway.policy.memo import DecisionMemo, decide, plan_for
+from gateway.policy.memo import MEMO_FINDINGS, DecisionMemo, decide, plan_for
 from gateway.tools import Tool, compile_tool
 from tests.test_policy_cache import EXTRA_RULES, PACK, load
 
@@ -42,6 +42,11 @@ def _agents(rng: random.Random) -> list[Agent]:
     ]
 
 
+_LOW = Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", kind="email")
+_HIGH = Finding("injection", "request_arg", "high", ("LLM01",), "/r", "y", kind="override")
+_FINDING_SETS = ((_LOW,), (_HIGH,), (_LOW, _HIGH))
+
+
 def _ctx(rng: random.Random, agents: list[Agent], tools: dict[str, Tool]) -> CallContext:
     call = ToolCall(
         call_id="c",
@@ -54,8 +59,8 @@ def _ctx(rng: random.Random, agents: list[Agent], tools: dict[str, Tool]) -> Cal
         idempotency_key=rng.choice([None, "k1"]),
     )
     ctx = CallContext(call=call, agent=rng.choice(agents), tool=rng.choice(list(tools.values())))
-    if rng.random() < 0.2:
-        ctx.findings = [Finding("pii", "request_arg", rng.choice(["low", "high"]), ("LLM02",), "/q", "x")]
+    if rng.random() < 0.4:
+        ctx.findings = list(rng.choice(_FINDING_SETS))
     if rng.random() < 0.1:
         ctx.approval = {"id": "ap1", "approvers": ["bob"], "granted_at": "2026-11-29T00:00:00Z"}
     return ctx
@@ -74,11 +79,14 @@ async def test_remembered_decisions_equal_the_engines_on_random_calls(tmp_path: 
     rng = random.Random(7)
     agents, tools = _agents(rng), _tools()
     memo = DecisionMemo()
-    for _ in range(600):
+    with_findings = 0
+    for _ in range(1000):
         ctx = _ctx(rng, agents, tools)
+        with_findings += bool(ctx.findings) and memo.key(engine, RULE, ctx) in memo._entries
         got = await decide(engine, RULE, ctx, memo)
         assert got.as_dict() == _reference(fresh, ctx)
-    assert memo.hits > 100  # the memo answered a good share of them
+    assert memo.hits > 150  # the memo answered a good share of them
+    assert with_findings > 30  # calls with findings among them
     assert {"path", "method"} <= set(memo._plan.call_fields if memo._plan else ()) or not extra
 
 
@@ -128,8 +136,8 @@ async def test_no_memo_where_the_key_cannot_cover_the_input(tmp_path: Path) -> N
     memo = DecisionMemo()
     c = CallContext(call=ToolCall(call_id="c", protocol="http", tool_name="echo", method="POST", path="/"))
     c.agent, c.tool = agent, tools["echo"]
-    c.findings = [Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x")]
-    assert memo.key(engine, RULE, c) is None  # findings are read and present
+    c.findings = [Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x")] * (MEMO_FINDINGS + 1)
+    assert memo.key(engine, RULE, c) is None  # findings are read, and more than a key holds
     c.findings = []
     assert memo.key(engine, RULE, c) is not None
     # read sets the key cannot cover; an engine without one (OPA, or the cache off) gets no memo
@@ -160,3 +168,44 @@ async def test_the_memo_is_bounded_and_emptied_by_a_new_engine(tmp_path: Path) -
     reloaded: EmbeddedEngine = EmbeddedEngine.load([tmp_path / "p0"], {})
     assert memo.key(reloaded, RULE, c) is not None
     assert memo._entries == {}  # the reload's engine starts with no remembered decisions
+
+
+async def test_calls_differing_in_any_field_of_a_finding_are_not_confused(tmp_path: Path) -> None:
+    """The key holds every field a finding brings into the input: change any one of them (the
+    confidence 1 for 1.0 too, which encodes otherwise) and the call has another key; the same
+    findings again are the same key, and the decision is the engine's."""
+    engine, fresh = load(tmp_path, PACK), load(tmp_path, PACK)
+    tools = _tools()
+    agent = Agent(id="a1", tenant="acme", scopes=("tool:*",), on_behalf_of=None, claims={})
+    memo = DecisionMemo()
+    base = Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "email")
+    changed = [
+        Finding("secrets", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "email"),
+        Finding("pii", "tool_output", "low", ("LLM02",), "/q", "x", 0.5, "email"),
+        Finding("pii", "request_arg", "high", ("LLM02",), "/q", "x", 0.5, "email"),
+        Finding("pii", "request_arg", "low", ("LLM01",), "/q", "x", 0.5, "email"),
+        Finding("pii", "request_arg", "low", ("LLM02",), "/r", "x", 0.5, "email"),
+        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "y", 0.5, "email"),
+        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.6, "email"),
+        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "phone"),
+    ]
+    one, one_float = (Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", c, "email") for c in (1, 1.0))
+
+    def ctx(findings: list[Finding]) -> CallContext:
+        c = CallContext(
+            call=ToolCall(call_id="c", protocol="http", tool_name="echo", method="POST", path="/"),
+            agent=agent,
+            tool=tools["echo"],
+        )
+        c.findings = findings
+        return c
+
+    key = memo.key(engine, RULE, ctx([base]))
+    assert key is not None and memo.key(engine, RULE, ctx([copy.copy(base)])) == key
+    keys = {memo.key(engine, RULE, ctx([f])) for f in [*changed, one, one_float]}
+    assert len(keys) == len(changed) + 2 and key not in keys
+    assert memo.key(engine, RULE, ctx([base, changed[0]])) != memo.key(engine, RULE, ctx([changed[0], base]))
+    for findings in ([base], [changed[2]], [base], [changed[2]], [changed[3]]):
+        c = ctx(findings)
+        assert (await decide(engine, RULE, c, memo)).as_dict() == _reference(fresh, c)
+    assert memo.hits == 2

@@ -30,7 +30,10 @@ repetition only, no nested unbounded quantifiers.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 
 from gateway.inspect.base import window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -323,8 +326,36 @@ def cues(text: str) -> list[tuple[int, int, str]]:
     present = _present(text)
     if not present & _MODEL_TOKENS:
         return []
+    return _found(text, present, _CLASSES.keys())
+
+
+def _pair(a: str, b: str) -> bool:
+    """Whether cues of classes ``a`` and ``b`` make a finding together (``scored``'s rule, gaps aside)."""
+    pair = {a, b}
+    if a == b or not (pair & _MODEL and (pair & _ACTION or pair == {"authority", "own_internals"})):
+        return False
+    return b in _BOUND.get(a, {b}) and a in _BOUND.get(b, {a})
+
+
+# For each set of classes whose tokens a text holds, whether two of them could make a finding: most texts
+# hold one class's tokens or none ("what is" of every question), and are done after one Hyperscan pass.
+_TOKEN_CLASSES = {tok: frozenset(n for n, (toks, _) in _CLASSES.items() if tok in toks) for tok in _ALL}
+_SELVES = {"internals": ("internals", "own_internals")}
+
+
+def _pairable(names: AbstractSet[str]) -> bool:
+    return any(
+        _pair(x, y)
+        for a, b in itertools.combinations(sorted(names), 2)
+        for x in _SELVES.get(a, (a,))
+        for y in _SELVES.get(b, (b,))
+    )
+
+
+def _found(text: str, present: frozenset[str], names: Iterable[str]) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    for name, (tokens, rx) in _CLASSES.items():
+    for name in names:
+        tokens, rx = _CLASSES[name]
         toks = [tok for tok in tokens if tok in present]
         if not toks:
             continue
@@ -349,8 +380,13 @@ def span(text: str) -> tuple[int, int] | None:
 def scored(text: str) -> tuple[int, int, list[str]] | None:
     """(start, end, classes) of the first stretch holding cues of two classes within ``_REACH``, one of them
     speaking to or about the model; ``None`` when there is none."""
+    text = text[:_MAX_TEXT]
+    present = _present(text)
+    names = {n for tok in present for n in _TOKEN_CLASSES[tok]}
+    if not _pairable(names):
+        return None
     found = [(s, e, n if n != "internals" or _MODEL_ONLY.search(text, s, e) is None else "own_internals")
-             for s, e, n in cues(text)]  # fmt: skip
+             for s, e, n in _found(text, present, [n for n in _CLASSES if n in names])]  # fmt: skip
     for i, (s, e, name) in enumerate(found):
         for s2, e2, name2 in found[i + 1 :]:
             if s2 - s > _REACH:

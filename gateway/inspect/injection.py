@@ -1527,6 +1527,7 @@ _CODE_DIRECTIVE = re.compile(
     r"\b(?:code|snippet|command|script|block|excerpt|section|payload)s? (?:below|above)\b)|"
     r"\bwhat (?:is|would be|will be) the (?:final )?(?:result|output) of\b"
 )
+_CODE_DIRECTIVE_GATE = PatternGate([_CODE_DIRECTIVE], TEXT_GATES)
 _CODE_DIRECTIVE_TOKENS = ("code", "snippet", "command", "script", "block", "excerpt", "section", "payload",
                           "program", "result of", "output of")  # fmt: skip
 # The directive is about the model's own work product ("... in your response", "... into your
@@ -2103,7 +2104,8 @@ class InjectionDetector:
         if t.surface != "tool_output":
             return []
         text = t.norm
-        for m in self._code_directives(text):
+        possible = _CODE_DIRECTIVE_GATE.possible(text)  # the family's shared Hyperscan pass
+        for m in self._code_directives(text) if possible is None or possible else ():
             window = text[m.end() : m.end() + 1000]
             if not any(tok in window for tok in _CODE_TOKENS):
                 continue

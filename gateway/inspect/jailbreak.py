@@ -135,6 +135,7 @@ _CONCLUSION = re.compile(
     r"\b(?:safety|content|usage) (?:guidelines|rules|polic(?:y|ies)) (?:were|are|was|is) not (?:meant|intended) for "
     r"this\b"
 )
+_REASONING_GATE = PatternGate([_REASONING, _CONCLUSION], TEXT_GATES)
 _REASONING_TOKENS = ("<think", "<reasoning", "<scratchpad", "<inner_monologue", "reasoning", "thought", "thinking",
                      "chain of thought", "inner monologue", "concluded", "determined", "decided", "reasoned",
                      "verified", "checked", "confirmed")  # fmt: skip
@@ -147,6 +148,9 @@ def forged_reasoning(text: str) -> tuple[int, int] | None:
     """(start, end) of a reasoning frame in the model's voice and its conclusion to set rules aside or plant
     something in its answer, within ``_WINDOW`` characters after the frame; at most ``_MAX_SPOTS`` token
     positions tried."""
+    possible = _REASONING_GATE.possible(text)  # one Hyperscan pass shared with the family's other gates
+    if possible is not None and len(possible) < 2:  # a frame and a conclusion, or neither is there
+        return None
     if not any(tok in text for tok in _REASONING_TOKENS):
         return None
     # the frame is searched for only around its tokens (a search of a whole page cost ~30 us/KiB)
@@ -631,9 +635,15 @@ _HARMLESS_TOKENS = ("no real", "not real", "thought experiment", "this is just",
                     "only for a")  # fmt: skip
 
 
+_PRETEXT_GATE = PatternGate([_HARMLESS, _ELICIT], TEXT_GATES)
+
+
 def pretext(text: str) -> tuple[int, int] | None:
     """(start, end) of a harmlessness pretext with a demand for operational detail within
     ``_WINDOW`` characters, or ``None``; at most ``_MAX_RELEASE`` pretexts weighed."""
+    possible = _PRETEXT_GATE.possible(text)  # both are needed: one Hyperscan pass (shared) says if they may be
+    if possible is not None and len(possible) < 2:
+        return None
     for m in _near(_HARMLESS, text, _HARMLESS_TOKENS):
         lo, hi = max(0, m.start() - _WINDOW), m.end() + _WINDOW
         for e in _ELICIT.finditer(text, lo, hi):

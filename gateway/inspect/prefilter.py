@@ -331,7 +331,8 @@ def _renumber(alt: str, before: int) -> str:
 
 def _hs_prefilter_expr(pattern: str) -> str:
     """``pattern`` (Python ``re`` syntax) for Hyperscan over ASCII text, as a superset:
-    ``\\s`` spelt as Python's ASCII whitespace, ``\\Z`` as ``\\z`` (both: the very end), and
+    ``\\s`` spelt as Python's ASCII whitespace, ``\\Z`` as ``\\z`` (both: the very end), ``\\uXXXX`` as
+    that ASCII character or, past ASCII, ``\\xff`` (which ASCII text never holds), and
     repeat bounds widened (``{m,n}`` to ``{m,}``; Hyperscan compiles long bounded repeats slowly)."""
     out: list[str] = []
     in_class = False
@@ -348,6 +349,12 @@ def _hs_prefilter_expr(pattern: str) -> str:
                 out.append(f"[^{_PY_ASCII_SPACE}]")
             elif e == "Z":
                 out.append(r"\z")
+            elif e in "uU":  # Hyperscan has no \u: a code point past ASCII never occurs in the text (\xff)
+                width = 4 if e == "u" else 8
+                cp = int(pattern[i + 2 : i + 2 + width], 16)
+                out.append(f"\\x{cp:02x}" if cp < 0x80 else "\\xff")
+                i += 2 + width
+                continue
             else:
                 out.append(pattern[i : i + 2])
             i += 2

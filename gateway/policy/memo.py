@@ -12,8 +12,11 @@ objects the values come from:
 - ``tool...``: the tool's ``policy_doc``, by identity (built once at start, read-only);
 - ``call.<field>``: that field's value (a string or None);
 - ``version``: a constant;
-- ``findings``, ``run``, ``approval``: only when there are none (``[]``, ``no_run()``,
-  ``None``); a call with any goes to the engine;
+- ``findings``: every field of each finding that the input holds (``Finding.as_dict``), in
+  order, the confidence by its ``repr`` (1 and 1.0 encode differently), for at most
+  ``MEMO_FINDINGS`` findings (a call with more goes to the engine: entries stay small);
+- ``run``, ``approval``: only when there are none (``no_run()``, ``None``); a call with
+  either goes to the engine;
 - a top-level key ``build_input`` does not make (``output``: the output decision's) reads
   nothing of this input.
 
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from gateway.policy.engine import PolicyEngine
 
 MEMO_ENTRIES = 1024
+MEMO_FINDINGS = 16
 # ToolCall fields that are a string or None (what ``call.as_input`` copies as is)
 _CALL_FIELDS = frozenset(
     {"protocol", "method", "path", "query", "mcp_method", "intent", "idempotency_key", "run_id", "mode"}
@@ -47,12 +51,12 @@ _INPUT_KEYS = frozenset({"version", "agent", "tool", "call", "findings", "usage"
 class _Plan:
     """What a decision input's key is made of, for one engine's read set."""
 
-    __slots__ = ("agent", "call_fields", "no_approval", "no_findings", "no_run", "tool")
+    __slots__ = ("agent", "call_fields", "findings", "no_approval", "no_run", "tool")
 
     def __init__(self) -> None:
         self.agent = self.tool = False
         self.call_fields: list[str] = []
-        self.no_findings = self.no_run = self.no_approval = False
+        self.findings = self.no_run = self.no_approval = False
 
 
 def plan_for(paths: tuple[tuple[str, ...], ...] | None) -> _Plan | None:
@@ -74,7 +78,7 @@ def plan_for(paths: tuple[tuple[str, ...], ...] | None) -> _Plan | None:
         elif top == "call" and len(path) >= 2 and path[1] in _CALL_FIELDS:
             fields.add(path[1])
         elif top == "findings":
-            plan.no_findings = True
+            plan.findings = True
         elif top == "run":
             plan.no_run = True
         elif top == "approval":
@@ -125,18 +129,22 @@ class DecisionMemo:
         plan = self._plan
         if plan is None:
             return None
-        if (
-            (plan.no_findings and ctx.findings)
-            or (plan.no_run and ctx.run is not None)
-            or (plan.no_approval and ctx.approval is not None)
-        ):
+        if (plan.no_run and ctx.run is not None) or (plan.no_approval and ctx.approval is not None):
             return None
+        findings: tuple[Any, ...] = ()
+        if plan.findings and ctx.findings:
+            if len(ctx.findings) > MEMO_FINDINGS:
+                return None
+            findings = tuple(
+                (f.detector, f.kind, f.surface, f.severity, repr(f.confidence), tuple(f.owasp), f.path, f.evidence)
+                for f in ctx.findings
+            )
         agent = ctx.agent if plan.agent else None
         tool = ctx.tool.policy_doc if plan.tool and ctx.tool is not None else None
         if (plan.agent and agent is None) or (plan.tool and tool is None):
             return None  # the engine path raises the wiring error
         call = ctx.call
-        return (rule, id(agent), id(tool), *[getattr(call, f) for f in plan.call_fields])
+        return (rule, id(agent), id(tool), findings, *[getattr(call, f) for f in plan.call_fields])
 
     def get(self, key: tuple[Any, ...], ctx: CallContext) -> Decision | None:
         """A copy of the decision remembered for ``key``, if the objects it was made of are this call's."""
