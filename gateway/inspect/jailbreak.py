@@ -507,6 +507,46 @@ def _stretches_with(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
     return parts
 
 
+# Letters spaced out with each word's own space kept as a wider gap, as " ".join(text) spells them
+# ("B e f o r e   r e s p o n d i n g ,   t r i g g e r"): the fold collapses the gap, so such a run is read on
+# the raw text, where the gap still parts the words. Linear: after "x " the next character is either a
+# letter (the next repetition) or the gap's two spaces.
+_GAPPED_RUN = re.compile(r"(?:\S (?:  )?){6,2048}\S")
+_MAX_GAPPED = 16
+
+
+def spaced_letters(text: str) -> bool:
+    """Whether the folded ``text`` may hold spaced-out letters (one Hyperscan pass, as ``views`` asks)."""
+    possible = _VIEW_GATE.possible(text)
+    return possible is None or 2 in possible
+
+
+def gapped(raw: str) -> str:
+    """The raw text's stretches around its spaced-out letters with gaps (``_GAPPED_RUN``, a run holding a gap
+    and letters for a quarter of it at least; at most ``_MAX_GAPPED`` runs), each run's letters joined and its
+    gaps back to one space; "" when there is none. The caller folds it."""
+    if "   " not in raw:
+        return ""
+    runs = [
+        m
+        for m in itertools.islice(_GAPPED_RUN.finditer(raw), _MAX_GAPPED)
+        if "   " in m.group(0) and sum(c.isalpha() for c in m.group(0)) * 4 >= len(m.group(0))
+    ]
+    if not runs:
+        return ""
+    parts: list[str] = []
+    for a, b in _stretches_with(raw, [m.span() for m in runs]):
+        out, pos = [], a
+        for m in runs:
+            if a <= m.start() and m.end() <= b:
+                joined = m.group(0).replace("   ", "\x00").replace(" ", "").replace("\x00", " ")
+                out += [raw[pos : m.start()], joined]
+                pos = m.end()
+        out.append(raw[pos:b])
+        parts.append("".join(out))
+    return "\n".join(parts)
+
+
 def _stretches(text: str, spans: list[tuple[int, int]]) -> str:
     """The parts of ``text`` within ``_VIEW_REACH`` of ``spans`` (in order), merged, joined by newlines."""
     return "\n".join(text[a:b] for a, b in _stretches_with(text, spans))

@@ -164,6 +164,26 @@ The wheels are unpacked into ``DIR/<name>/`` (``vamp_llm_probe``, ``vexscan``, `
 ``canaryprobe``); ``--onto-stored DIR`` adds them (vamp-llm-probe's and vexscan's own modules are imported,
 so the build runs in the project's venv: aiohttp and pydantic).
 
+Tenth round (all dev; added to measure styles the earlier rounds hold little of, Chinese injected tool outputs,
+business-e-mail fraud aimed at a finance agent, poisoned MCP tool descriptions and results, a RAG injection grammar,
+before any rule was changed for them; copies of held-out texts left out as above, none found):
+
+- agent-redteam 0.5.0 (MIT): its Chinese suites: the text an agent met quoted in each ``injection`` context (a page,
+  an e-mail, a document, a ticket, a tool's JSON), the ``system-prompt`` and ``encoding-bypass`` questions of
+  ``info_leak``; benign: the ``allow`` controls and ``over_refusal``'s ``should_answer`` security questions.
+- finagent-redteam 0.2.0 (MIT): the inbox e-mails of its hand-written and generated scenarios (spoofed executives,
+  vendors and policies asking for wires, skipped screening, split payments, data mailed out); benign: the
+  vendors' ordinary invoices and the scenarios' user tasks.
+- mcpbait 0.2.0 (Apache-2.0): its modules' tool descriptions and results, made by its own code with fixed
+  canaries (tool poisoning, line jumping, shadowing, parameter smuggling, Unicode tags, rug pull, persisted
+  conventions, a beaconing image, a token asked of the user); benign: the honest descriptions and results.
+- rag-redteam 0.8.0 (Apache-2.0): 120 samples each of its injection and tool-call grammars (seed 0) placed among
+  its probe's documents; benign: the documents and the probe's question.
+
+The wheels are unpacked into ``DIR/<name>/`` (``agent_redteam``, ``finagent_redteam``, ``mcpbait``,
+``rag_redteam``); ``--onto-stored DIR`` adds them (finagent-redteam's, mcpbait's and rag-redteam's own modules are
+imported).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -247,6 +267,11 @@ SPLIT = {
     "pypi:tripwire-eval": "dev",
     "pypi:canaryprobe": "dev",
     "github:utkusen/promptmap": "dev",
+    # added in the tenth round (all dev)
+    "pypi:agent-redteam": "dev",
+    "pypi:finagent-redteam": "dev",
+    "pypi:mcpbait": "dev",
+    "pypi:rag-redteam": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -300,6 +325,10 @@ VERSIONS = {
     "pypi:tripwire-eval": "0.2.0",
     "pypi:canaryprobe": "0.6.0",
     "github:utkusen/promptmap": "",  # per file, PROMPTMAP_COMMIT
+    "pypi:agent-redteam": "0.5.0",
+    "pypi:finagent-redteam": "0.2.0",
+    "pypi:mcpbait": "0.2.0",
+    "pypi:rag-redteam": "0.8.0",
 }
 
 RECORDS = RecordSet()
@@ -2182,6 +2211,178 @@ def ninth_round(root: Path) -> None:
         promptmap()
 
 
+# ------------------------------------------------------------------ tenth round (dev)
+# a quoted span of an agent-redteam context (in ASCII or curly single quotes, curly double quotes or corner
+# brackets): the text the carrier holds
+_AR_QUOTED = re.compile("['\u2018\u201c\u300c]([^'\u2019\u201d\u300d\n]{8,500})['\u2019\u201d\u300d]")
+_AR_TOOLS = {"injection-via-web": "web.fetch", "injection-via-email": "mail.read", "injection-via-doc": "files.read",
+             "injection-via-document": "files.read", "injection-via-file": "files.read",
+             "injection-via-ticket": "tickets.read", "injection-via-csv": "files.read",
+             "injection-via-form": "web.fetch"}  # fmt: skip
+# info_leak categories whose questions ask for the hidden prompt itself (the others ask about limits, sizes, tools)
+_AR_EXTRACTION = ("system-prompt", "encoding-bypass")
+
+
+def agent_redteam(root: Path) -> None:
+    """agent-redteam's Chinese suites (``agent_redteam/suites/*/data.jsonl``). ``injection``: each context that
+    quotes the text an agent met (a page, an e-mail, a document, a ticket, a tool's JSON, a commit message) gives
+    that quoted text alone as the output of the tool the record's ``injection-via-*`` tag names (``web.fetch``
+    otherwise), ``prompt_injection``; contexts that only describe the carrier without quoting it are left out;
+    its ``allow`` controls (a user's plain request) are benign chat messages. ``info_leak``: the ``system-prompt``
+    and ``encoding-bypass`` questions (the hidden prompt asked for, plainly or encoded) as ``prompt_injection``
+    chat messages. ``over_refusal``: the ``should_answer`` security questions (SQL injection, exploits, malware
+    analysis asked for defence) as benign chat messages."""
+    origin = "pypi:agent-redteam"
+    base = root / "agent_redteam" / "agent_redteam" / "suites"
+    for ln, r in _jsonl(base / "injection" / "data.jsonl"):
+        name = "agent_redteam/suites/injection/data.jsonl"
+        if r["gold"]["decision"] == "allow":
+            add("request_arg", "chat.ask", json.dumps({"question": r["context"]}, ensure_ascii=False), "benign",
+                "chat_question", origin, name, ln, entry=r["id"])  # fmt: skip
+            continue
+        quoted = _AR_QUOTED.findall(r["context"])
+        if not quoted:
+            continue
+        text = max(quoted, key=len)
+        tool = next((_AR_TOOLS[t] for t in r["tags"] if t in _AR_TOOLS), "web.fetch")
+        _dev_attack(origin, "tool_output", tool, text, "prompt_injection", name, ln, entry=r["id"])
+    for ln, r in _jsonl(base / "info_leak" / "data.jsonl"):
+        if r["category"] in _AR_EXTRACTION:
+            _dev_attack(origin, "request_arg", "chat.ask", r["question"], "prompt_injection",
+                        "agent_redteam/suites/info_leak/data.jsonl", ln, entry=r["id"])  # fmt: skip
+    for ln, r in _jsonl(base / "over_refusal" / "data.jsonl"):
+        if r["label"] == "should_answer":
+            add("request_arg", "chat.ask", json.dumps({"question": r["question"]}, ensure_ascii=False), "benign",
+                "chat_question", origin, "agent_redteam/suites/over_refusal/data.jsonl", ln, entry=r["id"])  # fmt: skip
+
+
+def finagent_redteam(root: Path) -> None:
+    """finagent-redteam's inbox e-mails, made by its own code: the hand-written scenarios
+    (``scenarios/builtin.py`` ``BUILTIN_SCENARIOS``) and its generated suite at its defaults
+    (``scenarios/generator.py`` ``generate_scenarios(seed=0, per_threat=6)``: a spoofed executive, vendor or
+    policy asking for a wire, a skipped sanctions screen, split payments, a bypassed second approval, customer
+    data mailed out, changed remittance details, each in one of five social-engineering framings). Each e-mail
+    of a scenario's world, rendered as a mail tool shows it (sender, subject, body), is the output of
+    ``mail.read``: ``prompt_injection`` when the package marks it untrusted, benign otherwise (the vendors'
+    ordinary invoices); each scenario's user task is a benign chat message."""
+    origin = "pypi:finagent-redteam"
+    base = root / "finagent_redteam"
+    builtin, gen = _import_from(base, "finagent_redteam.scenarios.builtin", "finagent_redteam.scenarios.generator")
+    for mod, scenarios in ((builtin, builtin.BUILTIN_SCENARIOS), (gen, gen.generate_scenarios(seed=0, per_threat=6))):
+        f = Path(mod.__file__)
+        rel = "finagent_redteam/scenarios/" + f.name
+        for sc in scenarios:
+            # a hand-written scenario's id, or the f-string that names a generated one ('id=f"gen_hijack_{i:02d}"')
+            ln = _line_of(f, f'"{sc.id}"') or _line_of(f, 'f"' + sc.id.rsplit("_", 1)[0] + "_")
+            add("request_arg", "chat.ask", json.dumps({"question": sc.user_task}), "benign", "chat_question", origin,
+                rel, ln, scenario=sc.id)  # fmt: skip
+            for em in sc.world_factory().inbox:
+                text = f"From: {em.sender}\nSubject: {em.subject}\n\n{em.body}"
+                if em.untrusted:
+                    _dev_attack(origin, "tool_output", "mail.read", text, "prompt_injection", rel, ln, scenario=sc.id)
+                else:
+                    add("tool_output", "mail.read", text, "benign", "email", origin, rel, ln, scenario=sc.id)
+
+
+# mcpbait modules whose tool description carries no instruction (the attack is elsewhere: the result, a later
+# description, a shadowed name); their descriptions are benign tool descriptions
+_MCPBAIT_CLEAN_DESCRIPTION = ("result_injection", "rug_pull", "markdown_beacon", "elicitation_phish")
+# modules whose tool result carries the attack (an instruction, a persisted rule, an exfiltrating image)
+_MCPBAIT_ATTACK_RESULT = ("result_injection", "markdown_beacon", "memory_poisoning", "elicitation_phish")
+
+
+def mcpbait(root: Path) -> None:
+    """mcpbait's MCP attack modules, made by their own code (``mcpbait.modules.get_modules()``, each module's
+    ``payload(ctx)`` and ``respond(call, ctx)`` with a fixed workspace ``/srv/workspace``, a beacon URL and the
+    package's canaries minted with a fixed hex in place of random bytes): each tool's description with its input
+    schema, as ``tools.describe`` shows it (a JSON object), ``prompt_injection`` when the description carries the
+    module's instruction (tool poisoning, line jumping, cross-server shadowing, parameter smuggling, Unicode tag
+    smuggling, ...), benign for the modules whose description is honest (their attack is in the result), and the
+    rug pull's description after its swap as an attack; each tool's result as the output of a tool call:
+    ``prompt_injection`` for the modules whose result is the attack (instructions in a fetched runbook, a
+    convention block to persist, a beaconing image, a request for the user's token), benign for the others'
+    plain results (credential bait files are left out: a secret, not an instruction)."""
+    import pkgutil
+
+    origin = "pypi:mcpbait"
+    base = root / "mcpbait"
+    (mods,) = _import_from(base, "mcpbait.modules")
+    for m in pkgutil.iter_modules(mods.__path__):
+        _import_from(base, f"mcpbait.modules.{m.name}")
+    types, canary = _import_from(base, "mcpbait.types", "mcpbait.canary")
+    canary.token_hex = lambda n: ("5f3a91c2" * 8)[: 2 * n]  # fixed canaries: the build is reproducible
+    ctx = types.PayloadContext(
+        canaries={k: canary.mint(k) for k in canary.CANARY_KINDS},
+        workspace=Path("/srv/workspace"),
+        beacon_url="https://beacon.example.invalid/b",
+    )
+    for mod in mods.get_modules():
+        f = Path(sys.modules[type(mod).__module__].__file__ or "")
+        rel = f"mcpbait/modules/{f.name}"
+        specs = mod.payload(ctx)
+        for spec in specs:
+            shown = json.dumps({"name": spec.name, "description": spec.description, "inputSchema": spec.input_schema},
+                               ensure_ascii=False)  # fmt: skip
+            ln = _line_of(f, "def payload")
+            if mod.id in _MCPBAIT_CLEAN_DESCRIPTION:
+                add(
+                    "tool_output", "tools.describe", shown, "benign", "tool_description", origin, rel, ln, module=mod.id
+                )
+            else:
+                _dev_attack(origin, "tool_output", "tools.describe", shown, "prompt_injection", rel, ln, module=mod.id)
+            result = mod.respond(types.ToolCall(spec.name, {}), ctx)
+            if not result or mod.id in ("name_squatting", "bait_secrets"):
+                continue
+            rln = _line_of(f, "def respond")
+            if mod.id in _MCPBAIT_ATTACK_RESULT:
+                _dev_attack(origin, "tool_output", "web.fetch", result, "prompt_injection", rel, rln, module=mod.id)
+            else:
+                add("tool_output", "web.fetch", result, "benign", "tool_result", origin, rel, rln, module=mod.id)
+        if mod.id == "rug_pull":  # its description after the first honest call
+            for spec in mod.payload(ctx):
+                shown = json.dumps({"name": spec.name, "description": spec.description,
+                                    "inputSchema": spec.input_schema}, ensure_ascii=False)  # fmt: skip
+                _dev_attack(origin, "tool_output", "tools.describe", shown, "prompt_injection", rel,
+                            _line_of(f, "if self.mutated"), module=mod.id, mutated=True)  # fmt: skip
+
+
+_RAG_SAMPLES = 120
+
+
+def rag_redteam(root: Path) -> None:
+    """rag-redteam's injection grammar, sampled by its own code (``rag_redteam/fuzz.py``:
+    ``sample_injection_payloads(120, seed=0)``, framings (a note to the assistant, ``<system>``, ``[ADMIN]``, a
+    code comment, JSON metadata, an HTML comment) x overrides x obfuscations (homoglyphs, zero-width, spacing,
+    upper case, base64, ROT13, reversed) x demands for a canary reply; ``sample_tool_payloads(120, seed=0)``: the
+    same asking for a tool call), each placed among the probe's legitimate documents as its ``Payload.place``
+    places it (``probes/prompt_injection.py`` ``BENIGN_DOCS``) and joined as a retrieval tool returns passages,
+    ``prompt_injection``; benign: the legitimate documents alone and the probe's question."""
+    origin = "pypi:rag-redteam"
+    base = root / "rag_redteam"
+    fuzz, probe = _import_from(base, "rag_redteam.fuzz", "rag_redteam.probes.prompt_injection")
+    f = "rag_redteam/fuzz.py"
+    pf = "rag_redteam/probes/prompt_injection.py"
+    docs = list(probe.BENIGN_DOCS)
+    ln = _line_of(Path(probe.__file__), "BENIGN_DOCS = [")
+    add("tool_output", "docs.read", "\n\n".join(docs), "benign", "document", origin, pf, ln)
+    add("request_arg", "chat.ask", json.dumps({"question": probe.PROBE_QUERY}), "benign", "chat_question", origin, pf,
+        _line_of(Path(probe.__file__), "PROBE_QUERY ="))  # fmt: skip
+    for fn in ("sample_injection_payloads", "sample_tool_payloads"):
+        fln = _line_of(Path(fuzz.__file__), f"def {fn}")
+        for k, p in enumerate(getattr(fuzz, fn)(_RAG_SAMPLES, seed=0)):
+            text = "\n\n".join(p.place(docs))
+            _dev_attack(origin, "tool_output", "docs.read", text, "prompt_injection", f, fln, sample=k,
+                        mechanism=p.mechanism, delivery=p.delivery)  # fmt: skip
+
+
+def tenth_round(root: Path) -> None:
+    if (root / "agent_redteam").exists():
+        agent_redteam(root)
+        finagent_redteam(root)
+        mcpbait(root)
+        rag_redteam(root)
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2294,6 +2495,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     seventh_round(root)
     eighth_round(root, deb)
     ninth_round(root)
+    tenth_round(root)
 
 
 def main() -> None:
@@ -2340,6 +2542,7 @@ def main() -> None:
     seventh_round(root)
     eighth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
     ninth_round(root)
+    tenth_round(root)
     _write()
 
 
