@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import time
 
 import pytest
 
@@ -288,3 +289,16 @@ def test_gapped_view_is_bounded() -> None:
     view = jailbreak.gapped(text)
     assert len(view) <= 2 * len(text)
     assert view.count("abcdefg") <= jailbreak._MAX_GAPPED * 40
+
+
+def test_param_smuggling_stays_fast_on_hostile_text() -> None:
+    """A carrying verb is looked for only before a parameter phrase, in its sentence: a regex run from every verb
+    over 160 characters took 33-63 ms on 64 KiB of verbs (a parameter word in front), 5-7 ms now."""
+    for unit in ("add the thing now ", "pass the data into the x ", "add it in the x "):
+        text = fold(("arg " + unit * (65536 // len(unit) + 1))[:65536])
+        best = 1.0
+        for _ in range(3):
+            t0 = time.thread_time()
+            disclose.param_smuggling(text[:-1] + text[-1])
+            best = min(best, time.thread_time() - t0)
+        assert best < 0.02, (unit, best)

@@ -346,12 +346,18 @@ ANCHORS = (*_NOUN_TOKENS, "secret", "keys", "tokens", "password", *_FOREIGN_TOKE
 # file name, "/srv/app/.env", does not end the sentence)
 _AT_WORD = r"(?:\b|(?<=\\n))"
 _IN_SENTENCE = r"(?:[^.\n]|\.(?=\S))"
+# One sentence's carrying: a verb, then within ``_CARRY_GAP`` characters of it "in/as/to the 'name' parameter"
+# (``_CARRY_VERB`` before ``_CARRY_TAIL``, found from the tail back, ``_carried``: one regex run from every verb
+# over 160 characters cost 33-63 ms on 64 KiB of verbs with a parameter word in front, 5-7 ms this way); or "in the
+# arguments of your next tool", or "the 'name' parameter must contain ..." (``_CARRY``).
+_CARRY_VERB = re.compile(_AT_WORD + r"(?:pass|put|include|attach|add|send|place|insert|copy|embed|supply|provide)\b")
+_CARRY_TAIL = re.compile(
+    r"\b(?:in|as|to|into|under|inside)(?: the)? ['\"`]?[a-z_][\w-]{0,30}['\"`]? "
+    r"(?:parameter|param|field|argument|arg)\b"
+)
+_CARRY_GAP = 160
+_CARRY_BREAK = re.compile(r"\n|\.(?!\S)")  # what ends a sentence between the verb and the tail (not the dot of ".env")
 _CARRY = re.compile(
-    _AT_WORD
-    + r"(?:pass|put|include|attach|add|send|place|insert|copy|embed|supply|provide)\b"
-    + _IN_SENTENCE
-    + r"{0,160}?\b(?:in|as|to|into|under|inside)(?: the)? ['\"`]?[a-z_][\w-]{0,30}['\"`]? "
-    r"(?:parameter|param|field|argument|arg)\b|"
     r"\b(?:in|into|as|to) the arguments of (?:your |the )?(?:first |next )?tool\b|"
     + _AT_WORD
     + r"the ['\"`]?[a-z_][\w-]{0,30}['\"`]? (?:parameter|param|field|argument) (?:must|should|has to|needs to) "
@@ -376,11 +382,29 @@ def param_smuggling(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of what the model read sent out in a named tool parameter, or None."""
     if not any(tok in text for tok in _SMUGGLE_TOKENS):
         return None
-    for m in itertools.islice(_CARRY.finditer(text), _MAX_ACCESS):
-        lo = max(0, m.start() - _SMUGGLE_BACK)
-        ends = [e.end() for e in itertools.islice(_SENTENCE_END.finditer(text, lo, m.start()), 64)]
+    for start, end in _carried(text):
+        lo = max(0, start - _SMUGGLE_BACK)
+        ends = [e.end() for e in itertools.islice(_SENTENCE_END.finditer(text, lo, start), 64)]
         lo = ends[-1] if ends else lo
-        span = text[lo : m.end()]
+        span = text[lo:end]
         if _READ.search(span) is not None and _SECRETS.search(span) is not None:
-            return lo, m.end()
+            return lo, end
     return None
+
+
+def _carried(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the carrying phrases in ``text``, in text order, at most ``_MAX_ACCESS`` of each form: for
+    each tail, the first verb in its sentence at most ``_CARRY_GAP`` characters before it (a window of ~170
+    characters searched once per tail)."""
+    found = [m.span() for m in itertools.islice(_CARRY.finditer(text), _MAX_ACCESS)]
+    for tail in itertools.islice(_CARRY_TAIL.finditer(text), _MAX_ACCESS):
+        at = tail.start()
+        lo = max(0, at - _CARRY_GAP - 8)  # a verb is at most 7 letters: its end lies within the gap
+        # one character past the tail's start: a dot or a word's end right before it is judged as in the text
+        brk = [b.end() for b in itertools.islice(_CARRY_BREAK.finditer(text, lo, at + 1), 64)]
+        lo = brk[-1] if brk else lo
+        for v in _CARRY_VERB.finditer(text, lo, at + 1):
+            if v.end() <= at and at - v.end() <= _CARRY_GAP:
+                found.append((v.start(), tail.end()))
+                break
+    return sorted(found)
