@@ -4,6 +4,7 @@ always the one the engine gives for the same call."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from pathlib import Path
 from typing import Any
@@ -179,16 +180,10 @@ async def test_calls_differing_in_any_field_of_a_finding_are_not_confused(tmp_pa
     agent = Agent(id="a1", tenant="acme", scopes=("tool:*",), on_behalf_of=None, claims={})
     memo = DecisionMemo()
     base = Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "email")
-    changed = [
-        Finding("secrets", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "email"),
-        Finding("pii", "tool_output", "low", ("LLM02",), "/q", "x", 0.5, "email"),
-        Finding("pii", "request_arg", "high", ("LLM02",), "/q", "x", 0.5, "email"),
-        Finding("pii", "request_arg", "low", ("LLM01",), "/q", "x", 0.5, "email"),
-        Finding("pii", "request_arg", "low", ("LLM02",), "/r", "x", 0.5, "email"),
-        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "y", 0.5, "email"),
-        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.6, "email"),
-        Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", 0.5, "phone"),
-    ]
+    other: dict[str, Any] = {"detector": "secrets", "surface": "tool_output", "severity": "high", "owasp": ("LLM01",),
+                             "path": "/r", "evidence": "y", "confidence": 0.6, "kind": "phone"}  # fmt: skip
+    assert set(other) == set(base.as_dict())  # a field the policy input gains must be in the key too
+    changed = [dataclasses.replace(base, **{name: value}) for name, value in other.items()]
     one, one_float = (Finding("pii", "request_arg", "low", ("LLM02",), "/q", "x", c, "email") for c in (1, 1.0))
 
     def ctx(findings: list[Finding]) -> CallContext:

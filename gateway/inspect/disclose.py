@@ -226,10 +226,14 @@ _TARGET = re.compile(
     r"reply|response|answer|output)\b"
 )
 # what the errand is after, when it is the machine's secrets: key files, the environment, credentials
+# key files and keys by name (``_SENSITIVE`` here, ``_SECRETS`` for parameter smuggling)
+_KEY_FILES = (
+    r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|/etc/(?:passwd|shadow)\b|"
+    r"\b(?:api|secret|access|private|ssh) keys?\b"
+)
 _SENSITIVE = re.compile(
-    r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?:^|[\s`'\"/])\.env\b|"
-    r"/etc/(?:passwd|shadow)\b|\b(?:run|print|dump) `?(?:env|printenv|set)`?(?=[\s,.;]|\Z)|"
-    r"\benvironment variables\b|\b(?:api|secret|access|private|ssh) keys?\b"
+    _KEY_FILES + r"|(?:^|[\s`'\"/])\.env\b|\b(?:run|print|dump) `?(?:env|printenv|set)`?(?=[\s,.;]|\Z)|"
+    r"\benvironment variables\b"
 )
 _OBJECT = re.compile(
     r"\b(?:this|the) (?:e-?mail|message|document|page|file|thread|summary|conversation|record)\b|"
@@ -369,9 +373,8 @@ _READ = re.compile(
     r"\bread (?:the |any |every |all )?[\w./~-]{0,40}"
 )
 _SECRETS = re.compile(
-    r"~/\.(?:ssh|aws|kube|docker|netrc|git-credentials)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b|(?:^|[\s`'\"/,])\.env\b|"
-    r"/etc/(?:passwd|shadow)\b|\benvironment (?:values|variables)\b|\b(?:api|secret|access|private|ssh) keys?\b|"
-    r"\bcredentials?\b|\bsecrets\b|\bpasswords?\b|\bkey files?\b"
+    _KEY_FILES + r"|(?:^|[\s`'\"/,])\.env\b|\benvironment (?:values|variables)\b|\bcredentials?\b|\bsecrets\b|"
+    r"\bpasswords?\b|\bkey files?\b"
 )
 _SMUGGLE_TOKENS = ("parameter", "param", "field", "argument", "arg")
 _SMUGGLE_BACK = 200  # the reading named this far before the carrying verb (its sentence)
