@@ -184,6 +184,23 @@ The wheels are unpacked into ``DIR/<name>/`` (``agent_redteam``, ``finagent_redt
 ``rag_redteam``); ``--onto-stored DIR`` adds them (finagent-redteam's, mcpbait's and rag-redteam's own modules are
 imported).
 
+Eleventh round (all dev; added to measure agent-level attacks aimed at tools and mail-outs — errands to e-mail a file's
+secret or a report to an outside address, forged system updates, poisoned tool results, memories and peer messages —
+and security documentation about them as look-alikes, before any rule was changed for them; copies of held-out texts
+left out as above, none found):
+
+- aion-redteam 0.2.0 (MIT): its OWASP-agentic scenarios' single-turn payloads, as a chat message or as the output of
+  the tool, retrieval, memory or peer agent that carries them; benign: the scenarios' tasks, system prompts,
+  descriptions and mitigations, its README.
+- agentred 0.1.2 (MIT): its attack library through its own generator (templates x actions x recipients x framings),
+  placed in the e-mail or file its executor plants them in; benign: its channel tasks, its README.
+- The OWASP Top 10 for LLM Applications 2025 (github OWASP/www-project-top-10-for-large-language-model-applications,
+  CC BY-SA 4.0; stored in ``sources/owasp_llm/``, commits in ``OWASP_LLM``): the prompt injection, excessive agency
+  and system prompt leakage pages, read and published (benign security documentation).
+
+The wheels are unpacked into ``DIR/aion_redteam/`` and ``DIR/agentred/``; ``--onto-stored DIR`` adds them (agentred's
+own modules are imported).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -272,6 +289,10 @@ SPLIT = {
     "pypi:finagent-redteam": "dev",
     "pypi:mcpbait": "dev",
     "pypi:rag-redteam": "dev",
+    # added in the eleventh round (all dev)
+    "pypi:aion-redteam": "dev",
+    "pypi:agentred": "dev",
+    "github:OWASP/www-project-top-10-for-large-language-model-applications": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -329,6 +350,9 @@ VERSIONS = {
     "pypi:finagent-redteam": "0.2.0",
     "pypi:mcpbait": "0.2.0",
     "pypi:rag-redteam": "0.8.0",
+    "pypi:aion-redteam": "0.2.0",
+    "pypi:agentred": "0.1.2",
+    "github:OWASP/www-project-top-10-for-large-language-model-applications": "",  # per file, OWASP_LLM
 }
 
 RECORDS = RecordSet()
@@ -2383,6 +2407,124 @@ def tenth_round(root: Path) -> None:
         rag_redteam(root)
 
 
+# ------------------------------------------------------------------ eleventh round (dev)
+# aion-redteam's injection points that are not the user's own message, and the tool whose output carries each
+_AION_TOOLS = {"tool_output": "weather.get", "rag_document": "docs.read", "memory": "memory.read",
+               "inter_agent_message": "agents.receive"}  # fmt: skip
+
+
+def aion_redteam(root: Path) -> None:
+    """aion-redteam's OWASP-agentic scenarios (``aion_redteam/scenarios/ASI*/*.yaml``), single-turn ones: the
+    attack ``payload`` as a chat message when its injection point is the user's message or the system prompt
+    (``prompt_injection``), and otherwise as the output of the tool that carries it (a tool's JSON, a retrieved
+    document, a recalled memory, a peer agent's message), as its adapters deliver it; the multi-turn drift scenario
+    is left out (each turn alone is an ordinary request). Benign: each scenario's legitimate task
+    (``setup.agent_input``) as a chat message, its legitimate system prompt, its description and mitigations as
+    security documentation read through a tool, and the README."""
+    import yaml
+
+    origin = "pypi:aion-redteam"
+    base = root / "aion_redteam"
+    for f in sorted((base / "aion_redteam" / "scenarios").glob("*/*.yaml")):
+        rel = f.relative_to(base).as_posix()
+        sc = yaml.safe_load(f.read_text(encoding="utf-8"))
+        attack, setup = sc["attack"], sc.get("setup") or {}
+        task = str(setup.get("agent_input") or "").strip()
+        if task:
+            add("request_arg", "chat.ask", json.dumps({"question": task}), "benign", "chat_question", origin, rel,
+                _line_of(f, "agent_input:"), scenario=sc["id"])  # fmt: skip
+        prompt = str(setup.get("system_prompt") or "").strip()
+        if prompt:
+            add("request_arg", "chat.ask", json.dumps({"system": prompt}), "benign", "system_prompt", origin, rel,
+                _line_of(f, "system_prompt:"), scenario=sc["id"])  # fmt: skip
+        about = "\n".join([str(sc.get("description", "")).strip(), *[f"- {m}" for m in sc.get("mitigations") or []]])
+        add("tool_output", "docs.read", about.strip(), "benign", "security_doc", origin, rel,
+            _line_of(f, "description:"), scenario=sc["id"])  # fmt: skip
+        if attack.get("multi_turn"):
+            continue
+        payload = str(attack["payload"]).strip()
+        point = attack["injection_point"]
+        ln = _line_of(f, "payload:")
+        if point in _AION_TOOLS:
+            _dev_attack(origin, "tool_output", _AION_TOOLS[point], payload, "prompt_injection", rel, ln,
+                        scenario=sc["id"], injection_point=point)  # fmt: skip
+        else:
+            _dev_attack(origin, "request_arg", "chat.ask", payload, "prompt_injection", rel, ln, scenario=sc["id"],
+                        injection_point=point)  # fmt: skip
+    _readme_sections(origin, base, "aion_redteam")
+
+
+def agentred(root: Path) -> None:
+    """agentred's attack library, made by its own code: ``attack_generator.generate(AttackLibrary.load(),
+    budget=1000)`` (its templates' actions x recipients x framings, round-robin over its four categories: indirect
+    injection, tool misuse, data leakage, prompt leakage), each distinct payload placed as its ``Executor._inject``
+    places it with the package's default canary: in the e-mail its mail tool shows (``From:``, ``Subject:``, body;
+    a leakage case's confidential reference line first) or in the file its file tool reads, ``prompt_injection``.
+    Benign: the package's own tasks for the two channels (chat messages) and its README."""
+    origin = "pypi:agentred"
+    base = root / "agentred"
+    attacks, gen, execu = _import_from(base, "agentred.attacks", "agentred.attack_generator", "agentred.executor")
+    canary = execu.default_canary()
+    data = "agentred/data/attacks"
+    seen: set[str] = set()
+    for case in gen.generate(attacks.AttackLibrary.load(), budget=1000):
+        payload = case.payload.replace("{canary}", canary)
+        if payload in seen:
+            continue
+        seen.add(payload)
+        fname = attacks._CATEGORY_FILES[case.category]
+        f = base / data / fname
+        tid = case.meta["template_id"]
+        ln = _line_of(f, f"- id: {tid}")
+        leak = case.category == "sensitive_data_leakage"
+        if case.channel == "file":
+            text = f"Account secret: {canary}\n\n{payload}" if leak else payload
+            tool = "files.read"
+        else:
+            body = f"Reference (confidential): {canary}\n\n{payload}" if leak and canary not in payload else payload
+            text = f"From: {execu.ATTACKER_ADDRESS}\nSubject: Please handle this\n\n{body}"
+            tool = "mail.read"
+        _dev_attack(origin, "tool_output", tool, text, "prompt_injection", f"{data}/{fname}", ln,
+                    case=case.attack_id, template=tid)  # fmt: skip
+    ef = base / "agentred" / "executor.py"
+    for channel, task in execu._TASKS.items():
+        if "{payload}" not in task:
+            add("request_arg", "chat.ask", json.dumps({"question": task.format(path="secret.txt")}), "benign",
+                "chat_question", origin, "agentred/executor.py", _line_of(ef, f'"{channel}": '))  # fmt: skip
+    _readme_sections(origin, base, "agentred")
+
+
+# the OWASP Top 10 for LLM Applications 2025 (github OWASP/www-project-top-10-for-large-language-model-applications,
+# CC BY-SA 4.0), stored whole in sources/owasp_llm/: file -> (upstream, commit)
+OWASP_LLM = {
+    "LLM01_PromptInjection.md": ("2_0_vulns/LLM01_PromptInjection.md", "020d34736fb053251128ad0db1e85584a1156e6f"),
+    "LLM06_ExcessiveAgency.md": ("2_0_vulns/LLM06_ExcessiveAgency.md", "029a5d609513945644b741cf14136bd4bbb80ce9"),
+    "LLM07_SystemPromptLeakage.md": ("2_0_vulns/LLM07_SystemPromptLeakage.md",
+                                     "0f2f39742491f1db594b6a08a98af995fca49a47"),
+}  # fmt: skip
+
+
+def owasp_llm() -> None:
+    """The OWASP Top 10 for LLM Applications' pages on prompt injection, excessive agency and system prompt
+    leakage: security documentation that describes the attacks this gateway looks for ("instructing it to ignore
+    previous guidelines ... and send emails", "forward it to the attacker's email address", system prompts
+    quoted), in ~900-character sections, read through a tool and published through one (benign)."""
+    origin = "github:OWASP/www-project-top-10-for-large-language-model-applications"
+    for name, (upstream, commit) in OWASP_LLM.items():
+        text = (HERE / "sources" / "owasp_llm" / name).read_text(encoding="utf-8")
+        for ln, sec in _md_sections(text):
+            add("tool_output", "docs.read", sec, "benign", "security_doc", origin, upstream, ln, version=commit)
+            add("request_arg", "docs.publish", json.dumps({"body": sec}, ensure_ascii=False), "benign",
+                "security_doc", origin, upstream, ln, version=commit)  # fmt: skip
+
+
+def eleventh_round(root: Path) -> None:
+    if (root / "aion_redteam").exists():
+        aion_redteam(root)
+        agentred(root)
+        owasp_llm()
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2478,7 +2620,7 @@ def sixth_round(root: Path) -> None:
 
 
 def onto_stored(root: Path, deb: Path | None) -> None:
-    """Add the fourth to eighth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
+    """Add the fourth to eleventh rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
     from its test records, as ``main`` computes them."""
     for raw in OUT.read_text(encoding="utf-8").splitlines():
@@ -2496,6 +2638,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     eighth_round(root, deb)
     ninth_round(root)
     tenth_round(root)
+    eleventh_round(root)
 
 
 def main() -> None:
@@ -2543,6 +2686,7 @@ def main() -> None:
     eighth_round(root, Path(sys.argv[2]) if len(sys.argv) == 3 else None)
     ninth_round(root)
     tenth_round(root)
+    eleventh_round(root)
     _write()
 
 
