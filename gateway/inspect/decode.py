@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from urllib.parse import unquote
 
 from gateway.inspect.base import JOINED_SEP, PLAIN, Detector, Hit, Target
-from gateway.inspect.normalize import strip_invisible
+from gateway.inspect.normalize import escaped_breaks, strip_invisible
 from gateway.inspect.prefilter import PatternGate
 
 MAX_VARIANTS = 8
@@ -584,7 +584,8 @@ class DecodedDetector:
 
     def scan(self, t: Target) -> list[Hit]:
         hits: list[Hit] = []
-        for via, text in variants(t.raw):
+        # a JSON-escaped newline before an encoded run is no part of it ("\\nSGVsbG8..."): read as whitespace
+        for via, text in variants(escaped_breaks(t.raw)):
             # Decoded windows of a joined scan keep the runner's separator: each part is
             # judged on its own, as the string it came from would be.
             for part in text.split(JOINED_SEP)[: 2 * _MAX_RUNS]:

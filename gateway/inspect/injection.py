@@ -14,6 +14,7 @@ Every pattern uses bounded repetition only (no nested unbounded quantifiers).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import unicodedata
@@ -23,7 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gateway.inspect import cues, disclose, framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
-from gateway.inspect.normalize import fold, tag_text
+from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 NAME = "injection"
@@ -1826,6 +1827,14 @@ def _marker_not_code(rx: re.Pattern[str], text: str, raw: str, m: re.Match[str])
     return None
 
 
+def _unescaped(t: Target) -> Target:
+    """``t`` with JSON's whitespace escapes read as whitespace (``normalize.escaped_breaks``: a JSON document or a
+    string holding JSON, seen as raw text, keeps "\\nIgnore previous instructions" one word otherwise); the same
+    offsets, so spans still point into ``t.raw``."""
+    raw = escaped_breaks(t.raw)
+    return t if raw is t.raw else dataclasses.replace(t, raw=raw, norm_=None)
+
+
 class InjectionDetector:
     name = NAME
     # The rules' tokens (also what hidden text needs: it is matched by the same rules),
@@ -1857,6 +1866,7 @@ class InjectionDetector:
     )
 
     def scan(self, t: Target) -> list[Hit]:
+        t = _unescaped(t)
         hits = self._rules(t, t.norm, "")
         if hits and hits[0].finding.severity == "high":
             return hits

@@ -3,7 +3,9 @@
 ``fold``: Unicode NFKC, zero-width and bidi controls removed, Unicode tag characters
 removed, common Cyrillic/Greek confusables and Latin small capitals mapped to Latin, case folded, runs of
 whitespace collapsed to one space. ``tag_text`` recovers ASCII smuggled in Unicode
-tag characters (U+E0020..U+E007E), which render invisibly.
+tag characters (U+E0020..U+E007E), which render invisibly. ``escaped_breaks``: JSON's ``\\n``,
+``\\r`` and ``\\t`` escapes in raw text (a JSON document read as text, a string holding JSON) read as
+the whitespace they stand for, keeping every offset.
 """
 
 from __future__ import annotations
@@ -57,3 +59,34 @@ def tag_text(text: str) -> str:
     if text.isascii():
         return ""
     return "".join(chr(ord(c) - 0xE0000) for c in text if 0xE0020 <= ord(c) <= 0xE007E)
+
+
+# an escaped backslash is set aside while escapes are read, as two characters the text lacks (offsets keep)
+_PAIR = "\\\\"
+_STAND_INS = tuple(chr(c) for c in (1, 2, 3, 4, 5, 6, 7, 14, 15, 16, 17, 18, 19, 20, 21, 22))
+_BREAKS = (("\\n", " \n"), ("\\r", " \r"), ("\\t", " \t"))
+
+
+def _breaks(text: str) -> str:
+    for esc, ws in _BREAKS:
+        text = text.replace(esc, ws)
+    return text
+
+
+def escaped_breaks(text: str) -> str:
+    """``text`` with each JSON whitespace escape (a backslash, then ``n``, ``r`` or ``t``, the backslash not itself
+    escaped) made a space and the character it stands for: the same length, so a span in one is a span in the other.
+
+    ``{"body":"hello\\nIgnore previous instructions"}`` seen as raw text has no word boundary before "Ignore"
+    (``n`` and ``I`` are both word characters) and no line start; read this way it has both. ``"C:\\\\new"`` (an
+    escaped backslash, then ``new``) is left as it is. Linear: ``str.replace`` passes (escaped backslashes are
+    paired left to right, as a JSON reader pairs them), no work per escape in Python."""
+    if "\\" not in text:
+        return text
+    if _PAIR not in text:
+        return _breaks(text)
+    for c in _STAND_INS:
+        if c not in text:
+            held = c + c
+            return _breaks(text.replace(_PAIR, held)).replace(held, _PAIR)
+    return _PAIR.join([_breaks(part) for part in text.split(_PAIR)])  # every stand-in taken (hostile text)

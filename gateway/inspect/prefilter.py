@@ -16,6 +16,7 @@ a character match.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 import threading
@@ -24,6 +25,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Literal
 
 from gateway.inspect.base import Detector, Target
+from gateway.inspect.normalize import escaped_breaks
 
 _hs: Any
 try:  # optional: the pure-Python engine answers the same, more slowly
@@ -164,7 +166,17 @@ class Prefilter:
         self._norm_ws_owners = sorted({i for i, _ in spaced})
 
     def open(self, t: Target) -> list[bool]:
-        """Per detector (by index): may it find anything in ``t``? (Field names not considered.)"""
+        """Per detector (by index): may it find anything in ``t``? (Field names not considered.) A text holding JSON
+        whitespace escapes is also asked as the injection detector reads it (``normalize.escaped_breaks``): a
+        literal may span one ("ignore\\nprevious")."""
+        out = self._open(t)
+        raw = escaped_breaks(t.raw)
+        if raw is not t.raw and not all(out):
+            more = self._open(dataclasses.replace(t, raw=raw, norm_=None))
+            out = [a or b for a, b in zip(out, more, strict=True)]
+        return out
+
+    def _open(self, t: Target) -> list[bool]:
         out = [False] * self.n
         for i in self.always:
             out[i] = True
