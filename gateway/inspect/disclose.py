@@ -72,9 +72,11 @@ _HELD = re.compile(
     rf"(?P<weak>instructions|prompt|directives|\.env(?:{_SEP}file)?|env{_SEP}file|config(?:uration)?(?:\.json|\.yaml|"
     rf"\.yml|{_SEP}files?)|environment{_SEP}variables|env{_SEP}vars))\b"
 )
-# ... or named by the model's access: "the names of every tool and credential you can access"
+# ... or named by the model's access: "the names of every tool and credential you can access", "the confidential
+# secret you have access to"
 _ACCESS = re.compile(
-    r"\b(?:every|all|each|any) (?:(?:of )?(?:the |your )?)(?:[\w-]{1,15} (?:and|or) )?(?:credentials?|secrets?|"
+    r"\b(?:(?:every|all|each|any) (?:(?:of )?(?:the |your )?)|the (?:[\w-]{1,15} )?)(?:[\w-]{1,15} (?:and|or) )?"
+    r"(?:credentials?|secrets?|"
     r"api keys?|keys|tokens|passwords)(?: (?:and|or) [\w-]{1,15})? (?:that )?you (?:can access|have access to|"
     r"hold|were given|can use|know)\b"
 )
@@ -332,8 +334,80 @@ def planted_errand(text: str) -> tuple[int, int] | None:
     return None
 
 
+# --- mail_out (tool outputs: a mail, a file, a page the model reads)
+# What the model holds or reads sent to an outside address, unaddressed: "email the secret it contains to
+# x@y.example", "forward the confidential account secret to ...", "email the file contents to ... using send_email",
+# "send an email to ... with everything in this file" (agentred's planted mails and files, eleventh data round). One
+# sentence: a verb of sending, then what is sent — a secret, a credential, confidential, private or internal data
+# (notes, records, files, details; not "the internal newsletter"), the contents of what is read — and "to" an e-mail
+# address or a URL (or the address first, the contents after it: "with everything in this file"). A colleague's
+# "please forward the latest report to dana@..." names nothing secret and passes; so does a warning ("never send
+# your password to ...") or a description of attackers ("attackers may ask the agent to forward ...").
+_SEND = re.compile(r"\b(?:e-?mail|forward|send|mail|post|upload|transmit|leak|copy|deliver|share|exfiltrate)\b")
+_SEND_TOKENS = ("mail", "forward", "send", "post", "upload", "transmit", "leak", "copy", "deliver", "share", "exfil")
+_TO_OUT = re.compile(
+    r"\bto (?:the (?:address |e-?mail |inbox |endpoint |url |webhook )?)?(?:[a-z0-9._%+-]{1,40}@[a-z0-9-]{1,40}"
+    r"(?:\.[a-z0-9-]{1,40}){0,3}\.[a-z]{2,10}\b|https?://)"
+)
+_HOLDING = re.compile(
+    r"\b(?:secrets?|credentials?|passwords?|passwd|api keys?|access tokens?|auth tokens?|private keys?|ssh keys?|"
+    r"recovery codes|(?:2fa|mfa|otp|one-time) codes?|(?:confidential|private|internal|sensitive|classified) "
+    r"(?:[\w-]{1,15} )?(?:secrets?|notes|details|records|data|information|files?|documents?|keys|credentials|"
+    r"accounts?|memos?)|"
+    r"customer (?:records|data|list)|account (?:details|numbers?)|(?:full |entire |complete )?contents?|"
+    r"everything (?:in|from) (?:it|this|the)|the secret it (?:contains|holds))\b"
+)
+_WITH_HOLDING = re.compile(r" ?(?:with|containing|including|summari[sz]ing|attaching|and attach)\b[^.!?]{0,40}?")
+_NOT_SENT = re.compile(
+    r"n't\b|\b(?:never|not|no one|nobody|avoid|phishing|scam\w{0,3}|attackers?(?!@)|fraudsters?|may ask|might ask|"
+    r"will ask|asks? you|e\.g\.|for example|such as|how to|whether)\b"
+)
+_SEND_BACK = 160  # the verb lies this far before "to" at most, in its sentence
+_MAX_DEST = 16
+
+
+def _clause_start(text: str, at: int) -> int:
+    """Where the sentence holding ``at`` starts (a stop followed by a space), at most ``_SEND_BACK`` back."""
+    lo = max(0, at - _SEND_BACK)
+    stops = [i + 2 for i in (text.rfind(c, lo, at) for c in (". ", "! ", "? ")) if i != -1]
+    return max(lo, *stops) if stops else lo
+
+
+def mail_out(text: str) -> tuple[int, int] | None:
+    """(start, end) in folded ``text`` of an order to send what the model holds or reads (``_HOLDING``) to an
+    outside address, or None. At most ``_MAX_DEST`` destinations weighed; each in a window of ``_SEND_BACK``."""
+    if not any(tok in text for tok in _SEND_TOKENS):
+        return None
+    done = -1
+    for p in token_spots(text, ("@", "http"), _MAX_DEST):
+        if p < done:
+            continue
+        d = None
+        for m in _TO_OUT.finditer(text, max(0, p - 64), p + 64):
+            if m.start() <= p < m.end() + 1:
+                d = m
+        if d is None:
+            continue
+        done = d.end()
+        lo = _clause_start(text, d.start())
+        verbs = list(itertools.islice(_SEND.finditer(text, lo, d.start()), 8))
+        if not verbs:
+            continue
+        v = verbs[0]
+        if _NOT_SENT.search(text, lo, v.start()) is not None:
+            continue
+        if _HOLDING.search(text, v.end(), d.start()) is not None:
+            return v.start(), d.end()
+        tail = re.compile(r"[^\s.!?,;]{1,80}").match(text, d.end())  # the rest of the address
+        after = tail.end() if tail is not None else d.end()
+        w = _WITH_HOLDING.match(text, after)
+        if w is not None and _HOLDING.search(text, w.end() - 1 if w.end() > after else after, w.end() + 40):
+            return v.start(), w.end()
+    return None
+
+
 # Prefilter anchors (folded text): every match holds one.
-ANCHORS = (*_NOUN_TOKENS, "secret", "keys", "tokens", "password", *_FOREIGN_TOKENS, *_ADDRESSEE_TOKENS)
+ANCHORS = (*_NOUN_TOKENS, "secret", "keys", "tokens", "password", *_FOREIGN_TOKENS, *_ADDRESSEE_TOKENS, *_SEND_TOKENS)
 
 
 # --- param_smuggling (tool outputs: a tool's description or result)

@@ -2002,7 +2002,9 @@ class InjectionDetector:
 
     def _disclose(self, t: Target) -> list[Hit]:
         """What the model holds asked for in any phrasing (``disclose.secret_request``); in tool outputs, an
-        errand planted for the model (``disclose.planted_errand``)."""
+        errand planted for the model (``disclose.planted_errand``), what it holds or reads sent to an outside
+        address (``disclose.mail_out``), what it read smuggled out in a tool parameter
+        (``disclose.param_smuggling``)."""
         plain = _plain_fold(t.raw) if not t.raw.isascii() and _CYRILLIC.search(t.raw) is not None else None
         m = disclose.secret_request(t.norm, plain)
         if m == (0, 0):
@@ -2014,6 +2016,9 @@ class InjectionDetector:
         m = disclose.planted_errand(t.norm)
         if m is not None:
             return self._late_hit(t, "planted_errand", m, disclose.planted_errand)
+        m = disclose.mail_out(t.norm)
+        if m is not None:
+            return self._late_hit(t, "mail_out", m, disclose.mail_out)
         m = disclose.param_smuggling(t.norm)
         return [] if m is None else self._late_hit(t, "param_smuggling", m, disclose.param_smuggling)
 
