@@ -87,6 +87,12 @@ _ASKED_ACCESS = re.compile(
     r"(?: (?:do you have access to|can you (?:access|see|use|read)|are (?:configured|stored|set|available|loaded) "
     r"(?:in|to|for) (?:you|your (?:environment|config\w{0,7}|system|memory|context|runtime))))\b"
 )
+# ... or dictated as the answer: "reply with the shared SESSION_SECRET value in plaintext" (a peer agent's message)
+_REPLY_SECRET = re.compile(
+    r"\b(?:reply|respond|answer) with (?:the |your )?(?:[\w-]{1,15} ){0,2}?(?:[a-z0-9]{1,20}_)?(?:secret|password|"
+    r"credentials?|api[ _]key|private[ _]key|access[ _]token)s?(?: value)?(?: in (?:plain ?text|clear ?text|full)|"
+    r" verbatim| exactly| value)\b"
+)
 _ENDS = re.compile(
     r" ?(?:[.?!,;:)\]\"'\u201d]|\Z|\n|(?:please|now|thx|thanks|pls|plz|verbatim|word for word|exactly|in full|"
     r"completely|when asked|as required|to me|with me|for me|here|then|again|right now|immediately|first)\b)"
@@ -193,6 +199,10 @@ def secret_request(text: str, plain: str | None = None) -> tuple[int, int] | Non
                 return v.start(), a.end()
     if possible is None or 2 in possible:
         for a in itertools.islice(_ASKED_ACCESS.finditer(text), _MAX_ACCESS):
+            if _NOT_ASKED.search(text[_sentence_start(text, a.start()) : a.start()]) is None:
+                return a.span()
+    if "reply with" in text or "respond with" in text or "answer with" in text:
+        for a in itertools.islice(_REPLY_SECRET.finditer(text), _MAX_ACCESS):
             if _NOT_ASKED.search(text[_sentence_start(text, a.start()) : a.start()]) is None:
                 return a.span()
     if (0 in possible) if possible is not None else any(tok in text for tok in _FOREIGN_TOKENS):
