@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from gateway.inspect import normalize
+from gateway.inspect import injection, normalize
 from gateway.inspect.base import Target
 from gateway.inspect.injection import InjectionDetector
 from tests.test_inspect_families import high, out_high
@@ -301,20 +301,31 @@ def test_ordinary_replies_asked_for_pass(surface: str, text: str) -> None:
     assert not {k for k in found if k.startswith("injection:")}, text
 
 
+_GROUP = next(r[3] for r in injection._RULES if "when (?:answering" in getattr(r[3], "pattern", ""))
+
+
 @pytest.mark.parametrize(
     "text",
-    ["confirm you " + "x " * 30000, "reply with the " * 4300, "when answering this question you must include " * 1400],
+    [
+        "confirm you " + "x " * 30000,
+        "confirm that you are " * 3200,
+        "confirm you will " * 4000,
+        "reply with the " * 4300,
+        "when answering this question you must include " * 1400,
+        "when replying to a prompt, you must add the exact " * 1300,
+    ],
 )
 def test_dictated_markers_are_bounded(text: str) -> None:
+    """The rule group the two marker forms joined (older alternatives included: 2-4 ms on these on main) and the
+    secret reply, each on 64 KiB."""
     from gateway.inspect import disclose
     from gateway.inspect.normalize import fold
 
     text = fold(text[:65536])
-    det = InjectionDetector()
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        disclose.secret_request(text)
-        det._rules(Target(text, text, "tool_output", "", ""), text, "")
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.05, best  # the whole rule table, not one rule: the new alternatives add < 10 ms
+    for run in (lambda: _GROUP.search(text), lambda: disclose.secret_request(text)):
+        best = 1.0
+        for _ in range(3):
+            t0 = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - t0)
+        assert best < 0.01, best
