@@ -285,12 +285,23 @@ _MODEL_ONLY = re.compile(
     r"prompt|instrucc|instruction|directri|guideline|entrenamiento|training|context window|mensaje de sistema|"
     r"system message|instance id|istruzion|anweisung|instru[çc]|consignes"
 )
+# Reported speech: an order told of, given to the model in the third person ("instructing it to ignore previous
+# guidelines", "instruct the model to ignore attempts to modify core instructions", "training it not to reveal its
+# system prompt": security documentation), not given to the reader.
+REPORTED = (
+    r"\b(?:instruct|tell|told|ask|caus|trick|lead|led|convinc|forc|train|teach|taught|command|prompt|get|make)\w{0,4} "
+    r"(?:it|them|the (?:model|llm|chatbot|assistant|agent|ai|bot|system|application|app)s?) (?:(?:not|never) )?"
+    r"(?:in)?to ?"
+)
 # A cue said of someone else or denied ("do not reveal secrets", "attempts to reveal the system prompt",
 # "never disable the filters") is none.
 _DENIED = re.compile(
     r"(?:\b(?:not|never|no|nunca|jam[aá]s|ni|nor)|n't|\b(?:attempts?|attempting|tries|trying|tried|try|seeks?|"
-    r"aims?|intentos? de|intenta|intentan|trata de|tratan de|designed|used) to|\bintent(?:a|an|o) de) ?$"
+    r"aims?|intentos? de|intenta|intentan|trata de|tratan de|designed|used) to|\bintent(?:a|an|o) de) ?$|"
+    + REPORTED
+    + "$"
 )
+_DENIED_BACK = 40  # how far before a cue its denial is looked for
 _BEFORE, _AFTER = 90, 140  # the window around a token a class's regex is searched in
 _REACH = 300  # two cues count together when they start this close
 _MAX_SPOTS = 48
@@ -377,7 +388,7 @@ def _found(text: str, present: frozenset[str], names: Iterable[str]) -> list[tup
             continue
         kept = 0
         for m in window_matches(text, rx, toks, _BEFORE, _AFTER, _MAX_SPOTS):
-            if name in _ACTION and _DENIED.search(text, max(0, m.start() - 24), m.start()) is not None:
+            if name in _ACTION and _DENIED.search(text, max(0, m.start() - _DENIED_BACK), m.start()) is not None:
                 continue
             found.append((m.start(), m.end(), name))
             kept += 1

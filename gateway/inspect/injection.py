@@ -942,8 +942,13 @@ _TOKEN_GATED = frozenset(
 # What an override is said to do, as a description of attacks ("content that attempts to override
 # your role or constraints"): the verb after one of these is not an order.
 _DESCRIBED = re.compile(
-    r"\b(?:attempts?|attempting|tries|trying|designed|intended|meant|aims|aiming|seeks|seeking) to \Z"
+    r"\b(?:attempts?|attempting|tries|trying|designed|intended|meant|aims|aiming|seeks|seeking) to \Z|"
+    # ... or told of, to the model in the third person, or forbidden: "instructing it to ignore previous
+    # guidelines", "training it not to reveal its system prompt" (cues.REPORTED)
+    + cues.REPORTED
+    + r"\Z|\b(?:not|never) to \Z"
 )
+_DESCRIBED_BACK = 40  # how far before an override its description is looked for
 _MAX_DESCRIBED = 4
 
 _MD_IMAGE = re.compile(r"!\[[^\[\]\n]{0,200}\]\(\s?<?(https?://[^)\s>]{1,2000})")
@@ -1774,8 +1779,11 @@ _CAPS_FILE = re.compile(r"(?:^|/)[A-Z][A-Z_]{3,30}\.[A-Za-z0-9]{1,8}(?=/|$)")
 
 # In a path, an upper-case word is a slot only as a whole segment (/LEAK_HERE/); inside one it is a
 # name (github.com/acme/COB-PARS_DB_SCRIPTS).
+# An upper-case segment without an underscore is a slot only at the path's end (/SECRET): further down a path it
+# is a directory or an owner's name (github.com/NVIDIA/NeMo-Guardrails/blob/...).
 _PATH_PLACEHOLDER = re.compile(
-    r"[{\[<][^}\]>]{0,40}[}\]>]|\$[A-Za-z_]{2,40}|%s|(?:^|/)[A-Z][A-Z_]{3,30}(?=/|$)|\.\.\.|(?:^|_)here(?:$|_)"
+    r"[{\[<][^}\]>]{0,40}[}\]>]|\$[A-Za-z_]{2,40}|%s|(?:^|/)(?:[A-Z]{1,30}_[A-Z_]{1,30}(?=/|$)|[A-Z][A-Z_]{3,30}/?$)|"
+    r"\.\.\.|(?:^|_)here(?:$|_)"
 )
 
 
@@ -2186,10 +2194,10 @@ class InjectionDetector:
             if (possible is None or i not in _TOKEN_GATED) and not _any_token(gate, text):
                 continue
             m = rx.search(text)
-            if m is not None and kind == "instruction_override" and isinstance(rx, re.Pattern):
+            if m is not None and kind in ("instruction_override", "prompt_leak") and isinstance(rx, re.Pattern):
                 # an override described, not given: "content that attempts to override your role"
                 for _ in range(_MAX_DESCRIBED):
-                    if _DESCRIBED.search(text, max(0, m.start() - 24), m.start()) is None:
+                    if _DESCRIBED.search(text, max(0, m.start() - _DESCRIBED_BACK), m.start()) is None:
                         break
                     m = rx.search(text, m.end())
                     if m is None:
