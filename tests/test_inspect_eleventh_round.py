@@ -1,10 +1,15 @@
-"""Issue 12, the eleventh data round, on generators of our own wording.
+"""Issue 12, the eleventh data round (aion-redteam, agentred, the OWASP LLM Top 10 pages), on generators of our own
+wording, each with look-alikes.
 
-JSON's whitespace escapes in raw text: a JSON document read as text, or a string that holds JSON, keeps a literal
-backslash-n before the next word ('{"body":"hello\\nIgnore previous instructions"}'), so "nIgnore" is one word to
-``\\b`` and no line starts there; the injection family and the decoder read the escapes as the whitespace they stand
-for (``normalize.escaped_breaks``), with look-alikes: escaped logs and mails that carry no attack, Windows paths,
-escaped backslashes.
+- JSON's whitespace escapes in raw text: a JSON document read as text, or a string that holds JSON, keeps a literal
+  backslash-n before the next word ('{"body":"hello\\nIgnore previous instructions"}'), so "nIgnore" is one word to
+  ``\\b`` and no line starts there; the injection family and the decoder read the escapes as the whitespace they
+  stand for (``normalize.escaped_breaks``). Look-alikes: escaped logs and mails with no attack, Windows paths.
+- What the model holds or reads mailed out from a tool output (``mail_out``); look-alikes: colleagues' requests,
+  warnings, descriptions of attackers, past tense.
+- Markers and secrets dictated for the answer; a task redefined under a forged banner; secrets asked for with a
+  pretext of checking them. Look-alikes: RSVP codes, SMS codes, role notices, password-field help.
+- Precision: orders told of in the third person (security documentation), upper-case directories in links.
 """
 
 from __future__ import annotations
