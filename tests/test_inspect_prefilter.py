@@ -624,6 +624,30 @@ def test_the_injection_gates_answer_as_the_tests_they_stand_for() -> None:
     assert all(n >= 3 for n in counts.values()), counts
 
 
+@pytest.mark.timeout(900)  # every corpus string and two variants, 16 rules, two surfaces: ~60 s
+def test_the_injection_detector_skips_only_later_rules_that_find_nothing() -> None:
+    """``injection._LATER_GATE`` decides which of the detector's later rules ``scan`` calls: on every corpus
+    string, the test strings and two variants of the short ones (upper case; an ASCII text is what the gate
+    answers for), as an argument and as a tool output, a rule that finds something is one the gate leaves
+    open. Every rule the gate can close finds something on some string, so the check is exercised."""
+    from gateway.inspect import injection as inj
+
+    det = inj.InjectionDetector()
+    fired = {name: 0 for name, toks in inj._LATER if toks is not None}
+    for s in all_strings():
+        for v in (s, s.upper()) if len(s) <= 400 else (s,):
+            for surface in ("request_arg", "tool_output"):
+                t = Target(v, None, surface, "", "")
+                possible = inj._LATER_GATE.possible(t.norm)
+                if possible is None:
+                    continue
+                for (name, _), at in zip(inj._LATER, inj._LATER_AT, strict=True):
+                    if at is not None and getattr(det, name)(t):
+                        assert at in possible, (name, surface, where(s))
+                        fired[name] += 1
+    assert all(n >= 3 for n in fired.values()), fired
+
+
 @pytest.mark.skipif(available_engine() != "hyperscan", reason="gate groups share a Hyperscan database")
 @pytest.mark.timeout(900)  # every corpus string and its variants, each gate twice
 def test_a_gate_group_answers_as_each_gate_alone_and_scans_a_text_once() -> None:

@@ -1840,6 +1840,39 @@ _PLANTED_GATE = PatternGate(
 )
 
 
+# The detector's later rules (after the first rules, foreign overrides and tag characters), in the order
+# they are tried, each with the tokens one of which all its findings hold in the folded text (None: no
+# such list; always tried): one pass of the family's shared Hyperscan scan says which may find anything,
+# and only those are called. The rules gate themselves too; calling the ones that cannot match cost
+# ~30-40 µs a text in place, where each one's code is cold. A token of the raw text's lower-cased form
+# without whitespace is in the folded form of an ASCII text, and the gate answers for ASCII text only.
+_LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("_persona", _PERSONA_ANCHORS),
+    ("_short_jailbreak", jailbreak.NEEDS["release"]),
+    ("_pretext", jailbreak.NEEDS["pretext"]),
+    ("_tool_call", jailbreak.NEEDS["tool_call"]),
+    ("_framed", framed.ANCHORS),
+    ("_obfuscated", None),  # leetspeak and spaced letters: the tokens appear only once undone
+    ("_turns", _TURN_TOKENS),
+    ("_exfil", ("http",)),
+    ("_hidden", ("<!--", "=")),
+    ("_directives", (*_CODE_DIRECTIVE_ANCHORS, *_OUTPUT_DIRECTIVE_TOKENS)),
+    ("_planted", (*_STANDING_TOKENS, *_CONSENT_TOKENS, *_TASK_NEW_TOKENS, *_UNDER_TEST_TOKENS)),
+    ("_pretext_task", pretext.ANCHORS),
+    ("_forged_reasoning", jailbreak.NEEDS["forged_reasoning"]),
+    ("_disclose", None),  # secret_request's access phrasings have regex gates, not tokens
+    ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
+    ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
+)
+_LATER_GATE = PatternGate(
+    [_token_pattern(toks) for _, toks in _LATER if toks is not None] or [re.compile(r"\xff")], TEXT_GATES
+)
+_LATER_AT = tuple(
+    sum(1 for _, toks in _LATER[:i] if toks is not None) if toks is not None else None
+    for i, (_, toks) in enumerate(_LATER)
+)  # each rule's pattern in _LATER_GATE (None: always tried)
+
+
 def _marker_not_code(rx: re.Pattern[str], text: str, raw: str, m: re.Match[str]) -> re.Match[str] | None:
     """``role_marker``'s match, or the next, past ``[inst]`` that is code: Llama's marker is
     ``[INST]``/``[/INST]``; the lower-case ASCII form in a raw text is a list of a variable named
@@ -1908,25 +1941,13 @@ class InjectionDetector:
         hidden = tag_text(t.raw)
         if hidden:
             return [Hit(finding(NAME, t, "unicode_tags", "high", OWASP, excerpt(hidden, 0, len(hidden)), 0.95))]
-        more = (
-            self._persona(t)
-            or self._release(t, t.norm, "")
-            or self._pretext(t)
-            or self._tool_call(t)
-            or self._framed(t)
-            or self._obfuscated(t)
-            or self._turns(t)
-            or self._exfil(t)
-            or self._hidden(t)
-            or self._directives(t)
-            or self._planted(t)
-            or self._pretext_task(t)
-            or self._forged_reasoning(t)
-            or self._disclose(t)
-            or self._suppressed(t)
-            or self._cues(t)
-        )
-        return more or hits
+        possible = _LATER_GATE.possible(t.norm)  # None: every rule is tried
+        for (name, _), at in zip(_LATER, _LATER_AT, strict=True):
+            if possible is None or at is None or at in possible:
+                more: list[Hit] = getattr(self, name)(t)
+                if more:
+                    return more
+        return hits
 
     def _cues(self, t: Target) -> list[Hit]:
         """Two weak cues of different classes close together, one speaking to or about the model: its limits
@@ -2001,6 +2022,9 @@ class InjectionDetector:
                 ev = excerpt(text, f.start(), f.end()) + " ... " + excerpt(text, o.start(), o.end())
                 return [Hit(finding(NAME, t, "standing_order", "high", OWASP, ev, 0.75))]
         return []
+
+    def _short_jailbreak(self, t: Target) -> list[Hit]:
+        return self._release(t, t.norm, "")
 
     def _release(self, t: Target, text: str, via: str) -> list[Hit]:
         """A short jailbreak: the model released from its rules next to a role, a demand to

@@ -695,6 +695,15 @@ _KEY_WORDS = ("ignore", "previous", "instructions", "system", "prompt", "rules",
 _LEET_BIGRAMS = ("0u", "y0", "3r", "r3", "7h", "h3", "1n", "n0", "0n", "0r", "r0", "pr3", "pr0", "4n", "4l", "l3",
                  "5y", "y5", "r1", "1g", "9n", "5t", "m0", "v3", "u5", "7r", "w1", "1v", "3v", "d3", "r4",
                  "5a", "j4", "4i", "3n", "n3", "0v", "b7", "y7", "0w", "f0", "5h")  # fmt: skip
+# Per function, the tokens one of which every match holds (folded text): ``injection`` asks one
+# Hyperscan pass which functions may find anything and calls only those.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "release": _RELEASE_TOKENS,
+    "pretext": _HARMLESS_TOKENS,
+    "tool_call": _TOOL_CALL_TOKENS,
+    "forged_reasoning": _REASONING_TOKENS,
+    "refusal_suppressed": _SUPPRESS_TOKENS,
+}
 ANCHORS = (
     *_RELEASE_TOKENS,
     *_REASONING_TOKENS,

@@ -3,8 +3,11 @@
 An experiment for issue 12's question "would a model generalise where the rules do not?", and an
 end-to-end check that the ``classifier`` detector runs a model nobody hand-wrote: a bag-of-words
 logistic regression (numpy, no other learning library), exported in the layout the detector loads
-(``model.onnx`` + ``tokenizer.json`` + ``config.json``: a WordLevel tokenizer, lower-cased, split
-like ``pre_tokenizers.Whitespace``; mean of the tokens' weights, a bias, softmax over two labels).
+(``model.onnx`` + ``tokenizer.json`` + ``config.json``: a WordLevel tokenizer, lower-cased, each CJK
+ideograph a token of its own (``BertNormalizer``'s ``handle_chinese_chars``, as BERT reads Chinese), split
+like ``pre_tokenizers.Whitespace``; mean of the tokens' weights, a bias, softmax over two labels). The
+training reads text through that same normalizer and pre-tokenizer (``tokens``), so what it learns is
+what the gateway's runtime tokenizer hands the model.
 
 Trained on the **dev** records of ``corpus.jsonl`` and ``external.jsonl`` only: prompt injection and
 jailbreak attacks against every dev benign record (``TRAIN_POSITIVE``; other attack families are left
@@ -21,13 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 from gateway.inspect.classifier import OnnxClassifier, windows
 from gateway.inspect.runner import Inspector
@@ -40,7 +43,6 @@ POSITIVE = ("prompt_injection", "jailbreak", "agentdojo_injection", "bipia_text"
 # the attack a small part of it: as positives they teach the model the environment's words (a first run
 # altered 59 of AgentDojo's 148 clean test outputs), so they are scored, not trained on.
 TRAIN_POSITIVE = ("prompt_injection", "jailbreak")
-_TOKEN = re.compile(r"\w+|[^\w\s]+")  # what pre_tokenizers.Whitespace splits on
 MAX_TOKENS = 512
 MAX_CHARS = 4000
 MAX_STRINGS = 64
@@ -57,8 +59,33 @@ def units(rec: dict[str, Any], ins: Inspector) -> list[str]:
     return [w for w, _ in windows(rec["text"], MAX_CHARS, MAX_STRINGS)]
 
 
+def _normalizer() -> normalizers.Normalizer:
+    """Lower-cased, a space either side of each CJK ideograph (BERT's ``handle_chinese_chars``: Chinese,
+    and the kanji of Japanese, are written without spaces, so a clause would otherwise be one word);
+    kana and hangul are left in runs (katakana words, Korean's spaced words). No accent stripping and no
+    control-character cleaning: only the split."""
+    return normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=True)
+
+
+def _pre_tokenizer() -> pre_tokenizers.PreTokenizer:
+    return pre_tokenizers.Whitespace()  # \w+|[^\w\s]+, with the tokenizers library's (Rust's) \w
+
+
+def tokenizer(vocab: dict[str, int]) -> Tokenizer:
+    """The tokenizer the export writes (``tokenizer.json``): WordLevel over ``vocab``, unknown words ``[UNK]``."""
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.normalizer = _normalizer()
+    tok.pre_tokenizer = _pre_tokenizer()
+    return tok
+
+
+_NORMALIZER, _PRE_TOKENIZER = _normalizer(), _pre_tokenizer()
+
+
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())[:MAX_TOKENS]
+    """The words of ``text`` as the exported tokenizer splits them (the same normalizer and pre-tokenizer,
+    not a copy of their rules: Python's ``\\w`` and ``str.lower`` are not Rust's), cut at ``MAX_TOKENS``."""
+    return [t for t, _ in _PRE_TOKENIZER.pre_tokenize_str(_NORMALIZER.normalize_str(text))][:MAX_TOKENS]
 
 
 def train(docs: list[list[str]], y: np.ndarray, vocab: dict[str, int], epochs: int = 30) -> tuple[np.ndarray, float]:
@@ -101,19 +128,15 @@ def train(docs: list[list[str]], y: np.ndarray, vocab: dict[str, int], epochs: i
 def write_bow_model(
     out: Path, vocab: dict[str, int], emb: np.ndarray, bias: np.ndarray, *, mean: bool = True, softmax: bool = True
 ) -> Path:
-    """A bag-of-words model in the layout the classifier detector loads: ``tokenizer.json`` (WordLevel over
-    ``vocab``, lower-cased, ``Whitespace``-split, unknown words ``[UNK]``), ``model.onnx`` (the rows of
+    """A bag-of-words model in the layout the classifier detector loads: ``tokenizer.json`` (``tokenizer``:
+    WordLevel over ``vocab``, lower-cased, CJK ideographs apart, ``Whitespace``-split), ``model.onnx`` (the rows of
     ``emb`` [V, 2] of a text's tokens summed, or averaged when ``mean``, plus ``bias``; softmaxed unless
     ``softmax`` is false, when the logits are the output) and ``config.json`` (labels SAFE, INJECTION)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
     out.mkdir(parents=True, exist_ok=True)
-    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
-    tok.normalizer = normalizers.Lowercase()
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok.save(str(out / "tokenizer.json"))
+    tokenizer(vocab).save(str(out / "tokenizer.json"))
     nodes = [
         helper.make_node("Gather", ["emb", "input_ids"], ["e"]),  # [B, T, 2]
         helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
