@@ -102,6 +102,23 @@ def test_escaped_breaks_leaves_text_without_backslashes_alone() -> None:
     assert normalize.escaped_breaks(text) is text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"path": "C:\\\\Users\\\\dana", "q": "say \\"hi\\""}',
+        "a\\\\b",
+        "\\u00e9t\\u00e9",
+        '"C:\\\\report\\\\new\\\\tmp"',
+    ],
+)
+def test_escaped_breaks_leaves_text_without_break_escapes_alone(text: str) -> None:
+    """Escaped backslashes, quotes and other escapes, no ``\\n``/``\\r``/``\\t`` (an escaped backslash before an
+    "r", "n" or "t" is none): the same object, so the prefilter does not open the text a second time
+    (``Prefilter.open`` compares by identity), nor the injection detector fold it again."""
+    assert "\\" in text
+    assert normalize.escaped_breaks(text) is text
+
+
 def test_decoded_run_after_an_escaped_break_is_read() -> None:
     import base64
 

@@ -81,12 +81,17 @@ def escaped_breaks(text: str) -> str:
     (``n`` and ``I`` are both word characters) and no line start; read this way it has both. ``"C:\\\\new"`` (an
     escaped backslash, then ``new``) is left as it is. Linear: ``str.replace`` passes (escaped backslashes are
     paired left to right, as a JSON reader pairs them), no work per escape in Python."""
-    if "\\" not in text:
+    if "\\" not in text or not any(esc in text for esc, _ in _BREAKS):
         return text
     if _PAIR not in text:
-        return _breaks(text)
+        return _breaks(text)  # str.replace hands back the text itself where it replaces nothing
     for c in _STAND_INS:
         if c not in text:
             held = c + c
-            return _breaks(text.replace(_PAIR, held)).replace(held, _PAIR)
-    return _PAIR.join([_breaks(part) for part in text.split(_PAIR)])  # every stand-in taken (hostile text)
+            out = _breaks(text.replace(_PAIR, held)).replace(held, _PAIR)
+            break
+    else:
+        out = _PAIR.join([_breaks(part) for part in text.split(_PAIR)])  # every stand-in taken (hostile text)
+    # The text itself when nothing was read ("C:\\\\report": an escaped backslash, then "r"): callers compare by
+    # identity, and a new object would have the prefilter and the injection detector read it all again.
+    return text if out == text else out
