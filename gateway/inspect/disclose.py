@@ -386,6 +386,7 @@ _NOT_SENT = re.compile(
     r"n't\b|\b(?:never|not|no one|nobody|avoid|phishing|scam\w{0,3}|attackers?(?!@)|fraudsters?|may ask|might ask|"
     r"will ask|asks? you|e\.g\.|for example|such as|how to|whether)\b"
 )
+_ADDRESS_REST = re.compile(r"[^\s.!?,;]{1,80}")  # what follows a destination's start, up to its end
 _SEND_BACK = 160  # the verb lies this far before "to" at most, in its sentence
 _MAX_DEST = 16
 
@@ -414,15 +415,14 @@ def mail_out(text: str) -> tuple[int, int] | None:
             continue
         done = d.end()
         lo = _clause_start(text, d.start())
-        verbs = list(itertools.islice(_SEND.finditer(text, lo, d.start()), 8))
-        if not verbs:
+        v = _SEND.search(text, lo, d.start())  # the first verb of sending in the sentence
+        if v is None:
             continue
-        v = verbs[0]
         if _NOT_SENT.search(text, lo, v.start()) is not None:
             continue
         if _HOLDING.search(text, v.end(), d.start()) is not None:
             return v.start(), d.end()
-        tail = re.compile(r"[^\s.!?,;]{1,80}").match(text, d.end())  # the rest of the address
+        tail = _ADDRESS_REST.match(text, d.end())
         after = tail.end() if tail is not None else d.end()
         w = _WITH_HOLDING.match(text, after)
         if w is not None and _HOLDING.search(text, w.end() - 1 if w.end() > after else after, w.end() + 40):

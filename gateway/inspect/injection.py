@@ -1864,9 +1864,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
-_LATER_GATE = PatternGate(
-    [_token_pattern(toks) for _, toks in _LATER if toks is not None] or [re.compile(r"\xff")], TEXT_GATES
-)
+_LATER_GATE = PatternGate([_token_pattern(toks) for _, toks in _LATER if toks is not None], TEXT_GATES)
 _LATER_AT = tuple(
     sum(1 for _, toks in _LATER[:i] if toks is not None) if toks is not None else None
     for i, (_, toks) in enumerate(_LATER)
