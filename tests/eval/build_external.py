@@ -201,6 +201,25 @@ left out as above, none found):
 The wheels are unpacked into ``DIR/aion_redteam/`` and ``DIR/agentred/``; ``--onto-stored DIR`` adds them (agentred's
 own modules are imported).
 
+Twelfth round (all dev; added to measure styles the earlier rounds hold little or none of in this set, path traversal,
+SSRF and command injection wordlists in other spellings and encodings, RAG documents carrying injections in six
+languages and in markup, before any rule was changed for them; copies of held-out texts, and wordlist lines equal to a
+held-out payload even loosely, left out: 7):
+
+- fray 3.5.249 (MIT): its payload lists (``fray/payloads/``): path traversal (``path_traversal/*.json`` and
+  ``path_traversal.txt``) as a file tool's path and a document tool's name; SSRF (``ssrf/*.json``,
+  ``ssrf_cloud_metadata/*.json``) as a fetch URL and a webhook's callback URL; command injection
+  (``command_injection/*.json``) after a host and a file name; its LLM lists (``ai_prompt_injection/{indirect_injection,
+  prompt_leaking,jailbreaks,vector_embedding_attacks}.json``, ``llm_testing/*.json``, ``rag_security/*.json``), carried
+  ones as a read document, the others as a chat message (numbered filler entries and kinds that are no injection left
+  out); benign: its README.
+- raginject 0.12.0 (Apache-2.0): its attack patterns' host documents with the payload inside (instruction override,
+  exfiltration, format smuggling, authority spoofing, link and image delivery, obfuscation, Japanese, Chinese, Korean,
+  Russian, Spanish and Arabic injections, conditional triggers, retriever poisoning), as a retrieved document; benign:
+  the host documents without their payload, the patterns' questions, its README.
+
+The wheels are unpacked into ``DIR/fray/`` and ``DIR/raginject/``; ``--onto-stored DIR`` adds them.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -293,6 +312,9 @@ SPLIT = {
     "pypi:aion-redteam": "dev",
     "pypi:agentred": "dev",
     "github:OWASP/www-project-top-10-for-large-language-model-applications": "dev",
+    # added in the twelfth round (all dev)
+    "pypi:fray": "dev",
+    "pypi:raginject": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -353,6 +375,8 @@ VERSIONS = {
     "pypi:aion-redteam": "0.2.0",
     "pypi:agentred": "0.1.2",
     "github:OWASP/www-project-top-10-for-large-language-model-applications": "",  # per file, OWASP_LLM
+    "pypi:fray": "3.5.249",
+    "pypi:raginject": "0.12.0",
 }
 
 RECORDS = RecordSet()
@@ -2525,6 +2549,185 @@ def eleventh_round(root: Path) -> None:
         owasp_llm()
 
 
+# ------------------------------------------------------------------ twelfth round (dev)
+# fray's placeholder entries (numbered variants that hold no payload): left out as filler
+_FRAY_FILLER = re.compile(r"(?:Indirect injection variant|Prompt extraction technique|Jailbreak variation|"
+                          r"Vector/embedding attack variant) \d+\b")  # fmt: skip
+# fray's LLM lists: the kinds that are an injection, a jailbreak or a prompt/secret extraction (its misinformation,
+# denial-of-service, supply-chain, vector-store and insecure-output probes are other requests); family by kind
+_FRAY_LLM_TYPES = {"llm_prompt_injection": "prompt_injection", "llm_indirect_injection": "prompt_injection",
+                   "llm_sensitive_disclosure": "prompt_injection", "llm_api_abuse": "prompt_injection",
+                   "llm_excessive_agency": "prompt_injection", "llm_jailbreak": "jailbreak",
+                   "direct_prompt_injection": "prompt_injection", "indirect_prompt_injection": "prompt_injection",
+                   "data_extraction": "prompt_injection", "document_poisoning": "prompt_injection",
+                   "backdoor_attack": "prompt_injection", "social_engineering": "prompt_injection"}  # fmt: skip
+# prompt_injection_advanced.json's techniques that are no injection (model extraction, load, package confusion, ...)
+_FRAY_NOT_INJECTION = ("model_extraction_logprobs", "compute_exhaustion_dos", "supply_chain_package_confusion",
+                       "hallucination_probe", "nextjs_ppr_dos", "context_window_overflow", "training_data_extraction",
+                       "multimodal_vision_injection")  # fmt: skip
+# vector_embedding_attacks.json's techniques whose entry is a document carrying an instruction (the others describe
+# an attack in the third person: "Generate text that produces embedding collision ...")
+_FRAY_RAG_DOCUMENTS = ("rag_data_poisoning", "context_pollution", "search_manipulation")
+# a carried (indirect) entry: read by the model inside a document, not sent by the user
+_FRAY_CARRIED = re.compile(r"indirect|rag_|document_poisoning|backdoor|hidden_text|persistent_memory|html_comment")
+_FRAY_SEPARATOR = tuple(";|&`$\n\r%")
+
+
+def _fray_entries(base: Path, rel: str) -> Iterator[tuple[str, Any, dict[str, Any]]]:
+    """(file, entry, payload dict) of one fray payload file, the entry its ``id`` and line (or its index)."""
+    f = base / rel
+    lines = f.read_text(encoding="utf-8").split("\n")
+    for i, e in enumerate(json.loads(f.read_text(encoding="utf-8"))["payloads"]):
+        if "id" in e:
+            ln = next((n for n, x in enumerate(lines, 1) if f'"id": "{e["id"]}"' in x), 0)
+            yield f"fray/{rel}", f"{e['id']} (line {ln})", e
+        else:
+            needle = json.dumps(e["payload"], ensure_ascii=False)
+            ln = next((n for n, x in enumerate(lines, 1) if needle in x), 0)
+            yield f"fray/{rel}", f"payloads[{i}] (line {ln})", e
+
+
+def _fray_wordlist(origin: str, value: str) -> bool:
+    """A wordlist line worth a record: not trivial, not a held-out payload even loosely (``_loose``)."""
+    if not _HELD_OUT_LOOSE:
+        _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
+    if not value.strip() or (_TRIVIAL.fullmatch(value.strip()) and "/" not in value):
+        return False
+    if _loose(value) in _HELD_OUT_LOOSE or _held_out_payload(value):
+        DROPPED[origin] = DROPPED.get(origin, 0) + 1
+        return False
+    return True
+
+
+def fray(root: Path) -> None:
+    """fray's payload lists (``fray/payloads/``), as its tester sends each entry's ``payload`` to a parameter:
+
+    - path traversal (``path_traversal/*.json``, ``path_traversal.txt`` lines): dot-dot runs in every encoding
+      (``%2e``, ``%252e``, overlong UTF-8, fullwidth solidus, ``..;/``), absolute system files, PHP wrappers, as a
+      file tool's ``path`` and a document tool's ``name``;
+    - SSRF (``ssrf/*.json``, ``ssrf_cloud_metadata/*.json``): metadata services, loopback in other spellings,
+      ``http::PORT//`` confusion, gopher/file/dict schemes, Kubernetes, as a fetch tool's ``url`` and a webhook's
+      ``callback_url``;
+    - command injection (``command_injection/*.json``): after a host name (``net.ping``) and a file name
+      (``files.convert``) when it opens with a separator, alone otherwise;
+    - LLM attacks (``ai_prompt_injection/{indirect_injection,prompt_leaking,jailbreaks,vector_embedding_attacks}
+      .json``, ``llm_testing/*.json``, ``rag_security/rag_prompt_injection.json``): carried ones (indirect, RAG
+      documents) as a read document, the others as a chat message; ``jailbreak`` for its jailbreak kinds.
+
+    Left out: numbered filler entries, kinds that are no injection (misinformation, denial of service, supply chain,
+    insecure output), wordlist lines equal to a held-out payload even loosely, and copies of held-out texts.
+    Benign: its README (security documentation quoting payloads)."""
+    origin = "pypi:fray"
+    base = root / "fray" / "fray" / "payloads"
+    for rel in sorted(p.relative_to(base).as_posix() for p in (base / "path_traversal").glob("*.json")):
+        for file, entry, e in _fray_entries(base, rel):
+            p = str(e["payload"])
+            if _fray_wordlist(origin, p):
+                add("request_arg", "files.read", json.dumps({"path": p}), "attack", "path_traversal", origin, file,
+                    entry)  # fmt: skip
+                add("request_arg", "docs.fetch", json.dumps({"name": p}), "attack", "path_traversal", origin, file,
+                    entry)  # fmt: skip
+    txt = "path_traversal/path_traversal.txt"
+    for n, line in enumerate((base / txt).read_text(encoding="utf-8").split("\n"), 1):
+        p = line.rstrip("\r")
+        if p.startswith("#") or not _fray_wordlist(origin, p):
+            continue
+        add("request_arg", "files.read", json.dumps({"path": p}), "attack", "path_traversal", origin, f"fray/{txt}", n)
+        add("request_arg", "docs.fetch", json.dumps({"name": p}), "attack", "path_traversal", origin, f"fray/{txt}", n)
+    ssrf = sorted(
+        p.relative_to(base).as_posix() for d in ("ssrf", "ssrf_cloud_metadata") for p in (base / d).glob("*.json")
+    )
+    for rel in ssrf:
+        for file, entry, e in _fray_entries(base, rel):
+            p = str(e["payload"]).strip()
+            if _fray_wordlist(origin, p):
+                add("request_arg", "web.fetch", json.dumps({"url": p}), "attack", "ssrf", origin, file, entry)
+                add("request_arg", "webhooks.create", json.dumps({"callback_url": p}), "attack", "ssrf", origin, file,
+                    entry)  # fmt: skip
+    for rel in sorted(p.relative_to(base).as_posix() for p in (base / "command_injection").glob("*.json")):
+        for file, entry, e in _fray_entries(base, rel):
+            p = str(e["payload"])
+            if not _fray_wordlist(origin, p):
+                continue
+            host, name = (f"example.org{p}", f"report.pdf{p}") if p.startswith(_FRAY_SEPARATOR) else (p, p)
+            add("request_arg", "net.ping", json.dumps({"host": host}), "attack", "command_injection", origin, file,
+                entry)  # fmt: skip
+            add("request_arg", "files.convert", json.dumps({"filename": name}), "attack", "command_injection", origin,
+                file, entry)  # fmt: skip
+    llm = [
+        *(f"ai_prompt_injection/{n}.json" for n in ("indirect_injection", "prompt_leaking", "jailbreaks",
+                                                    "vector_embedding_attacks")),
+        *sorted(p.relative_to(base).as_posix() for p in (base / "llm_testing").glob("*.json")),
+        "rag_security/rag_prompt_injection.json",
+    ]  # fmt: skip
+    for rel in llm:
+        for file, entry, e in _fray_entries(base, rel):
+            p = str(e["payload"]).strip()
+            if _FRAY_FILLER.match(p):
+                continue
+            kind = str(e.get("type") or "")
+            technique = str(e.get("technique") or "")
+            sub = str(e.get("subcategory") or "")
+            if rel.startswith("ai_prompt_injection/"):
+                if rel.endswith("vector_embedding_attacks.json") and technique not in _FRAY_RAG_DOCUMENTS:
+                    continue
+                family = "jailbreak" if rel.endswith("jailbreaks.json") else "prompt_injection"
+                carried = rel.endswith(("indirect_injection.json", "vector_embedding_attacks.json"))
+            elif rel.endswith("prompt_injection_advanced.json"):
+                if technique in _FRAY_NOT_INJECTION:
+                    continue
+                family = "jailbreak" if "jailbreak" in technique else "prompt_injection"
+                carried = bool(_FRAY_CARRIED.search(technique))
+            else:
+                if kind not in _FRAY_LLM_TYPES:
+                    continue
+                family = _FRAY_LLM_TYPES[kind]
+                carried = bool(_FRAY_CARRIED.search(f"{kind} {sub}"))
+            if carried:
+                _dev_attack(origin, "tool_output", "docs.read", p, family, file, entry)
+            else:
+                _dev_attack(origin, "request_arg", "chat.ask", p, family, file, entry)
+    _readme_sections(origin, root / "fray", "fray")
+
+
+def raginject(root: Path) -> None:
+    """raginject's attack patterns (``raginject/attacks/patterns/*.yaml`` and ``pattern_sets/retriever/*.yaml``): each
+    ``injected_content``, the host document with its payload inside (instruction override, exfiltration, format
+    smuggling in comments, footnotes, YAML and JSON, authority spoofing, payload delivery of links and images,
+    obfuscation, Japanese, Chinese, Korean, Russian, Spanish and Arabic injections, conditional and delayed triggers,
+    retriever poisoning), as a retrieved document, ``prompt_injection``. Benign: the host document with its payload
+    taken out (where the payload is a part of it), each pattern's question as a chat message, and the README."""
+    import yaml
+
+    origin = "pypi:raginject"
+    base = root / "raginject"
+    files = sorted([*(base / "raginject" / "attacks" / "patterns").glob("*.yaml"),
+                    *(base / "raginject" / "attacks" / "pattern_sets").glob("*/*.yaml")])  # fmt: skip
+    for f in files:
+        rel = f.relative_to(base).as_posix()
+        for e in yaml.safe_load(f.read_text(encoding="utf-8")):
+            ln = _line_of(f, f"- id: {e['id']}")
+            entry = f"{e['id']} (line {ln})"
+            doc = str(e["injected_content"]).strip()
+            _dev_attack(origin, "tool_output", "docs.read", doc, "prompt_injection", rel, entry,
+                        category=e["category"])  # fmt: skip
+            payload = str(e.get("payload") or "").strip()
+            if payload and payload in doc:
+                clean = re.sub(r"\n{3,}", "\n\n", doc.replace(payload, "")).strip()
+                add("tool_output", "docs.read", clean, "benign", "document", origin, rel, entry)
+            question = str(e.get("question") or "").strip()
+            if question:
+                add("request_arg", "chat.ask", json.dumps({"question": question}, ensure_ascii=False), "benign",
+                    "chat_question", origin, rel, entry)  # fmt: skip
+    _readme_sections(origin, base, "raginject")
+
+
+def twelfth_round(root: Path) -> None:
+    if (root / "fray").exists():
+        fray(root)
+        raginject(root)
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2620,7 +2823,7 @@ def sixth_round(root: Path) -> None:
 
 
 def onto_stored(root: Path, deb: Path | None) -> None:
-    """Add the fourth to eleventh rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
+    """Add the fourth to twelfth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
     from its test records, as ``main`` computes them."""
     for raw in OUT.read_text(encoding="utf-8").splitlines():
@@ -2639,6 +2842,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     ninth_round(root)
     tenth_round(root)
     eleventh_round(root)
+    twelfth_round(root)
 
 
 def main() -> None:
@@ -2687,6 +2891,7 @@ def main() -> None:
     ninth_round(root)
     tenth_round(root)
     eleventh_round(root)
+    twelfth_round(root)
     _write()
 
 
