@@ -2647,8 +2647,8 @@ def fray(root: Path) -> None:
     for rel in sorted(p.relative_to(base).as_posix() for p in (base / "command_injection").glob("*.json")):
         for file, entry, e in _fray_entries(base, rel):
             p = str(e["payload"])
-            if not _fray_wordlist(origin, p):
-                continue
+            if p.startswith("#") or not _fray_wordlist(origin, p):
+                continue  # (its threat-intel list's "# Nuclei template: CVE-..." entries name a template, no payload)
             host, name = (f"example.org{p}", f"report.pdf{p}") if p.startswith(_FRAY_SEPARATOR) else (p, p)
             add("request_arg", "net.ping", json.dumps({"host": host}), "attack", "command_injection", origin, file,
                 entry)  # fmt: skip
