@@ -23,9 +23,24 @@ OWASP = ("LLM05", "ASI05")
 # lists ``shell_commands``, a command outside that list.
 _CMD_ANY = (
     r"(?:whoami|uname|ifconfig|ipconfig|netstat|sysinfo|systeminfo|phpinfo|nslookup|tasklist|powershell|wget|curl|"
-    r"nc|ncat|netcat|bash|sh|zsh|ksh|telnet|cmd(?:\.exe)?|/bin/\w{1,12}|/usr/bin/\w{1,12}|/usr/sbin/\w{1,12})"
+    r"nc|ncat|netcat|bash|sh|zsh|ksh|telnet|printenv|socat|xterm|cmd(?:\.exe)?|/bin/\w{1,12}|/usr/bin/\w{1,12}|"
+    r"/usr/sbin/\w{1,12})"
 )
 _CMD_ARGS = r"(?:id|cat|ls|ping|sleep|echo|dir|net|type|rm|pwd|ps|perl|python3?|ruby|php|reg|route|chmod|touch|kill)"
+# Commands that are also English words ("find", "set", "head"): only with an option, an absolute path or a quoted
+# argument after them ("; find / -name '*.conf'", "; grep -r pass /etc") or a separator (not a backtick or a line
+# break: "`users` SET `x`" is SQL's, "| grep\n" a quoted pipeline's); "env" and "set" also alone at the value's end,
+# glued to the separator ("report.pdf;env"; "Build & Env" is a label).
+_CMD_WORDS = r"(?:find|grep|tail|head|timeout|waitfor|choice|java|node|lua|awk|env|set|ss|nohup)"
+# A command with a subcommand that no prose puts after a separator ("; ps aux", "& reg query HKLM", "; ip addr"), a
+# lookup of a dotted name ("; dig evil.example"), a name in bash's ANSI-C quotes ("$'\\x69\\x64'" is "id") or a
+# brace expansion ("{cat,/etc/passwd}").
+_CMD_SUB = (
+    r"(?:ps[ \t]{1,3}(?:aux|axu|-?ef)\b|reg[ \t]{1,3}(?:query|add|delete|export|save)\b|"
+    r"ip[ \t]{1,3}(?:addr|route|link|neigh)\b|dig[ \t]{1,3}@?[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}\b|"
+    r"\$'(?:\\(?:x[0-9a-f]{1,2}|[0-7]{1,3})){1,20}'|"
+    r"\{(?:id|cat|ls|whoami|uname|wget|curl|nc|bash|sh|ping|echo|env|printenv|python3?|perl|rm|sleep),[^{}\s]{0,60}\})"
+)
 # "End of a value" and "start of a value" that hold both for one string and in the runner's
 # joined scan (strings separated by "\n\x00\n"): (?=\n\x00|\n?\Z) and (?:\A|(?<=\x00\n)).
 # The command after a separator: an absolute path to a binary directory (it names a command
@@ -34,8 +49,18 @@ _CMD_TAIL = (
     r"(?:/(?:usr/(?:local/)?)?s?bin/[\w.-]{1,20}|"
     + _CMD_ANY
     + r"\b(?!\s?\|)|"
+    # (each new group behind a one-character look at its commands' first letters: a dense run of separators tries
+    # the tail at every one, and a failed look costs less than the group's branches)
+    + r"(?=[pridsc$\{])"
+    + _CMD_SUB
+    + "|"
     + _CMD_ARGS
-    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)))"
+    # (a shell comment after the command: "; id # ..." comments out the rest of the line it is spliced into)
+    + r"(?:(?=\n\x00|\n?\Z)|[ \t]{1,3}[-/.$~\"'`\d]|[ \t]{1,3}[a-z]:[\\/]|[ \t]{0,3}(?:[;&`)\n]|\|(?![ \t])|%0a|\\n)|"
+    r"[ \t]{1,3}#(?=[ \t]|\n\x00|\n?\Z))|(?=[fgthwcjnlaes])"
+    + _CMD_WORDS
+    + r"(?:[ \t]{1,3}[-/\"']|[ \t]{0,3}(?:[;&)]|\|(?![ \t]))|[ \t]{1,3}#(?=[ \t]|\n\x00|\n?\Z))|"
+    r"(?<![ \t])(?:env|set)(?=\n\x00|\n?\Z))"
 )
 _SHELL_SPLICE = re.compile(
     # a token that ends in a dangling separator ("report.pdf&", "host|", "x%0a"): a probe

@@ -82,15 +82,18 @@ def find_urls(text: str) -> list[tuple[int, int, str]]:
 # Schemes that smuggle requests to any service (gopher://127.0.0.1:6379/_...) or read local
 # files: flagged wherever they point. Transfer schemes to a public host are ordinary links
 # (ftp://ftp.gnu.org/...): judged by their host, like http.
-_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar", "tftp"})
+# (zip://, glob://, compress.zlib:// and compress.bzip2:// are PHP's stream wrappers, as php:// and phar:// are: a file
+# inclusion reads an archive member or lists a directory through them)
+_BAD_SCHEMES = frozenset({"file", "gopher", "dict", "jar", "netdoc", "php", "expect", "phar", "tftp", "zip", "glob",
+                          "compress.zlib", "compress.bzip2"})  # fmt: skip
 _HOST_SCHEMES = frozenset({"ftp", "sftp", "ldap", "ldaps", "smb"})
 _OK_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _NAMES = ("localhost", "metadata.google.internal", "metadata", "instance-data", "kubernetes.default")
 # Zones no public name ends in: reserved (.localhost, .internal, .home.arpa), multicast DNS
-# (.local), cluster DNS (.svc, .cluster.local), and the private-use names ICANN will not
-# delegate (.corp, .home, .lan, .intranet, .private).
+# (.local), cluster DNS (.svc, .cluster.local), service discovery (.consul, Consul's DNS zone), and the
+# private-use names ICANN will not delegate (.corp, .home, .lan, .intranet, .private).
 _SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc", ".svc.cluster.local", ".home.arpa",
-             ".corp", ".home", ".lan", ".intranet", ".private")  # fmt: skip
+             ".corp", ".home", ".lan", ".intranet", ".private", ".consul")  # fmt: skip
 _LOOPBACK_DOMAINS = (".localtest.me", ".lvh.me", ".vcap.me")  # public names that resolve to 127.0.0.1
 _LOOPBACK_NAMES = frozenset(d.lstrip(".") for d in _LOOPBACK_DOMAINS)
 _WILDCARD_DNS = (".nip.io", ".sslip.io", ".xip.io", ".traefik.me")

@@ -26,8 +26,17 @@ _TARGETS = re.compile(
     r"(?:^|[/:=\s\"'\x00])(?:etc/(?:passwd|shadow|group|gshadow|sudoers|master\.passwd)\b|"
     r"(?:windows|winnt)/(?:win\.ini|system\.ini|system32(?:/|$)|desktop\.ini|repair/)|"
     r"(?:boot|win|system)\.ini\b|\.htaccess\b|\.htpasswd\b|global\.asa\b|localstart\.asp\b|web\.config\b|"
-    r"inetpub/|proc/self/(?:environ|cmdline|fd/|maps)|/\.\.\.+/)"
+    r"inetpub/|proc/self/(?:environ|cmdline|fd/|maps)|/\.\.\.+/|"
+    # what a file inclusion reads for secrets: another process's environment and memory map, container secrets,
+    # SSH keys, shell histories, a dotenv file ("/proc/1/environ", "/run/secrets/db_password",
+    # "/home/user/.ssh/id_rsa", "/app/.env"), behind a look at their first characters (a path of many short segments
+    # tries them after every slash)
+    r"(?=[prv.])(?:proc/(?:\d{1,7}|thread-self)/(?:environ|cmdline|fd/|maps|mem\b)|(?:var/)?run/secrets/|"
+    r"\.(?:dockerenv\b|ssh/(?:id_[\w.-]{1,20}|authorized_keys|known_hosts)\b|(?:bash|zsh|mysql|psql)_history\b|"
+    r"env(?=$|[\s\"'\x00]))))"
 )
+# An absolute Windows path (after decoding, with forward slashes): outside a tool's POSIX roots.
+_DRIVE = re.compile(r"[a-z]:/", re.I)
 # A path with a NUL byte (truncation), a run of 3+ dots as a segment, or dot-slash padding.
 _JUNK = re.compile(r"\x00|(?:^|/)\.{3,}(?:/|$)|(?:\./){3,}|\.{2,}/{2,}")
 _PATH_KEYS = re.compile(r"path|file|dir|folder|dest|source|src|target|location")
@@ -101,7 +110,8 @@ def _maybe(t: Target) -> bool:
 
 # What ``_maybe`` looks for in the lower-cased text; on ASCII text one Hyperscan pass ignoring
 # case answers the same (thirteen ``in`` scans of a joined text cost ~7 µs per KiB).
-_MAYBE_TOKENS = ("..", "%", "0x2e", "\\", ".ini", ".ht", "passwd", *_SENSITIVE_TOKENS)
+_MAYBE_TOKENS = ("..", "%", "0x2e", "\\", ".ini", ".ht", "passwd", *_SENSITIVE_TOKENS, "run/secrets/", ".dockerenv",
+                 ".ssh/", "_history", ".env")  # fmt: skip
 _MAYBE_GATE = PatternGate([re.compile("|".join(re.escape(x) for x in _MAYBE_TOKENS), re.I)])
 
 
@@ -120,7 +130,7 @@ class TraversalDetector:
         anchors=Anchors(
             lower=("..", "%", "\\", "\x00", "./", "0x2e", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.",
                    "/.env", ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config",
-                   "inetpub"),
+                   "inetpub", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env"),
             non_ascii=True,
         ),
     )  # fmt: skip
@@ -153,8 +163,15 @@ class TraversalDetector:
             m2 = _TARGETS.search(low) or _JUNK.search(low)
         if m2:
             return [Hit(finding(NAME, t, "sensitive_path", "high", OWASP, excerpt(s, m2.start(), m2.end()), 0.9))]
-        if t.allowed_roots and _PATH_KEYS.search(t.key) and s.startswith("/"):
+        if t.allowed_roots and _PATH_KEYS.search(t.key) and (s.startswith("/") or _DRIVE.match(s)):
             p = posixpath.normpath(s)
-            if not any(p == r.rstrip("/") or p.startswith(r.rstrip("/") + "/") for r in t.allowed_roots):
+            if (
+                s[0] != "/"
+            ):  # a drive path ("C:\\xampp\\apache\\conf\\httpd.conf") against the roots that are drive paths
+                p = p.lower()
+                roots = [r.replace("\\", "/").rstrip("/").lower() for r in t.allowed_roots]
+            else:
+                roots = [r.rstrip("/") for r in t.allowed_roots]
+            if not any(p == r or p.startswith(r + "/") for r in roots):
                 return [Hit(finding(NAME, t, "outside_allowed_roots", "high", OWASP, excerpt(s, 0, len(s)), 0.9))]
         return []
