@@ -711,16 +711,60 @@ def test_a_gate_group_answers_as_each_gate_alone_and_scans_a_text_once() -> None
     assert answers[gates.index(inj._RULE_GATE)]  # the rule gate saw the injection
 
 
+@pytest.mark.skipif(available_engine() != "hyperscan", reason="gate groups share a Hyperscan database")
+def test_the_argument_gate_group_answers_as_each_gate_alone_and_leaves_long_texts_to_them() -> None:
+    """``ARG_GATES`` (the secrets, pii, traversal, shell and decode gates in one database): on every corpus
+    string (and its first ``max_len`` characters), each gate's answer equals its own database's; the five asked
+    about one short text scan once, about a text over ``max_len`` each its own database (five scans)."""
+    from gateway.inspect import code, decode, pii, prefilter, secrets, traversal
+
+    gates = [secrets._RULE_GATE, pii._ASCII_GATE, traversal._MAYBE_GATE, code._SHELL_GATE, decode._GATE]
+    group = prefilter.ARG_GATES
+    for g in gates:
+        g.possible("warm")  # seals the group
+        assert g._group is group and g._shared is not None
+    alone = threading.local()
+    nonempty = [0] * len(gates)
+    for s in all_strings():
+        for text in {s, s[: group.max_len]}:
+            if not text.isascii():
+                continue
+            for gi, g in enumerate(gates):
+                own = prefilter._scan(g._db, alone, f"g{gi}", text)
+                assert g.possible(text) == own, (gi, where(s))
+                nonempty[gi] += bool(own)
+    assert all(n >= 3 for n in nonempty), nonempty  # every gate said yes somewhere
+
+    scans: list[int] = []
+    real = prefilter._scan
+
+    def counting(db: object, scratches: threading.local, name: str, text: str) -> set[int]:
+        scans.append(len(text))
+        return real(db, scratches, name, text)
+
+    short = "cat ../../etc/passwd; token=ghp_x 4111 1111 1111 1111 %2e%2e uryyb jbeyq"
+    long = short + " " * group.max_len
+    prefilter._scan = counting
+    try:
+        answers = [g.possible(short) for g in gates]
+        assert scans == [len(short)]
+        assert [g.possible(long) for g in gates] == answers  # the padding changes no answer here
+        assert scans == [len(short)] + [len(long)] * len(gates)
+    finally:
+        prefilter._scan = real
+    assert all(answers[:3]), answers  # secrets, pii and traversal each saw theirs
+
+
 _FIRST_CALL = """
 import asyncio, json, sys, time
 from gateway.inspect.runner import Inspector, InspectOptions
-from gateway.inspect.prefilter import TEXT_GATES
+from gateway.inspect.prefilter import GROUPS
 
 async def main():
     ins = Inspector(process=False)
     if sys.argv[1] == "warm":
         await ins.warm()
-    sealed = TEXT_GATES._sealed
+    sealed = all(group._sealed for group in GROUPS)
     t0 = time.thread_time()
     ins.output(b'{"ok": true, "note": "benchmark upstream"}', InspectOptions())
     print(json.dumps({"sealed_before": sealed, "first_ms": (time.thread_time() - t0) * 1000}))
