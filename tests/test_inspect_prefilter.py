@@ -626,14 +626,16 @@ def test_the_injection_gates_answer_as_the_tests_they_stand_for() -> None:
 
 @pytest.mark.timeout(900)  # every corpus string and two variants, 16 rules, two surfaces: ~60 s
 def test_the_injection_detector_skips_only_later_rules_that_find_nothing() -> None:
-    """``injection._LATER_GATE`` decides which of the detector's later rules ``scan`` calls: on every corpus
-    string, the test strings and two variants of the short ones (upper case; an ASCII text is what the gate
-    answers for), as an argument and as a tool output, a rule that finds something is one the gate leaves
-    open. Every rule the gate can close finds something on some string, so the check is exercised."""
+    """``injection._LATER_GATE`` (with ``_LATER_ALSO``) decides which of the detector's later rules ``scan``
+    calls: on every corpus string, the test strings and two variants of the short ones (upper case; an ASCII
+    text is what the gate answers for), as an argument and as a tool output, a rule that finds something is
+    one the gate leaves open. Every rule the gate can close finds something on some string, so the check is
+    exercised."""
     from gateway.inspect import injection as inj
 
     det = inj.InjectionDetector()
-    fired = {name: 0 for name, toks in inj._LATER if toks is not None}
+    fired = {name: 0 for name, at, also in inj._LATER_RULES if at is not None or also is not None}
+    assert {"_obfuscated", "_disclose"} <= set(fired)  # gated by their own gates' answers (_LATER_ALSO)
     for s in all_strings():
         for v in (s, s.upper()) if len(s) <= 400 else (s,):
             for surface in ("request_arg", "tool_output"):
@@ -641,9 +643,10 @@ def test_the_injection_detector_skips_only_later_rules_that_find_nothing() -> No
                 possible = inj._LATER_GATE.possible(t.norm)
                 if possible is None:
                     continue
-                for (name, _), at in zip(inj._LATER, inj._LATER_AT, strict=True):
-                    if at is not None and getattr(det, name)(t):
-                        assert at in possible, (name, surface, where(s))
+                for name, at, also in inj._LATER_RULES:
+                    if (at is not None or also is not None) and getattr(det, name)(t):
+                        opened = (at is not None and at in possible) or (also is not None and also(t))
+                        assert opened, (name, surface, where(s))
                         fired[name] += 1
     assert all(n >= 3 for n in fired.values()), fired
 
