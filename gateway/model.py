@@ -66,6 +66,7 @@ class Agent:
 
 @dataclass(slots=True)
 class Finding:
+    # (``inspect.base.finding`` passes these by position, in this order)
     detector: str
     surface: Surface
     severity: Literal["info", "low", "medium", "high", "critical"]

@@ -219,6 +219,7 @@ def test_ssrf_flagged(url: str) -> None:
         ("http://rancher-metadata/latest", "single_label_name"),
         ("http://jenkins:8080/script", "single_label_name"),
         ("https://proxy.example.com/fetch/169.254.169.254/latest/meta-data/", "metadata_address_in_url"),
+        ("https://proxy.example.com/fetch/FD00:EC2::254/latest/", "metadata_address_in_url"),  # in any case
         ("http://evil.example\\@good.example/", "ambiguous_authority"),
         ("http://good.example:80\\@127.0.0.1/", "loopback_address"),
         ("tftp://files.example.com/boot.img", "scheme_tftp"),

@@ -13,7 +13,7 @@ from collections.abc import Set as AbstractSet
 
 from gateway.inspect.base import JOINED_SEP, Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
 from gateway.inspect.normalize import fold
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate
 
 OWASP = ("LLM05", "ASI05")
 
@@ -1180,7 +1180,7 @@ _SQL_GATE_PATTERNS = (
 )
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
 _SHELL_GATE = PatternGate(
-    [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE]
+    [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE], ARG_GATES
 )
 _FAST_SHELL_VALUE = _FromCandidates(_SHELL_VALUE, _string_starts)
 _FAST_DATUM_SPLICE = _FromCandidates(_SHELL_DATUM_SPLICE, _string_starts)

@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from gateway.inspect.base import JOINED_SEP, PLAIN, Detector, Hit, Target
 from gateway.inspect.normalize import escaped_breaks, strip_invisible
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate
 
 MAX_VARIANTS = 8
 MAX_DECODED = 64 * 1024
@@ -569,7 +569,8 @@ _GATE = PatternGate(
         _CODES_GATE,
         _A85_GATE,
         _CODES_START,
-    ]
+    ],
+    ARG_GATES,
 )
 
 

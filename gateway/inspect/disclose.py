@@ -176,6 +176,17 @@ _RUSSIAN = re.compile(
 )
 
 
+def gated(text: str) -> bool:
+    """Whether ``secret_request`` (on an ASCII ``text``, without ``plain``) or ``planted_errand`` may find
+    something that ``TOKENS`` does not open: their gates' answers from the shared pass (the access phrasings,
+    the foreign tokens, the model addressed)."""
+    for gate in (_GATE, _ADDRESSEE_GATE):
+        possible = gate.possible(text)
+        if possible is None or possible:
+            return True
+    return False
+
+
 def _sentence_start(text: str, at: int) -> int:
     """Where the sentence holding ``at`` starts, looked for at most ``_BACK`` characters back."""
     lo = max(0, at - _BACK)
@@ -517,3 +528,10 @@ def _carried(text: str) -> list[tuple[int, int]]:
                 found.append((v.start(), tail.end()))
                 break
     return sorted(found)
+
+
+# What else the four rules need, as tokens of the folded text: a request names the holding "your ..." or
+# dictates the reply or the check; a mail-out a verb of sending; a smuggled parameter its name. With
+# ``gated``, every finding of ``secret_request``, ``planted_errand``, ``mail_out`` and ``param_smuggling``
+# on an ASCII text needs one (``tests/test_inspect_prefilter.py`` holds it on the corpus).
+TOKENS = ("your", *_REPLY_TOKENS, *_CHECK_TOKENS, *_SEND_TOKENS, *_SMUGGLE_TOKENS)

@@ -2008,7 +2008,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_pretext", jailbreak.NEEDS["pretext"]),
     ("_tool_call", jailbreak.NEEDS["tool_call"]),
     ("_framed", framed.ANCHORS),
-    ("_obfuscated", None),  # leetspeak and spaced letters: the tokens appear only once undone
+    ("_obfuscated", None),  # leetspeak and spaced letters: the tokens appear only once undone (_LATER_ALSO)
     ("_turns", _TURN_TOKENS),
     ("_exfil", ("http",)),
     ("_hidden", ("<!--", "=")),
@@ -2017,7 +2017,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_dictated", _DICTATED_ANCHORS),
     ("_pretext_task", pretext.ANCHORS),
     ("_forged_reasoning", jailbreak.NEEDS["forged_reasoning"]),
-    ("_disclose", None),  # secret_request's access phrasings have regex gates, not tokens
+    ("_disclose", disclose.TOKENS),  # and the access phrasings' and the addressee's regex gates (_LATER_ALSO)
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2025,7 +2025,15 @@ _LATER_GATE = PatternGate([_token_pattern(toks) for _, toks in _LATER if toks is
 _LATER_AT = tuple(
     sum(1 for _, toks in _LATER[:i] if toks is not None) if toks is not None else None
     for i, (_, toks) in enumerate(_LATER)
-)  # each rule's pattern in _LATER_GATE (None: always tried)
+)  # each rule's pattern in _LATER_GATE (None: always tried, unless _LATER_ALSO says no)
+# Rules whose findings need what no token list says (leetspeak undone, an access phrasing): besides their
+# tokens, if any, the answers of their own gates in the shared pass; a rule is tried when either says yes.
+# A non-ASCII raw text opens ``_disclose`` (``secret_request``'s Russian form reads the raw text).
+_LATER_ALSO: dict[str, Callable[[Target], bool]] = {
+    "_obfuscated": lambda t: jailbreak.obfuscation_possible(t.norm),
+    "_disclose": lambda t: not t.raw.isascii() or disclose.gated(t.norm),
+}
+_LATER_RULES = tuple((name, at, _LATER_ALSO.get(name)) for (name, _), at in zip(_LATER, _LATER_AT, strict=True))
 
 
 def _marker_not_code(rx: re.Pattern[str], text: str, raw: str, m: re.Match[str]) -> re.Match[str] | None:
@@ -2098,8 +2106,9 @@ class InjectionDetector:
         if hidden:
             return [Hit(finding(NAME, t, "unicode_tags", "high", OWASP, excerpt(hidden, 0, len(hidden)), 0.95))]
         possible = _LATER_GATE.possible(t.norm)  # None: every rule is tried
-        for (name, _), at in zip(_LATER, _LATER_AT, strict=True):
-            if possible is None or at is None or at in possible:
+        for name, at, also in _LATER_RULES:
+            opened = possible is None or (at in possible if at is not None else also is None)
+            if opened or (also is not None and also(t)):
                 more: list[Hit] = getattr(self, name)(t)
                 if more:
                     return more

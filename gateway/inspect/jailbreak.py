@@ -591,6 +591,16 @@ def _spread(pattern: str) -> str:
 _SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))], TEXT_GATES)
 
 
+def obfuscation_possible(text: str) -> bool:
+    """Whether ``views``, ``squeezed`` or ``spaced_letters`` may find anything in the folded ``text``: their
+    gates' answers, read from the shared pass (each of them returns nothing when its gates say no)."""
+    for gate in (_VIEW_GATE, _WORD_GATE, _SQUEEZED_GATE):
+        possible = gate.possible(text)
+        if possible is None or possible:
+            return True
+    return False
+
+
 def squeezed(text: str) -> re.Match[str] | None:
     """A ``_SQUEEZED`` phrase in ``text``'s letters, when the text spaces its letters out (more
     than a third of its words are one letter long); otherwise ``None`` without a search."""

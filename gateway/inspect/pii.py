@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding
-from gateway.inspect.prefilter import PatternGate, RegexGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate, RegexGate
 
 NAME = "pii"
 OWASP = ("LLM02",)
@@ -33,7 +33,7 @@ _SSN = re.compile(r"\d{3}-\d{2}-\d{4}(?![\w-])")  # area/group/serial rules chec
 _GATE = RegexGate([_CARD.pattern, _IBAN.pattern, _SSN.pattern])
 # The same question for ASCII text, bytewise with ASCII classes: ~15x cheaper than the UTF-8
 # gate's Unicode \d and \b (0.7 against 10 µs per KiB).
-_ASCII_GATE = PatternGate([_CARD, _IBAN, _SSN])
+_ASCII_GATE = PatternGate([_CARD, _IBAN, _SSN], ARG_GATES)
 _LOCAL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._%+-")  # _EMAIL's first class
 
 

@@ -138,9 +138,10 @@ def _watch(gateway_pid: int) -> None:
 def _ready(spec: Spec) -> int:
     ins = _inspector(spec)
     if ins.prefilter is not None:
-        from gateway.inspect.prefilter import TEXT_GATES
+        from gateway.inspect.prefilter import GROUPS
 
-        TEXT_GATES.seal_now()  # here, not in the first large call the process serves
+        for group in GROUPS:
+            group.seal_now()  # here, not in the first large call the process serves
     return os.getpid()
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 from typing import Any, TypeVar
 
 import jsonschema
@@ -49,7 +50,7 @@ from gateway.inspect.code import (
 from gateway.inspect.decode import DecodedDetector
 from gateway.inspect.injection import InjectionDetector
 from gateway.inspect.pii import PiiDetector
-from gateway.inspect.prefilter import TEXT_GATES, Engine, Prefilter
+from gateway.inspect.prefilter import GROUPS, Engine, Prefilter
 from gateway.inspect.secrets import SecretsDetector
 from gateway.inspect.ssrf import SsrfDetector
 from gateway.inspect.terminal import TerminalDetector
@@ -269,7 +270,8 @@ class Inspector:
         first call (gateway start): compiling held the first call ~1.5 s. Best effort for the process: if
         it cannot start, large inspections fail closed when they come."""
         if self.prefilter is not None:
-            await asyncio.to_thread(TEXT_GATES.seal_now)
+            for group in GROUPS:
+                await asyncio.to_thread(group.seal_now)
         if self._spec is not None:
             try:
                 await procpool.warm(self._spec)
@@ -353,9 +355,12 @@ class Inspector:
             out.add(schema_findings(args, opts.schema))
             yield
         limits: list[Finding] = []
-        found = self._walk(args, root, limits)
+        found, chars = self._walk(args, root, limits)
         out.add(limits)
         yield
+        if chars + len(found) * _SEP_LEN < SLICE:  # the usual call: one batch, no string sliced
+            out.add(h.finding for h in self._scan_strings(found, opts))
+            return out.result()
         batch: list[_Str] = []
         size = 0
         for s in found:
@@ -378,8 +383,9 @@ class Inspector:
             out.add(h.finding for h in self._scan_strings(batch, opts))
         return out.result()
 
-    def _walk(self, args: Any, root: str, out: list[Finding]) -> list[_Str]:
-        """The strings of ``args`` (and long keys), depth-first; limits become findings in ``out``.
+    def _walk(self, args: Any, root: str, out: list[Finding]) -> tuple[list[_Str], int]:
+        """The strings of ``args`` (and long keys), depth-first, and their characters in all; limits become
+        findings in ``out``.
 
         Parsed JSON holds exact ``dict``/``list``/``str``: those are told apart by ``type``,
         anything else (a subclass from another caller) by ``isinstance``."""
@@ -434,7 +440,7 @@ class Inspector:
                     limit_t.path = pointer(loc)
                     out.append(finding("limits", limit_t, "oversized_string", "medium", ("LLM10",), str(n), 1.0))
                 found.append(_Str(v, loc, key.lower()))
-        return found
+        return found, chars
 
     def _scan_strings(self, found: list[_Str], opts: InspectOptions) -> list[Hit]:
         """Run each detector once over all strings joined, and per string only where that found something.
@@ -460,11 +466,7 @@ class Inspector:
             return alone
         texts = [s.text for s in found]
         joined = JOINED_SEP.join(texts)
-        starts: list[int] = []
-        pos = 0
-        for text in texts:
-            starts.append(pos)
-            pos += len(text) + _SEP_LEN
+        starts = list(accumulate([len(text) + _SEP_LEN for text in texts[:-1]], initial=0))
         whole = Target(
             joined,
             None,  # folded on first use: the prefilter folds ASCII text only when a literal needs it
@@ -535,7 +537,7 @@ class Inspector:
 
     def strings(self, args: Any, root: str = "") -> list[tuple[str, str]]:
         """Every string in ``args`` with its JSON pointer (within the walk limits)."""
-        return [(s.text, s.path) for s in self._walk(args, root, [])[:MAX_STRINGS]]
+        return [(s.text, s.path) for s in self._walk(args, root, [])[0][:MAX_STRINGS]]
 
     # ----------------------------------------------------------------------- output
 

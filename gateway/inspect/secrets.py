@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Set as AbstractSet
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate
 
 NAME = "secrets"
 OWASP = ("LLM02",)
@@ -163,7 +163,8 @@ _RULE_GATE = PatternGate(
         ),
         re.compile("|".join(re.escape(tok) for tok in _LOWER_TOKENS), re.I),
         *(re.compile(re.escape(tok)) for tok in _VENDOR_PREFIXES),
-    ]
+    ],
+    ARG_GATES,
 )
 _GATED_RULES = [*(kind for kind in _TOKENS if kind != "vendor_token"), "secret_assignment"]
 _N_RULES = len(_GATED_RULES)

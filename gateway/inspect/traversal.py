@@ -10,7 +10,7 @@ import re
 from urllib.parse import unquote
 
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Target, excerpt, finding, is_document
-from gateway.inspect.prefilter import PatternGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate
 
 NAME = "path_traversal"
 OWASP = ("LLM06", "ASI02")
@@ -112,7 +112,7 @@ def _maybe(t: Target) -> bool:
 # case answers the same (thirteen ``in`` scans of a joined text cost ~7 µs per KiB).
 _MAYBE_TOKENS = ("..", "%", "0x2e", "\\", ".ini", ".ht", "passwd", *_SENSITIVE_TOKENS, "run/secrets/", ".dockerenv",
                  ".ssh/", "_history", ".env")  # fmt: skip
-_MAYBE_GATE = PatternGate([re.compile("|".join(re.escape(x) for x in _MAYBE_TOKENS), re.I)])
+_MAYBE_GATE = PatternGate([re.compile("|".join(re.escape(x) for x in _MAYBE_TOKENS), re.I)], ARG_GATES)
 
 
 def _path_named(key: str) -> bool:
