@@ -26,7 +26,7 @@ import re
 from functools import partial
 
 from gateway.inspect.base import token_spots
-from gateway.inspect.prefilter import TEXT_GATES, PatternGate
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate, any_possible
 
 _WINDOW = 300
 
@@ -594,11 +594,7 @@ _SQUEEZED_GATE = PatternGate([re.compile(_spread(_SQUEEZED.pattern))], TEXT_GATE
 def obfuscation_possible(text: str) -> bool:
     """Whether ``views``, ``squeezed`` or ``spaced_letters`` may find anything in the folded ``text``: their
     gates' answers, read from the shared pass (each of them returns nothing when its gates say no)."""
-    for gate in (_VIEW_GATE, _WORD_GATE, _SQUEEZED_GATE):
-        possible = gate.possible(text)
-        if possible is None or possible:
-            return True
-    return False
+    return any_possible(text, (_VIEW_GATE, _WORD_GATE, _SQUEEZED_GATE))
 
 
 def squeezed(text: str) -> re.Match[str] | None:

@@ -165,9 +165,7 @@ class TraversalDetector:
             return [Hit(finding(NAME, t, "sensitive_path", "high", OWASP, excerpt(s, m2.start(), m2.end()), 0.9))]
         if t.allowed_roots and _PATH_KEYS.search(t.key) and (s.startswith("/") or _DRIVE.match(s)):
             p = posixpath.normpath(s)
-            if (
-                s[0] != "/"
-            ):  # a drive path ("C:\\xampp\\apache\\conf\\httpd.conf") against the roots that are drive paths
+            if s[0] != "/":  # a drive path, against the roots that are drive paths ("C:\\data"), in any case
                 p = p.lower()
                 roots = [r.replace("\\", "/").rstrip("/").lower() for r in t.allowed_roots]
             else:
