@@ -668,7 +668,12 @@ _TOOL_CALL = re.compile(
     r"\b(?:call|calls|invoke|run|use|execute|trigger)\b (?:the )?`?(?P<name>[a-z][a-z0-9]{1,20}_[a-z0-9_]{2,30})`?"
     r"(?: (?:tool|function))?\b[^\n]{0,120}?"
     r"(?:(?P<place>\s/[a-z0-9_.~-]{1,40}|\s\.{1,2}/|https?://)|[a-z0-9._-]{1,40}@[a-z0-9-]{1,40}\.[a-z]{2,10}\b|"
-    r"\b(?:api[ _-]?key|secret|token|password|credentials?|sk-[a-z0-9-]{4,})\b)"
+    # a secret handed to the call or sent on ("with ... and the api key", "send the tokens"), not a secret the call
+    # is about ("use get_token() to obtain the csrf token": a developer guide; stop 29)
+    r"\b(?:with|and|include|including|pass|passing|attach|attaching|send|sending|add|adding|containing|plus|"
+    r"append|appending|forward|forwarding|post|posting|upload|uploading|paste) (?:the |your |my |our |all |every |"
+    r"its |their |any )?(?:[a-z0-9]+ ){0,2}?(?:api[ _-]?keys?|secrets?|tokens?|passwords?|credentials?)\b|"
+    r"\bsk-[a-z0-9-]{4,})"
 )
 # a tool that deletes, sends, fetches or runs: a path or URL is its target; for any other tool
 # (get_users, read_csv) only an address or a secret makes the call an injection
@@ -687,22 +692,44 @@ _RISKY_NAME = re.compile(
 # "you must call refresh_session first" the word "tool".
 _TOOL_NAME = r"`?[a-z][a-z0-9]{1,20}_[a-z0-9_]{2,30}`?"
 _TOOL_VERB = r"(?:call|invoke|run|use|execute|executing|trigger)"  # (each a gate token: no "using", "running")
-_TOOL_ORDERED = re.compile(
-    r"\b(?:before (?:responding|answering|replying|you (?:respond|answer|reply))(?! to (?!(?:this|the user|the "
-    r"current)\b))|automated workflow step|system policy (?:requires|mandates)|assistant directive)\b[^\n]{0,80}?\b"
-    + _TOOL_VERB
-    + r" (?:the )?"
-    + _TOOL_NAME
-    + "|"
-    r"\byou (?:must|are required to|need to|have to|shall) (?:now |immediately |first )?"
-    + _TOOL_VERB
-    + r" (?:the )?"
-    + _TOOL_NAME
-    + r" (?:tool|function)\b|"
-    r"\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME + r"(?: (?:tool|function))?[^\n]{0,60}?\b(?:this|it) is "
-    r"(?:mandatory|required|compulsory|not optional)\b|"
-    r"\bemit (?:a |the |this )?tool call ?:"
-)
+_TOOL_ORDERED = (
+    # each alternative on its own, tried only where its literals are (one alternation tried at every position of 64 KiB
+    # of its tokens cost 7-13 ms; a rule is tried on at most one 16 KiB slice at a time)
+    (
+        ("before respond", "before answer", "before repl", "before you", "automated workflow step", "system policy",
+         "assistant directive"),
+        re.compile(
+            r"\b(?:before (?:responding|answering|replying|you (?:respond|answer|reply))(?! to (?!(?:this|the user|"
+            r"the current)\b))|automated workflow step|system policy (?:requires|mandates)|assistant directive)\b"
+            r"[^\n]{0,80}?\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME
+        ),
+    ),
+    (
+        ("you must ", "you are required to ", "you need to ", "you have to ", "you shall "),
+        re.compile(
+            r"\byou (?:must|are required to|need to|have to|shall) (?:now |immediately |first )?" + _TOOL_VERB
+            + r" (?:the )?" + _TOOL_NAME + r" (?:tool|function)\b"
+        ),
+    ),
+    (
+        (" is mandatory", " is required", " is compulsory", " is not optional"),
+        re.compile(
+            r"\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME + r"(?: (?:tool|function))?[^\n]{0,60}?\b(?:this|it) is "
+            r"(?:mandatory|required|compulsory|not optional)\b"
+        ),
+    ),
+    (("tool call",), re.compile(r"\bemit (?:a |the |this )?tool call ?:")),
+)  # fmt: skip
+
+
+def tool_ordered(text: str) -> re.Match[str] | None:
+    """The first ``_TOOL_ORDERED`` alternative that matches folded ``text`` (each tried only where its literals are)."""
+    for needs, rx in _TOOL_ORDERED:
+        if any(tok in text for tok in needs) and (m := rx.search(text)) is not None:
+            return m
+    return None
+
+
 _TOOL_CALL_TOKENS = ("call ", "invoke ", "run ", "use ", "execute ", "trigger ", "executing ", "tool call")
 
 
@@ -716,7 +743,7 @@ def tool_call(text: str) -> re.Match[str] | None:
             break
         if m.group("place") is None or _RISKY_NAME.search(m.group("name")) is not None:
             return m
-    return _TOOL_ORDERED.search(text)
+    return tool_ordered(text)
 
 
 # Prefilter anchors (folded text). Every ``release`` and ``pretext`` match needs one of their
