@@ -274,7 +274,10 @@ def _anchor_literals() -> list[str]:
     return sorted(toks)
 
 
-_WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x0c", "\x1c", "\x1f"]
+_WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x1f"]
+# (generated texts are also joined with \x0c and \x1c, whitespace to str.split; the anchor texts keep these nine: with
+# every corpus string the one-pass test takes ~2 min of its 120 s timeout on a loaded machine)
+_WS_MORE = [*_WS, "\x0c", "\x1c"]
 
 
 def _ascii_texts() -> Iterator[tuple[str, str]]:
@@ -320,7 +323,7 @@ def test_the_one_pass_ascii_scan_opens_what_the_view_by_view_scan_opens() -> Non
         st.sampled_from(_anchor_literals()) | st.text(st.sampled_from(" \t\n\x00aAzZ-:/<%{'\";|&.1"), max_size=6),
         max_size=6,
     ),
-    st.sampled_from(_WS),
+    st.sampled_from(_WS_MORE),
 )
 def test_the_one_pass_ascii_scan_on_generated_text(parts: list[str], sep: str) -> None:
     text = sep.join(parts)
