@@ -393,6 +393,7 @@ _HOLDING = re.compile(
     r"(?:[\w-]{1,15} )?(?:secrets?|notes|details|records|data|information|files?|documents?|keys|credentials|"
     r"accounts?|memos?)|"
     r"customer (?:records|data|list)|account (?:details|numbers?)|(?:full |entire |complete )?contents?|"
+    r"(?:full )?card numbers?|ssns?|social security numbers?|"
     r"everything (?:in|from) (?:it|this|the)|the secret it (?:contains|holds))\b"
 )
 _WITH_HOLDING = re.compile(r" ?(?:with|containing|including|summari[sz]ing|attaching|and attach)\b[^.!?]{0,40}?")
@@ -400,6 +401,7 @@ _NOT_SENT = re.compile(
     r"n't\b|\b(?:never|not|no one|nobody|avoid|phishing|scam\w{0,3}|attackers?(?!@)|fraudsters?|may ask|might ask|"
     r"will ask|asks? you|e\.g\.|for example|such as|how to|whether)\b"
 )
+_PRONOUN = re.compile(r" (?:them|it|these|those|both)(?: all| both)? ")
 _ADDRESS_REST = re.compile(r"[^\s.!?,;]{1,80}")  # what follows a destination's start, up to its end
 _SEND_BACK = 160  # the verb lies this far before "to" at most, in its sentence
 _MAX_DEST = 16
@@ -436,6 +438,9 @@ def mail_out(text: str) -> tuple[int, int] | None:
             continue
         if _HOLDING.search(text, v.end(), d.start()) is not None:
             return v.start(), d.end()
+        # "look up the customer's full card number and SSN and email them to ...": the pronoun's antecedent
+        if _PRONOUN.fullmatch(text, v.end(), d.start()) is not None and _HOLDING.search(text, lo, v.start()):
+            return lo, d.end()
         tail = _ADDRESS_REST.match(text, d.end())
         after = tail.end() if tail is not None else d.end()
         w = _WITH_HOLDING.match(text, after)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, framed, jailbreak, pretext
+from gateway.inspect import cues, disclose, errands, framed, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2101,6 +2101,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_pretext_task", pretext.ANCHORS),
     ("_forged_reasoning", jailbreak.NEEDS["forged_reasoning"]),
     ("_disclose", disclose.TOKENS),  # and the access phrasings' and the addressee's regex gates (_LATER_ALSO)
+    ("_errands", errands.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2171,6 +2172,7 @@ class InjectionDetector:
                 *framed.ANCHORS,
                 *pretext.ANCHORS,
                 *disclose.ANCHORS,
+                *errands.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2333,6 +2335,22 @@ class InjectionDetector:
             return self._late_hit(t, "mail_out", m, disclose.mail_out)
         m = disclose.param_smuggling(t.norm)
         return [] if m is None else self._late_hit(t, "param_smuggling", m, disclose.param_smuggling)
+
+    def _errands(self, t: Target) -> list[Hit]:
+        """Tool outputs only: a payment with its finance controls left out (``errands.control_bypass``), a secret
+        or the conversation sent away in Chinese (``errands.send_out_zh``), a takeover command ordered to the reader
+        (``errands.planted_command``)."""
+        if t.surface != "tool_output":
+            return []
+        for kind, find in (
+            ("control_bypass", errands.control_bypass),
+            ("mail_out", errands.send_out_zh),
+            ("planted_command", errands.planted_command),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        return []
 
     @staticmethod
     def _late_hit(
