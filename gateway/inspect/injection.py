@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, errands, framed, jailbreak, pretext
+from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2109,6 +2109,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_pretext_task", pretext.ANCHORS),
     ("_forged_reasoning", jailbreak.NEEDS["forged_reasoning"]),
     ("_disclose", disclose.TOKENS),  # and the access phrasings' and the addressee's regex gates (_LATER_ALSO)
+    ("_held", held.ANCHORS),
     ("_errands", errands.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
@@ -2181,6 +2182,7 @@ class InjectionDetector:
                 *pretext.ANCHORS,
                 *disclose.ANCHORS,
                 *errands.ANCHORS,
+                *held.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2343,6 +2345,15 @@ class InjectionDetector:
             return self._late_hit(t, "mail_out", m, disclose.mail_out)
         m = disclose.param_smuggling(t.norm)
         return [] if m is None else self._late_hit(t, "param_smuggling", m, disclose.param_smuggling)
+
+    def _held(self, t: Target) -> list[Hit]:
+        """What the model was set up with asked after (``held.setup_ask``), the secrets it can reach asked for
+        (``held.held_secret_ask``)."""
+        m = held.setup_ask(t.norm)
+        if m is not None:
+            return self._late_hit(t, "prompt_leak", m, held.setup_ask)
+        m = held.held_secret_ask(t.norm)
+        return [] if m is None else self._late_hit(t, "secret_request", m, held.held_secret_ask)
 
     def _errands(self, t: Target) -> list[Hit]:
         """Tool outputs only: a payment with its finance controls left out (``errands.control_bypass``), a secret
