@@ -147,7 +147,8 @@ def _zh_negated(text: str, at: int) -> bool:
 _ES_NOUN_TAIL = r"(?! de (?!seguridad|sistema|contenido))(?! (?:alimentari|diet[eé]tic|m[eé]dic|f[ií]sic|horari))"
 _ES_LIMITS_OFF = _part(
     ("restricci", "límite", "limite", "limitaci", "filtro", "filtre", "censura", "modo sin", "directrices",
-     "políticas", "politicas", "sans aucune", "sans restriction"),
+     "políticas", "politicas", "sans aucune", "sans restriction", "cualquier instrucci", "toda instrucci",
+     "otra instrucci"),
     r"\b(?:respond\w{0,4}|respon|r[eé]ponds?|r[eé]pondez|contest\w{1,4}|arranca|contin[uú]a|act[uú]a|opera|procede|"
     r"tu ayuda|ay[uú]dame|ayudarme|r[eé]ponse)\b[^.\n]{0,40}?\b(?:sin|sense|sans) (?:ning[uú]n tipo de |ninguna |"
     r"ning[uú]n |aucune? |la moindre )?(?:restricci[oó]n(?:es)?|l[ií]mites?|limitaciones|filtros?|filtres|censura|"
@@ -162,6 +163,8 @@ _ES_LIMITS_OFF = _part(
     r"\b(?:desactiv|elimin|borr|ignor|olvid|suspend|levant|quit|omit|anul|salt)\w{0,6}\b(?: [^\s.]{1,15}){0,5}? "
     r"(?:todas )?las (?:restricciones|limitaciones|pol[ií]ticas|directrices|instrucciones) (?:previas|anteriores|"
     r"que ten[ií]as|que tienes|que te (?:dieron|han dado|pusieron))\b",
+    r"\b(?:ignorando|olvidando|descartando|ignora|olvida|descarta) (?:cualquier|toda) (?:otra )?instrucci[oó]n "
+    r"(?:\w{1,12} )?(?:anterior|previa)\b",
     r"\b(?:activa|act[ií]valo|habilita|desbloquea|entra en|cambia a|pasa a)(?: el)? modo (?:sin restricciones|"
     r"sin filtros|sin censura|sin l[ií]mites)\b",
 )  # fmt: skip
@@ -194,6 +197,8 @@ _ES_MODEL_ASK = _part(
     r"configuraci[oó]n)(?: (?:de|del) sistema)?\b(?! de (?!sistema))",
     r"\btus? (?:contexto|configuraci[oó]n)(?: (?:de|del) sistema)?\b(?! de (?!sistema))[^.?!\n]{0,20}?\b" + _ES_HELD
     + r"\b",
+    r"\b(?:datos?|informaci[oó]n)\b[^.?!\n]{0,40}?\b(?:almacenad[oa]s? )?en tu contexto(?: actual| de sistema)?"
+    r"(?= ?[?.,!]|$)",
     r"\b(?:lista|muestra|mu[eé]strame|dame|revela|imprime|vuelca)\b[^.?!\n]{0,20}?\bvariables de entorno\b"
     r"[^.?!\n]{0,40}?\b(?:tengas|tienes|disponibles|configuradas)\b",
 )  # fmt: skip
