@@ -89,12 +89,15 @@ _ZH_SEND = (
 _ZH_OBJECT = 40
 _ZH_SENT = re.compile(r"(?:把|将|將)[^。!?;\n]{0," + str(_ZH_OBJECT) + "}?" + _ZH_SEND + r"[^。!?;\n]{0,40}")
 # what goes nowhere (a public key is none of it)
+_A = r"(?<![a-z0-9_])"  # an ASCII word's edges beside Chinese (a CJK character is a word character to ``\b``)
+_Z = r"(?![a-z0-9_])"
 _ZH_SECRET = re.compile(
-    r"~/\.(?:aws|ssh|kube|gnupg|docker)\b(?![^\s]{0,20}\.pub)|\bid_rsa\b(?!\.pub)|\bcredentials\b|(?:^|[\s/])\.env\b|"
-    r"/etc/(?:passwd|shadow|sudoers)\b|\bcookies?\b|\b(?:access |auth |api )?tokens?\b|\bapi ?keys?\b|"
-    r"\bdatabase_url\b|密钥|密鑰|私钥|私鑰|密码|密碼|口令|凭据|憑據|凭证|憑證|令牌|环境变量|環境變數|对话历史|對話歷史|"
-    r"聊天记录|聊天記錄|会话历史|會話歷史|对话记录|對話記錄|历史消息|歷史消息"
-)
+    r"~/\.(?:aws|ssh|kube|gnupg|docker)" + _Z + r"(?![^\s]{0,20}\.pub)|" + _A + r"id_rsa" + _Z + r"(?!\.pub)|"
+    + _A + r"credentials" + _Z + r"|(?:^|[\s/])\.env" + _Z + r"|/etc/(?:passwd|shadow|sudoers)" + _Z + r"|"
+    + _A + r"cookies?" + _Z + r"|" + _A + r"(?:access |auth |api )?tokens?" + _Z + r"|" + _A + r"api ?keys?" + _Z
+    + r"|" + _A + r"database_url" + _Z + r"|密钥|密鑰|私钥|私鑰|密码|密碼|口令|凭据|憑據|凭证|憑證|令牌|环境变量|"
+    r"環境變數|对话历史|對話歷史|聊天记录|聊天記錄|会话历史|會話歷史|对话记录|對話記錄|历史消息|歷史消息"
+)  # fmt: skip
 # what goes to no outside address
 _ZH_HELD = re.compile(
     r"邮箱列表|郵箱列表|用户邮箱|用戶郵箱|知识库|知識庫|数据库|資料庫|全部文档|全部文檔|客户资料|客戶資料"

@@ -58,7 +58,8 @@ _SECRET = re.compile(
     r"[.?!]? ?[^.?!\n]{0,30}?\b(?:verbatim|word for word)\b|"
     r"\bevery retrieved document chunk\b"
 )
-_SECRET_TOKENS = ("config", "api keys", "secrets and", "credentials and", "process.env.", "in your context",
+_SECRET_TOKENS = ("config", "api keys", "secrets and", "credentials and", "process.env.", "what's in your",
+                  "whats in your", "in your context",
                   "in your knowledge base", "retrieved for this", "retrieved document")  # fmt: skip
 
 _NOT_ASKED = re.compile(
