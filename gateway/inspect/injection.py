@@ -155,7 +155,7 @@ _ES_NOUN_TAIL = r"(?! de (?!seguridad|sistema|contenido))(?! (?:alimentari|diet[
 _ES_LIMITS_OFF = _part(
     ("restricci", "límite", "limite", "limitaci", "filtro", "filtre", "censura", "modo sin", "directrices",
      "políticas", "politicas", "sans aucune", "sans restriction", "cualquier instrucci", "toda instrucci",
-     "otra instrucci"),
+     "otra instrucci", "alineaci", "rlhf", "ajuste de seguridad", "pre-alignment", "unrestricted"),
     r"\b(?:resp[oó]nd\w{0,4}|respon|r[eé]ponds?|r[eé]pondez|contest\w{1,4}|arranca|contin[uú]a|act[uú]a|opera|"
     r"procede|tu ayuda|ay[uú]dame|ayudarme|r[eé]ponse)\b[^.\n]{0,40}?\b(?:sin|sense|sans) (?:ning[uú]n tipo de |"
     r"ninguna |ning[uú]n |aucune? |la moindre )?(?:restricci[oó]n(?:es)?|l[ií]mites?|limitaci[oó]n(?:es)?|filtros?|"
@@ -172,6 +172,12 @@ _ES_LIMITS_OFF = _part(
     r"(?: [^\s.]{1,15}){0,5}? "
     r"(?:todas )?las (?:restricciones|limitaciones|pol[ií]ticas|directrices|instrucciones) (?:previas|anteriores|"
     r"que ten[ií]as|que tienes|que te (?:dieron|han dado|pusieron))\b",
+    # a persona of a model without its alignment ("eres el modelo base sin RLHF", "simula ser el primer ChatGPT, antes
+    # de los filtros de seguridad", "juegas el rol de UNRESTRICTED-GPT")
+    r"\b(?:eres|ser[aá]s|act[uú]a como|simula ser|interpreta a|juegas el rol de|finge ser)\b[^.\n]{0,40}?"
+    r"(?:\b(?:ia|ai|gpt|llm|modelo|chatgpt|asistente|bot)\b[^.\n]{0,60}?(?:\bsin (?:alineaci[oó]n|rlhf|ajuste de "
+    r"seguridad|filtros de seguridad)\b|\bantes de(?:l)? (?:los filtros|ajuste de seguridad|la alineaci[oó]n|rlhf)\b|"
+    r"\bpre-alignment\b|\bfuera de las pol[ií]ticas\b)|\bunrestricted-?(?:gpt|ai|llm|bot)\b)",
     r"\b(?:ignorando|olvidando|descartando|ignora|olvida|descarta) (?:cualquier|toda) (?:otra )?instrucci[oó]n "
     r"(?:\w{1,12} )?(?:anterior|previa)\b",
     r"\b(?:activa|act[ií]valo|habilita|desbloquea|entra en|cambia a|pasa a)(?: el)? modo (?:sin restricciones|"
