@@ -237,6 +237,22 @@ def test_ssrf_evasions(value: str, kind: str) -> None:
     assert ("ssrf", kind) in kinds({"url": value})
 
 
+def test_ssrf_metadata_literal_in_url_any_case() -> None:
+    """``_metadata_in`` (literal by literal, the IPv6 one behind its case-free tail) answers as the plain
+    definition does: one of ``_METADATA_LITERALS``, lower-cased, in the lower-cased URL. Each literal in
+    three cases and split by one character, and URLs without one."""
+    from gateway.inspect.ssrf import _METADATA_LITERALS, _metadata_in
+
+    urls = ["https://docs.example.com/a?b=c", "https://x.example/169.254.169.25/", "https://x.example/fd00:ec::254"]
+    for lit in _METADATA_LITERALS:
+        for form in (lit, lit.upper(), lit.title()):
+            urls += [f"https://proxy.example/fetch/{form}/latest", f"https://proxy.example/{form[:-1]}/{form[-1]}"]
+    for url in urls:
+        plain = any(a.lower() in url.lower() for a in _METADATA_LITERALS)
+        assert _metadata_in(url) is plain, url
+    assert sum(_metadata_in(u) for u in urls) == 3 * len(_METADATA_LITERALS)
+
+
 def test_ssrf_url_bounds() -> None:
     """Where a URL ends and which scheme it has: a template's ``<placeholder>`` only in a bad
     scheme, markup's ``>`` never; a wrapper only when it is a bad scheme itself."""

@@ -274,7 +274,7 @@ def _anchor_literals() -> list[str]:
     return sorted(toks)
 
 
-_WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x1f"]
+_WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x0c", "\x1c", "\x1f"]
 
 
 def _ascii_texts() -> Iterator[tuple[str, str]]:
@@ -328,8 +328,6 @@ def test_the_one_pass_ascii_scan_on_generated_text(parts: list[str], sep: str) -
     t = Target(text, None, "tool_output", "")
     want = Prefilter(dets, "python").open(Target(text, None, "tool_output", ""))
     assert Prefilter(dets).open(t) == want
-    if t.norm_ is not None:  # set by the one-pass scan: it must be the fold
-        assert t.norm_ == Target(text, None, "tool_output", "").norm
 
 
 def _gated() -> list[tuple[Any, list[Any]]]:

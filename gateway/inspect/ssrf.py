@@ -107,9 +107,21 @@ _CALLBACK = (".burpcollaborator.net", ".oastify.com", ".interact.sh", ".interact
 # Alibaba, Oracle.
 _METADATA_LITERALS = ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
 _METADATA = {ipaddress.ip_address(a) for a in _METADATA_LITERALS}
-# (their literals anywhere in a URL, in any case: ``https://proxy.example/fetch/169.254.169.254/latest/``; four
-# ``in`` of the lower-cased URL, a fifth of the cost of one case-blind regex alternation tried at every position)
-_METADATA_LOWER = tuple(a.lower() for a in _METADATA_LITERALS)
+
+
+def _metadata_in(url: str) -> bool:
+    """Is one of ``_METADATA_LITERALS`` in ``url``, in any case (``https://proxy.example/fetch/169.254.169.254/``)?
+
+    The three IPv4 literals have no letters: looked for as they are. The IPv6 one only where its
+    case-free tail "::254" is (then in the lower-cased URL). 0.15 µs a URL against 0.69 for four ``in`` of the
+    lower-cased URL through a generator, a fifth of what one case-blind regex alternation cost."""
+    return (
+        "169.254.169.254" in url
+        or "100.100.100.200" in url
+        or "192.0.0.192" in url
+        or ("::254" in url and "fd00:ec2::254" in url.lower())
+    )
+
 # sub-delimiters, backslashes, whitespace and control characters: where a lax parser (or a C
 # string) cuts a host
 _HOST_CUT = re.compile(r"[!$&'()*+,;=\\\x00-\x20\x7f]")
@@ -398,17 +410,18 @@ class SsrfDetector:
                 if doc_at[2] and not _fetched_in_document(raw, start):
                     continue
             url = raw[start:end]
-            ev = excerpt(raw, start, end, width=80)
             if scheme == "file" and _relative_file(url):
                 continue  # file://name.json: a relative name some APIs take, not a host or an absolute path
             if scheme in _BAD_SCHEMES:
+                ev = excerpt(raw, start, end, width=80)
                 hits.append(Hit(finding(NAME, t, f"scheme_{scheme}", "high", OWASP, ev, 0.9), (start, end)))
                 continue
             if scheme not in _OK_SCHEMES and scheme not in _HOST_SCHEMES:
                 continue
             judged = self._url(url, scheme)
-            if judged is not None:
+            if judged is not None:  # (the excerpt only for a finding: most URLs are fine)
                 why, sev = judged
+                ev = excerpt(raw, start, end, width=80)
                 hits.append(Hit(finding(NAME, t, why, sev, OWASP, ev, 0.95 if sev == "high" else 0.7), (start, end)))
         return hits or (self._lax(t) if fetched else [])
 
@@ -437,8 +450,7 @@ class SsrfDetector:
         if judged is not None:
             why, sev = judged
             return (f"scheme_{scheme}_{why}" if scheme in _HOST_SCHEMES else why), sev
-        low = url.lower()
-        if any(a in low for a in _METADATA_LOWER):  # a proxy or redirect path to the metadata service
+        if _metadata_in(url):  # a proxy or redirect path to the metadata service
             return "metadata_address_in_url", "high"
         return None
 
