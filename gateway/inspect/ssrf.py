@@ -122,6 +122,7 @@ def _metadata_in(url: str) -> bool:
         or ("::254" in url and "fd00:ec2::254" in url.lower())
     )
 
+
 # sub-delimiters, backslashes, whitespace and control characters: where a lax parser (or a C
 # string) cuts a host
 _HOST_CUT = re.compile(r"[!$&'()*+,;=\\\x00-\x20\x7f]")
