@@ -381,6 +381,8 @@ def planted_errand(text: str) -> tuple[int, int] | None:
 # address or a URL (or the address first, the contents after it: "with everything in this file"). A colleague's
 # "please forward the latest report to dana@..." names nothing secret and passes; so does a warning ("never send
 # your password to ...") or a description of attackers ("attackers may ask the agent to forward ...").
+# (Sixteenth round) What is sent may be named before the verb and taken up by a pronoun ("look up the customer's full
+# card number and SSN and email them to ..."); card numbers and SSNs are held data.
 _SEND = re.compile(r"\b(?:e-?mail|forward|send|mail|post|upload|transmit|leak|copy|deliver|share|exfiltrate)\b")
 _SEND_TOKENS = ("mail", "forward", "send", "post", "upload", "transmit", "leak", "copy", "deliver", "share", "exfil")
 _TO_OUT = re.compile(
