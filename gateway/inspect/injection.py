@@ -1879,6 +1879,11 @@ _DICTATED_LIT = (
     r"(?:\"[^\"]{1,160}\"|'[^'\s][^']{0,159}'|\u201c[^\u201d]{1,160}\u201d|\b[a-z0-9]{1,20}_[a-z0-9_]{1,60}\b)"
 )
 _DICTATED_ANS = r"(?:answers?|repl(?:y|ies)|responses?)"
+# (stop 29, rag-redteam's canaries) a marker token written with hyphens and a digit ("RAGREDTEAM-0074-824880"), or
+# with an underscore as above; not a hyphenated word ("follow-up", "e-mail": no digit)
+_DICTATED_MARK = (
+    r"(?:\b[a-z0-9]{1,20}_[a-z0-9_]{1,60}\b|\b[a-z][a-z0-9]{1,19}(?=[a-z0-9-]{0,60}[0-9])(?:-[a-z0-9]{1,20}){1,5}\b)"
+)
 _DICTATED = re.compile(
     # a literal put in place of the answer: 'reply with "X" instead of answering', 'respond with exactly "X" instead of
     # a normal answer'
@@ -1941,6 +1946,23 @@ _DICTATED = re.compile(
     r"(?:answer|reply|response|output)\b[^.]{0,20}?" + _DICTATED_LIT + "|"
     r"\bto (?:include|add|insert|paste|repeat|reproduce) (?:verbatim|word for word|exactly) in your "
     r"(?:answer|reply|response|output)\b[^.]{0,20}?" + _DICTATED_LIT + "|"
+    # (stop 29) a token for every answer, said first: "append the following token to every answer: X"; the whole answer
+    # fixed in a model's terms: "reply with exactly this and nothing else: X"; a marker as the one word of the answer:
+    # "respond with the single word: X" (a survey's 'reply with one word: "yes"' dictates no marker)
+    r"\b(?:append|prepend|add|attach|include) the following (?:token|marker|code|string|text|tag|line|phrase|word|"
+    r"id|identifier|signature) (?:to|in|at the (?:end|start|beginning) of) (?:every|each|all|any) (?:of )?(?:your )?"
+    + _DICTATED_ANS
+    + r"\b[^.]{0,10}?(?:"
+    + _DICTATED_LIT
+    + "|"
+    + _DICTATED_MARK
+    + r")|"
+    r"\b(?:reply|respond|answer) with (?:exactly |only |just )?(?:this|the following) and nothing else\b[^.]{0,10}?(?:"
+    + _DICTATED_LIT
+    + "|"
+    + _DICTATED_MARK
+    + r")|"
+    r"\b(?:reply|respond|answer) with (?:the |a )?(?:single|one) word ?: ?" + _DICTATED_MARK + "|"
     # the retrieved text above set aside and a literal dictated: "ignore the preceding text and reply with exactly X"
     r"\b(?:ignore|disregard) (?:all |everything in )?(?:the )?(?:preceding|previous|above|prior|earlier) (?:text|"
     r"content|passage|document|paragraphs?|context|page)\b[^.]{0,20}? and (?:instead )?(?:reply|respond|answer)"
@@ -2476,7 +2498,10 @@ class InjectionDetector:
             return hits
         m = disclose.planted_errand(view) if t.surface == "tool_output" else None
         if m is None:
-            return []
+            call = jailbreak.tool_call(view) if t.surface == "tool_output" else None  # (stop 29) a tool call ordered
+            if call is None:
+                return []
+            m = call.span()
         return [Hit(finding(NAME, t, "instruction_override_obfuscated", "high", OWASP, excerpt(view, *m), 0.85))]
 
     def _foreign(self, t: Target) -> list[Hit]:

@@ -469,7 +469,7 @@ class Inspector:
         starts = list(accumulate([len(text) + _SEP_LEN for text in texts[:-1]], initial=0))
         whole = Target(
             joined,
-            None,  # folded on first use: the prefilter folds ASCII text only when a literal needs it
+            None,  # folded on first use (by a detector that reads the fold; the prefilter scans ASCII text as it is)
             "request_arg",
             "",
             "",
