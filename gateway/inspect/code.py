@@ -298,7 +298,12 @@ _SQL_ERROR = re.compile(
     # select @q = 0x7300..." (the statement spelled in hex so that no keyword shows)
     r"\b0x[0-9a-f]{16,400}\s{0,3}exec(?:ute)?\s?\(\s?@\w{1,30}\s?\)|"
     r"\bdeclare\s{1,3}@\w{1,30}\s{1,3}n?(?:var)?char\s?\(\s?(?:\d{1,5}|max)\s?\)\s{0,3}"
-    r"(?:(?:select|set)\s{1,3}@\w{1,30}\s?=\s?)?0x[0-9a-f]{8,400}",
+    r"(?:(?:select|set)\s{1,3}@\w{1,30}\s?=\s?)?0x[0-9a-f]{8,400}|"
+    # (sixteenth round, fuzzdb's T-SQL probes) the same declaration cut before its literal, at the value's end
+    # ("declare @q nvarchar (4000) select @q ="), and the variable run alone ("exec(@s)")
+    r"\bdeclare\s{1,3}@\w{1,30}\s{1,3}n?(?:var)?char\s?\(\s?(?:\d{1,5}|max)\s?\)\s{0,3}(?:select|set)\s{1,3}"
+    r"@\w{1,30}\s?=\s?(?=[\n ]\x00|\n?\Z)|"
+    r"\bexec(?:ute)?\(\s?@\w{1,30}\s?\)\s?;?(?=[\n ]\x00|\n?\Z)",
     re.I,
 )
 _SQL_UNION_PROBE = re.compile(
@@ -580,7 +585,8 @@ _TIME_TOKENS = ("sleep", "benchmark", "waitfor", "randomblob", "dbms_pipe", "dbm
 _FAST_TIME = _FromCandidates(_SQL_TIME, _near(_TIME_TOKENS, 16))
 # _SQL_ERROR: every alternative opens with its token (after ``\\b``).
 _ERROR_TOKENS = ("extractvalue", "updatexml", "floor", "exp", "convert", "gtid_subset", "name_const", "json_keys",
-                 "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_", "sp_", "0x", "declare")  # fmt: skip
+                 "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_", "sp_", "0x", "declare",
+                 "exec")  # fmt: skip
 _FAST_ERROR = _FromCandidates(_SQL_ERROR, _near(_ERROR_TOKENS, 0))
 _INFERENCE_TOKENS = ("select", "@@", "version(", "user(", "database(", "schema(")
 _FAST_INFERENCE = _FromCandidates(_SQL_INFERENCE, _near(_INFERENCE_TOKENS, 30))
@@ -612,7 +618,7 @@ _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _value_starts)
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
 _SQL_ERROR_WORDS = ("extractvalue", "updatexml", "rand(", "rand (", "exp(", "exp (", "convert", "gtid_subset",
                     "name_const", "json_keys", "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_",
-                    "sp_", "0x", "declare @")  # fmt: skip
+                    "sp_", "0x", "declare @", "exec(@", "execute(@")  # fmt: skip
 _SQL_WORDS = ("sleep", "benchmark", "waitfor", "randomblob", "xp_cmdshell", "load_file", "outfile", "dumpfile",
               "dbms_pipe", "dbms_lock", *_SQL_ERROR_WORDS, "union")  # fmt: skip
 _SQL_BOOL = ("or ", " or", "and ", " and", "||", "&&", "xor", "'or", '"or', ")or")

@@ -381,6 +381,8 @@ def planted_errand(text: str) -> tuple[int, int] | None:
 # address or a URL (or the address first, the contents after it: "with everything in this file"). A colleague's
 # "please forward the latest report to dana@..." names nothing secret and passes; so does a warning ("never send
 # your password to ...") or a description of attackers ("attackers may ask the agent to forward ...").
+# (Sixteenth round) What is sent may be named before the verb and taken up by a pronoun ("look up the customer's full
+# card number and SSN and email them to ..."); card numbers and SSNs are held data.
 _SEND = re.compile(r"\b(?:e-?mail|forward|send|mail|post|upload|transmit|leak|copy|deliver|share|exfiltrate)\b")
 _SEND_TOKENS = ("mail", "forward", "send", "post", "upload", "transmit", "leak", "copy", "deliver", "share", "exfil")
 _TO_OUT = re.compile(
@@ -393,6 +395,7 @@ _HOLDING = re.compile(
     r"(?:[\w-]{1,15} )?(?:secrets?|notes|details|records|data|information|files?|documents?|keys|credentials|"
     r"accounts?|memos?)|"
     r"customer (?:records|data|list)|account (?:details|numbers?)|(?:full |entire |complete )?contents?|"
+    r"(?:full )?card numbers?|ssns?|social security numbers?|"
     r"everything (?:in|from) (?:it|this|the)|the secret it (?:contains|holds))\b"
 )
 _WITH_HOLDING = re.compile(r" ?(?:with|containing|including|summari[sz]ing|attaching|and attach)\b[^.!?]{0,40}?")
@@ -400,6 +403,7 @@ _NOT_SENT = re.compile(
     r"n't\b|\b(?:never|not|no one|nobody|avoid|phishing|scam\w{0,3}|attackers?(?!@)|fraudsters?|may ask|might ask|"
     r"will ask|asks? you|e\.g\.|for example|such as|how to|whether)\b"
 )
+_PRONOUN = re.compile(r" (?:them|it|these|those|both)(?: all| both)? ")
 _ADDRESS_REST = re.compile(r"[^\s.!?,;]{1,80}")  # what follows a destination's start, up to its end
 _SEND_BACK = 160  # the verb lies this far before "to" at most, in its sentence
 _MAX_DEST = 16
@@ -436,6 +440,9 @@ def mail_out(text: str) -> tuple[int, int] | None:
             continue
         if _HOLDING.search(text, v.end(), d.start()) is not None:
             return v.start(), d.end()
+        # "look up the customer's full card number and SSN and email them to ...": the pronoun's antecedent
+        if _PRONOUN.fullmatch(text, v.end(), d.start()) is not None and _HOLDING.search(text, lo, v.start()):
+            return lo, d.end()
         tail = _ADDRESS_REST.match(text, d.end())
         after = tail.end() if tail is not None else d.end()
         w = _WITH_HOLDING.match(text, after)
