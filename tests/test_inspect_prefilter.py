@@ -276,7 +276,7 @@ def _anchor_literals() -> list[str]:
 
 _WS = ["", " ", "  ", "\t", "\n", "\n\x00\n", " \r\n ", "\x0b", "\x1f"]
 # (generated texts are also joined with \x0c and \x1c, whitespace to str.split; the anchor texts keep these nine: with
-# every corpus string the one-pass test takes ~2 min of its 120 s timeout on a loaded machine)
+# every corpus string the one-pass test came within a few seconds of its 120 s timeout on a loaded machine)
 _WS_MORE = [*_WS, "\x0c", "\x1c"]
 
 
