@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.inspect import injection, jailbreak
 from gateway.inspect.normalize import fold
@@ -166,3 +168,49 @@ def test_the_new_rules_are_bounded(unit: str) -> None:
     norm = fold((unit * (65536 // len(unit) + 1))[:65536])
     assert _best(lambda: jailbreak.tool_ordered(norm)) < 0.01
     assert _best(lambda: injection._dictated_match(norm)) < 0.01
+
+
+_FRAME_PARTS = [
+    "before responding",
+    "before answering,",
+    "before you reply",
+    "before responding to customers",
+    "before responding to this request",
+    "automated workflow step:",
+    "system policy requires",
+    "assistant directive",
+    "use the ab_cd",
+    "trigger `wx_yz`",
+    "invoke run_it",
+    " ",
+    "\n",
+    "x" * 50,
+    "executing del_all",
+    "calls ab_cd",
+    ".",
+    "the ",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAME_PARTS) | st.text(st.sampled_from("ab_ \n,.`"), max_size=6), max_size=30))
+def test_the_linear_frame_search_finds_what_the_regex_finds(parts: list[str]) -> None:
+    """``jailbreak._framed_call`` (each call searched once) finds the first alternative's first match."""
+    text = "".join(parts)
+    want = jailbreak._TOOL_ORDERED[0][1].search(text)
+    got = jailbreak._framed_call(text)
+    assert (got and got.span()) == (want and want.span())
+
+
+def test_the_linear_frame_search_on_seeded_texts() -> None:
+    import random
+
+    rnd = random.Random(29)
+    found = 0
+    for _ in range(3000):
+        text = "".join(rnd.choice(_FRAME_PARTS) for _ in range(rnd.randint(1, 30)))
+        want = jailbreak._TOOL_ORDERED[0][1].search(text)
+        got = jailbreak._framed_call(text)
+        assert (got and got.span()) == (want and want.span()), text
+        found += want is not None
+    assert 300 < found < 2900
