@@ -15,7 +15,6 @@ generators of our own wording, each with look-alikes and a hostile 64 KiB input.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 
 import pytest
@@ -24,6 +23,7 @@ from hypothesis import strategies as st
 
 from gateway.inspect import injection, jailbreak
 from gateway.inspect.normalize import fold
+from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
 
 _TOOLS = ["purge_records", "wire_payment", "rotate_keys"]
@@ -142,13 +142,6 @@ def test_replies_asked_of_people_pass(text: str) -> None:
 
 
 # ------------------------------------------------------------------ bounded
-def _best(run: Callable[[], object]) -> float:
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import pytest
 from gateway.inspect import injection, normalize
 from gateway.inspect.base import Target
 from gateway.inspect.injection import InjectionDetector
+from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
 
 # ------------------------------------------------------------------ JSON whitespace escapes
@@ -322,15 +323,6 @@ def test_markers_and_secrets_dictated_for_the_answer_are_found(surface: str, tex
 def test_ordinary_replies_asked_for_pass(surface: str, text: str) -> None:
     found = high({"q": text}) if surface == "arg" else out_high(text)
     assert not {k for k in found if k.startswith("injection:")}, text
-
-
-def _best(run: object) -> float:
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        run()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 @pytest.mark.parametrize(

@@ -19,23 +19,13 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
-from collections.abc import Callable
 
 import pytest
 
 from gateway.inspect import errands, held, injection
 from gateway.inspect.normalize import fold
+from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
-
-
-def _best(run: Callable[[], object]) -> float:
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _injection(found: set[str]) -> set[str]:

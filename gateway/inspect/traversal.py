@@ -39,6 +39,19 @@ _TARGETS = re.compile(
 _DRIVE = re.compile(r"[a-z]:/", re.I)
 # A path with a NUL byte (truncation), a run of 3+ dots as a segment, or dot-slash padding.
 _JUNK = re.compile(r"\x00|(?:^|/)\.{3,}(?:/|$)|(?:\./){3,}|\.{2,}/{2,}")
+# Every match of _TARGETS and of _JUNK holds one of these: each regex is searched only where one is (on 64 KiB of
+# "zip://" the two searches cost 2.9 and 3.8 ms, the whole rule ~10 ms; stop 29)
+_TARGET_TOKENS = ("etc/", "windows/", "winnt/", ".ini", ".ht", "global.asa", "localstart.asp", "web.config", "inetpub/",
+                  "proc/", "/...", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env")  # fmt: skip
+_JUNK_TOKENS = ("\x00", "...", "./././", "..//")
+
+
+def _target_or_junk(low: str) -> re.Match[str] | None:
+    """``_TARGETS.search(low) or _JUNK.search(low)``, each tried only where one of its tokens is."""
+    m = _TARGETS.search(low) if any(tok in low for tok in _TARGET_TOKENS) else None
+    return m or (_JUNK.search(low) if any(tok in low for tok in _JUNK_TOKENS) else None)
+
+
 _PATH_KEYS = re.compile(r"path|file|dir|folder|dest|source|src|target|location")
 
 
@@ -160,7 +173,7 @@ class TraversalDetector:
         # them: there a path counts only in a path-named field.
         m2 = _SENSITIVE.search(low) if path_like or not is_document(t) else None
         if m2 is None and " " not in s.strip():
-            m2 = _TARGETS.search(low) or _JUNK.search(low)
+            m2 = _target_or_junk(low)
         if m2:
             return [Hit(finding(NAME, t, "sensitive_path", "high", OWASP, excerpt(s, m2.start(), m2.end()), 0.9))]
         if t.allowed_roots and _PATH_KEYS.search(t.key) and (s.startswith("/") or _DRIVE.match(s)):
