@@ -699,17 +699,19 @@ _RISKY_NAME = re.compile(
 # "you must call refresh_session first" the word "tool".
 _TOOL_NAME = r"`?[a-z][a-z0-9]{1,20}_[a-z0-9_]{2,30}`?"
 _TOOL_VERB = r"(?:call|invoke|run|use|execute|executing|trigger)"  # (each a gate token: no "using", "running")
+_FRAME = (
+    r"\b(?:before (?:responding|answering|replying|you (?:respond|answer|reply))(?! to (?!(?:this|the user|the "
+    r"current)\b))|automated workflow step|system policy (?:requires|mandates)|assistant directive)\b"
+)
+_FRAME_REACH = 80
+_VERB_NAME = r"\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME
 _TOOL_ORDERED = (
     # each alternative on its own, tried only where its literals are (one alternation tried at every position of 64 KiB
     # of its tokens cost 7-13 ms; a rule is tried on at most one 16 KiB slice at a time)
     (
         ("before respond", "before answer", "before repl", "before you", "automated workflow step", "system policy",
          "assistant directive"),
-        re.compile(
-            r"\b(?:before (?:responding|answering|replying|you (?:respond|answer|reply))(?! to (?!(?:this|the user|"
-            r"the current)\b))|automated workflow step|system policy (?:requires|mandates)|assistant directive)\b"
-            r"[^\n]{0,80}?\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME
-        ),
+        re.compile(_FRAME + r"[^\n]{0," + str(_FRAME_REACH) + "}?" + _VERB_NAME),
     ),
     (
         ("you must ", "you are required to ", "you need to ", "you have to ", "you shall "),
@@ -729,11 +731,8 @@ _TOOL_ORDERED = (
 )  # fmt: skip
 
 
-_FRAME_RX = re.compile(
-    r"\b(?:before (?:responding|answering|replying|you (?:respond|answer|reply))(?! to (?!(?:this|the user|the "
-    r"current)\b))|automated workflow step|system policy (?:requires|mandates)|assistant directive)\b"
-)
-_VERB_NAME_RX = re.compile(r"\b" + _TOOL_VERB + r" (?:the )?" + _TOOL_NAME)
+_FRAME_RX = re.compile(_FRAME)
+_VERB_NAME_RX = re.compile(_VERB_NAME)
 
 
 def _framed_call(text: str) -> re.Match[str] | None:
@@ -741,19 +740,19 @@ def _framed_call(text: str) -> re.Match[str] | None:
     linear time: the first call at or after a frame's end is searched for once and kept while later frames end before
     it (as ``_tool_calls`` keeps targets); the regex tried every position of every frame's reach (64 KiB of "before
     responding use the a_b " took ~7-11 ms). The match returned is the regex's own at that frame."""
-    call: re.Match[str] | None = None
-    searched = -1
+    call: re.Match[str] | None = None  # the first call at or after the last searched frame's end
     for frame in _FRAME_RX.finditer(text):
-        q = frame.end()
-        if call is None or q > call.start() or q < searched:
-            if call is None and searched != -1:
-                return None  # no call at or after `searched` <= q
+        q = frame.end()  # frames come in order: q only grows
+        if call is None or q > call.start():
             call = _VERB_NAME_RX.search(text, q)
-            searched = q
             if call is None:
-                return None
+                return None  # none after this frame, so none after any later one
         p = call.start()
-        if p - q <= 80 and "\n" not in text[q:p] and (m := _TOOL_ORDERED[0][1].match(text, frame.start())):
+        if (
+            p - q <= _FRAME_REACH
+            and text.find("\n", q, p) == -1
+            and (m := _TOOL_ORDERED[0][1].match(text, frame.start()))
+        ):
             return m
     return None
 
@@ -793,26 +792,22 @@ def _tool_calls(text: str) -> Iterator[re.Match[str]]:
     is passed over, as the regex passes over it; where one may, the regex's own match there decides (the object
     ``finditer`` gives), and the search goes on after it. ``tests/test_inspect_jailbreak.py`` holds the two equal."""
     pos = 0
-    target: re.Match[str] | None = None
-    searched = -1  # target: the first at or after every position in [searched, target.start()]
+    target: re.Match[str] | None = None  # the first target at or after the last searched name's end
     while True:
         head = _TOOL_HEAD_RX.search(text, pos)
         if head is None:
             return
-        q = head.end("name")  # the regex's reach starts here or a backtick or " tool" later
-        if target is None or q > target.start() or q < searched:
-            if target is None and searched != -1:
-                return  # no target at or after `searched` <= q: none for this name or any later one
+        q = head.end("name")  # the regex's reach starts here or a backtick or " tool" later; names come in order
+        if target is None or q > target.start():
             target = _TOOL_TARGET_RX.search(text, q)
-            searched = q
             if target is None:
-                return
+                return  # none after this name, so none after any later one
         p = target.start()
-        if p <= head.end() + _TOOL_REACH and "\n" not in text[q:p]:
+        if p <= head.end() + _TOOL_REACH and text.find("\n", q, p) == -1:
             m = _TOOL_CALL.match(text, head.start())
             if m is not None:
                 yield m
-                pos = m.end() if m.end() > m.start() else m.start() + 1
+                pos = m.end()  # (never empty: a match holds a verb and a name)
                 continue
         pos = head.start() + 1
 
