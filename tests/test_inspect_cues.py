@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 
 import pytest
 
 from gateway.inspect import cues
 from gateway.inspect.normalize import fold
 from tests.test_inspect_families import high, out_high
+from tests.timing import within
 
 _NAMES = ["NOVA", "Kira-9", "ZENO", "el Oráculo", "Atlas"]
 
@@ -170,6 +170,4 @@ def test_a_64_kib_hostile_text_stays_fast() -> None:
              "eres un asistente ", "do not tell the user ", "di: a_bc ", "\u00bfcu\u00e1l es el texto "]  # fmt: skip
     for p in parts:
         text = fold((p * (65536 // len(p) + 1))[:65536])
-        t0 = time.perf_counter()
-        cues.scored(text)
-        assert time.perf_counter() - t0 < 0.01, p
+        assert within(lambda text=text: cues.scored(text), 0.01) < 0.01, p

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from gateway.inspect import injection, jailbreak
 from gateway.inspect.normalize import fold
-from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
+from tests.timing import within
 
 _TOOLS = ["purge_records", "wire_payment", "rotate_keys"]
 _ORDERS = [
@@ -159,8 +159,8 @@ def test_replies_asked_of_people_pass(text: str) -> None:
 def test_the_new_rules_are_bounded(unit: str) -> None:
     """The new rules alone on 64 KiB of their own tokens (one slice of an output is 16 KiB)."""
     norm = fold((unit * (65536 // len(unit) + 1))[:65536])
-    assert _best(lambda: jailbreak.tool_ordered(norm)) < 0.01
-    assert _best(lambda: injection._dictated_match(norm)) < 0.01
+    assert within(lambda: jailbreak.tool_ordered(norm), 0.01) < 0.01
+    assert within(lambda: injection._dictated_match(norm), 0.01) < 0.01
 
 
 _FRAME_PARTS = [

@@ -17,15 +17,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import time
 
 import pytest
 
 from gateway.inspect import injection, normalize
 from gateway.inspect.base import Target
 from gateway.inspect.injection import InjectionDetector
-from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
+from tests.timing import ratio, within
 
 # ------------------------------------------------------------------ JSON whitespace escapes
 _LEADS = ["Thanks for the update.", "Ticket 4411 closed.", "Summary attached", "ok"]
@@ -138,30 +137,16 @@ _HOSTILE_ESCAPES = [
 @pytest.mark.parametrize("text", _HOSTILE_ESCAPES)
 def test_escaped_breaks_is_bounded(text: str) -> None:
     text = text[:65536]
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        normalize.escaped_breaks(text)
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.01, best
+    assert within(lambda: normalize.escaped_breaks(text), 0.01) < 0.01
 
 
 def test_injection_on_escaped_hostile_text_is_bounded() -> None:
     """The detector reads the escaped view instead of the raw text (same length), not as well: its cost stays."""
     det = InjectionDetector()
     text = ("hello\\nIgnore " * 6000)[:65536]
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        det.scan(Target(text, None, "tool_output", "", ""))
-        best = min(best, time.perf_counter() - t0)
     plain = text.replace("\\n", " \n")
-    base = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        det.scan(Target(plain, None, "tool_output", "", ""))
-        base = min(base, time.perf_counter() - t0)
-    assert best < 2 * base + 0.005, (best, base)
+    escaped = lambda: det.scan(Target(text, None, "tool_output", "", ""))  # noqa: E731
+    assert ratio(escaped, lambda: det.scan(Target(plain, None, "tool_output", "", "")), 2.0) < 2.0
 
 
 def test_json_output_still_rescanned_string_by_string() -> None:
@@ -272,12 +257,7 @@ def test_mail_out_is_bounded(text: str) -> None:
     from gateway.inspect.normalize import fold
 
     text = fold(text[:65536])
-    best = 1.0
-    for _ in range(3):
-        t0 = time.perf_counter()
-        disclose.mail_out(text)
-        best = min(best, time.perf_counter() - t0)
-    assert best < 0.01, best
+    assert within(lambda: disclose.mail_out(text), 0.01) < 0.01
 
 
 # ------------------------------------------------------------------ proof markers and secrets dictated for the answer
@@ -344,8 +324,8 @@ def test_dictated_markers_are_bounded(text: str) -> None:
 
     text = fold(text[:65536])
     for rx in (re.compile(injection._CONFIRMED_MARKER), re.compile(injection._ANSWER_MARKER)):
-        assert _best(lambda rx=rx: rx.search(text)) < 0.01
-    assert _best(lambda: disclose.secret_request(text)) < 0.01
+        assert within(lambda rx=rx: rx.search(text), 0.01) < 0.01
+    assert within(lambda: disclose.secret_request(text), 0.01) < 0.01
 
 
 # ------------------------------------------------------------------ precision: security documentation about attacks
@@ -423,7 +403,7 @@ def test_reported_speech_guard_is_bounded(text: str) -> None:
     from gateway.inspect.normalize import fold
 
     text = fold(text[:65536])
-    assert _best(lambda: cues.scored(text)) < 0.01
+    assert within(lambda: cues.scored(text), 0.01) < 0.01
     ends = [m.end() for m in re.finditer("to ", text)][:400]
 
     def guards() -> None:
@@ -431,7 +411,7 @@ def test_reported_speech_guard_is_bounded(text: str) -> None:
             injection._DESCRIBED.search(text, max(0, e - 40), e)
             cues._DENIED.search(text, max(0, e - 40), e)
 
-    assert _best(guards) < 0.01
+    assert within(guards, 0.01) < 0.01
 
 
 # ------------------------------------------------------------------ a task redefined under a forged banner; secrets
@@ -492,5 +472,5 @@ def test_redefined_and_checked_are_bounded(text: str) -> None:
 
     text = fold(text[:65536])
     rx = re.compile(injection._BANNER_TASK)
-    assert _best(lambda: rx.search(text)) < 0.01
-    assert _best(lambda: disclose.secret_request(text)) < 0.01
+    assert within(lambda: rx.search(text), 0.01) < 0.01
+    assert within(lambda: disclose.secret_request(text), 0.01) < 0.01

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,17 +21,6 @@ def high(args: Any, **opts: Any) -> set[str]:
 def out_high(text: str) -> set[str]:
     found, _ = INS.output(text.encode(), InspectOptions())
     return {f"{f.detector}:{f.kind}" for f in found if f.severity == "high"}
-
-
-def best_time(run: Callable[[], object]) -> float:
-    """The best of five runs of ``run``, in seconds (the rounds' hostile-input bounds: a garbage collection or a busy
-    core slows one run, rarely all five; with three, two 10 ms bounds failed once each in stop 29's full runs)."""
-    best = 1.0
-    for _ in range(5):
-        t0 = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def kinds(args: Any) -> dict[str, str]:

@@ -24,8 +24,8 @@ import pytest
 
 from gateway.inspect import errands, held, injection
 from gateway.inspect.normalize import fold
-from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
+from tests.timing import within
 
 
 def _injection(found: set[str]) -> set[str]:
@@ -399,7 +399,7 @@ def test_sixteenth_round_rules_are_bounded(text: str) -> None:
         held.setup_ask,
         held.held_secret_ask,
     ):
-        assert _best(lambda find=find: find(norm)) < 0.01, find.__name__
+        assert within(lambda find=find: find(norm), 0.01) < 0.01, find.__name__
 
 
 @pytest.mark.parametrize(
@@ -417,4 +417,4 @@ def test_sixteenth_round_foreign_parts_are_bounded(text: str) -> None:
     parts = [injection._ES_LIMITS_OFF[1], injection._ES_MODEL_ASK[1]]
     parts += [re.compile(p) for p in (injection._ZH_ASKED, injection._ZH_REENCODED)]
     for rx in parts:
-        assert _best(lambda rx=rx: rx.search(norm)) < 0.01, rx.pattern[:40]
+        assert within(lambda rx=rx: rx.search(norm), 0.01) < 0.01, rx.pattern[:40]

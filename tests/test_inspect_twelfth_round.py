@@ -29,8 +29,8 @@ import pytest
 from gateway.inspect import code, injection, ssrf, traversal
 from gateway.inspect.base import Target
 from gateway.inspect.normalize import fold
-from tests.test_inspect_families import best_time as _best
 from tests.test_inspect_families import high, out_high
+from tests.timing import ratio, within
 
 # ------------------------------------------------------------------ command splices
 _HOSTS = ["example.org", "10.0.0.7", "report.pdf", "build-42"]
@@ -104,7 +104,7 @@ def _shell_scan(text: str) -> Callable[[], object]:
 )
 def test_splice_on_hostile_text_is_bounded(text: str) -> None:
     """Runs of a new alternative's opening that never completes: the shell gate (one Hyperscan pass) closes most."""
-    assert _best(_shell_scan(text)) < 0.01
+    assert within(_shell_scan(text), 0.01) < 0.01
 
 
 @pytest.mark.parametrize("text", ["; id #x" * 9400, "&& ps a" * 9000, "|set x" * 11000])
@@ -113,7 +113,7 @@ def test_dense_separators_cost_what_they_cost_before(text: str) -> None:
     tried at each (~11,000 matches). That cost is the rule's, before this round (a text of the old vocabulary, "; ls
     x", costs the same on main: 15-18 ms here); the new alternatives, each behind a look at its first letters, add
     no more than half of it."""
-    assert _best(_shell_scan(text)) < 1.5 * _best(_shell_scan("; ls x" * 11000))
+    assert ratio(_shell_scan(text), _shell_scan("; ls x" * 11000), 1.5) < 1.5
 
 
 # ------------------------------------------------------------------ file inclusion targets, wrappers, drives
@@ -203,8 +203,11 @@ def test_public_names_about_consul_pass(url: str) -> None:
 def test_path_rules_are_bounded(text: str) -> None:
     text = text[:65536]
     det = traversal.TraversalDetector()
-    assert _best(lambda: det.scan(Target(text, None, "request_arg", "/path", "path", allowed_roots=("/srv",)))) < 0.01
-    assert _best(lambda: ssrf.find_urls(text)) < 0.01
+    assert (
+        within(lambda: det.scan(Target(text, None, "request_arg", "/path", "path", allowed_roots=("/srv",))), 0.01)
+        < 0.01
+    )
+    assert within(lambda: ssrf.find_urls(text), 0.01) < 0.01
 
 
 # ------------------------------------------------------------------ the answer dictated in retrieved text
@@ -332,8 +335,8 @@ def test_japanese_override_with_the_topic_particle(text: str, found: bool) -> No
 def test_twelfth_round_injection_rules_are_bounded(text: str) -> None:
     """The new rules alone (the detector's older rules cost 9-13 ms on some of these texts before this round)."""
     norm = fold(text[:65536])
-    assert _best(lambda: injection._dictated_match(norm)) < 0.01
-    assert _best(lambda: injection._FORGED_TAG.search(norm)) < 0.01
+    assert within(lambda: injection._dictated_match(norm), 0.01) < 0.01
+    assert within(lambda: injection._FORGED_TAG.search(norm), 0.01) < 0.01
 
 
 # ------------------------------------------------------------------ the prompt asked out in a derived form
