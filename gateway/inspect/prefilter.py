@@ -67,11 +67,11 @@ _compiled: dict[tuple[tuple[bytes, ...], tuple[int, ...], tuple[bool, ...]], Any
 _compiling = threading.Lock()
 
 
-def _literal_db(exprs: tuple[bytes, ...], ids: tuple[int, ...], caseless: tuple[bool, ...] | None = None) -> Any:
-    """One Hyperscan database per distinct set of literals, compiled once per process
-    (~0.1 s each; every gateway runtime builds inspectors with the same detectors).
-    A database is read-only once compiled: scans share it, each with its own scratch.
-    ``caseless``: per literal, match ASCII letters in either case."""
+def _hs_db(exprs: tuple[bytes, ...], ids: tuple[int, ...], caseless: tuple[bool, ...] | None = None) -> Any:
+    """One Hyperscan database per distinct set of expressions (literals written byte by byte, ``_hs_literal``,
+    and the whitespace-run patterns of ``_spaced_expr``), compiled once per process (~0.1 s each; every gateway
+    runtime builds inspectors with the same detectors). A database is read-only once compiled: scans share it,
+    each with its own scratch. ``caseless``: per expression, match ASCII letters in either case."""
     assert _hs is not None
     nocase = caseless if caseless is not None else (False,) * len(exprs)
     with _compiling:
@@ -160,7 +160,7 @@ class Prefilter:
                 if not exprs:
                     continue
                 ids = [i for i, toks in owners for _ in toks]
-                self._dbs[view] = _literal_db(tuple(exprs), tuple(ids))
+                self._dbs[view] = _hs_db(tuple(exprs), tuple(ids))
             self._ascii = self._ascii_db()
             self._plain = self._ascii_db(spaced=False)
             spaced = [
@@ -171,7 +171,7 @@ class Prefilter:
             ]
             if spaced:  # for text over ``one_pass_max``, looked up in ``t.norm`` as plain literals (``_open_ascii``)
                 self._spaced_owners = tuple(sorted({i for i, _ in spaced}))
-                self._spaced = _literal_db(tuple(_hs_literal(tok) for _, tok in spaced), tuple(i for i, _ in spaced))
+                self._spaced = _hs_db(tuple(_hs_literal(tok) for _, tok in spaced), tuple(i for i, _ in spaced))
 
     def _ascii_db(self, spaced: bool = True) -> Any:
         """ASCII text in one pass (``open``): for ASCII ``raw``, ``raw.lower()`` differs only in case, and
@@ -204,7 +204,7 @@ class Prefilter:
                         nocase.append(True)
         if not exprs:
             return None
-        return _literal_db(tuple(exprs), tuple(ids), tuple(nocase))
+        return _hs_db(tuple(exprs), tuple(ids), tuple(nocase))
 
     def open(self, t: Target) -> list[bool]:
         """Per detector (by index): may it find anything in ``t``? (Field names not considered.) A text holding JSON
