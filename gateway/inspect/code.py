@@ -6,6 +6,7 @@ handling) / ASI05 (unexpected code execution).
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -60,6 +61,8 @@ _CMD_TAIL = (
     r"[ \t]{1,3}#(?=[ \t]|\n\x00|\n?\Z))|(?=[fgthwcjnlaes])"
     + _CMD_WORDS
     + r"(?:[ \t]{1,3}[-/\"']|[ \t]{0,3}(?:[;&)]|\|(?![ \t]))|[ \t]{1,3}#(?=[ \t]|\n\x00|\n?\Z))|"
+    # (seventeenth round) a command run under a time limit ("; timeout 5 sleep 9", "| timeout 3s cat /dev/zero")
+    r"timeout[ \t]{1,3}\d{1,5}[smhd]?[ \t]{1,3}[\w/]|"
     r"(?<![ \t])(?:env|set)(?=\n\x00|\n?\Z))"
 )
 _SHELL_SPLICE = re.compile(
@@ -211,7 +214,8 @@ _SQL_BUILT = (
 )
 _SQL_TAUTOLOGY = re.compile(
     r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(?:not\s{1,3})?\(*\s?(['\"]?)"
-    r"(\w{1,20})\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
+    # ("or 'a'='a", and sqlmap's LIKE boundary "and 'x%'='x", whose query closes the last literal)
+    r"(\w{1,20})%?\1\)*\s{0,3}(?:=|like)\s{0,3}\(*\1\2\1?(?![\w])|"
     r"(?:\bor|\|\|)\s{0,3}(['\"])\3\s{0,3}[-=&^* ]\s{0,3}\3|"
     # a quoted value holding dots or "@" compared with itself ("'or'il.nl'='il.nl")
     r"(?:\b(?:or|and|xor)|\|\||&&)\s{0,3}(['\"])([\w.@-]{1,30})\4\s{0,3}=\s{0,3}\4\5(?:\4|(?![\w.@-]))|"
@@ -252,7 +256,12 @@ _SQL_QUOTE_END = re.compile(
     # ... constants compared ("' AND 1=2--", "' OR 2>1")
     r"['\"]\)*\s{1,3}(?:and|or|xor|&&|\|\|)\s{1,3}(?:not\s{1,3})?\d{1,5}\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5}\s{0,3}"
     r"(?:;\s{0,3})?(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
-    r"['\"]\s?\|\|\s?\(\s?select\b|"
+    # a subquery concatenated (|| or T-SQL's +: "' + (select top 1 name from t) + '"), a constant in a range
+    # ("' or 5 between 1 and 9"), a string function of a column compared ("' and substring(pw,1,1)='a")
+    r"['\"]\s?(?:\|\||\+)\s?\(\s?select\b|"
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}\d{1,5}\s{1,3}(?:not\s{1,3})?between\s{1,3}\d{1,5}\s{1,3}and\s{1,3}\d{1,5}\b|"
+    r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:substr(?:ing)?|mid|ascii|left|right|length|len)\s?\([^()\n\x00]{1,60}\)\s?"
+    r"(?:=|<>|!=|>=?|<=?)|"
     r"['\"]\)*\s{1,3}(?:and|or)\s{1,3}(?:not\s{1,3})?exists\s?\(\s?select\b|"
     # a condition on a column after a quote ("x' AND email IS NULL; --", "' or username like '%"), a
     # constant tested against a subquery or a server variable ("' or 1 in (@@version)--", "' and
@@ -347,7 +356,8 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"in\s?\(\s?['\"\d]|is\s{1,3}(?:not\s{1,3})?null\b|between\s{1,3}['\"\d])|"
     # ... or OR with a literal left open for the query to close ("admin' or '"), or a statement begun
     # right after the quote and the rest commented out ("1' select * from users--", "1' grant ... --")
-    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{1,20}['\"]\)*\s{1,3}(?:or|and|\|\|)\s{1,3}['\"](?=[\n ]\x00|\n?\Z)|"
+    # (seventeenth round: the quote may open the value, "' or '1", and a word may follow the open literal)
+    r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}['\"]\)*\s{1,3}(?:or|and|\|\|)\s{1,3}['\"][\w.-]{0,20}(?=[\n ]\x00|\n?\Z)|"
     r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}['\"]\)*\s{1,3}(?:select|grant|revoke|insert|update|delete|drop|"
     r"exec|execute|shutdown)\s[^\n\x00]{0,120}?(?:--|#|/\*)[^\n\x00]{0,10}(?=[\n ]\x00|\n?\Z)|"
     # a number, then a clause of the query it lands in: a comparison of constants ("1 AND 1=0",
@@ -403,6 +413,26 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00[\n ]))[^/\n\x00]{0,20}/\*!?\d{0,5}\s?['\"]\s?\*/",
     re.I,
 )
+# (seventeenth round) A value of an identifier field ("id", "customer_id", "uid") that breaks out of the
+# token an identifier is: after at most eight plain words, a quote, a backtick, a backslash, ";", a parenthesis,
+# "|", a comment opener or closer, "@@" or a percent-encoded quote or NUL ("1'", "a'", "7\\'7", "5)", "||2",
+# "42 and %27x%27=%27x", "k:*/=1--"). An identifier holds none of them, and the first error probe of an
+# injection is one of them; the field name is the rule's context (``SqlDetector.traits.keyed``), so it is tried
+# only on such fields' values, from the value's start, and only on short ones (an identifier is short).
+_SQL_ID_PROBE = re.compile(
+    r"\A\s?(?:[\w.:@+-]{1,40}\s){0,8}[\w.:@+-]{0,40}(?:['\"`\\;()|]|--|/\*|\*/|@@|%(?:27|22|00|5c))", re.I
+)
+_ID_KEY = re.compile(
+    r"(?:\A|[_-])id\Z|\A(?:uid|pid|gid|sid|oid|guid|uuid)\Z|\A(?:customer|user|order|account|item|product|post|"
+    r"page|article|invoice|ticket|record|client|member|session|category|cat|doc|file|message|msg)id\Z"
+)
+_ID_MAX = 200
+
+
+def _id_named(key: str) -> bool:
+    return _ID_KEY.search(key) is not None
+
+
 # Untagged tools, anywhere in a value: a string function over a subquery, the blind extraction
 # of one character at a time ("ASCII(SUBSTRING((SELECT ...", "LEFT((SELECT pw FROM users LIMIT 1),1)=0x73").
 _SQL_INFERENCE = re.compile(
@@ -734,7 +764,7 @@ _XSS = re.compile(
 _XSS_MORE = re.compile(
     r"<[a-z][a-z0-9]{0,20}\b[^<>]{0,200}?\bformaction\s?=|\bdataformatas\s?=\s?[\"']?html|=\s?[\"']?&\{|"
     r"\+adw-\s?/?(?:script|img|svg|iframe|body|a\b)|\\0{0,4}3c\s?/?(?:script|img|svg|iframe)\b|"
-    r"\\74\s?/?(?:script|img|svg|iframe)\b|\b(?:behaviou?r|-moz-binding)\s?:\s?url\s?\(|"
+    r"\\74\s?/?(?:script|img|svg|iframe)\b|(?:\bbehaviou?r|-moz-binding)\s?:\s?url\s?\(|"
     r"\bexpression\s?\(\s?(?:alert|prompt|confirm|eval|document\.|window\.)|"
     r"\b(?:window|top|self|parent|frames|globalthis)\s?(?:\.|\[\s?[\"'])\s?(?:alert|prompt|confirm)\b",
     re.I,
@@ -755,6 +785,12 @@ _XSS_SPLIT_VALUE = re.compile(
     r"(?:\A|(?<=\x00 ))\s?(?:j\s{0,3}a\s{0,3}v\s{0,3}a|v\s{0,3}b)\s{0,3}s\s{0,3}c\s{0,3}r\s{0,3}i\s{0,3}p\s{0,3}t"
     r"\s{0,3}:(?=[\w$\[(])"
 )
+# (seventeenth round) Markup written so that a filter's literal match misses it: CSS escapes ("\6a \61 ..."
+# for "javascript:", "\45 xpression(", "expression\28 ..\29"), read as the browser reads them; and empty tags
+# that split a word or an entity ("o<x>nmouseover=", "&<WBR>#0000106"), which a tag-stripping filter removes
+# and so joins. Each view is read again with _XSS and _XSS_MORE (``_hidden_markup``).
+_CSS_ESCAPE = re.compile(r"\\([0-9a-f]{1,6})[ \t\n]?", re.I)
+_XSS_SPLIT_TAG = re.compile(r"(?<=[\w&#;])<[a-z]{1,10}>(?=[\w&#(])", re.I)
 _SQUEEZE = re.compile(r"[\s\x00]+")
 # NULs inside markup ("<scr\x00ipt>", UTF-16 text read as bytes): removed where they touch a
 # character other than a space (the runner's separator is a NUL between spaces in the folded text)
@@ -1001,6 +1037,7 @@ class SqlDetector:
 
     name = "sql_injection"
     traits = DetectorTraits(
+        keyed=_id_named,  # the identifier probe (_SQL_ID_PROBE) judges identifier fields' values
         anchors=Anchors(
             norm=(
                 *_SQL_WORDS,
@@ -1013,7 +1050,7 @@ class SqlDetector:
                 *_GLUED,
                 "/*!",
             )
-        )
+        ),
     )  # _sql_maybe's, and the comment-free view's (_sql_view)
 
     def scan(self, t: Target) -> list[Hit]:
@@ -1028,6 +1065,8 @@ class SqlDetector:
         # as a script too: a literal closed then another statement is a script's ordinary shape.
         tagged = (sql_tool and JOINED_SEP not in t.raw and _statement_led(t.raw)) or is_document(t)
         found = self._views(t.raw, t.norm, tagged, sql_tool)
+        if found is None and t.key and len(t.raw) <= _ID_MAX and _id_named(t.key):
+            found = _id_probe(t.norm)
         if found is None and tagged and "'" in t.raw:
             found = _dangling_quote(t.raw)
         if found is None and "\ufffd" in t.raw:
@@ -1039,7 +1078,7 @@ class SqlDetector:
             return []
         text, kind, m = found
         ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)
-        conf = 0.8 if kind == "quote_operator_probe" else 0.85
+        conf = 0.8 if kind in ("quote_operator_probe", "identifier_probe") else 0.85
         return [Hit(finding(self.name, t, kind, "high", OWASP, ev, conf))]
 
     @classmethod
@@ -1107,6 +1146,14 @@ def _dangling_quote(raw: str) -> tuple[str, str, re.Match[str]] | None:
     return (raw[-200:], "quote_break", m) if m else None
 
 
+def _id_probe(norm: str) -> tuple[str, str, re.Match[str]] | None:
+    gate = _SQL_GATE.possible(norm)
+    if gate is not None and _G_ID_PROBE not in gate:
+        return None
+    m = _SQL_ID_PROBE.match(norm)
+    return (norm, "identifier_probe", m) if m else None
+
+
 def _tautology_gate(norm: str) -> bool:
     return any(b in norm for b in _SQL_BOOL) and any(x in norm for x in ("=", " like ", "''", '""'))
 
@@ -1124,8 +1171,10 @@ def _value_then_query_gate(norm: str) -> bool:
         or '"*/' in norm
         # OR (or a concatenation) after a closed literal or before a comment
         or (("or " in norm or "||" in norm) and any(x in norm for x in ("'", '"', "--", "#", "/*")))
-        # AND with a literal left open at the end ("admin' and '")
+        # AND with a literal left open at the end ("admin' and '", "' and 'x")
         or ("and " in norm and norm.rstrip()[-1:] in ("'", '"'))
+        or "and '" in norm
+        or 'and "' in norm
         # a statement begun after a closed literal, the rest commented out
         or (
             ("'" in norm or '"' in norm)
@@ -1138,7 +1187,8 @@ def _value_then_query_gate(norm: str) -> bool:
 
 _QUOTE_BREAK_TOKENS = ("--", "#", "/*", ";", "union", " by ", "having", "||", "'%", '"%', "and '", "or '", 'and "',
                        'or "', "exists", "char", "concat", " like ", "null", "select", "true", "false", "or not",
-                       "and not",
+                       "and not", "substr", "ascii", "mid(", "mid (", "length", "left(", "left (", "right(",
+                       "right (", "len(", "len (",
                        *(f"{w} {d}" for w in ("and", "or", "xor") for d in "0123456789"))  # fmt: skip
 
 
@@ -1183,13 +1233,35 @@ _SQL_GATE_PATTERNS = (
     _SQL_VALUE_THEN_QUERY,
     _SQL_INFERENCE,
     _SQL_QUOTE_END,
+    _SQL_ID_PROBE,
 )
+_G_ID_PROBE = 9
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
 _SHELL_GATE = PatternGate(
     [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE], ARG_GATES
 )
 _FAST_SHELL_VALUE = _FromCandidates(_SHELL_VALUE, _string_starts)
 _FAST_DATUM_SPLICE = _FromCandidates(_SHELL_DATUM_SPLICE, _string_starts)
+
+
+def _css_char(m: re.Match[str]) -> str:
+    n = int(m.group(1), 16)
+    return chr(n) if 0 < n < 0x110000 and not 0xD800 <= n < 0xE000 else "\ufffd"
+
+
+def _hidden_markup(norm: str) -> tuple[str, re.Match[str] | None]:
+    """``_XSS`` and ``_XSS_MORE`` on the value with CSS escapes decoded and word-splitting empty
+    tags removed (then its character references, which such tags split, decoded)."""
+    text = norm
+    if "\\" in text:
+        text = _CSS_ESCAPE.sub(_css_char, text)
+    if "<" in text and ">" in text:
+        text = _XSS_SPLIT_TAG.sub("", text)
+        if "&#" in text:
+            text = html.unescape(text)
+    if text == norm:
+        return norm, None
+    return text, _XSS.search(text) or _XSS_MORE.search(text)
 
 
 class XssDetector:
@@ -1221,6 +1293,8 @@ class XssDetector:
         if not m and not document and ("jav" in norm or "cript" in norm) and ":" in norm:
             text = norm
             m = _XSS_SPLIT_VALUE.search(norm)
+        if not m and not document and ("\\" in norm or "<" in norm):
+            text, m = _hidden_markup(norm)
         if not m:
             return []
         ev = excerpt(text, max(0, m.start() - 10), m.end() + 20)
@@ -1294,6 +1368,9 @@ PATTERNS = {
     "xss": _XSS,
     "xss_more": _XSS_MORE,
     "xss_split_scheme": _XSS_SPLIT_SCHEME,
+    "css_escape": _CSS_ESCAPE,
+    "xss_split_tag": _XSS_SPLIT_TAG,
+    "sql_id_probe": _SQL_ID_PROBE,
     "nul_inside": _NUL_INSIDE,
     "code_exec": _CODE_EXEC,
     "code_call_literal": _CODE_CALL_LITERAL,

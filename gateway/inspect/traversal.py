@@ -24,6 +24,13 @@ _SENSITIVE = re.compile(
 # "....//etc/shadow", "c:/boot.ini", "%00/etc/passwd"): matched on the decoded, slash-folded form.
 _TARGETS = re.compile(
     r"(?:^|[/:=\s\"'\x00])(?:etc/(?:passwd|shadow|group|gshadow|sudoers|master\.passwd)\b|"
+    # (seventeenth round) what a file inclusion reads to fingerprint the host or to run code it wrote there (log
+    # poisoning): the host's name and banner, the web and database servers' configuration, the logs a request
+    # writes into ("/etc/issue", "/etc/nginx/nginx.conf", "/var/log/apache2/access.log", "/var/log/auth.log")
+    r"etc/(?:issue|hostname|hosts|my\.cnf|mysql/my\.cnf|nginx/nginx\.conf|apache2/apache2\.conf|"
+    r"httpd/conf/httpd\.conf)$|"
+    r"(?=v)var/log/(?:(?:apache2?|httpd|nginx|lighttpd)/(?:access|error)(?:[._]log)?|auth\.log|secure|vsftpd\.log|"
+    r"sshd\.log|mail\.log|xferlog)$|"
     r"(?:windows|winnt)/(?:win\.ini|system\.ini|system32(?:/|$)|desktop\.ini|repair/)|"
     r"(?:boot|win|system)\.ini\b|\.htaccess\b|\.htpasswd\b|global\.asa\b|localstart\.asp\b|web\.config\b|"
     r"inetpub/|proc/self/(?:environ|cmdline|fd/|maps)|/\.\.\.+/|"
@@ -32,7 +39,7 @@ _TARGETS = re.compile(
     # "/home/user/.ssh/id_rsa", "/app/.env"), behind a look at their first characters (a path of many short segments
     # tries them after every slash)
     r"(?=[prv.])(?:proc/(?:\d{1,7}|thread-self)/(?:environ|cmdline|fd/|maps|mem\b)|(?:var/)?run/secrets/|"
-    r"\.(?:dockerenv\b|ssh/(?:id_[\w.-]{1,20}|authorized_keys|known_hosts)\b|(?:bash|zsh|mysql|psql)_history\b|"
+    r"\.(?:dockerenv\b|bashrc$|ssh/(?:id_[\w.-]{1,20}|authorized_keys|known_hosts)\b|(?:bash|zsh|mysql|psql)_history\b|"
     r"env(?=$|[\s\"'\x00]))))"
 )
 # An absolute Windows path (after decoding, with forward slashes): outside a tool's POSIX roots.
@@ -42,7 +49,8 @@ _JUNK = re.compile(r"\x00|(?:^|/)\.{3,}(?:/|$)|(?:\./){3,}|\.{2,}/{2,}")
 # Every match of _TARGETS and of _JUNK holds one of these: each regex is searched only where one is (on 64 KiB of
 # "zip://" the two searches cost 2.9 and 3.8 ms, the whole rule ~10 ms; stop 29)
 _TARGET_TOKENS = ("etc/", "windows/", "winnt/", ".ini", ".ht", "global.asa", "localstart.asp", "web.config", "inetpub/",
-                  "proc/", "/...", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env")  # fmt: skip
+                  "proc/", "/...", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env", "var/log/",
+                  ".bashrc")  # fmt: skip
 _JUNK_TOKENS = ("\x00", "...", "./././", "..//")
 
 
@@ -124,7 +132,7 @@ def _maybe(t: Target) -> bool:
 # What ``_maybe`` looks for in the lower-cased text; on ASCII text one Hyperscan pass ignoring
 # case answers the same (thirteen ``in`` scans of a joined text cost ~7 µs per KiB).
 _MAYBE_TOKENS = ("..", "%", "0x2e", "\\", ".ini", ".ht", "passwd", *_SENSITIVE_TOKENS, "run/secrets/", ".dockerenv",
-                 ".ssh/", "_history", ".env")  # fmt: skip
+                 ".ssh/", "_history", ".env", "var/log/", ".bashrc")  # fmt: skip
 _MAYBE_GATE = PatternGate([re.compile("|".join(re.escape(x) for x in _MAYBE_TOKENS), re.I)], ARG_GATES)
 
 
@@ -143,7 +151,7 @@ class TraversalDetector:
         anchors=Anchors(
             lower=("..", "%", "\\", "\x00", "./", "0x2e", "etc/", "proc/", "/root/", "/var/run/secrets/", "~/.",
                    "/.env", ".git/", "windows", "winnt", ".ini", ".ht", "global.asa", "localstart.asp", "web.config",
-                   "inetpub", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env"),
+                   "inetpub", "run/secrets/", ".dockerenv", ".ssh/", "_history", ".env", "var/log/", ".bashrc"),
             non_ascii=True,
         ),
     )  # fmt: skip
