@@ -79,6 +79,12 @@ def test_a_long_identifier_field_is_not_judged_as_one() -> None:
         "' + (select top 1 login from accounts) + '",
         "' and substring(pass,2,1)='q",
         "' or ascii(token)>64",
+        "7' order by 2,4,6-- x",  # a column list in the count probe
+        "5 group by 1, 2#",
+        "q' and false--",  # the falsy half of the blind pair
+        "') && not true#",
+        "x; execute ('dr' + 'op table t')",  # a stacked EXEC of an expression
+        "||(select pw from acct)",  # a concatenation opening the value
     ],
 )
 def test_quote_led_probes_are_caught(value: str) -> None:
@@ -103,6 +109,9 @@ def test_real_sql_passes_a_sql_tool(sql: str) -> None:
         "SELECT 'a' + (SELECT TOP 1 name FROM sys.tables) + 'b'",
         "SELECT * FROM t WHERE code = 'x' AND price BETWEEN 10 AND 20",
         "SELECT name FROM users WHERE name = 'ann' AND substring(code,1,2)='ab'",
+        "SELECT a, b, c FROM t WHERE k = 'v' ORDER BY 1, 2 -- by column",
+        "SELECT * FROM flags WHERE name = 'beta' AND false -- disabled",
+        "EXEC ('SELECT 1')",
     ],
 )
 def test_scripts_with_the_new_shapes_pass_a_sql_tool(sql: str) -> None:
@@ -124,6 +133,7 @@ XSS = [
     "<img src=&<b>#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;confirm(4)>",
     "<section style=\"-moz-binding:url('https://x.example/b.xml#b')\">",
     "<style>main{-moz-binding:url(//x.example/b.xml#b)}</style>",
+    "<a href=java\\0script:confirm(8)>x</a>",  # a NUL written as an escape
 ]
 
 
@@ -175,10 +185,16 @@ HOSTILE = {
     "sql_id_probe": ["a " * 32768, "a" * 65536, "a " * 8 + "a" * 65000, "1 " * 20000 + "'"],
     "css_escape": ["\\" * 65536, "\\6a " * 16384, "\\fffff" * 10000],
     "xss_split_tag": ["a<b>" * 16384, "<" * 65536, "&<abcdefghij" * 6000],
-    "shell_splice": ["; timeout 5 " * 5000, "|timeout 99999s" * 4000],
     # the tautology as the detector runs it (from its candidates, _FAST_TAUTOLOGY), on runs aimed at the new "%?"
     "sql_tautology": ["'a%" * 21000, "'a%'='" * 10000, "a%" * 32768],
-    "sql_value_then_query": ["' or '" * 11000, "a' and 'b" * 6500, " " * 65536],
+    "sql_value_then_query": [
+        "' or '" * 11000,
+        "a' and 'b" * 6500,
+        " " * 65536,
+        "||(" * 21000,
+        "; exec (" * 8000,
+        "1 order by 1," + "2," * 32000,
+    ],
 }
 
 
@@ -237,7 +253,7 @@ def test_the_targets_pattern_is_bounded_on_64_kib(text: str) -> None:
 
 # The quote-break pattern as a whole costs 12-35 ms on 64 KiB of dense quote runs ("' or " * 13000) before this
 # round as after it (its candidates are every quote); the alternatives this round added are held alone.
-_NEW_QUOTE_END = ("between", "substr(?:ing)?", "(?:\\|\\||\\+)")
+_NEW_QUOTE_END = ("between", "substr(?:ing)?", "(?:\\|\\||\\+)", "false|not", ",\\s?\\d{1,3}){0,30}")
 
 
 @pytest.mark.parametrize("marker", _NEW_QUOTE_END)
@@ -254,3 +270,14 @@ def test_the_new_quote_break_alternatives_are_bounded_on_64_kib(marker: str, tex
     assert alts
     rx = re.compile("|".join(alts), re.I)
     assert within(lambda: rx.search(text), 0.01) < 0.01
+
+
+# The shell splice pattern as a whole costs 10-60 ms on 64 KiB of dense separators ("; " * 32768) before this round
+# as after it; the alternative this round added ("timeout N cmd") is held alone, and with a separator before it.
+@pytest.mark.parametrize("text", ["; timeout 5 " * 5000, "|timeout 99999s" * 4000, "timeout " * 8000, "; " * 32768])
+def test_the_timeout_alternative_is_bounded_on_64_kib(text: str) -> None:
+    import re
+
+    alt = next(a for a in code._CMD_TAIL.split("|") if a.startswith("timeout"))
+    for rx in (re.compile(alt, re.I), re.compile(r"(?:[;&|]|\$\(|%0a)[ \t]{0,3}`?" + alt, re.I)):
+        assert within(lambda rx=rx: rx.search(text), 0.01) < 0.01

@@ -233,7 +233,7 @@ _SQL_QUOTE_END = re.compile(
     # a statement ended and the rest commented out ("'; --"), a column count probe ("' order by 3--"),
     # a group probe ("' having 1=1"), a JavaScript busy wait after a quote (server-side JS / NoSQL)
     r"['\"]\)*\s{0,3};\s{0,3}(?:--|#)[ \t]{0,3}[-+]?[ \t]?(?=[\n ]\x00|\n?\Z)|"
-    r"['\"]\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,3}\s{0,3}(?:--|#|/\*)|"
+    r"['\"]\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,3}(?:\s?,\s?\d{1,3}){0,30}\s{0,3}(?:--|#|/\*)|"
     r"['\"]\)*\s{1,3}having\s{1,3}(\d{1,5})\s?=\s?\1\b|"
     r"['\"]\s{0,3};\s{0,3}[\w.]{1,20}\s?=\s?new\s{1,3}date\s?\(|"
     # a literal closed and concatenated ("1'||'asd'||'"), the LIKE-wildcard balance ("and '%'='")
@@ -247,6 +247,8 @@ _SQL_QUOTE_END = re.compile(
     r"\bor\s{1,3}true\s{0,3}(?:--|#)|"
     # ... a boolean constant after a quote, commented out ("') or true/*", "' || not false;--")
     r"['\"]\)*\s{0,3}(?:or|\|\|)\s{1,3}(?:true|not\s{1,3}false)\s{0,3}(?:;\s{0,3})?(?:--|#|/\*)|"
+    # ... or the falsy one of the pair ("' and false--", "') && not true#"; seventeenth round)
+    r"['\"]\)*\s{0,3}(?:and|&&)\s{1,3}(?:false|not\s{1,3}true)\s{0,3}(?:;\s{0,3})?(?:--|#|/\*)|"
     # a truthy constant commented out ("' or 1#"), a group probe ("' group by x having 1=1"), the
     # boolean pair of blind injection ("1' and '1'='2": the query closes the last literal), a
     # subquery concatenated in ("'||(select version())||'") or tested ("' or exists(select")
@@ -365,16 +367,16 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     # "1 WHERE 1=1 AND 1=0")
     r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}\)*\s{1,3}(?:and|or|xor)\s{1,3}\(?\s?(?:\d{1,12}|[a-z])\s?=\s?\(?['\"]?"
     r"(?:\d{1,12}|[a-z])\b\s{0,3}(?:--|#|/\*|and\b|or\b|(?=[\n ]\x00|\n?\Z))|"
-    r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}['\"]?\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,5}\s{0,3}"
-    r"(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
+    r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}['\"]?\)*\s{1,3}(?:order|group)\s{1,3}by\s{1,3}\d{1,5}(?:\s?,\s?\d{1,5}){0,30}"
+    r"\s{0,3}(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
     # ... after a word, with the rest commented out ("admin ORDER BY 10--")
     r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?\)*\s{1,3})"
-    r"?(?:order|group)\s{1,3}by\s{1,3}\d{1,5}\s{0,3}(?:--|#|/\*)|"
+    r"?(?:order|group)\s{1,3}by\s{1,3}\d{1,5}(?:\s?,\s?\d{1,5}){0,30}\s{0,3}(?:--|#|/\*)|"
     # a word, then a stacked statement that changes or stops the database ("x; DROP TABLE users"),
     # but not a script's transaction statement ("BEGIN;\nCREATE TABLE ...": a script, not a value)
     r"(?:\A|(?<=\x00[\n ]))\s?(?:(?!(?:begin|commit|end|rollback)\b)[\w.@-]{1,40}['\"]?\)*\s{0,3})"
     r"?;\s{0,3}(?:drop\s{1,3}(?:table|database|schema)|shutdown|"
-    r"exec(?:ute)?\s{1,3}[\w.]{2,40}|truncate\s{1,3}table|delete\s{1,3}from|insert\s{1,3}into|"
+    r"exec(?:ute)?\s{1,3}[\w.]{2,40}|exec(?:ute)?\s?\(\s?['\"@]|truncate\s{1,3}table|delete\s{1,3}from|insert\s{1,3}into|"
     r"update\s{1,3}\w{1,40}\s{1,3}set|alter\s{1,3}table|create\s{1,3}(?:table|user|login)|declare\s{1,3}@|"
     r"select\s{1,3}(?:\*|[\w.,() ]{1,60}?)\s{1,3}from\s{1,3}[\w.]{1,40})\b|"
     # a word (or a closed literal), then constants compared: "admin AND 1=2", "' OR 2>1#"
@@ -405,6 +407,8 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     # a value that is OR and a truthy constant, commented out ("or 1--", "OR true#", "or not 1=2;--")
     r"(?:\A|(?<=\x00[\n ]))\s?(?:or|\|\|)\s{1,3}(?:not\s{1,3})?(?:\d{1,5}|true|false)"
     r"(?:\s?(?:=|<>|!=|>=?|<=?)\s?\d{1,5})?\s{0,3}(?:;\s{0,3})?(?:(?:--|#)[ \t+-]{0,3}(?=[\n ]\x00|\n?\Z)|/\*)|"
+    # (seventeenth round: or the value opens with the concatenation, "||(elt(..", "||(select ..")
+    r"(?:\A|(?<=\x00[\n ]))\s?\|\|\s?\(\s?(?:select\b|\w{1,20}\s?\()|"
     r"(?:\A|(?<=\x00[\n ]))\s?[\w.@-]{0,20}['\"]\s?\|\|\s?(?:['\"][\w.@ -]{0,20}(?=[\n ]\x00|\n?\Z)|"
     r"\(\s?(?:select\b|\w{1,20}\s?\())|"
     r"(?:\A|(?<=\x00[\n ]))[^/\n\x00]{0,20}/\*!\d{0,5}\s{0,3}(?:\d{1,5}\s?[-+*/,=]|(?:and|or|xor|union|select)\b|"
@@ -1254,7 +1258,9 @@ _FAST_DATUM_SPLICE = _FromCandidates(_SHELL_DATUM_SPLICE, _string_starts)
 
 def _css_char(m: re.Match[str]) -> str:
     n = int(m.group(1), 16)
-    return chr(n) if 0 < n < 0x110000 and not 0xD800 <= n < 0xE000 else "\ufffd"
+    if n == 0:
+        return ""  # a NUL ("java\0script:", a C or Perl string's NUL): dropped by the old parsers it fooled
+    return chr(n) if n < 0x110000 and not 0xD800 <= n < 0xE000 else "\ufffd"
 
 
 def _hidden_markup(norm: str) -> tuple[str, re.Match[str] | None]:
