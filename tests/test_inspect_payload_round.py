@@ -21,8 +21,7 @@ def found(args: dict[str, object], tags: frozenset[str] = frozenset()) -> list[s
 
 
 # --- SQL: an identifier field's value that leaves the identifier
-ID_PROBES = ["7'", "x'", 'ab"', "12\\'3", "9)", "(probe)", "||3", "5;", "77`", "k:*/=2--", "3 and %27q%27=%27q",
-             "4 exec foo_ (bar)", "@v select @v into tmp end --", "8@@x", "31%00", "6 --"]  # fmt: skip
+ID_PROBES = ["12\\'3", "9'x", "||3", "-4'", "77`", '5"', " 31' "]
 
 
 @pytest.mark.parametrize("value", ID_PROBES)
@@ -35,7 +34,7 @@ def test_an_identifier_that_breaks_out_is_caught(key: str, value: str) -> None:
 
 def test_an_identifier_probe_is_caught_among_other_strings() -> None:
     # the joined scan finds nothing on its own; the field name sends the string to the rule
-    got = found({"note": "hello there", "customer_id": "a1'", "limit": "10"})
+    got = found({"note": "hello there", "customer_id": "41'", "limit": "10"})
     assert "sql_injection:identifier_probe" in got
 
 
@@ -46,6 +45,14 @@ IDS = ["42", "cus_9F3kQ2", "ORD-2024-0007", "3f2b1c9e-8a7d-4e1f-9b0c-2d4e6f8a1b3
 @pytest.mark.parametrize("value", IDS)
 def test_real_identifiers_pass(value: str) -> None:
     assert found({"id": value, "customer_id": value}) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["O'Brien", "'s-Hertogenbosch", "5' 11\" tall", "6'2\"", "'", "''", "a'b", "'abc'", "a||b", "|| true",
+              "(none)", "Chris'", "k'", "Bob's (select) list", "x'; y", "@@ -1,3 +1,4 @@", "-- signed, Bob"],
+)  # fmt: skip
+def test_names_and_prose_in_an_identifier_field_pass(value: str) -> None:
+    assert "sql_injection:identifier_probe" not in found({"customer_id": value})
 
 
 @pytest.mark.parametrize(
