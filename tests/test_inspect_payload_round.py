@@ -6,8 +6,11 @@ look-alikes that must stay clean; each new or changed pattern bounded on 64 KiB 
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.inspect import code
+from gateway.inspect.normalize import fold
 from gateway.inspect.runner import InspectOptions, Inspector
 from tests.timing import within
 
@@ -71,6 +74,21 @@ def test_other_fields_are_not_judged_as_identifiers(key: str, value: str) -> Non
 
 def test_a_long_identifier_field_is_not_judged_as_one() -> None:
     assert "sql_injection:identifier_probe" not in found({"id": "x" * 300 + "'"})
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(st.sampled_from("0123456789-\\'\"`| x\u2019\uff07\uff5c\u02bc\u00a0"), max_size=16))
+def test_the_identifier_value_test_holds_wherever_the_probe_matches(value: str) -> None:
+    """``SqlDetector.traits.keyed_value``: an identifier field's value is scanned on its own only where it passes, so it
+    must pass wherever the probe finds one (quotes and bars spelled as NFKC folds them included)."""
+    if code._id_probe(fold(value)) is not None:
+        assert code._id_probe_possible(value), value
+
+
+@pytest.mark.parametrize("value", [*ID_PROBES, "9\uff07x", "\uff5c\uff5c3", "41\u2019"])
+def test_the_identifier_value_test_passes_every_probe(value: str) -> None:
+    assert code._id_probe_possible(value)
+    assert not code._id_probe_possible("item-42") and not code._id_probe_possible("x" * 300 + "'")
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,10 @@ class DetectorTraits:
     text are attributed to their strings by offset (no rescan). ``per_string``: the
     detector judges whole strings and never runs on the joined text. ``keyed``: a test
     on a string's field name; a string whose field passes is also scanned on its own
-    (e.g. entropy judged in secret-named fields). ``maybe``: the detector's own
+    (e.g. entropy judged in secret-named fields). ``keyed_value``: with ``keyed``, a test on
+    such a string's text: only a string that passes is scanned on its own for its field name
+    (a cheap necessary condition of what the field-name rule finds; identifiers repeat in
+    every item of a list). ``maybe``: the detector's own
     prefilter, run on the joined text instead of the joined scan; when true, every
     string is scanned on its own. ``anchors``: the prefilter's declaration (``Anchors``;
     None: the detector always runs).
@@ -77,6 +80,7 @@ class DetectorTraits:
     spans_raw: bool = False
     per_string: bool = False
     keyed: Callable[[str], bool] | None = None
+    keyed_value: Callable[[str], bool] | None = None
     maybe: Callable[[Target], bool] | None = None
     anchors: Anchors | None = None
 

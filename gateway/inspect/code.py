@@ -440,6 +440,15 @@ def _id_named(key: str) -> bool:
     return _ID_KEY.search(key) is not None
 
 
+def _id_probe_possible(value: str) -> bool:
+    """Can ``_SQL_ID_PROBE`` match ``value``'s fold? (``SqlDetector.traits.keyed_value``: only then is an identifier
+    field's value scanned on its own.) The probe needs a quote, a backtick or "||" within ``_ID_MAX`` characters;
+    a value that is not ASCII is folded by NFKC and confusables first, which may make one, so it passes."""
+    return len(value) <= _ID_MAX and (
+        "'" in value or '"' in value or "`" in value or "||" in value or not value.isascii()
+    )
+
+
 # Untagged tools, anywhere in a value: a string function over a subquery, the blind extraction
 # of one character at a time ("ASCII(SUBSTRING((SELECT ...", "LEFT((SELECT pw FROM users LIMIT 1),1)=0x73").
 _SQL_INFERENCE = re.compile(
@@ -1045,6 +1054,7 @@ class SqlDetector:
     name = "sql_injection"
     traits = DetectorTraits(
         keyed=_id_named,  # the identifier probe (_SQL_ID_PROBE) judges identifier fields' values
+        keyed_value=_id_probe_possible,
         anchors=Anchors(
             norm=(
                 *_SQL_WORDS,

@@ -318,14 +318,14 @@ class Inspector:
         is_open = self.prefilter.open(t)
         keyed = self._keyed_ids if t.key else ()
         for di, d in enumerate(self.detectors):
-            if is_open[di] or (di in keyed and self._keyed_on(di, d, t.key)):
+            if is_open[di] or (di in keyed and self._keyed_on(di, d, t.key, raw)):
                 hits.extend(d.scan(t))
         return hits
 
-    def _keyed_on(self, di: int, d: Detector, key: str) -> bool:
-        """Does detector ``di`` judge strings under field name ``key`` (whatever their text)?"""
-        keyed = d.traits.keyed
-        return keyed is not None and bool(key) and self._keyed(di, keyed, key)
+    def _keyed_on(self, di: int, d: Detector, key: str, text: str) -> bool:
+        """Does detector ``di`` judge ``text`` for its field name ``key`` (``keyed``, then ``keyed_value``)?"""
+        keyed, value = d.traits.keyed, d.traits.keyed_value
+        return keyed is not None and bool(key) and self._keyed(di, keyed, key) and (value is None or value(text))
 
     # ----------------------------------------------------------------------- arguments
 
@@ -499,7 +499,8 @@ class Inspector:
             if keyed is not None:  # field names repeat: judge each distinct one once
                 hot = {k for k in keys if self._keyed(di, keyed, k)}
                 if hot:
-                    rescan.update(i for i, s in enumerate(found) if s.key in hot)
+                    value = d.traits.keyed_value
+                    rescan.update(i for i, s in enumerate(found) if s.key in hot and (value is None or value(s.text)))
             if per_string or (whole_hits and not mapped):
                 rescan.update(range(len(found)))
             elif whole_hits:  # every hit has a span in the joined text: attribute it to its string
