@@ -52,12 +52,29 @@ async def wait_gone(pid: int) -> None:
     raise AssertionError(f"process {pid} still there")
 
 
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+
+async def busy(pid: int) -> None:
+    """Until process ``pid`` has spent two clock ticks (~20 ms) of CPU from now: it is working on the call. A fixed
+    sleep raced the work, which on a fast machine ended first (the call then was answered, not failed)."""
+    start = _cpu_ticks(pid)
+    for _ in range(1000):
+        if _cpu_ticks(pid) - start >= 2:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"process {pid} did no work")
+
+
 async def test_a_process_killed_mid_inspection_fails_that_call_closed_and_the_next_gets_a_new_one() -> None:
     ins = Inspector()
     await ins.warm()
     (pid,) = procpool.pids()
-    work = asyncio.ensure_future(ins.output_async(("http://0x7f.1/ " * 70_000).encode(), OPTS))  # ~1 s of work
-    await asyncio.sleep(0.2)
+    work = asyncio.ensure_future(ins.output_async(("http://0x7f.1/ " * 70_000).encode(), OPTS))  # ~0.3-1 s of work
+    await busy(pid)
     os.kill(pid, signal.SIGKILL)
     with pytest.raises(Unavailable) as err:
         await work
@@ -86,7 +103,7 @@ async def test_through_the_gateway_a_dead_inspection_process_is_a_recorded_503(
     (pid,) = procpool.pids()  # the gateway's start warmed it
     big = {"text": "http://0x7f.1/ " * 60_000}  # ~0.9 MiB of arguments: inspected in the process
     call = asyncio.ensure_future(gw.agent.post("/tools/echo/x", json=big, headers=gw.auth()))
-    await asyncio.sleep(0.3)
+    await busy(pid)  # ~0.26 s of inspection on a fast machine
     os.kill(pid, signal.SIGKILL)
     r = await call
     assert r.status == 503
