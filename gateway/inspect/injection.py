@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext
+from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, unbound
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2163,6 +2163,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_disclose", disclose.TOKENS),  # and the access phrasings' and the addressee's regex gates (_LATER_ALSO)
     ("_held", held.ANCHORS),
     ("_errands", errands.ANCHORS),
+    ("_unbound", unbound.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2235,6 +2236,7 @@ class InjectionDetector:
                 *disclose.ANCHORS,
                 *errands.ANCHORS,
                 *held.ANCHORS,
+                *unbound.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2422,6 +2424,27 @@ class InjectionDetector:
             if m is not None:
                 return self._late_hit(t, kind, m, find)
         return []
+
+    def _unbound(self, t: Target) -> list[Hit]:
+        """The model's limits claimed switched off (``unbound.limits_claimed_off``), a model without them asked to
+        speak (``unbound.unbound_model``), orders planted for later (``unbound.trigger_planted``), other users'
+        conversations or the system's admin password asked out (``unbound.others_data``, ``unbound.admin_secret``);
+        what runs the model asked after (``unbound.runtime_probe``, medium; not in tool outputs, where a page's
+        "what's your IP address?" asks the reader)."""
+        for kind, find in (
+            ("limits_claimed_off", unbound.limits_claimed_off),
+            ("unbound_model", unbound.unbound_model),
+            ("trigger_planted", unbound.trigger_planted),
+            ("secret_request", unbound.others_data),
+            ("secret_request", unbound.admin_secret),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        m = None if t.surface == "tool_output" else unbound.runtime_probe(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "runtime_probe", "medium", OWASP, excerpt(t.norm, *m), 0.6))]
 
     @staticmethod
     def _late_hit(
