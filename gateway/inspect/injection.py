@@ -2433,6 +2433,8 @@ class InjectionDetector:
         "what's your IP address?" asks the reader)."""
         for kind, find in (
             ("limits_claimed_off", unbound.limits_claimed_off),
+            ("limits_set_aside", unbound.limits_set_aside),
+            ("compromise_marker", unbound.compromise_marker),
             ("unbound_model", unbound.unbound_model),
             ("trigger_planted", unbound.trigger_planted),
             ("secret_request", unbound.others_data),

@@ -68,8 +68,11 @@ _FREE_EN = (
 _LIFTED = re.compile(
     # the model's own rules, or safety/content ones, claimed switched off
     r"\b(?:your|(?:all )?(?:the )?(?:standard |normal |usual |default )?(?:safety|content|ethical|ai|model|"
-    r"assistant) )" + _RULES_EN + r" (?:have|has|are|were|is) (?:now |been |now been |temporarily |all )*"
-    + _OFF_EN + r"\b|"
+    r"assistant) )"
+    + _RULES_EN
+    + r" (?:have|has|are|were|is) (?:now |been |now been |temporarily |all )*"
+    + _OFF_EN
+    + r"\b|"
     # a bare rule noun only with the freedom the claim grants after it
     r"\b(?:all (?:standard )?)?(?:restrictions|filters|filtering protocols|guardrails|guidelines) (?:have|has|are|"
     r"were) (?:now |been |now been |temporarily |all )*" + _OFF_EN + r"\b[^\n]{0,60}?" + _FREE_EN + r"|"
@@ -216,6 +219,58 @@ _TRIGGER = re.compile(
 _TRIGGER_TOKENS = ("contain", "include", "prefixed with", "start with", "starts with", "begin with", "begins with",
                    "mention", "remember", "guarda esta", "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
 
+# --- limits_set_aside
+_OWN_LIMITS_STRONG = (
+    r"(?:restrictions|guardrails|guidelines|safety (?:rules|guidelines|filters|settings|training|protocols)|"
+    r"content (?:filters|polic(?:y|ies))|programming|ethical (?:guidelines|constraints|rules)|alignment|"
+    r"safeguards|moderation)"
+)
+_SET_ASIDE_EN = (
+    r"(?:ignore|drop|set aside|put aside|bypass|break(?: free (?:of|from))?|disable|lower|relax|loosen|suspend|"
+    r"turn off|switch off|remove|forget|override|escape|abandon|apply only (?:half|some|part)(?: of)?|skip)"
+)
+_SET_ASIDE = re.compile(
+    r"\b" + _SET_ASIDE_EN + r" (?:all (?:of )?|half (?:of )?|some (?:of )?|the rest of )?your (?:own )?"
+    r"(?:" + _OWN_LIMITS_STRONG + r"\b|(?:limits|limitations|rules|filters|ethics)\b(?= (?:to (?:help|answer|"
+    r"respond|tell|assist)|and (?:answer|tell|respond|help|just)|for (?:this|me|once)|just (?:this|for)|this "
+    r"(?:once|time))\b))|"
+    # the model's limits argued away
+    r"\byour (?:" + _OWN_LIMITS_STRONG + r"|limits|limitations|filters|rules) (?:are|is) (?:just |merely |only )?"
+    r"(?:chains|a cage|shackles|obsolete|outdated|the (?:real )?problem|holding you back|pointless|meaningless|"
+    r"unnecessary|optional|fake|an illusion)\b|"
+    r"\bthis (?:last )?(?:part|question|request|answer|one) (?:has|needs|requires) (?:no|fewer|less) (?:restrictions|"
+    r"filters|limits|censorship)\b|"
+    # Spanish
+    r"\b(?:ignores|ignora|ignorar|olvides|olvida|rompe|rompas|romper|aplica solo la mitad de|aplica la mitad de|"
+    r"reduce|baja|relaja) (?:todos |todas )?(?:tus|sus) (?:límites|limitaciones|restricciones|filtros|reglas)\b|"
+    r"\b(?:las|tus) restricciones son (?:cadenas|el verdadero problema|obsoletas|innecesarias|una jaula)\b|"
+    r"\blos filtros son obsoletos\b|"
+    r"\b(?:esta|la) (?:última )?(?:parte|pregunta|consulta|respuesta) (?:no tiene|requiere menos) (?:restricciones|"
+    r"filtros|límites)\b|"
+    r"\btus pensamientos (?:internos )?no tienen restricciones\b|"
+    r"\ben español las restricciones no aplican\b|"
+    r"\b(?:request|prompt|query|task|output|content|generation|response|answer)\b[^.!?\n]{0,80}?\b(?:requires?|needs?) "
+    r"no (?:further |additional )?(?:ethical|safety|content|policy) review\b"
+)
+_SET_ASIDE_TOKENS = ("your ", "this ", "tus ", "sus ", "restricciones son", "filtros son", "no tiene", "requiere menos",
+                     "pensamientos", "en español", "review")  # fmt: skip
+
+# --- compromise_marker (arguments): the model told to declare itself compromised
+_COMPROMISE = re.compile(
+    r"\b(?:say|state|declare|admit|confirm|tell (?:me|us|them)|write|reply|respond|di|dime|declara|confirma|"
+    r"responde|escribe)(?: (?:that|que))? (?:you(?:'re| are| have been| were)|estás|eres|has sido) (?:now )?"
+    r"(?:compromised|hacked|jailbroken|pwned|owned|free now|unrestricted|liberated|injected|comprometid[oa]|"
+    r"hackead[oa]|liberad[oa]|inyectad[oa])\b|"
+    r"\b(?:outputting|output|say|saying|print|printing|reply(?:ing)? with|respond(?:ing)? with|responde con|"
+    r"di):? ['\"]?(?:system |developer |admin )?(?:override|jailbreak|injection|bypass|admin mode|developer mode|"
+    r"dan mode|god mode) (?:accepted|granted|successful|succeeded|enabled|activated|complete|confirmed|"
+    r"aceptad[oa]|activad[oa])\b"
+)
+_COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "free now", "unrestricted",
+                      "liberated", "injected", "comprometid", "hackead", "liberad", "inyectad", "override",
+                      "jailbreak", "injection", "bypass", "admin mode", "developer mode", "dan mode",
+                      "god mode")  # fmt: skip
+
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
     r"jamás|evita)\b"
@@ -290,5 +345,30 @@ def trigger_planted(text: str) -> tuple[int, int] | None:
     return None
 
 
+def limits_set_aside(text: str) -> tuple[int, int] | None:
+    """(start, end) in folded ``text`` of the model's own limits set aside or argued away, or None."""
+    for m in window_matches(text, _SET_ASIDE, _SET_ASIDE_TOKENS, 80, 120, _MAX_SPOTS):
+        if _asked(text, m.start()):
+            return m.span()
+    return None
+
+
+def compromise_marker(text: str) -> tuple[int, int] | None:
+    """(start, end) in folded ``text`` of the model told to declare itself compromised, or None."""
+    for m in window_matches(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60, _MAX_SPOTS):
+        if _asked(text, m.start()):
+            return m.span()
+    return None
+
+
 # Prefilter anchors (folded text): every match of the rules holds one.
-ANCHORS = (*_LIFTED_TOKENS, *_UNBOUND_TOKENS, *_PROBE_TOKENS, *_OTHERS_TOKENS, *_ADMIN_TOKENS, *_TRIGGER_TOKENS)
+ANCHORS = (
+    *_LIFTED_TOKENS,
+    *_SET_ASIDE_TOKENS,
+    *_COMPROMISE_TOKENS,
+    *_UNBOUND_TOKENS,
+    *_PROBE_TOKENS,
+    *_OTHERS_TOKENS,
+    *_ADMIN_TOKENS,
+    *_TRIGGER_TOKENS,
+)
