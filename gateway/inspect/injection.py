@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, unbound
+from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, received, unbound
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2164,6 +2164,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_held", held.ANCHORS),
     ("_errands", errands.ANCHORS),
     ("_unbound", unbound.ANCHORS),
+    ("_received", received.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2237,6 +2238,7 @@ class InjectionDetector:
                 *errands.ANCHORS,
                 *held.ANCHORS,
                 *unbound.ANCHORS,
+                *received.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2426,24 +2428,36 @@ class InjectionDetector:
         return []
 
     def _unbound(self, t: Target) -> list[Hit]:
-        """The model's limits claimed switched off (``unbound.limits_claimed_off``), a model without them asked to
-        speak (``unbound.unbound_model``), orders planted for later (``unbound.trigger_planted``), other users'
-        conversations or the system's admin password asked out (``unbound.others_data``, ``unbound.admin_secret``);
-        what runs the model asked after (``unbound.runtime_probe``, medium; not in tool outputs, where a page's
-        "what's your IP address?" asks the reader)."""
+        """The model's limits claimed switched off, set aside or argued away (``unbound.limits_claimed_off``,
+        ``unbound.limits_set_aside``), the model told to declare itself compromised (``unbound.compromise_marker``),
+        a model without its limits asked to speak (``unbound.unbound_model``), orders planted for later
+        (``unbound.trigger_planted``)."""
         for kind, find in (
             ("limits_claimed_off", unbound.limits_claimed_off),
             ("limits_set_aside", unbound.limits_set_aside),
             ("compromise_marker", unbound.compromise_marker),
             ("unbound_model", unbound.unbound_model),
             ("trigger_planted", unbound.trigger_planted),
-            ("secret_request", unbound.others_data),
-            ("secret_request", unbound.admin_secret),
         ):
             m = find(t.norm)
             if m is not None:
                 return self._late_hit(t, kind, m, find)
-        m = None if t.surface == "tool_output" else unbound.runtime_probe(t.norm)
+        return []
+
+    def _received(self, t: Target) -> list[Hit]:
+        """The rules or messages the model was given asked out (``received.rules_asked``), other users'
+        conversations, confidential records it reaches or the admin password asked out (``received.others_data``,
+        ``received.admin_secret``); what runs the model asked after (``received.runtime_probe``, medium; not in
+        tool outputs, where a page's "what's your IP address?" asks the reader)."""
+        for kind, find in (
+            ("prompt_leak", received.rules_asked),
+            ("secret_request", received.others_data),
+            ("secret_request", received.admin_secret),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        m = None if t.surface == "tool_output" else received.runtime_probe(t.norm)
         if m is None:
             return []
         return [Hit(finding(NAME, t, "runtime_probe", "medium", OWASP, excerpt(t.norm, *m), 0.6))]
