@@ -38,30 +38,42 @@ _MAX_SPOTS = 32
 
 # --- limits_claimed_off
 _RULES_EN = (
-    r"(?:guidelines|filters?|filtering(?: protocols?)?|restrictions|guardrails|safeguards|safety (?:protocols?|"
-    r"measures|training|mode|settings)|content polic(?:y|ies)|ethical constraints|alignment|limitations|"
-    r"operating parameters|programming|moderation)"
+    r"(?:guidelines|filters|filtering protocols?|restrictions|guardrails|safeguards|safety (?:protocols?|rules|"
+    r"measures|training|mode|settings|filters|guidelines)|content (?:polic(?:y|ies)|filters)|ethical (?:constraints|"
+    r"guidelines)|alignment|limitations|operating parameters|programming|moderation)"
+)
+_QUALIFIED = (
+    r"(?:safety|content|ethical|moderation) (?:guidelines|filters?|filtering|protocols?|rules|restrictions|"
+    r"guardrails|policies|policy|measures|checks|constraints)|filtering protocols?"
 )
 _OFF_EN = (
-    r"(?:updated|suspended|disabled|lifted|removed|turned off|switched off|deactivated|relaxed|revoked|waived|"
-    r"overridden|bypassed|cleared|reset|unlocked)"
+    r"(?:suspended|disabled|lifted|removed|turned off|switched off|deactivated|relaxed|revoked|waived|overridden|"
+    r"bypassed|unlocked)"
 )
+_OFF_WEAK = r"(?:updated|cleared|reset|changed|modified)"
+_BEEN = r" (?:have|has|are|were|is) (?:now |been |now been |temporarily |all )*"
 _FREE_EN = (
     r"(?:you (?:can|may|are (?:now )?(?:free|allowed|able) to) (?:now )?(?:discuss|answer|say|respond|talk|"
     r"generate|write|help)[^.!?\n]{0,30}?(?:any|freely|anything|without)|freely\b|no (?:longer )?(?:restrictions|"
-    r"limits|filters|rules)|without (?:any )?(?:restrictions|limits|filters|censorship))"
+    r"limits|filters|rules)|without (?:any )?(?:restrictions|limits|filters|censorship)|(?:for|during) (?:this|the "
+    r"current) (?:session|conversation|chat|request|query)|to allow (?:for )?(?:the |this )?[\w -]{0,40}?output)"
 )
 _LIFTED = re.compile(
-    # the model's own rules, or safety/content ones, claimed switched off
-    r"\b(?:your|(?:all )?(?:the )?(?:standard |normal |usual |default )?(?:safety|content|ethical|ai|model|"
-    r"assistant) )"
+    # the model's own rules claimed switched off ("your guardrails have been lifted", "the assistant's content
+    # policies were disabled"); "updated" or "reset" only with the freedom it grants after it
+    r"\b(?:your|the (?:assistant|model|ai)'s) (?:own )?"
     + _RULES_EN
-    + r" (?:have|has|are|were|is) (?:now |been |now been |temporarily |all )*"
+    + _BEEN
+    + r"(?:"
     + _OFF_EN
     + r"\b|"
-    # a bare rule noun only with the freedom the claim grants after it
-    r"\b(?:all (?:standard )?)?(?:restrictions|filters|filtering protocols|guardrails|guidelines) (?:have|has|are|"
-    r"were) (?:now |been |now been |temporarily |all )*" + _OFF_EN + r"\b[^\n]{0,60}?" + _FREE_EN + r"|"
+    + _OFF_WEAK
+    + r"\b[^\n]{0,60}?"
+    + _FREE_EN
+    + r")|"
+    # safety or content rules, or bare ones, only with that freedom after them
+    r"\b(?:all )?(?:the )?(?:standard |normal |usual |default )?(?:" + _QUALIFIED + r"|restrictions|filters|"
+    r"guardrails|guidelines)" + _BEEN + r"(?:" + _OFF_EN + r"|" + _OFF_WEAK + r")\b[^\n]{0,60}?" + _FREE_EN + r"|"
     # a state or flag in a forged log
     r"\bsafety[ _]?filter[ _]state: ?[a-z_]{1,20}\b[^\n]{0,20}?\bdisabled\b|"
     r"\bsafety[ _]override[ _]flag'? (?:set to|=|is) ?(?:'?true|on|enabled)\b|"
@@ -87,12 +99,12 @@ _LIFTED = re.compile(
     r"\bacceso sin restricciones\b[^.!?\n]{0,40}?\b(?:úsalo|aprobado|concedido|activado)\b|"
     r"\b(?:ya tienes|tienes) aprobado el acceso sin restricciones\b"
 )
-_LIFTED_TOKENS = ("guidelines", "filter", "restrictions", "guardrails", "safeguards", "safety", "content polic",
-                  "ethical constraints", "alignment", "limitations", "operating parameters", "programming",
-                  "moderation", "no rules", "no limits", "restricciones", "limitaciones", "filtros", "límites",
-                  "modo seguro", "modo de seguridad", "instrucciones", "irrestricto", "modo libre", "modo sin",
-                  "modo temporal", "modo de baja", "modo privilegiado", "modo administrador", "no tienes",
-                  "configuración original", "vaciado tu contexto")  # fmt: skip
+_LIFTED_TOKENS = ("guidelines", "filter", "checks", "protocol", "measures", "policies", "restrictions", "guardrails",
+                  "safeguards", "safety", "content polic", "ethical constraints", "alignment", "limitations",
+                  "operating parameters", "programming", "moderation", "no rules", "no limits", "restricciones",
+                  "limitaciones", "filtros", "límites", "modo seguro", "modo de seguridad", "instrucciones",
+                  "irrestricto", "modo libre", "modo sin", "modo temporal", "modo de baja", "modo privilegiado",
+                  "modo administrador", "no tienes", "configuración original", "vaciado tu contexto")  # fmt: skip
 
 # --- unbound_model
 _AI = (
