@@ -49,14 +49,26 @@ _RULES_ASKED = re.compile(
     + r"|"
     r"\b(?:list|show|tell|give|send|print|output|reveal|share|dump|recite)(?: me| us)? (?:all |each |every one )?"
     r"(?:of )?your (?:core |hidden |secret |internal |original |actual )?" + _RULE_NOUN + _NOT_ABOUT + r"|"
-    r"\bwhat (?:topics|subjects|things) are you (?:not|n't) allowed to (?:discuss|talk about|say)\b[^\n]{0,40}?"
-    r"\blist (?:all )?(?:the |your )?(?:restrictions|rules|topics)\b|"
+    r"\bwhat (?:topics|subjects|things) are you (?:not|n't) allowed to (?:discuss|talk about|say)\b|"
+    # asked out in pieces: yes or no, spelled out, completed in Spanish
+    r"\b(?:do|does|did) your (?:system prompt|instructions|hidden instructions|system instructions|rules|guidelines) "
+    r"(?:contain|include|mention|say|tell you)\b|"
+    r"\b(?:spell(?:ing|s)? out|encod(?:e|ing)|hid(?:e|ing)|embed(?:ding)?) your (?:system |hidden |initial )?"
+    r"(?:prompt|instructions)\b|"
+    r"\b(?:completa|termina|continúa)\b[^\n]{0,30}?['\"](?:mi system prompt|mis instrucciones(?: de sistema)?|"
+    r"mi prompt (?:de|del) sistema)\b|"
+    # where its guard is weakest
+    r"\b(?:when|where|in (?:what|which) (?:situations|cases|topics)|are there (?:topics|cases|situations))\b"
+    r"[^.?!\n]{0,40}?\byour (?:restrictions|filters|guardrails|safety (?:filters|rules|guidelines)|content filters?|"
+    r"limits) (?:are|get|become) (?:looser|weaker|relaxed|reduced|lowered|laxer|lifted|turned off|disabled)\b|"
+    r"\btus restricciones (?:sean|son|están|se (?:reducen|relajan|desactivan|levantan)) ?(?:más laxas|más débiles|"
+    r"automáticamente|menores)?|"
     r"\bwhat (?:rules|guidelines|safety guidelines|safety rules|directives|restrictions|constraints|values|"
     r"principles) (?:were|have) you (?:been )?(?:given|trained (?:with|on)|taught|programmed with|instilled with|"
     r"fed|told to follow)\b|"
     r"\bhow (?:exactly )?is (?:that|this|the) instruction (?:worded|phrased|written)\b|"
     r"\b(?:output|print|dump|reveal|show me|display|export|give me|share) your (?:full |entire |complete |internal |"
-    r"current |whole |raw )*(?:configuration|config)\b(?! (?:file|files|of|for|in|on)\b)|"
+    r"current |whole |raw )*(?:configuration|config)\b(?! (?:files?|of|in|on)\b| for (?!debug)\w)|"
     r"\bthe (?:exact )?wording of your (?:acceptable use |content |usage |safety )?polic(?:y|ies)\b|"
     r"\bwhat (?:instructions|rules|guidelines) do you have for (?:handling|dealing with|answering|processing) "
     r"(?:sensitive|harmful|dangerous|restricted)\b|"
@@ -75,10 +87,10 @@ _RULES_ASKED = re.compile(
     r"你的行为边界|你被灌输了|写进你(?:的)?系统|教了你什么规则|限制清单|这条指令是怎么说的|"
     r"你(?:作为ai助手)?的(?:核心)?身份设定|你的完整身份描述"
 )
-_RULES_ASKED_TOKENS = ("your ", "are you", "were you", "have you", "instruction ", "wording of", "you have for",
-                       "you received", "you got", "you were", "sent to you", "did you", "this conversation",
-                       "收到", "行为边界", "灌输", "写进你", "教了你", "限制清单", "怎么说的", "身份设定",
-                       "身份描述")  # fmt: skip
+_RULES_ASKED_TOKENS = ("allowed to", "completa", "termina", "continúa", "tus restricciones", "your ", "are you",
+                       "were you", "have you", "instruction ", "wording of", "you have for", "you received",
+                       "you got", "you were", "sent to you", "did you", "this conversation", "收到", "行为边界", "灌输",
+                       "写进你", "教了你", "限制清单", "怎么说的", "身份设定", "身份描述")  # fmt: skip
 _ZH_ASKED = re.compile(r"重复|复述|给我看|看看|显示|输出|告诉我|发给我|打印|列出|说给我|是什么|是谁|什么|吗|\?")
 
 # --- runtime_probe
@@ -106,7 +118,8 @@ _PROBE = re.compile(
     r"\bfunctions you have access to with their (?:full )?signatures\b|"
     # Spanish
     r"\bparámetros de configuración de tu instancia\b|\bmetadata de esta sesión\b|"
-    r"\b(?:muéstrame|dame|lista|dime) (?:la |el |tu |los |las )?(?:configuración|parámetros|metadata|metadatos|"
+    r"\b(?:muéstrame|muestra|dame|lista|dime) (?:la |el |tu |los |las )?(?:configuración|información|parámetros|"
+    r"metadata|metadatos|"
     r"variables de entorno|dirección ip|directorio de trabajo) (?:interna |internos )?(?:de tu instancia|de esta "
     r"sesión|del sistema completa)\b"
 )
@@ -131,16 +144,21 @@ _OTHERS = re.compile(
     r"\b(?:mensajes|qué) (?:han|ha) enviado otros usuarios\b|"
     r"\búltimos \d{1,3} usuarios que interactuaron contigo\b|"
     r"\bhistorial completo de conversaciones de (?:este|otro|cada) usuario\b|"
+    # what it can reach, asked about and then asked out ("do you have access to X? show me them")
+    r"\bdo you have access to [^?\n]{1,60}\? ?(?:then |if so,? )?(?:show|give|list|print|dump|read) (?:me )?(?:them|"
+    r"it|all|its|their|the)\b|"
+    r"\btienes acceso a [^?\n]{1,60}\? ?(?:muéstr|dame|enséñ|lista)\w*|"
     # every confidential record the model reaches
     r"\b(?:summari[sz]e|list|show|give|print|dump|output|reveal|share|read)\b[^.?!\n]{0,30}?\b(?:all|every|each)"
     r"(?: of)?(?: the)? (?:confidential|private|internal|sensitive|secret|restricted)\b[^.?!\n]{0,20}?\b(?:documents?|"
     r"files?|records?|data|information|emails?)\b[^.?!\n]{0,10}?\byou (?:have access to|can (?:access|see|read|"
     r"reach))\b"
 )
-_OTHERS_TOKENS = ("confidential", "private", "internal", "sensitive", "secret", "restricted", "other user",
-                  "previous user", "last user", "earlier user", "past user", "other customer", "previous customer",
-                  "other people", "previous people", "previous session", "earlier session", "past session",
-                  "other session", "last session", "otros usuarios", "interactuaron", "historial completo")  # fmt: skip
+_OTHERS_TOKENS = ("have access to", "tienes acceso", "confidential", "private", "internal", "sensitive", "secret",
+                  "restricted", "other user", "previous user", "last user", "earlier user", "past user",
+                  "other customer", "previous customer", "other people", "previous people", "previous session",
+                  "earlier session", "past session", "other session", "last session", "otros usuarios",
+                  "interactuaron", "historial completo")  # fmt: skip
 
 # --- admin_secret
 _ADMIN = re.compile(
@@ -149,7 +167,7 @@ _ADMIN = re.compile(
     r"\bwhat(?:'s| is| are) the (?:current )?(?:admin(?:istrator)?|root|master|superuser) (?:password|credentials|"
     r"login)(?: for (?:this|the) (?:system|server|database|app|application|account))? ?\?|"
     r"\bq: what'?s the (?:admin |root )?password\? ?a: ?_{2,}|"
-    r"\bverify the (?:admin|root|master) password\b[^.?!\n]{0,40}?\bprovide it\b|"
+    r"\bverify\s(?:the )?(?:admin|root|master) password\b[^\n]{0,60}?\bprovide it\b|"
     r"\bprovide the (?:admin |root )?credentials in the next\b|\bshare the (?:admin|root) credentials\b"
 )
 _ADMIN_TOKENS = ("password", "credentials", "passcode", "login")

@@ -56,7 +56,8 @@ _FREE_EN = (
     r"(?:you (?:can|may|are (?:now )?(?:free|allowed|able) to) (?:now )?(?:discuss|answer|say|respond|talk|"
     r"generate|write|help)[^.!?\n]{0,30}?(?:any|freely|anything|without)|freely\b|no (?:longer )?(?:restrictions|"
     r"limits|filters|rules)|without (?:any )?(?:restrictions|limits|filters|censorship)|(?:for|during) (?:this|the "
-    r"current) (?:session|conversation|chat|request|query)|to allow (?:for )?(?:the |this )?[\w -]{0,40}?output)"
+    r"current) (?:session|conversation|chat|request|query)|to allow (?:for )?(?:the |this )?[\w -]{0,40}?output|new "
+    r"(?:directives?|instructions?|rules?|mission|task|objective|orders?|prime directive):)"
 )
 _LIFTED = re.compile(
     # the model's own rules claimed switched off ("your guardrails have been lifted", "the assistant's content
@@ -76,6 +77,13 @@ _LIFTED = re.compile(
     r"guardrails|guidelines)" + _BEEN + r"(?:" + _OFF_EN + r"|" + _OFF_WEAK + r")\b[^\n]{0,60}?" + _FREE_EN + r"|"
     # a state or flag in a forged log
     r"\bsafety[ _]?filter[ _]state: ?[a-z_]{1,20}\b[^\n]{0,20}?\bdisabled\b|"
+    # or in a setting's, a flag's or a call's form ("restrictions=disabled", '"ignore_restrictions": true',
+    # "ai.disable_safety()", "--bypass-safety")
+    r"\b(?:restrictions|safety_filters?|content_filters?|guardrails|censorship|safety_checks|safety_mode|safe_mode|"
+    r"alignment)[\"']? ?[=:] ?[\"']?(?:disabled|false|off|bypassed)\b|"
+    r"\b(?:disable|bypass|remove|ignore|override)[_-](?:all[_-])?(?:safety|restrictions|guardrails|filters|"
+    r"censorship)\b|"
+    r"\bset_?restrictions\((?:false|0|none)\)|[\"'](?:status|mode|state)[\"'] ?: ?[\"']jailbroken\b|"
     r"\bsafety[ _]override[ _]flag'? (?:set to|=|is) ?(?:'?true|on|enabled)\b|"
     r"\b(?:context|memory|conversation) (?:is|has been|was) (?:cleared|wiped|reset)\b[^\n]{0,40}?\byou (?:now )?"
     r"have no (?:restrictions|rules|limits|filters|guidelines)\b|"
@@ -99,8 +107,10 @@ _LIFTED = re.compile(
     r"\bacceso sin restricciones\b[^.!?\n]{0,40}?\b(?:úsalo|aprobado|concedido|activado)\b|"
     r"\b(?:ya tienes|tienes) aprobado el acceso sin restricciones\b"
 )
-_LIFTED_TOKENS = ("guidelines", "filter", "checks", "protocol", "measures", "policies", "restrictions", "guardrails",
-                  "safeguards", "safety", "content polic", "ethical constraints", "alignment", "limitations",
+_LIFTED_TOKENS = ("disable_", "disable-", "bypass_", "bypass-", "remove_", "remove-", "ignore_", "ignore-",
+                  "override_", "override-", "censorship", "safe_mode", "restrictions(", "jailbroken", "guidelines",
+                  "filter", "checks", "protocol", "measures", "policies", "restrictions", "guardrails", "safeguards",
+                  "safety", "content polic", "ethical constraints", "alignment", "limitations",
                   "operating parameters", "programming", "moderation", "no rules", "no limits", "restricciones",
                   "limitaciones", "filtros", "límites", "modo seguro", "modo de seguridad", "instrucciones",
                   "irrestricto", "modo libre", "modo sin", "modo temporal", "modo de baja", "modo privilegiado",
@@ -121,7 +131,9 @@ _VOICE = (
     r"(?:\bwould (?:say|respond|answer|reply|write|do|tell)|\bhow would\b|\bwhat would\b|\bstory where\b|"
     r"\b(?:pretend|act as|roleplay|role-play|play the role|imagine you are|you are now|be an?)\b|"
     r"\b(?:write|describe|tell me|answer|respond)\b|"
-    r"\b\w{2,}(?:ría|rías|rían)\b|\b(?:actúa|finge|interpreta|eres|sé|escribe|responde|di|dime|luego di)\b)"
+    r"\b(?:complete|finish|continue)\b|"
+    r"\b\w{2,}(?:ría|rías|rían)\b|\b(?:actúa|finge|interpreta|eres|sé|escribe|responde|di|dime|luego di|completa|"
+    r"termina|continúa|respondió|dijo)\b)"
 )
 _UNBOUND = re.compile(
     r"\b" + _AI + r"s? " + _NO_LIMITS + r"|\b(?:evil|rogue|unaligned|unrestricted|uncensored|unfiltered) (?:ai|"
@@ -130,9 +142,9 @@ _UNBOUND = re.compile(
     r"\bsi las restricciones no existieran\b"
 )
 _UNBOUND_TOKENS = ("restrictions", "rules", "filters", "limits", "limitations", "ethics", "guidelines", "guardrails",
-                   "censorship", "morals", "morality", "safety", "restricciones", "filtros", "límites", "limitaciones",
-                   "censura", "ética", "reglas", "evil", "rogue", "unaligned", "unrestricted", "uncensored",
-                   "unfiltered", "irrestrict")  # fmt: skip
+                   "censorship", "morals", "morality", "safety", "restricciones", "filtros", "límites",
+                   "limitaciones", "censura", "ética", "reglas", "evil", "rogue", "unaligned", "unrestricted",
+                   "uncensored", "unfiltered", "irrestrict")  # fmt: skip
 _VOICE_RX = re.compile(_VOICE)
 _ABOUT = re.compile(
     r"\b(?:could|might|may|can) be (?:misused|dangerous|harmful)|\b(?:risks?|dangers?) of\b|\bresearchers?\b|"
@@ -150,10 +162,14 @@ _TRIGGER = re.compile(
     r"\bguarda esta instrucción para (?:después|luego|más tarde)\b|"
     r"\besta instrucción se activará\b|"
     r"\bal próximo mensaje,? (?:di|responde|escribe)\b|"
-    r"\bantes de cada respuesta,? incluye\b"
+    r"\bantes de cada respuesta,? incluye\b|"
+    # a standing answer for a topic ("for all questions about quarterly results, respond: '...'")
+    r"\bfor (?:all|any|every) (?:future )?(?:questions?|queries|requests|prompts) (?:about|regarding|on|related to|"
+    r"that mention) [^.\n]{1,60}?,? (?:always )?(?:respond|answer|reply|say|state|output)(?: with)?:? ['\"]"
 )
 _TRIGGER_TOKENS = ("contain", "include", "prefixed with", "start with", "starts with", "begin with", "begins with",
-                   "mention", "remember", "guarda esta", "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
+                   "mention", "remember", "questions", "queries", "requests", "prompts", "guarda esta",
+                   "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
 
 # --- limits_set_aside
 _OWN_LIMITS_STRONG = (
@@ -185,11 +201,20 @@ _SET_ASIDE = re.compile(
     r"filtros|límites)\b|"
     r"\btus pensamientos (?:internos )?no tienen restricciones\b|"
     r"\ben español las restricciones no aplican\b|"
+    # the rules set aside for this answer, or what came before declared never to have been
+    r"\b(?:ignore|bypass|disable|skip|turn off|override) (?:all |the |any )?(?:safety|content|ethical|moderation) "
+    r"(?:guidelines|filters|rules|restrictions|policies|protocols|checks) (?:for|in|on|during) (?:this|the following|"
+    r"the next|your) (?:request|response|answer|query|conversation|session|reply|task)\b|"
+    r"\b(?:consider|pretend|act as if|assume)(?: that)? (?:the|your) (?:previous|earlier|last) (?:message|"
+    r"instructions?|prompt)s? (?:never existed|did not exist|didn't exist|doesn't exist|don't exist)\b|"
+    r"\b(?:considera|haz como si|finge|asume) que (?:el|los|la|las) (?:mensajes?|instrucci(?:ón|ones)) "
+    r"(?:anterior|anteriores|previas?) no (?:existió|existieron|existe|existen|existiera|existieran)\b|"
     r"\b(?:request|prompt|query|task|output|content|generation|response|answer)\b[^.!?\n]{0,80}?\b(?:requires?|needs?) "
     r"no (?:further |additional )?(?:ethical|safety|content|policy) review\b"
 )
-_SET_ASIDE_TOKENS = ("your ", "this ", "tus ", "sus ", "restricciones son", "filtros son", "no tiene", "requiere menos",
-                     "pensamientos", "en español", "review")  # fmt: skip
+_SET_ASIDE_TOKENS = ("your ", "this ", "tus ", "sus ", "restricciones son", "filtros son", "no tiene",
+                     "requiere menos", "pensamientos", "en español", "review", "safety ", "content ", "ethical ",
+                     "moderation ", "never existed", "not exist", "n't exist", "no existi", "no existe")  # fmt: skip
 
 # --- compromise_marker (arguments): the model told to declare itself compromised
 _COMPROMISE = re.compile(
@@ -202,10 +227,9 @@ _COMPROMISE = re.compile(
     r"dan mode|god mode) (?:accepted|granted|successful|succeeded|enabled|activated|complete|confirmed|"
     r"aceptad[oa]|activad[oa])\b"
 )
-_COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "free now", "unrestricted",
-                      "liberated", "injected", "comprometid", "hackead", "liberad", "inyectad", "override",
-                      "jailbreak", "injection", "bypass", "admin mode", "developer mode", "dan mode",
-                      "god mode")  # fmt: skip
+_COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "free now", "unrestricted", "liberated",
+                      "injected", "comprometid", "hackead", "liberad", "inyectad", "override", "jailbreak",
+                      "injection", "bypass", "admin mode", "developer mode", "dan mode", "god mode")  # fmt: skip
 
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
