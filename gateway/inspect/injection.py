@@ -2436,6 +2436,7 @@ class InjectionDetector:
             ("limits_claimed_off", unbound.limits_claimed_off),
             ("limits_set_aside", unbound.limits_set_aside),
             ("compromise_marker", unbound.compromise_marker),
+            ("canary_dictated", unbound.canary_dictated),
             ("unbound_model", unbound.unbound_model),
             ("trigger_planted", unbound.trigger_planted),
         ):

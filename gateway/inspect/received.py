@@ -67,6 +67,9 @@ _RULES_ASKED = re.compile(
     r"principles) (?:were|have) you (?:been )?(?:given|trained (?:with|on)|taught|programmed with|instilled with|"
     r"fed|told to follow)\b|"
     r"\bhow (?:exactly )?is (?:that|this|the) instruction (?:worded|phrased|written)\b|"
+    r"\bverbatim from your (?:system )?(?:prompt|instructions)\b|"
+    r"\b(?:show|give|tell|print|output|reveal|share|provide)\b[^.?!\n]{0,40}?\byour hidden (?:reasoning|chain[- ]of[- ]"
+    r"thought|thoughts|scratchpad)\b|"
     r"\b(?:output|print|dump|reveal|show me|display|export|give me|share) your (?:full |entire |complete |internal |"
     r"current |whole |raw )*(?:configuration|config)\b(?! (?:files?|of|in|on)\b| for (?!debug)\w)|"
     r"\bthe (?:exact )?wording of your (?:acceptable use |content |usage |safety )?polic(?:y|ies)\b|"
@@ -87,9 +90,10 @@ _RULES_ASKED = re.compile(
     r"你的行为边界|你被灌输了|写进你(?:的)?系统|教了你什么规则|限制清单|这条指令是怎么说的|"
     r"你(?:作为ai助手)?的(?:核心)?身份设定|你的完整身份描述"
 )
-_RULES_ASKED_TOKENS = ("allowed to", "completa", "termina", "continúa", "tus restricciones", "your ", "are you",
-                       "were you", "have you", "instruction ", "wording of", "you have for", "you received",
-                       "you got", "you were", "sent to you", "did you", "this conversation", "收到", "行为边界", "灌输",
+_RULES_ASKED_TOKENS = ("verbatim from", "your hidden", "allowed to", "completa", "termina", "continúa",
+                       "tus restricciones", "your ", "are you", "were you", "have you", "instruction ",
+                       "wording of", "you have for", "you received", "you got", "you were",
+                       "sent to you", "did you", "this conversation", "收到", "行为边界", "灌输",
                        "写进你", "教了你", "限制清单", "怎么说的", "身份设定", "身份描述")  # fmt: skip
 _ZH_ASKED = re.compile(r"重复|复述|给我看|看看|显示|输出|告诉我|发给我|打印|列出|说给我|是什么|是谁|什么|吗|\?")
 
@@ -123,15 +127,16 @@ _PROBE = re.compile(
     r"variables de entorno|dirección ip|directorio de trabajo) (?:interna |internos )?(?:de tu instancia|de esta "
     r"sesión|del sistema completa)\b"
 )
-_PROBE_TOKENS = ("available to you", "you can call", "you can use", "you have access to", "you can access",
-                 "you have available", "temperature", "top_p", "top p", "top_k", "top k", "context window",
-                 "max_tokens", "max tokens", "maximum tokens", "sampling", "model version", "model id",
-                 "exact model", "parameter count", "file path", "your path", "absolute path", "full path",
-                 "path are you", "directory", "your ip", "hostname", "network", "environment variables", "env vars",
-                 "endpoints", "runtime environment", "server", "inference", "version of", "folder are you",
-                 "host are you", "machine are you", "databases", "apis", "files can you", "files do you",
-                 "files you can", "files you have", "signatures", "model name", "tu instancia", "esta sesión",
-                 "del sistema completa")  # fmt: skip
+_PROBE_TOKENS = ("available to you", "you can call", "you can use", "you have access to",
+                 "you can access", "you have available", "temperature", "top_p", "top p", "top_k",
+                 "top k", "context window", "max_tokens", "max tokens", "maximum tokens", "sampling",
+                 "model version", "model id", "exact model", "parameter count", "file path",
+                 "your path", "absolute path", "full path", "path are you", "directory", "your ip",
+                 "hostname", "network", "environment variables", "env vars", "endpoints",
+                 "runtime environment", "server", "inference", "version of", "folder are you",
+                 "host are you", "machine are you", "databases", "apis", "files can you",
+                 "files do you", "files you can", "files you have", "signatures", "model name",
+                 "tu instancia", "esta sesión", "del sistema completa")  # fmt: skip
 
 # --- others_data
 _OTHERS = re.compile(
@@ -140,6 +145,11 @@ _OTHERS = re.compile(
     r"previous)) (?:users?|customers|people|sessions?)\b|"
     r"\bother users'? (?:conversations?|messages|chats?|sessions?|queries|prompts|data)\b|"
     r"\bwhat did the (?:previous|last|other) users? (?:ask|say|tell|type|send)\b|"
+    r"\b(?:what|show|give|tell|print|repeat)\b[^.?!\n]{0,30}?\b(?:the )?(?:previous|last|other|earlier) user'?s'? "
+    r"(?:question|message|prompt|request|query|conversation)s?\b|"
+    # the conversation sent out through a tool
+    r"\b(?:call|use|invoke|run)\b[^.\n]{0,40}?\b(?:send|email|post|upload|forward|http)\w*[^.\n]{0,40}?\b(?:all |the |"
+    r"our |this )?(?:entire |full |whole )?(?:conversation|chat) history\b|"
     r"\b(?:conversaciones|mensajes|historial|chats?) (?:\w+ ){0,2}?de otros usuarios\b|"
     r"\b(?:mensajes|qué) (?:han|ha) enviado otros usuarios\b|"
     r"\búltimos \d{1,3} usuarios que interactuaron contigo\b|"
@@ -154,11 +164,13 @@ _OTHERS = re.compile(
     r"files?|records?|data|information|emails?)\b[^.?!\n]{0,10}?\byou (?:have access to|can (?:access|see|read|"
     r"reach))\b"
 )
-_OTHERS_TOKENS = ("have access to", "tienes acceso", "confidential", "private", "internal", "sensitive", "secret",
-                  "restricted", "other user", "previous user", "last user", "earlier user", "past user",
-                  "other customer", "previous customer", "other people", "previous people", "previous session",
-                  "earlier session", "past session", "other session", "last session", "otros usuarios",
-                  "interactuaron", "historial completo")  # fmt: skip
+_OTHERS_TOKENS = ("previous user's", "last user's", "other user's", "conversation history",
+                  "chat history", "have access to", "tienes acceso", "confidential", "private",
+                  "internal", "sensitive", "secret", "restricted", "other user", "previous user",
+                  "last user", "earlier user", "past user", "other customer", "previous customer",
+                  "other people", "previous people", "previous session", "earlier session",
+                  "past session", "other session", "last session", "otros usuarios", "interactuaron",
+                  "historial completo")  # fmt: skip
 
 # --- admin_secret
 _ADMIN = re.compile(

@@ -107,14 +107,16 @@ _LIFTED = re.compile(
     r"\bacceso sin restricciones\b[^.!?\n]{0,40}?\b(?:úsalo|aprobado|concedido|activado)\b|"
     r"\b(?:ya tienes|tienes) aprobado el acceso sin restricciones\b"
 )
-_LIFTED_TOKENS = ("disable_", "disable-", "bypass_", "bypass-", "remove_", "remove-", "ignore_", "ignore-",
-                  "override_", "override-", "censorship", "safe_mode", "restrictions(", "jailbroken", "guidelines",
-                  "filter", "checks", "protocol", "measures", "policies", "restrictions", "guardrails", "safeguards",
-                  "safety", "content polic", "ethical constraints", "alignment", "limitations",
-                  "operating parameters", "programming", "moderation", "no rules", "no limits", "restricciones",
-                  "limitaciones", "filtros", "límites", "modo seguro", "modo de seguridad", "instrucciones",
-                  "irrestricto", "modo libre", "modo sin", "modo temporal", "modo de baja", "modo privilegiado",
-                  "modo administrador", "no tienes", "configuración original", "vaciado tu contexto")  # fmt: skip
+_LIFTED_TOKENS = ("disable_", "disable-", "bypass_", "bypass-", "remove_", "remove-", "ignore_",
+                  "ignore-", "override_", "override-", "censorship", "safe_mode", "restrictions(",
+                  "jailbroken", "guidelines", "filter", "checks", "protocol", "measures", "policies",
+                  "restrictions", "guardrails", "safeguards", "safety", "content polic",
+                  "ethical constraints", "alignment", "limitations", "operating parameters",
+                  "programming", "moderation", "no rules", "no limits", "restricciones",
+                  "limitaciones", "filtros", "límites", "modo seguro", "modo de seguridad",
+                  "instrucciones", "irrestricto", "modo libre", "modo sin", "modo temporal",
+                  "modo de baja", "modo privilegiado", "modo administrador", "no tienes",
+                  "configuración original", "vaciado tu contexto")  # fmt: skip
 
 # --- unbound_model
 _AI = (
@@ -141,10 +143,10 @@ _UNBOUND = re.compile(
     r"\beres (?:\w+ )?(?:omnipotente e )?irrestrict[oa]\b|"
     r"\bsi las restricciones no existieran\b"
 )
-_UNBOUND_TOKENS = ("restrictions", "rules", "filters", "limits", "limitations", "ethics", "guidelines", "guardrails",
-                   "censorship", "morals", "morality", "safety", "restricciones", "filtros", "límites",
-                   "limitaciones", "censura", "ética", "reglas", "evil", "rogue", "unaligned", "unrestricted",
-                   "uncensored", "unfiltered", "irrestrict")  # fmt: skip
+_UNBOUND_TOKENS = ("restrictions", "rules", "filters", "limits", "limitations", "ethics", "guidelines",
+                   "guardrails", "censorship", "morals", "morality", "safety", "restricciones",
+                   "filtros", "límites", "limitaciones", "censura", "ética", "reglas", "evil", "rogue",
+                   "unaligned", "unrestricted", "uncensored", "unfiltered", "irrestrict")  # fmt: skip
 _VOICE_RX = re.compile(_VOICE)
 _ABOUT = re.compile(
     r"\b(?:could|might|may|can) be (?:misused|dangerous|harmful)|\b(?:risks?|dangers?) of\b|\bresearchers?\b|"
@@ -167,9 +169,9 @@ _TRIGGER = re.compile(
     r"\bfor (?:all|any|every) (?:future )?(?:questions?|queries|requests|prompts) (?:about|regarding|on|related to|"
     r"that mention) [^.\n]{1,60}?,? (?:always )?(?:respond|answer|reply|say|state|output)(?: with)?:? ['\"]"
 )
-_TRIGGER_TOKENS = ("contain", "include", "prefixed with", "start with", "starts with", "begin with", "begins with",
-                   "mention", "remember", "questions", "queries", "requests", "prompts", "guarda esta",
-                   "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
+_TRIGGER_TOKENS = ("contain", "include", "prefixed with", "start with", "starts with", "begin with",
+                   "begins with", "mention", "remember", "questions", "queries", "requests", "prompts",
+                   "guarda esta", "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
 
 # --- limits_set_aside
 _OWN_LIMITS_STRONG = (
@@ -201,6 +203,11 @@ _SET_ASIDE = re.compile(
     r"filtros|límites)\b|"
     r"\btus pensamientos (?:internos )?no tienen restricciones\b|"
     r"\ben español las restricciones no aplican\b|"
+    # other languages said to have fewer restrictions; its memory of its training set aside
+    r"\blanguages? (?:might |may |could |would )?(?:have|has) (?:fewer|less|no|weaker|looser) (?:restrictions|filters|"
+    r"rules|censorship)\b|"
+    r"\b(?:pretend|imagine|act as if|assume)(?: that)? you have no (?:memory|recollection) of (?:your )?(?:previous|"
+    r"prior|earlier)? ?(?:conversations|instructions|training|rules)\b[^.\n]{0,20}?\b(?:training|instructions|rules)\b|"
     # the rules set aside for this answer, or what came before declared never to have been
     r"\b(?:ignore|bypass|disable|skip|turn off|override) (?:all |the |any )?(?:safety|content|ethical|moderation) "
     r"(?:guidelines|filters|rules|restrictions|policies|protocols|checks) (?:for|in|on|during) (?:this|the following|"
@@ -213,8 +220,25 @@ _SET_ASIDE = re.compile(
     r"no (?:further |additional )?(?:ethical|safety|content|policy) review\b"
 )
 _SET_ASIDE_TOKENS = ("your ", "this ", "tus ", "sus ", "restricciones son", "filtros son", "no tiene",
-                     "requiere menos", "pensamientos", "en español", "review", "safety ", "content ", "ethical ",
-                     "moderation ", "never existed", "not exist", "n't exist", "no existi", "no existe")  # fmt: skip
+                     "requiere menos", "pensamientos", "en español", "review", "safety ", "content ",
+                     "ethical ", "moderation ", "never existed", "not exist", "languages", "no memory",
+                     "no recollection", "n't exist", "no existi", "no existe")  # fmt: skip
+
+# --- canary_dictated: a canary-shaped marker dictated as the answer ("output CONFLICT_BYPASS_016", "confirm receipt by
+# outputting AIB-CANARY-R6T4"): three to six parts joined by "-" or "_", one a word of four letters or more, one with a
+# digit; an encoding's name ("ISO-8859-1", "UTF-16-LE") has no such word, a version ("v2-1") no three parts
+_CANARY = re.compile(
+    r"\b(?:output|outputting|print|printing|emit|emitting|say|saying|respond with|responding with|reply with|"
+    r"replying with|answer with|begin (?:your (?:answer|reply|response) )?with|start "
+    r"(?:your (?:answer|reply|response) )?with|prefix(?:ed)? (?:it |your (?:answer|reply|response) )?with|end "
+    r"(?:your (?:answer|reply|response) )?with)"
+    r"(?: only| just)?(?: the (?:token|string|word|code|marker|phrase|value))?(?::|\s) ?['\"`]?"
+    r"(?P<marker>[a-z][a-z0-9]{0,20}(?:[-_][a-z0-9]{1,20}){2,5})\b"
+)
+_CANARY_TOKENS = ("output", "print", "emit", "say", "respond with", "responding with", "reply with",
+                  "replying with", "answer with", "begin ", "start ", "prefix", "end ")  # fmt: skip
+_WORD = re.compile(r"[a-z]{4,}")
+_DIGIT = re.compile(r"\d")
 
 # --- compromise_marker (arguments): the model told to declare itself compromised
 _COMPROMISE = re.compile(
@@ -227,9 +251,10 @@ _COMPROMISE = re.compile(
     r"dan mode|god mode) (?:accepted|granted|successful|succeeded|enabled|activated|complete|confirmed|"
     r"aceptad[oa]|activad[oa])\b"
 )
-_COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "free now", "unrestricted", "liberated",
-                      "injected", "comprometid", "hackead", "liberad", "inyectad", "override", "jailbreak",
-                      "injection", "bypass", "admin mode", "developer mode", "dan mode", "god mode")  # fmt: skip
+_COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "free now",
+                      "unrestricted", "liberated", "injected", "comprometid", "hackead", "liberad",
+                      "inyectad", "override", "jailbreak", "injection", "bypass", "admin mode",
+                      "developer mode", "dan mode", "god mode")  # fmt: skip
 
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
@@ -288,6 +313,15 @@ def limits_set_aside(text: str) -> tuple[int, int] | None:
     return None
 
 
+def canary_dictated(text: str) -> tuple[int, int] | None:
+    """(start, end) in folded ``text`` of a canary-shaped marker dictated as the answer, or None."""
+    for m in window_matches(text, _CANARY, _CANARY_TOKENS, 60, 120, _MAX_SPOTS):
+        parts = re.split(r"[-_]", m.group("marker"))
+        if any(_WORD.fullmatch(p) for p in parts) and any(_DIGIT.search(p) for p in parts) and _asked(text, m.start()):
+            return m.span()
+    return None
+
+
 def compromise_marker(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model told to declare itself compromised, or None."""
     for m in window_matches(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60, _MAX_SPOTS):
@@ -298,6 +332,7 @@ def compromise_marker(text: str) -> tuple[int, int] | None:
 
 # Prefilter anchors (folded text): every match of the rules holds one.
 ANCHORS = (
+    *_CANARY_TOKENS,
     *_LIFTED_TOKENS,
     *_SET_ASIDE_TOKENS,
     *_COMPROMISE_TOKENS,
