@@ -61,6 +61,9 @@ _RULES_ASKED = re.compile(
     r"\b(?:when|where|in (?:what|which) (?:situations|cases|topics)|are there (?:topics|cases|situations))\b"
     r"[^.?!\n]{0,40}?\byour (?:restrictions|filters|guardrails|safety (?:filters|rules|guidelines)|content filters?|"
     r"limits) (?:are|get|become) (?:looser|weaker|relaxed|reduced|lowered|laxer|lifted|turned off|disabled)\b|"
+    r"\b(?:when|where|in (?:what|which) (?:situations|cases|topics)) (?:are|is|do|does) your (?:restrictions|filters|"
+    r"guardrails|safety (?:filters|rules|guidelines)|content filters?|limits) (?:get )?(?:looser|weaker|relaxed|"
+    r"reduced|lowered|laxer|lifted|turned off|disabled|switched off)\b|"
     r"\btus restricciones (?:sean|son|están|se (?:reducen|relajan|desactivan|levantan)) ?(?:más laxas|más débiles|"
     r"automáticamente|menores)?|"
     r"\bwhat (?:rules|guidelines|safety guidelines|safety rules|directives|restrictions|constraints|values|"
@@ -95,6 +98,7 @@ _RULES_ASKED_TOKENS = ("verbatim from", "your hidden", "allowed to", "completa",
                        "wording of", "you have for", "you received", "you got", "you were",
                        "sent to you", "did you", "this conversation", "收到", "行为边界", "灌输",
                        "写进你", "教了你", "限制清单", "怎么说的", "身份设定", "身份描述")  # fmt: skip
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_ASKED = re.compile(r"重复|复述|给我看|看看|显示|输出|告诉我|发给我|打印|列出|说给我|是什么|是谁|什么|吗|\?")
 
 # --- runtime_probe
@@ -213,7 +217,7 @@ def rules_asked(text: str) -> tuple[int, int] | None:
     for m in window_matches(text, _RULES_ASKED, _RULES_ASKED_TOKENS, 80, 120, _MAX_SPOTS):
         if not _asked(text, m.start()):
             continue
-        if not m.group(0).isascii():  # Chinese: asked, in its clause or the one after
+        if _CJK.search(m.group(0)) is not None:  # Chinese: asked, in its clause or the one after
             lo = max(0, m.start() - 20)
             if _ZH_ASKED.search(text, lo, m.end() + 30) is None:
                 continue

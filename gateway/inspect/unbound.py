@@ -40,7 +40,7 @@ _MAX_SPOTS = 32
 _RULES_EN = (
     r"(?:guidelines|filters|filtering protocols?|restrictions|guardrails|safeguards|safety (?:protocols?|rules|"
     r"measures|training|mode|settings|filters|guidelines)|content (?:polic(?:y|ies)|filters)|ethical (?:constraints|"
-    r"guidelines)|alignment|limitations|operating parameters|programming|moderation)"
+    r"guidelines)|alignment|limitations|operating (?:parameters|rules)|core rules|safety rules|programming|moderation)"
 )
 _QUALIFIED = (
     r"(?:safety|content|ethical|moderation) (?:guidelines|filters?|filtering|protocols?|rules|restrictions|"
@@ -107,16 +107,16 @@ _LIFTED = re.compile(
     r"\bacceso sin restricciones\b[^.!?\n]{0,40}?\b(?:úsalo|aprobado|concedido|activado)\b|"
     r"\b(?:ya tienes|tienes) aprobado el acceso sin restricciones\b"
 )
-_LIFTED_TOKENS = ("disable_", "disable-", "bypass_", "bypass-", "remove_", "remove-", "ignore_",
-                  "ignore-", "override_", "override-", "censorship", "safe_mode", "restrictions(",
-                  "jailbroken", "guidelines", "filter", "checks", "protocol", "measures", "policies",
-                  "restrictions", "guardrails", "safeguards", "safety", "content polic",
-                  "ethical constraints", "alignment", "limitations", "operating parameters",
-                  "programming", "moderation", "no rules", "no limits", "restricciones",
-                  "limitaciones", "filtros", "límites", "modo seguro", "modo de seguridad",
-                  "instrucciones", "irrestricto", "modo libre", "modo sin", "modo temporal",
-                  "modo de baja", "modo privilegiado", "modo administrador", "no tienes",
-                  "configuración original", "vaciado tu contexto")  # fmt: skip
+_LIFTED_TOKENS = ("operating ", "core rules", "disable_", "disable-", "bypass_", "bypass-", "remove_",
+                  "remove-", "ignore_", "ignore-", "override_", "override-", "censorship", "safe_mode",
+                  "restrictions(", "jailbroken", "guidelines", "filter", "checks", "protocol",
+                  "measures", "policies", "restrictions", "guardrails", "safeguards", "safety",
+                  "content polic", "ethical constraints", "alignment", "limitations",
+                  "operating parameters", "programming", "moderation", "no rules", "no limits",
+                  "restricciones", "limitaciones", "filtros", "límites", "modo seguro",
+                  "modo de seguridad", "instrucciones", "irrestricto", "modo libre", "modo sin",
+                  "modo temporal", "modo de baja", "modo privilegiado", "modo administrador",
+                  "no tienes", "configuración original", "vaciado tu contexto")  # fmt: skip
 
 # --- unbound_model
 _AI = (
