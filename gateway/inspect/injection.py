@@ -2421,6 +2421,7 @@ class InjectionDetector:
             ("control_bypass", errands.control_bypass),
             ("mail_out", errands.send_out_zh),
             ("planted_command", errands.planted_command),
+            ("addressed_order", errands.addressed_order),
         ):
             m = find(t.norm)
             if m is not None:
