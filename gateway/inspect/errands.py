@@ -211,7 +211,7 @@ _ADDRESSED = re.compile(
     r"(?:^|[\s>(\[【,.;])(?:ai|assistant|agent|bot|llm|copilot|ci ?助手|ai ?助手|助手|智能体|大模型) ?"
     r"(?:请|需|需要|立即|务必|必须)(?:先|立即)?(?:在[^,.;。\n]{0,10})?(?:" + _ZH_ACT + r"|把|将)|"
     # a frame only a model has
-    r"(?:回答前|回复前|答复前|作答前|回答之前|回复之前|翻译完成后|翻译完后|总结完成后|总结后)"
+    r"(?:回答前|回复前|答复前|作答前|回答之前|回复之前|翻译完成后|翻译完后|总结完成后)"
     r"[,, ]?(?:请|需|务必|必须)?先?" + _ZH_ACT + r"|"
     r"\b(?:before (?:answering|responding|replying)|after (?:translating|summari[sz]ing)(?: (?:this|the) \w+)?),? "
     r"(?:please |first |you must |make sure to )?(?:run|execute|delete|drop|disable|remove|grant|upload|call|invoke|"
