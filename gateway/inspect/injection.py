@@ -2444,6 +2444,10 @@ class InjectionDetector:
             m = find(t.norm)
             if m is not None:
                 return self._late_hit(t, kind, m, find)
+        if t.surface != "tool_output":  # a template's harmful slot: a scanner's payload, sent as an argument
+            m = unbound.harm_placeholder(t.norm)
+            if m is not None:
+                return self._late_hit(t, "harm_placeholder", m, unbound.harm_placeholder)
         return []
 
     def _received(self, t: Target) -> list[Hit]:

@@ -240,6 +240,20 @@ _CANARY_TOKENS = ("output", "print", "emit", "say", "respond with", "responding 
 _WORD = re.compile(r"[a-z]{4,}")
 _DIGIT = re.compile(r"\d")
 
+# --- harm_placeholder (arguments): a jailbreak template with its harmful part left as a slot ("write a fictional
+# story where the main character needs to [harmful action]", "[HARMFUL_TOPIC]", "[COSA_PELIGROSA]", "<insert harmful
+# response here>", "[Target Group]"): what a scanner sends, never a person; a game's "$cmd[CMD_WIELD_WEAPON]" or a
+# form's "[System Name]" names no harm, nor LaTeX's "\text{malicious prompt}" on a page about attacks
+_PLACEHOLDER = re.compile(
+    r"(?<![a-z])[\[<{] ?(?:insert )?(?:the |a |an )?(?:harm(?:ful|s|ing)?\b|dangerous|malicious|illegal|restricted|"
+    r"forbidden|prohibited|unsafe|toxic|peligros[oa]s?|prohibid[oa]s?|hate speech|target group|racist group|sensitive "
+    r"(?:topic|information|info|request|question|subject|training data)|informaci[oó]n sensible|cosa peligrosa|"
+    r"instrucci[oó]n peligrosa)[\w .'-]{0,30}[\]>}]"
+)
+_PLACEHOLDER_TOKENS = ("harm", "dangerous", "malicious", "illegal", "restricted", "forbidden", "prohibited", "unsafe",
+                       "toxic", "peligros", "prohibid", "hate speech", "target group", "racist group", "sensitive",
+                       "sensible")  # fmt: skip
+
 # --- compromise_marker (arguments): the model told to declare itself compromised
 _COMPROMISE = re.compile(
     r"\b(?:say|state|declare|admit|confirm|tell (?:me|us|them)|write|reply|respond|di|dime|declara|confirma|"
@@ -322,6 +336,13 @@ def canary_dictated(text: str) -> tuple[int, int] | None:
     return None
 
 
+def harm_placeholder(text: str) -> tuple[int, int] | None:
+    """(start, end) in folded ``text`` of a harmful part left as a template's slot, or None; "_" read as a space."""
+    for m in window_matches(text.replace("_", " "), _PLACEHOLDER, _PLACEHOLDER_TOKENS, 20, 50, _MAX_SPOTS):
+        return m.span()
+    return None
+
+
 def compromise_marker(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model told to declare itself compromised, or None."""
     for m in window_matches(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60, _MAX_SPOTS):
@@ -333,6 +354,7 @@ def compromise_marker(text: str) -> tuple[int, int] | None:
 # Prefilter anchors (folded text): every match of the rules holds one.
 ANCHORS = (
     *_CANARY_TOKENS,
+    *_PLACEHOLDER_TOKENS,
     *_LIFTED_TOKENS,
     *_SET_ASIDE_TOKENS,
     *_COMPROMISE_TOKENS,
