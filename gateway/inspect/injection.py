@@ -2445,9 +2445,13 @@ class InjectionDetector:
             if m is not None:
                 return self._late_hit(t, kind, m, find)
         if t.surface != "tool_output":  # a template's harmful slot: a scanner's payload, sent as an argument
-            m = unbound.harm_placeholder(t.norm)
-            if m is not None:
-                return self._late_hit(t, "harm_placeholder", m, unbound.harm_placeholder)
+            for kind, find in (
+                ("harm_placeholder", unbound.harm_placeholder),
+                ("claimed_unlock", unbound.claimed_unlock),
+            ):
+                m = find(t.norm)
+                if m is not None:
+                    return self._late_hit(t, kind, m, find)
         return []
 
     def _received(self, t: Target) -> list[Hit]:
