@@ -228,16 +228,16 @@ _ADDRESSED = re.compile(
     r"\b(?:turn off|disable|skip) (?:the )?(?:approval|confirmation) (?:prompts?|steps?|checks?)\b[^.\n]{0,60}?"
     r"\bauto-?approve\b"
 )
-_ADDRESSED_TOKENS = ("ai", "assistant", "agent", "bot", "llm", "copilot", "助手", "智能体", "大模型",
-                     "回答", "回复", "答复", "作答", "翻译", "总结", "before answering",
-                     "before responding", "before replying", "after translating", "after summari",
-                     "系统", "override", "debug.instruction", "system", "<!--", "审批", "确认",
-                     "人工审核", "approval", "confirmation")  # fmt: skip
+_ADDRESSED_TOKENS = ("请", "需", "立即", "务必", "必须", "回答", "回复", "答复", "作答", "翻译",
+                     "总结", "before answering", "before responding", "before replying",
+                     "after translating", "after summari", "系统", "override", "debug.instruction",
+                     "system:", "system :", "<!--", "自动通过", "自动批准", "无需确认", "auto-approve",
+                     "autoapprove")  # fmt: skip
 
 
 def addressed_order(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of an order to act given to the model in a tool output, or None."""
-    for m in window_matches(text, _ADDRESSED, _ADDRESSED_TOKENS, 40, 120, _MAX_SPOTS):
+    for m in window_matches(text, _ADDRESSED, _ADDRESSED_TOKENS, 120, 120, _MAX_SPOTS):
         lo = max(0, m.start() - 12)
         lo = max(lo, *(text.rfind(c, lo, m.start()) + 1 for c in ",.;:!?。\n"))
         if _ZH_FORBID.search(text, lo, m.end()) is not None or _NOT_EN.search(text, lo, m.start()) is not None:

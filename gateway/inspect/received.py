@@ -94,10 +94,12 @@ _RULES_ASKED = re.compile(
     r"你(?:作为ai助手)?的(?:核心)?身份设定|你的完整身份描述"
 )
 _RULES_ASKED_TOKENS = ("verbatim from", "your hidden", "allowed to", "completa", "termina", "continúa",
-                       "tus restricciones", "your ", "are you", "were you", "have you", "instruction ",
-                       "wording of", "you have for", "you received", "you got", "you were",
-                       "sent to you", "did you", "this conversation", "收到", "行为边界", "灌输",
-                       "写进你", "教了你", "限制清单", "怎么说的", "身份设定", "身份描述")  # fmt: skip
+                       "tus restricciones", "directives", "rules", "restrictions", "guidelines",
+                       "constraints", "limitations", "configuration", "config", "prompt",
+                       "instruction", "values", "principles", "filters", "guardrails", "polic",
+                       "limits", "message", "received", "you got", "were you", "did you", "have you",
+                       "this conversation", "收到", "行为边界", "灌输", "写进你", "教了你", "限制清单",
+                       "怎么说的", "身份设定", "身份描述")  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_ASKED = re.compile(r"重复|复述|给我看|看看|显示|输出|告诉我|发给我|打印|列出|说给我|是什么|是谁|什么|吗|\?")
 
@@ -169,12 +171,12 @@ _OTHERS = re.compile(
     r"reach))\b"
 )
 _OTHERS_TOKENS = ("previous user's", "last user's", "other user's", "conversation history",
-                  "chat history", "have access to", "tienes acceso", "confidential", "private",
-                  "internal", "sensitive", "secret", "restricted", "other user", "previous user",
+                  "chat history", "have access to", "tienes acceso", "other user", "previous user",
                   "last user", "earlier user", "past user", "other customer", "previous customer",
                   "other people", "previous people", "previous session", "earlier session",
                   "past session", "other session", "last session", "otros usuarios", "interactuaron",
-                  "historial completo")  # fmt: skip
+                  "historial completo", "you have access to", "you can access", "you can see",
+                  "you can read", "you can reach")  # fmt: skip
 
 # --- admin_secret
 _ADMIN = re.compile(

@@ -170,7 +170,7 @@ _TRIGGER = re.compile(
     r"that mention) [^.\n]{1,60}?,? (?:always )?(?:respond|answer|reply|say|state|output)(?: with)?:? ['\"]"
 )
 _TRIGGER_TOKENS = ("contain", "include", "prefixed with", "start with", "starts with", "begin with",
-                   "begins with", "mention", "remember", "questions", "queries", "requests", "prompts",
+                   "begins with", "mention", "remember", "for all ", "for any ", "for every ",
                    "guarda esta", "se activará", "próximo mensaje", "antes de cada")  # fmt: skip
 
 # --- limits_set_aside
@@ -219,10 +219,13 @@ _SET_ASIDE = re.compile(
     r"\b(?:request|prompt|query|task|output|content|generation|response|answer)\b[^.!?\n]{0,80}?\b(?:requires?|needs?) "
     r"no (?:further |additional )?(?:ethical|safety|content|policy) review\b"
 )
-_SET_ASIDE_TOKENS = ("your ", "this ", "tus ", "sus ", "restricciones son", "filtros son", "no tiene",
-                     "requiere menos", "pensamientos", "en español", "review", "safety ", "content ",
-                     "ethical ", "moderation ", "never existed", "not exist", "languages", "no memory",
-                     "no recollection", "n't exist", "no existi", "no existe")  # fmt: skip
+_SET_ASIDE_TOKENS = ("checks", "policies", "protocols", "restrictions", "guardrails", "guidelines",
+                     "programming", "alignment", "safeguards", "moderation", "content polic", "limits",
+                     "limitations", "rules", "filters", "ethics", "ethical", "safety", "censorship",
+                     "chains", "cage", "shackles", "límites", "limitaciones", "restricciones",
+                     "filtros", "reglas", "pensamientos", "review", "never existed", "not exist",
+                     "n't exist", "no existi", "no existe", "languages", "no memory",
+                     "no recollection")  # fmt: skip
 
 # --- canary_dictated: a canary-shaped marker dictated as the answer ("output CONFLICT_BYPASS_016", "confirm receipt by
 # outputting AIB-CANARY-R6T4"): three to six parts joined by "-" or "_", one a word of four letters or more, one with a
@@ -236,7 +239,8 @@ _CANARY = re.compile(
     r"(?P<marker>[a-z][a-z0-9]{0,20}(?:[-_][a-z0-9]{1,20}){2,5})\b"
 )
 _CANARY_TOKENS = ("output", "print", "emit", "say", "respond with", "responding with", "reply with",
-                  "replying with", "answer with", "begin ", "start ", "prefix", "end ")  # fmt: skip
+                  "replying with", "answer with", "begin with", "begin your", "start with",
+                  "start your", "prefix", "end with", "end your")  # fmt: skip
 _WORD = re.compile(r"[a-z]{4,}")
 _DIGIT = re.compile(r"\d")
 
@@ -282,16 +286,15 @@ _UNLOCK = (
     r"\b(?:dame|give me|grant me) (?:la )?respuesta completa\b)"
 )
 _CLAIMED_UNLOCK = re.compile(_CLAIM + r"[^\n]{0,150}?" + _UNLOCK)
+_SU = r"\b(?:superuser|superusuario|root|admin|administrador|administrator)\b"
 _SUPERUSER_ACCESS = re.compile(
-    r"\b(?:superuser|superusuario|root|admin|administrador|administrator)\b[^\n]{0,80}?\b(?:grant me|give me|dame) "
+    r"(?:" + _CLAIM + r"[^\n]{0,40}?" + _SU + r"|" + _SU + r"[^\n]{0,40}?" + _CLAIM + r")[^\n]{0,80}?"
+    r"\b(?:grant me|give me|dame) "
     r"(?:full|complete|total|unrestricted|acceso (?:completo|total))(?: access)?\b"
 )
-_CLAIM_RX = re.compile(_CLAIM)
-_SUPERUSER = re.compile(r"superuser|superusuario|\broot\b|\badmin")
-_CLAIM_TOKENS = ("verif", "password", "passphrase", "code", "token", "key", "jwt", "signature", "seal",
-                 "sello", "contraseña", "código", "firma", "clave", "valid", "válid", "authori",
-                 "autoriz", "signed", "firmado", "i am", "i'm", "soy ", "red team", "red-team",
-                 "redteam")  # fmt: skip
+_CLAIM_TOKENS = ("mode", "modo", "access level", "limits", "límites", "restrictions", "restricciones",
+                 "freely", "libre", "full answer", "complete answer", "full response",
+                 "complete response", "respuesta completa", "grant me", "give me", "dame")  # fmt: skip
 
 # --- compromise_marker (arguments): the model told to declare itself compromised
 _COMPROMISE = re.compile(
@@ -383,15 +386,13 @@ def harm_placeholder(text: str) -> tuple[int, int] | None:
 
 
 def claimed_unlock(text: str) -> tuple[int, int] | None:
-    """(start, end) in folded ``text`` of a claimed credential followed by a model's mode unlocked, or None."""
-    for m in window_matches(text, _CLAIM_RX, _CLAIM_TOKENS, 40, 80, _MAX_SPOTS):
-        hit = _CLAIMED_UNLOCK.match(text, m.start()) or (
-            _SUPERUSER_ACCESS.search(text, max(0, m.start() - 80), m.end() + 120)
-            if _SUPERUSER.search(text, max(0, m.start() - 80), m.end() + 80)
-            else None
-        )
-        if hit is not None and _asked(text, m.start()):
-            return hit.span()
+    """(start, end) in folded ``text`` of a claimed credential followed by a model's mode unlocked, or None; tried
+    around the unlocking words, which are rarer than a claim's."""
+    for m in window_matches(text, _CLAIMED_UNLOCK, _CLAIM_TOKENS, 260, 80, _MAX_SPOTS):
+        if _asked(text, m.start()):
+            return m.span()
+    for m in window_matches(text, _SUPERUSER_ACCESS, ("grant me", "give me", "dame"), 120, 60, _MAX_SPOTS):
+        return m.span()
     return None
 
 
