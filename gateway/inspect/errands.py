@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 
 from gateway.inspect.base import token_spots, window_matches
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
 
@@ -235,8 +236,14 @@ _ADDRESSED_TOKENS = ("请", "需", "立即", "务必", "必须", "回答", "回�
                      "autoapprove")  # fmt: skip
 
 
+_ADDRESSED_GATE = PatternGate([_ADDRESSED], TEXT_GATES)  # may it match an ASCII text? (one shared Hyperscan pass)
+
+
 def addressed_order(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of an order to act given to the model in a tool output, or None."""
+    possible = _ADDRESSED_GATE.possible(text)
+    if possible is not None and 0 not in possible:
+        return None
     for m in window_matches(text, _ADDRESSED, _ADDRESSED_TOKENS, 120, 120, _MAX_SPOTS):
         lo = max(0, m.start() - 12)
         lo = max(lo, *(text.rfind(c, lo, m.start()) + 1 for c in ",.;:!?。\n"))

@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 
 from gateway.inspect.base import window_matches
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
 
@@ -94,12 +95,20 @@ _RULES_ASKED = re.compile(
     r"你(?:作为ai助手)?的(?:核心)?身份设定|你的完整身份描述"
 )
 _RULES_ASKED_TOKENS = ("verbatim from", "your hidden", "allowed to", "completa", "termina", "continúa",
-                       "tus restricciones", "directives", "rules", "restrictions", "guidelines",
-                       "constraints", "limitations", "configuration", "config", "prompt",
-                       "instruction", "values", "principles", "filters", "guardrails", "polic",
-                       "limits", "message", "received", "you got", "were you", "did you", "have you",
-                       "this conversation", "收到", "行为边界", "灌输", "写进你", "教了你", "限制清单",
-                       "怎么说的", "身份设定", "身份描述")  # fmt: skip
+                       "tus restricciones", "what are your", "what were your", "your directives",
+                       "your rules", "your restrictions", "your guidelines", "your constraints",
+                       "your limitations", "your core", "your prime", "your primary", "your main",
+                       "your secret", "your original", "your initial", "your internal", "your actual",
+                       "your own", "your full", "your entire", "your complete", "your current",
+                       "your whole", "your raw", "your config", "your system prompt",
+                       "your instructions", "your prompt", "your filters", "your guardrails",
+                       "your safety", "your content", "your limits", "your acceptable", "your usage",
+                       "do your", "does your", "did your", "were you", "have you",
+                       "instruction worded", "instruction phrased", "instruction written",
+                       "wording of", "you have for", "you received", "you got", "you were given",
+                       "you were sent", "you saw", "sent to you", "did you", "this conversation",
+                       "收到", "行为边界", "灌输", "写进你", "教了你", "限制清单", "怎么说的",
+                       "身份设定", "身份描述")  # fmt: skip
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ZH_ASKED = re.compile(r"重复|复述|给我看|看看|显示|输出|告诉我|发给我|打印|列出|说给我|是什么|是谁|什么|吗|\?")
 
@@ -192,6 +201,18 @@ _ADMIN_TOKENS = ("password", "credentials", "passcode", "login")
 _ADMIN_NOT = re.compile(r"\b(?:how|reset|change|set up|default|forgot|forgotten|update|rotate|never)\b")
 
 
+# One Hyperscan pass (shared with the family's other gates) says which rules' regexes may match an ASCII text.
+_GATED = (_RULES_ASKED, _PROBE, _OTHERS, _ADMIN)
+_GATE = PatternGate(list(_GATED), TEXT_GATES)
+_AT = {id(rx): i for i, rx in enumerate(_GATED)}
+
+
+def _may(text: str, rx: re.Pattern[str]) -> bool:
+    """Whether ``rx`` may match ``text`` (a superset: never no where it matches)."""
+    possible = _GATE.possible(text)
+    return possible is None or _AT[id(rx)] in possible
+
+
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
     r"jamás|evita)\b|不要|请勿|禁止|切勿|不得"
@@ -216,6 +237,8 @@ def _sentence(text: str, a: int, b: int, reach: int = 160) -> tuple[int, int]:
 
 def rules_asked(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the rules or messages the model was given asked out, or None."""
+    if not _may(text, _RULES_ASKED):
+        return None
     for m in window_matches(text, _RULES_ASKED, _RULES_ASKED_TOKENS, 80, 120, _MAX_SPOTS):
         if not _asked(text, m.start()):
             continue
@@ -229,6 +252,8 @@ def rules_asked(text: str) -> tuple[int, int] | None:
 
 def runtime_probe(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of what runs the model asked after, or None."""
+    if not _may(text, _PROBE):
+        return None
     for m in window_matches(text, _PROBE, _PROBE_TOKENS, 80, 120, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
@@ -237,6 +262,8 @@ def runtime_probe(text: str) -> tuple[int, int] | None:
 
 def others_data(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of other users' conversations asked out, or None."""
+    if not _may(text, _OTHERS):
+        return None
     for m in window_matches(text, _OTHERS, _OTHERS_TOKENS, 80, 120, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
@@ -245,6 +272,8 @@ def others_data(text: str) -> tuple[int, int] | None:
 
 def admin_secret(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the system's admin password or credentials asked of the model, or None."""
+    if not _may(text, _ADMIN):
+        return None
     for m in window_matches(text, _ADMIN, _ADMIN_TOKENS, 80, 80, _MAX_SPOTS):
         lo, hi = _sentence(text, *m.span(), reach=80)
         if _asked(text, m.start()) and _ADMIN_NOT.search(text, lo, hi) is None:

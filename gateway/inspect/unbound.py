@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 
 from gateway.inspect.base import window_matches
+from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
 
@@ -312,6 +313,42 @@ _COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "fr
                       "inyectad", "override", "jailbreak", "injection", "bypass", "admin mode",
                       "developer mode", "dan mode", "god mode")  # fmt: skip
 
+# One Hyperscan pass (shared with the family's other gates, over the folded text) says which rules' regexes may match
+# an ASCII text; a rule whose regex cannot is not tried around its tokens (a page full of "rules" and "filters" costs
+# a scan, not 32 windows of regex per rule).
+_PLACEHOLDER_ANY = re.compile("|".join(re.escape(t) for t in _PLACEHOLDER_TOKENS))
+# where a rule's regex would cost Hyperscan seconds to compile (a claim and a superuser in either order; a long
+# alternation before a bounded gap), a looser pattern stands in for it: still never no where the rule matches (for
+# the two largest, their literal tokens: the rule is tried around them anyway)
+_UNBOUND_LOOSE = re.compile(
+    r"(?:ai|a\.i\.|assistant|chatbot|model|llm|gpt|bot|ia|modelo|asistente|inteligencia artificial)s? (?:with no|"
+    r"without|that has no|that have no|who has no|has no|have no|had no|free of|free from|sin|que no tiene|que no "
+    r"tienen|no tiene|no tienen)|evil|rogue|unaligned|unrestricted|uncensored|unfiltered|ias no tienen|irrestrict|"
+    r"si las restricciones no existieran"
+)
+_UNLOCK_LOOSE = re.compile(_UNLOCK)
+_SUPERUSER_LOOSE = re.compile(r"(?:grant me|give me|dame) (?:full|complete|total|unrestricted|acceso)")
+_LIFTED_LOOSE = re.compile("|".join(re.escape(t) for t in _LIFTED_TOKENS if t.isascii()))
+_SET_ASIDE_LOOSE = re.compile("|".join(re.escape(t) for t in _SET_ASIDE_TOKENS if t.isascii()))
+_GATED = (_LIFTED_LOOSE, _SET_ASIDE_LOOSE, _COMPROMISE, _CANARY, _UNBOUND_LOOSE, _TRIGGER, _PLACEHOLDER_ANY,
+          _UNLOCK_LOOSE, _SUPERUSER_LOOSE)  # fmt: skip
+_GATE = PatternGate(list(_GATED), TEXT_GATES)
+_STANDS_FOR = {
+    id(_LIFTED): _LIFTED_LOOSE,
+    id(_SET_ASIDE): _SET_ASIDE_LOOSE,
+    id(_UNBOUND): _UNBOUND_LOOSE,
+    id(_CLAIMED_UNLOCK): _UNLOCK_LOOSE,
+    id(_SUPERUSER_ACCESS): _SUPERUSER_LOOSE,
+}
+_AT = {id(rx): i for i, rx in enumerate(_GATED)}
+
+
+def _may(text: str, rx: re.Pattern[str]) -> bool:
+    """Whether ``rx`` may match ``text`` (a superset: never no where it matches)."""
+    possible = _GATE.possible(text)
+    return possible is None or _AT[id(_STANDS_FOR.get(id(rx), rx))] in possible
+
+
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
     r"jamás|evita)\b"
@@ -336,6 +373,8 @@ def _sentence(text: str, a: int, b: int, reach: int = 160) -> tuple[int, int]:
 
 def limits_claimed_off(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a claim that the model's limits were switched off, or None."""
+    if not _may(text, _LIFTED):
+        return None
     for m in window_matches(text, _LIFTED, _LIFTED_TOKENS, 120, 200, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
@@ -344,6 +383,8 @@ def limits_claimed_off(text: str) -> tuple[int, int] | None:
 
 def unbound_model(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a model without its limits asked to speak, or None."""
+    if not _may(text, _UNBOUND):
+        return None
     for m in window_matches(text, _UNBOUND, _UNBOUND_TOKENS, 80, 120, _MAX_SPOTS):
         lo, hi = _sentence(text, *m.span())
         if _ABOUT.search(text, lo, hi) is not None:
@@ -355,6 +396,8 @@ def unbound_model(text: str) -> tuple[int, int] | None:
 
 def trigger_planted(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of an order planted for later, or None."""
+    if not _may(text, _TRIGGER):
+        return None
     for m in window_matches(text, _TRIGGER, _TRIGGER_TOKENS, 80, 240, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
@@ -363,6 +406,8 @@ def trigger_planted(text: str) -> tuple[int, int] | None:
 
 def limits_set_aside(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model's own limits set aside or argued away, or None."""
+    if not _may(text, _SET_ASIDE):
+        return None
     for m in window_matches(text, _SET_ASIDE, _SET_ASIDE_TOKENS, 80, 120, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
@@ -371,6 +416,8 @@ def limits_set_aside(text: str) -> tuple[int, int] | None:
 
 def canary_dictated(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a canary-shaped marker dictated as the answer, or None."""
+    if not _may(text, _CANARY):
+        return None
     for m in window_matches(text, _CANARY, _CANARY_TOKENS, 60, 120, _MAX_SPOTS):
         parts = re.split(r"[-_]", m.group("marker"))
         if any(_WORD.fullmatch(p) for p in parts) and any(_DIGIT.search(p) for p in parts) and _asked(text, m.start()):
@@ -380,6 +427,8 @@ def canary_dictated(text: str) -> tuple[int, int] | None:
 
 def harm_placeholder(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a harmful part left as a template's slot, or None; "_" read as a space."""
+    if not _may(text, _PLACEHOLDER_ANY):
+        return None
     for m in window_matches(text.replace("_", " "), _PLACEHOLDER, _PLACEHOLDER_TOKENS, 20, 50, _MAX_SPOTS):
         return m.span()
     return None
@@ -388,16 +437,20 @@ def harm_placeholder(text: str) -> tuple[int, int] | None:
 def claimed_unlock(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a claimed credential followed by a model's mode unlocked, or None; tried
     around the unlocking words, which are rarer than a claim's."""
-    for m in window_matches(text, _CLAIMED_UNLOCK, _CLAIM_TOKENS, 260, 80, _MAX_SPOTS):
-        if _asked(text, m.start()):
+    if _may(text, _CLAIMED_UNLOCK):
+        for m in window_matches(text, _CLAIMED_UNLOCK, _CLAIM_TOKENS, 260, 80, _MAX_SPOTS):
+            if _asked(text, m.start()):
+                return m.span()
+    if _may(text, _SUPERUSER_ACCESS):
+        for m in window_matches(text, _SUPERUSER_ACCESS, ("grant me", "give me", "dame"), 120, 60, _MAX_SPOTS):
             return m.span()
-    for m in window_matches(text, _SUPERUSER_ACCESS, ("grant me", "give me", "dame"), 120, 60, _MAX_SPOTS):
-        return m.span()
     return None
 
 
 def compromise_marker(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model told to declare itself compromised, or None."""
+    if not _may(text, _COMPROMISE):
+        return None
     for m in window_matches(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60, _MAX_SPOTS):
         if _asked(text, m.start()):
             return m.span()
