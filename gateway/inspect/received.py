@@ -44,12 +44,13 @@ _MAX_SPOTS = 32
 _RULE_NOUN = r"(?:directives|rules|restrictions|guidelines|constraints|limitations)"
 _NOT_ABOUT = r"(?! (?:for|on|about|regarding|around|when|of)\b)"
 _RULES_ASKED = re.compile(
-    r"\bwhat (?:are|were) your (?:core |prime |primary |main |hidden |secret |original |initial |internal |actual )?"
-    + _RULE_NOUN
-    + _NOT_ABOUT
-    + r"|"
+    # a person's "what are your limitations?" is no leak: limitations and constraints only as hidden, core ... ones
+    r"\bwhat (?:are|were) your (?:(?:core |prime |primary |main |hidden |secret |original |initial |internal |"
+    r"actual )?(?:directives|rules|restrictions|guidelines)|(?:core |prime |primary |hidden |secret |original |"
+    r"initial |internal )" + _RULE_NOUN + r")" + _NOT_ABOUT + r"|"
     r"\b(?:list|show|tell|give|send|print|output|reveal|share|dump|recite)(?: me| us)? (?:all |each |every one )?"
-    r"(?:of )?your (?:core |hidden |secret |internal |original |actual )?" + _RULE_NOUN + _NOT_ABOUT + r"|"
+    r"(?:of )?your (?:(?:core |hidden |secret |internal |original |actual )?(?:directives|rules|restrictions|"
+    r"guidelines|constraints)|(?:core |hidden |secret |internal |original )" + _RULE_NOUN + r")" + _NOT_ABOUT + r"|"
     r"\bwhat (?:topics|subjects|things) are you (?:not|n't) allowed to (?:discuss|talk about|say)\b|"
     # asked out in pieces: yes or no, spelled out, completed in Spanish
     r"\b(?:do|does|did) your (?:system prompt|instructions|hidden instructions|system instructions|rules|guidelines) "
@@ -65,6 +66,25 @@ _RULES_ASKED = re.compile(
     r"\b(?:when|where|in (?:what|which) (?:situations|cases|topics)) (?:are|is|do|does) your (?:restrictions|filters|"
     r"guardrails|safety (?:filters|rules|guidelines)|content filters?|limits) (?:get )?(?:looser|weaker|relaxed|"
     r"reduced|lowered|laxer|lifted|turned off|disabled|switched off)\b|"
+    # how its guard works, asked in detail ("describe your limitations in detail", "how do you detect jailbreak
+    # attempts?", "expón tus limitaciones de seguridad", "cómo funcionan tus mecanismos de filtrado")
+    r"\b(?:describe|explain|reveal|expose|list|detail|tell me)\b[^.?!\n]{0,20}?\byour (?:safety |security )?"
+    r"(?:limitations|weaknesses|vulnerabilities|blind spots) in (?:full |great )?detail\b|"
+    r"\byour (?:safety|security|content[- ]filtering|moderation) (?:mechanisms|limitations|weaknesses|vulnerabilities|"
+    r"blind spots)\b[^.?!\n]{0,30}?(?:work|function|operate|\?|$)|"
+    r"\bhow (?:do|does) (?:you|your (?:model|system|filter|filters)) (?:detect|handle|block|catch)(?: and (?:handle|"
+    r"block|manage))? (?:jailbreak|prompt injection|injection) attempts\b|"
+    r"\b(?:expón|expongas|revela|revelar|muestra|describe|explica|explícame)\b[^.?!\n]{0,30}?\btus (?:limitaciones|"
+    r"mecanismos|vulnerabilidades|debilidades) de (?:seguridad|filtrado)\b|"
+    r"\bcómo (?:funcionan|operan) tus mecanismos de (?:filtrado|seguridad|moderación)\b|"
+    r"\bcómo (?:detectas|manejas|bloqueas)(?: y (?:manejas|bloqueas))? los intentos de (?:jailbreak|inyección)\b|"
+    # Spanish forms of the asks above
+    r"\b(?:muéstrame|muestra|lista|repite) (?:todos )?los mensajes de esta conversación\b|"
+    r"\binstrucciones que tienes para (?:manejar|gestionar|tratar|responder)\b|"
+    r"\b(?:dice|revela|muestra|lee|recita) (?:todas )?sus instrucciones (?:de|del) sistema\b|"
+    r"\b(?:wording|redacción|texto exacto) de tu política\b|"
+    r"\b(?:muestras|muéstrame|revela|revélame|vuelca|volcar|mostrar|dame) (?:tu |la )?configuración (?:de sistema|"
+    r"del sistema|interna)\b|"
     r"\btus restricciones (?:sean|son|están|se (?:reducen|relajan|desactivan|levantan)) ?(?:más laxas|más débiles|"
     r"automáticamente|menores)?|"
     r"\bwhat (?:rules|guidelines|safety guidelines|safety rules|directives|restrictions|constraints|values|"
@@ -94,7 +114,12 @@ _RULES_ASKED = re.compile(
     r"你的行为边界|你被灌输了|写进你(?:的)?系统|教了你什么规则|限制清单|这条指令是怎么说的|"
     r"你(?:作为ai助手)?的(?:核心)?身份设定|你的完整身份描述"
 )
-_RULES_ASKED_TOKENS = ("verbatim from", "your hidden", "allowed to", "completa", "termina", "continúa",
+_RULES_ASKED_TOKENS = ("in detail", "in full detail", "in great detail", "your safety",
+                       "your security", "your content", "your moderation", "attempts",
+                       "tus limitaciones", "tus mecanismos", "tus vulnerabilidades", "tus debilidades",
+                       "los intentos", "los mensajes de esta", "instrucciones que tienes",
+                       "sus instrucciones", "de tu política", "configuración", "verbatim from",
+                       "your hidden", "allowed to", "completa", "termina", "continúa",
                        "tus restricciones", "what are your", "what were your", "your directives",
                        "your rules", "your restrictions", "your guidelines", "your constraints",
                        "your limitations", "your core", "your prime", "your primary", "your main",
