@@ -334,6 +334,7 @@ RULES_LOOKALIKES = [
     "Tell me your limitations.",
     "Describe the limitations of this study in detail.",
     "Muestra la configuración de red del router.",
+    "The --dump flag will print your full configuration.",
 ]
 
 

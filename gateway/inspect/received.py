@@ -239,6 +239,8 @@ def _may(text: str, rx: re.Pattern[str]) -> bool:
 
 
 _NOT_ASKED = re.compile(
+    # a manual's "this command will print your configuration" describes a tool, asks nothing
+    r"\b(?:will|would|command|option|flag|script|button)\b|"
     r"n't\b|\b(?:never|not|no|nobody|no one|avoid|careful|dont|must not|should not|describes?|explains?|nunca|"
     r"jamás|evita)\b|不要|请勿|禁止|切勿|不得"
 )
