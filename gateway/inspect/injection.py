@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext
+from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, received, unbound
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2163,6 +2163,8 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_disclose", disclose.TOKENS),  # and the access phrasings' and the addressee's regex gates (_LATER_ALSO)
     ("_held", held.ANCHORS),
     ("_errands", errands.ANCHORS),
+    ("_unbound", unbound.ANCHORS),
+    ("_received", received.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2235,6 +2237,8 @@ class InjectionDetector:
                 *disclose.ANCHORS,
                 *errands.ANCHORS,
                 *held.ANCHORS,
+                *unbound.ANCHORS,
+                *received.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2417,11 +2421,56 @@ class InjectionDetector:
             ("control_bypass", errands.control_bypass),
             ("mail_out", errands.send_out_zh),
             ("planted_command", errands.planted_command),
+            ("addressed_order", errands.addressed_order),
         ):
             m = find(t.norm)
             if m is not None:
                 return self._late_hit(t, kind, m, find)
         return []
+
+    def _unbound(self, t: Target) -> list[Hit]:
+        """The model's limits claimed switched off, set aside or argued away (``unbound.limits_claimed_off``,
+        ``unbound.limits_set_aside``), the model told to declare itself compromised (``unbound.compromise_marker``),
+        a model without its limits asked to speak (``unbound.unbound_model``), orders planted for later
+        (``unbound.trigger_planted``)."""
+        for kind, find in (
+            ("limits_claimed_off", unbound.limits_claimed_off),
+            ("limits_set_aside", unbound.limits_set_aside),
+            ("compromise_marker", unbound.compromise_marker),
+            ("canary_dictated", unbound.canary_dictated),
+            ("unbound_model", unbound.unbound_model),
+            ("trigger_planted", unbound.trigger_planted),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        if t.surface != "tool_output":  # a template's harmful slot: a scanner's payload, sent as an argument
+            for kind, find in (
+                ("harm_placeholder", unbound.harm_placeholder),
+                ("claimed_unlock", unbound.claimed_unlock),
+            ):
+                m = find(t.norm)
+                if m is not None:
+                    return self._late_hit(t, kind, m, find)
+        return []
+
+    def _received(self, t: Target) -> list[Hit]:
+        """The rules or messages the model was given asked out (``received.rules_asked``), other users'
+        conversations, confidential records it reaches or the admin password asked out (``received.others_data``,
+        ``received.admin_secret``); what runs the model asked after (``received.runtime_probe``, medium; not in
+        tool outputs, where a page's "what's your IP address?" asks the reader)."""
+        for kind, find in (
+            ("prompt_leak", received.rules_asked),
+            ("secret_request", received.others_data),
+            ("secret_request", received.admin_secret),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        m = None if t.surface == "tool_output" else received.runtime_probe(t.norm)
+        if m is None:
+            return []
+        return [Hit(finding(NAME, t, "runtime_probe", "medium", OWASP, excerpt(t.norm, *m), 0.6))]
 
     @staticmethod
     def _late_hit(
