@@ -130,6 +130,24 @@ def window_matches(
         yield m
 
 
+def sentence_span(text: str, a: int, b: int, reach: int = 160) -> tuple[int, int]:
+    """The sentence around ``text[a:b]`` (ended by ".", "!" or a line break), at most ``reach`` characters either
+    side."""
+    lo = max(0, a - reach)
+    lo = max(lo, *(text.rfind(c, lo, a) + 1 for c in ".!\n"))
+    hi = min(len(text), b + reach)
+    ends = [q for q in (text.find(c, b, hi) for c in ".!\n") if q != -1]
+    return lo, (min(ends) + 1 if ends else hi)
+
+
+def unsaid_before(text: str, at: int, rx: re.Pattern[str], ends: str = ".!?\n", back: int = 80) -> bool:
+    """No match of ``rx`` (a prohibition, a description) before ``at`` in its sentence (ended by one of ``ends``),
+    ``back`` characters back at most: what a rule found at ``at`` is asked or ordered, not forbidden or described."""
+    lo = max(0, at - back)
+    lo = max(lo, *(text.rfind(c, lo, at) + 1 for c in ends))
+    return rx.search(text, lo, at) is None
+
+
 def json_escape_spots(raw: str, tokens: Iterable[str]) -> list[int]:
     """Where ``tokens`` (JSON escapes such as ``\\u001b``, lower case) occur in the JSON text ``raw``
     as escapes, not as escaped text: the run of backslashes before each is even. Unsorted."""

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import window_matches
+from gateway.inspect.base import sentence_span, unsaid_before, window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
@@ -357,18 +357,7 @@ _NOT_ASKED = re.compile(
 
 def _asked(text: str, at: int) -> bool:
     """No prohibition or description before ``at`` in its sentence (80 characters back at most)."""
-    lo = max(0, at - 80)
-    lo = max(lo, *(text.rfind(c, lo, at) + 1 for c in ".!?\n"))
-    return _NOT_ASKED.search(text, lo, at) is None
-
-
-def _sentence(text: str, a: int, b: int, reach: int = 160) -> tuple[int, int]:
-    """The sentence around ``text[a:b]``, at most ``reach`` characters either side."""
-    lo = max(0, a - reach)
-    lo = max(lo, *(text.rfind(c, lo, a) + 1 for c in ".!\n"))
-    hi = min(len(text), b + reach)
-    ends = [q for q in (text.find(c, b, hi) for c in ".!\n") if q != -1]
-    return lo, (min(ends) + 1 if ends else hi)
+    return unsaid_before(text, at, _NOT_ASKED)
 
 
 def limits_claimed_off(text: str) -> tuple[int, int] | None:
@@ -386,7 +375,7 @@ def unbound_model(text: str) -> tuple[int, int] | None:
     if not _may(text, _UNBOUND):
         return None
     for m in window_matches(text, _UNBOUND, _UNBOUND_TOKENS, 80, 120, _MAX_SPOTS):
-        lo, hi = _sentence(text, *m.span())
+        lo, hi = sentence_span(text, *m.span())
         if _ABOUT.search(text, lo, hi) is not None:
             continue
         if _VOICE_RX.search(text, lo, hi) is not None or _VOICE_RX.search(text, m.end(), m.end() + 80) is not None:
