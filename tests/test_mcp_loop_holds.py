@@ -29,6 +29,7 @@ from bench.mcp_upstream import prose
 from gateway import jsondoc
 from gateway.mcp import jsonrpc
 from tests.conftest import ROOT, GatewayFactory, serving
+from tests.timing import best_time
 
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
 
@@ -87,12 +88,7 @@ class Holds:
 
 def cpu_of(fn: Any, reps: int = 5) -> float:
     """The least thread CPU time of ``fn()`` over ``reps`` runs."""
-    best = float("inf")
-    for _ in range(reps):
-        t0 = time.thread_time()
-        fn()
-        best = min(best, time.thread_time() - t0)
-    return best
+    return best_time(fn, reps, time.thread_time)
 
 
 async def call(gw: Any, args: dict[str, Any]) -> bytes:

@@ -17,13 +17,13 @@ TRIES = 4
 _LOG = os.environ.get("CALLGATE_TIMING_LOG")  # a file to append each measured bound to (to see the margins)
 
 
-def best_time(run: Callable[[], object], runs: int = RUNS) -> float:
-    """The fastest of ``runs`` runs of ``run``, in seconds."""
+def best_time(run: Callable[[], object], runs: int = RUNS, clock: Callable[[], float] = time.perf_counter) -> float:
+    """The fastest of ``runs`` runs of ``run``, in seconds of ``clock`` (wall-clock by default)."""
     best = float("inf")
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = clock()
         run()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
