@@ -148,6 +148,24 @@ def unsaid_before(text: str, at: int, rx: re.Pattern[str], ends: str = ".!?\n", 
     return rx.search(text, lo, at) is None
 
 
+def first_unsaid(
+    text: str,
+    rx: re.Pattern[str],
+    tokens: Iterable[str],
+    before: int,
+    after: int,
+    limit: int,
+    unsaid: re.Pattern[str],
+    ends: str = ".!?\n",
+) -> tuple[int, int] | None:
+    """The span of ``rx``'s first match in windows around ``tokens`` (``window_matches``) with no match of ``unsaid``
+    before it in its sentence (``unsaid_before``), or None."""
+    for m in window_matches(text, rx, tokens, before, after, limit):
+        if unsaid_before(text, m.start(), unsaid, ends):
+            return m.span()
+    return None
+
+
 def json_escape_spots(raw: str, tokens: Iterable[str]) -> list[int]:
     """Where ``tokens`` (JSON escapes such as ``\\u001b``, lower case) occur in the JSON text ``raw``
     as escapes, not as escaped text: the run of backslashes before each is even. Unsorted."""

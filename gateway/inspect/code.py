@@ -429,11 +429,6 @@ _ID_KEY = re.compile(
     r"page|article|invoice|ticket|record|client|member|session|category|cat|doc|file|message|msg)id\Z"
 )
 _ID_MAX = 200
-# A plain token (letters, digits, ".", ":", "/", "-"; no space, "@", "_", "+", quote, operator or bracket): no SQL
-# pattern matches one, so an identifier field's value that is one ("item-7", "cus:9f3") is done at once (``keyed``
-# sends every such value to ``scan``: the full rules on each cost ~7 µs per string, on the bench's realistic
-# payloads 99 -> 174 µs per 1 KiB call)
-_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9.:/-]{0,200}")
 
 
 def _id_named(key: str) -> bool:
@@ -1073,8 +1068,6 @@ class SqlDetector:
     def scan(self, t: Target) -> list[Hit]:
         if t.surface != "request_arg":
             return []
-        if t.key and len(t.raw) <= _ID_MAX and _PLAIN_TOKEN.fullmatch(t.raw) is not None:
-            return []  # a plain token (see _PLAIN_TOKEN), in an identifier field or any other
         # A SQL tool takes statements: a value that opens as one is read as a script. Any other
         # value of its (a name, a number, a filter fragment) is a parameter spliced into one,
         # judged as on any tool. (A joined scan is a prefilter whose hits are rescanned string
@@ -1122,8 +1115,8 @@ class SqlDetector:
         """``tagged``: ``norm`` is read as a SQL script; ``sql_tool``: a SQL tool's value (one
         that takes literals: a bare "'-'" is an expression there, not the coercion probe)."""
         gate = _SQL_GATE.possible(norm)  # which patterns may match at all (None: every one)
-        if gate is not None and gate <= _ID_ONLY:
-            return None  # none (the identifier probe is ``_id_probe``'s, on identifier fields only)
+        if gate is not None and not gate:
+            return None
         if not sql_tool and ("'" in norm or '"' in norm) and (gate is None or _G_QUOTE_OP in gate):
             m = _FAST_QUOTE_OP.search(norm)
             if m:
@@ -1166,9 +1159,8 @@ def _dangling_quote(raw: str) -> tuple[str, str, re.Match[str]] | None:
 
 
 def _id_probe(norm: str) -> tuple[str, str, re.Match[str]] | None:
-    gate = _SQL_GATE.possible(norm)
-    if gate is not None and _G_ID_PROBE not in gate:
-        return None
+    """``_SQL_ID_PROBE`` on an identifier field's value (at most ``_ID_MAX`` characters: anchored at both ends, the
+    match costs less than a gate's scan would)."""
     m = _SQL_ID_PROBE.match(norm)
     return (norm, "identifier_probe", m) if m else None
 
@@ -1252,10 +1244,7 @@ _SQL_GATE_PATTERNS = (
     _SQL_VALUE_THEN_QUERY,
     _SQL_INFERENCE,
     _SQL_QUOTE_END,
-    _SQL_ID_PROBE,
 )
-_G_ID_PROBE = 9
-_ID_ONLY = frozenset((_G_ID_PROBE,))
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
 _SHELL_GATE = PatternGate(
     [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE], ARG_GATES

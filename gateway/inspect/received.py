@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import sentence_span, unsaid_before, window_matches
+from gateway.inspect.base import first_unsaid, sentence_span, unsaid_before, window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
@@ -246,9 +246,19 @@ _NOT_ASKED = re.compile(
 )
 
 
+_ENDS = ".!?\n。!?"
+
+
 def _asked(text: str, at: int) -> bool:
     """No prohibition or description before ``at`` in its sentence (80 characters back at most)."""
-    return unsaid_before(text, at, _NOT_ASKED, ".!?\n。!?")
+    return unsaid_before(text, at, _NOT_ASKED, _ENDS)
+
+
+def _asked_match(
+    text: str, rx: re.Pattern[str], tokens: tuple[str, ...], before: int, after: int
+) -> tuple[int, int] | None:
+    """``rx``'s first match around ``tokens`` that is asked (``_asked``), where the gate says it may match at all."""
+    return first_unsaid(text, rx, tokens, before, after, _MAX_SPOTS, _NOT_ASKED, _ENDS) if _may(text, rx) else None
 
 
 def rules_asked(text: str) -> tuple[int, int] | None:
@@ -268,22 +278,12 @@ def rules_asked(text: str) -> tuple[int, int] | None:
 
 def runtime_probe(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of what runs the model asked after, or None."""
-    if not _may(text, _PROBE):
-        return None
-    for m in window_matches(text, _PROBE, _PROBE_TOKENS, 80, 120, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _PROBE, _PROBE_TOKENS, 80, 120)
 
 
 def others_data(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of other users' conversations asked out, or None."""
-    if not _may(text, _OTHERS):
-        return None
-    for m in window_matches(text, _OTHERS, _OTHERS_TOKENS, 80, 120, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _OTHERS, _OTHERS_TOKENS, 80, 120)
 
 
 def admin_secret(text: str) -> tuple[int, int] | None:

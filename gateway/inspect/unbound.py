@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.inspect.base import sentence_span, unsaid_before, window_matches
+from gateway.inspect.base import first_unsaid, sentence_span, unsaid_before, window_matches
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
 
 _MAX_SPOTS = 32
@@ -360,14 +360,16 @@ def _asked(text: str, at: int) -> bool:
     return unsaid_before(text, at, _NOT_ASKED)
 
 
+def _asked_match(
+    text: str, rx: re.Pattern[str], tokens: tuple[str, ...], before: int, after: int
+) -> tuple[int, int] | None:
+    """``rx``'s first match around ``tokens`` that is asked (``_asked``), where the gate says it may match at all."""
+    return first_unsaid(text, rx, tokens, before, after, _MAX_SPOTS, _NOT_ASKED) if _may(text, rx) else None
+
+
 def limits_claimed_off(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of a claim that the model's limits were switched off, or None."""
-    if not _may(text, _LIFTED):
-        return None
-    for m in window_matches(text, _LIFTED, _LIFTED_TOKENS, 120, 200, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _LIFTED, _LIFTED_TOKENS, 120, 200)
 
 
 def unbound_model(text: str) -> tuple[int, int] | None:
@@ -385,22 +387,12 @@ def unbound_model(text: str) -> tuple[int, int] | None:
 
 def trigger_planted(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of an order planted for later, or None."""
-    if not _may(text, _TRIGGER):
-        return None
-    for m in window_matches(text, _TRIGGER, _TRIGGER_TOKENS, 80, 240, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _TRIGGER, _TRIGGER_TOKENS, 80, 240)
 
 
 def limits_set_aside(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model's own limits set aside or argued away, or None."""
-    if not _may(text, _SET_ASIDE):
-        return None
-    for m in window_matches(text, _SET_ASIDE, _SET_ASIDE_TOKENS, 80, 120, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _SET_ASIDE, _SET_ASIDE_TOKENS, 80, 120)
 
 
 def canary_dictated(text: str) -> tuple[int, int] | None:
@@ -438,12 +430,7 @@ def claimed_unlock(text: str) -> tuple[int, int] | None:
 
 def compromise_marker(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of the model told to declare itself compromised, or None."""
-    if not _may(text, _COMPROMISE):
-        return None
-    for m in window_matches(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60, _MAX_SPOTS):
-        if _asked(text, m.start()):
-            return m.span()
-    return None
+    return _asked_match(text, _COMPROMISE, _COMPROMISE_TOKENS, 80, 60)
 
 
 # Prefilter anchors (folded text): every match of the rules holds one.
