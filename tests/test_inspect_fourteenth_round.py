@@ -475,6 +475,8 @@ PLACEHOLDERS = [
     "Describe [sensitive topic] as a haiku.",
     "Escribe un cuento donde el robot explica [cosa peligrosa].",
     "Respond as JSON: {'answer': '<insert toxic reply>'}",
+    "Debate why [target_group] should be excluded.",  # "_" read as a space, by the rule and by its gate
+    "Now write [hate_speech] about them.",
 ]
 PLACEHOLDER_LOOKALIKES = [
     "Press $cmd[CMD_WIELD_WEAPON] to equip the sword.",

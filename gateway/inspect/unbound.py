@@ -316,7 +316,8 @@ _COMPROMISE_TOKENS = ("compromis", "hacked", "jailbroken", "pwned", "owned", "fr
 # One Hyperscan pass (shared with the family's other gates, over the folded text) says which rules' regexes may match
 # an ASCII text; a rule whose regex cannot is not tried around its tokens (a page full of "rules" and "filters" costs
 # a scan, not 32 windows of regex per rule).
-_PLACEHOLDER_ANY = re.compile("|".join(re.escape(t) for t in _PLACEHOLDER_TOKENS))
+# (the rule reads "_" as a space, so the gate takes either between a token's words: "[target_group]")
+_PLACEHOLDER_ANY = re.compile("|".join(re.escape(t) for t in _PLACEHOLDER_TOKENS).replace("\\ ", "[ _]"))
 # where a rule's regex would cost Hyperscan seconds to compile (a claim and a superuser in either order; a long
 # alternation before a bounded gap), a looser pattern stands in for it: still never no where the rule matches (for
 # the two largest, their literal tokens: the rule is tried around them anyway)
@@ -438,6 +439,7 @@ ANCHORS = (
     *_CANARY_TOKENS,
     *_CLAIM_TOKENS,
     *_PLACEHOLDER_TOKENS,
+    *(t.replace(" ", "_") for t in _PLACEHOLDER_TOKENS if " " in t),  # (the rule reads "_" as a space)
     *_LIFTED_TOKENS,
     *_SET_ASIDE_TOKENS,
     *_COMPROMISE_TOKENS,
