@@ -1246,8 +1246,12 @@ _SQL_GATE_PATTERNS = (
     _SQL_QUOTE_END,
 )
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
+# Every caller tests the very pattern it asks about (``_spelled_command``'s words need ``_SHELL_OBFUSCATED``'s
+# separator, word characters and quote on any text), so text that is not ASCII is answered too (``shadow``).
 _SHELL_GATE = PatternGate(
-    [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE], ARG_GATES
+    [_SHELL_ALWAYS, _SHELL_SPLICE, _SHELL_VALUE, _SHELL_GLOB, _SHELL_OBFUSCATED, _SHELL_DATUM_SPLICE],
+    ARG_GATES,
+    shadow=True,
 )
 _FAST_SHELL_VALUE = _FromCandidates(_SHELL_VALUE, _string_starts)
 _FAST_DATUM_SPLICE = _FromCandidates(_SHELL_DATUM_SPLICE, _string_starts)

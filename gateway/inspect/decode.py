@@ -32,7 +32,7 @@ from urllib.parse import unquote
 
 from gateway.inspect.base import JOINED_SEP, PLAIN, Detector, Hit, Target
 from gateway.inspect.normalize import escaped_breaks, strip_invisible
-from gateway.inspect.prefilter import ARG_GATES, PatternGate
+from gateway.inspect.prefilter import ARG_GATES, PatternGate, shadow_bytes
 
 MAX_VARIANTS = 8
 MAX_DECODED = 64 * 1024
@@ -496,12 +496,11 @@ def _b64_runs(raw: str) -> Iterator[re.Match[str]]:
     every position of the text (30 µs per KiB of prose); here the text's bytes are mapped
     to ``a`` (alphabet) or space in one ``bytes.translate``, a run of 20 ``a`` is found
     with ``bytes.find``, and ``_B64`` is matched only at such a run's start (which is
-    where its first 20 ``a`` begin: the search starts past the previous run). Non-ASCII
-    text (a character's index is not its byte's) takes ``finditer``."""
-    if not raw.isascii():
-        yield from _B64.finditer(raw)
-        return
-    mapped = raw.encode("ascii").translate(_B64_MAP)
+    where its first 20 ``a`` begin: the search starts past the previous run). A text that is
+    not ASCII is mapped from its shadow (``prefilter.shadow_bytes``: a byte a character)."""
+    # A text that is not ASCII as its shadow (one byte a character, 0x80 for each non-ASCII one, outside the
+    # alphabet as those characters are): the same offsets, the same runs.
+    mapped = shadow_bytes(raw).translate(_B64_MAP)
     pos = mapped.find(_B64_MIN)
     while pos >= 0:
         m = _B64.match(raw, pos)
@@ -571,6 +570,7 @@ _GATE = PatternGate(
         _CODES_START,
     ],
     ARG_GATES,
+    shadow=True,  # each caller tests the very pattern or its literals (text that is not ASCII: ``_possible_shadow``)
 )
 
 

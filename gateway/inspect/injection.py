@@ -524,6 +524,7 @@ class _Foreign:
 
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_GREEK_CYRILLIC = re.compile(r"[\u0370-\u04ff]")
 
 
 def _plain_fold(text: str) -> str:
@@ -2557,7 +2558,7 @@ class InjectionDetector:
         """Overrides in scripts the confusable map folds away (Cyrillic, Greek): the foreign
         rule again, on ``_plain_fold`` of the raw text."""
         raw = t.raw
-        if raw.isascii() or not any("\u0370" <= c <= "\u04ff" for c in raw[:20000]):
+        if raw.isascii() or _GREEK_CYRILLIC.search(raw, 0, 20000) is None:
             return []
         plain = _plain_fold(raw)
         if not any(tok in plain for tok in _FOREIGN_TOKENS):

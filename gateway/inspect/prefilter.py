@@ -16,6 +16,7 @@ a character match.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import importlib
 import re
@@ -23,6 +24,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
+from re import _constants as _sre  # type: ignore[attr-defined]
+from re import _parser as _sre_parse  # type: ignore[attr-defined]
 from typing import Any, Literal
 
 from gateway.inspect.base import Detector, Target
@@ -51,7 +54,7 @@ def _on_match(did: int, _start: int, _end: int, _flags: int, ctx: set[int]) -> N
     ctx.add(did)
 
 
-def _scan(db: Any, scratches: threading.local, name: str, text: str) -> set[int]:
+def _scan(db: Any, scratches: threading.local, name: str, text: str | bytes) -> set[int]:
     """The ids of ``db``'s expressions that match ``text``. Hyperscan scratch space serves
     one scan at a time: one per thread and database (``name``), made on first use."""
     scratch = getattr(scratches, name, None)
@@ -59,7 +62,8 @@ def _scan(db: Any, scratches: threading.local, name: str, text: str) -> set[int]
         scratch = _hs.Scratch(db)
         setattr(scratches, name, scratch)
     hit: set[int] = set()
-    db.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=_on_match, context=hit, scratch=scratch)
+    data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    db.scan(data, match_event_handler=_on_match, context=hit, scratch=scratch)
     return hit
 
 
@@ -429,6 +433,152 @@ def _hs_prefilter_expr(pattern: str) -> str:
     return "".join(out)
 
 
+# ------------------------------------------------------------------ non-ASCII text through the ASCII databases
+#
+# A ``PatternGate``'s database matches bytes with ASCII semantics. A text that is not ASCII is scanned as its
+# *shadow*: each non-ASCII character replaced by the one byte 0x80, which Hyperscan's ASCII mode takes for no
+# letter, digit, space or newline (``.``, ``\W``, ``\S``, ``\D`` and negated classes match it; ``\w``, ``\s``,
+# ``\d``, literals and ``\b`` between two such bytes do not). One character stays one byte, so bounded repeats
+# count the same. A pattern's Python match on the text is then a match on the shadow unless the pattern asks of a
+# non-ASCII character more than 0x80 gives (``_requirements``): a non-ASCII literal, or a class naming one; a
+# positive ``\w``, ``\d`` or ``\s`` (Python's take letters, digits and spaces of every script); ``\b`` next to
+# something that may be such a letter; ``\B``. Such a pattern is answered "may match" unless the text has no
+# non-ASCII character of the kind it asks about (no non-ASCII letter for ``\w``, ...). The four characters
+# ``re.IGNORECASE`` matches to ASCII letters (U+0130, U+0131, U+017F, U+212A: dotted and dotless i, long s, the
+# Kelvin sign) are letters the shadow cannot stand for: a text holding one is not answered (None), as before.
+
+_NEVER = "never"
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_CLASS_NEED = {
+    _sre.CATEGORY_WORD: "word",
+    _sre.CATEGORY_DIGIT: "digit",
+    _sre.CATEGORY_SPACE: "space",
+}
+_NOT_CLASSES = frozenset(
+    (_sre.CATEGORY_NOT_WORD, _sre.CATEGORY_NOT_DIGIT, _sre.CATEGORY_NOT_SPACE, _sre.CATEGORY_NOT_LINEBREAK)
+)
+_REPEATS = frozenset((_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT))
+_SHADOW_ERRORS = "callgate.shadow"
+
+
+def _shadow_error(e: UnicodeError) -> tuple[bytes, int]:
+    assert isinstance(e, UnicodeEncodeError)
+    return b"\x80" * (e.end - e.start), e.end
+
+
+codecs.register_error(_SHADOW_ERRORS, _shadow_error)
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")  # what re.I matches to an ASCII letter
+_TEXT_CLASSES = (
+    ("word", re.compile(r"[^\W\x00-\x7f]")),
+    ("digit", re.compile(r"[^\D\x00-\x7f]")),
+    ("space", re.compile(r"[^\S\x00-\x7f]")),
+)
+
+
+def _word_only(items: Sequence[tuple[Any, Any]]) -> bool:
+    """A positive class holding ASCII word characters only."""
+    for op, av in items:
+        if op is _sre.LITERAL:
+            if av not in _ASCII_WORD:
+                return False
+        elif op is _sre.RANGE:
+            if not all(c in _ASCII_WORD for c in range(av[0], av[1] + 1)):
+                return False
+        else:
+            return False
+    return bool(items)
+
+
+def _edge_word(seq: Any, first: bool) -> bool:
+    """Is the first (or last) character any match of ``seq`` consumes always an ASCII word character?"""
+    items = list(seq)
+    if not items:
+        return False
+    op, av = items[0] if first else items[-1]
+    if op is _sre.LITERAL:
+        return bool(av in _ASCII_WORD)
+    if op is _sre.IN:
+        return _word_only(av)
+    if op is _sre.SUBPATTERN:
+        return _edge_word(av[-1], first)
+    if op is _sre.BRANCH:
+        return all(_edge_word(b, first) for b in av[1])
+    if op in _REPEATS:
+        return bool(av[0] >= 1) and _edge_word(av[2], first)
+    return False
+
+
+def _needs(seq: Any, flags: int, out: set[str]) -> None:
+    items = list(seq)
+    for i, (op, av) in enumerate(items):
+        if op is _sre.LITERAL:
+            if av >= 0x80:
+                out.add(_NEVER)
+        elif op in (_sre.NOT_LITERAL, _sre.ANY, _sre.GROUPREF):
+            if op is _sre.NOT_LITERAL and av >= 0x80:
+                out.add(_NEVER)
+        elif op is _sre.IN:
+            members = list(av)
+            negated = bool(members) and members[0][0] is _sre.NEGATE
+            body = members[1:] if negated else members
+            if any(o in (_sre.LITERAL, _sre.RANGE) and (a if o is _sre.LITERAL else a[1]) >= 0x80 for o, a in body):
+                out.add(_NEVER)  # a class naming a non-ASCII character (in Hyperscan's pattern: its UTF-8 bytes)
+            elif negated:
+                if any(o is _sre.CATEGORY and a in _NOT_CLASSES for o, a in body):
+                    out.add(_NEVER)  # [^\W]: 0x80 is in \W
+            elif not any(o is _sre.CATEGORY and a in _NOT_CLASSES for o, a in body):  # with one, 0x80 is in it
+                for o, a in body:
+                    if o is _sre.CATEGORY and not (flags & re.ASCII and a in _CLASS_NEED):
+                        out.add(_CLASS_NEED.get(a, _NEVER))
+                    elif o not in (_sre.LITERAL, _sre.RANGE, _sre.CATEGORY):
+                        out.add(_NEVER)
+        elif op is _sre.AT:
+            if av is _sre.AT_BOUNDARY:
+                if not (flags & re.ASCII) and not (
+                    (i > 0 and _edge_word([items[i - 1]], False))
+                    or (i + 1 < len(items) and _edge_word([items[i + 1]], True))
+                ):
+                    out.add("word")
+            elif av not in (_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_END, _sre.AT_END_STRING):
+                out.add(_NEVER)  # \B, and anchors of other modes
+        elif op is _sre.SUBPATTERN:
+            _needs(av[-1], flags | av[1], out)
+        elif op is _sre.ATOMIC_GROUP:
+            _needs(av, flags, out)
+        elif op is _sre.BRANCH:
+            for b in av[1]:
+                _needs(b, flags, out)
+        elif op in _REPEATS:
+            _needs(av[2], flags, out)
+        elif op is _sre.ASSERT:
+            _needs(av[1], flags, out)  # made consuming at an edge (``_edges_consuming``)
+        elif op is _sre.ASSERT_NOT:
+            pass  # dropped in Hyperscan's prefilter mode: its content rules nothing out
+        else:
+            out.add(_NEVER)
+
+
+def _requirements(rx: re.Pattern[str]) -> frozenset[str]:
+    """What ``rx`` asks of a text's non-ASCII characters for the shadow to stand for them (see above): a subset of
+    word, digit and space (the text must have none of that kind), or ``never``."""
+    out: set[str] = set()
+    try:
+        _needs(_sre_parse.parse(rx.pattern, rx.flags), rx.flags, out)
+    except Exception:  # a pattern this reading does not know: answered "may match"
+        return frozenset((_NEVER,))
+    return frozenset(out)
+
+
+def shadow_bytes(text: str) -> bytes:
+    """``text``'s shadow: one byte a character, its own if ASCII, else 0x80 (see above)."""
+    return text.encode("ascii", _SHADOW_ERRORS)
+
+
+def _text_classes(text: str) -> frozenset[str]:
+    """The kinds among word, digit and space that ``text``'s non-ASCII characters are of."""
+    return frozenset(kind for kind, rx in _TEXT_CLASSES if rx.search(text) is not None)
+
+
 class PatternGate:
     """Which of a detector's regexes may match an ASCII text, from one Hyperscan pass in
     prefilter mode over them all (a superset of the matches: it never says no where the
@@ -448,12 +598,20 @@ class PatternGate:
     on short texts the calls, not the bytes, were the cost.
     """
 
-    def __init__(self, patterns: Sequence[re.Pattern[str]], group: GateGroup | None = None) -> None:
+    def __init__(
+        self, patterns: Sequence[re.Pattern[str]], group: GateGroup | None = None, *, shadow: bool = False
+    ) -> None:
         self.n = len(patterns)
+        # ``shadow``: the patterns are what the callers test on any text, not an ASCII text's stand-ins (no token left
+        # out for not being ASCII): a text that is not ASCII is answered from its shadow instead of with None.
+        self._shadowed = shadow
         self._db: Any = None
         self._scratch = threading.local()
         self._group = group
         self._shared: int | None = None  # this gate's number in its group's database, once compiled
+        self._patterns = tuple(patterns)
+        self._reqs: tuple[frozenset[str], ...] | None = None  # each pattern's ``_requirements``, once asked
+        self._unsafe_memo: dict[frozenset[str], frozenset[int]] = {}
         if _hs is None:
             return
         exprs: list[bytes] = []
@@ -477,17 +635,47 @@ class PatternGate:
             group.join(self)
 
     def possible(self, text: str) -> AbstractSet[int] | None:
-        """Indexes of the patterns that may match ``text``; None: all may (not ASCII, no engine)."""
-        if self._db is None or not text.isascii():
+        """Indexes of the patterns that may match ``text``; None: all may (no engine; a text that is not ASCII, unless
+        the gate was made with ``shadow``: then it is scanned as its shadow, see ``shadow_bytes`` above, unless it holds
+        one of the letters ``re.IGNORECASE`` matches to ASCII ones)."""
+        if self._db is None:
             return None
+        if not text.isascii():
+            return self._possible_shadow(text) if self._shadowed else None
         group = self._group
         if group is None or len(text) > group.max_len or (self._shared is None and not group.seal(self)):
             return _scan(self._db, self._scratch, "g", text)
         assert self._shared is not None  # sealed into the group's database
         return group.answers(text).get(self._shared, _NONE)
 
+    def _possible_shadow(self, text: str) -> AbstractSet[int] | None:
+        if _FOLDS_TO_ASCII.search(text) is not None:
+            return None
+        group = self._group
+        if group is None or len(text) > group.max_len or (self._shared is None and not group.seal(self)):
+            found: AbstractSet[int] = _scan(self._db, self._scratch, "g", shadow_bytes(text))
+            kinds = _text_classes(text)
+        else:
+            assert self._shared is not None
+            answers, kinds = group.shadow_answers(text)
+            found = answers.get(self._shared, _NONE)
+        unsafe = self._unsafe(kinds)
+        return found | unsafe if unsafe else found
+
+    def _unsafe(self, kinds: frozenset[str]) -> frozenset[int]:
+        """The patterns the shadow of a text whose non-ASCII characters are of ``kinds`` cannot answer for."""
+        hit = self._unsafe_memo.get(kinds)
+        if hit is None:
+            reqs = self._reqs
+            if reqs is None:  # read once, on the first text that is not ASCII (~1 ms for a large gate)
+                reqs = self._reqs = tuple(_requirements(rx) for rx in self._patterns)
+            hit = frozenset(i for i, r in enumerate(reqs) if _NEVER in r or not r.isdisjoint(kinds))
+            self._unsafe_memo[kinds] = hit
+        return hit
+
 
 _NONE: frozenset[int] = frozenset()
+_NO_KINDS: frozenset[str] = frozenset()
 
 
 def any_possible(text: str, gates: Sequence[PatternGate]) -> bool:
@@ -559,19 +747,26 @@ class GateGroup:
                         g._shared = gi
 
     def answers(self, text: str) -> dict[int, frozenset[int]]:
-        """Per gate number, the indexes of its patterns that may match ``text`` (none: absent)."""
+        """Per gate number, the indexes of its patterns that may match the ASCII ``text`` (none: absent)."""
+        return self._answers(text)[0]
+
+    def shadow_answers(self, text: str) -> tuple[dict[int, frozenset[int]], frozenset[str]]:
+        """``answers`` for a text that is not ASCII, from its shadow; and the kinds of its non-ASCII characters."""
+        return self._answers(text, shadow=True)
+
+    def _answers(self, text: str, shadow: bool = False) -> tuple[dict[int, frozenset[int]], frozenset[str]]:
         local = self._local
         if getattr(local, "text", None) is text:
-            got: dict[int, frozenset[int]] = local.answers
-            return got
+            return local.answers, local.kinds
         per: dict[int, set[int]] = {}
         owner = self._owner
-        for eid in _scan(self._db, local, "db", text):
+        for eid in _scan(self._db, local, "db", shadow_bytes(text) if shadow else text):
             gi, pi = owner[eid]
             per.setdefault(gi, set()).add(pi)
         out = {gi: frozenset(ps) for gi, ps in per.items()}
-        local.text, local.answers = text, out
-        return out
+        kinds = _text_classes(text) if shadow else _NO_KINDS
+        local.text, local.answers, local.kinds = text, out, kinds
+        return out, kinds
 
 
 TEXT_GATES = GateGroup()  # the prompt-injection family's gates (injection, jailbreak, framed, pretext)
