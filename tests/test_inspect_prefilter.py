@@ -354,8 +354,12 @@ def _gated() -> list[tuple[Any, list[Any]]]:
             code._FAST_QUOTE_OP,
             code._FAST_SHELL_SPLICE,
             code._FAST_DATUM_SPLICE,
+            code._FAST_UNION_EVASION,
         )
     }
+    # _SQL_REOPENED's gate compiles a superset of it (its alternatives without their value-start heads): the gate is
+    # held to the pattern the detector runs
+    fast[code._SQL_REOPENED_GATE] = code._FAST_REOPENED.search
     return [
         (code._SQL_GATE, [fast.get(rx, rx.search) for rx in code._SQL_GATE_PATTERNS]),
         (code._SHELL_GATE, [fast.get(rx, rx.search) for rx in (code._SHELL_ALWAYS, code._SHELL_SPLICE)]),
