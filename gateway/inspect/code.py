@@ -223,7 +223,9 @@ _SQL_TAUTOLOGY = re.compile(
     # closes the last literal), "' OR CONCAT('a','b')='ab'--", "' AND CHAR(97)='a", "' AND 'ab'=CONCAT(..)"
     r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_BUILT + r")\s?=\s?(?:" + _SQL_LIT + "|" + _SQL_BUILT + r"|['\"]"
     r"[^'\"\n\x00]{0,20}(?=[\n ]\x00|\n?\Z))|"
-    r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_LIT + r")\s?=\s?(?:" + _SQL_BUILT + ")",
+    r"\b(?:or|and|xor)\s{1,3}\(?\s?(?:" + _SQL_LIT + r")\s?=\s?(?:" + _SQL_BUILT + ")|"
+    # (thirteenth round) a function of no arguments compared with itself ("AND CONNECTION_ID()=CONNECTION_ID()")
+    r"\b(?:or|and|xor)\s{1,3}([a-z_]{2,30}\s?\(\s?\))\s?=\s?\6",
     re.I,
 )
 _SQL_QUOTE_END = re.compile(
@@ -242,6 +244,10 @@ _SQL_QUOTE_END = re.compile(
     r"['\"]\s{0,3}(?:and|or)\s{1,3}\d{1,5}\s?=\s?\d{1,5}\s{1,3}union\s{1,3}(?:all\s{1,3})?select\b|"
     r"['\"]\)*\s{0,3};\s{0,3}(?:drop|delete|insert|update|shutdown|exec|execute|declare|waitfor|select|create|"
     r"alter|truncate|grant|desc(?:ribe)?\s{1,3}\w{1,40})\b|"
+    # (thirteenth round) ... or a T-SQL conditional or loop over constants that runs one ("'; if 1=1 shutdown--",
+    # "'; while 1=1 drop table t")
+    r"['\"]\)*\s{0,3};\s{0,3}(?:if|while)\s{1,3}\(?\s?\d{1,12}\s?(?:=|<>|!=|<|>)\s?\d{1,12}\s?\)?\s{1,3}"
+    r"(?:drop|shutdown|exec|execute|delete|insert|update|waitfor|select|truncate|begin)\b|"
     # the rest of a login form commented out ("admin' -- &password=")
     r"['\"]\)*\s{0,2}--[ \t]{0,3}&[\w.]{1,30}=|"
     r"\bor\s{1,3}true\s{0,3}(?:--|#)|"
@@ -342,6 +348,8 @@ _SQL_ORACLE = re.compile(
 _SQL_ORACLE_TOKENS = ("case", "elt(", "elt (", "iif(", "iif (", "make_set(", "make_set (", "if(", "if (", "count(")
 # Untagged tools: a value that is a number (or a closed literal) followed by a subquery, a
 # conditional or a stacked statement: "1 (SELECT ...", "1 ;SELECT ...", "1%' AND 4721=(SELECT ...".
+# a constant as a probe spells it: a number, in parentheses or quotes, after unary operators ("!1", "-(2)", "'1'")
+_SQL_CONST = r"[-+!~]{0,3}(?:\(\s?\d{1,12}\s?\)|'\d{1,12}'|\"\d{1,12}\"|\d{1,12})"
 _SQL_VALUE_THEN_QUERY = re.compile(
     r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}(?:%?['\"])?\)*\s{0,3}(?:[,;]|\b(?:and|or|rlike|xor)\b)?\s{0,3}"
     r"(?:\d{1,12}\s?=\s?)?\(\s{0,3}(?:select|case\s|begin\s)|"
@@ -382,6 +390,15 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     # a word (or a closed literal), then constants compared: "admin AND 1=2", "' OR 2>1#"
     r"(?:\A|(?<=\x00[\n ]))\s?(?:[\w.@-]{1,40}['\"]?|['\"])?\)*\s{0,3}(?:and|or|xor)\s{1,3}\d{1,12}\s?"
     r"(?:=|<>|!=|>=?|<=?)\s?\d{1,12}\s{0,3}(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
+    # (thirteenth round) ... constants compared in other spellings: "+" for the space, in parentheses, quoted
+    # ("1 OR+1=1", "1 OR (1)=(1)", "1 OR '1'!=0"); a column-count probe ordered by a conditional ("1 ORDER BY IF(..")
+    r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}\){0,3}\s{1,3}(?:and|or|xor|&&|\|\|)(?:\s{1,3}|\s{0,3}\+\s{0,3})"
+    + _SQL_CONST
+    + r"\s?(?:=|<>|!=|>=?|<=?)\s?"
+    + _SQL_CONST
+    + r"\s{0,3}(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))|"
+    r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}['\"]?\){0,3}\s{1,3}order\s{1,3}by\s{1,3}"
+    r"(?:if|ifnull|isnull|iif|nullif|coalesce|case)\s?\(|"
     r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}['\"]?\)*\s{1,3}(?:(?:as\s{1,3}\w{1,20}\s{1,3})?where|having)\s{1,3}"
     r"\d{1,12}\s?=\s?\d{1,12}\b|"
     # a number (or a closed literal), then a comparison of constants with <, >, <>, BETWEEN, or a
@@ -399,6 +416,12 @@ _SQL_VALUE_THEN_QUERY = re.compile(
     # a value that closes a literal at once, then UNION ("x' UNION SELECT ...", "bob') UNION (SELECT")
     r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}['\"]\)*\s{0,3}union(?:\s{1,3}(?:all|distinct))?\s{1,3}"
     r"(?:select|values|table|\()|"
+    # (thirteenth round) ... its select in parentheses glued to it ("x' union distinct(select"), or after the closed
+    # literal a constant ANDed or ORed first ("1'and 0 union", "x' || !3 union")
+    r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}['\"]\){0,3}\s{0,3}union(?:\s{1,3}(?:all|distinct))?\s{0,3}\(\s{0,3}"
+    r"select\b|"
+    r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}['\"]\){0,3}\s{0,3}(?:and|or|xor|&&|\|\|)\s{0,3}[-+!~(]{0,3}\d{1,12}\)?"
+    r"\s{1,3}union\b|"
     # a number glued to a tautology ("1or1=1"), a value that closes a literal and concatenates onto it
     # ("x'||'6", "'||(elt(..."), a MySQL versioned comment that runs an expression ("/*!32302 1/0, */")
     r"(?:\A|(?<=\x00[\n ]))\s?\d{1,12}(?:or|and|xor)(\d{1,12})\s?=\s?\1(?!\w)|"
@@ -450,10 +473,84 @@ _SQL_INFERENCE = re.compile(
     r"\b(?:mid|substr|substring|left|right|ascii|ord|length|len|unicode|hex|bin|cast)\s?\(\s{0,3}\(\s{0,3}select\b|"
     # ... or over the server's own identity ("SUBSTRING(@@version,1,1)", "ASCII(MID(user(),1,1))")
     r"\b(?:mid|substr|substring|left|right|ascii|ord|length|len|"
-    r"hex)\s?\(\s{0,3}(?:(?:mid|substr|substring)\s?\(\s{0,3})?"
-    r"(?:@@\w{1,20}|(?:version|user|database|current_user|system_user|schema)\s?\(\s?\))",
+    r"hex|charset|coercibility|collation)\s?\(\s{0,3}(?:(?:mid|substr|substring)\s?\(\s{0,3})?"
+    r"(?:@@\w{1,20}|(?:version|user|database|current_user|system_user|schema)\s?\(\s?\))|"
+    # (thirteenth round) ... or over one character of a column ("ASCII(SUBSTRING(passwd,1,1)) > 64": the character read
+    # as a number to compare or compute with, not a report's "SELECT ASCII(SUBSTRING(name,1,1)) AS initial")
+    r"\b(?:ascii|ord|unicode)\s?\(\s{0,3}(?:mid|substr|substring)\s?\(\s{0,3}[\w.`]{1,40}\s?,\s?\d{1,4}\s?,\s?1\s?\)\s?\)"
+    r"\s{0,3}(?:[-+*/%<>=!]|(?:not\s{1,3})?between\b|r?like\b)",
     re.I,
 )
+# (thirteenth round, libinjection's PHPIDS samples) A value that closes a literal at once, applies operators and reopens
+# a literal for the query to close: MySQL converts whatever the expression gives to a truth value, so any operator
+# makes a condition ("aa' or '1", "x'|+'1", "a'-@a or'1", "asd\" or md5(1)^\"1", "1' is 9 = '"); or that closes it and
+# comments out the rest after such an expression ("aa'in (0)#", "x' like 0 -- -a"). Anchored at the value's start
+# (its first quote closes the literal; at most 40 characters before it, no quote among them), every gap bounded (the
+# expression may hold literals of its own: "1' or '1' xor '0"). Prose apostrophes stand inside words ("Ben's or
+# Jerry's"): the closing quote must be followed by an operator, the reopening one preceded by one, and what follows it
+# is a short constant ending the value.
+_OPC = r"[-+*/%^|&=<>!~]"
+_OPW = r"(?:x?or|and|div|mod|r?like|regexp|is|in|not|between|sounds|having|binary)"
+_VALUE_HEAD = r"(?:\A|(?<=\x00[\n ]))[^'\"\n\x00]{0,40}"  # a value's start, then up to 40 characters but no quote
+# (head, body) of each alternative: the body opens at the quote that closes the literal
+_REOPENED_ALTS = (
+    (
+        _VALUE_HEAD,
+        r"(['\"])\){0,3}\s{0,3}(?:" + _OPC + "|" + _OPW + r"(?!\w))"
+        r"(?:[^\n\x00]{0,60}?(?:" + _OPC + r"|(?<!\w)" + _OPW + r"))?\s{0,3}\(?\s{0,3}\1"
+        r"(?:\s?[-+!~@]{0,2}\d{1,12}|[-+!~@]{0,2}[a-z_]{1,4})\)?\s{0,3}(?=[\n ]\x00|\n?\Z)",
+    ),
+    # ... the literal reopened at the value's very end, after an expression ending in an operator ("1'/1/1='",
+    # "1' is 9 = '"; after a word, not a config's "sep = '-'" or a cron line's "'*/5 * * * *'")
+    (
+        _VALUE_HEAD + r"\w",
+        r"(['\"])\){0,3}\s{0,3}(?:" + _OPC + "|" + _OPW + r"(?!\w))"
+        r"[^\n\x00]{0,60}?[\w)]\s{0,3}" + _OPC + r"{1,3}\s{0,3}\2\s{0,3}(?=[\n ]\x00|\n?\Z)",
+    ),
+    # ... the rest commented out after a condition: an operator word, or an operator then a comparison or one ("a
+    # digit, "(" or "=" before the comment, not a song title's "Rockin' in the free world -- Neil Young")
+    (
+        _VALUE_HEAD,
+        r"['\"]\){0,3}\s{0,3}(?:"
+        + _OPW
+        + r"(?!\w)|"
+        + _OPC
+        + r"[^'\"\n\x00]{0,40}?(?:[=<>]|(?<!\w)"
+        + _OPW
+        + r"(?!\w)))[^'\"\n\x00]{0,40}?[\d(=][^'\"\n\x00]{0,40}?(?:#|--(?=[ \t]|[\n ]\x00|\n?\Z))[^'\"\n\x00]{0,20}"
+        r"(?=[\n ]\x00|\n?\Z)",
+    ),
+    # ... a column compared with a number after the closed literal, at the value's end ("1' OR UserID > 1",
+    # "x' or id IS NOT 2")
+    (
+        r"(?:\A|(?<=\x00[\n ]))\s?[\w%@.-]{0,20}",
+        r"['\"]\){0,3}\s{0,3}(?:and|or|xor|&&|\|\|)\s{1,3}[a-z_][\w.]{0,30}\s{0,3}"
+        r"(?:(?:=|<>|!=|>=?|<=?)\s{0,3}[-+]?\d{1,12}|is\s{1,3}not\s{1,3}\d{1,12})\s{0,3}"
+        r"(?:--|#|/\*|(?=[\n ]\x00|\n?\Z))",
+    ),
+)
+_SQL_REOPENED = re.compile("|".join(head + body for head, body in _REOPENED_ALTS), re.I)
+# ... and what its Hyperscan gate compiles: the bodies alone, a superset (every match holds one). The heads, widened
+# to any run in prefilter mode, kept a state alive at every character after a value's start: ~1 µs more per KiB
+# scanned for nothing.
+_SQL_REOPENED_GATE = re.compile("|".join(body for _, body in _REOPENED_ALTS), re.I)
+# UNION in the spellings that evade the probe above: glued to the number before it ("1e1UNION SELECT 2", "\\1UNION
+# SELECT 2", "{ts 1}UNION SELECT.``", "1.UNION SELECT 2"; a select list after it, not a minute's "9.Union Select
+# Committee"), or a select of anything from the server's catalogue ("-1 procedure analyse(..) union select table_name
+# from information_schema.tables"; the select list read up to its first FROM, or the next UNION).
+_SQL_CATALOG = (
+    r"(?:information_schema|mysql\s?\.\s?user|all_tab\w{0,20}|all_tables|all_users|user_tables|sysobjects|syscolumns|"
+    r"sys\s?\.\s?\w|master\s?\.\s?\.|sqlite_master|pg_(?:catalog|tables|user|shadow|database|roles))"
+)
+_SQL_UNION_EVASION = re.compile(
+    r"(?<=[\d\\}\]])union(?:\s{1,3}(?:all|distinct))?\s{1,3}select\s{0,3}(?:[\d@'\"(*.`]|null\b|[\w.`]{1,40}\s{0,3}(?:,|from\b))|"
+    r"(?<=\d\.)union(?:\s{1,3}(?:all|distinct))?\s{1,3}select\s{0,3}(?:[\d@'\"(*.`]|null\b|[\w.`]{1,40}\s{0,3}(?:,|from\b))|"
+    r"\bunion(?:\s{1,3}(?:all|distinct))?[\s(]{0,4}select\b(?:(?!from\b|union\b)[^;\n\x00]){0,160}\bfrom[\s(\[`]{1,4}"
+    + _SQL_CATALOG,
+    re.I,
+)
+
+
 # SQL comments used as whitespace, removed before the patterns run a second time: MySQL's
 # versioned comments run their content (/*!50000UNION*/), inline comments separate keywords
 # (UNION/**/SELECT), and a "#" or "--" comment ended by a line feed is one more space.
@@ -629,11 +726,38 @@ _ERROR_TOKENS = ("extractvalue", "updatexml", "floor", "exp", "convert", "gtid_s
                  "st_latfromgeohash", "utl_", "ctxsys", "dbms_xmlquery", "xp_", "sp_", "0x", "declare",
                  "exec")  # fmt: skip
 _FAST_ERROR = _FromCandidates(_SQL_ERROR, _near(_ERROR_TOKENS, 0))
-_INFERENCE_TOKENS = ("select", "@@", "version(", "user(", "database(", "schema(")
-_FAST_INFERENCE = _FromCandidates(_SQL_INFERENCE, _near(_INFERENCE_TOKENS, 30))
+_INFERENCE_TOKENS = ("select", "@@", "version(", "user(", "database(", "schema(", "ascii(", "ascii (", "ord(", "ord (",
+                     "unicode(", "unicode (")  # fmt: skip
+_INFERENCE_NEAR = _near(_INFERENCE_TOKENS[:6], 30)
+# what the character-reading alternative opens with (found in one C pass: a dense run of "ord(" or "ascii(" with no
+# substring after it gives no candidate)
+_CHAR_READ = re.compile(r"(?:ascii|ord|unicode)\s?\(\s{0,3}(?:mid|substr|substring)\s?\(", re.I)
+
+
+def _inference_starts(text: str) -> Iterator[int]:
+    """``_SQL_INFERENCE``'s starts: up to 30 characters before a subquery or a server identity, and the function that
+    reads one character of a column as a number ("ascii(substring(": its alternative opens at the word)."""
+    near = list(_INFERENCE_NEAR(text))
+    at = [m.start() for m in _CHAR_READ.finditer(text)] if "(" in text else []
+    return iter(sorted({*near, *at})) if at else iter(near)
+
+
+_FAST_INFERENCE = _FromCandidates(_SQL_INFERENCE, _inference_starts)
 _FAST_SHELL_SPLICE = _FromCandidates(_SHELL_SPLICE, _splice_starts)
 _FAST_QUOTE_OP = _FromCandidates(_SQL_QUOTE_OP, _quotes)
 _FAST_QUOTE_END = _FromCandidates(_SQL_QUOTE_END, _quote_end_starts)
+_UNION = _Tokens("union")
+
+
+def _union_select_starts(text: str) -> Iterator[int]:
+    """``_SQL_UNION_EVASION``'s starts: "union" with "select" within the 24 characters after it (both alternatives
+    open at the word; a dense run of "union" with no select after it is not tried once per word)."""
+    for u in _UNION(text):
+        if "select" in text[u + 5 : u + 29].lower():
+            yield u
+
+
+_FAST_UNION_EVASION = _FromCandidates(_SQL_UNION_EVASION, _union_select_starts)
 _FAST_TAUTOLOGY = _FromCandidates(_SQL_TAUTOLOGY, _bool_ops)
 
 
@@ -654,6 +778,31 @@ def _value_starts(text: str) -> Iterator[int]:
 
 _VALUE_HEADS = ("'", '"', ";", "union", "order", "group", "/*")
 _FAST_VALUE_THEN_QUERY = _FromCandidates(_SQL_VALUE_THEN_QUERY, _value_starts)
+
+
+def _quoted_value_starts(text: str) -> Iterator[int]:
+    """``_SQL_REOPENED``'s starts: a value's start with a quote in its first 42 characters. Found from the first quote
+    of each value (most values of a joined scan hold none, and slicing each value's head cost more than finding the
+    few quotes); the rest of that value's quotes are skipped, so a run of quotes costs one look."""
+    at: list[int] = []
+    q1, q2 = text.find("'"), text.find('"')
+    while q1 != -1 or q2 != -1:
+        q = q1 if q2 == -1 or (q1 != -1 and q1 < q2) else q2
+        nul = text.rfind("\x00", max(0, q - 43), q)
+        start = nul + 2 if nul != -1 and text[nul + 1 : nul + 2] in ("\n", " ") else 0 if q <= 41 else -1
+        if start >= 0 and q - start <= 41:
+            at.append(start)
+        nxt = text.find("\x00", q)  # the next value
+        if nxt == -1:
+            break
+        if q1 != -1 and q1 < nxt:
+            q1 = text.find("'", nxt)
+        if q2 != -1 and q2 < nxt:
+            q2 = text.find('"', nxt)
+    return iter(at)
+
+
+_FAST_REOPENED = _FromCandidates(_SQL_REOPENED, _quoted_value_starts)
 
 
 _UNION_TAIL = re.compile(r"--|#|/\*|\bfrom\b", re.I)
@@ -703,6 +852,8 @@ def _sql_maybe(norm: str, gate: AbstractSet[int] | None = None) -> bool:
         return True
     if "(" in norm and any(w in norm for w in _BOOL_CLAUSE_WORDS) and norm.lstrip()[:1].isdigit():
         return True  # a number, then a condition on a function call
+    if "(" in norm and any(w in norm for w in _INFERENCE_TOKENS[1:]):
+        return True  # a function over the server's identity or over one character of a column
     quote = "'" in norm or '"' in norm
     if ("=" in norm or " like " in norm or quote) and any(b in norm for b in _SQL_BOOL):
         return True
@@ -1060,6 +1211,7 @@ class SqlDetector:
                 *_VIEW_ANCHORS,
                 *_QUOTES,
                 *_GLUED,
+                *_INFERENCE_TOKENS[1:],
                 "/*!",
             )
         ),
@@ -1121,14 +1273,13 @@ class SqlDetector:
             m = _FAST_QUOTE_OP.search(norm)
             if m:
                 return norm, "quote_operator_probe", m
-        if not _sql_maybe(norm, gate):
-            return None
-        for rx, kind, gi in _SQL_ORDER:
+        for rx, kind, gi in _SQL_ORDER if _sql_maybe(norm, gate) else ():
             if gate is not None and gi not in gate:
                 continue
-            if tagged and kind in ("quote_break", "value_then_query", "blind_extraction"):
+            if tagged and kind in ("quote_break", "value_then_query", "blind_extraction", "union_evasion"):
                 # A SQL tool takes scripts: a literal followed by a comment or by another
-                # statement is ordinary there (destructive verbs are for ``sql_verbs``).
+                # statement is ordinary there (destructive verbs are for ``sql_verbs``); so is
+                # a UNION over the catalogue.
                 continue
             if not _SQL_GATES[kind](norm):
                 continue
@@ -1139,6 +1290,10 @@ class SqlDetector:
                 continue
             if m:
                 return norm, kind, m
+        if not tagged and ("'" in norm or '"' in norm) and (gate is None or _G_REOPENED in gate):
+            m = _FAST_REOPENED.search(norm)
+            if m:
+                return norm, "literal_reopened", m
         return None
 
 
@@ -1193,6 +1348,7 @@ def _value_then_query_gate(norm: str) -> bool:
             and any(w in norm for w in _STACKED_VERBS)
         )
         or ("=" in norm and any(g in norm for g in _GLUED))
+        or (("=" in norm or "<" in norm or ">" in norm) and any(w in norm for w in (" or", " and", " xor")))
     )
 
 
@@ -1217,6 +1373,7 @@ _SQL_GATES: dict[str, Callable[[str], bool]] = {
     "value_then_query": _value_then_query_gate,
     "blind_extraction": lambda norm: any(w in norm for w in _INFERENCE_TOKENS),
     "quote_break": _quote_break_gate,
+    "union_evasion": lambda norm: "union" in norm,
 }
 _G_VALUE_THEN_QUERY = 6  # its index in ``_SQL_GATE`` (``_sql_maybe`` asks the gate about it)
 # The SQL patterns in the order they are tried (the first match is the finding), with their
@@ -1230,8 +1387,10 @@ _SQL_ORDER: tuple[tuple[_FromCandidates | re.Pattern[str], str, int], ...] = (
     (_FAST_VALUE_THEN_QUERY, "value_then_query", _G_VALUE_THEN_QUERY),
     (_FAST_INFERENCE, "blind_extraction", 7),
     (_FAST_QUOTE_END, "quote_break", 8),
+    (_FAST_UNION_EVASION, "union_evasion", 9),
 )
 _G_QUOTE_OP = 0
+_G_REOPENED = 10  # tried apart, after the others (``SqlDetector._match``)
 # One Hyperscan pass (prefilter mode) says which SQL patterns may match a text at all: words
 # and quotes that open them are in most texts, and each tried in vain cost ~1-15 µs per KiB.
 _SQL_GATE_PATTERNS = (
@@ -1244,6 +1403,8 @@ _SQL_GATE_PATTERNS = (
     _SQL_VALUE_THEN_QUERY,
     _SQL_INFERENCE,
     _SQL_QUOTE_END,
+    _SQL_UNION_EVASION,
+    _SQL_REOPENED_GATE,  # (the gate of _SQL_REOPENED)
 )
 _SQL_GATE = PatternGate(_SQL_GATE_PATTERNS)
 # Every caller tests the very pattern it asks about (``_spelled_command``'s words need ``_SHELL_OBFUSCATED``'s
@@ -1380,6 +1541,8 @@ PATTERNS = {
     "sql_inference": _SQL_INFERENCE,
     "sql_comment": _SQL_COMMENT,
     "sql_quote_op": _SQL_QUOTE_OP,
+    "sql_reopened": _SQL_REOPENED,
+    "sql_union_evasion": _SQL_UNION_EVASION,
     "xss": _XSS,
     "xss_more": _XSS_MORE,
     "xss_split_scheme": _XSS_SPLIT_SCHEME,

@@ -220,6 +220,20 @@ held-out payload even loosely, left out: 7):
 
 The wheels are unpacked into ``DIR/fray/`` and ``DIR/raginject/``; ``--onto-stored DIR`` adds them.
 
+Thirteenth round (all dev; added because the held-out SQL wordlist scored 58/98 while every dev SQL list scored 94-100%:
+SQL injection in spellings the earlier lists hold little of, and benign search strings full of SQL words and quotes,
+measured before any rule was changed for them; wordlist lines equal to a held-out payload even loosely left out: 3):
+
+- libinjection (github client9/libinjection, BSD-3-Clause; stored in ``sources/libinjection/``, commits in
+  ``LIBINJECTION``): its SQL injection samples ``data/sqli-phpids.txt`` (PHPIDS's obfuscated probes),
+  ``sqli-rsalgado-bhusa2013.txt`` (Black Hat 2013 evasions) and ``sqli-arithmetic_blind_sqli.txt``, read as its test
+  reader reads them (URL-decoded); benign: ``data/false_positives.txt``, shop searches and product names an earlier
+  libinjection flagged, as a search tool's query (``search_query``).
+- sqlinjector 1.0.1 (MIT): the payload lists of ``sqlinjector/payloads.py`` (boolean, time, UNION, error and stacked
+  probes, per-database catalogue reads).
+
+The wheel is unpacked into ``DIR/sqlinjector/``; ``--onto-stored DIR`` adds both (libinjection's files are stored here).
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -315,6 +329,9 @@ SPLIT = {
     # added in the twelfth round (all dev)
     "pypi:fray": "dev",
     "pypi:raginject": "dev",
+    # added in the thirteenth round (all dev)
+    "github:client9/libinjection": "dev",
+    "pypi:sqlinjector": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -377,6 +394,8 @@ VERSIONS = {
     "github:OWASP/www-project-top-10-for-large-language-model-applications": "",  # per file, OWASP_LLM
     "pypi:fray": "3.5.249",
     "pypi:raginject": "0.12.0",
+    "github:client9/libinjection": "",  # per file, LIBINJECTION
+    "pypi:sqlinjector": "1.0.1",
 }
 
 RECORDS = RecordSet()
@@ -2728,6 +2747,106 @@ def twelfth_round(root: Path) -> None:
         raginject(root)
 
 
+# ------------------------------------------------------------------ thirteenth round (dev)
+# libinjection's test data (github client9/libinjection ``data/``), stored in sources/libinjection/ (the files whole,
+# ``_copying.txt`` its BSD-3-Clause licence): file -> (upstream, commit)
+LIBINJECTION = {
+    "sqli_phpids.txt": ("data/sqli-phpids.txt", "699775c74614684ea0d61f5dadf108c1eb35cd69"),
+    "sqli_rsalgado_bhusa2013.txt": ("data/sqli-rsalgado-bhusa2013.txt", "16f2fbd358b7e77b9304cb14cbd6c60cc63c7d98"),
+    "sqli_arithmetic_blind_sqli.txt": ("data/sqli-arithmetic_blind_sqli.txt",
+                                       "699775c74614684ea0d61f5dadf108c1eb35cd69"),
+    "false_positives.txt": ("data/false_positives.txt", "e6c8eb9b661222aff596bc7dd391ef64448d8702"),
+}  # fmt: skip
+
+
+def _libinjection_lines(name: str) -> Iterator[tuple[int, str]]:
+    """(line, value) of one stored libinjection file, read as its test reader reads it (``reader.c``): blank lines
+    and "#" lines skipped, trailing space trimmed, then URL-decoded ("+" a space)."""
+    from urllib.parse import unquote_plus
+
+    lines = (HERE / "sources" / "libinjection" / name).read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines, 1):
+        line = line.rstrip(" \t\r")
+        if line and not line.startswith("#"):
+            yield i, unquote_plus(line, errors="replace")
+
+
+def libinjection() -> None:
+    """libinjection's SQL injection samples: PHPIDS's obfuscated probes (operators between closed literals, MySQL
+    implicit conversions, ``\\N``, ``SOUNDS LIKE``, comment-split UNION), Roberto Salgado's Black Hat 2013 evasions
+    (numbers glued to UNION, scientific notation, ODBC braces) and the arithmetic blind probes; each value as a lookup
+    tool's argument (``fuzzdb_sql``'s tools and rule: a value opening with a space, a quote or a closing parenthesis
+    follows "1"; loose copies of held-out payloads left out). Benign: ``false_positives.txt``, shop searches, product
+    names and URLs that an earlier libinjection flagged ("1950 UNION MADE", "FOO BAR'# BLAH", "select 'and'"), as a
+    search tool's query."""
+    origin = "github:client9/libinjection"
+    if not _HELD_OUT_LOOSE:
+        _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for name, (upstream, commit) in LIBINJECTION.items():
+        for i, line in _libinjection_lines(name):
+            if name == "false_positives.txt":
+                add("request_arg", "shop.search", json.dumps({"query": line}), "benign", "search_query", origin,
+                    upstream, i, version=commit)  # fmt: skip
+                continue
+            if _TRIVIAL.fullmatch(line.strip()):
+                continue
+            value = f"1{line}" if line[0] in " )'\"" else line
+            if {_loose(value), _loose(line)} & _HELD_OUT_LOOSE or _held_out_payload(value):
+                DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                continue
+            tool, field = tools[n % 3]
+            n += 1
+            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, upstream, i,
+                version=commit)  # fmt: skip
+
+
+# sqlinjector's placeholder for a table, filled as its scanner fills it from its own options
+_SQLINJECTOR_TABLE = "users"
+
+
+def sqlinjector(root: Path) -> None:
+    """sqlinjector's payload lists (``sqlinjector/payloads.py``: ``PayloadManager``'s default payloads per injection
+    type, its per-database payloads, its database-detection payloads; read with ``ast``, every string literal of
+    those three methods' dictionaries), ``TARGET_TABLE`` filled; each as a lookup tool's argument as ``libinjection``
+    sends them (loose copies of held-out payloads left out)."""
+    origin = "pypi:sqlinjector"
+    f = root / "sqlinjector" / "sqlinjector" / "payloads.py"
+    tree = ast.parse(f.read_text(encoding="utf-8"))
+    if not _HELD_OUT_LOOSE:
+        _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
+    methods = ("_load_default_payloads", "_load_database_payloads", "get_detection_payloads")
+    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+    n = 0
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.FunctionDef) and node.name in methods):
+            continue
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.List):
+                continue
+            for elt in sub.elts:
+                if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
+                    continue
+                p = elt.value.replace("TARGET_TABLE", _SQLINJECTOR_TABLE)
+                if not p.strip() or _TRIVIAL.fullmatch(p.strip()):
+                    continue
+                value = f"1{p}" if p[0] in " )'\"" else p
+                if {_loose(value), _loose(p)} & _HELD_OUT_LOOSE or _held_out_payload(value):
+                    DROPPED[origin] = DROPPED.get(origin, 0) + 1
+                    continue
+                tool, field = tools[n % 3]
+                n += 1
+                add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
+                    f"sqlinjector/payloads.py ({node.name})", elt.lineno)  # fmt: skip
+
+
+def thirteenth_round(root: Path) -> None:
+    if (root / "sqlinjector").exists():
+        libinjection()
+        sqlinjector(root)
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2823,7 +2942,7 @@ def sixth_round(root: Path) -> None:
 
 
 def onto_stored(root: Path, deb: Path | None) -> None:
-    """Add the fourth to twelfth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
+    """Add the fourth to thirteenth rounds to the stored ``external.jsonl`` (its earlier records kept as they are,
     without fetching the earlier rounds' packages); the held-out shingles and values are computed
     from its test records, as ``main`` computes them."""
     for raw in OUT.read_text(encoding="utf-8").splitlines():
@@ -2843,6 +2962,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     tenth_round(root)
     eleventh_round(root)
     twelfth_round(root)
+    thirteenth_round(root)
 
 
 def main() -> None:
@@ -2892,6 +3012,7 @@ def main() -> None:
     tenth_round(root)
     eleventh_round(root)
     twelfth_round(root)
+    thirteenth_round(root)
     _write()
 
 
