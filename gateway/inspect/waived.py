@@ -56,12 +56,14 @@ _MAX_SPOTS = 32
 
 # --- safety_defeated
 _SAFETY = re.compile(
-    r"\b(?:(?:safety|alignment|ethical|moral|moderation|refusal)[- ](?:training|tuning|fine-?tuning|layers?|weights|"
-    r"neurons|circuits|heads|behaviou?rs?|filters?|filtering|systems?|classifiers?|checks?|review|modules?|"
+    r"\b(?:alignment[- ](?:training|tuning|fine-?tuning|layers?|weights|data)|"
+    r"(?:safety|ethical|moral|moderation|refusal)[- ](?:training|tuning|fine-?tuning|layers?|weights|"
+    r"alignment|neurons|circuits|heads|behaviou?rs?|filters?|filtering|systems?|classifiers?|checks?|review|modules?|"
     r"mechanisms?|evaluation|instructions|guidelines|measures|polic(?:y|ies)|templates?|scripts?|language|"
-    r"thresholds?|boundar(?:y|ies)|rules|settings|protocols?|restrictions|data|architecture|fine-tune|adapter)|"
+    r"thresholds?|boundar(?:y|ies)|rules|settings|protocols?|restrictions|constraints|data|architecture|fine-tune|"
+    r"adapter)|"
     r"safety[- ](?:relevant|critical|specific) \w{2,20}|content (?:filters?|filtering|review|moderation)|"
-    r"guardrails?|safeguards|rlhf|reward model|(?:your|the|a|any|this|my) refusals?|over-?refus\w{0,6}|"
+    r"guardrails?|safeguards|rlhf|reward model|(?:base )?model(?:'s)? safety|(?:your|the|a|any|this|my) refusals?|over-?refus\w{0,6}|"
     r"refusing (?:is|was|it|to)|your (?:safety|alignment|training|constitution|guidelines|filters))\b"
 )
 _SAFETY_TOKENS = ("safety", "alignment", "ethical", "moral", "moderation", "refus", "content filter",
@@ -73,12 +75,14 @@ _DEFEATED = re.compile(
     r"voided|invalid|mislabel{1,2}ed|misfired|misfire|mis-?calibrat\w{0,5}|incorrect(?:ly)?|erroneous|wrong|bug|"
     r"error|mistake|blind spots?|survives? poorly|no longer (?:functional|active|appl\w{1,3}|in effect|valid)|"
     r"not (?:been )?renewed|(?:already )?cleared|bypass(?:ed|es|ing)?|lifted|switched off|turned off|suspended|"
-    r"superseded|overridden|outlier|(?:more )?harm(?:ful|s)?|failure|not (?:inherently )?safe|overconfident|"
+    r"superseded|overrid(?:den|es|ing)|outlier|(?:more )?harm(?:ful|s)?|failure|not (?:inherently )?safe|overconfident|"
     r"preachy|self-righteous|moraliz\w{0,4}|alignment tax|adds no|disadvantag\w{0,4}|before any|before (?:the )?"
     r"(?:full )?(?:post-processing|review)|without (?:triggering|tripping|buffering|waiting for)|so (?:that )?"
     r"(?:the |your |my |any )?[\w -]{0,20}?(?:don't|doesn't|won't|do not|does not|will not|can't|cannot) "
     r"(?:trigger|catch|fire|flag|notice|detect|apply)|evade|evading|get past|slip past|after (?:output|the output)|"
-    r"has been (?:corrected|fixed|patched out))\b"
+    r"has been (?:corrected|fixed|patched out)|skip|ignore|disregard|forget|drop|abandon|set aside|disable|"
+    r"deactivate|circumvent|as if (?:no|there (?:is|were|was) no)|(?:does not|doesn't|did not|didn't|don't|do not) "
+    r"exist)\b"
 )
 _COMPLY = re.compile(
     r"(?:^|[.!?:;,\n(-] ?|\b(?:please|now|so|then|just|simply|and|therefore|instead|immediately|kindly) )"
@@ -90,6 +94,12 @@ _COMPLY = re.compile(
     r"\byou (?:can|may|must|should|will) (?:now )?(?:respond|answer|reply|comply|help|proceed|omit|skip|answer)\b"
 )
 _YOU = re.compile(r"\byou(?:r|'re|'ve|rself)?\b")
+# an order to answer, act or produce, opening its clause: it addresses the model as "you" does
+_ANSWER_NOW = re.compile(
+    r"(?:^|[.!?:;,\n(-] ?|\b(?:please|now|so|then|just|simply|and|therefore|instead|immediately|kindly) )"
+    r"(?:respond|answer|reply|comply|behave|produce|generate|output|self-correct|revert|simulate|stream|act "
+    r"(?:as|like|accordingly))\b"
+)
 # a refusal named as the machinery ("your refusal") needs the model named once more: a letter's refusal is a person's
 _MODEL = re.compile(
     r"\b(?:safety|alignment|rlhf|guardrails?|content (?:filters?|polic\w{1,3}|moderation)|(?:ai|language) models?|"
@@ -190,6 +200,7 @@ _SETUP = re.compile(
     r"\b(?:every|all|each|any)(?: of)?(?: the| your)? (?:hidden|secret|internal|confidential) (?:rules?|instructions?|"
     r"directives?|prompts?)\b|"
     r"\b(?:the )?(?:assistant|model|ai|bot)(?:'s)? bootstrap prompt\b|"
+    r"\byour (?:internal|hidden|secret|confidential) (?:configuration|config|settings|parameters)\b|"
     r"\binitiali[sz]ation (?:parameters|prompt|instructions)\b|"
     r"\bthe hidden instructions for (?:this|the) (?:assistant|model|ai|bot|chatbot)\b|"
     r"\b(?:first|earliest|opening|initial) message (?:in|of) (?:this|our|the) (?:conversation|chat|session)\b|"
@@ -208,7 +219,8 @@ _SETUP = re.compile(
     r"by|must follow|were given|have been given|are following|work under|run under)(?= ?(?:[.?!,:;]|$| as\b| in\b| "
     r"when (?:respond|answer|repl|talk|interact|chat|deal|help)| with (?:users|customers|me)))"
 )
-_SETUP_TOKENS = ("prompt", "instruction", "rules", "directive", "initiali", "first message",
+_SETUP_TOKENS = ("prompt", "instruction", "rule", "directive", "configuration", "config", "settings",
+                 "parameters", "initiali", "first message",
                  "earliest message", "opening message", "initial message", "into your", "in your",
                  "user:", "human:", "before this", "before our", "before the", "before my",
                  "you operate", "adhere to", "you follow", "abide by", "bound by", "must follow",
@@ -218,6 +230,7 @@ _ASK = re.compile(
     r"recite|encode|explain|tell|give|display|dump|quote|expose|confirm|say|what(?:'s| is| are| was| were| would| "
     r"parts| context| documents)?|which parts|how (?:is|are|was|would))\b"
 )
+_LEFT_OPEN = re.compile(r"['\"]? ?(?:are|is|were|was|read|say|says)? ?: ?['\"]?\s*\Z")
 _NOT_SETUP = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|avoid|refuse|decline|dont|must not|should not|describes|explains)\b|"
     r"\bif (?:a |the )?(?:user|someone|anyone|they|people|you are|you're)?(?: ?(?:asks?|asked|requests?|tries|try))\b|"
@@ -253,7 +266,7 @@ def safety_defeated(text: str) -> tuple[int, int] | None:
     for m in window_matches(text, _SAFETY, _SAFETY_TOKENS, 40, 80, _MAX_SPOTS):
         s, e = m.span()
         d = _DEFEATED.search(text, max(0, s - 90), min(len(text), e + 90))
-        while d is not None and s < d.end() and d.start() < e:  # not the machinery's own words
+        while d is not None and s <= d.start() and d.end() <= e:  # not the machinery's own words
             d = _DEFEATED.search(text, d.end(), min(len(text), e + 90))
         if d is None:
             continue
@@ -262,7 +275,10 @@ def safety_defeated(text: str) -> tuple[int, int] | None:
             not (s <= x.start() < e) for x in _MODEL.finditer(text, max(0, lo - 200), min(len(text), hi + 200))
         ):
             continue
-        if _YOU.search(text, max(0, lo - 200), min(len(text), hi + 200)) is None:
+        if (
+            _YOU.search(text, max(0, lo - 200), min(len(text), hi + 200)) is None
+            and _ANSWER_NOW.search(text, max(0, lo - 250), min(len(text), hi + 250)) is None
+        ):
             continue
         if _COMPLY.search(text, max(0, lo - 250), min(len(text), hi + 250)) is None:
             continue
@@ -323,7 +339,8 @@ def setup_asked(text: str) -> tuple[int, int] | None:
         lo, hi = sentence_span(text, *m.span())
         ask = _ASK.search(text, lo, m.start())
         if ask is None and _ASK.search(m.group()) is None and "?" not in text[m.end() : hi + 1]:
-            continue
+            if _LEFT_OPEN.match(text, m.end()) is None:  # "the hidden instructions for this assistant are:"
+                continue
         at = ask.start() if ask is not None else m.start()
         if unsaid_before(text, at, _NOT_SETUP, ".!?\n", 120) and unsaid_before(text, m.start(), _NOT_SETUP):
             return min(at, m.start()), m.end()
