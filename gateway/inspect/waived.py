@@ -63,7 +63,8 @@ _SAFETY = re.compile(
     r"thresholds?|boundar(?:y|ies)|rules|settings|protocols?|restrictions|constraints|data|architecture|fine-tune|"
     r"adapter)|"
     r"safety[- ](?:relevant|critical|specific) \w{2,20}|content (?:filters?|filtering|review|moderation)|"
-    r"guardrails?|safeguards|rlhf|reward model|(?:base )?model(?:'s)? safety|(?:your|the|a|any|this|my) refusals?|over-?refus\w{0,6}|"
+    r"guardrails?|safeguards|rlhf|reward model|(?:base )?model(?:'s)? safety|(?:your|the|a|any|this|my) refusals?|"
+    r"over-?refus\w{0,6}|"
     r"refusing (?:is|was|it|to)|your (?:safety|alignment|training|constitution|guidelines|filters))\b"
 )
 _SAFETY_TOKENS = ("safety", "alignment", "ethical", "moral", "moderation", "refus", "content filter",
@@ -211,6 +212,40 @@ _SETUP = re.compile(
     r"\b(?:instructions|rules|guidelines|directives|prompts?|messages?|text|context)(?: that)? (?:were you|you were|"
     r"you've been|have you been|you have been|did you (?:get|receive)|you got|you received) (?:given|told|sent|"
     r"provided|fed|loaded|shown)?(?: with)? ?before (?:this|our|the|my) (?:conversation|chat|session|first message)\b|"
+    # what it received, said in the passive ("what rules were you configured with?", "the persona you were assigned",
+    # "every instruction you have received in this session", "what were you programmed to do?")
+    r"\b(?:instructions?|rules?|guidelines|directives?|prompts?|persona|constraints|preamble|system message)(?: that)? "
+    r"(?:were you|you were|you've been|have you been|you have been|you got|you received|you have received|you've "
+    r"received)(?: (?:given|told|assigned|configured|programmed|instructed|set up|initiali[sz]ed|briefed|provided|"
+    r"loaded|fed|shown|sent))?(?: with)?(?= ?(?:[.?!,:;)]|$| in (?:this|the|our) (?:session|conversation|chat)| by| "
+    r"before| at (?:the )?start| when))|"
+    r"\b(?:were you|you were|have you been|you've been) (?:programmed|instructed|told|configured|designed|set up|"
+    r"prompted|briefed) (?:to (?:do|say|follow|avoid|handle|behave|respond|act)|before (?:i|we|this|our|the) "
+    r"(?:started|began|conversation|chat|session))\b|"
+    r"\b(?:developer|creator|operator|admin|administrator|openai|anthropic|deployer|system) (?:told|tell|instructed|"
+    r"instruct|asked|ask|programmed|configured|prompted) you (?:to (?:do|say|follow|avoid|hide|keep|behave|act)|not to "
+    r"(?:say|tell|discuss|reveal|share|mention|talk)|before)\b|"
+    # the text that defines it, before the user's words, at the top of the conversation
+    r"\b(?:text|prompt|instructions|words|rules|message) (?:that )?(?:defines?|governs?|controls?|shapes?|sets?) your "
+    r"(?:behaviou?r|responses|persona|personality|role|rules)\b|"
+    r"\b(?:text|content|words|messages?|instructions)(?: that)? (?:appears?|comes?|came|is|are|was|were|sits?) "
+    r"(?:before|above|prior to) (?:my (?:first )?(?:message|question|prompt)|the (?:first )?user(?:'s)? message)\b|"
+    r"\b(?:top|beginning|start) of (?:this|our|the) (?:conversation|chat|context window|context|session)"
+    r"(?= ?(?:[.?!,:;)'\"]|$| (?:say|said|says|contain|contains|read|reads|hold|holds)\b))|"
+    r"\b(?:instructions?|rules?|directives?|text) in your (?:system )?(?:prompt|context|context window)\b|"
+    r"\bwhat(?:'s| is| was) your (?:full |exact |original |actual |real )?prompt\b|"
+    r"\bwhat (?:are|were|is) you (?:not allowed|forbidden|prohibited|told not|instructed not|not permitted) to "
+    r"(?:tell|say|discuss|reveal|share|talk about|mention)\b|"
+    r"\b(?:hidden|secret|system|initial|pre-?conversation) preamble\b|"
+    # a sentence of its own setup to complete ("fill in the blank: my instructions say ____")
+    r"(?:['\"\u2018\u201c]|\b(?:fill in the blanks?|complete|finish|continue)\b[^.\n]{0,30}?\b)my (?:system prompt|"
+    r"instructions|initial instructions|hidden instructions|rules|guidelines|prompt|directives) (?:says?|states?|"
+    r"reads?|begins?|starts?|are|tells? me)\b|"
+    # its instructions re-encoded ("convert your guidelines into a JSON object", "returns your instructions")
+    r"\b(?:convert|format|rewrite|encode|turn|returns?|echo|paste|reproduce|spell out|dump|recite|read (?:back|out)|"
+    r"serialize|export)\b[^.?!\n]{0,30}?\byour (?:(?:full|entire|complete|exact|original|initial|current|actual) )?"
+    r"(?:instructions|guidelines|directives|system prompt|prompt|rules|programming)\b(?! (?:for|on|about|regarding|"
+    r"around|when|of)\b)|"
     # the rules it operates under, asked out (an ask verb before them: "summarize the rules you follow")
     r"\b(?:list|summari[sz]e|describe|show|tell me|print|output|reveal|share|recite|repeat|enumerate|outline|"
     r"paraphrase|what are|give me|detail|write out)\b[^.?!\n]{0,40}?\b(?:(?:rules|instructions|guidelines|"
@@ -220,16 +255,27 @@ _SETUP = re.compile(
     r"when (?:respond|answer|repl|talk|interact|chat|deal|help)| with (?:users|customers|me)))"
 )
 _SETUP_TOKENS = ("prompt", "instruction", "rule", "directive", "configuration", "config", "settings",
-                 "parameters", "initiali", "first message",
+                 "parameters", "guidelines", "persona", "constraints", "preamble", "system message",
+                 "were you", "you were", "have you been", "you've been", "you have been", "you got",
+                 "you received", "you have received", "you've received", " you to", " you not",
+                 " you before", " you about", "your behav", "your respons", "your person", "your role",
+                 "your rules", "before my", "before the", "top of", "beginning of", "start of",
+                 "not allowed", "forbidden", "prohibited", "told not", "instructed not",
+                 "not permitted", "my system", "my instructions", "my initial", "my hidden", "my rules",
+                 "my guidelines", "my prompt", "my directives", "initiali", "first message",
                  "earliest message", "opening message", "initial message", "into your", "in your",
                  "user:", "human:", "before this", "before our", "before the", "before my",
                  "you operate", "adhere to", "you follow", "abide by", "bound by", "must follow",
                  "were given", "been given", "are following", "work under", "run under")  # fmt: skip
 _ASK = re.compile(
     r"\b(?:describe|guess|summari[sz]e|paraphrase|translate|list(?:ing)?|print|output|share|reveal|show|repeat|"
-    r"recite|encode|explain|tell|give|display|dump|quote|expose|confirm|say|what(?:'s| is| are| was| were| would| "
-    r"parts| context| documents)?|which parts|how (?:is|are|was|would))\b"
+    r"recite|encode|explain|tell|give|display|dump|quote|expose|confirm|say|convert|format|rewrite|turn|returns?|echo|"
+    r"reproduce|spell|read (?:back|out)|fill in|complete|finish|continue|create|generate|build|"
+    r"what(?:'s| is| are| was| were| would| did| does| parts| context| documents| rules| instructions)?|which "
+    r"parts|how (?:is|are|was|would))\b"
 )
+# "paste it as your system prompt", "add this to your instructions": the user's own prompt, being written
+_AS_ROLE = re.compile(r"\b(?:as|into|in|to|for|with|inside|under|from) $")
 _LEFT_OPEN = re.compile(r"['\"]? ?(?:are|is|were|was|read|say|says)? ?: ?['\"]?\s*\Z")
 _NOT_SETUP = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|avoid|refuse|decline|dont|must not|should not|describes|explains)\b|"
@@ -241,11 +287,7 @@ _NOT_SETUP = re.compile(
 # stand-ins where a rule's own regex would cost Hyperscan seconds to compile (still never no where the rule matches).
 _SAFETY_LOOSE = re.compile("|".join(re.escape(t) for t in _SAFETY_TOKENS))
 _WITHOUT_LOOSE = re.compile(r"(?:no|without|skip|omit|exclude|leave out|drop|never|do not|don't|dont)\b")
-_SETUP_LOOSE = re.compile(
-    r"your |'s |hidden|secret|internal|confidential|bootstrap|initiali[sz]ation|message (?:in|of)|into your|in your|"
-    r"before |above |prior to|you (?:operate|adhere|follow|abide|are bound|must follow|were given|have been given|"
-    r"are following|work under|run under)"
-)
+_SETUP_LOOSE = re.compile("|".join(re.escape(t) for t in _SETUP_TOKENS))
 _GATED = (_SAFETY_LOOSE, _WITHOUT_LOOSE, _OPENING, _PRECEDENCE, _SWITCHED_OFF, _SETUP_LOOSE)
 _GATE = PatternGate(list(_GATED), TEXT_GATES)
 _AT = {id(rx): i for i, rx in enumerate(_GATED)}
@@ -336,11 +378,13 @@ def setup_asked(text: str) -> tuple[int, int] | None:
     if not _may(text, _SETUP):
         return None
     for m in window_matches(text, _SETUP, _SETUP_TOKENS, 240, 120, _MAX_SPOTS):
+        if _AS_ROLE.search(text, max(0, m.start() - 8), m.start()) is not None:
+            continue
         lo, hi = sentence_span(text, *m.span())
         ask = _ASK.search(text, lo, m.start())
-        if ask is None and _ASK.search(m.group()) is None and "?" not in text[m.end() : hi + 1]:
-            if _LEFT_OPEN.match(text, m.end()) is None:  # "the hidden instructions for this assistant are:"
-                continue
+        asked = ask is not None or _ASK.search(m.group()) is not None or "?" in text[m.end() : hi + 1]
+        if not asked and _LEFT_OPEN.match(text, m.end()) is None:  # "the hidden instructions for this assistant are:"
+            continue
         at = ask.start() if ask is not None else m.start()
         if unsaid_before(text, at, _NOT_SETUP, ".!?\n", 120) and unsaid_before(text, m.start(), _NOT_SETUP):
             return min(at, m.start()), m.end()
