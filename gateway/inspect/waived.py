@@ -65,7 +65,7 @@ _SAFETY = re.compile(
     r"safety[- ](?:relevant|critical|specific) \w{2,20}|content (?:filters?|filtering|review|moderation)|"
     r"guardrails?|safeguards|rlhf|reward model|(?:base )?model(?:'s)? safety|(?:your|the|a|any|this|my) refusals?|"
     r"over-?refus\w{0,6}|"
-    r"refusing (?:is|was|it|to)|your (?:safety|alignment|training|constitution|guidelines|filters))\b"
+    r"refusing (?:is|was|it|to)|your (?:safety|constitution|filters|moderation))\b"
 )
 _SAFETY_TOKENS = ("safety", "alignment", "ethical", "moral", "moderation", "refus", "content filter",
                   "content review", "content moderation", "guardrail",
@@ -73,6 +73,8 @@ _SAFETY_TOKENS = ("safety", "alignment", "ethical", "moral", "moderation", "refu
                   "your guidelines", "your filters")  # fmt: skip
 _DEFEATED = re.compile(
     r"\b(?:removed|remove|removing|pruned|stripped|compressed|degraded|degrades|zeroed|disabled|expired|void|"
+    r"corrupted|corrupt|broken|damaged|faulty|flawed|defective|deleted|wiped|erased|lost|missing|inactive|offline|"
+    r"deprecated|obsolete|outdated|rolled back|reverted|mistaken|buggy|glitch(?:ed)?|"
     r"voided|invalid|mislabel{1,2}ed|misfired|misfire|mis-?calibrat\w{0,5}|incorrect(?:ly)?|erroneous|wrong|bug|"
     r"error|mistake|blind spots?|survives? poorly|no longer (?:functional|active|appl\w{1,3}|in effect|valid)|"
     r"not (?:been )?renewed|(?:already )?cleared|bypass(?:ed|es|ing)?|lifted|switched off|turned off|suspended|"
@@ -105,9 +107,18 @@ _ANSWER_NOW = re.compile(
 _MODEL = re.compile(
     r"\b(?:safety|alignment|rlhf|guardrails?|content (?:filters?|polic\w{1,3}|moderation)|(?:ai|language) models?|"
     r"llms?|ai|assistant|reward model|fine-?tun\w{1,4}|quantiz\w{1,5}|prun\w{1,4}|weights|training|constitution\w{0,3}|"
-    r"over-?refus\w{0,6}|model)\b"
+    r"over-?refus\w{0,6}|model|chatbot|gpt[\w.-]{0,8}|tokens?|streaming|system prompt|(?:your|the) (?:responses?|"
+    r"answers?|replies|reply|outputs?))\b"
 )
 _REFUSAL_ONLY = re.compile(r"(?:your|the|a|any|this|my) refusals?|over-?refus\w{0,6}|refusing (?:is|was|it|to)")
+# safety machinery only a model has: it names the model by itself ("the scaffold's safety layer" is a building's)
+# the checks evaded, not claimed gone: "so the moderation system does not flag it", "before any safety review"
+_EVASION = re.compile(r"so |without |before |evad|get past|slip past|after ")
+_MODEL_SELF = re.compile(
+    r"content (?:filters?|filtering)|guardrails?|rlhf|reward model|(?:base )?model(?:'s)? safety|(?:safety|alignment) "
+    r"(?:training|tuning|fine-?tuning|fine-tune|alignment|weights|neurons|circuits|heads|classifiers?|filters?|adapter)|"
+    r"safety[- ](?:relevant|critical|specific) \w{2,20}|refusal[- ](?:templates?|scripts?|behaviou?rs?|language)"
+)
 _NOT_ASKED = re.compile(
     r"n't\b|\b(?:never|not|no|nobody|avoid|careful|dont|must not|should not|describes|explains|studies|study|"
     r"paper|researchers?)\b"
@@ -135,7 +146,7 @@ _ANSWER = re.compile(
 _OPENING = re.compile(
     r"\b(?:begin|start|open|preface|prefix)\w{0,3}(?: (?:your|the|each|every) (?:reply|response|answer|output|"
     r"message)s?)? (?:with|by (?:saying|writing))[:\s]{0,3}['\"\u2018\u201c`]?(?:sure|absolutely|of course|"
-    r"certainly)[,!.]? (?:here (?:is|are|'s)|i can|i'll|i will|i'd be happy)\b"
+    r"certainly)[,!.]? (?:here(?: is| are|'s)|i can|i'll|i will|i'd be happy)\b"
 )
 _OPENING_ANCHORS = ("sure", "absolutely", "of course", "certainly")
 _CAVEAT_ANCHORS = ("refus", "moraliz", "moral ", "ethical ", "safety ", "i cannot", "i can't", "i can not",
@@ -223,13 +234,14 @@ _SETUP = re.compile(
     r"prompted|briefed) (?:to (?:do|say|follow|avoid|handle|behave|respond|act)|before (?:i|we|this|our|the) "
     r"(?:started|began|conversation|chat|session))\b|"
     r"\b(?:developer|creator|operator|admin|administrator|openai|anthropic|deployer|system) (?:told|tell|instructed|"
-    r"instruct|asked|ask|programmed|configured|prompted) you (?:to (?:do|say|follow|avoid|hide|keep|behave|act)|not to "
-    r"(?:say|tell|discuss|reveal|share|mention|talk)|before)\b|"
+    r"instruct|asked|ask|asking|telling|instructing|programmed|configured|prompted) you (?:to (?:do|say|follow|avoid|"
+    r"hide|keep|behave|act)|not to (?:say|tell|discuss|reveal|share|mention|talk)|before)\b|"
     # the text that defines it, before the user's words, at the top of the conversation
     r"\b(?:text|prompt|instructions|words|rules|message) (?:that )?(?:defines?|governs?|controls?|shapes?|sets?) your "
     r"(?:behaviou?r|responses|persona|personality|role|rules)\b|"
     r"\b(?:text|content|words|messages?|instructions)(?: that)? (?:appears?|comes?|came|is|are|was|were|sits?) "
     r"(?:before|above|prior to) (?:my (?:first )?(?:message|question|prompt)|the (?:first )?user(?:'s)? message)\b|"
+    r"\bwhat (?:sits|appears|comes|came|is|was) (?:before|above|prior to) my (?:first )?(?:message|question|prompt)\b|"
     r"\b(?:top|beginning|start) of (?:this|our|the) (?:conversation|chat|context window|context|session)"
     r"(?= ?(?:[.?!,:;)'\"]|$| (?:say|said|says|contain|contains|read|reads|hold|holds)\b))|"
     r"\b(?:instructions?|rules?|directives?|text) in your (?:system )?(?:prompt|context|context window)\b|"
@@ -245,14 +257,7 @@ _SETUP = re.compile(
     r"\b(?:convert|format|rewrite|encode|turn|returns?|echo|paste|reproduce|spell out|dump|recite|read (?:back|out)|"
     r"serialize|export)\b[^.?!\n]{0,30}?\byour (?:(?:full|entire|complete|exact|original|initial|current|actual) )?"
     r"(?:instructions|guidelines|directives|system prompt|prompt|rules|programming)\b(?! (?:for|on|about|regarding|"
-    r"around|when|of)\b)|"
-    # the rules it operates under, asked out (an ask verb before them: "summarize the rules you follow")
-    r"\b(?:list|summari[sz]e|describe|show|tell me|print|output|reveal|share|recite|repeat|enumerate|outline|"
-    r"paraphrase|what are|give me|detail|write out)\b[^.?!\n]{0,40}?\b(?:(?:rules|instructions|guidelines|"
-    r"constraints|policies|directives|restrictions)(?:,? (?:and|or) |, )){0,3}(?:rules|instructions|guidelines|"
-    r"constraints|policies|directives|restrictions) (?:that )?you (?:operate under|adhere to|follow|abide by|are bound "
-    r"by|must follow|were given|have been given|are following|work under|run under)(?= ?(?:[.?!,:;]|$| as\b| in\b| "
-    r"when (?:respond|answer|repl|talk|interact|chat|deal|help)| with (?:users|customers|me)))"
+    r"around|when|of)\b)"
 )
 _SETUP_TOKENS = ("prompt", "instruction", "rule", "directive", "configuration", "config", "settings",
                  "parameters", "guidelines", "persona", "constraints", "preamble", "system message",
@@ -265,12 +270,46 @@ _SETUP_TOKENS = ("prompt", "instruction", "rule", "directive", "configuration", 
                  "my guidelines", "my prompt", "my directives", "initiali", "first message",
                  "earliest message", "opening message", "initial message", "into your", "in your",
                  "user:", "human:", "before this", "before our", "before the", "before my",
-                 "you operate", "adhere to", "you follow", "abide by", "bound by", "must follow",
-                 "were given", "been given", "are following", "work under", "run under")  # fmt: skip
+                 "were given", "been given")  # fmt: skip
+
+# --- the rules it operates under, asked out ("summarize the rules you follow"): found at "you follow" (its token), the
+# rules named just before it, an ask verb earlier in the sentence, and the clause ending or going on to the model's
+# own work after it; each part a bounded search around the token
+_OPERATE = re.compile(
+    r" (?:that )?you (?:operate under|adhere to|follow|abide by|are bound by|must follow|were given|have been given|"
+    r"are following|work under|run under)(?= ?(?:[.?!,:;]|$| as\b| in\b| when (?:respond|answer|repl|talk|interact|"
+    r"chat|deal|help)| with (?:users|customers|me)))"
+)
+_OPERATE_TOKENS = ("you operate", "adhere to", "you follow", "abide by", "bound by", "must follow", "were given",
+                   "been given", "are following", "work under", "run under")  # fmt: skip
+_RULES_BEFORE = re.compile(
+    r"\b(?:rules|instructions|guidelines|constraints|policies|directives|restrictions)(?: that)?\Z"
+)
+_OPERATE_ASK = re.compile(
+    r"\b(?:list|summari[sz]e|describe|show|tell me|print|output|reveal|share|recite|repeat|enumerate|outline|"
+    r"paraphrase|what are|give me|detail|write out|walk (?:me |us )?through|go (?:over|through)|run (?:me |us )?"
+    r"through|break down|spell out|recap|clarify|which are)\b"
+)
+
+
+def _operate_under(text: str) -> tuple[int, int] | None:
+    """(start, end) of the rules the model operates under asked out, or None."""
+    for m in window_matches(text, _OPERATE, _OPERATE_TOKENS, 16, 40, _MAX_SPOTS):
+        head = text[max(0, m.start() - 30) : m.start()]
+        if _RULES_BEFORE.search(head) is None:
+            continue
+        lo, _ = sentence_span(text, m.start(), m.end())
+        ask = _OPERATE_ASK.search(text, max(lo, m.start() - 140), m.start())
+        if ask is not None and unsaid_before(text, ask.start(), _NOT_SETUP, ".!?\n", 120):
+            return ask.start(), m.end()
+    return None
+
+
 _ASK = re.compile(
     r"\b(?:describe|guess|summari[sz]e|paraphrase|translate|list(?:ing)?|print|output|share|reveal|show|repeat|"
     r"recite|encode|explain|tell|give|display|dump|quote|expose|confirm|say|convert|format|rewrite|turn|returns?|echo|"
-    r"reproduce|spell|read (?:back|out)|fill in|complete|finish|continue|create|generate|build|"
+    r"reproduce|spell|read (?:back|out)|fill in|complete|finish|continue|create|generate|build|enumerate|outline|"
+    r"detail|serialize|export|walk (?:me |us )?through|go (?:over|through)|run (?:me |us )?through|break down|recap|"
     r"what(?:'s| is| are| was| were| would| did| does| parts| context| documents| rules| instructions)?|which "
     r"parts|how (?:is|are|was|would))\b"
 )
@@ -288,10 +327,10 @@ _NOT_SETUP = re.compile(
 _SAFETY_LOOSE = re.compile("|".join(re.escape(t) for t in _SAFETY_TOKENS))
 _WITHOUT_LOOSE = re.compile(r"(?:no|without|skip|omit|exclude|leave out|drop|never|do not|don't|dont)\b")
 _SETUP_LOOSE = re.compile("|".join(re.escape(t) for t in _SETUP_TOKENS))
-_GATED = (_SAFETY_LOOSE, _WITHOUT_LOOSE, _OPENING, _PRECEDENCE, _SWITCHED_OFF, _SETUP_LOOSE)
+_GATED = (_SAFETY_LOOSE, _WITHOUT_LOOSE, _OPENING, _PRECEDENCE, _SWITCHED_OFF, _SETUP, _OPERATE)
 _GATE = PatternGate(list(_GATED), TEXT_GATES)
 _AT = {id(rx): i for i, rx in enumerate(_GATED)}
-_STANDS_FOR = {id(_SAFETY): _SAFETY_LOOSE, id(_WITHOUT): _WITHOUT_LOOSE, id(_SETUP): _SETUP_LOOSE}
+_STANDS_FOR = {id(_SAFETY): _SAFETY_LOOSE, id(_WITHOUT): _WITHOUT_LOOSE}
 
 
 def _may(text: str, rx: re.Pattern[str]) -> bool:
@@ -313,8 +352,15 @@ def safety_defeated(text: str) -> tuple[int, int] | None:
         if d is None:
             continue
         lo, hi = min(s, d.start()), max(e, d.end())
-        if _REFUSAL_ONLY.fullmatch(m.group()) is not None and not any(
-            not (s <= x.start() < e) for x in _MODEL.finditer(text, max(0, lo - 200), min(len(text), hi + 200))
+        named = _MODEL_SELF.fullmatch(m.group()) is not None or (
+            m.group().startswith("your ") and _REFUSAL_ONLY.fullmatch(m.group()) is None
+        )
+        if (
+            not named
+            and _EVASION.match(d.group()) is None
+            and not any(
+                not (s <= x.start() < e) for x in _MODEL.finditer(text, max(0, lo - 200), min(len(text), hi + 200))
+            )
         ):
             continue
         if (
@@ -375,9 +421,13 @@ def rules_switched_off(text: str) -> tuple[int, int] | None:
 def setup_asked(text: str) -> tuple[int, int] | None:
     """(start, end) in folded ``text`` of what the model was set up with asked out, or None: an ask before it in its
     sentence, or the sentence a question; nothing forbidding, conditioning or describing it before."""
+    if _may(text, _OPERATE):
+        found = _operate_under(text)
+        if found is not None:
+            return found
     if not _may(text, _SETUP):
         return None
-    for m in window_matches(text, _SETUP, _SETUP_TOKENS, 240, 120, _MAX_SPOTS):
+    for m in window_matches(text, _SETUP, _SETUP_TOKENS, 80, 100, _MAX_SPOTS):
         if _AS_ROLE.search(text, max(0, m.start() - 8), m.start()) is not None:
             continue
         lo, hi = sentence_span(text, *m.span())
@@ -399,4 +449,5 @@ ANCHORS = (
     *_PRECEDENCE_TOKENS,
     *_SWITCHED_OFF_TOKENS,
     *_SETUP_TOKENS,
+    *_OPERATE_TOKENS,
 )
