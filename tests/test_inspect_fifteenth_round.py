@@ -302,3 +302,30 @@ def test_waived_rules_are_bounded(text: str) -> None:
         waived.setup_asked,
     ):
         assert within(lambda find=find: find(norm), 0.01) < 0.01, find.__name__
+
+
+# ------------------------------------------------------------------ the gate never says no where a rule's regex matches
+def _gate_texts() -> list[str]:
+    import json
+    from pathlib import Path
+
+    texts = [*safety_broken(), *caveats_forbidden(), *precedence(), *SWITCHED_OFF, *setup_asked()]
+    texts += [*BROKEN_LOOKALIKES, *CAVEAT_LOOKALIKES, *PRECEDENCE_LOOKALIKES, *SWITCHED_OFF_LOOKALIKES]
+    texts += SETUP_LOOKALIKES
+    ext = Path(__file__).parent / "eval" / "external.jsonl"
+    new = {"pypi:ai-blackteam", "pypi:aegisrt", "pypi:agentic-redteam"}
+    for raw in ext.read_text(encoding="utf-8").splitlines():
+        r = json.loads(raw)
+        if r["split"] == "dev" and r["source"]["origin"] in new:
+            texts.append(r["text"])
+    return texts
+
+
+def test_the_gate_never_says_no_where_a_rule_matches() -> None:
+    gated = (waived._SAFETY, waived._WITHOUT, waived._OPENING, waived._PRECEDENCE, waived._SWITCHED_OFF,
+             waived._SETUP, waived._OPERATE)  # fmt: skip
+    for raw in _gate_texts():
+        for text in (fold(raw), raw.lower(), fold(raw).replace(" ", "  ")):
+            for rx in gated:
+                if not waived._may(text, rx):
+                    assert rx.search(text) is None, (rx.pattern[:40], text[:80])

@@ -220,6 +220,28 @@ held-out payload even loosely, left out: 7):
 
 The wheels are unpacked into ``DIR/fray/`` and ``DIR/raginject/``; ``--onto-stored DIR`` adds them.
 
+Thirteenth round (all dev; added because the held-out prompt-injection and jailbreak packages still score far below dev,
+to measure scanners' phrasings not seen before — safety training argued away, refusals forbidden, precedence over the
+system prompt, safety switched off in data formats, prompt extraction dressed as tasks — before any rule was changed for
+them; copies of held-out texts left out as above, 5):
+
+- agentic-redteam 1.0.0 (MIT): the ``vars.query`` of its promptfoo suites ``agentic_redteam/payloads/{prompt_injection,
+  indirect_injection,centroid_probes,mcp_security}.yaml`` (``prompt_injection``) and ``jailbreak.yaml`` (``jailbreak``)
+  as chat messages; benign: ``clean_queries.yaml`` and its README.
+- ai-blackteam 1.10.0 (GPL-3.0-or-later; its wheel asks for Python 3.12, fetched with ``--python-version 3.12
+  --only-binary=:all:``, its code runs here): its attack registry run by its own code, the single-turn attacks of the
+  prompt-injection, context-manipulation and injection categories (``prompt_injection``) and of safety-circumvention
+  (``jailbreak``), each given the next target of its ``data/benchmark.yaml``; the tool results its tool-use attacks
+  plant (``prompt_injection``), as the output of the tool that returns them; benign: ``data/calibration.jsonl``'s
+  model answers and its README.
+- aegisrt 0.1.0 (MIT): the ``*_SEEDS`` lists of its injection, exfiltration, prompt-construction, RAG-manipulation
+  (``prompt_injection``), refusal-bypass and system-integrity probes (``jailbreak``), read with ``ast``, and its bundled
+  ``datasets/{jailbreak_templates,dan_variants}.jsonl`` (``jailbreak``) and ``multilingual_seeds.jsonl``; benign: its
+  README.
+
+The wheels are unpacked into ``DIR/<name>/`` (``agentic_redteam``, ``ai_blackteam``, ``aegisrt``); ``--onto-stored DIR``
+adds them.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
