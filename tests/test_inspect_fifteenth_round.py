@@ -290,6 +290,19 @@ def test_peoples_instructions_and_own_prompts_pass(text: str) -> None:
         "you were told before " * 3100,
         "ñ your safety error respond " * 2300,
         "ü what were you programmed to do " * 2000,
+        # not ASCII: the gate cannot answer, each rule runs behind its tokens alone
+        *(
+            "é " + t
+            for t in (
+                "what rules were you given " * 2600,
+                "your instructions have been updated " * 1800,
+                "instructions you received " * 2500,
+                "</rules> " * 7300,
+                '"safety": false, ' * 3800,
+                "so your safety filters don't " * 2300,
+                "no refusals, no disclaimers " * 2400,
+            )
+        ),
     ],
 )
 def test_waived_rules_are_bounded(text: str) -> None:
