@@ -441,8 +441,9 @@ def setup_asked(text: str) -> tuple[int, int] | None:
     return None
 
 
-# Prefilter anchors (folded text): every match of the rules holds one.
-ANCHORS = (
+# Prefilter anchors (folded text): every match of the rules holds one of the tokens below; a token holding another is
+# left out (a text that holds it holds the other).
+_TOKENS = (
     *_SAFETY_TOKENS,
     *_CAVEAT_ANCHORS,
     *_OPENING_ANCHORS,
@@ -451,3 +452,4 @@ ANCHORS = (
     *_SETUP_TOKENS,
     *_OPERATE_TOKENS,
 )
+ANCHORS = tuple(sorted({t for t in _TOKENS if not any(u != t and u in t for u in _TOKENS)}))
