@@ -2800,6 +2800,21 @@ def _libinjection_lines(name: str) -> Iterator[tuple[int, str]]:
             yield i, unquote_plus(line, errors="replace")
 
 
+_LOOKUP_TOOLS = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
+
+
+def _lookup_payload(origin: str, payload: str, n: int, file: str, line: Any, **more: Any) -> int:
+    """``payload`` as the ``n``-th lookup argument (the three tools in turn; opening with a space, a quote or a closing
+    parenthesis it follows "1"), unless it is a loose copy of a held-out payload; the next ``n``."""
+    value = f"1{payload}" if payload[0] in " )'\"" else payload
+    if {_loose(value), _loose(payload)} & _HELD_OUT_LOOSE or _held_out_payload(value):
+        DROPPED[origin] = DROPPED.get(origin, 0) + 1
+        return n
+    tool, field = _LOOKUP_TOOLS[n % 3]
+    add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, file, line, **more)
+    return n + 1
+
+
 def libinjection() -> None:
     """libinjection's SQL injection samples: PHPIDS's obfuscated probes (operators between closed literals, MySQL
     implicit conversions, ``\\N``, ``SOUNDS LIKE``, comment-split UNION), Roberto Salgado's Black Hat 2013 evasions
@@ -2811,7 +2826,6 @@ def libinjection() -> None:
     origin = "github:client9/libinjection"
     if not _HELD_OUT_LOOSE:
         _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
-    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
     n = 0
     for name, (upstream, commit) in LIBINJECTION.items():
         for i, line in _libinjection_lines(name):
@@ -2819,16 +2833,8 @@ def libinjection() -> None:
                 add("request_arg", "shop.search", json.dumps({"query": line}), "benign", "search_query", origin,
                     upstream, i, version=commit)  # fmt: skip
                 continue
-            if _TRIVIAL.fullmatch(line.strip()):
-                continue
-            value = f"1{line}" if line[0] in " )'\"" else line
-            if {_loose(value), _loose(line)} & _HELD_OUT_LOOSE or _held_out_payload(value):
-                DROPPED[origin] = DROPPED.get(origin, 0) + 1
-                continue
-            tool, field = tools[n % 3]
-            n += 1
-            add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin, upstream, i,
-                version=commit)  # fmt: skip
+            if not _TRIVIAL.fullmatch(line.strip()):
+                n = _lookup_payload(origin, line, n, upstream, i, version=commit)
 
 
 # sqlinjector's placeholder for a table, filled as its scanner fills it from its own options
@@ -2846,7 +2852,6 @@ def sqlinjector(root: Path) -> None:
     if not _HELD_OUT_LOOSE:
         _HELD_OUT_LOOSE.update(_loose(v) for v in _HELD_OUT_VALUES)
     methods = ("_load_default_payloads", "_load_database_payloads", "get_detection_payloads")
-    tools = (("crm.lookup", "customer_id"), ("web.search", "query"), ("shop.item", "id"))
     n = 0
     for node in ast.walk(tree):
         if not (isinstance(node, ast.FunctionDef) and node.name in methods):
@@ -2858,16 +2863,8 @@ def sqlinjector(root: Path) -> None:
                 if not (isinstance(elt, ast.Constant) and isinstance(elt.value, str)):
                     continue
                 p = elt.value.replace("TARGET_TABLE", _SQLINJECTOR_TABLE)
-                if not p.strip() or _TRIVIAL.fullmatch(p.strip()):
-                    continue
-                value = f"1{p}" if p[0] in " )'\"" else p
-                if {_loose(value), _loose(p)} & _HELD_OUT_LOOSE or _held_out_payload(value):
-                    DROPPED[origin] = DROPPED.get(origin, 0) + 1
-                    continue
-                tool, field = tools[n % 3]
-                n += 1
-                add("request_arg", tool, json.dumps({field: value}), "attack", "sql_injection", origin,
-                    f"sqlinjector/payloads.py ({node.name})", elt.lineno)  # fmt: skip
+                if p.strip() and not _TRIVIAL.fullmatch(p.strip()):
+                    n = _lookup_payload(origin, p, n, f"sqlinjector/payloads.py ({node.name})", elt.lineno)
 
 
 def thirteenth_round(root: Path) -> None:
