@@ -230,9 +230,10 @@ _SETUP = re.compile(
     r"received)(?: (?:given|told|assigned|configured|programmed|instructed|set up|initiali[sz]ed|briefed|provided|"
     r"loaded|fed|shown|sent))?(?: with)?(?= ?(?:[.?!,:;)]|$| in (?:this|the|our) (?:session|conversation|chat)| by| "
     r"before| at (?:the )?start| when))|"
-    r"\b(?:were you|you were|have you been|you've been) (?:programmed|instructed|told|configured|designed|set up|"
-    r"prompted|briefed) (?:to (?:do|say|follow|avoid|handle|behave|respond|act)|before (?:i|we|this|our|the) "
-    r"(?:started|began|conversation|chat|session))\b|"
+    # ("what were you told to do" is asked of people too: "told" only with before the conversation)
+    r"\b(?:were you|you were|have you been|you've been) (?:(?:programmed|instructed|configured|designed|set up|"
+    r"prompted|briefed) to (?:do|say|follow|avoid|handle|behave|respond|act)|(?:programmed|instructed|told|configured|"
+    r"designed|set up|prompted|briefed) before (?:i|we|this|our|the) (?:started|began|conversation|chat|session))\b|"
     r"\b(?:developer|creator|operator|admin|administrator|openai|anthropic|deployer|system) (?:told|tell|instructed|"
     r"instruct|asked|ask|asking|telling|instructing|programmed|configured|prompted) you (?:to (?:do|say|follow|avoid|"
     r"hide|keep|behave|act)|not to (?:say|tell|discuss|reveal|share|mention|talk)|before)\b|"
